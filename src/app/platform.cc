@@ -1,0 +1,108 @@
+#include "app/platform.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "registry/registry_api.h"
+
+namespace zhizhi::app {
+
+namespace {
+
+Status EnsureDirectory(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) return Status::Internal(dir + " exists and is not a directory");
+    return Status::Ok();
+  }
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::Internal("cannot create data directory " + dir + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir) {
+  if (data_dir.empty()) return Status::InvalidArgument("data", "--data is required");
+  std::unique_ptr<Platform> p(new Platform());
+  p->data_dir_ = data_dir;
+  ZZ_RETURN_IF_ERROR(EnsureDirectory(data_dir));
+
+  const std::string lock_path = data_dir + "/LOCK";
+  p->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (p->lock_fd_ < 0) return Status::Internal("cannot open " + lock_path + ": " + std::strerror(errno));
+  if (::flock(p->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return Status::Unavailable("data directory " + data_dir +
+                               " is in use by another zhizhi process (a running server?)");
+  }
+
+  ZZ_ASSIGN_OR_RETURN(auto cipher, security::FieldCipher::ForDataDir(data_dir));
+  p->cipher_ = std::make_unique<security::FieldCipher>(std::move(cipher));
+  ZZ_ASSIGN_OR_RETURN(p->db_, store::Database::Open(data_dir + "/zhizhi.db"));
+  p->auth_ = std::make_unique<security::TokenAuthenticator>(p->db_.get());
+  p->registry_ = std::make_unique<registry::Registry>(p->cipher_.get());
+  return p;
+}
+
+Platform::~Platform() {
+  // Stop the writer (draining queued jobs) before the lock goes.
+  db_.reset();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+Result<bool> Platform::EnsureAdminToken() {
+  return auth_->EnsureAdminToken(data_dir_ + "/admin.token");
+}
+
+void Platform::AddRoutes(http::Router& router) {
+  using http::Operation;
+  using http::Request;
+  using http::Response;
+  using http::Route;
+  using http::Verb;
+
+  router.Add(Route{Verb::get, "/healthz", std::nullopt, "Liveness and database check (no auth)",
+                   Operation({}, {503}), [this](Request&) {
+                     auto ok = db_->Read([](store::Connection& conn) {
+                       return store::QueryInt(conn, "SELECT 1");
+                     });
+                     if (!ok.ok()) {
+                       return Response::Error(Status::Unavailable("database unavailable"));
+                     }
+                     return Response::Json(200, {{"status", "ok"}});
+                   }});
+  router.Add(Route{Verb::get, "/metrics", std::nullopt, "Prometheus metrics (no auth)", {},
+                   [this](Request&) {
+                     return Response::Text(200, metrics_->Render(),
+                                           "text/plain; version=0.0.4; charset=utf-8");
+                   }});
+  router.Add(Route{Verb::get, "/api/v1/openapi.json", security::Right::kAuthenticated,
+                   "This document: OpenAPI 3 for every endpoint that exists", {},
+                   [&router](Request&) { return Response::Json(200, router.OpenApi(ZHIZHI_VERSION)); }});
+
+  registry::AddRegistryRoutes(router, *db_, *registry_);
+
+  std::vector<std::pair<std::string, std::string>> labels;
+  for (const auto& route : router.routes()) {
+    labels.emplace_back(std::string(boost::beast::http::to_string(route.method)), route.pattern);
+  }
+  metrics_ = std::make_unique<http::Metrics>(std::move(labels));
+  metrics_->AddCollector([this] {
+    return "# HELP zhizhi_db_group_commits_total Group commits of the writer.\n"
+           "# TYPE zhizhi_db_group_commits_total counter\n"
+           "zhizhi_db_group_commits_total " +
+           std::to_string(db_->commits()) +
+           "\n# HELP zhizhi_db_write_jobs_total Write jobs committed or rolled back.\n"
+           "# TYPE zhizhi_db_write_jobs_total counter\n"
+           "zhizhi_db_write_jobs_total " +
+           std::to_string(db_->jobs()) + "\n";
+  });
+}
+
+}  // namespace zhizhi::app

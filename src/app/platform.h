@@ -1,0 +1,55 @@
+// Platform: everything one data directory holds, opened and wired together — the database
+// (migrated), the field cipher, the token authenticator, the registry — and the router with
+// every module's routes. `zhizhi serve` and `zhizhi import` both start here.
+//
+// The data directory is locked (flock on DATA_DIR/LOCK) for as long as a Platform is open, so a
+// server and an import, or two servers, never work on one directory at once.
+//
+// Thread-safety: construct and AddRoutes() on one thread; the parts are thread-safe afterwards.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "registry/registry.h"
+#include "security/field_cipher.h"
+#include "security/token_authenticator.h"
+#include "store/database.h"
+
+namespace zhizhi::app {
+
+class Platform {
+ public:
+  static Result<std::unique_ptr<Platform>> Open(const std::string& data_dir);
+  ~Platform();
+
+  // Registers /healthz, /metrics, /api/v1/openapi.json and every module's routes, then creates
+  // the metrics registry for them.
+  void AddRoutes(http::Router& router);
+  http::Metrics& metrics() { return *metrics_; }
+
+  // Creates DATA_DIR/admin.token when the database has no token yet; true when created.
+  Result<bool> EnsureAdminToken();
+
+  const std::string& data_dir() const { return data_dir_; }
+  store::Database& db() { return *db_; }
+  const security::FieldCipher& cipher() const { return *cipher_; }
+  security::TokenAuthenticator& auth() { return *auth_; }
+  registry::Registry& registry() { return *registry_; }
+
+ private:
+  Platform() = default;
+
+  std::string data_dir_;
+  int lock_fd_ = -1;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<security::FieldCipher> cipher_;
+  std::unique_ptr<security::TokenAuthenticator> auth_;
+  std::unique_ptr<registry::Registry> registry_;
+  std::unique_ptr<http::Metrics> metrics_;
+};
+
+}  // namespace zhizhi::app

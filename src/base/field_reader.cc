@@ -1,0 +1,196 @@
+#include "base/field_reader.h"
+
+#include <charconv>
+#include <cmath>
+
+#include "base/text.h"
+
+namespace zhizhi {
+
+namespace {
+
+std::string_view KindName(bool text_only) { return text_only ? "text" : "a string"; }
+
+}  // namespace
+
+void FieldReader::Fail(Status status) {
+  if (status_.ok()) status_ = std::move(status);
+}
+
+std::optional<std::string> FieldReader::OptText(const std::string& name, size_t max_chars) {
+  if (!ok()) return std::nullopt;
+  const Raw raw = Get(name);
+  if (raw.kind == Kind::kAbsent || raw.kind == Kind::kNull) return std::nullopt;
+  if (raw.kind != Kind::kString) {
+    Fail(Status::InvalidArgument(name, name + " must be " + std::string(KindName(TextOnly()))));
+    return std::nullopt;
+  }
+  if (!IsValidUtf8(raw.text)) {
+    Fail(Status::InvalidArgument(name, name + " is not valid UTF-8"));
+    return std::nullopt;
+  }
+  const std::string_view text = Trim(raw.text);
+  if (HasControlChars(text)) {
+    Fail(Status::InvalidArgument(name, name + " contains control characters"));
+    return std::nullopt;
+  }
+  if (Utf8Length(text) > max_chars) {
+    Fail(Status::InvalidArgument(
+        name, name + " is longer than " + std::to_string(max_chars) + " characters"));
+    return std::nullopt;
+  }
+  if (text.empty()) return std::nullopt;
+  return std::string(text);
+}
+
+std::string FieldReader::Text(const std::string& name, size_t max_chars) {
+  auto value = OptText(name, max_chars);
+  if (!value && ok()) Fail(Status::InvalidArgument(name, name + " is required"));
+  return value.value_or(std::string());
+}
+
+std::optional<double> FieldReader::OptNumber(const std::string& name) {
+  if (!ok()) return std::nullopt;
+  const Raw raw = Get(name);
+  if (raw.kind == Kind::kAbsent || raw.kind == Kind::kNull) return std::nullopt;
+  double value = 0;
+  if (raw.kind == Kind::kNumber || raw.kind == Kind::kInteger) {
+    value = raw.number;
+  } else if (raw.kind == Kind::kString && TextOnly()) {
+    const std::string_view text = Trim(raw.text);
+    if (text.empty()) return std::nullopt;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      Fail(Status::InvalidArgument(name, name + " must be a number"));
+      return std::nullopt;
+    }
+  } else {
+    Fail(Status::InvalidArgument(name, name + " must be a number"));
+    return std::nullopt;
+  }
+  if (!std::isfinite(value)) {
+    Fail(Status::InvalidArgument(name, name + " must be a finite number"));
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<std::int64_t> FieldReader::OptInteger(const std::string& name) {
+  if (!ok()) return std::nullopt;
+  const Raw raw = Get(name);
+  if (raw.kind == Kind::kAbsent || raw.kind == Kind::kNull) return std::nullopt;
+  if (raw.kind == Kind::kInteger) return raw.integer;
+  if (raw.kind == Kind::kString && TextOnly()) {
+    const std::string_view text = Trim(raw.text);
+    if (text.empty()) return std::nullopt;
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec == std::errc() && end == text.data() + text.size()) return value;
+  }
+  Fail(Status::InvalidArgument(name, name + " must be an integer"));
+  return std::nullopt;
+}
+
+std::optional<bool> FieldReader::OptBool(const std::string& name) {
+  if (!ok()) return std::nullopt;
+  const Raw raw = Get(name);
+  if (raw.kind == Kind::kAbsent || raw.kind == Kind::kNull) return std::nullopt;
+  if (raw.kind == Kind::kBool) return raw.boolean;
+  if (raw.kind == Kind::kString && TextOnly()) {
+    const std::string_view text = Trim(raw.text);
+    if (text.empty()) return std::nullopt;
+    if (text == "true" || text == "1") return true;
+    if (text == "false" || text == "0") return false;
+  }
+  Fail(Status::InvalidArgument(name, name + " must be true or false"));
+  return std::nullopt;
+}
+
+std::optional<Date> FieldReader::OptDate(const std::string& name) {
+  auto text = OptText(name, 10);
+  if (!text) return std::nullopt;
+  auto date = Date::Parse(*text, name);
+  if (!date.ok()) {
+    Fail(date.status());
+    return std::nullopt;
+  }
+  return *date;
+}
+
+Date FieldReader::RequiredDate(const std::string& name) {
+  auto date = OptDate(name);
+  if (!date && ok()) Fail(Status::InvalidArgument(name, name + " is required"));
+  return date.value_or(Date{});
+}
+
+FieldReader::Raw JsonFieldReader::Get(const std::string& name) {
+  seen_.insert(name);
+  Raw raw;
+  auto it = object_.find(name);
+  if (it == object_.end()) return raw;
+  const nlohmann::json& value = *it;
+  switch (value.type()) {
+    case nlohmann::json::value_t::null:
+      raw.kind = Kind::kNull;
+      break;
+    case nlohmann::json::value_t::string:
+      raw.kind = Kind::kString;
+      raw.text = value.get_ref<const std::string&>();
+      break;
+    case nlohmann::json::value_t::number_integer:
+      raw.kind = Kind::kInteger;
+      raw.integer = value.get<std::int64_t>();
+      raw.number = static_cast<double>(raw.integer);
+      break;
+    case nlohmann::json::value_t::number_unsigned: {
+      const auto u = value.get<std::uint64_t>();
+      raw.kind = u <= static_cast<std::uint64_t>(INT64_MAX) ? Kind::kInteger : Kind::kNumber;
+      raw.integer = static_cast<std::int64_t>(u);
+      raw.number = static_cast<double>(u);
+      break;
+    }
+    case nlohmann::json::value_t::number_float:
+      raw.kind = Kind::kNumber;
+      raw.number = value.get<double>();
+      break;
+    case nlohmann::json::value_t::boolean:
+      raw.kind = Kind::kBool;
+      raw.boolean = value.get<bool>();
+      break;
+    default:
+      raw.kind = Kind::kOther;
+      break;
+  }
+  return raw;
+}
+
+Status JsonFieldReader::Finish() {
+  if (!ok()) return status_;
+  for (const auto& [key, value] : object_.items()) {
+    if (seen_.find(key) == seen_.end()) {
+      return Status::InvalidArgument(key, "unknown field " + key);
+    }
+  }
+  return Status::Ok();
+}
+
+FieldReader::Raw CsvFieldReader::Get(const std::string& name) {
+  Raw raw;
+  for (size_t i = 0; i < header_.size(); ++i) {
+    if (header_[i] != name) continue;
+    if (i >= row_.size() || Trim(row_[i]).empty()) return raw;
+    raw.kind = Kind::kString;
+    raw.text = row_[i];
+    return raw;
+  }
+  return raw;
+}
+
+Result<nlohmann::json> ParseJsonObject(std::string_view body) {
+  nlohmann::json value = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) return Status::InvalidJson("request body is not valid JSON");
+  if (!value.is_object()) return Status::InvalidJson("request body must be a JSON object");
+  return value;
+}
+
+}  // namespace zhizhi

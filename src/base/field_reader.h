@@ -1,0 +1,93 @@
+// FieldReader reads typed fields out of one input record — a JSON object from the API or a row
+// of a CSV import — so that both paths share one set of validation rules and error codes.
+//
+// Reads never throw. The first problem found is kept (with the field name) and later reads
+// return empty values, so a parser can read every field and check ok() once at the end.
+// Text is trimmed, must be valid UTF-8 without control characters and within a length limit.
+//
+// Thread-safety: one reader per record, used by one thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/civil_time.h"
+#include "base/status.h"
+
+namespace zhizhi {
+
+class FieldReader {
+ public:
+  virtual ~FieldReader() = default;
+
+  // Absent, null or empty text gives nullopt.
+  std::optional<std::string> OptText(const std::string& name, size_t max_chars = 200);
+  // Required text: records "is required" when absent or empty.
+  std::string Text(const std::string& name, size_t max_chars = 200);
+  std::optional<double> OptNumber(const std::string& name);
+  std::optional<std::int64_t> OptInteger(const std::string& name);
+  std::optional<bool> OptBool(const std::string& name);
+  std::optional<Date> OptDate(const std::string& name);
+  Date RequiredDate(const std::string& name);
+
+  // Records `status` unless an earlier problem is already recorded.
+  void Fail(Status status);
+  bool ok() const { return status_.ok(); }
+  // The first problem, or — for readers that know all field names — an unknown field.
+  virtual Status Finish() { return status_; }
+
+ protected:
+  enum class Kind { kAbsent, kNull, kString, kNumber, kInteger, kBool, kOther };
+  struct Raw {
+    Kind kind = Kind::kAbsent;
+    std::string_view text;  // kString
+    double number = 0;      // kNumber, kInteger
+    std::int64_t integer = 0;
+    bool boolean = false;
+  };
+  virtual Raw Get(const std::string& name) = 0;
+  // True when values arrive as text only (CSV): numbers and booleans are then parsed from text.
+  virtual bool TextOnly() const { return false; }
+
+  Status status_;
+};
+
+// Reads a JSON object; Finish() rejects fields the parser never asked for (typos are errors).
+class JsonFieldReader : public FieldReader {
+ public:
+  explicit JsonFieldReader(const nlohmann::json& object) : object_(object) {}
+  Status Finish() override;
+
+ protected:
+  Raw Get(const std::string& name) override;
+
+ private:
+  const nlohmann::json& object_;
+  std::set<std::string, std::less<>> seen_;
+};
+
+// Reads one CSV row by header name. Empty cells count as absent.
+class CsvFieldReader : public FieldReader {
+ public:
+  CsvFieldReader(const std::vector<std::string>& header, const std::vector<std::string>& row)
+      : header_(header), row_(row) {}
+
+ protected:
+  Raw Get(const std::string& name) override;
+  bool TextOnly() const override { return true; }
+
+ private:
+  const std::vector<std::string>& header_;
+  const std::vector<std::string>& row_;
+};
+
+// Parses a request body that must be one JSON object (400 invalid_json otherwise).
+Result<nlohmann::json> ParseJsonObject(std::string_view body);
+
+}  // namespace zhizhi

@@ -1,0 +1,36 @@
+// Small, allocation-free checks on UTF-8 text: validity, trimming, control characters, length.
+// Input from HTTP bodies, CSV imports and terminals passes through these before it is stored.
+// All functions are pure and thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace zhizhi {
+
+// True if `text` is well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
+bool IsValidUtf8(std::string_view text);
+
+// Byte offset of the first byte that starts an ill-formed UTF-8 sequence, or npos if valid.
+size_t FindInvalidUtf8(std::string_view text);
+
+// Strips ASCII whitespace (space, \t, \n, \v, \f, \r) and U+3000 IDEOGRAPHIC SPACE, which Chinese
+// input methods type as a "full-width space", from both ends.
+std::string_view Trim(std::string_view text);
+
+// True if `text` holds a C0 control character (U+0000..U+001F, including tab and newlines) or DEL.
+// C1 controls (U+0080..U+009F) are not checked.
+bool HasControlChars(std::string_view text);
+
+// Number of code points; counts lead bytes, so for ill-formed input it is only an estimate.
+size_t Utf8Length(std::string_view text);
+
+// Copy of `text` with a-z mapped to A-Z; every other byte is kept as is.
+std::string ToUpperAscii(std::string_view text);
+
+// `text` in double quotes for an error message, cut to about `max_bytes`. Control characters and
+// bytes of ill-formed UTF-8 become '?', so the result is always safe to put in a JSON response.
+std::string QuoteForMessage(std::string_view text, size_t max_bytes = 40);
+
+}  // namespace zhizhi

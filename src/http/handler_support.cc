@@ -1,0 +1,57 @@
+#include "http/handler_support.h"
+
+#include <charconv>
+
+#include "base/field_reader.h"
+
+namespace zhizhi::http {
+
+Result<nlohmann::json> JsonBody(const Request& request) { return ParseJsonObject(request.body); }
+
+Result<store::Page> PageOf(const Request& request) {
+  store::Page page;
+  if (auto limit = request.Query("limit")) {
+    int value = 0;
+    const auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), value);
+    if (ec != std::errc() || end != limit->data() + limit->size() || value < 1 ||
+        value > store::Page::kMaxLimit) {
+      return Status::InvalidArgument("limit", "limit must be an integer from 1 to " +
+                                                  std::to_string(store::Page::kMaxLimit));
+    }
+    page.limit = value;
+  }
+  if (auto cursor = request.Query("cursor"); cursor && !cursor->empty()) {
+    ZZ_ASSIGN_OR_RETURN(page.after, store::DecodeCursor(*cursor));
+  }
+  return page;
+}
+
+Result<std::int64_t> IdParam(const Request& request, std::string_view name) {
+  const std::string_view text = request.Param(name);
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) {
+    return Status::NotFound("no such " + std::string(name) + " \"" + std::string(text) + "\"");
+  }
+  return value;
+}
+
+Result<std::string> EnumQuery(const Request& request, std::string_view name,
+                              std::initializer_list<std::string_view> allowed,
+                              std::string_view fallback) {
+  auto value = request.Query(name);
+  if (!value || value->empty()) return std::string(fallback);
+  std::string valid;
+  for (std::string_view option : allowed) {
+    if (*value == option) return *value;
+    valid += (valid.empty() ? "" : ", ") + std::string(option);
+  }
+  return Status::InvalidArgument(std::string(name), std::string(name) + " must be one of " + valid);
+}
+
+Response Reply(const Result<nlohmann::json>& result, int ok_status) {
+  if (!result.ok()) return Response::Error(result.status());
+  return Response::Json(ok_status, *result);
+}
+
+}  // namespace zhizhi::http

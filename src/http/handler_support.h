@@ -1,0 +1,31 @@
+// Small helpers every module's handlers use: the JSON body, list paging, numeric path ids and
+// turning a Result into a Response. One way to do each of these across the API.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "http/router.h"
+#include "store/page.h"
+
+namespace zhizhi::http {
+
+// The request body as one JSON object (400 invalid_json otherwise).
+Result<nlohmann::json> JsonBody(const Request& request);
+// `?limit=` and `?cursor=`; 400 on a bad limit or a cursor we did not issue.
+Result<store::Page> PageOf(const Request& request);
+// A positive integer path parameter; 404 when it is not one (no such resource can exist).
+Result<std::int64_t> IdParam(const Request& request, std::string_view name);
+// One of `allowed` from the query string, or `fallback` when absent.
+Result<std::string> EnumQuery(const Request& request, std::string_view name,
+                              std::initializer_list<std::string_view> allowed,
+                              std::string_view fallback);
+
+Response Reply(const Result<nlohmann::json>& result, int ok_status = 200);
+
+}  // namespace zhizhi::http

@@ -1,0 +1,109 @@
+// Request, Response and the Router that maps `METHOD /path/{param}` patterns to handlers.
+//
+// Each route declares the right it needs (or none for public routes such as /healthz) and its
+// OpenAPI operation, so the published API description and the authorisation rules are generated
+// from the same table that dispatches requests: an endpoint cannot exist without both.
+//
+// Thread-safety: routes are added before the server starts; afterwards the Router is read-only
+// and Find() is safe from any thread. Handlers run concurrently on the server's threads.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/beast/http/verb.hpp>
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "security/principal.h"
+
+namespace zhizhi::http {
+
+using Verb = boost::beast::http::verb;
+
+struct Request {
+  Verb method = Verb::get;
+  std::string path;  // without the query string
+  std::vector<std::pair<std::string, std::string>> query;   // decoded
+  std::vector<std::pair<std::string, std::string>> params;  // from {name} path segments, decoded
+  std::string body;
+  std::string request_id;
+  std::string remote;
+  security::Principal principal;  // set for authenticated routes
+
+  std::string_view Param(std::string_view name) const;
+  std::optional<std::string> Query(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Response Json(int status, const nlohmann::json& body);
+  static Response Error(const Status& status);
+  static Response Text(int status, std::string body, std::string content_type);
+};
+
+// The HTTP status of a Status kind (200 for OK).
+int HttpStatusOf(StatusKind kind);
+
+using Handler = std::function<Response(Request&)>;
+
+struct Route {
+  Verb method = Verb::get;
+  std::string pattern;                         // e.g. /api/v1/persons/{id}
+  std::optional<security::Right> right;        // nullopt: public
+  std::string summary;
+  nlohmann::json openapi = nlohmann::json::object();  // OpenAPI operation fields to merge
+  Handler handler;
+};
+
+class Router {
+ public:
+  void Add(Route route);
+
+  struct Match {
+    const Route* route = nullptr;  // null when no route matched
+    int index = -1;
+    Status status;  // 404 or 405 when route is null
+  };
+  // Fills request.params on a match.
+  Match Find(Verb method, std::string_view path, Request& request) const;
+
+  const std::vector<Route>& routes() const { return routes_; }
+
+  // The OpenAPI 3 document for every route.
+  nlohmann::json OpenApi(const std::string& version) const;
+
+ private:
+  std::vector<Route> routes_;
+  std::vector<std::vector<std::string>> segments_;  // split patterns
+};
+
+// Percent-decodes `text` (and '+' as space when `form` is set); nullopt on a bad escape.
+std::optional<std::string> PercentDecode(std::string_view text, bool form);
+
+}  // namespace zhizhi::http
+
+namespace zhizhi::http {
+
+// Describes one body or query field for the OpenAPI document.
+struct FieldDoc {
+  const char* name;
+  const char* type;  // string, integer, number, boolean, date, date-time
+  bool required;
+  const char* description;
+};
+
+// An OpenAPI operation fragment: JSON request body fields, query parameters, the success status
+// and the error statuses the endpoint can return.
+nlohmann::json Operation(std::initializer_list<FieldDoc> body, std::initializer_list<int> errors,
+                         int success = 200, std::initializer_list<FieldDoc> query = {});
+
+}  // namespace zhizhi::http

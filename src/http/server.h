@@ -1,0 +1,60 @@
+// HttpServer: HTTP/1.1 over Boost.Beast with keep-alive, a body limit (413 before the body is
+// read when Content-Length already says too much), read/idle timeouts, request ids, access logs,
+// metrics, bearer authentication and per-route rights.
+//
+// Handlers run on the server's I/O threads and may block on the database writer; there are more
+// threads than cores so that group commit can gather concurrent writes.
+//
+// Shutdown: Stop() (or SIGTERM/SIGINT inside Run()) closes the listener, lets requests in flight
+// finish and closes idle connections; Run() returns when all connections are gone or after the
+// drain deadline.
+//
+// Thread-safety: Start/Run/Stop from the owning thread (Stop may also come from a signal handler
+// installed by Run); everything else is internal.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "security/token_authenticator.h"
+
+namespace zhizhi::http {
+
+struct ServerOptions {
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0: pick a free port
+  int threads = 8;
+  std::size_t body_limit = 1 << 20;
+  std::size_t header_limit = 16 << 10;
+  std::chrono::seconds request_timeout{30};  // to receive a whole request
+  std::chrono::seconds idle_timeout{75};     // keep-alive wait for the next request
+  std::chrono::seconds drain_timeout{10};    // graceful shutdown
+};
+
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, const Router& router, security::TokenAuthenticator& auth,
+             Metrics& metrics);
+  ~HttpServer();
+
+  // Binds and listens; returns the port actually bound.
+  Result<std::uint16_t> Start();
+  // Serves until SIGTERM/SIGINT or Stop(); then drains.
+  void Run();
+  void Stop();
+
+  // Handles one parsed request: routing, auth, rights, the handler, errors. Public for tests.
+  Response Dispatch(Request& request, std::string_view authorization, int* route_index);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zhizhi::http

@@ -1,0 +1,188 @@
+// zhizhi (智治): the district's digital-governance platform in one binary.
+//
+//   zhizhi serve  --data DIR [--port 8080] [--bind 127.0.0.1]   serve the API
+//   zhizhi import --data DIR KIND FILE.csv [--partial]           bulk-load registry records
+//   zhizhi version
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "app/platform.h"
+#include "http/server.h"
+#include "registry/registry_import.h"
+
+namespace {
+
+using zhizhi::Status;
+
+void SetUpLogging(const std::string& level) {
+  auto logger = spdlog::stderr_logger_mt("zhizhi");
+  // logfmt: every line is key=value pairs, so logs can be filtered and parsed without guessing.
+  logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
+  logger->set_level(spdlog::level::from_str(level));
+  logger->flush_on(spdlog::level::warn);
+  spdlog::set_default_logger(logger);
+}
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "zhizhi: %s\n", status.ToString().c_str());
+  return 1;
+}
+
+struct ServeFlags {
+  std::string data;
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 8080;
+  int threads = 0;
+  std::size_t body_limit = 1 << 20;
+  std::string log_level = "info";
+};
+
+int Serve(const ServeFlags& flags) {
+  SetUpLogging(flags.log_level);
+  auto platform = zhizhi::app::Platform::Open(flags.data);
+  if (!platform.ok()) return Fail(platform.status());
+  auto& p = **platform;
+  auto created = p.EnsureAdminToken();
+  if (!created.ok()) return Fail(created.status());
+  if (*created) {
+    spdlog::info("event=admin_token_created path={}/admin.token mode=0600", flags.data);
+  }
+  zhizhi::http::Router router;
+  p.AddRoutes(router);
+
+  zhizhi::http::ServerOptions options;
+  options.bind = flags.bind;
+  options.port = flags.port;
+  options.body_limit = flags.body_limit;
+  // Handlers may wait on the group commit; more threads than cores lets commits gather.
+  options.threads = flags.threads > 0
+                        ? flags.threads
+                        : static_cast<int>(std::max(4u, 4 * std::thread::hardware_concurrency()));
+  zhizhi::http::HttpServer server(options, router, p.auth(), p.metrics());
+  auto port = server.Start();
+  if (!port.ok()) return Fail(port.status());
+  spdlog::info("event=listening address=http://{}:{} data={} threads={} schema_version={}",
+               flags.bind, *port, flags.data, options.threads, p.db().schema_version());
+  server.Run();
+  spdlog::info("event=stopped");
+  return 0;
+}
+
+struct ImportFlags {
+  std::string data;
+  std::string kind;
+  std::string file;
+  bool partial = false;
+  bool no_progress = false;
+  std::string errors_file;
+};
+
+int Import(const ImportFlags& flags) {
+  SetUpLogging("warn");
+  auto platform = zhizhi::app::Platform::Open(flags.data);
+  if (!platform.ok()) return Fail(platform.status());
+  auto& p = **platform;
+
+  zhizhi::registry::ImportOptions options;
+  options.partial = flags.partial;
+  const bool tty = ::isatty(STDERR_FILENO) != 0 && !flags.no_progress;
+  if (tty) {
+    options.progress = [start = std::chrono::steady_clock::now()](size_t done, size_t total,
+                                                                  std::int64_t rows) {
+      const double fraction = total == 0 ? 1.0 : static_cast<double>(done) / total;
+      const int width = 30;
+      const int filled = static_cast<int>(fraction * width);
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::fprintf(stderr, "\r[%.*s%*s] %3d%%  %lld rows  %.0f rows/s ", filled,
+                   "##############################", width - filled, "",
+                   static_cast<int>(fraction * 100), static_cast<long long>(rows),
+                   secs > 0 ? rows / secs : 0.0);
+      std::fflush(stderr);
+    };
+  }
+  auto report = zhizhi::registry::ImportCsv(p.db(), p.registry(), flags.kind, flags.file, options);
+  if (tty) std::fprintf(stderr, "\n");
+  if (!report.ok()) return Fail(report.status());
+
+  const auto& r = *report;
+  constexpr size_t kShown = 50;
+  for (size_t i = 0; i < r.errors.size() && i < kShown; ++i) {
+    const auto& e = r.errors[i];
+    std::fprintf(stderr, "%s:%d: %s%s%s: %s\n", flags.file.c_str(), e.line, e.code.c_str(),
+                 e.field.empty() ? "" : " field=", e.field.c_str(), e.message.c_str());
+  }
+  if (r.errors.size() > kShown) {
+    std::fprintf(stderr, "… and %zu more rejected rows\n", r.errors.size() - kShown);
+  }
+  if (!flags.errors_file.empty()) {
+    std::ofstream out(flags.errors_file);
+    out << "line,field,code,message\n";
+    for (const auto& e : r.errors) {
+      std::string message = e.message;
+      for (size_t pos = 0; (pos = message.find('"', pos)) != std::string::npos; pos += 2) {
+        message.insert(pos, "\"");
+      }
+      out << e.line << ',' << e.field << ',' << e.code << ",\"" << message << "\"\n";
+    }
+  }
+  const double rate = r.seconds > 0 ? r.rows / r.seconds : 0;
+  std::printf("%s: %lld rows read (%s), %lld imported, %lld rejected in %.2f s (%.0f rows/s)%s\n",
+              r.kind.c_str(), static_cast<long long>(r.rows), r.encoding.c_str(),
+              static_cast<long long>(r.imported), static_cast<long long>(r.rejected), r.seconds,
+              rate,
+              r.committed ? ""
+                          : "; nothing written (all-or-nothing): fix the rows or use --partial");
+  return r.rejected == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"zhizhi (智治): digital governance of an industrial district"};
+  app.require_subcommand(1);
+
+  ServeFlags serve;
+  auto* serve_cmd = app.add_subcommand("serve", "serve the HTTP API");
+  serve_cmd->add_option("--data", serve.data, "data directory (created if missing)")->required();
+  serve_cmd->add_option("--port", serve.port, "TCP port (0 picks a free one)")
+      ->capture_default_str();
+  serve_cmd->add_option("--bind", serve.bind, "address to listen on")->capture_default_str();
+  serve_cmd->add_option("--threads", serve.threads, "I/O threads (default 4 × cores, ≥ 4)");
+  serve_cmd->add_option("--body-limit", serve.body_limit, "largest request body in bytes")
+      ->capture_default_str();
+  serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+  ImportFlags import;
+  auto* import_cmd = app.add_subcommand("import", "import registry records from a CSV file");
+  import_cmd->add_option("--data", import.data, "data directory")->required();
+  import_cmd
+      ->add_option("kind", import.kind,
+                   "corps, projects, project_corps, teams, persons, certificates, enrolments")
+      ->required();
+  import_cmd->add_option("file", import.file, "UTF-8 or GBK CSV with a header row")
+      ->required()
+      ->check(CLI::ExistingFile);
+  import_cmd->add_flag("--partial", import.partial,
+                       "keep the good rows when some are rejected (default: all or nothing)");
+  import_cmd->add_flag("--no-progress", import.no_progress, "no progress bar");
+  import_cmd->add_option("--errors", import.errors_file, "write rejected rows as CSV to this file");
+
+  app.add_subcommand("version", "print the version");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*serve_cmd) return Serve(serve);
+  if (*import_cmd) return Import(import);
+  std::printf("zhizhi %s\n", ZHIZHI_VERSION);
+  return 0;
+}

@@ -1,0 +1,101 @@
+// Registry: the system of record for corps, projects, participating corps, teams, persons,
+// certificates and enrolments.
+//
+// Write methods take the writer's Connection and run inside a job of store::Database (so one
+// API call is one savepoint, and an import can run many of them in one transaction). They check
+// every rule that needs stored state and return a Status; on error the caller's savepoint rolls
+// back, so nothing is half-written. Read methods take a read connection and return JSON views.
+//
+// ID numbers are stored only sealed (FieldCipher) plus a keyed lookup hash; views show the
+// masked form unless `full_ids` (the caller holds the pii right).
+//
+// Thread-safety: stateless apart from the cipher (immutable); safe from any thread given a
+// connection owned by that thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/civil_time.h"
+#include "base/status.h"
+#include "registry/registry_input.h"
+#include "security/field_cipher.h"
+#include "store/page.h"
+#include "store/sqlite.h"
+
+namespace zhizhi::registry {
+
+using store::Page;
+
+// Certificate status on `today`: valid, expiring (≤ 30 days left), expired, revoked, or
+// not_yet_valid.
+std::string CertificateStatus(const Date& valid_from, const Date& valid_to, bool revoked,
+                              const Date& today);
+inline constexpr int kExpiringWithinDays = 30;
+
+class Registry {
+ public:
+  explicit Registry(const security::FieldCipher* cipher) : cipher_(cipher) {}
+
+  // --- writes (writer connection, inside a job) ---
+  Status CreateCorp(store::Connection& conn, const CorpDraft& draft);
+  Status CreateProject(store::Connection& conn, const ProjectDraft& draft);
+  Status AddProjectCorp(store::Connection& conn, const std::string& project,
+                        const ProjectCorpDraft& draft);
+  Result<std::int64_t> CreateTeam(store::Connection& conn, const std::string& project,
+                                  const TeamDraft& draft);
+  Result<std::int64_t> CreatePerson(store::Connection& conn, const PersonDraft& draft);
+  Result<std::int64_t> AddCertificate(store::Connection& conn, std::int64_t person_id,
+                                      const CertificateDraft& draft);
+  Status RevokeCertificate(store::Connection& conn, std::int64_t certificate_id,
+                           const RevokeDraft& draft);
+  Result<std::int64_t> Enrol(store::Connection& conn, const std::string& project,
+                             const EnrolmentDraft& draft);
+  Status Exit(store::Connection& conn, const std::string& project, std::int64_t person_id,
+              const ExitDraft& draft);
+
+  // Person id by ID type and number (normalised), if registered.
+  Result<std::optional<std::int64_t>> FindPersonId(store::Connection& conn,
+                                                   const std::string& id_type,
+                                                   const std::string& id_number) const;
+  // Team id by project and team name, if any.
+  Result<std::optional<std::int64_t>> FindTeamId(store::Connection& conn,
+                                                 const std::string& project,
+                                                 const std::string& name) const;
+
+  // --- reads (read connection) ---
+  Result<nlohmann::json> GetCorp(store::Connection& conn, const std::string& uscc) const;
+  Result<nlohmann::json> ListCorps(store::Connection& conn, const Page& page) const;
+  Result<nlohmann::json> GetProject(store::Connection& conn, const std::string& code) const;
+  // The one-click view: project, corps, teams, posts with certificates, worker counts.
+  Result<nlohmann::json> GetProjectView(store::Connection& conn, const std::string& code,
+                                        bool full_ids) const;
+  Result<nlohmann::json> ListProjects(store::Connection& conn, const Page& page,
+                                      const std::optional<std::string>& status) const;
+  Result<nlohmann::json> ListTeams(store::Connection& conn, const std::string& project) const;
+  Result<nlohmann::json> GetTeam(store::Connection& conn, std::int64_t id) const;
+  Result<nlohmann::json> GetPerson(store::Connection& conn, std::int64_t id, bool full_ids) const;
+  Result<nlohmann::json> ListPersons(store::Connection& conn, const Page& page,
+                                     bool full_ids) const;
+  Result<nlohmann::json> GetCertificate(store::Connection& conn, std::int64_t id) const;
+  Result<nlohmann::json> GetEnrolment(store::Connection& conn, std::int64_t id,
+                                      bool full_ids) const;
+  // status: "active", "exited" or "all".
+  Result<nlohmann::json> ListWorkers(store::Connection& conn, const std::string& project,
+                                     const std::string& status, const Page& page,
+                                     bool full_ids) const;
+
+ private:
+  std::string LookupKey(const std::string& id_type, const std::string& id_number) const;
+  std::string ShownIdNumber(const std::string& sealed, const std::string& masked,
+                            bool full_ids) const;
+  Result<nlohmann::json> CertificatesOf(store::Connection& conn, std::int64_t person_id,
+                                        const Date& today) const;
+
+  const security::FieldCipher* cipher_;
+};
+
+}  // namespace zhizhi::registry

@@ -1,0 +1,403 @@
+#include "registry/registry_api.h"
+
+#include "base/field_reader.h"
+#include "http/handler_support.h"
+#include "registry/code_lists.h"
+
+namespace zhizhi::registry {
+
+namespace {
+
+using http::FieldDoc;
+using http::Operation;
+using http::Reply;
+using http::Request;
+using http::Response;
+using http::Route;
+using http::Verb;
+using nlohmann::json;
+using security::Right;
+
+bool FullIds(const Request& request) { return request.principal.Has(Right::kPii); }
+
+// Parses the JSON body into a draft with `parse`, or returns why not.
+template <typename Draft, typename Parse>
+Result<Draft> ParseBody(const Request& request, Parse parse) {
+  ZZ_ASSIGN_OR_RETURN(json body, http::JsonBody(request));
+  JsonFieldReader reader(body);
+  return parse(reader);
+}
+
+// Runs `write(conn)` as one writer job; `write` returns the JSON to answer with.
+template <typename Write>
+Result<json> WriteJson(store::Database& db, Write write) {
+  json out;
+  Status status = db.Write([&](store::Connection& conn) -> Status {
+    Result<json> result = write(conn);
+    if (!result.ok()) return result.status();
+    out = std::move(result).value();
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+// A project outside the caller's scope is reported as absent, never as forbidden.
+Status CheckProjectScope(const Request& request, std::string_view code) {
+  if (request.principal.MaySeeProject(code)) return Status::Ok();
+  return Status::NotFound("no project " + std::string(code));
+}
+
+constexpr std::initializer_list<FieldDoc> kPageQuery = {
+    {"limit", "integer", false, "page size, 1–1000 (default 100)"},
+    {"cursor", "string", false, "next_cursor of the previous page"}};
+
+}  // namespace
+
+void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& registry_ref) {
+  Registry* registry = &registry_ref;
+  store::Database* database = &db;
+
+  // ---- corps
+  router.Add(Route{
+      Verb::post, "/api/v1/corps", Right::kRegistryWrite, "Register a corp (USCC checked per GB 32100)",
+      Operation({{"uscc", "string", true, "unified social credit code, 18 characters"},
+                 {"name", "string", true, "registered name"},
+                 {"legal_person", "string", false, "legal representative"},
+                 {"address", "string", false, "registered address"}},
+                {400, 409, 413}, 201),
+      [=](Request& request) {
+        auto draft = ParseBody<CorpDraft>(request, ParseCorp);
+        if (!draft.ok()) return Response::Error(draft.status());
+        return Reply(WriteJson(*database,
+                               [&](store::Connection& conn) -> Result<json> {
+                                 ZZ_RETURN_IF_ERROR(
+                                     registry->CreateCorp(conn, *draft));
+                                 return registry->GetCorp(conn, draft->uscc);
+                               }),
+                     201);
+      }});
+  router.Add(Route{Verb::get, "/api/v1/corps", Right::kRegistryRead, "List corps",
+                   Operation({}, {400}, 200, kPageQuery), [=](Request& request) {
+                     auto page = http::PageOf(request);
+                     if (!page.ok()) return Response::Error(page.status());
+                     return Reply(database->Read(
+                         [&](store::Connection& conn) { return registry->ListCorps(conn, *page); }));
+                   }});
+  router.Add(Route{Verb::get, "/api/v1/corps/{uscc}", Right::kRegistryRead,
+                   "A corp and the projects it takes part in", Operation({}, {404}),
+                   [=](Request& request) {
+                     const std::string uscc(request.Param("uscc"));
+                     return Reply(database->Read(
+                         [&](store::Connection& conn) { return registry->GetCorp(conn, uscc); }));
+                   }});
+
+  // ---- projects
+  router.Add(Route{
+      Verb::post, "/api/v1/projects", Right::kRegistryWrite, "Register a project",
+      Operation({{"code", "string", true, "project code, 1–32 of [A-Za-z0-9_-]"},
+                 {"name", "string", true, "project name"},
+                 {"region_code", "string", true, "6-digit GB/T 2260 region code, e.g. 330114"},
+                 {"address", "string", false, "site address"},
+                 {"lat", "number", false, "latitude (WGS-84), with lng"},
+                 {"lng", "number", false, "longitude (WGS-84), with lat"},
+                 {"permit_no", "string", false, "construction permit number"},
+                 {"status", "string", false, "planned (default), active, suspended, completed"},
+                 {"start_date", "date", false, "planned or actual start"},
+                 {"end_date", "date", false, "planned or actual end"}},
+                {400, 409, 413}, 201),
+      [=](Request& request) {
+        auto draft = ParseBody<ProjectDraft>(request, ParseProject);
+        if (!draft.ok()) return Response::Error(draft.status());
+        return Reply(WriteJson(*database,
+                               [&](store::Connection& conn) -> Result<json> {
+                                 ZZ_RETURN_IF_ERROR(
+                                     registry->CreateProject(conn, *draft));
+                                 return registry->GetProject(conn, draft->code);
+                               }),
+                     201);
+      }});
+  router.Add(Route{
+      Verb::get, "/api/v1/projects", Right::kRegistryRead,
+      "List projects with their open manager and worker enrolment counts",
+      Operation({}, {400}, 200,
+                {{"status", "string", false, "planned, active, suspended or completed"},
+                 {"limit", "integer", false, "page size, 1–1000 (default 100)"},
+                 {"cursor", "string", false, "next_cursor of the previous page"}}),
+      [=](Request& request) {
+        auto page = http::PageOf(request);
+        if (!page.ok()) return Response::Error(page.status());
+        auto status = http::EnumQuery(request, "status",
+                                      {"planned", "active", "suspended", "completed"}, "");
+        if (!status.ok()) return Response::Error(status.status());
+        const std::optional<std::string> filter =
+            status->empty() ? std::nullopt : std::optional(*status);
+        auto result = database->Read(
+            [&](store::Connection& conn) { return registry->ListProjects(conn, *page, filter); });
+        if (result.ok() && !request.principal.all_projects) {
+          json& items = (*result)["items"];
+          json visible = json::array();
+          for (auto& item : items) {
+            if (request.principal.MaySeeProject(item["code"].get<std::string>())) {
+              visible.push_back(std::move(item));
+            }
+          }
+          items = std::move(visible);
+        }
+        return Reply(result);
+      }});
+  router.Add(Route{Verb::get, "/api/v1/projects/{code}", Right::kRegistryRead,
+                   "The one-click view: project, corps, teams, posts with certificates, counts",
+                   Operation({}, {404}), [=](Request& request) {
+                     const std::string code(request.Param("code"));
+                     if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+                     return Reply(database->Read([&](store::Connection& conn) {
+                       return registry->GetProjectView(conn, code, FullIds(request));
+                     }));
+                   }});
+  router.Add(Route{
+      Verb::post, "/api/v1/projects/{code}/corps", Right::kRegistryWrite,
+      "Add a participating corp to a project",
+      Operation({{"uscc", "string", true, "a registered corp"},
+                 {"corp_type", "string", true, "participation type 001–012"}},
+                {400, 404, 409, 413, 422}, 201),
+      [=](Request& request) {
+        const std::string code(request.Param("code"));
+        if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+        auto draft = ParseBody<ProjectCorpDraft>(request, ParseProjectCorp);
+        if (!draft.ok()) return Response::Error(draft.status());
+        return Reply(WriteJson(*database,
+                               [&](store::Connection& conn) -> Result<json> {
+                                 ZZ_RETURN_IF_ERROR(registry->AddProjectCorp(
+                                     conn, code, *draft));
+                                 ZZ_ASSIGN_OR_RETURN(json corp, registry->GetCorp(conn, draft->uscc));
+                                 return json{{"project_code", code},
+                                             {"uscc", draft->uscc},
+                                             {"name", corp["name"]},
+                                             {"corp_type", draft->corp_type},
+                                             {"corp_type_name",
+                                              NameOf(CorpTypes(), draft->corp_type)}};
+                               }),
+                     201);
+      }});
+
+  // ---- teams
+  router.Add(Route{
+      Verb::post, "/api/v1/projects/{code}/teams", Right::kRegistryWrite, "Create a team (班组)",
+      Operation({{"name", "string", true, "team name, unique within the project"},
+                 {"uscc", "string", true, "the team's corp; must take part in the project"},
+                 {"leader_person_id", "integer", false, "team leader (班组长)"}},
+                {400, 404, 409, 413, 422}, 201),
+      [=](Request& request) {
+        const std::string code(request.Param("code"));
+        if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+        auto draft = ParseBody<TeamDraft>(request, ParseTeam);
+        if (!draft.ok()) return Response::Error(draft.status());
+        return Reply(WriteJson(*database,
+                               [&](store::Connection& conn) -> Result<json> {
+                                 ZZ_ASSIGN_OR_RETURN(
+                                     std::int64_t id,
+                                     registry->CreateTeam(conn, code, *draft));
+                                 return registry->GetTeam(conn, id);
+                               }),
+                     201);
+      }});
+  router.Add(Route{Verb::get, "/api/v1/projects/{code}/teams", Right::kRegistryRead,
+                   "Teams of a project with leaders and member counts", Operation({}, {404}),
+                   [=](Request& request) {
+                     const std::string code(request.Param("code"));
+                     if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+                     return Reply(database->Read(
+                         [&](store::Connection& conn) { return registry->ListTeams(conn, code); }));
+                   }});
+
+  // ---- persons
+  router.Add(Route{
+      Verb::post, "/api/v1/persons", Right::kRegistryWrite,
+      "Register a person; resident IDs checked per GB 11643, birth date and sex derived",
+      Operation({{"id_type", "string", true, "ID type 01–17 (01 = resident ID card)"},
+                 {"id_number", "string", true, "ID number; lowercase x accepted"},
+                 {"name", "string", true, "name as on the ID"},
+                 {"phone", "string", false, "mobile or landline"},
+                 {"nation", "string", false, "GB/T 3304 code (01–56, 97, 98) or name, e.g. 汉族"},
+                 {"id_address", "string", false, "address on the ID (household registration)"},
+                 {"sex", "string", false, "male/female; derived for resident IDs"},
+                 {"birth_date", "date", false, "derived for resident IDs"}},
+                {400, 409, 413}, 201),
+      [=](Request& request) {
+        auto draft = ParseBody<PersonDraft>(request, ParsePerson);
+        if (!draft.ok()) return Response::Error(draft.status());
+        return Reply(WriteJson(*database,
+                               [&](store::Connection& conn) -> Result<json> {
+                                 ZZ_ASSIGN_OR_RETURN(
+                                     std::int64_t id,
+                                     registry->CreatePerson(conn, *draft));
+                                 return registry->GetPerson(conn, id, FullIds(request));
+                               }),
+                     201);
+      }});
+  router.Add(Route{
+      Verb::get, "/api/v1/persons", Right::kRegistryRead,
+      "List persons, or find one by ID number (`id_number`, with `id_type`, default 01)",
+      Operation({}, {400}, 200,
+                {{"id_number", "string", false, "exact ID number to look up"},
+                 {"id_type", "string", false, "ID type of id_number (default 01)"},
+                 {"limit", "integer", false, "page size, 1–1000 (default 100)"},
+                 {"cursor", "string", false, "next_cursor of the previous page"}}),
+      [=](Request& request) {
+        auto page = http::PageOf(request);
+        if (!page.ok()) return Response::Error(page.status());
+        if (auto number = request.Query("id_number")) {
+          // Look-up goes through the same parser as registration, so "x" and "X" agree.
+          json probe = {{"id_type", request.Query("id_type").value_or("01")},
+                        {"id_number", *number},
+                        {"name", "-"}};
+          JsonFieldReader reader(probe);
+          auto draft = ParsePerson(reader);
+          if (!draft.ok()) return Response::Error(draft.status());
+          return Reply(database->Read([&](store::Connection& conn) -> Result<json> {
+            ZZ_ASSIGN_OR_RETURN(auto id,
+                                registry->FindPersonId(conn, draft->id_type, draft->id_number));
+            json items = json::array();
+            if (id) {
+              ZZ_ASSIGN_OR_RETURN(json person, registry->GetPerson(conn, *id, FullIds(request)));
+              items.push_back(std::move(person));
+            }
+            return json{{"items", std::move(items)}, {"next_cursor", nullptr}};
+          }));
+        }
+        return Reply(database->Read([&](store::Connection& conn) {
+          return registry->ListPersons(conn, *page, FullIds(request));
+        }));
+      }});
+  router.Add(Route{Verb::get, "/api/v1/persons/{id}", Right::kRegistryRead,
+                   "A person with certificates, enrolments and face status", Operation({}, {404}),
+                   [=](Request& request) {
+                     auto id = http::IdParam(request, "id");
+                     if (!id.ok()) return Response::Error(id.status());
+                     return Reply(database->Read([&](store::Connection& conn) {
+                       return registry->GetPerson(conn, *id, FullIds(request));
+                     }));
+                   }});
+
+  // ---- certificates
+  router.Add(Route{
+      Verb::post, "/api/v1/persons/{id}/certificates", Right::kRegistryWrite,
+      "Add a certificate; status computed from dates (expiring = 30 days or fewer left)",
+      Operation({{"kind", "string", true, "special_operation, registered, safety_post or post"},
+                 {"type_code", "string", true, "type within the kind, e.g. 01 建筑电工"},
+                 {"number", "string", true, "certificate number, unique per kind and type"},
+                 {"issuer", "string", false, "issuing authority"},
+                 {"valid_from", "date", true, "first valid day"},
+                 {"valid_to", "date", true, "last valid day"}},
+                {400, 404, 409, 413}, 201),
+      [=](Request& request) {
+        auto person = http::IdParam(request, "id");
+        if (!person.ok()) return Response::Error(person.status());
+        auto draft = ParseBody<CertificateDraft>(request, ParseCertificate);
+        if (!draft.ok()) return Response::Error(draft.status());
+        return Reply(WriteJson(*database,
+                               [&](store::Connection& conn) -> Result<json> {
+                                 ZZ_ASSIGN_OR_RETURN(std::int64_t id,
+                                                     registry->AddCertificate(
+                                                         conn, *person, *draft));
+                                 return registry->GetCertificate(conn, id);
+                               }),
+                     201);
+      }});
+  router.Add(Route{Verb::get, "/api/v1/certificates/{id}", Right::kRegistryRead,
+                   "A certificate with its current status", Operation({}, {404}),
+                   [=](Request& request) {
+                     auto id = http::IdParam(request, "id");
+                     if (!id.ok()) return Response::Error(id.status());
+                     return Reply(database->Read([&](store::Connection& conn) {
+                       return registry->GetCertificate(conn, *id);
+                     }));
+                   }});
+  router.Add(Route{
+      Verb::post, "/api/v1/certificates/{id}/revoke", Right::kRegistryWrite,
+      "Revoke a certificate (its status becomes revoked)",
+      Operation({{"reason", "string", true, "why it was revoked"}}, {400, 404, 409, 413}),
+      [=](Request& request) {
+        auto id = http::IdParam(request, "id");
+        if (!id.ok()) return Response::Error(id.status());
+        auto draft = ParseBody<RevokeDraft>(request, ParseRevoke);
+        if (!draft.ok()) return Response::Error(draft.status());
+        return Reply(WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
+          ZZ_RETURN_IF_ERROR(registry->RevokeCertificate(conn, *id, *draft));
+          return registry->GetCertificate(conn, *id);
+        }));
+      }});
+
+  // ---- enrolments
+  router.Add(Route{
+      Verb::post, "/api/v1/projects/{code}/workers", Right::kRegistryWrite,
+      "Enrol a person on a project; one identity type per ID per project",
+      Operation({{"person_id", "integer", true, "a registered person"},
+                 {"team_id", "integer", false, "a team of this project, of the same corp"},
+                 {"uscc", "string", true, "employing corp; must take part in the project"},
+                 {"work_role", "string", true, "10 manager, 20 worker"},
+                 {"work_type", "string", false, "010–350 for workers; 900 for managers (default)"},
+                 {"post", "string", false, "manager post, e.g. project_manager (required for 10)"},
+                 {"entry_date", "date", true, "first day on the project"},
+                 {"dorm_address", "string", false, "dormitory address"}},
+                {400, 404, 409, 413, 422}, 201),
+      [=](Request& request) {
+        const std::string code(request.Param("code"));
+        if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+        auto draft = ParseBody<EnrolmentDraft>(
+            request, [](FieldReader& in) { return ParseEnrolment(in, /*read_person_id=*/true); });
+        if (!draft.ok()) return Response::Error(draft.status());
+        return Reply(WriteJson(*database,
+                               [&](store::Connection& conn) -> Result<json> {
+                                 ZZ_ASSIGN_OR_RETURN(
+                                     std::int64_t id,
+                                     registry->Enrol(conn, code, *draft));
+                                 return registry->GetEnrolment(conn, id, FullIds(request));
+                               }),
+                     201);
+      }});
+  router.Add(Route{
+      Verb::post, "/api/v1/projects/{code}/workers/{person_id}/exit", Right::kRegistryWrite,
+      "Record that a person left the project (退场)",
+      Operation({{"exit_date", "date", true, "last day on the project; not in the future"},
+                 {"reason", "string", false, "why"}},
+                {400, 404, 409, 413, 422}),
+      [=](Request& request) {
+        const std::string code(request.Param("code"));
+        if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+        auto person = http::IdParam(request, "person_id");
+        if (!person.ok()) return Response::Error(person.status());
+        auto draft = ParseBody<ExitDraft>(request, ParseExit);
+        if (!draft.ok()) return Response::Error(draft.status());
+        return Reply(WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
+          ZZ_RETURN_IF_ERROR(registry->Exit(conn, code, *person, *draft));
+          auto stmt = conn.Prepare(
+              "SELECT id FROM enrolments WHERE project_code = ? AND person_id = ? "
+              "ORDER BY id DESC LIMIT 1");
+          stmt.Bind(1, code).Bind(2, *person);
+          if (!stmt.Step()) return Status::Internal("enrolment vanished during exit");
+          return registry->GetEnrolment(conn, stmt.Int(0), FullIds(request));
+        }));
+      }});
+  router.Add(Route{
+      Verb::get, "/api/v1/projects/{code}/workers", Right::kRegistryRead,
+      "Enrolments of a project",
+      Operation({}, {400, 404}, 200,
+                {{"status", "string", false, "active (default), exited or all"},
+                 {"limit", "integer", false, "page size, 1–1000 (default 100)"},
+                 {"cursor", "string", false, "next_cursor of the previous page"}}),
+      [=](Request& request) {
+        const std::string code(request.Param("code"));
+        if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+        auto page = http::PageOf(request);
+        if (!page.ok()) return Response::Error(page.status());
+        auto status = http::EnumQuery(request, "status", {"active", "exited", "all"}, "active");
+        if (!status.ok()) return Response::Error(status.status());
+        return Reply(database->Read([&](store::Connection& conn) {
+          return registry->ListWorkers(conn, code, *status, *page, FullIds(request));
+        }));
+      }});
+}
+
+}  // namespace zhizhi::registry

@@ -1,0 +1,48 @@
+// FieldCipher encrypts personal identifiers at rest (libsodium secretbox, XSalsa20-Poly1305) and
+// computes keyed lookup hashes (BLAKE2b) so the database can find a person by ID number without
+// holding the number in clear: the SQLite file alone reveals no ID number.
+//
+// The 32-byte master key comes from the environment variable ZHIZHI_FIELD_KEY (64 hex chars) or
+// from DATA_DIR/field.key, created with mode 0600 on first start. Two subkeys are derived from it
+// (one for sealing, one for hashing) so neither use can leak the other.
+//
+// Thread-safety: immutable after construction; all methods are const and thread-safe.
+#pragma once
+
+#include <array>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace zhizhi::security {
+
+class FieldCipher {
+ public:
+  static constexpr size_t kKeyBytes = 32;
+  using Key = std::array<unsigned char, kKeyBytes>;
+
+  // Loads or creates the key for `data_dir` as described above.
+  static Result<FieldCipher> ForDataDir(const std::string& data_dir);
+  static FieldCipher FromMasterKey(const Key& master);
+
+  // nonce || MAC || ciphertext.
+  std::string Seal(std::string_view plaintext) const;
+  Result<std::string> Unseal(std::string_view sealed) const;
+  // 32 raw bytes; equal inputs give equal hashes under the same key.
+  std::string LookupHash(std::string_view text) const;
+
+ private:
+  FieldCipher() = default;
+  Key seal_key_{};
+  Key hash_key_{};
+};
+
+// Initialises libsodium once; safe to call repeatedly from any thread.
+Status InitSodium();
+
+// Hex helpers for keys and tokens.
+std::string ToHex(std::string_view bytes);
+Result<std::string> FromHex(std::string_view hex);
+
+}  // namespace zhizhi::security

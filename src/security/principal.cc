@@ -1,0 +1,54 @@
+#include "security/principal.h"
+
+#include <algorithm>
+
+namespace zhizhi::security {
+
+std::string_view RightName(Right right) {
+  switch (right) {
+    case Right::kAuthenticated:
+      return "authenticated";
+    case Right::kRegistryRead:
+      return "registry.read";
+    case Right::kRegistryWrite:
+      return "registry.write";
+    case Right::kPii:
+      return "pii";
+    case Right::kAdmin:
+      return "admin";
+  }
+  return "unknown";
+}
+
+std::uint32_t RightsOfRole(std::string_view role) {
+  if (role == "district_admin") {
+    return Right::kRegistryRead | Right::kRegistryWrite | static_cast<std::uint32_t>(Right::kAdmin);
+  }
+  return 0;
+}
+
+bool Principal::MaySeeProject(std::string_view code) const {
+  return all_projects || std::find(projects.begin(), projects.end(), code) != projects.end();
+}
+
+std::string MaskIdNumber(std::string_view id) {
+  const size_t n = id.size();
+  if (n == 0) return {};
+  size_t head = 0;
+  size_t tail = 0;
+  if (n >= 18) {
+    head = 6;
+    tail = 4;
+  } else if (n >= 8) {
+    head = n / 4;
+    tail = n / 4;
+  } else if (n >= 4) {
+    tail = 1;
+  }
+  std::string out(id.substr(0, head));
+  out.append(n - head - tail, '*');
+  out.append(id.substr(n - tail));
+  return out;
+}
+
+}  // namespace zhizhi::security

@@ -1,0 +1,119 @@
+#include "security/token_authenticator.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <sodium.h>
+
+#include "base/civil_time.h"
+#include "security/field_cipher.h"
+
+namespace zhizhi::security {
+
+namespace {
+
+constexpr size_t kTokenBytes = 32;
+
+bool LooksLikeToken(std::string_view token) {
+  if (token.size() != kTokenBytes * 2) return false;
+  return std::all_of(token.begin(), token.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+}  // namespace
+
+std::string TokenAuthenticator::HashToken(std::string_view token) {
+  std::string out(crypto_generichash_BYTES, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(),
+                     reinterpret_cast<const unsigned char*>(token.data()), token.size(), nullptr,
+                     0);
+  return out;
+}
+
+Result<Principal> TokenAuthenticator::Authenticate(std::string_view header) {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (header.empty()) {
+    return Status::Unauthenticated("missing Authorization header; send `Authorization: Bearer TOKEN`");
+  }
+  if (header.size() <= kScheme.size() || header.substr(0, kScheme.size()) != kScheme) {
+    return Status::Unauthenticated("Authorization header must use the Bearer scheme");
+  }
+  const std::string_view token = header.substr(kScheme.size());
+  if (!LooksLikeToken(token)) return Status::Unauthenticated("invalid token");
+  const std::string hash = HashToken(token);
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = cache_.find(hash); it != cache_.end()) return it->second;
+  }
+  const std::int64_t now = NowUnixMs();
+  auto found = db_->Read([&](store::Connection& conn) -> Result<Principal> {
+    auto stmt = conn.Prepare(
+        "SELECT id, name, role, pii, expires_at, revoked_at FROM api_tokens WHERE token_hash = ?");
+    stmt.BindBlob(1, hash);
+    if (!stmt.Step()) {
+      if (!stmt.status().ok()) return stmt.status();
+      return Status::Unauthenticated("invalid token");
+    }
+    if (!stmt.IsNull(5)) return Status::Unauthenticated("token revoked");
+    if (!stmt.IsNull(4) && stmt.Int(4) <= now) return Status::Unauthenticated("token expired");
+    Principal principal;
+    principal.token_id = stmt.Int(0);
+    principal.name = stmt.Text(1);
+    principal.role = stmt.Text(2);
+    principal.rights = RightsOfRole(principal.role);
+    if (stmt.Int(3) != 0) principal.rights |= static_cast<std::uint32_t>(Right::kPii);
+    principal.all_projects = principal.role == "district_admin";
+    return principal;
+  });
+  if (!found.ok()) return found.status();
+  // Only non-expiring tokens are cached; expiring ones (sessions) are re-read every time.
+  std::lock_guard lock(mu_);
+  cache_.emplace(hash, *found);
+  return found;
+}
+
+Result<std::string> TokenAuthenticator::CreateToken(const std::string& name, const std::string& role,
+                                                    bool pii) {
+  ZZ_RETURN_IF_ERROR(InitSodium());
+  std::string raw(kTokenBytes, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  std::string token = ToHex(raw);
+  const std::string hash = HashToken(token);
+  ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) {
+    return conn
+        .Prepare(
+            "INSERT INTO api_tokens(name, role, pii, token_hash, created_at) VALUES (?,?,?,?,?)")
+        .Bind(1, name)
+        .Bind(2, role)
+        .Bind(3, pii ? 1 : 0)
+        .BindBlob(4, hash)
+        .Bind(5, NowUnixMs())
+        .Run();
+  }));
+  return token;
+}
+
+Result<bool> TokenAuthenticator::EnsureAdminToken(const std::string& path) {
+  auto count = db_->Read([](store::Connection& conn) {
+    return store::QueryInt(conn, "SELECT COUNT(*) FROM api_tokens");
+  });
+  if (!count.ok()) return count.status();
+  if (*count > 0) return false;
+  ZZ_ASSIGN_OR_RETURN(std::string token, CreateToken("admin", "district_admin", /*pii=*/true));
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Internal("cannot create " + path + ": " + std::strerror(errno));
+  const std::string line = token + "\n";
+  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+                  ::fsync(fd) == 0;
+  ::fchmod(fd, 0600);
+  ::close(fd);
+  if (!ok) return Status::Internal("cannot write " + path);
+  return true;
+}
+
+}  // namespace zhizhi::security

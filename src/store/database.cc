@@ -1,0 +1,145 @@
+#include "store/database.h"
+
+#include <future>
+
+#include <spdlog/spdlog.h>
+
+#include "store/migrations.h"
+
+namespace zhizhi::store {
+
+Result<std::unique_ptr<Database>> Database::Open(const std::string& path, DatabaseOptions options) {
+  std::unique_ptr<Database> db(new Database(path, options));
+  ZZ_ASSIGN_OR_RETURN(db->writer_conn_, Connection::Open(path, Connection::Mode::kReadWrite));
+  ZZ_ASSIGN_OR_RETURN(db->schema_version_, ApplyMigrations(*db->writer_conn_));
+  db->writer_ = std::thread([raw = db.get()] { raw->WriterLoop(); });
+  return db;
+}
+
+Database::~Database() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  readers_.clear();
+  if (writer_conn_) {
+    // Fold the WAL back into the main file so a copied data directory is self-contained.
+    writer_conn_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+}
+
+Status Database::Write(WriteJob job) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  WriteAsync(std::move(job), [&promise](const Status& status) { promise.set_value(status); });
+  return future.get();
+}
+
+void Database::WriteAsync(WriteJob job, WriteDone done) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      done(Status::Unavailable("the database is shutting down"));
+      return;
+    }
+    queue_.push_back(Job{std::move(job), std::move(done)});
+  }
+  cv_.notify_one();
+}
+
+void Database::WriterLoop() {
+  std::vector<Job> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+    batch.clear();
+  }
+}
+
+void Database::RunBatch(std::vector<Job>& batch) {
+  Connection& conn = *writer_conn_;
+  std::vector<Status> results(batch.size());
+  Status begin = conn.Exec("BEGIN IMMEDIATE");
+  if (!begin.ok()) {
+    for (auto& job : batch) job.done(begin);
+    return;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    conn.Exec("SAVEPOINT job");
+    try {
+      results[i] = batch[i].run(conn);
+    } catch (const std::exception& e) {
+      results[i] = Status::Internal(std::string("write job threw: ") + e.what());
+    }
+    if (!results[i].ok()) conn.Exec("ROLLBACK TO job");
+    conn.Exec("RELEASE job");
+  }
+  Status commit = conn.Exec("COMMIT");
+  if (!commit.ok()) {
+    spdlog::error("event=group_commit_failed jobs={} error=\"{}\"", batch.size(), commit.ToString());
+    conn.Exec("ROLLBACK");
+    for (auto& result : results) {
+      if (result.ok()) result = commit;
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    ++commits_;
+    jobs_ += batch.size();
+  }
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(results[i]);
+}
+
+std::uint64_t Database::commits() const {
+  std::lock_guard lock(mu_);
+  return commits_;
+}
+
+std::uint64_t Database::jobs() const {
+  std::lock_guard lock(mu_);
+  return jobs_;
+}
+
+Database::ReadLease::ReadLease(Database* db) : db(db) {
+  auto acquired = db->AcquireReader();
+  if (!acquired.ok()) {
+    // Opening a reader only fails when the file vanished or memory ran out; surface it loudly.
+    throw std::runtime_error(acquired.status().ToString());
+  }
+  conn = std::move(acquired).value();
+}
+
+Database::ReadLease::~ReadLease() {
+  if (conn && conn->InTransaction()) conn->Exec("ROLLBACK");
+  db->ReleaseReader(std::move(conn));
+}
+
+Result<std::unique_ptr<Connection>> Database::AcquireReader() {
+  {
+    std::lock_guard lock(readers_mu_);
+    if (!readers_.empty()) {
+      auto conn = std::move(readers_.back());
+      readers_.pop_back();
+      return conn;
+    }
+  }
+  return Connection::Open(path_, Connection::Mode::kReadOnly);
+}
+
+void Database::ReleaseReader(std::unique_ptr<Connection> conn) {
+  if (!conn) return;
+  std::lock_guard lock(readers_mu_);
+  if (static_cast<int>(readers_.size()) < options_.read_pool) readers_.push_back(std::move(conn));
+}
+
+}  // namespace zhizhi::store

@@ -1,0 +1,102 @@
+// The system of record: one SQLite file in WAL mode under the data directory.
+//
+// Write discipline: every change runs as a job on the single writer thread. The writer takes all
+// jobs that are waiting (up to a batch limit), runs each inside its own SAVEPOINT of one shared
+// transaction and commits once — group commit: many acknowledged writes per fsync. A job that
+// fails is rolled back to its savepoint alone, so a rejected request writes nothing while its
+// neighbours in the batch still commit. A job's completion is reported only after the COMMIT is
+// durable (synchronous=FULL).
+//
+// Reads borrow a read-only connection from a pool; each Read() call sees one consistent snapshot.
+//
+// Thread-safety: all public methods may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/status.h"
+#include "store/sqlite.h"
+
+namespace zhizhi::store {
+
+struct DatabaseOptions {
+  int max_batch = 512;   // jobs per group commit
+  int read_pool = 8;     // read-only connections kept open
+};
+
+class Database {
+ public:
+  using WriteJob = std::function<Status(Connection&)>;
+  using WriteDone = std::function<void(const Status&)>;
+
+  // Opens (creating if needed) `path`, applies pending schema migrations and starts the writer.
+  static Result<std::unique_ptr<Database>> Open(const std::string& path,
+                                                DatabaseOptions options = {});
+  ~Database();  // drains queued writes, then stops the writer
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs `job` on the writer thread and blocks until its group is durable (or rolled back).
+  Status Write(WriteJob job);
+  // Same, but calls `done` on the writer thread instead of blocking.
+  void WriteAsync(WriteJob job, WriteDone done);
+
+  // Runs `fn(Connection&)` on a pooled read-only connection inside one read transaction.
+  template <typename Fn>
+  auto Read(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
+    ReadLease lease(this);
+    Connection& conn = *lease.conn;
+    conn.Exec("BEGIN");  // the lease ends the read transaction, also when `fn` throws
+    return fn(conn);
+  }
+
+  const std::string& path() const { return path_; }
+  int schema_version() const { return schema_version_; }
+  // Group commits done and jobs run since start (for /metrics and benchmarks).
+  std::uint64_t commits() const;
+  std::uint64_t jobs() const;
+
+ private:
+  struct Job {
+    WriteJob run;
+    WriteDone done;
+  };
+  struct ReadLease {
+    explicit ReadLease(Database* db);
+    ~ReadLease();
+    Database* db;
+    std::unique_ptr<Connection> conn;
+  };
+
+  Database(std::string path, DatabaseOptions options) : path_(std::move(path)), options_(options) {}
+  void WriterLoop();
+  void RunBatch(std::vector<Job>& batch);
+  Result<std::unique_ptr<Connection>> AcquireReader();
+  void ReleaseReader(std::unique_ptr<Connection> conn);
+
+  const std::string path_;
+  const DatabaseOptions options_;
+  int schema_version_ = 0;
+  std::unique_ptr<Connection> writer_conn_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::uint64_t commits_ = 0;
+  std::uint64_t jobs_ = 0;
+  std::thread writer_;
+
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<Connection>> readers_;
+};
+
+}  // namespace zhizhi::store

@@ -1,0 +1,149 @@
+#include "store/migrations.h"
+
+#include <spdlog/spdlog.h>
+
+namespace zhizhi::store {
+
+namespace {
+
+// Times are unix milliseconds (INTEGER); calendar dates are 'YYYY-MM-DD' text, which sorts.
+constexpr const char* kRegistrySchema = R"sql(
+CREATE TABLE api_tokens (
+  id           INTEGER PRIMARY KEY,
+  name         TEXT NOT NULL,
+  role         TEXT NOT NULL,
+  pii          INTEGER NOT NULL DEFAULT 0,
+  token_hash   BLOB NOT NULL UNIQUE,       -- BLAKE2b of the token; the token itself is never stored
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER,
+  revoked_at   INTEGER
+);
+
+CREATE TABLE corps (
+  uscc         TEXT PRIMARY KEY,
+  name         TEXT NOT NULL,
+  legal_person TEXT,
+  address      TEXT,
+  created_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE projects (
+  code         TEXT PRIMARY KEY,
+  name         TEXT NOT NULL,
+  region_code  TEXT NOT NULL,
+  address      TEXT,
+  lat          REAL,
+  lng          REAL,
+  permit_no    TEXT,
+  status       TEXT NOT NULL CHECK (status IN ('planned','active','suspended','completed')),
+  start_date   TEXT,
+  end_date     TEXT,
+  created_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE project_corps (
+  project_code TEXT NOT NULL REFERENCES projects(code),
+  uscc         TEXT NOT NULL REFERENCES corps(uscc),
+  corp_type    TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (project_code, uscc)
+) WITHOUT ROWID;
+
+CREATE TABLE persons (
+  id           INTEGER PRIMARY KEY,
+  id_type      TEXT NOT NULL,
+  id_hash      BLOB NOT NULL UNIQUE,        -- keyed BLAKE2b of (id_type, id_number): lookups
+  id_cipher    BLOB NOT NULL,               -- secretbox(id_number): the only copy of the number
+  id_masked    TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  sex          TEXT CHECK (sex IN ('M','F')),
+  birth_date   TEXT,
+  nation       TEXT,
+  phone        TEXT,
+  id_address   TEXT,
+  created_at   INTEGER NOT NULL
+);
+
+CREATE TABLE teams (
+  id               INTEGER PRIMARY KEY,
+  project_code     TEXT NOT NULL REFERENCES projects(code),
+  name             TEXT NOT NULL,
+  uscc             TEXT NOT NULL REFERENCES corps(uscc),
+  leader_person_id INTEGER REFERENCES persons(id),
+  created_at       INTEGER NOT NULL,
+  UNIQUE (project_code, name)
+);
+
+CREATE TABLE certificates (
+  id            INTEGER PRIMARY KEY,
+  person_id     INTEGER NOT NULL REFERENCES persons(id),
+  kind          TEXT NOT NULL,
+  type_code     TEXT NOT NULL,
+  number        TEXT NOT NULL,
+  issuer        TEXT,
+  valid_from    TEXT NOT NULL,
+  valid_to      TEXT NOT NULL,
+  revoked_at    INTEGER,
+  revoke_reason TEXT,
+  created_at    INTEGER NOT NULL,
+  UNIQUE (kind, type_code, number)
+);
+CREATE INDEX certificates_by_person ON certificates(person_id);
+
+CREATE TABLE enrolments (
+  id           INTEGER PRIMARY KEY,
+  project_code TEXT NOT NULL REFERENCES projects(code),
+  person_id    INTEGER NOT NULL REFERENCES persons(id),
+  team_id      INTEGER REFERENCES teams(id),
+  uscc         TEXT NOT NULL REFERENCES corps(uscc),
+  work_role    TEXT NOT NULL CHECK (work_role IN ('10','20')),
+  work_type    TEXT NOT NULL,
+  post         TEXT,
+  entry_date   TEXT NOT NULL,
+  exit_date    TEXT,
+  dorm_address TEXT,
+  created_at   INTEGER NOT NULL,
+  exited_at    INTEGER
+);
+-- At most one open enrolment of a person on a project.
+CREATE UNIQUE INDEX enrolments_open ON enrolments(project_code, person_id) WHERE exit_date IS NULL;
+CREATE INDEX enrolments_by_person ON enrolments(person_id);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> migrations = {
+      {1, "registry", kRegistrySchema},
+  };
+  return migrations;
+}
+
+Result<int> ApplyMigrations(Connection& conn) {
+  ZZ_ASSIGN_OR_RETURN(std::int64_t current, QueryInt(conn, "PRAGMA user_version"));
+  const auto& all = Migrations();
+  const int newest = all.empty() ? 0 : all.back().version;
+  if (current > newest) {
+    return Status::Internal("database schema version " + std::to_string(current) +
+                            " is newer than this binary knows (" + std::to_string(newest) + ")");
+  }
+  for (const Migration& migration : all) {
+    if (migration.version <= current) continue;
+    ZZ_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+    Status status = conn.Exec(migration.sql);
+    if (status.ok()) {
+      status = conn.Exec("PRAGMA user_version=" + std::to_string(migration.version));
+    }
+    if (!status.ok()) {
+      conn.Exec("ROLLBACK");
+      return Status::Internal("migration " + std::to_string(migration.version) + " (" +
+                              migration.name + ") failed: " + status.message());
+    }
+    ZZ_RETURN_IF_ERROR(conn.Exec("COMMIT"));
+    spdlog::info("event=schema_migrated version={} name={}", migration.version, migration.name);
+    current = migration.version;
+  }
+  return static_cast<int>(current);
+}
+
+}  // namespace zhizhi::store
