@@ -2,6 +2,7 @@
 //
 //   zhizhi serve  --data DIR [--port 8080] [--bind 127.0.0.1]   serve the API
 //   zhizhi import --data DIR KIND FILE.csv [--partial]           bulk-load registry records
+//   zhizhi demo   --data DIR                                     seed the demo district
 //   zhizhi version
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "app/demo_district.h"
 #include "app/platform.h"
 #include "http/server.h"
 #include "registry/registry_import.h"
@@ -144,6 +146,23 @@ int Import(const ImportFlags& flags) {
   return r.rejected == 0 ? 0 : 1;
 }
 
+int Demo(const std::string& data, int workers_per_project) {
+  SetUpLogging("warn");
+  auto platform = zhizhi::app::Platform::Open(data);
+  if (!platform.ok()) return Fail(platform.status());
+  auto& p = **platform;
+  auto created = p.EnsureAdminToken();
+  if (!created.ok()) return Fail(created.status());
+  auto summary = zhizhi::app::SeedDemoDistrict(p.db(), p.registry(), workers_per_project);
+  if (!summary.ok()) return Fail(summary.status());
+  const auto& s = *summary;
+  std::printf(
+      "demo district seeded: %d corps, %d projects, %d teams, %d persons, %d certificates, "
+      "%d enrolments (%d exited)\n",
+      s.corps, s.projects, s.teams, s.persons, s.certificates, s.enrolments, s.exits);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -178,11 +197,20 @@ int main(int argc, char** argv) {
   import_cmd->add_flag("--no-progress", import.no_progress, "no progress bar");
   import_cmd->add_option("--errors", import.errors_file, "write rejected rows as CSV to this file");
 
+  std::string demo_data;
+  int demo_workers = 250;
+  auto* demo_cmd = app.add_subcommand("demo", "seed the demo district into an empty data directory");
+  demo_cmd->add_option("--data", demo_data, "data directory")->required();
+  demo_cmd->add_option("--workers-per-project", demo_workers, "scale of the data set")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+
   app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
   if (*serve_cmd) return Serve(serve);
   if (*import_cmd) return Import(import);
+  if (*demo_cmd) return Demo(demo_data, demo_workers);
   std::printf("zhizhi %s\n", ZHIZHI_VERSION);
   return 0;
 }
