@@ -163,6 +163,20 @@ TEST(TimestampTest, RejectsInvalid) {
   }
 }
 
+TEST(TimestampTest, ErrorMessagesSayWhatIsWrong) {
+  const auto message = [](const char* text) {
+    Result<Timestamp> t = Timestamp::ParseRfc3339(text, "time");
+    return t.ok() ? std::string("accepted") : t.status().message();
+  };
+  EXPECT_TRUE(Contains(message("2026-03-02T23:59:60Z"), "leap second"));
+  EXPECT_TRUE(Contains(message("2026-02-29T07:31:05Z"), "2026-02-29 is not a real calendar date"));
+  EXPECT_TRUE(Contains(message("2026-03-02T24:00:00Z"), "out of range"));
+  EXPECT_TRUE(Contains(message("2026-03-02T07:31:05.Z"), "1 to 9 digits"));
+  EXPECT_TRUE(Contains(message("2026-03-02T07:31:05+0800"), "like \"+08:00\""));
+  EXPECT_TRUE(Contains(message("2026-03-02"), "time of day is missing"));
+  EXPECT_TRUE(Contains(message("2026-03-02\x01\xFF"), "\"2026-03-02??\""));  // JSON-safe echo
+}
+
 TEST(TimestampTest, Formats) {
   EXPECT_EQ((Timestamp{1'772'407'865'000, 480}.ToRfc3339()), "2026-03-02T07:31:05+08:00");
   EXPECT_EQ((Timestamp{1'772'407'865'123, 0}.ToRfc3339()), "2026-03-01T23:31:05.123Z");

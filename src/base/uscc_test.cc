@@ -66,6 +66,9 @@ TEST(UsccTest, EachRuleHasItsOwnMessage) {
   EXPECT_EQ(RejectionOf(MakeUscc("913501A0M000100Y4")),
             "unified social credit code character 7 must be a digit (characters 3-8 are a region "
             "code)");
+  EXPECT_TRUE(Contains(RejectionOf(MakeUscc("91A50100M000100Y4")), "character 3 must be a digit"));
+  EXPECT_TRUE(Contains(RejectionOf(MakeUscc("9135010AM000100Y4")), "character 8 must be a digit"));
+  EXPECT_TRUE(UnifiedSocialCreditCode::Parse(MakeUscc("YA350100M000100Y4")).ok());  // 1-2 free
   EXPECT_EQ(RejectionOf("91350100M000100Y44"),
             "unified social credit code check character is 4, expected 3");
 }

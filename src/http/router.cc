@@ -48,7 +48,10 @@ Response Response::Json(int status, const nlohmann::json& body) {
 Response Response::Error(const Status& status) {
   nlohmann::json error = {{"code", status.code()}, {"message", status.message()}};
   if (!status.field().empty()) error["field"] = status.field();
-  for (const auto& [key, value] : status.details().items()) error[key] = value;
+  for (const auto& [key, value] : status.details().items()) {
+    // Details add to the error; they never replace its code, message or field.
+    if (!error.contains(key) && key != "field") error[key] = value;
+  }
   return Json(HttpStatusOf(status.kind()), {{"error", error}});
 }
 

@@ -113,8 +113,9 @@ Status Registry::CreateProject(store::Connection& conn, const ProjectDraft& d) {
   stmt.Bind(11, NowUnixMs());
   ZZ_RETURN_IF_ERROR(stmt.Run());
   if (conn.Changes() == 0) {
+    // Not "code": that key of the error object is the error code.
     return Status::AlreadyExists("code", "a project with code " + d.code + " already exists")
-        .With("code", d.code);
+        .With("project_code", d.code);
   }
   return Status::Ok();
 }

@@ -36,6 +36,7 @@ std::uint32_t RightsOfRole(std::string_view role);
 
 struct Principal {
   std::int64_t token_id = 0;
+  std::int64_t expires_at = 0;  // unix ms; 0 = never
   std::string name;
   std::string role;
   std::uint32_t rights = 0;

@@ -68,12 +68,15 @@ Result<Principal> TokenAuthenticator::Authenticate(std::string_view header) {
     principal.rights = RightsOfRole(principal.role);
     if (stmt.Int(3) != 0) principal.rights |= static_cast<std::uint32_t>(Right::kPii);
     principal.all_projects = principal.role == "district_admin";
+    principal.expires_at = stmt.IsNull(4) ? 0 : stmt.Int(4);
     return principal;
   });
   if (!found.ok()) return found.status();
   // Only non-expiring tokens are cached; expiring ones (sessions) are re-read every time.
-  std::lock_guard lock(mu_);
-  cache_.emplace(hash, *found);
+  if (found->expires_at == 0) {
+    std::lock_guard lock(mu_);
+    cache_.emplace(hash, *found);
+  }
   return found;
 }
 

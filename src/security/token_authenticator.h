@@ -4,7 +4,8 @@
 // start with an empty data directory the administrator token is created and written to
 // DATA_DIR/admin.token with mode 0600; it is never logged.
 //
-// Thread-safety: Authenticate() may be called concurrently; results are cached per token hash.
+// Thread-safety: Authenticate() may be called concurrently. Tokens without expiry are cached per
+// token hash; revocation (issue 7) must clear the cache entry.
 #pragma once
 
 #include <memory>
