@@ -6,7 +6,9 @@
 
 namespace zhizhi::http {
 
-Result<nlohmann::json> JsonBody(const Request& request) { return ParseJsonObject(request.body); }
+Result<nlohmann::json> JsonBody(const Request& request) {
+  return ParseJsonObject(request.body);
+}
 
 Result<store::Page> PageOf(const Request& request) {
   store::Page page;
@@ -15,8 +17,8 @@ Result<store::Page> PageOf(const Request& request) {
     const auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), value);
     if (ec != std::errc() || end != limit->data() + limit->size() || value < 1 ||
         value > store::Page::kMaxLimit) {
-      return Status::InvalidArgument("limit", "limit must be an integer from 1 to " +
-                                                  std::to_string(store::Page::kMaxLimit));
+      return Status::InvalidArgument(
+          "limit", "limit must be an integer from 1 to " + std::to_string(store::Page::kMaxLimit));
     }
     page.limit = value;
   }

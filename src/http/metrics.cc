@@ -7,7 +7,8 @@ namespace zhizhi::http {
 Metrics::Metrics(std::vector<std::pair<std::string, std::string>> routes)
     : routes_(std::move(routes)) {
   routes_.emplace_back("", "unmatched");
-  for (size_t i = 0; i < routes_.size(); ++i) stats_.push_back(std::make_unique<RouteStats>());
+  for (size_t i = 0; i < routes_.size(); ++i)
+    stats_.push_back(std::make_unique<RouteStats>());
 }
 
 void Metrics::Observe(int route, int status, double seconds) {
@@ -15,7 +16,8 @@ void Metrics::Observe(int route, int status, double seconds) {
   RouteStats& s = *stats_[index];
   if (status >= 100 && status < 600) s.by_status[status].fetch_add(1, std::memory_order_relaxed);
   size_t bucket = 0;
-  while (bucket < kBuckets.size() && seconds > kBuckets[bucket]) ++bucket;
+  while (bucket < kBuckets.size() && seconds > kBuckets[bucket])
+    ++bucket;
   s.buckets[bucket].fetch_add(1, std::memory_order_relaxed);
   s.count.fetch_add(1, std::memory_order_relaxed);
   s.sum_micros.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
@@ -60,7 +62,8 @@ std::string Metrics::Render() const {
         << static_cast<double>(s.sum_micros.load(std::memory_order_relaxed)) / 1e6 << "\n";
     out << "zhizhi_http_request_duration_seconds_count{" << labels << "} " << count << "\n";
   }
-  for (const auto& collector : collectors_) out << collector();
+  for (const auto& collector : collectors_)
+    out << collector();
   return out.str();
 }
 

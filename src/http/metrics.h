@@ -29,9 +29,8 @@ class Metrics {
   std::string Render() const;
 
  private:
-  static constexpr std::array<double, 14> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                                      0.005,  0.01,    0.025,  0.05,  0.1,
-                                                      0.25,   0.5,     1.0,    2.5};
+  static constexpr std::array<double, 14> kBuckets = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5};
   struct RouteStats {
     std::array<std::atomic<std::uint64_t>, 600> by_status{};
     std::array<std::atomic<std::uint64_t>, kBuckets.size() + 1> buckets{};
@@ -40,7 +39,7 @@ class Metrics {
   };
 
   std::vector<std::pair<std::string, std::string>> routes_;  // method, pattern
-  std::vector<std::unique_ptr<RouteStats>> stats_;            // routes + unmatched
+  std::vector<std::unique_ptr<RouteStats>> stats_;           // routes + unmatched
   std::vector<std::function<std::string()>> collectors_;
 };
 

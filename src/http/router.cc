@@ -41,7 +41,8 @@ std::optional<std::string> Request::Query(std::string_view name) const {
 Response Response::Json(int status, const nlohmann::json& body) {
   Response response;
   response.status = status;
-  response.body = body.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
+  response.body =
+      body.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
   return response;
 }
 
@@ -95,7 +96,8 @@ int HttpStatusOf(StatusKind kind) {
 
 void Router::Add(Route route) {
   std::vector<std::string> segments;
-  for (auto part : SplitPath(route.pattern)) segments.emplace_back(part);
+  for (auto part : SplitPath(route.pattern))
+    segments.emplace_back(part);
   segments_.push_back(std::move(segments));
   routes_.push_back(std::move(route));
 }
@@ -144,7 +146,8 @@ nlohmann::json Router::OpenApi(const std::string& version) const {
     nlohmann::json op = route.openapi;
     op["summary"] = route.summary;
     std::string method(boost::beast::http::to_string(route.method));
-    for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : method)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     op["operationId"] = method + route.pattern;
     if (route.right) {
       op["security"] = nlohmann::json::array({{{"bearer", nlohmann::json::array()}}});
@@ -172,17 +175,16 @@ nlohmann::json Router::OpenApi(const std::string& version) const {
     }
     paths[route.pattern][method] = std::move(op);
   }
-  nlohmann::json error_schema = {
-      {"type", "object"},
-      {"required", {"error"}},
-      {"properties",
-       {{"error",
-         {{"type", "object"},
-          {"required", {"code", "message"}},
-          {"properties",
-           {{"code", {{"type", "string"}}},
-            {"message", {{"type", "string"}}},
-            {"field", {{"type", "string"}}}}}}}}}};
+  nlohmann::json error_schema = {{"type", "object"},
+                                 {"required", {"error"}},
+                                 {"properties",
+                                  {{"error",
+                                    {{"type", "object"},
+                                     {"required", {"code", "message"}},
+                                     {"properties",
+                                      {{"code", {{"type", "string"}}},
+                                       {"message", {{"type", "string"}}},
+                                       {"field", {{"type", "string"}}}}}}}}}};
   return {
       {"openapi", "3.0.3"},
       {"info",

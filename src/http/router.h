@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,7 +28,7 @@ using Verb = boost::beast::http::verb;
 
 struct Request {
   Verb method = Verb::get;
-  std::string path;  // without the query string
+  std::string path;                                         // without the query string
   std::vector<std::pair<std::string, std::string>> query;   // decoded
   std::vector<std::pair<std::string, std::string>> params;  // from {name} path segments, decoded
   std::string body;
@@ -55,13 +56,32 @@ int HttpStatusOf(StatusKind kind);
 
 using Handler = std::function<Response(Request&)>;
 
+// Answers a request later, from any thread; called exactly once.
+using Respond = std::function<void(Response)>;
+// A handler that answers after waiting for something (e.g. a group commit) without holding a
+// server thread. It must copy what it needs from the Request before returning.
+using AsyncHandler = std::function<void(Request&, Respond)>;
+
+// The server side of an open WebSocket. Send() is thread-safe and never blocks: messages queue,
+// and a peer that falls too far behind is disconnected.
+class WebSocketPeer {
+ public:
+  virtual ~WebSocketPeer() = default;
+  virtual void Send(std::string text) = 0;
+  virtual bool open() const = 0;
+};
+// Called once the upgrade succeeded; keep the peer (weakly) to send to it.
+using WebSocketHandler = std::function<void(Request&, std::shared_ptr<WebSocketPeer>)>;
+
 struct Route {
   Verb method = Verb::get;
-  std::string pattern;                         // e.g. /api/v1/persons/{id}
-  std::optional<security::Right> right;        // nullopt: public
+  std::string pattern;                   // e.g. /api/v1/persons/{id}
+  std::optional<security::Right> right;  // nullopt: public
   std::string summary;
   nlohmann::json openapi = nlohmann::json::object();  // OpenAPI operation fields to merge
-  Handler handler;
+  Handler handler;                                    // exactly one of handler, async, websocket
+  AsyncHandler async = nullptr;
+  WebSocketHandler websocket = nullptr;
 };
 
 class Router {

@@ -1,11 +1,13 @@
 #include "http/server.h"
 
+#include <deque>
 #include <mutex>
 #include <random>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,13 +16,14 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
+#include <boost/beast/websocket.hpp>
 
 namespace zhizhi::http {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
 using tcp = net::ip::tcp;
 
 namespace {
@@ -36,7 +39,8 @@ bool IsSafeRequestId(std::string_view id) {
 }
 
 std::string NewRequestId() {
-  static const std::uint64_t prefix = std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32);
+  static const std::uint64_t prefix =
+      std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32);
   static std::atomic<std::uint64_t> counter{0};
   char buf[33];
   std::snprintf(buf, sizeof buf, "%08llx%08llx",
@@ -58,8 +62,9 @@ bool ParseTarget(std::string_view target, Request& request) {
     if (pair.empty()) continue;
     size_t eq = pair.find('=');
     auto key = PercentDecode(pair.substr(0, eq), /*form=*/true);
-    auto value = PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1),
-                               /*form=*/true);
+    auto value =
+        PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1),
+                      /*form=*/true);
     if (!key || !value) return false;
     request.query.emplace_back(std::move(*key), std::move(*value));
   }
@@ -107,9 +112,11 @@ class HttpServer::Impl {
       BeginStop();
     });
     std::vector<std::thread> threads;
-    for (int i = 1; i < options_.threads; ++i) threads.emplace_back([this] { ioc_.run(); });
+    for (int i = 1; i < options_.threads; ++i)
+      threads.emplace_back([this] { ioc_.run(); });
     ioc_.run();
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+      t.join();
   }
 
   void BeginStop() {
@@ -126,32 +133,57 @@ class HttpServer::Impl {
 
   bool stopping() const { return stopping_.load(); }
 
-  Response Dispatch(Request& request, std::string_view authorization, int* route_index) {
-    *route_index = Metrics::kUnmatched;
+  // Routing, authentication, rights, then the handler. `done` gets the response and the route
+  // index (for metrics); it may be called on another thread when the handler is asynchronous.
+  // A WebSocket route is reported through `upgrade` instead, with the request authorised.
+  void Dispatch(Request& request, std::string_view authorization, bool wants_upgrade,
+                const std::function<void(Response, int)>& done,
+                const std::function<void(const Route&, int)>& upgrade) {
     const Router::Match match = router_.Find(request.method, request.path, request);
-    if (match.route == nullptr) return Response::Error(match.status);
-    *route_index = match.index;
+    if (match.route == nullptr) return done(Response::Error(match.status), Metrics::kUnmatched);
+    const int index = match.index;
     const Route& route = *match.route;
     if (route.right) {
-      auto principal = auth_.Authenticate(authorization);
+      std::string header(authorization);
+      // Browsers cannot set headers on a WebSocket: accept the token as a query parameter there.
+      if (header.empty() && route.websocket) {
+        if (auto token = request.Query("access_token")) header = "Bearer " + *token;
+      }
+      auto principal = auth_.Authenticate(header);
       if (!principal.ok()) {
         Response response = Response::Error(principal.status());
         response.headers.emplace_back("WWW-Authenticate", "Bearer");
-        return response;
+        return done(std::move(response), index);
       }
       request.principal = std::move(principal).value();
       if (!request.principal.Has(*route.right)) {
-        return Response::Error(Status::PermissionDenied(
-            "this token lacks the right " + std::string(security::RightName(*route.right))));
+        return done(
+            Response::Error(Status::PermissionDenied(
+                "this token lacks the right " + std::string(security::RightName(*route.right)))),
+            index);
       }
     }
+    if (route.websocket) {
+      if (!wants_upgrade) {
+        return done(Response::Error(Status::InvalidArgument(
+                        "", "this endpoint is a WebSocket; send an Upgrade request")),
+                    index);
+      }
+      return upgrade(route, index);
+    }
     try {
-      return route.handler(request);
+      if (route.async) {
+        route.async(request,
+                    [done, index](Response response) { done(std::move(response), index); });
+        return;
+      }
+      done(route.handler(request), index);
     } catch (const std::exception& e) {
       spdlog::error("event=handler_exception request_id={} route=\"{}\" what=\"{}\"",
                     request.request_id, route.pattern, e.what());
-      return Response::Error(Status::Internal("internal error; see the server log for request " +
-                                              request.request_id));
+      done(Response::Error(Status::Internal("internal error; see the server log for request " +
+                                            request.request_id)),
+           index);
     }
   }
 
@@ -164,18 +196,19 @@ class HttpServer::Impl {
 
  private:
   void Accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec) {
-        if (!stopping_) {
-          spdlog::warn("event=accept_error error=\"{}\"", ec.message());
-          Accept();
-        }
-        return;
-      }
-      if (stopping_) return;
-      StartSession(std::move(socket));
-      Accept();
-    });
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           [this](beast::error_code ec, tcp::socket socket) {
+                             if (ec) {
+                               if (!stopping_) {
+                                 spdlog::warn("event=accept_error error=\"{}\"", ec.message());
+                                 Accept();
+                               }
+                               return;
+                             }
+                             if (stopping_) return;
+                             StartSession(std::move(socket));
+                             Accept();
+                           });
   }
 
   void StartSession(tcp::socket socket);
@@ -217,7 +250,8 @@ class HttpServer::Impl {
 // One TCP connection: read a request, answer it, repeat while keep-alive.
 class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Impl* server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {
+  Session(Impl* server, tcp::socket socket)
+      : server_(server), stream_(std::move(socket)), executor_(stream_.get_executor()) {
     beast::error_code ec;
     auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
@@ -230,8 +264,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 
   // Runs on the session's strand: closes the connection unless a request is being handled.
   void CloseIfIdle() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      if (!self->busy_) {
+    net::dispatch(executor_, [self = shared_from_this()] {
+      if (!self->busy_ && !self->upgraded_) {
         beast::error_code ignored;
         self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
         self->stream_.socket().close(ignored);
@@ -248,10 +282,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_->options().body_limit);
     stream_.expires_after(requests_ == 0 ? server_->options().request_timeout
                                          : server_->options().idle_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                               self->OnHeader(ec);
-                             });
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -315,24 +348,35 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 
   void Handle() {
     auto& req = parser_->get();
-    Request request;
-    request.method = req.method();
-    request.remote = remote_;
+    auto request = std::make_shared<Request>();
+    request->method = req.method();
+    request->remote = remote_;
     const auto incoming_id = req["X-Request-Id"];
-    request.request_id = IsSafeRequestId(incoming_id) ? std::string(incoming_id) : NewRequestId();
-    request_id_ = request.request_id;
-    int route = Metrics::kUnmatched;
-    Response response;
-    if (!ParseTarget(req.target(), request)) {
-      response = Response::Error(Status::InvalidArgument("", "malformed percent-escape in URL"));
-    } else {
-      request.body = std::move(req.body());
-      response = server_->Dispatch(request, req[bhttp::field::authorization], &route);
-    }
+    request->request_id = IsSafeRequestId(incoming_id) ? std::string(incoming_id) : NewRequestId();
+    request_id_ = request->request_id;
     const std::string method(req.method_string());
-    Send(std::move(response), req.keep_alive(), route, method, request.path,
-         request.principal.name);
+    const bool keep_alive = req.keep_alive();
+    if (!ParseTarget(req.target(), *request)) {
+      return Send(Response::Error(Status::InvalidArgument("", "malformed percent-escape in URL")),
+                  keep_alive, Metrics::kUnmatched, method, request->path);
+    }
+    request->body = std::move(req.body());
+    const bool wants_upgrade = websocket::is_upgrade(req);
+    auto self = shared_from_this();
+    server_->Dispatch(
+        *request, req[bhttp::field::authorization], wants_upgrade,
+        [self, request, method, keep_alive](Response response, int route) {
+          // Asynchronous handlers answer from other threads: hop back onto the connection.
+          net::dispatch(self->stream_.get_executor(), [self, request, method, keep_alive, route,
+                                                       response = std::move(response)]() mutable {
+            self->Send(std::move(response), keep_alive, route, method, request->path,
+                       request->principal.name);
+          });
+        },
+        [self, request](const Route& route, int index) { self->Upgrade(route, index, request); });
   }
+
+  void Upgrade(const Route& route, int index, std::shared_ptr<Request> request);
 
   void Send(Response response, bool keep_alive, int route, std::string_view method,
             std::string_view path, std::string_view who = "-") {
@@ -348,7 +392,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     res->set("X-Request-Id", request_id_);
     res->set("X-Content-Type-Options", "nosniff");
     res->set(bhttp::field::cache_control, "no-store");
-    for (const auto& [name, value] : response.headers) res->set(name, value);
+    for (const auto& [name, value] : response.headers)
+      res->set(name, value);
     res->body() = std::move(response.body);
     res->keep_alive(keep);
     res->prepare_payload();
@@ -378,6 +423,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 
   Impl* server_;
   beast::tcp_stream stream_;
+  beast::tcp_stream::executor_type executor_;
+  bool upgraded_ = false;  // the stream now belongs to a WebSocketSession
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string remote_ = "-";
@@ -386,6 +433,91 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   std::uint64_t requests_ = 0;
   bool busy_ = false;
 };
+
+// An upgraded connection: messages queued by Send() from any thread are written in order on the
+// connection's strand; incoming messages are read and ignored (the feed is one-way), which also
+// notices a close. A peer more than kMaxQueued messages behind is dropped.
+class WebSocketSession : public WebSocketPeer,
+                         public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  static constexpr size_t kMaxQueued = 1024;
+
+  explicit WebSocketSession(beast::tcp_stream&& stream) : ws_(std::move(stream)) {}
+
+  template <typename Body>
+  void Accept(bhttp::request<Body> request, std::function<void()> on_open) {
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(bhttp::field::server, "zhizhi"); }));
+    auto req = std::make_shared<bhttp::request<Body>>(std::move(request));
+    ws_.async_accept(*req, [self = shared_from_this(), req, on_open](beast::error_code ec) {
+      if (ec) return;
+      self->open_ = true;
+      on_open();
+      self->Read();
+    });
+  }
+
+  void Send(std::string text) override {
+    net::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
+      if (!self->open_) return;
+      if (self->queue_.size() >= kMaxQueued) {
+        self->open_ = false;
+        self->ws_.async_close(websocket::close_code::try_again_later, [self](beast::error_code) {});
+        return;
+      }
+      self->queue_.push_back(std::move(text));
+      if (self->queue_.size() == 1) self->WriteNext();
+    });
+  }
+
+  bool open() const override { return open_; }
+
+ private:
+  void Read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) {
+        self->open_ = false;
+        return;
+      }
+      self->buffer_.consume(self->buffer_.size());
+      self->Read();
+    });
+  }
+
+  void WriteNext() {
+    ws_.text(true);
+    ws_.async_write(net::buffer(queue_.front()),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      if (ec) {
+                        self->open_ = false;
+                        self->queue_.clear();
+                        return;
+                      }
+                      self->queue_.pop_front();
+                      if (!self->queue_.empty()) self->WriteNext();
+                    });
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> queue_;
+  std::atomic<bool> open_{false};
+};
+
+void HttpServer::Impl::Session::Upgrade(const Route& route, int index,
+                                        std::shared_ptr<Request> request) {
+  server_->metrics().Observe(
+      index, 101,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+  spdlog::info("event=websocket_open request_id={} remote={} route=\"{}\" principal={}",
+               request->request_id, remote_, route.pattern, request->principal.name);
+  upgraded_ = true;
+  auto ws = std::make_shared<WebSocketSession>(std::move(stream_));
+  const WebSocketHandler handler = route.websocket;
+  ws->Accept(parser_->release(), [ws, handler, request]() { handler(*request, ws); });
+}
 
 void HttpServer::Impl::StartSession(tcp::socket socket) {
   auto session = std::make_shared<Session>(this, std::move(socket));
@@ -411,7 +543,8 @@ void HttpServer::Impl::CloseIdleSessions() {
       if (auto session = weak.lock()) live.push_back(std::move(session));
     }
   }
-  for (auto& session : live) session->CloseIfIdle();
+  for (auto& session : live)
+    session->CloseIfIdle();
 }
 
 HttpServer::HttpServer(ServerOptions options, const Router& router,
@@ -420,14 +553,16 @@ HttpServer::HttpServer(ServerOptions options, const Router& router,
 
 HttpServer::~HttpServer() = default;
 
-Result<std::uint16_t> HttpServer::Start() { return impl_->Start(); }
+Result<std::uint16_t> HttpServer::Start() {
+  return impl_->Start();
+}
 
-void HttpServer::Run() { impl_->Run(); }
+void HttpServer::Run() {
+  impl_->Run();
+}
 
-void HttpServer::Stop() { impl_->BeginStop(); }
-
-Response HttpServer::Dispatch(Request& request, std::string_view authorization, int* route_index) {
-  return impl_->Dispatch(request, authorization, route_index);
+void HttpServer::Stop() {
+  impl_->BeginStop();
 }
 
 }  // namespace zhizhi::http

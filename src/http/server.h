@@ -49,9 +49,6 @@ class HttpServer {
   void Run();
   void Stop();
 
-  // Handles one parsed request: routing, auth, rights, the handler, errors. Public for tests.
-  Response Dispatch(Request& request, std::string_view authorization, int* route_index);
-
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;
