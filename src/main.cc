@@ -11,9 +11,9 @@
 #include <iostream>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "app/demo_district.h"
 #include "app/platform.h"
@@ -57,6 +57,7 @@ int Serve(const ServeFlags& flags) {
   if (*created) {
     spdlog::info("event=admin_token_created path={}/admin.token mode=0600", flags.data);
   }
+  if (auto status = p.StartGate(); !status.ok()) return Fail(status);
   zhizhi::http::Router router;
   p.AddRoutes(router);
 
@@ -137,12 +138,11 @@ int Import(const ImportFlags& flags) {
     }
   }
   const double rate = r.seconds > 0 ? r.rows / r.seconds : 0;
-  std::printf("%s: %lld rows read (%s), %lld imported, %lld rejected in %.2f s (%.0f rows/s)%s\n",
-              r.kind.c_str(), static_cast<long long>(r.rows), r.encoding.c_str(),
-              static_cast<long long>(r.imported), static_cast<long long>(r.rejected), r.seconds,
-              rate,
-              r.committed ? ""
-                          : "; nothing written (all-or-nothing): fix the rows or use --partial");
+  std::printf(
+      "%s: %lld rows read (%s), %lld imported, %lld rejected in %.2f s (%.0f rows/s)%s\n",
+      r.kind.c_str(), static_cast<long long>(r.rows), r.encoding.c_str(),
+      static_cast<long long>(r.imported), static_cast<long long>(r.rejected), r.seconds, rate,
+      r.committed ? "" : "; nothing written (all-or-nothing): fix the rows or use --partial");
   return r.rejected == 0 ? 0 : 1;
 }
 
@@ -199,7 +199,8 @@ int main(int argc, char** argv) {
 
   std::string demo_data;
   int demo_workers = 250;
-  auto* demo_cmd = app.add_subcommand("demo", "seed the demo district into an empty data directory");
+  auto* demo_cmd =
+      app.add_subcommand("demo", "seed the demo district into an empty data directory");
   demo_cmd->add_option("--data", demo_data, "data directory")->required();
   demo_cmd->add_option("--workers-per-project", demo_workers, "scale of the data set")
       ->capture_default_str()

@@ -29,9 +29,9 @@ constexpr std::array<std::string_view, 24> kSurnames = {
     "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙",
     "马", "朱", "胡", "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋"};
 constexpr std::array<std::string_view, 32> kGiven = {
-    "伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "刚", "平", "辉", "鹏", "华", "飞",
-    "建国", "建华", "国强", "志强", "海波", "春生", "红兵", "永刚", "德明", "文军", "小龙", "立新",
-    "秀英", "桂兰", "丽", "敏"};
+    "伟",   "强",   "磊",   "军",   "勇",   "杰",   "涛",   "斌",   "超",   "明",   "刚",
+    "平",   "辉",   "鹏",   "华",   "飞",   "建国", "建华", "国强", "志强", "海波", "春生",
+    "红兵", "永刚", "德明", "文军", "小龙", "立新", "秀英", "桂兰", "丽",   "敏"};
 // Where the district's workers come from (GB/T 2260 county codes).
 constexpr std::array<std::string_view, 10> kOrigins = {"341221", "412726", "511321", "522425",
                                                        "330114", "362430", "431224", "350623",
@@ -66,11 +66,16 @@ struct WorkSeed {
   int weight;
 };
 constexpr std::array<WorkSeed, 10> kWork = {{
-    {"020", "钢筋班", nullptr, 18},  {"240", "木工班", nullptr, 16},
-    {"040", "混凝土班", nullptr, 14}, {"010", "砌筑班", nullptr, 12},
-    {"030", "架子班", "02", 10},     {"130", "水电班", "01", 8},
-    {"270", "焊工班", "E02", 6},     {"170", "起重班", "04", 4},
-    {"190", "装修班", nullptr, 8},   {"230", "防水班", nullptr, 4},
+    {"020", "钢筋班", nullptr, 18},
+    {"240", "木工班", nullptr, 16},
+    {"040", "混凝土班", nullptr, 14},
+    {"010", "砌筑班", nullptr, 12},
+    {"030", "架子班", "02", 10},
+    {"130", "水电班", "01", 8},
+    {"270", "焊工班", "E02", 6},
+    {"170", "起重班", "04", 4},
+    {"190", "装修班", nullptr, 8},
+    {"230", "防水班", nullptr, 4},
 }};
 
 class Seeder {
@@ -92,7 +97,8 @@ class Seeder {
   std::string Uscc(std::string_view kind_prefix) {
     std::string first17 = std::string(kind_prefix) + "330114";
     std::uniform_int_distribution<size_t> pick(0, kUsccAlphabet.size() - 1);
-    while (first17.size() < 17) first17.push_back(kUsccAlphabet[pick(rng_)]);
+    while (first17.size() < 17)
+      first17.push_back(kUsccAlphabet[pick(rng_)]);
     return MakeUscc(first17);
   }
 
@@ -209,13 +215,18 @@ class Seeder {
     const std::string labour_a = labour[index % labour.size()];
     const std::string labour_b = labour[(index + 1) % labour.size()];
     const std::string supervisor = supervisors[index % supervisors.size()];
-    for (const auto& [uscc, type] : std::vector<std::pair<std::string, const char*>>{
-             {owner, "008"}, {general, "009"}, {supervisor, "007"}, {labour_a, "006"},
-             {labour_b, "006"}}) {
+    for (const auto& [uscc, type] :
+         std::vector<std::pair<std::string, const char*>>{{owner, "008"},
+                                                          {general, "009"},
+                                                          {supervisor, "007"},
+                                                          {labour_a, "006"},
+                                                          {labour_b, "006"}}) {
       ZZ_RETURN_IF_ERROR(registry_.AddProjectCorp(conn_, seed.code, ProjectCorpDraft{uscc, type}));
     }
     if (status == "planned") {
-      return conn_.Prepare("UPDATE projects SET status = 'planned' WHERE code = ?").Bind(1, seed.code).Run();
+      return conn_.Prepare("UPDATE projects SET status = 'planned' WHERE code = ?")
+          .Bind(1, seed.code)
+          .Run();
     }
 
     const Date entry = *p.start_date;
@@ -225,7 +236,8 @@ class Seeder {
       manager = shared_manager_;  // the same registered PM on two live projects (挂证)
     } else {
       ZZ_ASSIGN_OR_RETURN(manager, MakePerson(true));
-      ZZ_RETURN_IF_ERROR(Certify(manager, "registered", index % 2 ? "constructor_1" : "constructor_2", 900));
+      ZZ_RETURN_IF_ERROR(
+          Certify(manager, "registered", index % 2 ? "constructor_1" : "constructor_2", 900));
       ZZ_RETURN_IF_ERROR(Certify(manager, "safety_post", "B", 600));
       if (index == 1) shared_manager_ = manager;
     }
@@ -236,8 +248,8 @@ class Seeder {
     ZZ_RETURN_IF_ERROR(Enrol(seed.code, safety, general, std::nullopt, "10", "900",
                              "safety_officer", entry, seed.street));
     ZZ_ASSIGN_OR_RETURN(std::int64_t tech, MakePerson(true));
-    ZZ_RETURN_IF_ERROR(Enrol(seed.code, tech, general, std::nullopt, "10", "900",
-                             "technical_lead", entry, seed.street));
+    ZZ_RETURN_IF_ERROR(Enrol(seed.code, tech, general, std::nullopt, "10", "900", "technical_lead",
+                             entry, seed.street));
     ZZ_ASSIGN_OR_RETURN(std::int64_t chief, MakePerson(true));
     ZZ_RETURN_IF_ERROR(Certify(chief, "registered", "supervising_engineer", 700));
     ZZ_RETURN_IF_ERROR(Enrol(seed.code, chief, supervisor, std::nullopt, "10", "900",
@@ -249,7 +261,8 @@ class Seeder {
 
     // Teams, each led by its first worker.
     int total_weight = 0;
-    for (const WorkSeed& w : kWork) total_weight += w.weight;
+    for (const WorkSeed& w : kWork)
+      total_weight += w.weight;
     std::uniform_int_distribution<int> days_in(0, 300);
     std::uniform_int_distribution<int> cert_days(-40, 700);
     for (size_t t = 0; t < kWork.size(); ++t) {
@@ -309,7 +322,8 @@ Result<DemoSummary> SeedDemoDistrict(store::Database& db, registry::Registry& re
                                      int workers_per_project) {
   DemoSummary summary;
   Status status = db.Write([&](store::Connection& conn) -> Status {
-    ZZ_ASSIGN_OR_RETURN(std::int64_t projects, store::QueryInt(conn, "SELECT COUNT(*) FROM projects"));
+    ZZ_ASSIGN_OR_RETURN(std::int64_t projects,
+                        store::QueryInt(conn, "SELECT COUNT(*) FROM projects"));
     if (projects > 0) {
       return Status::Conflict("not_empty", "", "the data directory already holds projects");
     }

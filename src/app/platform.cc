@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "gate/gate_api.h"
 #include "registry/registry_api.h"
 
 namespace zhizhi::app {
@@ -36,7 +37,8 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir) {
 
   const std::string lock_path = data_dir + "/LOCK";
   p->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (p->lock_fd_ < 0) return Status::Internal("cannot open " + lock_path + ": " + std::strerror(errno));
+  if (p->lock_fd_ < 0)
+    return Status::Internal("cannot open " + lock_path + ": " + std::strerror(errno));
   if (::flock(p->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     return Status::Unavailable("data directory " + data_dir +
                                " is in use by another zhizhi process (a running server?)");
@@ -51,9 +53,24 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir) {
 }
 
 Platform::~Platform() {
-  // Stop the writer (draining queued jobs) before the lock goes.
+  // Stop housekeeping, then the writer (draining queued jobs), before the lock goes.
+  gate_.reset();
   db_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+Status Platform::StartGate(gate::GateOptions options) {
+  gate_ = std::make_unique<gate::Gate>(db_.get(), registry_.get(), cipher_.get(), options);
+  gate::Gate* gate = gate_.get();
+  registry_->SetPersonListener([gate](store::Connection& conn, std::int64_t person) {
+    return gate->OnPersonChanged(conn, person);
+  });
+  registry_->AddViewExtender([gate](const std::string& code, nlohmann::json& view) {
+    auto onsite = gate->Onsite(code, false);
+    view["onsite"] = {{"count", onsite.ok() ? (*onsite)["count"] : nlohmann::json(0)},
+                      {"by_team", onsite.ok() ? (*onsite)["by_team"] : nlohmann::json::array()}};
+  });
+  return gate_->Start();
 }
 
 Result<bool> Platform::EnsureAdminToken() {
@@ -69,24 +86,27 @@ void Platform::AddRoutes(http::Router& router) {
 
   router.Add(Route{Verb::get, "/healthz", std::nullopt, "Liveness and database check (no auth)",
                    Operation({}, {503}), [this](Request&) {
-                     auto ok = db_->Read([](store::Connection& conn) {
-                       return store::QueryInt(conn, "SELECT 1");
-                     });
+                     auto ok = db_->Read(
+                         [](store::Connection& conn) { return store::QueryInt(conn, "SELECT 1"); });
                      if (!ok.ok()) {
                        return Response::Error(Status::Unavailable("database unavailable"));
                      }
                      return Response::Json(200, {{"status", "ok"}});
                    }});
-  router.Add(Route{Verb::get, "/metrics", std::nullopt, "Prometheus metrics (no auth)", {},
-                   [this](Request&) {
-                     return Response::Text(200, metrics_->Render(),
-                                           "text/plain; version=0.0.4; charset=utf-8");
-                   }});
-  router.Add(Route{Verb::get, "/api/v1/openapi.json", security::Right::kAuthenticated,
-                   "This document: OpenAPI 3 for every endpoint that exists", {},
-                   [&router](Request&) { return Response::Json(200, router.OpenApi(ZHIZHI_VERSION)); }});
+  router.Add(Route{
+      Verb::get, "/metrics", std::nullopt, "Prometheus metrics (no auth)", {}, [this](Request&) {
+        return Response::Text(200, metrics_->Render(), "text/plain; version=0.0.4; charset=utf-8");
+      }});
+  router.Add(
+      Route{Verb::get,
+            "/api/v1/openapi.json",
+            security::Right::kAuthenticated,
+            "This document: OpenAPI 3 for every endpoint that exists",
+            {},
+            [&router](Request&) { return Response::Json(200, router.OpenApi(ZHIZHI_VERSION)); }});
 
   registry::AddRegistryRoutes(router, *db_, *registry_);
+  if (gate_) gate::AddGateRoutes(router, *gate_);
 
   std::vector<std::pair<std::string, std::string>> labels;
   for (const auto& route : router.routes()) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "gate/gate.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "registry/registry.h"
@@ -31,6 +32,10 @@ class Platform {
   void AddRoutes(http::Router& router);
   http::Metrics& metrics() { return *metrics_; }
 
+  // Loads the gate state and starts its housekeeping; call before AddRoutes when serving.
+  Status StartGate(gate::GateOptions options = {});
+  gate::Gate* gate() { return gate_.get(); }
+
   // Creates DATA_DIR/admin.token when the database has no token yet; true when created.
   Result<bool> EnsureAdminToken();
 
@@ -49,6 +54,7 @@ class Platform {
   std::unique_ptr<security::FieldCipher> cipher_;
   std::unique_ptr<security::TokenAuthenticator> auth_;
   std::unique_ptr<registry::Registry> registry_;
+  std::unique_ptr<gate::Gate> gate_;
   std::unique_ptr<http::Metrics> metrics_;
 };
 

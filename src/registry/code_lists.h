@@ -15,11 +15,11 @@ struct Code {
   std::string_view name;
 };
 
-const std::vector<Code>& IdTypes();         // 01–17
-const std::vector<Code>& CorpTypes();       // 001–012
-const std::vector<Code>& WorkRoles();       // 10, 20
-const std::vector<Code>& WorkTypes();       // 010–350, 900
-const std::vector<Code>& Nations();         // GB/T 3304: 01–56, 97, 98
+const std::vector<Code>& IdTypes();           // 01–17
+const std::vector<Code>& CorpTypes();         // 001–012
+const std::vector<Code>& WorkRoles();         // 10, 20
+const std::vector<Code>& WorkTypes();         // 010–350, 900
+const std::vector<Code>& Nations();           // GB/T 3304: 01–56, 97, 98
 const std::vector<Code>& CertificateKinds();  // special_operation, registered, safety_post, post
 
 // Returns the name for `code` in `list`, or empty when the code is unknown.

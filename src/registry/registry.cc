@@ -11,10 +11,16 @@ namespace {
 
 using nlohmann::json;
 
-json OptJson(const std::optional<std::string>& value) { return value ? json(*value) : json(); }
-json OptJson(const std::optional<std::int64_t>& value) { return value ? json(*value) : json(); }
+json OptJson(const std::optional<std::string>& value) {
+  return value ? json(*value) : json();
+}
+json OptJson(const std::optional<std::int64_t>& value) {
+  return value ? json(*value) : json();
+}
 
-std::string Time(std::int64_t unix_ms) { return FormatRfc3339(unix_ms); }
+std::string Time(std::int64_t unix_ms) {
+  return FormatRfc3339(unix_ms);
+}
 
 std::string SexName(const std::optional<std::string>& sex) {
   if (!sex) return {};
@@ -29,7 +35,8 @@ std::string MaskPhone(const std::string& phone, bool full) {
 
 json ListPage(json items, size_t limit, const std::string& last_key) {
   json page = {{"items", std::move(items)}, {"next_cursor", nullptr}};
-  if (page["items"].size() == limit && !last_key.empty()) page["next_cursor"] = store::EncodeCursor(last_key);
+  if (page["items"].size() == limit && !last_key.empty())
+    page["next_cursor"] = store::EncodeCursor(last_key);
   return page;
 }
 
@@ -52,11 +59,16 @@ bool ExistsId(store::Connection& conn, const char* sql, std::int64_t key) {
 json ProjectJson(const store::Statement& s) {
   json lat = s.IsNull(4) ? json() : json(s.Double(4));
   json lng = s.IsNull(5) ? json() : json(s.Double(5));
-  return {{"code", s.Text(0)},         {"name", s.Text(1)},
-          {"region_code", s.Text(2)},  {"address", OptJson(s.OptText(3))},
-          {"lat", lat},                {"lng", lng},
-          {"permit_no", OptJson(s.OptText(6))}, {"status", s.Text(7)},
-          {"start_date", OptJson(s.OptText(8))}, {"end_date", OptJson(s.OptText(9))},
+  return {{"code", s.Text(0)},
+          {"name", s.Text(1)},
+          {"region_code", s.Text(2)},
+          {"address", OptJson(s.OptText(3))},
+          {"lat", lat},
+          {"lng", lng},
+          {"permit_no", OptJson(s.OptText(6))},
+          {"status", s.Text(7)},
+          {"start_date", OptJson(s.OptText(8))},
+          {"end_date", OptJson(s.OptText(9))},
           {"created_at", Time(s.Int(10))}};
 }
 
@@ -92,7 +104,11 @@ Status Registry::CreateCorp(store::Connection& conn, const CorpDraft& d) {
   auto stmt = conn.Prepare(
       "INSERT INTO corps(uscc, name, legal_person, address, created_at) VALUES (?,?,?,?,?) "
       "ON CONFLICT(uscc) DO NOTHING");
-  stmt.Bind(1, d.uscc).Bind(2, d.name).Bind(3, d.legal_person).Bind(4, d.address).Bind(5, NowUnixMs());
+  stmt.Bind(1, d.uscc)
+      .Bind(2, d.name)
+      .Bind(3, d.legal_person)
+      .Bind(4, d.address)
+      .Bind(5, NowUnixMs());
   ZZ_RETURN_IF_ERROR(stmt.Run());
   if (conn.Changes() == 0) {
     return Status::AlreadyExists("uscc", "a corp with USCC " + d.uscc + " already exists")
@@ -167,8 +183,8 @@ Result<std::int64_t> Registry::CreateTeam(store::Connection& conn, const std::st
   ZZ_RETURN_IF_ERROR(stmt.Run());
   if (conn.Changes() == 0) {
     auto existing = FindTeamId(conn, project, d.name);
-    Status status = Status::AlreadyExists("name", "project " + project + " already has a team \"" +
-                                                      d.name + "\"");
+    Status status = Status::AlreadyExists(
+        "name", "project " + project + " already has a team \"" + d.name + "\"");
     if (existing.ok() && *existing) status.With("id", **existing);
     return status;
   }
@@ -233,37 +249,43 @@ Result<std::int64_t> Registry::AddCertificate(store::Connection& conn, std::int6
     auto existing = conn.Prepare(
         "SELECT id, person_id FROM certificates WHERE kind = ? AND type_code = ? AND number = ?");
     existing.Bind(1, d.kind).Bind(2, d.type_code).Bind(3, d.number);
-    Status status = Status::AlreadyExists("number", "certificate " + d.number + " is already registered");
+    Status status =
+        Status::AlreadyExists("number", "certificate " + d.number + " is already registered");
     if (existing.Step()) {
       status.With("id", existing.Int(0));
       if (existing.Int(1) != person_id) {
-        status = Status::Conflict("certificate_held_by_other", "number",
-                                  "certificate " + d.number +
-                                      " is registered to another person (possible 挂证)")
+        status = Status::Conflict(
+                     "certificate_held_by_other", "number",
+                     "certificate " + d.number + " is registered to another person (possible 挂证)")
                      .With("id", existing.Int(0));
       }
     }
     return status;
   }
-  return conn.LastInsertRowId();
+  const std::int64_t id = conn.LastInsertRowId();
+  ZZ_RETURN_IF_ERROR(PersonChanged(conn, person_id));
+  return id;
 }
 
 Status Registry::RevokeCertificate(store::Connection& conn, std::int64_t id, const RevokeDraft& d) {
-  auto stmt = conn.Prepare("SELECT revoked_at FROM certificates WHERE id = ?");
+  auto stmt = conn.Prepare("SELECT revoked_at, person_id FROM certificates WHERE id = ?");
   stmt.Bind(1, id);
   if (!stmt.Step()) {
     ZZ_RETURN_IF_ERROR(StepError(stmt));
     return Status::NotFound("no certificate " + std::to_string(id));
   }
   if (!stmt.IsNull(0)) {
-    return Status::Conflict("already_revoked", "", "certificate " + std::to_string(id) +
-                                                       " is already revoked");
+    return Status::Conflict("already_revoked", "",
+                            "certificate " + std::to_string(id) + " is already revoked");
   }
-  return conn.Prepare("UPDATE certificates SET revoked_at = ?, revoke_reason = ? WHERE id = ?")
-      .Bind(1, NowUnixMs())
-      .Bind(2, d.reason)
-      .Bind(3, id)
-      .Run();
+  const std::int64_t person_id = stmt.Int(1);
+  ZZ_RETURN_IF_ERROR(
+      conn.Prepare("UPDATE certificates SET revoked_at = ?, revoke_reason = ? WHERE id = ?")
+          .Bind(1, NowUnixMs())
+          .Bind(2, d.reason)
+          .Bind(3, id)
+          .Run());
+  return PersonChanged(conn, person_id);
 }
 
 Result<std::int64_t> Registry::Enrol(store::Connection& conn, const std::string& project,
@@ -276,8 +298,8 @@ Result<std::int64_t> Registry::Enrol(store::Connection& conn, const std::string&
       return Status::NotFound("no project " + project);
     }
     if (stmt.Text(0) == "completed") {
-      return Status::Rule("project_completed", "", "project " + project +
-                                                       " is completed; nobody can be enrolled");
+      return Status::Rule("project_completed", "",
+                          "project " + project + " is completed; nobody can be enrolled");
     }
   }
   if (!ExistsId(conn, "SELECT 1 FROM persons WHERE id = ?", d.person_id)) {
@@ -319,8 +341,9 @@ Result<std::int64_t> Registry::Enrol(store::Connection& conn, const std::string&
     if (stmt.Step()) {
       if (stmt.Text(1) != d.work_role) {
         return Status::Conflict("identity_conflict", "work_role",
-                                "the person is already enrolled on " + project + " with work_role " +
-                                    stmt.Text(1) + "; one identity type per ID per project")
+                                "the person is already enrolled on " + project +
+                                    " with work_role " + stmt.Text(1) +
+                                    "; one identity type per ID per project")
             .With("id", stmt.Int(0));
       }
       return Status::AlreadyExists("person_id", "the person is already enrolled on " + project)
@@ -330,12 +353,15 @@ Result<std::int64_t> Registry::Enrol(store::Connection& conn, const std::string&
   }
   auto stmt = conn.Prepare(
       "INSERT INTO enrolments(project_code, person_id, team_id, uscc, work_role, work_type, post, "
-      "entry_date, dorm_address, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+      "entry_date, dorm_address, created_at, card_no) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
   stmt.Bind(1, project).Bind(2, d.person_id).Bind(3, d.team_id).Bind(4, d.uscc);
   stmt.Bind(5, d.work_role).Bind(6, d.work_type).Bind(7, d.post);
   stmt.Bind(8, d.entry_date.ToString()).Bind(9, d.dorm_address).Bind(10, NowUnixMs());
+  stmt.Bind(11, d.card_no);
   ZZ_RETURN_IF_ERROR(stmt.Run());
-  return conn.LastInsertRowId();
+  const std::int64_t id = conn.LastInsertRowId();
+  ZZ_RETURN_IF_ERROR(PersonChanged(conn, d.person_id));
+  return id;
 }
 
 Status Registry::Exit(store::Connection& conn, const std::string& project, std::int64_t person_id,
@@ -349,26 +375,30 @@ Status Registry::Exit(store::Connection& conn, const std::string& project, std::
   stmt.Bind(1, project).Bind(2, person_id);
   if (!stmt.Step()) {
     ZZ_RETURN_IF_ERROR(StepError(stmt));
-    auto past = conn.Prepare(
-        "SELECT 1 FROM enrolments WHERE project_code = ? AND person_id = ? LIMIT 1");
+    auto past =
+        conn.Prepare("SELECT 1 FROM enrolments WHERE project_code = ? AND person_id = ? LIMIT 1");
     past.Bind(1, project).Bind(2, person_id);
     if (past.Step()) {
-      return Status::Conflict("already_exited", "",
-                              "person " + std::to_string(person_id) + " has already exited " + project);
+      return Status::Conflict(
+          "already_exited", "",
+          "person " + std::to_string(person_id) + " has already exited " + project);
     }
-    return Status::NotFound("person " + std::to_string(person_id) + " is not enrolled on " + project);
+    return Status::NotFound("person " + std::to_string(person_id) + " is not enrolled on " +
+                            project);
   }
   const std::int64_t enrolment_id = stmt.Int(0);
   const std::string entry = stmt.Text(1);
   if (d.exit_date.ToString() < entry) {
-    return Status::Rule("exit_before_entry", "exit_date",
-                        "exit_date " + d.exit_date.ToString() + " is before the entry date " + entry);
+    return Status::Rule(
+        "exit_before_entry", "exit_date",
+        "exit_date " + d.exit_date.ToString() + " is before the entry date " + entry);
   }
-  return conn.Prepare("UPDATE enrolments SET exit_date = ?, exited_at = ? WHERE id = ?")
-      .Bind(1, d.exit_date.ToString())
-      .Bind(2, NowUnixMs())
-      .Bind(3, enrolment_id)
-      .Run();
+  ZZ_RETURN_IF_ERROR(conn.Prepare("UPDATE enrolments SET exit_date = ?, exited_at = ? WHERE id = ?")
+                         .Bind(1, d.exit_date.ToString())
+                         .Bind(2, NowUnixMs())
+                         .Bind(3, enrolment_id)
+                         .Run());
+  return PersonChanged(conn, person_id);
 }
 
 // ---------------------------------------------------------------------------------- reads
@@ -454,7 +484,8 @@ Result<json> Registry::ListProjects(store::Connection& conn, const Page& page,
         "WHERE exit_date IS NULL AND project_code > ? AND project_code <= ? GROUP BY project_code");
     counts.Bind(1, page.after).Bind(2, last);
     std::map<std::string, std::pair<std::int64_t, std::int64_t>> by_project;
-    while (counts.Step()) by_project[counts.Text(0)] = {counts.Int(1), counts.Int(2)};
+    while (counts.Step())
+      by_project[counts.Text(0)] = {counts.Int(1), counts.Int(2)};
     ZZ_RETURN_IF_ERROR(StepError(counts));
     for (json& item : items) {
       auto it = by_project.find(item["code"].get<std::string>());
@@ -532,19 +563,19 @@ Result<json> Registry::GetPerson(store::Connection& conn, std::int64_t id, bool 
   }
   const auto nation = stmt.OptText(7);
   const auto phone = stmt.OptText(8);
-  json person = {{"id", stmt.Int(0)},
-                 {"id_type", stmt.Text(1)},
-                 {"id_type_name", NameOf(IdTypes(), stmt.Text(1))},
-                 {"id_number", ShownIdNumber(stmt.Blob(2), stmt.Text(3), full_ids)},
-                 {"name", stmt.Text(4)},
-                 {"sex", OptJson(stmt.IsNull(5) ? std::nullopt
-                                                : std::optional(SexName(stmt.OptText(5))))},
-                 {"birth_date", OptJson(stmt.OptText(6))},
-                 {"nation", OptJson(nation)},
-                 {"nation_name", nation ? json(NameOf(Nations(), *nation)) : json()},
-                 {"phone", phone ? json(MaskPhone(*phone, full_ids)) : json()},
-                 {"id_address", OptJson(stmt.OptText(9))},
-                 {"created_at", Time(stmt.Int(10))}};
+  json person = {
+      {"id", stmt.Int(0)},
+      {"id_type", stmt.Text(1)},
+      {"id_type_name", NameOf(IdTypes(), stmt.Text(1))},
+      {"id_number", ShownIdNumber(stmt.Blob(2), stmt.Text(3), full_ids)},
+      {"name", stmt.Text(4)},
+      {"sex", OptJson(stmt.IsNull(5) ? std::nullopt : std::optional(SexName(stmt.OptText(5))))},
+      {"birth_date", OptJson(stmt.OptText(6))},
+      {"nation", OptJson(nation)},
+      {"nation_name", nation ? json(NameOf(Nations(), *nation)) : json()},
+      {"phone", phone ? json(MaskPhone(*phone, full_ids)) : json()},
+      {"id_address", OptJson(stmt.OptText(9))},
+      {"created_at", Time(stmt.Int(10))}};
   const Date today = TodayInChina();
   ZZ_ASSIGN_OR_RETURN(person["certificates"], CertificatesOf(conn, id, today));
 
@@ -703,11 +734,13 @@ Result<json> Registry::ListTeams(store::Connection& conn, const std::string& pro
   if (!Exists(conn, "SELECT 1 FROM projects WHERE code = ?", project)) {
     return Status::NotFound("no project " + project);
   }
-  static const std::string sql = std::string(kTeamSelect) + " WHERE t.project_code = ? ORDER BY t.id";
+  static const std::string sql =
+      std::string(kTeamSelect) + " WHERE t.project_code = ? ORDER BY t.id";
   auto stmt = conn.Prepare(sql.c_str());
   stmt.Bind(1, project);
   json items = json::array();
-  while (stmt.Step()) items.push_back(TeamJson(stmt));
+  while (stmt.Step())
+    items.push_back(TeamJson(stmt));
   ZZ_RETURN_IF_ERROR(StepError(stmt));
   return json{{"items", std::move(items)}, {"next_cursor", nullptr}};
 }
@@ -757,12 +790,13 @@ Result<json> Registry::GetProjectView(store::Connection& conn, const std::string
     const std::string post = managers.Text(0);
     const std::int64_t person_id = managers.Int(1);
     ZZ_ASSIGN_OR_RETURN(json certificates, CertificatesOf(conn, person_id, today));
-    by_post[post].push_back({{"person_id", person_id},
-                             {"name", managers.Text(2)},
-                             {"id_number", ShownIdNumber(managers.Blob(4), managers.Text(3), full_ids)},
-                             {"entry_date", managers.Text(5)},
-                             {"uscc", managers.Text(6)},
-                             {"certificates", std::move(certificates)}});
+    by_post[post].push_back(
+        {{"person_id", person_id},
+         {"name", managers.Text(2)},
+         {"id_number", ShownIdNumber(managers.Blob(4), managers.Text(3), full_ids)},
+         {"entry_date", managers.Text(5)},
+         {"uscc", managers.Text(6)},
+         {"certificates", std::move(certificates)}});
   }
   ZZ_RETURN_IF_ERROR(StepError(managers));
   json posts = json::array();
@@ -813,6 +847,8 @@ Result<json> Registry::GetProjectView(store::Connection& conn, const std::string
                       {"workers", active_workers},
                       {"exited", exited},
                       {"by_work_type", std::move(by_work_type)}};
+  for (const auto& extend : view_extenders_)
+    extend(code, view);
   return view;
 }
 

@@ -14,8 +14,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -39,6 +41,16 @@ inline constexpr int kExpiringWithinDays = 30;
 class Registry {
  public:
   explicit Registry(const security::FieldCipher* cipher) : cipher_(cipher) {}
+
+  // Called inside the same write job after a change to a person's enrolments or certificates,
+  // so that other modules (the gate) update their state in the same transaction. Set before
+  // serving; a non-OK status rolls the change back.
+  using PersonListener = std::function<Status(store::Connection&, std::int64_t person_id)>;
+  void SetPersonListener(PersonListener listener) { person_listener_ = std::move(listener); }
+
+  // Adds module facts to the one-click project view (e.g. the gate's head-count).
+  using ViewExtender = std::function<void(const std::string& project, nlohmann::json& view)>;
+  void AddViewExtender(ViewExtender extender) { view_extenders_.push_back(std::move(extender)); }
 
   // --- writes (writer connection, inside a job) ---
   Status CreateCorp(store::Connection& conn, const CorpDraft& draft);
@@ -95,7 +107,13 @@ class Registry {
   Result<nlohmann::json> CertificatesOf(store::Connection& conn, std::int64_t person_id,
                                         const Date& today) const;
 
+  Status PersonChanged(store::Connection& conn, std::int64_t person_id) {
+    return person_listener_ ? person_listener_(conn, person_id) : Status::Ok();
+  }
+
   const security::FieldCipher* cipher_;
+  PersonListener person_listener_;
+  std::vector<ViewExtender> view_extenders_;
 };
 
 }  // namespace zhizhi::registry

@@ -1,6 +1,7 @@
 #include "registry/registry_api.h"
 
 #include "base/field_reader.h"
+#include "base/text.h"
 #include "http/handler_support.h"
 #include "registry/code_lists.h"
 
@@ -18,7 +19,9 @@ using http::Verb;
 using nlohmann::json;
 using security::Right;
 
-bool FullIds(const Request& request) { return request.principal.Has(Right::kPii); }
+bool FullIds(const Request& request) {
+  return request.principal.Has(Right::kPii);
+}
 
 // Parses the JSON body into a draft with `parse`, or returns why not.
 template <typename Draft, typename Parse>
@@ -59,38 +62,40 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
   store::Database* database = &db;
 
   // ---- corps
-  router.Add(Route{
-      Verb::post, "/api/v1/corps", Right::kRegistryWrite, "Register a corp (USCC checked per GB 32100)",
-      Operation({{"uscc", "string", true, "unified social credit code, 18 characters"},
-                 {"name", "string", true, "registered name"},
-                 {"legal_person", "string", false, "legal representative"},
-                 {"address", "string", false, "registered address"}},
-                {400, 409, 413}, 201),
-      [=](Request& request) {
-        auto draft = ParseBody<CorpDraft>(request, ParseCorp);
-        if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(WriteJson(*database,
-                               [&](store::Connection& conn) -> Result<json> {
-                                 ZZ_RETURN_IF_ERROR(
-                                     registry->CreateCorp(conn, *draft));
-                                 return registry->GetCorp(conn, draft->uscc);
-                               }),
-                     201);
-      }});
+  router.Add(Route{Verb::post, "/api/v1/corps", Right::kRegistryWrite,
+                   "Register a corp (USCC checked per GB 32100)",
+                   Operation({{"uscc", "string", true, "unified social credit code, 18 characters"},
+                              {"name", "string", true, "registered name"},
+                              {"legal_person", "string", false, "legal representative"},
+                              {"address", "string", false, "registered address"}},
+                             {400, 409, 413}, 201),
+                   [=](Request& request) {
+                     auto draft = ParseBody<CorpDraft>(request, ParseCorp);
+                     if (!draft.ok()) return Response::Error(draft.status());
+                     return Reply(
+                         WriteJson(*database,
+                                   [&](store::Connection& conn) -> Result<json> {
+                                     ZZ_RETURN_IF_ERROR(registry->CreateCorp(conn, *draft));
+                                     return registry->GetCorp(conn, draft->uscc);
+                                   }),
+                         201);
+                   }});
   router.Add(Route{Verb::get, "/api/v1/corps", Right::kRegistryRead, "List corps",
                    Operation({}, {400}, 200, kPageQuery), [=](Request& request) {
                      auto page = http::PageOf(request);
                      if (!page.ok()) return Response::Error(page.status());
-                     return Reply(database->Read(
-                         [&](store::Connection& conn) { return registry->ListCorps(conn, *page); }));
+                     return Reply(database->Read([&](store::Connection& conn) {
+                       return registry->ListCorps(conn, *page);
+                     }));
                    }});
-  router.Add(Route{Verb::get, "/api/v1/corps/{uscc}", Right::kRegistryRead,
-                   "A corp and the projects it takes part in", Operation({}, {404}),
-                   [=](Request& request) {
-                     const std::string uscc(request.Param("uscc"));
-                     return Reply(database->Read(
-                         [&](store::Connection& conn) { return registry->GetCorp(conn, uscc); }));
-                   }});
+  router.Add(Route{
+      Verb::get, "/api/v1/corps/{uscc}", Right::kRegistryRead,
+      "A corp and the projects it takes part in", Operation({}, {404}), [=](Request& request) {
+        // Stored uppercase; accept the lowercase a POST also accepts.
+        const std::string uscc = ToUpperAscii(request.Param("uscc"));
+        return Reply(
+            database->Read([&](store::Connection& conn) { return registry->GetCorp(conn, uscc); }));
+      }});
 
   // ---- projects
   router.Add(Route{
@@ -111,8 +116,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         if (!draft.ok()) return Response::Error(draft.status());
         return Reply(WriteJson(*database,
                                [&](store::Connection& conn) -> Result<json> {
-                                 ZZ_RETURN_IF_ERROR(
-                                     registry->CreateProject(conn, *draft));
+                                 ZZ_RETURN_IF_ERROR(registry->CreateProject(conn, *draft));
                                  return registry->GetProject(conn, draft->code);
                                }),
                      201);
@@ -127,8 +131,8 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
       [=](Request& request) {
         auto page = http::PageOf(request);
         if (!page.ok()) return Response::Error(page.status());
-        auto status = http::EnumQuery(request, "status",
-                                      {"planned", "active", "suspended", "completed"}, "");
+        auto status =
+            http::EnumQuery(request, "status", {"planned", "active", "suspended", "completed"}, "");
         if (!status.ok()) return Response::Error(status.status());
         const std::optional<std::string> filter =
             status->empty() ? std::nullopt : std::optional(*status);
@@ -150,7 +154,8 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                    "The one-click view: project, corps, teams, posts with certificates, counts",
                    Operation({}, {404}), [=](Request& request) {
                      const std::string code(request.Param("code"));
-                     if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+                     if (auto s = CheckProjectScope(request, code); !s.ok())
+                       return Response::Error(s);
                      return Reply(database->Read([&](store::Connection& conn) {
                        return registry->GetProjectView(conn, code, FullIds(request));
                      }));
@@ -166,19 +171,18 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
         auto draft = ParseBody<ProjectCorpDraft>(request, ParseProjectCorp);
         if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(WriteJson(*database,
-                               [&](store::Connection& conn) -> Result<json> {
-                                 ZZ_RETURN_IF_ERROR(registry->AddProjectCorp(
-                                     conn, code, *draft));
-                                 ZZ_ASSIGN_OR_RETURN(json corp, registry->GetCorp(conn, draft->uscc));
-                                 return json{{"project_code", code},
-                                             {"uscc", draft->uscc},
-                                             {"name", corp["name"]},
-                                             {"corp_type", draft->corp_type},
-                                             {"corp_type_name",
-                                              NameOf(CorpTypes(), draft->corp_type)}};
-                               }),
-                     201);
+        return Reply(
+            WriteJson(*database,
+                      [&](store::Connection& conn) -> Result<json> {
+                        ZZ_RETURN_IF_ERROR(registry->AddProjectCorp(conn, code, *draft));
+                        ZZ_ASSIGN_OR_RETURN(json corp, registry->GetCorp(conn, draft->uscc));
+                        return json{{"project_code", code},
+                                    {"uscc", draft->uscc},
+                                    {"name", corp["name"]},
+                                    {"corp_type", draft->corp_type},
+                                    {"corp_type_name", NameOf(CorpTypes(), draft->corp_type)}};
+                      }),
+            201);
       }});
 
   // ---- teams
@@ -195,9 +199,8 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         if (!draft.ok()) return Response::Error(draft.status());
         return Reply(WriteJson(*database,
                                [&](store::Connection& conn) -> Result<json> {
-                                 ZZ_ASSIGN_OR_RETURN(
-                                     std::int64_t id,
-                                     registry->CreateTeam(conn, code, *draft));
+                                 ZZ_ASSIGN_OR_RETURN(std::int64_t id,
+                                                     registry->CreateTeam(conn, code, *draft));
                                  return registry->GetTeam(conn, id);
                                }),
                      201);
@@ -206,7 +209,8 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                    "Teams of a project with leaders and member counts", Operation({}, {404}),
                    [=](Request& request) {
                      const std::string code(request.Param("code"));
-                     if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+                     if (auto s = CheckProjectScope(request, code); !s.ok())
+                       return Response::Error(s);
                      return Reply(database->Read(
                          [&](store::Connection& conn) { return registry->ListTeams(conn, code); }));
                    }});
@@ -229,9 +233,8 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         if (!draft.ok()) return Response::Error(draft.status());
         return Reply(WriteJson(*database,
                                [&](store::Connection& conn) -> Result<json> {
-                                 ZZ_ASSIGN_OR_RETURN(
-                                     std::int64_t id,
-                                     registry->CreatePerson(conn, *draft));
+                                 ZZ_ASSIGN_OR_RETURN(std::int64_t id,
+                                                     registry->CreatePerson(conn, *draft));
                                  return registry->GetPerson(conn, id, FullIds(request));
                                }),
                      201);
@@ -298,9 +301,8 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         if (!draft.ok()) return Response::Error(draft.status());
         return Reply(WriteJson(*database,
                                [&](store::Connection& conn) -> Result<json> {
-                                 ZZ_ASSIGN_OR_RETURN(std::int64_t id,
-                                                     registry->AddCertificate(
-                                                         conn, *person, *draft));
+                                 ZZ_ASSIGN_OR_RETURN(std::int64_t id, registry->AddCertificate(
+                                                                          conn, *person, *draft));
                                  return registry->GetCertificate(conn, id);
                                }),
                      201);
@@ -314,20 +316,20 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                        return registry->GetCertificate(conn, *id);
                      }));
                    }});
-  router.Add(Route{
-      Verb::post, "/api/v1/certificates/{id}/revoke", Right::kRegistryWrite,
-      "Revoke a certificate (its status becomes revoked)",
-      Operation({{"reason", "string", true, "why it was revoked"}}, {400, 404, 409, 413}),
-      [=](Request& request) {
-        auto id = http::IdParam(request, "id");
-        if (!id.ok()) return Response::Error(id.status());
-        auto draft = ParseBody<RevokeDraft>(request, ParseRevoke);
-        if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
-          ZZ_RETURN_IF_ERROR(registry->RevokeCertificate(conn, *id, *draft));
-          return registry->GetCertificate(conn, *id);
-        }));
-      }});
+  router.Add(
+      Route{Verb::post, "/api/v1/certificates/{id}/revoke", Right::kRegistryWrite,
+            "Revoke a certificate (its status becomes revoked)",
+            Operation({{"reason", "string", true, "why it was revoked"}}, {400, 404, 409, 413}),
+            [=](Request& request) {
+              auto id = http::IdParam(request, "id");
+              if (!id.ok()) return Response::Error(id.status());
+              auto draft = ParseBody<RevokeDraft>(request, ParseRevoke);
+              if (!draft.ok()) return Response::Error(draft.status());
+              return Reply(WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
+                ZZ_RETURN_IF_ERROR(registry->RevokeCertificate(conn, *id, *draft));
+                return registry->GetCertificate(conn, *id);
+              }));
+            }});
 
   // ---- enrolments
   router.Add(Route{
@@ -350,39 +352,37 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         if (!draft.ok()) return Response::Error(draft.status());
         return Reply(WriteJson(*database,
                                [&](store::Connection& conn) -> Result<json> {
-                                 ZZ_ASSIGN_OR_RETURN(
-                                     std::int64_t id,
-                                     registry->Enrol(conn, code, *draft));
+                                 ZZ_ASSIGN_OR_RETURN(std::int64_t id,
+                                                     registry->Enrol(conn, code, *draft));
                                  return registry->GetEnrolment(conn, id, FullIds(request));
                                }),
                      201);
       }});
+  router.Add(
+      Route{Verb::post, "/api/v1/projects/{code}/workers/{person_id}/exit", Right::kRegistryWrite,
+            "Record that a person left the project (退场)",
+            Operation({{"exit_date", "date", true, "last day on the project; not in the future"},
+                       {"reason", "string", false, "why"}},
+                      {400, 404, 409, 413, 422}),
+            [=](Request& request) {
+              const std::string code(request.Param("code"));
+              if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+              auto person = http::IdParam(request, "person_id");
+              if (!person.ok()) return Response::Error(person.status());
+              auto draft = ParseBody<ExitDraft>(request, ParseExit);
+              if (!draft.ok()) return Response::Error(draft.status());
+              return Reply(WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
+                ZZ_RETURN_IF_ERROR(registry->Exit(conn, code, *person, *draft));
+                auto stmt = conn.Prepare(
+                    "SELECT id FROM enrolments WHERE project_code = ? AND person_id = ? "
+                    "ORDER BY id DESC LIMIT 1");
+                stmt.Bind(1, code).Bind(2, *person);
+                if (!stmt.Step()) return Status::Internal("enrolment vanished during exit");
+                return registry->GetEnrolment(conn, stmt.Int(0), FullIds(request));
+              }));
+            }});
   router.Add(Route{
-      Verb::post, "/api/v1/projects/{code}/workers/{person_id}/exit", Right::kRegistryWrite,
-      "Record that a person left the project (退场)",
-      Operation({{"exit_date", "date", true, "last day on the project; not in the future"},
-                 {"reason", "string", false, "why"}},
-                {400, 404, 409, 413, 422}),
-      [=](Request& request) {
-        const std::string code(request.Param("code"));
-        if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
-        auto person = http::IdParam(request, "person_id");
-        if (!person.ok()) return Response::Error(person.status());
-        auto draft = ParseBody<ExitDraft>(request, ParseExit);
-        if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
-          ZZ_RETURN_IF_ERROR(registry->Exit(conn, code, *person, *draft));
-          auto stmt = conn.Prepare(
-              "SELECT id FROM enrolments WHERE project_code = ? AND person_id = ? "
-              "ORDER BY id DESC LIMIT 1");
-          stmt.Bind(1, code).Bind(2, *person);
-          if (!stmt.Step()) return Status::Internal("enrolment vanished during exit");
-          return registry->GetEnrolment(conn, stmt.Int(0), FullIds(request));
-        }));
-      }});
-  router.Add(Route{
-      Verb::get, "/api/v1/projects/{code}/workers", Right::kRegistryRead,
-      "Enrolments of a project",
+      Verb::get, "/api/v1/projects/{code}/workers", Right::kRegistryRead, "Enrolments of a project",
       Operation({}, {400, 404}, 200,
                 {{"status", "string", false, "active (default), exited or all"},
                  {"limit", "integer", false, "page size, 1–1000 (default 100)"},

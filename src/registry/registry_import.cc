@@ -18,15 +18,16 @@ const ImportKind* FindKind(std::string_view name) {
 }
 
 Status CheckHeader(const ImportKind& kind, std::vector<std::string>& header) {
-  for (std::string& column : header) column = std::string(Trim(column));
+  for (std::string& column : header)
+    column = std::string(Trim(column));
   for (size_t i = 0; i < header.size(); ++i) {
     const std::string& column = header[i];
     const bool known =
         std::find(kind.required.begin(), kind.required.end(), column) != kind.required.end() ||
         std::find(kind.optional.begin(), kind.optional.end(), column) != kind.optional.end();
     if (!known) {
-      return Status::InvalidArgument(column, "unknown column \"" + column + "\" for " +
-                                                 std::string(kind.name));
+      return Status::InvalidArgument(
+          column, "unknown column \"" + column + "\" for " + std::string(kind.name));
     }
     if (std::find(header.begin(), header.begin() + i, column) != header.begin() + i) {
       return Status::InvalidArgument(column, "column \"" + column + "\" appears twice");
@@ -126,19 +127,22 @@ const std::vector<ImportKind>& ImportKinds() {
       {"enrolments",
        {"project_code", "uscc", "work_role", "entry_date"},
        {"person_id", "id_type", "id_number", "team_id", "team_name", "work_type", "post",
-        "dorm_address"}},
+        "dorm_address", "card_no"}},
   };
   return kinds;
 }
 
-Result<ImportReport> ImportCsv(store::Database& db, Registry& registry, const std::string& kind_name,
-                               const std::string& path, const ImportOptions& options) {
+Result<ImportReport> ImportCsv(store::Database& db, Registry& registry,
+                               const std::string& kind_name, const std::string& path,
+                               const ImportOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const ImportKind* kind = FindKind(kind_name);
   if (kind == nullptr) {
     std::string valid;
-    for (const auto& k : ImportKinds()) valid += (valid.empty() ? "" : ", ") + std::string(k.name);
-    return Status::InvalidArgument("kind", "unknown import kind \"" + kind_name + "\"; use " + valid);
+    for (const auto& k : ImportKinds())
+      valid += (valid.empty() ? "" : ", ") + std::string(k.name);
+    return Status::InvalidArgument("kind",
+                                   "unknown import kind \"" + kind_name + "\"; use " + valid);
   }
   ZZ_ASSIGN_OR_RETURN(CsvReader csv, CsvReader::Open(path));
   std::vector<std::string> header;

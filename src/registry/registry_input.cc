@@ -59,9 +59,9 @@ Status CheckRegionCode(const std::string& field, const std::string& code) {
   if (code.size() != 6 || !AllDigits(code)) {
     return Status::InvalidArgument(field, field + " must be a 6-digit GB/T 2260 region code");
   }
-  static constexpr int kProvinces[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37,
-                                       41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64,
-                                       65, 71, 81, 82};
+  static constexpr int kProvinces[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34,
+                                       35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+                                       53, 54, 61, 62, 63, 64, 65, 71, 81, 82};
   const int province = (code[0] - '0') * 10 + (code[1] - '0');
   if (std::find(std::begin(kProvinces), std::end(kProvinces), province) == std::end(kProvinces)) {
     return Status::InvalidArgument(field, "region code " + code + " names no province");
@@ -75,8 +75,7 @@ Status CheckProjectCode(const std::string& field, const std::string& code) {
                     return std::isalnum(c) || c == '-' || c == '_';
                   });
   if (!ok) {
-    return Status::InvalidArgument(field,
-                                   field + " must be 1–32 letters, digits, '-' or '_'");
+    return Status::InvalidArgument(field, field + " must be 1–32 letters, digits, '-' or '_'");
   }
   return Status::Ok();
 }
@@ -90,8 +89,8 @@ Result<std::string> NormaliseNation(const std::string& field, const std::string&
       return std::string(c.code);
     }
   }
-  return Status::InvalidArgument(field, "unknown nation \"" + text +
-                                            "\"; use a GB/T 3304 code (01–56, 97, 98) or its name");
+  return Status::InvalidArgument(
+      field, "unknown nation \"" + text + "\"; use a GB/T 3304 code (01–56, 97, 98) or its name");
 }
 
 Result<CorpDraft> ParseCorp(FieldReader& in) {
@@ -214,7 +213,8 @@ Result<PersonDraft> ParsePerson(FieldReader& in) {
     ZZ_ASSIGN_OR_RETURN(d.nation, NormaliseNation("nation", *nation));
   }
   if (d.phone && !IsPhoneNumber(*d.phone)) {
-    return Status::InvalidArgument("phone", "phone must be a mobile (1xxxxxxxxxx) or landline number");
+    return Status::InvalidArgument("phone",
+                                   "phone must be a mobile (1xxxxxxxxxx) or landline number");
   }
   return d;
 }
@@ -253,15 +253,18 @@ Result<EnrolmentDraft> ParseEnrolment(FieldReader& in, bool read_person_id) {
   d.post = in.OptText("post", 40);
   d.entry_date = in.RequiredDate("entry_date");
   d.dorm_address = in.OptText("dorm_address", 200);
+  d.card_no = in.OptText("card_no", 32);
   ZZ_RETURN_IF_ERROR(in.Finish());
   ZZ_ASSIGN_OR_RETURN(auto code, UnifiedSocialCreditCode::Parse(uscc, "uscc"));
   d.uscc = code.str();
 
   if (d.work_role == kManagerRole) {
-    if (!d.post) return Status::InvalidArgument("post", "post is required for a manager (work_role 10)");
+    if (!d.post)
+      return Status::InvalidArgument("post", "post is required for a manager (work_role 10)");
     if (FindPost(*d.post) == nullptr) {
       std::string valid;
-      for (const auto& rule : PostRules()) valid += (valid.empty() ? "" : ", ") + std::string(rule.code);
+      for (const auto& rule : PostRules())
+        valid += (valid.empty() ? "" : ", ") + std::string(rule.code);
       return Status::InvalidArgument("post", "unknown post \"" + *d.post + "\"; valid: " + valid);
     }
     d.work_type = work_type.value_or(std::string(kManagerWorkType));
@@ -270,7 +273,8 @@ Result<EnrolmentDraft> ParseEnrolment(FieldReader& in, bool read_person_id) {
     }
   } else {
     if (d.post) return Status::InvalidArgument("post", "post is only for managers (work_role 10)");
-    if (!work_type) return Status::InvalidArgument("work_type", "work_type is required for a worker");
+    if (!work_type)
+      return Status::InvalidArgument("work_type", "work_type is required for a worker");
     d.work_type = *work_type;
     if (!Contains(WorkTypes(), d.work_type) || d.work_type == kManagerWorkType) {
       return Status::InvalidArgument("work_type", "unknown work_type \"" + d.work_type +

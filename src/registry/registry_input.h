@@ -77,6 +77,7 @@ struct EnrolmentDraft {
   std::optional<std::string> post;
   Date entry_date;
   std::optional<std::string> dorm_address;
+  std::optional<std::string> card_no;  // real-name card (实名卡) number, for card readers
 };
 
 struct ExitDraft {

@@ -16,14 +16,24 @@ std::string_view RightName(Right right) {
       return "pii";
     case Right::kAdmin:
       return "admin";
+    case Right::kGateRead:
+      return "gate.read";
+    case Right::kGateAdmin:
+      return "gate.admin";
+    case Right::kGateDevice:
+      return "gate.device";
   }
   return "unknown";
 }
 
 std::uint32_t RightsOfRole(std::string_view role) {
   if (role == "district_admin") {
-    return Right::kRegistryRead | Right::kRegistryWrite | static_cast<std::uint32_t>(Right::kAdmin);
+    return Right::kRegistryRead | Right::kRegistryWrite |
+           static_cast<std::uint32_t>(Right::kAdmin) |
+           static_cast<std::uint32_t>(Right::kGateRead) |
+           static_cast<std::uint32_t>(Right::kGateAdmin);
   }
+  if (role == "device") return static_cast<std::uint32_t>(Right::kGateDevice);
   return 0;
 }
 

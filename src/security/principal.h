@@ -22,6 +22,9 @@ enum class Right : std::uint32_t {
   kRegistryWrite = 1u << 1,
   kPii = 1u << 2,  // may see full ID numbers
   kAdmin = 1u << 3,
+  kGateRead = 1u << 4,    // on-site, attendance, trajectories, devices
+  kGateAdmin = 1u << 5,   // register devices, gate policy, blacklist
+  kGateDevice = 1u << 6,  // a gate terminal: events, roster, heartbeat of its own project
 };
 
 constexpr std::uint32_t operator|(Right a, Right b) {
@@ -37,6 +40,7 @@ std::uint32_t RightsOfRole(std::string_view role);
 struct Principal {
   std::int64_t token_id = 0;
   std::int64_t expires_at = 0;  // unix ms; 0 = never
+  std::int64_t device_id = 0;   // for gate terminals
   std::string name;
   std::string role;
   std::uint32_t rights = 0;

@@ -38,7 +38,8 @@ std::string TokenAuthenticator::HashToken(std::string_view token) {
 Result<Principal> TokenAuthenticator::Authenticate(std::string_view header) {
   constexpr std::string_view kScheme = "Bearer ";
   if (header.empty()) {
-    return Status::Unauthenticated("missing Authorization header; send `Authorization: Bearer TOKEN`");
+    return Status::Unauthenticated(
+        "missing Authorization header; send `Authorization: Bearer TOKEN`");
   }
   if (header.size() <= kScheme.size() || header.substr(0, kScheme.size()) != kScheme) {
     return Status::Unauthenticated("Authorization header must use the Bearer scheme");
@@ -53,7 +54,9 @@ Result<Principal> TokenAuthenticator::Authenticate(std::string_view header) {
   const std::int64_t now = NowUnixMs();
   auto found = db_->Read([&](store::Connection& conn) -> Result<Principal> {
     auto stmt = conn.Prepare(
-        "SELECT id, name, role, pii, expires_at, revoked_at FROM api_tokens WHERE token_hash = ?");
+        "SELECT t.id, t.name, t.role, t.pii, t.expires_at, t.revoked_at, t.device_id, "
+        "d.project_code FROM api_tokens t LEFT JOIN devices d ON d.id = t.device_id "
+        "WHERE t.token_hash = ?");
     stmt.BindBlob(1, hash);
     if (!stmt.Step()) {
       if (!stmt.status().ok()) return stmt.status();
@@ -69,6 +72,11 @@ Result<Principal> TokenAuthenticator::Authenticate(std::string_view header) {
     if (stmt.Int(3) != 0) principal.rights |= static_cast<std::uint32_t>(Right::kPii);
     principal.all_projects = principal.role == "district_admin";
     principal.expires_at = stmt.IsNull(4) ? 0 : stmt.Int(4);
+    if (!stmt.IsNull(6)) {
+      // A gate terminal: scoped to the project of its device.
+      principal.device_id = stmt.Int(6);
+      principal.projects = {stmt.Text(7)};
+    }
     return principal;
   });
   if (!found.ok()) return found.status();
@@ -80,8 +88,8 @@ Result<Principal> TokenAuthenticator::Authenticate(std::string_view header) {
   return found;
 }
 
-Result<std::string> TokenAuthenticator::CreateToken(const std::string& name, const std::string& role,
-                                                    bool pii) {
+Result<std::string> TokenAuthenticator::CreateToken(const std::string& name,
+                                                    const std::string& role, bool pii) {
   ZZ_RETURN_IF_ERROR(InitSodium());
   std::string raw(kTokenBytes, '\0');
   randombytes_buf(raw.data(), raw.size());

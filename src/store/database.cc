@@ -71,7 +71,8 @@ void Database::RunBatch(std::vector<Job>& batch) {
   std::vector<Status> results(batch.size());
   Status begin = conn.Exec("BEGIN IMMEDIATE");
   if (!begin.ok()) {
-    for (auto& job : batch) job.done(begin);
+    for (auto& job : batch)
+      job.done(begin);
     return;
   }
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -86,8 +87,14 @@ void Database::RunBatch(std::vector<Job>& batch) {
   }
   Status commit = conn.Exec("COMMIT");
   if (!commit.ok()) {
-    spdlog::error("event=group_commit_failed jobs={} error=\"{}\"", batch.size(), commit.ToString());
+    spdlog::error("event=group_commit_failed jobs={} error=\"{}\"", batch.size(),
+                  commit.ToString());
     conn.Exec("ROLLBACK");
+    if (rollback_listener_) {
+      conn.Exec("BEGIN IMMEDIATE");
+      rollback_listener_(conn);
+      if (!conn.Exec("COMMIT").ok()) conn.Exec("ROLLBACK");
+    }
     for (auto& result : results) {
       if (result.ok()) result = commit;
     }
@@ -97,7 +104,16 @@ void Database::RunBatch(std::vector<Job>& batch) {
     ++commits_;
     jobs_ += batch.size();
   }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(results[i]);
+  for (size_t i = 0; i < batch.size(); ++i)
+    batch[i].done(results[i]);
+}
+
+void Database::SetRollbackListener(std::function<void(Connection&)> listener) {
+  // Handed to the writer thread through the queue, so no lock is needed on the hot path.
+  Write([this, listener = std::move(listener)](Connection&) {
+    rollback_listener_ = listener;
+    return Status::Ok();
+  });
 }
 
 std::uint64_t Database::commits() const {

@@ -28,8 +28,8 @@
 namespace zhizhi::store {
 
 struct DatabaseOptions {
-  int max_batch = 512;   // jobs per group commit
-  int read_pool = 8;     // read-only connections kept open
+  int max_batch = 512;  // jobs per group commit
+  int read_pool = 8;    // read-only connections kept open
 };
 
 class Database {
@@ -57,6 +57,10 @@ class Database {
     conn.Exec("BEGIN");  // the lease ends the read transaction, also when `fn` throws
     return fn(conn);
   }
+
+  // Called on the writer thread after a group's COMMIT failed and was rolled back, so that
+  // in-memory state built inside its jobs can be rebuilt from the database.
+  void SetRollbackListener(std::function<void(Connection&)> listener);
 
   const std::string& path() const { return path_; }
   int schema_version() const { return schema_version_; }
@@ -94,6 +98,7 @@ class Database {
   std::uint64_t commits_ = 0;
   std::uint64_t jobs_ = 0;
   std::thread writer_;
+  std::function<void(Connection&)> rollback_listener_;  // set before writes begin
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Connection>> readers_;

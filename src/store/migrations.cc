@@ -110,11 +110,93 @@ CREATE UNIQUE INDEX enrolments_open ON enrolments(project_code, person_id) WHERE
 CREATE INDEX enrolments_by_person ON enrolments(person_id);
 )sql";
 
+// Smart gate: devices, the event log (the system of record of every pass), on-site state, the
+// roster change log terminals pull, blacklist and per-project gate policy.
+constexpr const char* kGateSchema = R"sql(
+ALTER TABLE api_tokens ADD COLUMN device_id INTEGER;
+ALTER TABLE enrolments ADD COLUMN card_no TEXT;
+
+CREATE TABLE devices (
+  id              INTEGER PRIMARY KEY,
+  project_code    TEXT NOT NULL REFERENCES projects(code),
+  serial          TEXT NOT NULL UNIQUE,
+  direction       TEXT NOT NULL CHECK (direction IN ('in','out','both')),
+  zone            TEXT,
+  created_at      INTEGER NOT NULL,
+  disabled_at     INTEGER,
+  last_seen_at    INTEGER,
+  clock_offset_ms INTEGER,
+  firmware        TEXT,
+  person_count    INTEGER,
+  face_count      INTEGER
+);
+
+CREATE TABLE gate_events (
+  seq             INTEGER PRIMARY KEY,
+  device_id       INTEGER REFERENCES devices(id),   -- NULL for automatic clock-outs
+  event_id        TEXT NOT NULL,
+  project_code    TEXT NOT NULL,
+  time_ms         INTEGER NOT NULL,                 -- the instant of the pass
+  utc_offset      INTEGER NOT NULL,                 -- minutes, as the device wrote the time
+  local_date      TEXT NOT NULL,                    -- China Standard Time date, for attendance
+  received_at     INTEGER NOT NULL,
+  person_id       INTEGER,
+  identified_by   TEXT NOT NULL,                    -- terminal, id_card, face, auto
+  score           REAL,
+  direction       TEXT NOT NULL CHECK (direction IN ('in','out')),
+  pass_mode       INTEGER,
+  decision        TEXT NOT NULL CHECK (decision IN ('allow','deny')),
+  reasons         TEXT NOT NULL,                    -- JSON array: deny reasons
+  warnings        TEXT NOT NULL,                    -- JSON array: checks that only warned
+  operator        TEXT,
+  operator_reason TEXT,
+  flags           INTEGER NOT NULL DEFAULT 0,       -- 1 duplicate, 2 exceptional mode, 4 auto clock-out, 8 replayed late
+  UNIQUE (device_id, event_id)
+);
+CREATE INDEX gate_events_by_person ON gate_events(person_id, time_ms);
+CREATE INDEX gate_events_by_project_day ON gate_events(project_code, local_date, person_id);
+
+CREATE TABLE onsite (
+  project_code     TEXT NOT NULL,
+  person_id        INTEGER NOT NULL,
+  inside           INTEGER NOT NULL,
+  since_ms         INTEGER NOT NULL,
+  last_device_id   INTEGER,
+  last_seq         INTEGER,
+  auto_clocked_out INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (project_code, person_id)
+) WITHOUT ROWID;
+
+CREATE TABLE roster_changes (
+  version      INTEGER PRIMARY KEY,
+  project_code TEXT NOT NULL,
+  person_id    INTEGER NOT NULL,
+  allowed      INTEGER NOT NULL,
+  reason       TEXT,
+  created_at   INTEGER NOT NULL
+);
+CREATE INDEX roster_changes_by_project ON roster_changes(project_code, version);
+
+CREATE TABLE blacklist (
+  person_id  INTEGER PRIMARY KEY REFERENCES persons(id),
+  reason     TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  created_by TEXT
+);
+
+CREATE TABLE gate_policies (
+  project_code TEXT PRIMARY KEY REFERENCES projects(code),
+  policy       TEXT NOT NULL,                       -- JSON, see gate/gate_policy.h
+  updated_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, "registry", kRegistrySchema},
+      {2, "gate", kGateSchema},
   };
   return migrations;
 }

@@ -23,11 +23,11 @@ std::string EncodeCursor(std::string_view key) {
 Result<std::string> DecodeCursor(std::string_view cursor) {
   std::string bin(cursor.size(), '\0');
   size_t len = 0;
-  const bool ok = cursor.size() <= 512 &&
-                  sodium_base642bin(reinterpret_cast<unsigned char*>(bin.data()), bin.size(),
-                                    cursor.data(), cursor.size(), nullptr, &len, nullptr,
-                                    kVariant) == 0 &&
-                  len >= kTag.size() && std::string_view(bin).substr(0, kTag.size()) == kTag;
+  const bool ok =
+      cursor.size() <= 512 &&
+      sodium_base642bin(reinterpret_cast<unsigned char*>(bin.data()), bin.size(), cursor.data(),
+                        cursor.size(), nullptr, &len, nullptr, kVariant) == 0 &&
+      len >= kTag.size() && std::string_view(bin).substr(0, kTag.size()) == kTag;
   if (!ok) return Status::InvalidArgument("cursor", "cursor is not one this server issued");
   return bin.substr(kTag.size(), len - kTag.size());
 }

@@ -74,9 +74,13 @@ bool Statement::IsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-std::int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+std::int64_t Statement::Int(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
-double Statement::Double(int column) const { return sqlite3_column_double(stmt_, column); }
+double Statement::Double(int column) const {
+  return sqlite3_column_double(stmt_, column);
+}
 
 std::string Statement::Text(int column) const {
   const auto* text = sqlite3_column_text(stmt_, column);
@@ -119,9 +123,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, Mo
   std::unique_ptr<Connection> conn(new Connection(db));
   // Readers wait for the writer's checkpoints instead of failing; durability is FULL so that an
   // acknowledged commit survives power loss, not only a process crash.
-  ZZ_RETURN_IF_ERROR(conn->Exec(
-      "PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
-      "PRAGMA temp_store=MEMORY;"));
+  ZZ_RETURN_IF_ERROR(
+      conn->Exec("PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
+                 "PRAGMA temp_store=MEMORY;"));
   if (mode == Mode::kReadWrite) {
     ZZ_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
   } else {
@@ -131,7 +135,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, Mo
 }
 
 Connection::~Connection() {
-  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  for (auto& [sql, stmt] : cache_)
+    sqlite3_finalize(stmt);
   sqlite3_close_v2(db_);
 }
 
@@ -169,13 +174,21 @@ Result<std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>> Connection::Prepar
   return std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>(stmt, sqlite3_finalize);
 }
 
-std::int64_t Connection::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+std::int64_t Connection::LastInsertRowId() const {
+  return sqlite3_last_insert_rowid(db_);
+}
 
-int Connection::Changes() const { return sqlite3_changes(db_); }
+int Connection::Changes() const {
+  return sqlite3_changes(db_);
+}
 
-bool Connection::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+bool Connection::InTransaction() const {
+  return sqlite3_get_autocommit(db_) == 0;
+}
 
-std::string Connection::LastError() const { return sqlite3_errmsg(db_); }
+std::string Connection::LastError() const {
+  return sqlite3_errmsg(db_);
+}
 
 Result<std::int64_t> QueryInt(Connection& conn, const char* sql) {
   Statement stmt = conn.Prepare(sql);

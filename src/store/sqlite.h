@@ -34,7 +34,9 @@ class Statement {
   Statement& Bind(int index, int value) { return Bind(index, static_cast<std::int64_t>(value)); }
   Statement& Bind(int index, double value);
   Statement& Bind(int index, std::string_view text);
-  Statement& Bind(int index, const std::string& text) { return Bind(index, std::string_view(text)); }
+  Statement& Bind(int index, const std::string& text) {
+    return Bind(index, std::string_view(text));
+  }
   Statement& Bind(int index, const char* text) { return Bind(index, std::string_view(text)); }
   Statement& BindBlob(int index, std::string_view bytes);
   Statement& BindNull(int index);
@@ -82,7 +84,8 @@ class Connection {
   // Returns a cached prepared statement; `sql` must outlive the connection (use literals).
   Statement Prepare(const char* sql);
   // Prepares a statement that is not cached (dynamic SQL).
-  Result<std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>> PrepareUncached(std::string_view sql);
+  Result<std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>> PrepareUncached(
+      std::string_view sql);
 
   std::int64_t LastInsertRowId() const;
   int Changes() const;

@@ -1,0 +1,1353 @@
+#include "gate/gate.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <map>
+
+#include <spdlog/spdlog.h>
+
+#include "base/field_reader.h"
+
+#include "gate/attendance.h"
+#include "registry/code_lists.h"
+#include "security/token_authenticator.h"
+
+namespace zhizhi::gate {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kFlagDuplicate = 1;
+constexpr int kFlagExceptional = 2;
+constexpr int kFlagAutoClockOut = 4;
+constexpr int kFlagStale = 8;
+constexpr std::int64_t kDayMs = 86'400'000;
+constexpr std::int64_t kChinaOffsetMs = kChinaUtcOffsetMinutes * 60'000LL;
+
+std::int64_t Today() {
+  return TodayInChina().DaysSinceEpoch();
+}
+
+std::int64_t DayOf(const std::string& date) {
+  auto parsed = Date::Parse(date, "date");
+  return parsed.ok() ? parsed->DaysSinceEpoch() : 0;
+}
+
+std::string LocalDateOf(std::int64_t unix_ms) {
+  const std::int64_t local = unix_ms + kChinaOffsetMs;
+  std::int64_t day = local / kDayMs;
+  if (local < 0 && local % kDayMs != 0) --day;
+  return Date::FromDays(day).ToString();
+}
+
+json ToJsonArray(const std::vector<std::string>& list) {
+  return json(list);
+}
+
+std::vector<std::string> FromJsonArray(const std::string& text) {
+  auto value = json::parse(text, nullptr, false);
+  std::vector<std::string> out;
+  if (value.is_array()) {
+    for (const auto& item : value) {
+      if (item.is_string()) out.push_back(item.get<std::string>());
+    }
+  }
+  return out;
+}
+
+bool IsSerial(const std::string& serial) {
+  return !serial.empty() && serial.size() <= 64 &&
+         std::all_of(serial.begin(), serial.end(), [](unsigned char c) {
+           return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
+         });
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------ state
+
+struct EnrolmentFact {
+  std::int64_t enrolment_id = 0;
+  std::string work_role;
+  std::string work_type;
+  std::optional<std::string> post;
+  std::optional<std::int64_t> team_id;
+  std::string team_name;
+  std::optional<std::string> card_no;
+  bool exited = false;
+};
+
+struct PersonFact {
+  std::string name;
+  std::string masked_id;
+  std::vector<CertificateFact> certificates;
+  bool blacklisted = false;
+};
+
+struct OnsiteFact {
+  bool inside = false;
+  std::int64_t since_ms = 0;
+  std::int64_t device_id = 0;
+  bool auto_clocked_out = false;
+};
+
+struct LastPass {
+  std::int64_t time_ms = LLONG_MIN;
+  bool entering = false;
+};
+
+struct ProjectFact {
+  std::string name;
+  std::string status;
+  GatePolicy policy;
+  std::unordered_map<std::int64_t, EnrolmentFact> enrolments;  // latest per person
+  std::unordered_map<std::int64_t, OnsiteFact> onsite;
+  std::int64_t inside_count = 0;
+  std::unordered_map<std::int64_t, bool> roster;  // published standing per person
+  std::unordered_map<std::int64_t, LastPass> last;
+};
+
+struct DeviceFact {
+  std::string project;
+  std::string serial;
+  std::string direction;
+  std::string zone;
+  bool disabled = false;
+};
+
+struct Gate::State {
+  std::unordered_map<std::string, ProjectFact> projects;
+  std::unordered_map<std::int64_t, PersonFact> persons;
+  std::unordered_map<std::int64_t, DeviceFact> devices;
+  std::int64_t roster_version = 0;
+  std::int64_t today = 0;
+  std::int64_t clocked_out_day = LLONG_MIN;
+};
+
+struct Gate::Answer {
+  std::string event_id;
+  std::int64_t seq = 0;
+  std::string project;
+  std::optional<std::int64_t> person_id;
+  std::string direction;
+  std::int64_t time_ms = 0;
+  bool allow = false;
+  std::vector<std::string> reasons;
+  std::vector<std::string> warnings;
+  int flags = 0;
+  bool replayed = false;
+
+  json ToJson() const {
+    json out = {{"event_id", event_id},
+                {"seq", seq},
+                {"decision", allow ? "allow" : "deny"},
+                {"reasons", reasons},
+                {"warnings", warnings},
+                {"person_id", person_id ? json(*person_id) : json()},
+                {"direction", direction},
+                {"duplicate", (flags & kFlagDuplicate) != 0}};
+    if (replayed) out["replayed"] = true;
+    return out;
+  }
+};
+
+namespace {
+
+// A person's standing on a project: everything but the per-event facts.
+PassFacts Standing(const std::unordered_map<std::int64_t, PersonFact>& persons,
+                   const ProjectFact& project, std::int64_t person_id, std::int64_t today) {
+  PassFacts f;
+  f.identified = true;
+  auto enrolment = project.enrolments.find(person_id);
+  if (enrolment == project.enrolments.end()) return f;
+  const EnrolmentFact& e = enrolment->second;
+  f.enrolled = true;
+  f.exited = e.exited;
+  static const std::vector<CertificateFact> kNone;
+  auto person = persons.find(person_id);
+  const auto& certificates = person == persons.end() ? kNone : person->second.certificates;
+  Requirements required;
+  if (e.work_role == registry::kManagerRole) {
+    if (const auto* rule = registry::FindPost(e.post.value_or(""))) required = rule->required;
+  } else {
+    required = registry::WorkTypeRequirements(e.work_type);
+    // Basic safety training (三级安全教育) before a worker enters a site.
+    f.training_ok =
+        !CheckRequirements({{{"post", "safety_training"}}}, certificates, today).missing &&
+        !CheckRequirements({{{"post", "safety_training"}}}, certificates, today).expired;
+  }
+  f.certificates = CheckRequirements(required, certificates, today);
+  f.blacklisted = person != persons.end() && person->second.blacklisted;
+  return f;
+}
+
+std::string StandingReason(const PassFacts& standing, const GatePolicy& policy) {
+  PassFacts f = standing;
+  f.inside = false;
+  const GateDecision d = Decide(f, policy);
+  return d.allow ? "granted" : d.reasons.front();
+}
+
+Result<EnrolmentFact> ReadEnrolment(const store::Statement& s, int first) {
+  EnrolmentFact e;
+  e.enrolment_id = s.Int(first);
+  e.work_role = s.Text(first + 1);
+  e.work_type = s.Text(first + 2);
+  e.post = s.OptText(first + 3);
+  e.team_id = s.OptInt(first + 4);
+  e.team_name = s.OptText(first + 5).value_or("");
+  e.card_no = s.OptText(first + 6);
+  e.exited = s.Int(first + 7) != 0;
+  return e;
+}
+
+constexpr const char* kEnrolmentColumns =
+    "e.id, e.work_role, e.work_type, e.post, e.team_id, t.name, e.card_no, "
+    "e.exit_date IS NOT NULL";
+
+CertificateFact ReadCertificate(const store::Statement& s, int first) {
+  CertificateFact c;
+  c.kind = s.Text(first);
+  c.type_code = s.Text(first + 1);
+  c.valid_from_day = DayOf(s.Text(first + 2));
+  c.valid_to_day = DayOf(s.Text(first + 3));
+  c.revoked = s.Int(first + 4) != 0;
+  return c;
+}
+
+Status StepStatus(const store::Statement& s) {
+  return s.status();
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------ life cycle
+
+Gate::Gate(store::Database* db, registry::Registry* registry, const security::FieldCipher* cipher,
+           GateOptions options)
+    : db_(db),
+      registry_(registry),
+      cipher_(cipher),
+      options_(options),
+      state_(std::make_unique<State>()) {}
+
+Gate::~Gate() {
+  {
+    std::lock_guard lock(tick_mu_);
+    stopping_ = true;
+  }
+  tick_cv_.notify_all();
+  if (housekeeping_.joinable()) housekeeping_.join();
+}
+
+Status Gate::Start() {
+  ZZ_RETURN_IF_ERROR(db_->Write([this](store::Connection& conn) { return Load(conn); }));
+  db_->SetRollbackListener([this](store::Connection& conn) {
+    // A group commit failed: memory may hold changes the database does not. Start over.
+    Status status = Load(conn);
+    if (!status.ok()) spdlog::error("event=gate_reload_failed error=\"{}\"", status.ToString());
+  });
+  housekeeping_ = std::thread([this] { HousekeepingLoop(); });
+  return Status::Ok();
+}
+
+void Gate::HousekeepingLoop() {
+  std::unique_lock lock(tick_mu_);
+  while (!stopping_) {
+    tick_cv_.wait_for(lock, std::chrono::seconds(options_.tick_seconds));
+    if (stopping_) break;
+    lock.unlock();
+    Status status = Tick();
+    if (!status.ok() && status.kind() != StatusKind::kUnavailable) {
+      spdlog::warn("event=gate_tick_failed error=\"{}\"", status.ToString());
+    }
+    lock.lock();
+  }
+}
+
+Status Gate::Load(store::Connection& conn) {
+  auto fresh = std::make_unique<State>();
+  State& st = *fresh;
+  st.today = Today();
+  {
+    auto s = conn.Prepare("SELECT code, name, status FROM projects");
+    while (s.Step()) {
+      ProjectFact& p = st.projects[s.Text(0)];
+      p.name = s.Text(1);
+      p.status = s.Text(2);
+    }
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+  }
+  {
+    auto s = conn.Prepare("SELECT project_code, policy FROM gate_policies");
+    while (s.Step()) {
+      auto policy = GatePolicy::FromJson(json::parse(s.Text(1), nullptr, false));
+      if (policy.ok()) st.projects[s.Text(0)].policy = *policy;
+    }
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+  }
+  {
+    static const std::string sql = std::string("SELECT e.project_code, e.person_id, ") +
+                                   kEnrolmentColumns +
+                                   " FROM enrolments e LEFT JOIN teams t ON t.id = e.team_id "
+                                   "ORDER BY e.id";
+    auto s = conn.Prepare(sql.c_str());
+    while (s.Step()) {
+      auto e = ReadEnrolment(s, 2);
+      st.projects[s.Text(0)].enrolments[s.Int(1)] = std::move(e).value();
+    }
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+  }
+  {
+    auto s = conn.Prepare(
+        "SELECT id, name, id_masked FROM persons WHERE id IN (SELECT person_id FROM enrolments)");
+    while (s.Step()) {
+      PersonFact& p = st.persons[s.Int(0)];
+      p.name = s.Text(1);
+      p.masked_id = s.Text(2);
+    }
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+  }
+  {
+    auto s = conn.Prepare(
+        "SELECT person_id, kind, type_code, valid_from, valid_to, revoked_at IS NOT NULL "
+        "FROM certificates WHERE person_id IN (SELECT person_id FROM enrolments)");
+    while (s.Step())
+      st.persons[s.Int(0)].certificates.push_back(ReadCertificate(s, 1));
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+  }
+  {
+    auto s = conn.Prepare("SELECT person_id FROM blacklist");
+    while (s.Step()) {
+      auto it = st.persons.find(s.Int(0));
+      if (it != st.persons.end()) it->second.blacklisted = true;
+    }
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+  }
+  {
+    auto s = conn.Prepare(
+        "SELECT id, project_code, serial, direction, zone, disabled_at IS NOT NULL FROM devices");
+    while (s.Step()) {
+      st.devices[s.Int(0)] =
+          DeviceFact{s.Text(1), s.Text(2), s.Text(3), s.OptText(4).value_or(""), s.Int(5) != 0};
+    }
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+  }
+  {
+    auto s = conn.Prepare(
+        "SELECT project_code, person_id, inside, since_ms, last_device_id, auto_clocked_out "
+        "FROM onsite");
+    while (s.Step()) {
+      ProjectFact& p = st.projects[s.Text(0)];
+      OnsiteFact o{s.Int(2) != 0, s.Int(3), s.OptInt(4).value_or(0), s.Int(5) != 0};
+      if (o.inside) ++p.inside_count;
+      p.last[s.Int(1)] = LastPass{o.since_ms, o.inside};
+      p.onsite[s.Int(1)] = o;
+    }
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+  }
+  {
+    auto s = conn.Prepare(
+        "SELECT r.project_code, r.person_id, r.allowed FROM roster_changes r "
+        "JOIN (SELECT MAX(version) AS v FROM roster_changes GROUP BY project_code, person_id) m "
+        "ON r.version = m.v");
+    while (s.Step())
+      st.projects[s.Text(0)].roster[s.Int(1)] = s.Int(2) != 0;
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+    ZZ_ASSIGN_OR_RETURN(
+        st.roster_version,
+        store::QueryInt(conn, "SELECT IFNULL(MAX(version), 0) FROM roster_changes"));
+  }
+  {
+    std::unique_lock lock(mu_);
+    state_ = std::move(fresh);
+  }
+  // Standings may have changed while the server was down (a certificate expired overnight).
+  for (const auto& [code, project] : state_->projects) {
+    std::vector<std::int64_t> persons;
+    for (const auto& [person, e] : project.enrolments)
+      persons.push_back(person);
+    ZZ_RETURN_IF_ERROR(RecomputeStandings(conn, code, persons, "load"));
+  }
+  spdlog::info("event=gate_loaded projects={} persons={} devices={} roster_version={}",
+               state_->projects.size(), state_->persons.size(), state_->devices.size(),
+               state_->roster_version);
+  return Status::Ok();
+}
+
+Status Gate::RecomputeStandings(store::Connection& conn, const std::string& code,
+                                const std::vector<std::int64_t>& persons, const char* why) {
+  State& st = *state_;
+  auto project_it = st.projects.find(code);
+  if (project_it == st.projects.end()) return Status::Ok();
+  const ProjectFact& project = project_it->second;
+  struct Change {
+    std::int64_t person;
+    bool allowed;
+    std::int64_t version;
+  };
+  std::vector<Change> changes;
+  for (std::int64_t person : persons) {
+    const PassFacts standing = Standing(st.persons, project, person, st.today);
+    const bool allowed = MayPass(standing, project.policy);
+    auto known = project.roster.find(person);
+    const bool was = known != project.roster.end() && known->second;
+    if (allowed == was && known != project.roster.end()) continue;
+    if (!allowed && known == project.roster.end()) continue;  // never listed, nothing to revoke
+    const std::string reason = StandingReason(standing, project.policy);
+    ZZ_RETURN_IF_ERROR(conn.Prepare("INSERT INTO roster_changes(project_code, person_id, allowed, "
+                                    "reason, created_at) VALUES (?,?,?,?,?)")
+                           .Bind(1, code)
+                           .Bind(2, person)
+                           .Bind(3, allowed ? 1 : 0)
+                           .Bind(4, reason)
+                           .Bind(5, NowUnixMs())
+                           .Run());
+    changes.push_back({person, allowed, conn.LastInsertRowId()});
+  }
+  if (changes.empty()) return Status::Ok();
+  std::unique_lock lock(mu_);
+  ProjectFact& mutable_project = st.projects[code];
+  for (const Change& c : changes) {
+    mutable_project.roster[c.person] = c.allowed;
+    st.roster_version = std::max(st.roster_version, c.version);
+  }
+  spdlog::debug("event=roster_changes project={} changes={} why={}", code, changes.size(), why);
+  return Status::Ok();
+}
+
+Status Gate::OnPersonChanged(store::Connection& conn, std::int64_t person_id) {
+  return ReloadPerson(conn, person_id);
+}
+
+Status Gate::ReloadPerson(store::Connection& conn, std::int64_t person_id) {
+  State& st = *state_;
+  PersonFact person;
+  bool exists = false;
+  {
+    auto s = conn.Prepare("SELECT name, id_masked FROM persons WHERE id = ?");
+    s.Bind(1, person_id);
+    if (s.Step()) {
+      exists = true;
+      person.name = s.Text(0);
+      person.masked_id = s.Text(1);
+    }
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+  }
+  if (!exists) return Status::Ok();
+  {
+    auto s = conn.Prepare(
+        "SELECT kind, type_code, valid_from, valid_to, revoked_at IS NOT NULL FROM certificates "
+        "WHERE person_id = ?");
+    s.Bind(1, person_id);
+    while (s.Step())
+      person.certificates.push_back(ReadCertificate(s, 0));
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+  }
+  {
+    auto s = conn.Prepare("SELECT 1 FROM blacklist WHERE person_id = ?");
+    s.Bind(1, person_id);
+    person.blacklisted = s.Step();
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+  }
+  std::map<std::string, EnrolmentFact> enrolments;  // latest per project
+  std::map<std::string, std::pair<std::string, std::string>> new_projects;
+  {
+    static const std::string sql = std::string("SELECT e.project_code, p.name, p.status, ") +
+                                   kEnrolmentColumns +
+                                   " FROM enrolments e LEFT JOIN teams t ON t.id = e.team_id "
+                                   "JOIN projects p ON p.code = e.project_code "
+                                   "WHERE e.person_id = ? ORDER BY e.id";
+    auto s = conn.Prepare(sql.c_str());
+    s.Bind(1, person_id);
+    while (s.Step()) {
+      enrolments[s.Text(0)] = ReadEnrolment(s, 3).value();
+      new_projects[s.Text(0)] = {s.Text(1), s.Text(2)};
+    }
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+  }
+  {
+    std::unique_lock lock(mu_);
+    st.persons[person_id] = std::move(person);
+    for (auto& [code, e] : enrolments) {
+      auto [it, inserted] = st.projects.try_emplace(code);
+      if (inserted) {
+        it->second.name = new_projects[code].first;
+        it->second.status = new_projects[code].second;
+      }
+      it->second.enrolments[person_id] = e;
+    }
+  }
+  for (const auto& [code, e] : enrolments) {
+    ZZ_RETURN_IF_ERROR(RecomputeStandings(conn, code, {person_id}, "person_changed"));
+  }
+  return Status::Ok();
+}
+
+// ------------------------------------------------------------------------------------ devices
+
+Result<json> Gate::RegisterDevice(const std::string& project, const DeviceDraft& d) {
+  if (!IsSerial(d.serial)) {
+    return Status::InvalidArgument("serial", "serial must be 1–64 of [A-Za-z0-9._:-]");
+  }
+  if (d.direction != "in" && d.direction != "out" && d.direction != "both") {
+    return Status::InvalidArgument("direction", "direction must be in, out or both");
+  }
+  ZZ_RETURN_IF_ERROR(security::InitSodium());
+  std::string raw(32, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  const std::string token = security::ToHex(raw);
+  json out;
+  Status status = db_->Write([&](store::Connection& conn) -> Status {
+    std::string project_name, project_status;
+    {
+      auto s = conn.Prepare("SELECT name, status FROM projects WHERE code = ?");
+      s.Bind(1, project);
+      if (!s.Step()) {
+        ZZ_RETURN_IF_ERROR(StepStatus(s));
+        return Status::NotFound("no project " + project);
+      }
+      project_name = s.Text(0);
+      project_status = s.Text(1);
+    }
+    auto insert = conn.Prepare(
+        "INSERT INTO devices(project_code, serial, direction, zone, created_at) VALUES (?,?,?,?,?) "
+        "ON CONFLICT(serial) DO NOTHING");
+    insert.Bind(1, project)
+        .Bind(2, d.serial)
+        .Bind(3, d.direction)
+        .Bind(4, d.zone)
+        .Bind(5, NowUnixMs());
+    ZZ_RETURN_IF_ERROR(insert.Run());
+    if (conn.Changes() == 0) {
+      return Status::AlreadyExists("serial", "a device with serial " + d.serial + " is registered");
+    }
+    const std::int64_t id = conn.LastInsertRowId();
+    ZZ_RETURN_IF_ERROR(
+        conn.Prepare("INSERT INTO api_tokens(name, role, pii, token_hash, created_at, device_id) "
+                     "VALUES (?, 'device', 0, ?, ?, ?)")
+            .Bind(1, "device:" + d.serial)
+            .BindBlob(2, security::TokenAuthenticator::HashToken(token))
+            .Bind(3, NowUnixMs())
+            .Bind(4, id)
+            .Run());
+    {
+      std::unique_lock lock(mu_);
+      state_->devices[id] = DeviceFact{project, d.serial, d.direction, d.zone.value_or(""), false};
+      auto [it, inserted] = state_->projects.try_emplace(project);
+      if (inserted) {
+        it->second.name = project_name;
+        it->second.status = project_status;
+      }
+    }
+    out = {{"id", id},
+           {"project_code", project},
+           {"serial", d.serial},
+           {"direction", d.direction},
+           {"zone", d.zone ? json(*d.zone) : json()},
+           {"token", token}};
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+Result<json> Gate::ListDevices(const std::string& project) const {
+  const std::int64_t now = NowUnixMs();
+  return db_->Read([&](store::Connection& conn) -> Result<json> {
+    auto exists = conn.Prepare("SELECT 1 FROM projects WHERE code = ?");
+    exists.Bind(1, project);
+    if (!exists.Step()) return Status::NotFound("no project " + project);
+    auto s = conn.Prepare(
+        "SELECT id, serial, direction, zone, created_at, disabled_at, last_seen_at, "
+        "clock_offset_ms, firmware, person_count, face_count FROM devices WHERE project_code = ? "
+        "ORDER BY id");
+    s.Bind(1, project);
+    json items = json::array();
+    while (s.Step()) {
+      const auto last_seen = s.OptInt(6);
+      const auto offset = s.OptInt(7);
+      items.push_back({{"id", s.Int(0)},
+                       {"serial", s.Text(1)},
+                       {"direction", s.Text(2)},
+                       {"zone", s.OptText(3) ? json(*s.OptText(3)) : json()},
+                       {"created_at", FormatRfc3339(s.Int(4))},
+                       {"enabled", s.IsNull(5)},
+                       {"last_seen_at", last_seen ? json(FormatRfc3339(*last_seen)) : json()},
+                       {"online", last_seen && now - *last_seen <= options_.offline_after_ms},
+                       {"clock_offset_ms", offset ? json(*offset) : json()},
+                       {"clock_skew", offset && std::llabs(*offset) > options_.clock_skew_ms},
+                       {"firmware", s.OptText(8) ? json(*s.OptText(8)) : json()},
+                       {"person_count", s.OptInt(9) ? json(*s.OptInt(9)) : json()},
+                       {"face_count", s.OptInt(10) ? json(*s.OptInt(10)) : json()}});
+    }
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+    return json{{"items", std::move(items)}, {"next_cursor", nullptr}};
+  });
+}
+
+Result<json> Gate::SetDeviceEnabled(std::int64_t device_id, bool enabled) {
+  Status status = db_->Write([&](store::Connection& conn) -> Status {
+    auto s = conn.Prepare("UPDATE devices SET disabled_at = ? WHERE id = ?");
+    if (enabled) {
+      s.BindNull(1);
+    } else {
+      s.Bind(1, NowUnixMs());
+    }
+    s.Bind(2, device_id);
+    ZZ_RETURN_IF_ERROR(s.Run());
+    if (conn.Changes() == 0) return Status::NotFound("no device " + std::to_string(device_id));
+    std::unique_lock lock(mu_);
+    state_->devices[device_id].disabled = !enabled;
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return json{{"id", device_id}, {"enabled", enabled}};
+}
+
+// ------------------------------------------------------------------------------------ events
+
+Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t device_id,
+                                        const GateEventInput& e) {
+  State& st = *state_;
+  auto device_it = st.devices.find(device_id);
+  if (device_it == st.devices.end()) return Status::Unauthenticated("unknown device");
+  const DeviceFact& device = device_it->second;
+
+  // Idempotency: the same (device, event_id) returns the first answer and stores nothing.
+  {
+    auto s = conn.Prepare(
+        "SELECT seq, person_id, decision, reasons, warnings, flags, direction, time_ms, "
+        "project_code FROM gate_events WHERE device_id = ? AND event_id = ?");
+    s.Bind(1, device_id).Bind(2, e.event_id);
+    if (s.Step()) {
+      Answer a;
+      a.event_id = e.event_id;
+      a.seq = s.Int(0);
+      a.person_id = s.OptInt(1);
+      a.allow = s.Text(2) == "allow";
+      a.reasons = FromJsonArray(s.Text(3));
+      a.warnings = FromJsonArray(s.Text(4));
+      a.flags = static_cast<int>(s.Int(5));
+      a.direction = s.Text(6);
+      a.time_ms = s.Int(7);
+      a.project = s.Text(8);
+      a.replayed = true;
+      return a;
+    }
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+  }
+
+  const std::int64_t now = NowUnixMs();
+  if (e.time.unix_ms > now + options_.max_future_ms) {
+    return Status::Rule("time_in_future", "time",
+                        "event time is more than 5 minutes ahead of the server clock; check the "
+                        "device clock");
+  }
+  if (e.time.unix_ms < now - options_.max_age_ms) {
+    return Status::Rule("time_too_old", "time", "event is older than the replay window (35 days)");
+  }
+  std::string direction;
+  if (device.direction == "both") {
+    if (!e.direction) {
+      return Status::InvalidArgument("direction",
+                                     "this device passes both ways; send direction in or out");
+    }
+    direction = *e.direction;
+  } else {
+    if (e.direction && *e.direction != device.direction) {
+      return Status::InvalidArgument("direction", "this device only passes " + device.direction);
+    }
+    direction = device.direction;
+  }
+
+  std::optional<std::int64_t> person;
+  std::string identified_by;
+  if (e.person_id) {
+    identified_by = "terminal";
+    if (st.persons.count(*e.person_id)) {
+      person = *e.person_id;
+    } else {
+      auto s = conn.Prepare("SELECT 1 FROM persons WHERE id = ?");
+      s.Bind(1, *e.person_id);
+      if (s.Step()) person = *e.person_id;
+      ZZ_RETURN_IF_ERROR(StepStatus(s));
+    }
+  } else if (e.id_number) {
+    identified_by = "id_card";
+    ZZ_ASSIGN_OR_RETURN(person, registry_->FindPersonId(conn, e.id_type, *e.id_number));
+  } else {
+    return Status::Rule("face_recognition_unavailable", "face_image",
+                        "server-side face recognition is not available yet; send person_id "
+                        "(recognised on the terminal) or id_number (ID-card reader)");
+  }
+
+  ProjectFact& project = st.projects[device.project];
+  PassFacts f = person ? Standing(st.persons, project, *person, st.today) : PassFacts{};
+  f.device_enabled = !device.disabled;
+  f.score = e.score;
+  f.liveness = e.liveness;
+  f.entering = direction == "in";
+  f.exceptional = IsExceptionalPassMode(e.pass_mode);
+  if (person) {
+    if (auto o = project.onsite.find(*person); o != project.onsite.end()) {
+      f.inside = o->second.inside;
+      f.stale = e.time.unix_ms < o->second.since_ms;
+    }
+    if (auto l = project.last.find(*person); l != project.last.end()) {
+      const std::int64_t window = project.policy.duplicate_window_s * 1000LL;
+      f.duplicate = l->second.entering == f.entering && e.time.unix_ms >= l->second.time_ms &&
+                    e.time.unix_ms - l->second.time_ms < window;
+    }
+  }
+  const GateDecision decision = Decide(f, project.policy);
+
+  Answer a;
+  a.event_id = e.event_id;
+  a.project = device.project;
+  a.person_id = person;
+  a.direction = direction;
+  a.time_ms = e.time.unix_ms;
+  a.allow = decision.allow;
+  a.reasons = decision.reasons;
+  a.warnings = decision.warnings;
+  if (decision.allow && f.duplicate) a.flags |= kFlagDuplicate;
+  if (f.exceptional) a.flags |= kFlagExceptional;
+  if (f.stale) a.flags |= kFlagStale;
+
+  auto insert = conn.Prepare(
+      "INSERT INTO gate_events(device_id, event_id, project_code, time_ms, utc_offset, local_date, "
+      "received_at, person_id, identified_by, score, direction, pass_mode, decision, reasons, "
+      "warnings, operator, operator_reason, flags) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  insert.Bind(1, device_id).Bind(2, e.event_id).Bind(3, device.project).Bind(4, e.time.unix_ms);
+  insert.Bind(5, e.time.offset_minutes).Bind(6, LocalDateOf(e.time.unix_ms)).Bind(7, now);
+  insert.Bind(8, person).Bind(9, identified_by).Bind(10, e.score).Bind(11, direction);
+  insert.Bind(12, e.pass_mode).Bind(13, a.allow ? "allow" : "deny");
+  insert.Bind(14, ToJsonArray(a.reasons).dump()).Bind(15, ToJsonArray(a.warnings).dump());
+  insert.Bind(16, e.operator_name).Bind(17, e.operator_reason).Bind(18, a.flags);
+  ZZ_RETURN_IF_ERROR(insert.Run());
+  a.seq = conn.LastInsertRowId();
+
+  const bool moves = a.allow && person && !f.duplicate && !f.stale;
+  if (moves) {
+    ZZ_RETURN_IF_ERROR(
+        conn.Prepare(
+                "INSERT INTO onsite(project_code, person_id, inside, since_ms, last_device_id, "
+                "last_seq, auto_clocked_out) VALUES (?,?,?,?,?,?,0) "
+                "ON CONFLICT(project_code, person_id) DO UPDATE SET inside = excluded.inside, "
+                "since_ms = excluded.since_ms, last_device_id = excluded.last_device_id, "
+                "last_seq = excluded.last_seq, auto_clocked_out = 0")
+            .Bind(1, device.project)
+            .Bind(2, *person)
+            .Bind(3, f.entering ? 1 : 0)
+            .Bind(4, e.time.unix_ms)
+            .Bind(5, device_id)
+            .Bind(6, a.seq)
+            .Run());
+  }
+  if (a.allow && person && !f.stale) {
+    std::unique_lock lock(mu_);
+    if (moves) {
+      OnsiteFact& o = project.onsite[*person];
+      if (o.inside != f.entering) project.inside_count += f.entering ? 1 : -1;
+      o = OnsiteFact{f.entering, e.time.unix_ms, device_id, false};
+    }
+    if (!f.duplicate) project.last[*person] = LastPass{e.time.unix_ms, f.entering};
+  }
+  return a;
+}
+
+namespace {
+
+json LiveMessage(const json& answer, const std::string& project, std::int64_t onsite,
+                 const std::string& name, std::int64_t time_ms) {
+  json message = answer;
+  message["type"] = "pass";
+  message["project_code"] = project;
+  message["onsite_count"] = onsite;
+  message["name"] = name;
+  message["time"] = FormatRfc3339(time_ms);
+  return message;
+}
+
+}  // namespace
+
+void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput> event,
+                       EventDone done) {
+  if (!event.ok()) return done(event.status());
+  const std::int64_t device_id = device.device_id;
+  auto input = std::make_shared<GateEventInput>(std::move(event).value());
+  auto answer = std::make_shared<Answer>();
+  db_->WriteAsync(
+      [this, device_id, input, answer](store::Connection& conn) -> Status {
+        auto result = ProcessEvent(conn, device_id, *input);
+        if (!result.ok()) return result.status();
+        *answer = std::move(result).value();
+        return Status::Ok();
+      },
+      [this, answer, done](const Status& status) {
+        if (!status.ok()) return done(status);
+        json out = answer->ToJson();
+        if (!answer->replayed) {
+          std::int64_t onsite = 0;
+          std::string name;
+          {
+            std::shared_lock lock(mu_);
+            if (auto p = state_->projects.find(answer->project); p != state_->projects.end()) {
+              onsite = p->second.inside_count;
+            }
+            if (answer->person_id) {
+              if (auto n = state_->persons.find(*answer->person_id); n != state_->persons.end()) {
+                name = n->second.name;
+              }
+            }
+          }
+          live_.Publish(answer->project,
+                        LiveMessage(out, answer->project, onsite, name, answer->time_ms).dump());
+        }
+        done(std::move(out));
+      });
+}
+
+void Gate::SubmitBatch(const security::Principal& device,
+                       std::vector<Result<GateEventInput>> events, EventDone done) {
+  const std::int64_t device_id = device.device_id;
+  auto inputs = std::make_shared<std::vector<Result<GateEventInput>>>(std::move(events));
+  auto results = std::make_shared<std::vector<json>>();
+  auto answers = std::make_shared<std::vector<Answer>>();
+  db_->WriteAsync(
+      [this, device_id, inputs, results, answers](store::Connection& conn) -> Status {
+        results->clear();
+        answers->clear();
+        for (const auto& input : *inputs) {
+          if (!input.ok()) {
+            const Status& s = input.status();
+            json error = {{"code", s.code()}, {"message", s.message()}};
+            if (!s.field().empty()) error["field"] = s.field();
+            results->push_back({{"error", error}});
+            continue;
+          }
+          // Each event is its own savepoint: one bad event never undoes its neighbours.
+          ZZ_RETURN_IF_ERROR(conn.Exec("SAVEPOINT gate_event"));
+          auto answer = ProcessEvent(conn, device_id, *input);
+          if (!answer.ok()) {
+            conn.Exec("ROLLBACK TO gate_event");
+            const Status& s = answer.status();
+            json error = {{"code", s.code()}, {"message", s.message()}};
+            if (!s.field().empty()) error["field"] = s.field();
+            results->push_back({{"event_id", input->event_id}, {"error", error}});
+          } else {
+            results->push_back(answer->ToJson());
+            answers->push_back(std::move(answer).value());
+          }
+          ZZ_RETURN_IF_ERROR(conn.Exec("RELEASE gate_event"));
+        }
+        return Status::Ok();
+      },
+      [this, results, answers, done](const Status& status) {
+        if (!status.ok()) return done(status);
+        int allowed = 0, denied = 0, failed = 0;
+        for (const json& r : *results) {
+          if (r.contains("error")) {
+            ++failed;
+          } else if (r["decision"] == "allow") {
+            ++allowed;
+          } else {
+            ++denied;
+          }
+        }
+        for (const Answer& a : *answers) {
+          if (a.replayed) continue;
+          std::int64_t onsite = 0;
+          {
+            std::shared_lock lock(mu_);
+            if (auto p = state_->projects.find(a.project); p != state_->projects.end()) {
+              onsite = p->second.inside_count;
+            }
+          }
+          live_.Publish(a.project,
+                        LiveMessage(a.ToJson(), a.project, onsite, "", a.time_ms).dump());
+        }
+        done(json{{"results", std::move(*results)},
+                  {"allowed", allowed},
+                  {"denied", denied},
+                  {"failed", failed}});
+      });
+}
+
+Result<json> Gate::Heartbeat(const security::Principal& device, const json& body) {
+  JsonFieldReader in(body);
+  auto person_count = in.OptInteger("person_count");
+  auto face_count = in.OptInteger("face_count");
+  auto firmware = in.OptText("firmware", 64);
+  auto device_time = in.OptText("device_time", 40);
+  ZZ_RETURN_IF_ERROR(in.Finish());
+  const std::int64_t now = NowUnixMs();
+  std::optional<std::int64_t> offset;
+  if (device_time) {
+    ZZ_ASSIGN_OR_RETURN(auto t, Timestamp::ParseRfc3339(*device_time, "device_time"));
+    offset = t.unix_ms - now;
+  }
+  if ((person_count && *person_count < 0) || (face_count && *face_count < 0)) {
+    return Status::InvalidArgument(
+        person_count && *person_count < 0 ? "person_count" : "face_count",
+        "counts cannot be negative");
+  }
+  ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) {
+    return conn
+        .Prepare(
+            "UPDATE devices SET last_seen_at = ?, clock_offset_ms = IFNULL(?, clock_offset_ms), "
+            "firmware = IFNULL(?, firmware), person_count = IFNULL(?, person_count), "
+            "face_count = IFNULL(?, face_count) WHERE id = ?")
+        .Bind(1, now)
+        .Bind(2, offset)
+        .Bind(3, firmware)
+        .Bind(4, person_count)
+        .Bind(5, face_count)
+        .Bind(6, device.device_id)
+        .Run();
+  }));
+  json out = {{"server_time", FormatRfc3339(now)},
+              {"clock_offset_ms", offset ? json(*offset) : json()},
+              {"clock_skew", offset && std::llabs(*offset) > options_.clock_skew_ms}};
+  return out;
+}
+
+Result<json> Gate::Roster(const security::Principal& device, std::int64_t since) const {
+  std::string project;
+  {
+    std::shared_lock lock(mu_);
+    auto it = state_->devices.find(device.device_id);
+    if (it == state_->devices.end()) return Status::Unauthenticated("unknown device");
+    project = it->second.project;
+  }
+  // Changes since `since`, read from the log; a full roster when since is 0.
+  std::map<std::int64_t, std::pair<bool, std::string>> changed;
+  std::int64_t version = 0;
+  if (since > 0) {
+    auto read = db_->Read([&](store::Connection& conn) -> Status {
+      auto s = conn.Prepare(
+          "SELECT person_id, allowed, reason, version FROM roster_changes WHERE project_code = ? "
+          "AND version > ? ORDER BY version");
+      s.Bind(1, project).Bind(2, since);
+      while (s.Step()) {
+        changed[s.Int(0)] = {s.Int(1) != 0, s.Text(2)};
+        version = std::max(version, s.Int(3));
+      }
+      return s.status();
+    });
+    ZZ_RETURN_IF_ERROR(read);
+  }
+  std::shared_lock lock(mu_);
+  const State& st = *state_;
+  version = std::max({version, since, st.roster_version});
+  auto project_it = st.projects.find(project);
+  json allowed = json::array();
+  json revoked = json::array();
+  auto entry = [&](std::int64_t person) {
+    json item = {{"person_id", person}};
+    if (auto p = st.persons.find(person); p != st.persons.end()) {
+      item["name"] = p->second.name;
+      item["id_number"] = p->second.masked_id;
+    }
+    if (project_it != st.projects.end()) {
+      if (auto e = project_it->second.enrolments.find(person);
+          e != project_it->second.enrolments.end()) {
+        item["card_no"] = e->second.card_no ? json(*e->second.card_no) : json();
+        item["work_type"] = e->second.work_type;
+        item["team"] = e->second.team_name;
+      }
+    }
+    item["face_version"] = 0;  // face templates arrive with the face module
+    return item;
+  };
+  if (since <= 0) {
+    if (project_it != st.projects.end()) {
+      for (const auto& [person, ok] : project_it->second.roster) {
+        if (ok) allowed.push_back(entry(person));
+      }
+    }
+  } else {
+    for (const auto& [person, change] : changed) {
+      if (change.first) {
+        allowed.push_back(entry(person));
+      } else {
+        revoked.push_back({{"person_id", person}, {"reason", change.second}});
+      }
+    }
+  }
+  return json{{"project_code", project},
+              {"version", version},
+              {"full", since <= 0},
+              {"allowed", std::move(allowed)},
+              {"revoked", std::move(revoked)}};
+}
+
+// ------------------------------------------------------------------------------------ readers
+
+Result<json> Gate::Onsite(const std::string& project, bool full_ids) const {
+  std::shared_lock lock(mu_);
+  const State& st = *state_;
+  auto it = st.projects.find(project);
+  if (it == st.projects.end()) return Status::NotFound("no project " + project);
+  const ProjectFact& p = it->second;
+  std::map<std::string, std::int64_t> by_team, by_work_type;
+  json persons = json::array();
+  for (const auto& [person, o] : p.onsite) {
+    if (!o.inside) continue;
+    json item = {
+        {"person_id", person}, {"since", FormatRfc3339(o.since_ms)}, {"device_id", o.device_id}};
+    if (auto n = st.persons.find(person); n != st.persons.end()) {
+      item["name"] = n->second.name;
+      item["id_number"] = n->second.masked_id;
+    }
+    if (auto e = p.enrolments.find(person); e != p.enrolments.end()) {
+      item["work_type"] = e->second.work_type;
+      item["work_type_name"] = registry::NameOf(registry::WorkTypes(), e->second.work_type);
+      item["team"] = e->second.team_name;
+      item["post"] = e->second.post ? json(*e->second.post) : json();
+      ++by_team[e->second.team_name.empty() ? "-" : e->second.team_name];
+      ++by_work_type[e->second.work_type];
+    }
+    if (auto d = st.devices.find(o.device_id); d != st.devices.end()) item["zone"] = d->second.zone;
+    persons.push_back(std::move(item));
+  }
+  std::sort(persons.begin(), persons.end(),
+            [](const json& a, const json& b) { return a["person_id"] < b["person_id"]; });
+  json teams = json::array();
+  for (const auto& [team, n] : by_team)
+    teams.push_back({{"team", team}, {"count", n}});
+  json types = json::array();
+  for (const auto& [type, n] : by_work_type) {
+    types.push_back({{"work_type", type},
+                     {"work_type_name", registry::NameOf(registry::WorkTypes(), type)},
+                     {"count", n}});
+  }
+  (void)full_ids;  // the muster list shows masked IDs to everyone: it is printed and posted
+  return json{{"project_code", project},
+              {"count", p.inside_count},
+              {"by_team", std::move(teams)},
+              {"by_work_type", std::move(types)},
+              {"persons", std::move(persons)}};
+}
+
+json Gate::DistrictOnsite(const std::vector<std::string>* scope) const {
+  std::shared_lock lock(mu_);
+  json projects = json::array();
+  std::int64_t total = 0;
+  std::vector<std::pair<std::string, const ProjectFact*>> sorted;
+  for (const auto& [code, p] : state_->projects) {
+    if (scope && std::find(scope->begin(), scope->end(), code) == scope->end()) continue;
+    sorted.emplace_back(code, &p);
+  }
+  std::sort(sorted.begin(), sorted.end());
+  for (const auto& [code, p] : sorted) {
+    total += p->inside_count;
+    projects.push_back({{"project_code", code}, {"name", p->name}, {"count", p->inside_count}});
+  }
+  return {{"total", total}, {"projects", std::move(projects)}};
+}
+
+Result<json> Gate::Attendance(const std::string& project, const Date& date) const {
+  struct Row {
+    std::string name;
+    std::string masked;
+    std::vector<Pass> passes;
+  };
+  std::map<std::int64_t, Row> rows;
+  auto read = db_->Read([&](store::Connection& conn) -> Status {
+    auto exists = conn.Prepare("SELECT 1 FROM projects WHERE code = ?");
+    exists.Bind(1, project);
+    if (!exists.Step()) return Status::NotFound("no project " + project);
+    auto s = conn.Prepare(
+        "SELECT g.person_id, p.name, p.id_masked, g.time_ms, g.direction, g.flags "
+        "FROM gate_events g JOIN persons p ON p.id = g.person_id "
+        "WHERE g.project_code = ? AND g.local_date = ? AND g.decision = 'allow' "
+        "ORDER BY g.person_id, g.time_ms, g.seq");
+    s.Bind(1, project).Bind(2, date.ToString());
+    while (s.Step()) {
+      Row& row = rows[s.Int(0)];
+      row.name = s.Text(1);
+      row.masked = s.Text(2);
+      const int flags = static_cast<int>(s.Int(5));
+      Pass pass;
+      pass.time_ms = s.Int(3);
+      pass.entering = s.Text(4) == "in";
+      pass.duplicate = flags & kFlagDuplicate;
+      pass.auto_clock_out = flags & kFlagAutoClockOut;
+      pass.exceptional = flags & kFlagExceptional;
+      row.passes.push_back(pass);
+    }
+    return s.status();
+  });
+  ZZ_RETURN_IF_ERROR(read);
+  json items = json::array();
+  double total_hours = 0;
+  std::shared_lock lock(mu_);
+  const ProjectFact* p = nullptr;
+  if (auto it = state_->projects.find(project); it != state_->projects.end()) p = &it->second;
+  std::int64_t active = 0;
+  if (p) {
+    for (const auto& [person, e] : p->enrolments)
+      active += e.exited ? 0 : 1;
+  }
+  for (const auto& [person, row] : rows) {
+    const DayAttendance day = ComputeAttendance(row.passes);
+    total_hours += day.hours;
+    json item = {{"person_id", person},
+                 {"name", row.name},
+                 {"id_number", row.masked},
+                 {"first_in", day.first_in_ms ? json(FormatRfc3339(*day.first_in_ms)) : json()},
+                 {"last_out", day.last_out_ms ? json(FormatRfc3339(*day.last_out_ms)) : json()},
+                 {"hours", std::round(day.hours * 100) / 100},
+                 {"passes", day.passes},
+                 {"duplicates", day.duplicates},
+                 {"exceptional", day.exceptional},
+                 {"missing_out", day.missing_out},
+                 {"auto_clocked_out", day.auto_clocked_out}};
+    if (p) {
+      if (auto e = p->enrolments.find(person); e != p->enrolments.end()) {
+        item["work_type"] = e->second.work_type;
+        item["team"] = e->second.team_name;
+      }
+    }
+    items.push_back(std::move(item));
+  }
+  const auto present = static_cast<std::int64_t>(rows.size());
+  return json{{"project_code", project},
+              {"date", date.ToString()},
+              {"present", present},
+              {"enrolled", active},
+              {"hours", std::round(total_hours * 100) / 100},
+              {"items", std::move(items)}};
+}
+
+Result<json> Gate::Trajectory(std::int64_t person_id, std::int64_t from_ms,
+                              std::int64_t to_ms) const {
+  return db_->Read([&](store::Connection& conn) -> Result<json> {
+    auto exists = conn.Prepare("SELECT 1 FROM persons WHERE id = ?");
+    exists.Bind(1, person_id);
+    if (!exists.Step()) return Status::NotFound("no person " + std::to_string(person_id));
+    auto s = conn.Prepare(
+        "SELECT g.seq, g.time_ms, g.utc_offset, g.project_code, p.name, p.lat, p.lng, g.device_id, "
+        "d.serial, d.zone, g.direction, g.decision, g.reasons, g.warnings, g.pass_mode, g.flags, "
+        "g.identified_by FROM gate_events g LEFT JOIN devices d ON d.id = g.device_id "
+        "LEFT JOIN projects p ON p.code = g.project_code "
+        "WHERE g.person_id = ? AND g.time_ms >= ? AND g.time_ms < ? "
+        "ORDER BY g.time_ms, g.seq LIMIT 10000");
+    s.Bind(1, person_id).Bind(2, from_ms).Bind(3, to_ms);
+    json items = json::array();
+    while (s.Step()) {
+      Timestamp t{s.Int(1), static_cast<int>(s.Int(2))};
+      const int flags = static_cast<int>(s.Int(15));
+      items.push_back({{"seq", s.Int(0)},
+                       {"time", t.ToRfc3339()},
+                       {"project_code", s.Text(3)},
+                       {"project_name", s.OptText(4) ? json(*s.OptText(4)) : json()},
+                       {"lat", s.IsNull(5) ? json() : json(s.Double(5))},
+                       {"lng", s.IsNull(6) ? json() : json(s.Double(6))},
+                       {"device_id", s.OptInt(7) ? json(*s.OptInt(7)) : json()},
+                       {"device_serial", s.OptText(8) ? json(*s.OptText(8)) : json()},
+                       {"zone", s.OptText(9) ? json(*s.OptText(9)) : json()},
+                       {"direction", s.Text(10)},
+                       {"decision", s.Text(11)},
+                       {"reasons", json::parse(s.Text(12), nullptr, false)},
+                       {"warnings", json::parse(s.Text(13), nullptr, false)},
+                       {"pass_mode", s.OptInt(14) ? json(*s.OptInt(14)) : json()},
+                       {"identified_by", s.Text(16)},
+                       {"duplicate", (flags & kFlagDuplicate) != 0},
+                       {"exceptional", (flags & kFlagExceptional) != 0},
+                       {"auto_clock_out", (flags & kFlagAutoClockOut) != 0}});
+    }
+    ZZ_RETURN_IF_ERROR(s.status());
+    return json{{"person_id", person_id}, {"items", std::move(items)}};
+  });
+}
+
+// ------------------------------------------------------------------------------------ policy
+
+Result<json> Gate::GetPolicy(const std::string& project) const {
+  std::shared_lock lock(mu_);
+  auto it = state_->projects.find(project);
+  if (it == state_->projects.end()) {
+    // A project without gate state yet has the default policy, if it exists at all.
+    auto exists = db_->Read([&](store::Connection& conn) {
+      auto s = conn.Prepare("SELECT 1 FROM projects WHERE code = ?");
+      s.Bind(1, project);
+      return s.Step();
+    });
+    if (!exists) return Status::NotFound("no project " + project);
+    json out = GatePolicy().ToJson();
+    out["project_code"] = project;
+    return out;
+  }
+  json out = it->second.policy.ToJson();
+  out["project_code"] = project;
+  return out;
+}
+
+Result<json> Gate::SetPolicy(const std::string& project, const GatePolicy& policy) {
+  Status status = db_->Write([&](store::Connection& conn) -> Status {
+    auto s = conn.Prepare("SELECT name, status FROM projects WHERE code = ?");
+    s.Bind(1, project);
+    if (!s.Step()) return Status::NotFound("no project " + project);
+    const std::string name = s.Text(0), project_status = s.Text(1);
+    ZZ_RETURN_IF_ERROR(conn.Prepare("INSERT INTO gate_policies(project_code, policy, updated_at) "
+                                    "VALUES (?,?,?) ON CONFLICT(project_code) DO UPDATE SET "
+                                    "policy = excluded.policy, updated_at = excluded.updated_at")
+                           .Bind(1, project)
+                           .Bind(2, policy.ToJson().dump())
+                           .Bind(3, NowUnixMs())
+                           .Run());
+    std::vector<std::int64_t> persons;
+    {
+      std::unique_lock lock(mu_);
+      auto [it, inserted] = state_->projects.try_emplace(project);
+      if (inserted) {
+        it->second.name = name;
+        it->second.status = project_status;
+      }
+      it->second.policy = policy;
+      for (const auto& [person, e] : it->second.enrolments)
+        persons.push_back(person);
+    }
+    return RecomputeStandings(conn, project, persons, "policy");
+  });
+  if (!status.ok()) return status;
+  return GetPolicy(project);
+}
+
+Result<json> Gate::Blacklist(std::int64_t person_id, const std::string& reason,
+                             const std::string& by) {
+  Status status = db_->Write([&](store::Connection& conn) -> Status {
+    auto s = conn.Prepare("SELECT 1 FROM persons WHERE id = ?");
+    s.Bind(1, person_id);
+    if (!s.Step()) return Status::NotFound("no person " + std::to_string(person_id));
+    ZZ_RETURN_IF_ERROR(
+        conn.Prepare("INSERT INTO blacklist(person_id, reason, created_at, created_by) "
+                     "VALUES (?,?,?,?) ON CONFLICT(person_id) DO UPDATE SET "
+                     "reason = excluded.reason")
+            .Bind(1, person_id)
+            .Bind(2, reason)
+            .Bind(3, NowUnixMs())
+            .Bind(4, by)
+            .Run());
+    return ReloadPerson(conn, person_id);
+  });
+  if (!status.ok()) return status;
+  return json{{"person_id", person_id}, {"blacklisted", true}, {"reason", reason}};
+}
+
+Result<json> Gate::Unblacklist(std::int64_t person_id) {
+  Status status = db_->Write([&](store::Connection& conn) -> Status {
+    ZZ_RETURN_IF_ERROR(
+        conn.Prepare("DELETE FROM blacklist WHERE person_id = ?").Bind(1, person_id).Run());
+    if (conn.Changes() == 0) {
+      return Status::NotFound("person " + std::to_string(person_id) + " is not blacklisted");
+    }
+    return ReloadPerson(conn, person_id);
+  });
+  if (!status.ok()) return status;
+  return json{{"person_id", person_id}, {"blacklisted", false}};
+}
+
+// ------------------------------------------------------------------------------------ housekeeping
+
+Status Gate::Tick() {
+  const std::int64_t today = Today();
+  bool new_day = false;
+  {
+    std::shared_lock lock(mu_);
+    new_day = state_->today != today;
+  }
+  if (new_day) {
+    ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
+      {
+        std::unique_lock lock(mu_);
+        state_->today = today;
+      }
+      for (const auto& [code, project] : state_->projects) {
+        std::vector<std::int64_t> persons;
+        for (const auto& [person, e] : project.enrolments)
+          persons.push_back(person);
+        ZZ_RETURN_IF_ERROR(RecomputeStandings(conn, code, persons, "new_day"));
+      }
+      return Status::Ok();
+    }));
+  }
+  const std::int64_t local_ms = NowUnixMs() + kChinaOffsetMs;
+  const std::int64_t cutoff_local = today * kDayMs + options_.auto_clockout_hour * 3'600'000LL;
+  bool due = false;
+  {
+    std::shared_lock lock(mu_);
+    due = local_ms >= cutoff_local && state_->clocked_out_day != today;
+  }
+  if (due) {
+    ZZ_ASSIGN_OR_RETURN(int closed, ClockOutAll(cutoff_local - kChinaOffsetMs));
+    std::unique_lock lock(mu_);
+    state_->clocked_out_day = today;
+    if (closed > 0) spdlog::info("event=auto_clock_out closed={}", closed);
+  }
+  return Status::Ok();
+}
+
+Result<int> Gate::ClockOutAll(std::int64_t cutoff_ms) {
+  int closed = 0;
+  Status status = db_->Write([&](store::Connection& conn) -> Status {
+    struct Closing {
+      std::string project;
+      std::int64_t person;
+    };
+    std::vector<Closing> closing;
+    for (const auto& [code, project] : state_->projects) {
+      for (const auto& [person, o] : project.onsite) {
+        if (o.inside && o.since_ms < cutoff_ms) closing.push_back({code, person});
+      }
+    }
+    for (const Closing& c : closing) {
+      const std::int64_t since = state_->projects[c.project].onsite[c.person].since_ms;
+      ZZ_RETURN_IF_ERROR(
+          conn.Prepare("INSERT INTO gate_events(device_id, event_id, project_code, time_ms, "
+                       "utc_offset, local_date, received_at, person_id, identified_by, direction, "
+                       "decision, reasons, warnings, flags) "
+                       "VALUES (NULL,?,?,?,?,?,?,?,'auto','out','allow','[]','[]',?)")
+              .Bind(1,
+                    "auto-clock-out:" + std::to_string(cutoff_ms) + ":" + std::to_string(c.person))
+              .Bind(2, c.project)
+              .Bind(3, cutoff_ms)
+              .Bind(4, kChinaUtcOffsetMinutes)
+              .Bind(5, LocalDateOf(since))  // closes the day the person came in
+              .Bind(6, NowUnixMs())
+              .Bind(7, c.person)
+              .Bind(8, kFlagAutoClockOut)
+              .Run());
+      ZZ_RETURN_IF_ERROR(
+          conn.Prepare("UPDATE onsite SET inside = 0, since_ms = ?, "
+                       "auto_clocked_out = 1 WHERE project_code = ? AND person_id = ?")
+              .Bind(1, cutoff_ms)
+              .Bind(2, c.project)
+              .Bind(3, c.person)
+              .Run());
+    }
+    std::unique_lock lock(mu_);
+    for (const Closing& c : closing) {
+      ProjectFact& p = state_->projects[c.project];
+      OnsiteFact& o = p.onsite[c.person];
+      o.inside = false;
+      o.since_ms = cutoff_ms;
+      o.auto_clocked_out = true;
+      --p.inside_count;
+      p.last[c.person] = LastPass{cutoff_ms, false};
+    }
+    closed = static_cast<int>(closing.size());
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return closed;
+}
+
+}  // namespace zhizhi::gate

@@ -1,0 +1,309 @@
+#include "gate/gate_api.h"
+
+#include <charconv>
+
+#include "base/field_reader.h"
+#include "http/handler_support.h"
+
+namespace zhizhi::gate {
+
+namespace {
+
+using http::FieldDoc;
+using http::Operation;
+using http::Reply;
+using http::Request;
+using http::Respond;
+using http::Response;
+using http::Route;
+using http::Verb;
+using nlohmann::json;
+using security::Right;
+
+constexpr size_t kMaxBatch = 1000;
+
+Status CheckProjectScope(const Request& request, std::string_view code) {
+  if (request.principal.MaySeeProject(code)) return Status::Ok();
+  return Status::NotFound("no project " + std::string(code));
+}
+
+Status RequireDevice(const Request& request) {
+  if (request.principal.device_id == 0) {
+    return Status::PermissionDenied("this endpoint is for gate devices (a device token)");
+  }
+  return Status::Ok();
+}
+
+// An instant from a query parameter: RFC 3339 with offset, or a China date (its midnight).
+Result<std::int64_t> InstantQuery(const Request& request, std::string_view name,
+                                  std::int64_t fallback, bool end_of_day) {
+  auto text = request.Query(name);
+  if (!text || text->empty()) return fallback;
+  if (text->size() == 10) {
+    ZZ_ASSIGN_OR_RETURN(Date date, Date::Parse(*text, std::string(name)));
+    const std::int64_t day = date.DaysSinceEpoch() + (end_of_day ? 1 : 0);
+    return day * 86'400'000LL - kChinaUtcOffsetMinutes * 60'000LL;
+  }
+  ZZ_ASSIGN_OR_RETURN(Timestamp t, Timestamp::ParseRfc3339(*text, std::string(name)));
+  return t.unix_ms;
+}
+
+}  // namespace
+
+void AddGateRoutes(http::Router& router, Gate& gate_ref) {
+  Gate* gate = &gate_ref;
+
+  // ---- devices
+  router.Add(Route{Verb::post, "/api/v1/projects/{code}/devices", Right::kGateAdmin,
+                   "Register a gate device; its token is returned once",
+                   Operation({{"serial", "string", true, "device serial number, unique"},
+                              {"direction", "string", true, "in, out or both"},
+                              {"zone", "string", false, "gate or zone name"}},
+                             {400, 404, 409, 413}, 201),
+                   [=](Request& request) {
+                     const std::string code(request.Param("code"));
+                     if (auto s = CheckProjectScope(request, code); !s.ok())
+                       return Response::Error(s);
+                     auto body = http::JsonBody(request);
+                     if (!body.ok()) return Response::Error(body.status());
+                     JsonFieldReader in(*body);
+                     DeviceDraft d;
+                     d.serial = in.Text("serial", 64);
+                     d.direction = in.Text("direction", 8);
+                     d.zone = in.OptText("zone", 64);
+                     if (auto s = in.Finish(); !s.ok()) return Response::Error(s);
+                     return Reply(gate->RegisterDevice(code, d), 201);
+                   }});
+  router.Add(Route{Verb::get, "/api/v1/projects/{code}/devices", Right::kGateRead,
+                   "Devices of a project with online status and clock offset", Operation({}, {404}),
+                   [=](Request& request) {
+                     const std::string code(request.Param("code"));
+                     if (auto s = CheckProjectScope(request, code); !s.ok())
+                       return Response::Error(s);
+                     return Reply(gate->ListDevices(code));
+                   }});
+  for (const bool enable : {true, false}) {
+    router.Add(Route{
+        Verb::post, enable ? "/api/v1/devices/{id}/enable" : "/api/v1/devices/{id}/disable",
+        Right::kGateAdmin, enable ? "Enable a device" : "Disable a device (its passes are denied)",
+        Operation({}, {404}), [=](Request& request) {
+          auto id = http::IdParam(request, "id");
+          if (!id.ok()) return Response::Error(id.status());
+          return Reply(gate->SetDeviceEnabled(*id, enable));
+        }});
+  }
+
+  // ---- terminals
+  router.Add(Route{
+      Verb::post, "/api/v1/gate/events", Right::kGateDevice,
+      "A pass at a gate: decided, stored durably, then answered; idempotent on event_id",
+      Operation(
+          {{"event_id", "string", true, "unique per device; a repeat returns the first answer"},
+           {"time", "date-time", true, "RFC 3339 with offset"},
+           {"person_id", "integer", false, "recognised on the terminal (with score)"},
+           {"score", "number", false, "terminal's face similarity in [0, 1]"},
+           {"liveness", "boolean", false, "terminal's liveness verdict"},
+           {"id_number", "string", false, "read from the ID card"},
+           {"id_type", "string", false, "ID type of id_number (default 01)"},
+           {"face_image", "string", false, "base64 JPEG for server-side recognition"},
+           {"direction", "string", false, "in/out; required on a `both` device"},
+           {"pass_mode", "integer", false, "1–11; 7, 8, 9 need operator and reason"},
+           {"operator", "string", false, "who opened the gate (modes 7, 8, 9)"},
+           {"operator_reason", "string", false, "why (modes 7, 8, 9)"}},
+          {400, 413, 422}),
+      nullptr, [=](Request& request, Respond respond) {
+        if (auto s = RequireDevice(request); !s.ok()) return respond(Response::Error(s));
+        auto body = http::JsonBody(request);
+        if (!body.ok()) return respond(Response::Error(body.status()));
+        JsonFieldReader in(*body);
+        gate->SubmitEvent(request.principal, ParseGateEvent(in),
+                          [respond](Result<json> result) { respond(Reply(result)); });
+      }});
+  router.Add(Route{
+      Verb::post, "/api/v1/gate/events:batch", Right::kGateDevice,
+      "Offline replay: up to 1000 events in device order, each answered or rejected on its own",
+      Operation({{"events", "array", true, "gate events as for POST /api/v1/gate/events"}},
+                {400, 413}),
+      nullptr, [=](Request& request, Respond respond) {
+        if (auto s = RequireDevice(request); !s.ok()) return respond(Response::Error(s));
+        auto body = http::JsonBody(request);
+        if (!body.ok()) return respond(Response::Error(body.status()));
+        auto events = body->find("events");
+        if (body->size() != 1 || events == body->end() || !events->is_array()) {
+          return respond(
+              Response::Error(Status::InvalidArgument("events", "body must be {\"events\":[…]}")));
+        }
+        if (events->empty() || events->size() > kMaxBatch) {
+          return respond(
+              Response::Error(Status::InvalidArgument("events", "a batch holds 1 to 1000 events")));
+        }
+        std::vector<Result<GateEventInput>> inputs;
+        inputs.reserve(events->size());
+        for (const json& event : *events) {
+          if (!event.is_object()) {
+            inputs.emplace_back(Status::InvalidJson("each event must be a JSON object"));
+            continue;
+          }
+          JsonFieldReader in(event);
+          inputs.push_back(ParseGateEvent(in));
+        }
+        gate->SubmitBatch(request.principal, std::move(inputs),
+                          [respond](Result<json> result) { respond(Reply(result)); });
+      }});
+  router.Add(Route{
+      Verb::get, "/api/v1/gate/roster", Right::kGateDevice,
+      "Who may pass at the device's project: full (since=0) or changes since a version",
+      Operation({}, {400}, 200, {{"since", "integer", false, "version from the last pull"}}),
+      [=](Request& request) {
+        if (auto s = RequireDevice(request); !s.ok()) return Response::Error(s);
+        std::int64_t since = 0;
+        if (auto text = request.Query("since"); text && !text->empty()) {
+          const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), since);
+          if (ec != std::errc() || end != text->data() + text->size() || since < 0) {
+            return Response::Error(
+                Status::InvalidArgument("since", "since must be a version number (≥ 0)"));
+          }
+        }
+        return Reply(gate->Roster(request.principal, since));
+      }});
+  router.Add(Route{
+      Verb::post, "/api/v1/gate/heartbeat", Right::kGateDevice,
+      "Device heartbeat: last seen, counts, firmware and clock offset",
+      Operation({{"person_count", "integer", false, "persons held on the terminal"},
+                 {"face_count", "integer", false, "face templates held"},
+                 {"firmware", "string", false, "firmware version"},
+                 {"device_time", "date-time", false, "the device clock, RFC 3339 with offset"}},
+                {400, 413}),
+      [=](Request& request) {
+        if (auto s = RequireDevice(request); !s.ok()) return Response::Error(s);
+        auto body = http::JsonBody(request);
+        if (!body.ok()) return Response::Error(body.status());
+        return Reply(gate->Heartbeat(request.principal, *body));
+      }});
+
+  // ---- on site, attendance, trajectory
+  router.Add(Route{Verb::get, "/api/v1/projects/{code}/onsite", Right::kGateRead,
+                   "Who is inside now: the muster list, by team and work type",
+                   Operation({}, {404}), [=](Request& request) {
+                     const std::string code(request.Param("code"));
+                     if (auto s = CheckProjectScope(request, code); !s.ok())
+                       return Response::Error(s);
+                     return Reply(gate->Onsite(code, request.principal.Has(Right::kPii)));
+                   }});
+  router.Add(Route{
+      Verb::get, "/api/v1/onsite", Right::kGateRead,
+      "District on-site totals and per-project counts", Operation({}, {}), [=](Request& request) {
+        const auto* scope = request.principal.all_projects ? nullptr : &request.principal.projects;
+        return Response::Json(200, gate->DistrictOnsite(scope));
+      }});
+  router.Add(
+      Route{Verb::get, "/api/v1/projects/{code}/attendance", Right::kGateRead,
+            "Daily attendance sheet: first in, last out, hours, passes per person",
+            Operation({}, {400, 404}, 200, {{"date", "date", false, "China date (default today)"}}),
+            [=](Request& request) {
+              const std::string code(request.Param("code"));
+              if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+              Date date = TodayInChina();
+              if (auto text = request.Query("date"); text && !text->empty()) {
+                auto parsed = Date::Parse(*text, "date");
+                if (!parsed.ok()) return Response::Error(parsed.status());
+                date = *parsed;
+              }
+              return Reply(gate->Attendance(code, date));
+            }});
+  router.Add(
+      Route{Verb::get, "/api/v1/persons/{id}/trajectory", Right::kGateRead,
+            "Time-ordered passes of a person across all sites",
+            Operation({}, {400, 404}, 200,
+                      {{"from", "date-time", false, "RFC 3339 or a date (default 30 days ago)"},
+                       {"to", "date-time", false, "RFC 3339 or a date, inclusive (default now)"}}),
+            [=](Request& request) {
+              auto id = http::IdParam(request, "id");
+              if (!id.ok()) return Response::Error(id.status());
+              const std::int64_t now = NowUnixMs();
+              auto from = InstantQuery(request, "from", now - 30LL * 86'400'000, false);
+              if (!from.ok()) return Response::Error(from.status());
+              auto to = InstantQuery(request, "to", now + 1, true);
+              if (!to.ok()) return Response::Error(to.status());
+              if (*to < *from)
+                return Response::Error(Status::InvalidArgument("to", "to is before from"));
+              return Reply(gate->Trajectory(*id, *from, *to));
+            }});
+
+  // ---- policy and blacklist
+  router.Add(Route{Verb::get, "/api/v1/projects/{code}/gate-policy", Right::kGateRead,
+                   "Which gate checks deny, warn or are off on a project", Operation({}, {404}),
+                   [=](Request& request) {
+                     const std::string code(request.Param("code"));
+                     if (auto s = CheckProjectScope(request, code); !s.ok())
+                       return Response::Error(s);
+                     return Reply(gate->GetPolicy(code));
+                   }});
+  router.Add(Route{
+      Verb::put, "/api/v1/projects/{code}/gate-policy", Right::kGateAdmin,
+      "Set the gate policy of a project (checks: deny/warn/off; face_threshold; duplicate window)",
+      Operation({{"checks", "object", false, "check code → deny, warn or off"},
+                 {"face_threshold", "number", false, "minimum terminal score, [0, 1]"},
+                 {"duplicate_window_s", "integer", false, "seconds, 0–3600 (default 60)"}},
+                {400, 404, 413}),
+      [=](Request& request) {
+        const std::string code(request.Param("code"));
+        if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+        auto body = http::JsonBody(request);
+        if (!body.ok()) return Response::Error(body.status());
+        auto policy = GatePolicy::FromJson(*body);
+        if (!policy.ok()) return Response::Error(policy.status());
+        return Reply(gate->SetPolicy(code, *policy));
+      }});
+  router.Add(Route{Verb::post, "/api/v1/persons/{id}/blacklist", Right::kGateAdmin,
+                   "Blacklist a person: denied at every gate, revoked from every roster",
+                   Operation({{"reason", "string", true, "why"}}, {400, 404, 413}),
+                   [=](Request& request) {
+                     auto id = http::IdParam(request, "id");
+                     if (!id.ok()) return Response::Error(id.status());
+                     auto body = http::JsonBody(request);
+                     if (!body.ok()) return Response::Error(body.status());
+                     JsonFieldReader in(*body);
+                     const std::string reason = in.Text("reason", 200);
+                     if (auto s = in.Finish(); !s.ok()) return Response::Error(s);
+                     return Reply(gate->Blacklist(*id, reason, request.principal.name));
+                   }});
+  router.Add(Route{Verb::delete_, "/api/v1/persons/{id}/blacklist", Right::kGateAdmin,
+                   "Lift a blacklisting", Operation({}, {404}), [=](Request& request) {
+                     auto id = http::IdParam(request, "id");
+                     if (!id.ok()) return Response::Error(id.status());
+                     return Reply(gate->Unblacklist(*id));
+                   }});
+
+  // ---- live feeds (WebSocket): every decision as it is committed
+  auto live = [=](Request& request, std::shared_ptr<http::WebSocketPeer> peer) {
+    const std::string code(request.Param("code"));
+    if (!request.principal.MaySeeProject(code)) {
+      peer->Send(
+          json{{"type", "error"}, {"code", "not_found"}, {"message", "no project " + code}}.dump());
+      return;
+    }
+    gate->live().Subscribe(code, std::move(peer));
+  };
+  router.Add(Route{Verb::get, "/api/v1/projects/{code}/live", Right::kGateRead,
+                   "WebSocket: each pass decision of the project as JSON (token in "
+                   "Authorization or ?access_token=)",
+                   Operation({}, {404}), nullptr, nullptr,
+                   [=](Request& request, std::shared_ptr<http::WebSocketPeer> peer) {
+                     live(request, std::move(peer));
+                   }});
+  router.Add(Route{Verb::get, "/api/v1/live", Right::kGateRead,
+                   "WebSocket: every pass decision of the district as JSON", Operation({}, {}),
+                   nullptr, nullptr,
+                   [=](Request& request, std::shared_ptr<http::WebSocketPeer> peer) {
+                     if (!request.principal.all_projects) {
+                       for (const auto& code : request.principal.projects) {
+                         gate->live().Subscribe(code, peer);
+                       }
+                       return;
+                     }
+                     gate->live().Subscribe("", std::move(peer));
+                   }});
+}
+
+}  // namespace zhizhi::gate

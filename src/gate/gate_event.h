@@ -1,0 +1,36 @@
+// A gate event as a terminal sends it, and its parser. Used by POST /api/v1/gate/events and
+// :batch; the parser checks everything that needs no state (formats, one identification, pass
+// mode, operator for exceptional modes, a time with an offset).
+//
+// Thread-safety: pure.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "base/civil_time.h"
+#include "base/field_reader.h"
+#include "base/status.h"
+
+namespace zhizhi::gate {
+
+struct GateEventInput {
+  std::string event_id;
+  Timestamp time;
+  // Exactly one identification:
+  std::optional<std::int64_t> person_id;  // recognised on the terminal
+  std::optional<std::string> id_number;   // read from the ID card (normalised)
+  std::string id_type = "01";
+  bool face_image = false;               // server-side recognition (face module)
+  std::optional<double> score;           // terminal's similarity in [0, 1]
+  std::optional<bool> liveness;          // terminal's liveness verdict
+  std::optional<std::string> direction;  // in / out; required on a `both` device
+  int pass_mode = 0;                     // 1–11; defaulted from the identification
+  std::optional<std::string> operator_name;
+  std::optional<std::string> operator_reason;
+};
+
+Result<GateEventInput> ParseGateEvent(FieldReader& in);
+
+}  // namespace zhizhi::gate
