@@ -686,7 +686,11 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
                         "(recognised on the terminal) or id_number (ID-card reader)");
   }
 
-  ProjectFact& project = st.projects[device.project];
+  auto project_it = st.projects.find(device.project);
+  if (project_it == st.projects.end()) {
+    return Status::Internal("gate state has no project " + device.project);
+  }
+  ProjectFact& project = project_it->second;
   PassFacts f = person ? Standing(st.persons, project, *person, st.today) : PassFacts{};
   f.device_enabled = !device.disabled;
   f.score = e.score;
