@@ -95,6 +95,9 @@ void WriteFileBytes(const std::string& path, std::string_view bytes);
 // returns "error: <message>".
 std::optional<std::string> QueryScalar(const std::string& db_path, const std::string& sql);
 
+// Every row of every table of the SQLite file, as text: equal fingerprints mean equal content.
+std::string DatabaseFingerprint(const std::string& db_path);
+
 // China's date (UTC+8) plus `days`, as YYYY-MM-DD.
 std::string ChinaDate(int days = 0);
 
@@ -112,6 +115,8 @@ class TestServer {
   // SIGTERM, then waits (bounded); returns the exit code (128 + signal if killed). Adds a test
   // failure unless the server exited with 0.
   int Stop();
+  // Waits (bounded) for a server that was told to stop some other way; like Stop() otherwise.
+  int WaitForExit(std::chrono::seconds timeout = std::chrono::seconds(20));
   // SIGKILL and reap: a crash.
   void Kill();
   // Stop() (expecting exit 0) and Start() again on the same data directory.

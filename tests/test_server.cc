@@ -1,0 +1,592 @@
+#include "test_server.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "base/civil_time.h"
+
+#ifndef ZHIZHI_BINARY
+#error "ZHIZHI_BINARY must name the zhizhi binary (set by CMakeLists.txt)"
+#endif
+
+namespace zhizhi::e2e {
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using namespace std::chrono_literals;
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string TrimWhitespace(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.pop_back();
+  size_t start = 0;
+  while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start])))
+    ++start;
+  return s.substr(start);
+}
+
+// The last `lines` lines of `text`, for failure messages.
+std::string Tail(const std::string& text, int lines = 30) {
+  size_t pos = text.size();
+  for (int n = 0; n <= lines && pos > 0; ++n) {
+    pos = text.rfind('\n', pos - 1);
+    if (pos == std::string::npos) return text;
+  }
+  return text.substr(pos + 1);
+}
+
+// Ignored once per process: a write to a closed socket must be an error, not a death.
+void IgnoreSigpipe() {
+  static const bool done = [] {
+    ::signal(SIGPIPE, SIG_IGN);
+    return true;
+  }();
+  (void)done;
+}
+
+// fork + exec of `args` with stdout/stderr on the given descriptors and stdin on /dev/null. The
+// child gets no other descriptor of ours (a leaked client socket would keep connections open) and
+// is killed when the test process dies.
+pid_t Spawn(const std::vector<std::string>& args, int out_fd, int err_fd) {
+  std::vector<char*> argv;
+  for (const std::string& arg : args)
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(126);
+    ::dup2(null_fd, STDIN_FILENO);
+    ::dup2(out_fd, STDOUT_FILENO);
+    ::dup2(err_fd, STDERR_FILENO);
+    if (::syscall(SYS_close_range, 3u, ~0u, 0u) != 0) {
+      for (int fd = 3; fd < 4096; ++fd)
+        ::close(fd);
+    }
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  if (null_fd >= 0) ::close(null_fd);
+  return pid;
+}
+
+// Waits for `pid` to exit; its exit code (128 + signal when killed), nullopt after `timeout`.
+std::optional<int> WaitExit(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) {
+      if (WIFEXITED(status)) return WEXITSTATUS(status);
+      if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+      return -1;
+    }
+    if (done < 0 && errno != EINTR) return -1;
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(5ms);
+  }
+}
+
+std::string TempFile(const char* prefix) {
+  std::string path = std::string("/tmp/") + prefix + "-XXXXXX";
+  const int fd = ::mkstemp(path.data());
+  if (fd >= 0) ::close(fd);
+  return path;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------- HttpResponse
+
+std::string HttpResponse::Header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (IEquals(key, name)) return value;
+  }
+  return {};
+}
+
+bool HttpResponse::HasHeader(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (IEquals(key, name)) return true;
+  }
+  return false;
+}
+
+std::string HttpResponse::Describe() const {
+  if (status == 0) return "no response: " + error;
+  std::string shown = body.size() > 2000 ? body.substr(0, 2000) + "…" : body;
+  return std::to_string(status) + " " + shown;
+}
+
+// --------------------------------------------------------------------------------- HttpClient
+
+class HttpClient::Impl {
+ public:
+  Impl(std::uint16_t port, std::chrono::milliseconds timeout) : port_(port), timeout_(timeout) {}
+
+  bool connected() const { return stream_.has_value() && stream_->socket().is_open(); }
+
+  void Close() {
+    if (!stream_) return;
+    beast::error_code ignored;
+    stream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_->socket().close(ignored);
+    stream_.reset();
+    buffer_.clear();
+  }
+
+  // Opens a connection; empty string on success, else the error.
+  std::string Connect() {
+    Close();
+    stream_.emplace(ioc_);
+    stream_->expires_after(timeout_);
+    beast::error_code result = net::error::timed_out;
+    stream_->async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_),
+                           [&result](beast::error_code ec) { result = ec; });
+    RunIo();
+    if (result) {
+      Close();
+      return "connect to 127.0.0.1:" + std::to_string(port_) + ": " + result.message();
+    }
+    requests_on_connection_ = 0;
+    return {};
+  }
+
+  // One request/response exchange on the open connection. Write and read run concurrently, so
+  // a response sent before the whole body was accepted (413) is still received.
+  HttpResponse Exchange(const bhttp::request<bhttp::string_body>& request, bool* retryable) {
+    *retryable = false;
+    HttpResponse out;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(64u << 20);
+    if (request.method() == bhttp::verb::head) parser.skip(true);  // no body follows
+    beast::error_code write_ec = net::error::timed_out;
+    beast::error_code read_ec = net::error::timed_out;
+    stream_->expires_after(timeout_);
+    bhttp::async_write(*stream_, request,
+                       [&write_ec](beast::error_code ec, std::size_t) { write_ec = ec; });
+    bhttp::async_read(*stream_, buffer_, parser,
+                      [&read_ec](beast::error_code ec, std::size_t) { read_ec = ec; });
+    RunIo();
+    ++requests_on_connection_;
+    if (read_ec) {
+      // A kept-alive connection the server closed meanwhile: safe to try once more.
+      *retryable = requests_on_connection_ == 1 ? false : !parser.is_header_done();
+      out.error = "read: " + read_ec.message() + (write_ec ? "; write: " + write_ec.message() : "");
+      Close();
+      return out;
+    }
+    auto& response = parser.get();
+    out.status = static_cast<int>(response.result_int());
+    for (const auto& field : response) {
+      out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    out.body = std::move(response.body());
+    if (!out.body.empty()) {
+      out.json = nlohmann::json::parse(out.body, nullptr, /*allow_exceptions=*/false);
+    } else {
+      out.json = nlohmann::json(nlohmann::json::value_t::discarded);
+    }
+    if (!response.keep_alive() || write_ec) Close();
+    return out;
+  }
+
+  std::uint16_t port() const { return port_; }
+
+ private:
+  void RunIo() {
+    ioc_.restart();
+    ioc_.run_for(timeout_ + 2s);
+    if (!ioc_.stopped()) {
+      // The stream's own deadline should have fired; never leave handlers referring to locals.
+      Close();
+      ioc_.restart();
+      ioc_.run_for(2s);
+    }
+  }
+
+  net::io_context ioc_;
+  std::optional<beast::tcp_stream> stream_;
+  beast::flat_buffer buffer_;
+  std::uint16_t port_;
+  std::chrono::milliseconds timeout_;
+  int requests_on_connection_ = 0;
+};
+
+HttpClient::HttpClient(std::uint16_t port, std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<Impl>(port, timeout)) {
+  IgnoreSigpipe();
+}
+
+HttpClient::~HttpClient() {
+  impl_->Close();
+}
+
+bool HttpClient::connected() const {
+  return impl_->connected();
+}
+
+void HttpClient::Close() {
+  impl_->Close();
+}
+
+HttpResponse HttpClient::Request(std::string_view method, std::string_view target, std::string body,
+                                 const std::optional<std::string>& token, const Headers& headers) {
+  bhttp::request<bhttp::string_body> request;
+  const bhttp::verb verb = bhttp::string_to_verb(method);
+  if (verb == bhttp::verb::unknown) {
+    request.method_string(method);
+  } else {
+    request.method(verb);
+  }
+  request.target(target);
+  request.version(11);
+  request.set(bhttp::field::host, "127.0.0.1:" + std::to_string(impl_->port()));
+  request.set(bhttp::field::user_agent, "zhizhi-e2e");
+  bool has_content_type = false;
+  bool has_authorization = false;
+  for (const auto& [name, value] : headers) {
+    has_content_type = has_content_type || IEquals(name, "Content-Type");
+    has_authorization = has_authorization || IEquals(name, "Authorization");
+  }
+  if (token && !has_authorization) request.set(bhttp::field::authorization, "Bearer " + *token);
+  if (!body.empty() && !has_content_type)
+    request.set(bhttp::field::content_type, "application/json");
+  for (const auto& [name, value] : headers)
+    request.insert(name, value);
+  request.body() = std::move(body);
+  request.keep_alive(true);
+  request.prepare_payload();
+
+  for (int attempt = 0;; ++attempt) {
+    if (!impl_->connected()) {
+      std::string error = impl_->Connect();
+      if (!error.empty()) {
+        HttpResponse failed;
+        failed.error = error;
+        return failed;
+      }
+      ++connections_opened_;
+    }
+    bool retryable = false;
+    HttpResponse response = impl_->Exchange(request, &retryable);
+    if (response.status != 0 || !retryable || attempt > 0) return response;
+  }
+}
+
+// ------------------------------------------------------------------------------ free helpers
+
+ProcessResult RunZhizhi(const std::vector<std::string>& args, std::chrono::seconds timeout) {
+  ProcessResult result;
+  const std::string out_path = TempFile("zhizhi-e2e-out");
+  const std::string err_path = TempFile("zhizhi-e2e-err");
+  const int out_fd = ::open(out_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  std::vector<std::string> argv = {ZHIZHI_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const pid_t pid = Spawn(argv, out_fd, err_fd);
+  ::close(out_fd);
+  ::close(err_fd);
+  if (pid < 0) {
+    ADD_FAILURE() << "fork failed: " << std::strerror(errno);
+  } else if (auto code = WaitExit(pid, timeout)) {
+    result.exit_code = *code;
+  } else {
+    ::kill(pid, SIGKILL);
+    WaitExit(pid, 5s);
+    ADD_FAILURE() << "zhizhi did not finish within " << timeout.count() << " s";
+  }
+  result.out = ReadFileBytes(out_path);
+  result.err = ReadFileBytes(err_path);
+  ::unlink(out_path.c_str());
+  ::unlink(err_path.c_str());
+  return result;
+}
+
+std::string ReadFileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+void WriteFileBytes(const std::string& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) ADD_FAILURE() << "cannot write " << path;
+}
+
+std::optional<std::string> QueryScalar(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    std::string error = "error: open " + db_path + ": " + (db ? sqlite3_errmsg(db) : "no memory");
+    sqlite3_close(db);
+    return error;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* stmt = nullptr;
+  std::optional<std::string> result;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+    result = std::string("error: ") + sqlite3_errmsg(db);
+  } else {
+    const int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+      if (sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
+        result = "NULL";
+      } else {
+        const auto* text = sqlite3_column_text(stmt, 0);
+        result = std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(stmt, 0));
+      }
+    } else if (rc != SQLITE_DONE) {
+      result = std::string("error: ") + sqlite3_errmsg(db);
+    }
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return result;
+}
+
+std::string DatabaseFingerprint(const std::string& db_path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return "error: cannot open " + db_path;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  std::string out;
+  // One read transaction, so the tables are seen at one instant.
+  sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+  std::vector<std::string> tables;
+  sqlite3_stmt* list = nullptr;
+  sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", -1,
+                     &list, nullptr);
+  while (list != nullptr && sqlite3_step(list) == SQLITE_ROW) {
+    tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(list, 0)));
+  }
+  sqlite3_finalize(list);
+  for (const std::string& table : tables) {
+    out += "[" + table + "]\n";
+    sqlite3_stmt* rows = nullptr;
+    const std::string sql = "SELECT * FROM \"" + table + "\"";
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &rows, nullptr) != SQLITE_OK) {
+      out += std::string("error: ") + sqlite3_errmsg(db) + "\n";
+      continue;
+    }
+    while (sqlite3_step(rows) == SQLITE_ROW) {
+      for (int c = 0; c < sqlite3_column_count(rows); ++c) {
+        // The type first: reading the value may convert it.
+        if (sqlite3_column_type(rows, c) == SQLITE_NULL) {
+          out += "NULL|";
+          continue;
+        }
+        const auto* bytes = static_cast<const char*>(sqlite3_column_blob(rows, c));
+        out += std::string(bytes == nullptr ? "" : bytes, sqlite3_column_bytes(rows, c)) + "|";
+      }
+      out += '\n';
+    }
+    sqlite3_finalize(rows);
+  }
+  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  return out;
+}
+
+std::string ChinaDate(int days) {
+  return TodayInChina().AddDays(days).ToString();
+}
+
+// --------------------------------------------------------------------------------- TestServer
+
+TestServer::TestServer() {
+  IgnoreSigpipe();
+  std::string pattern = "/tmp/zhizhi-e2e-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    ADD_FAILURE() << "mkdtemp failed: " << std::strerror(errno);
+  }
+  root_ = pattern;
+  data_dir_ = root_ + "/data";
+}
+
+TestServer::~TestServer() {
+  client_.reset();
+  if (running()) Kill();
+  if (std::getenv("ZHIZHI_E2E_KEEP") != nullptr) {
+    std::fprintf(stderr, "[e2e] kept %s\n", root_.c_str());
+    return;
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(root_, ignored);
+}
+
+std::string TestServer::Log() const {
+  return ReadFileBytes(log_path());
+}
+
+bool TestServer::Start(const std::vector<std::string>& extra_args) {
+  if (running()) {
+    ADD_FAILURE() << "Start(): the server is already running";
+    return false;
+  }
+  const size_t log_offset = Log().size();
+  const int log_fd = ::open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd < 0) {
+    ADD_FAILURE() << "cannot open " << log_path() << ": " << std::strerror(errno);
+    return false;
+  }
+  std::vector<std::string> args = {ZHIZHI_BINARY, "serve", "--data",      data_dir_,
+                                   "--port",      "0",     "--log-level", "info"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  pid_ = Spawn(args, log_fd, log_fd);
+  ::close(log_fd);
+  if (pid_ < 0) {
+    ADD_FAILURE() << "fork failed: " << std::strerror(errno);
+    return false;
+  }
+
+  // The listening line: `event=listening address=http://127.0.0.1:PORT ...`.
+  constexpr std::string_view kListening = "event=listening address=http://127.0.0.1:";
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  port_ = 0;
+  while (port_ == 0) {
+    const std::string log = Log().substr(log_offset);
+    if (size_t at = log.find(kListening); at != std::string::npos) {
+      const size_t begin = at + kListening.size();
+      size_t end = begin;
+      while (end < log.size() && std::isdigit(static_cast<unsigned char>(log[end])))
+        ++end;
+      if (end < log.size() && end > begin)
+        port_ = static_cast<std::uint16_t>(std::stoi(log.substr(begin, end - begin)));
+      if (port_ != 0) break;
+    }
+    if (auto code = WaitExit(pid_, 0ms)) {
+      pid_ = -1;
+      ADD_FAILURE() << "zhizhi serve exited with " << *code << " before listening; log:\n" << log;
+      return false;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      Kill();
+      ADD_FAILURE() << "zhizhi serve did not log its listening address within 15 s; log:\n" << log;
+      return false;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+
+  token_ = TrimWhitespace(ReadFileBytes(data_dir_ + "/admin.token"));
+  client_ = std::make_unique<HttpClient>(port_);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    if (client_->Request("GET", "/healthz").status == 200) return true;
+    std::this_thread::sleep_for(25ms);
+  }
+  ADD_FAILURE() << "GET /healthz did not answer 200 within 5 s; log:\n" << Tail(Log());
+  return false;
+}
+
+int TestServer::Stop() {
+  if (!running()) {
+    ADD_FAILURE() << "Stop(): no server is running";
+    return -1;
+  }
+  // The kept-alive connection stays open on purpose: an idle connection must not delay shutdown.
+  ::kill(pid_, SIGTERM);
+  return WaitForExit();
+}
+
+int TestServer::WaitForExit(std::chrono::seconds timeout) {
+  if (!running()) {
+    ADD_FAILURE() << "WaitForExit(): no server is running";
+    return -1;
+  }
+  std::optional<int> code = WaitExit(pid_, timeout);
+  if (!code) {
+    ::kill(pid_, SIGKILL);
+    WaitExit(pid_, 5s);
+    ADD_FAILURE() << "zhizhi did not exit within " << timeout.count() << " s; log:\n"
+                  << Tail(Log());
+    code = -1;
+  } else if (*code != 0) {
+    ADD_FAILURE() << "zhizhi exited with " << *code << " (expected 0); log:\n" << Tail(Log());
+  }
+  pid_ = -1;
+  client_.reset();
+  return *code;
+}
+
+void TestServer::Kill() {
+  if (!running()) return;
+  ::kill(pid_, SIGKILL);
+  if (!WaitExit(pid_, 10s)) ADD_FAILURE() << "zhizhi did not die after SIGKILL";
+  pid_ = -1;
+  client_.reset();
+}
+
+bool TestServer::Restart() {
+  if (Stop() != 0) return false;
+  return Start();
+}
+
+HttpResponse TestServer::Api(std::string_view method, std::string_view target, std::string body,
+                             const Headers& headers) {
+  return Request(method, target, std::move(body), token_, headers);
+}
+
+HttpResponse TestServer::Request(std::string_view method, std::string_view target, std::string body,
+                                 const std::optional<std::string>& token, const Headers& headers) {
+  if (!client_) {
+    HttpResponse response;
+    response.error = "the server is not running";
+    return response;
+  }
+  return client_->Request(method, target, std::move(body), token, headers);
+}
+
+std::optional<std::string> TestServer::Query(const std::string& sql) const {
+  return QueryScalar(db_path(), sql);
+}
+
+std::int64_t TestServer::Count(const std::string& sql) const {
+  const auto value = Query(sql);
+  if (!value) return -1;
+  char* end = nullptr;
+  const long long n = std::strtoll(value->c_str(), &end, 10);
+  if (end == value->c_str() || *end != '\0') return -1;
+  return n;
+}
+
+}  // namespace zhizhi::e2e
