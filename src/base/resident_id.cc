@@ -87,7 +87,7 @@ Result<ResidentIdNumber> ResidentIdNumber::Parse(std::string_view text, const st
                                               ", which is not a province code of GB/T 2260");
   }
   if (std::string why = CheckBirthDate(number); !why.empty()) {
-    return Status::InvalidArgument(field, "resident ID number has " + why);
+    return Status::InvalidArgument(field, "resident ID number: " + why);
   }
   const char expected = CheckCharacter(std::string_view(number).substr(0, 17));
   if (number[17] != expected) {

@@ -85,16 +85,16 @@ TEST(ResidentIdNumberTest, EachRuleHasItsOwnMessage) {
 TEST(ResidentIdNumberTest, RejectsImpossibleAndFutureBirthDates) {
   // Built with the correct check character, so only the date rule can reject them.
   EXPECT_EQ(RejectionOf(MakeResidentIdNumber("110105", Date{1990, 2, 30}, 123)),
-            "resident ID number has birth date 19900230 is not a real calendar date");
+            "resident ID number: birth date 19900230 is not a real calendar date");
   EXPECT_TRUE(Contains(RejectionOf(MakeResidentIdNumber("110105", Date{1990, 13, 1}, 123)),
                        "19901301 is not a real calendar date"));
   EXPECT_TRUE(Contains(RejectionOf(MakeResidentIdNumber("110105", Date{2023, 2, 29}, 123)),
                        "not a real calendar date"));
   EXPECT_TRUE(ResidentIdNumber::Parse(MakeResidentIdNumber("110105", Date{2024, 2, 29}, 123)).ok());
   EXPECT_EQ(RejectionOf(MakeResidentIdNumber("110105", Date{2100, 1, 1}, 123)),
-            "resident ID number has birth date 2100-01-01 is in the future");
+            "resident ID number: birth date 2100-01-01 is in the future");
   EXPECT_EQ(RejectionOf(MakeResidentIdNumber("110105", Date{1799, 12, 31}, 123)),
-            "resident ID number has birth year 1799 is before 1800");
+            "resident ID number: birth year 1799 is before 1800");
   const Date today = TodayInChina();
   EXPECT_TRUE(ResidentIdNumber::Parse(MakeResidentIdNumber("110105", today, 1)).ok());
   const Date tomorrow = today.AddDays(1);

@@ -51,7 +51,7 @@ Result<GateEventInput> ParseGateEvent(FieldReader& in) {
     return Status::InvalidArgument("direction", "direction must be in or out");
   }
   if (pass_mode) {
-    if (!IsValidPassMode(static_cast<int>(*pass_mode))) {
+    if (*pass_mode < 1 || *pass_mode > 11 || !IsValidPassMode(static_cast<int>(*pass_mode))) {
       return Status::InvalidArgument("pass_mode", "pass_mode must be 1–11");
     }
     e.pass_mode = static_cast<int>(*pass_mode);

@@ -10,8 +10,9 @@ Result<nlohmann::json> JsonBody(const Request& request) {
   return ParseJsonObject(request.body);
 }
 
-Result<store::Page> PageOf(const Request& request) {
+Result<store::Page> PageOf(const Request& request, std::string_view list) {
   store::Page page;
+  page.list = std::string(list);
   if (auto limit = request.Query("limit")) {
     int value = 0;
     const auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), value);
@@ -23,7 +24,7 @@ Result<store::Page> PageOf(const Request& request) {
     page.limit = value;
   }
   if (auto cursor = request.Query("cursor"); cursor && !cursor->empty()) {
-    ZZ_ASSIGN_OR_RETURN(page.after, store::DecodeCursor(*cursor));
+    ZZ_ASSIGN_OR_RETURN(page.after, store::DecodeCursor(list, *cursor));
   }
   return page;
 }

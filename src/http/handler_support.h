@@ -17,8 +17,9 @@ namespace zhizhi::http {
 
 // The request body as one JSON object (400 invalid_json otherwise).
 Result<nlohmann::json> JsonBody(const Request& request);
-// `?limit=` and `?cursor=`; 400 on a bad limit or a cursor we did not issue.
-Result<store::Page> PageOf(const Request& request);
+// `?limit=` and `?cursor=` of the list named `list`; 400 on a bad limit or a cursor we did not
+// issue for that list.
+Result<store::Page> PageOf(const Request& request, std::string_view list);
 // A positive integer path parameter; 404 when it is not one (no such resource can exist).
 Result<std::int64_t> IdParam(const Request& request, std::string_view name);
 // One of `allowed` from the query string, or `fallback` when absent.

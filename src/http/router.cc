@@ -110,6 +110,8 @@ Router::Match Router::Find(Verb method, std::string_view path, Request& request)
   }
   const auto parts = SplitPath(path);
   bool path_matched = false;
+  // HEAD is GET without the body (the server drops it).
+  const Verb wanted = method == Verb::head ? Verb::get : method;
   for (size_t r = 0; r < routes_.size(); ++r) {
     const auto& pattern = segments_[r];
     if (pattern.size() != parts.size()) continue;
@@ -129,7 +131,14 @@ Router::Match Router::Find(Verb method, std::string_view path, Request& request)
     }
     if (!ok) continue;
     path_matched = true;
-    if (routes_[r].method != method) continue;
+    if (routes_[r].method != wanted) {
+      const std::string name(boost::beast::http::to_string(routes_[r].method));
+      if (match.allow.find(name) == std::string::npos) {
+        match.allow += (match.allow.empty() ? "" : ", ") + name;
+        if (routes_[r].method == Verb::get) match.allow += ", HEAD";
+      }
+      continue;
+    }
     request.params = std::move(params);
     match.route = &routes_[r];
     match.index = static_cast<int>(r);

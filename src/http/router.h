@@ -91,7 +91,8 @@ class Router {
   struct Match {
     const Route* route = nullptr;  // null when no route matched
     int index = -1;
-    Status status;  // 404 or 405 when route is null
+    Status status;      // 404 or 405 when route is null
+    std::string allow;  // for a 405: the methods the path does accept
   };
   // Fills request.params on a match.
   Match Find(Verb method, std::string_view path, Request& request) const;

@@ -140,7 +140,11 @@ class HttpServer::Impl {
                 const std::function<void(Response, int)>& done,
                 const std::function<void(const Route&, int)>& upgrade) {
     const Router::Match match = router_.Find(request.method, request.path, request);
-    if (match.route == nullptr) return done(Response::Error(match.status), Metrics::kUnmatched);
+    if (match.route == nullptr) {
+      Response response = Response::Error(match.status);
+      if (!match.allow.empty()) response.headers.emplace_back("Allow", match.allow);
+      return done(std::move(response), Metrics::kUnmatched);
+    }
     const int index = match.index;
     const Route& route = *match.route;
     if (route.right) {
@@ -397,6 +401,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     res->body() = std::move(response.body);
     res->keep_alive(keep);
     res->prepare_payload();
+    if (method == "HEAD") res->body().clear();  // Content-Length stays that of the GET
     const auto level = response.status >= 500 ? spdlog::level::err : spdlog::level::info;
     if (spdlog::should_log(level)) {
       spdlog::log(level,

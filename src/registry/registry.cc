@@ -33,11 +33,12 @@ std::string MaskPhone(const std::string& phone, bool full) {
   return phone.substr(0, 3) + std::string(phone.size() - 7, '*') + phone.substr(phone.size() - 4);
 }
 
-json ListPage(json items, size_t limit, const std::string& last_key) {
-  json page = {{"items", std::move(items)}, {"next_cursor", nullptr}};
-  if (page["items"].size() == limit && !last_key.empty())
-    page["next_cursor"] = store::EncodeCursor(last_key);
-  return page;
+json ListPage(json items, const Page& page, const std::string& last_key) {
+  json out = {{"items", std::move(items)}, {"next_cursor", nullptr}};
+  if (out["items"].size() == static_cast<size_t>(page.limit) && !last_key.empty()) {
+    out["next_cursor"] = page.NextCursor(last_key);
+  }
+  return out;
 }
 
 Status StepError(const store::Statement& stmt) {
@@ -393,11 +394,14 @@ Status Registry::Exit(store::Connection& conn, const std::string& project, std::
         "exit_before_entry", "exit_date",
         "exit_date " + d.exit_date.ToString() + " is before the entry date " + entry);
   }
-  ZZ_RETURN_IF_ERROR(conn.Prepare("UPDATE enrolments SET exit_date = ?, exited_at = ? WHERE id = ?")
-                         .Bind(1, d.exit_date.ToString())
-                         .Bind(2, NowUnixMs())
-                         .Bind(3, enrolment_id)
-                         .Run());
+  ZZ_RETURN_IF_ERROR(
+      conn.Prepare("UPDATE enrolments SET exit_date = ?, exited_at = ?, exit_reason = ? "
+                   "WHERE id = ?")
+          .Bind(1, d.exit_date.ToString())
+          .Bind(2, NowUnixMs())
+          .Bind(3, d.reason)
+          .Bind(4, enrolment_id)
+          .Run());
   return PersonChanged(conn, person_id);
 }
 
@@ -448,7 +452,7 @@ Result<json> Registry::ListCorps(store::Connection& conn, const Page& page) cons
                      {"created_at", Time(stmt.Int(4))}});
   }
   ZZ_RETURN_IF_ERROR(StepError(stmt));
-  return ListPage(std::move(items), page.limit, last);
+  return ListPage(std::move(items), page, last);
 }
 
 Result<json> Registry::GetProject(store::Connection& conn, const std::string& code) const {
@@ -493,7 +497,7 @@ Result<json> Registry::ListProjects(store::Connection& conn, const Page& page,
       item["workers"] = it == by_project.end() ? 0 : it->second.second;
     }
   }
-  return ListPage(std::move(items), page.limit, last);
+  return ListPage(std::move(items), page, last);
 }
 
 Result<json> Registry::CertificatesOf(store::Connection& conn, std::int64_t person_id,
@@ -629,7 +633,7 @@ Result<json> Registry::ListPersons(store::Connection& conn, const Page& page, bo
     last = std::to_string(stmt.Int(0));
   }
   ZZ_RETURN_IF_ERROR(StepError(stmt));
-  return ListPage(std::move(items), page.limit, last);
+  return ListPage(std::move(items), page, last);
 }
 
 namespace {
@@ -637,7 +641,8 @@ namespace {
 constexpr const char* kWorkerSelect =
     "SELECT e.id, e.person_id, pe.name, pe.id_masked, pe.id_cipher, e.work_role, e.work_type, "
     "e.post, e.team_id, t.name, e.uscc, c.name, e.entry_date, e.exit_date, e.dorm_address, "
-    "e.project_code FROM enrolments e JOIN persons pe ON pe.id = e.person_id "
+    "e.project_code, e.card_no, e.exit_reason FROM enrolments e "
+    "JOIN persons pe ON pe.id = e.person_id "
     "LEFT JOIN teams t ON t.id = e.team_id LEFT JOIN corps c ON c.uscc = e.uscc";
 
 }  // namespace
@@ -674,11 +679,13 @@ Result<json> Registry::ListWorkers(store::Connection& conn, const std::string& p
                      {"entry_date", stmt.Text(12)},
                      {"exit_date", OptJson(stmt.OptText(13))},
                      {"dorm_address", OptJson(stmt.OptText(14))},
+                     {"card_no", OptJson(stmt.OptText(16))},
+                     {"exit_reason", OptJson(stmt.OptText(17))},
                      {"status", stmt.IsNull(13) ? "active" : "exited"}});
     last = std::to_string(stmt.Int(0));
   }
   ZZ_RETURN_IF_ERROR(StepError(stmt));
-  return ListPage(std::move(items), page.limit, last);
+  return ListPage(std::move(items), page, last);
 }
 
 Result<json> Registry::GetEnrolment(store::Connection& conn, std::int64_t id, bool full_ids) const {
@@ -705,6 +712,8 @@ Result<json> Registry::GetEnrolment(store::Connection& conn, std::int64_t id, bo
               {"entry_date", stmt.Text(12)},
               {"exit_date", OptJson(stmt.OptText(13))},
               {"dorm_address", OptJson(stmt.OptText(14))},
+              {"card_no", OptJson(stmt.OptText(16))},
+              {"exit_reason", OptJson(stmt.OptText(17))},
               {"status", stmt.IsNull(13) ? "active" : "exited"}};
 }
 

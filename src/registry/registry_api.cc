@@ -82,7 +82,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                    }});
   router.Add(Route{Verb::get, "/api/v1/corps", Right::kRegistryRead, "List corps",
                    Operation({}, {400}, 200, kPageQuery), [=](Request& request) {
-                     auto page = http::PageOf(request);
+                     auto page = http::PageOf(request, "corps");
                      if (!page.ok()) return Response::Error(page.status());
                      return Reply(database->Read([&](store::Connection& conn) {
                        return registry->ListCorps(conn, *page);
@@ -129,7 +129,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                  {"limit", "integer", false, "page size, 1–1000 (default 100)"},
                  {"cursor", "string", false, "next_cursor of the previous page"}}),
       [=](Request& request) {
-        auto page = http::PageOf(request);
+        auto page = http::PageOf(request, "projects");
         if (!page.ok()) return Response::Error(page.status());
         auto status =
             http::EnumQuery(request, "status", {"planned", "active", "suspended", "completed"}, "");
@@ -248,7 +248,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                  {"limit", "integer", false, "page size, 1–1000 (default 100)"},
                  {"cursor", "string", false, "next_cursor of the previous page"}}),
       [=](Request& request) {
-        auto page = http::PageOf(request);
+        auto page = http::PageOf(request, "persons");
         if (!page.ok()) return Response::Error(page.status());
         if (auto number = request.Query("id_number")) {
           // Look-up goes through the same parser as registration, so "x" and "X" agree.
@@ -390,7 +390,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
       [=](Request& request) {
         const std::string code(request.Param("code"));
         if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
-        auto page = http::PageOf(request);
+        auto page = http::PageOf(request, "workers:" + code);
         if (!page.ok()) return Response::Error(page.status());
         auto status = http::EnumQuery(request, "status", {"active", "exited", "all"}, "active");
         if (!status.ok()) return Response::Error(status.status());

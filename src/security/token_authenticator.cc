@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -41,7 +42,13 @@ Result<Principal> TokenAuthenticator::Authenticate(std::string_view header) {
     return Status::Unauthenticated(
         "missing Authorization header; send `Authorization: Bearer TOKEN`");
   }
-  if (header.size() <= kScheme.size() || header.substr(0, kScheme.size()) != kScheme) {
+  // The scheme name is case-insensitive (RFC 9110 §11.1).
+  auto same = [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) ==
+           std::tolower(static_cast<unsigned char>(b));
+  };
+  if (header.size() <= kScheme.size() ||
+      !std::equal(kScheme.begin(), kScheme.end(), header.begin(), same)) {
     return Status::Unauthenticated("Authorization header must use the Bearer scheme");
   }
   const std::string_view token = header.substr(kScheme.size());

@@ -115,6 +115,7 @@ CREATE INDEX enrolments_by_person ON enrolments(person_id);
 constexpr const char* kGateSchema = R"sql(
 ALTER TABLE api_tokens ADD COLUMN device_id INTEGER;
 ALTER TABLE enrolments ADD COLUMN card_no TEXT;
+ALTER TABLE enrolments ADD COLUMN exit_reason TEXT;
 
 CREATE TABLE devices (
   id              INTEGER PRIMARY KEY,

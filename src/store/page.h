@@ -14,12 +14,18 @@ namespace zhizhi::store {
 struct Page {
   static constexpr int kDefaultLimit = 100;
   static constexpr int kMaxLimit = 1000;
+  std::string list;  // which list the cursor belongs to ("persons", "corps", …)
   int limit = kDefaultLimit;
   std::string after;  // decoded cursor: the last key of the previous page ("" = from the start)
+
+  // The cursor for the page after one that ended at `last_key`.
+  std::string NextCursor(std::string_view last_key) const;
 };
 
-std::string EncodeCursor(std::string_view key);
-// Fails with 400 invalid_argument (field "cursor") on anything this server did not produce.
-Result<std::string> DecodeCursor(std::string_view cursor);
+// A cursor names its list, so one list's cursor sent to another is refused, not misread.
+std::string EncodeCursor(std::string_view list, std::string_view key);
+// Fails with 400 invalid_argument (field "cursor") on anything this server did not produce for
+// `list`.
+Result<std::string> DecodeCursor(std::string_view list, std::string_view cursor);
 
 }  // namespace zhizhi::store
