@@ -647,6 +647,29 @@ constexpr const char* kWorkerSelect =
 
 }  // namespace
 
+// One enrolment row of kWorkerSelect as JSON.
+json Registry::WorkerJson(const store::Statement& s, bool full_ids) const {
+  return {{"id", s.Int(0)},
+          {"project_code", s.Text(15)},
+          {"person_id", s.Int(1)},
+          {"name", s.Text(2)},
+          {"id_number", ShownIdNumber(s.Blob(4), s.Text(3), full_ids)},
+          {"work_role", s.Text(5)},
+          {"work_type", s.Text(6)},
+          {"work_type_name", NameOf(WorkTypes(), s.Text(6))},
+          {"post", OptJson(s.OptText(7))},
+          {"team_id", OptJson(s.OptInt(8))},
+          {"team_name", OptJson(s.OptText(9))},
+          {"uscc", s.Text(10)},
+          {"corp_name", OptJson(s.OptText(11))},
+          {"entry_date", s.Text(12)},
+          {"exit_date", OptJson(s.OptText(13))},
+          {"dorm_address", OptJson(s.OptText(14))},
+          {"card_no", OptJson(s.OptText(16))},
+          {"exit_reason", OptJson(s.OptText(17))},
+          {"status", s.IsNull(13) ? "active" : "exited"}};
+}
+
 Result<json> Registry::ListWorkers(store::Connection& conn, const std::string& project,
                                    const std::string& status, const Page& page,
                                    bool full_ids) const {
@@ -664,24 +687,7 @@ Result<json> Registry::ListWorkers(store::Connection& conn, const std::string& p
   json items = json::array();
   std::string last;
   while (stmt.Step()) {
-    items.push_back({{"id", stmt.Int(0)},
-                     {"person_id", stmt.Int(1)},
-                     {"name", stmt.Text(2)},
-                     {"id_number", ShownIdNumber(stmt.Blob(4), stmt.Text(3), full_ids)},
-                     {"work_role", stmt.Text(5)},
-                     {"work_type", stmt.Text(6)},
-                     {"work_type_name", NameOf(WorkTypes(), stmt.Text(6))},
-                     {"post", OptJson(stmt.OptText(7))},
-                     {"team_id", OptJson(stmt.OptInt(8))},
-                     {"team_name", OptJson(stmt.OptText(9))},
-                     {"uscc", stmt.Text(10)},
-                     {"corp_name", OptJson(stmt.OptText(11))},
-                     {"entry_date", stmt.Text(12)},
-                     {"exit_date", OptJson(stmt.OptText(13))},
-                     {"dorm_address", OptJson(stmt.OptText(14))},
-                     {"card_no", OptJson(stmt.OptText(16))},
-                     {"exit_reason", OptJson(stmt.OptText(17))},
-                     {"status", stmt.IsNull(13) ? "active" : "exited"}});
+    items.push_back(WorkerJson(stmt, full_ids));
     last = std::to_string(stmt.Int(0));
   }
   ZZ_RETURN_IF_ERROR(StepError(stmt));
@@ -696,25 +702,7 @@ Result<json> Registry::GetEnrolment(store::Connection& conn, std::int64_t id, bo
     ZZ_RETURN_IF_ERROR(StepError(stmt));
     return Status::NotFound("no enrolment " + std::to_string(id));
   }
-  return json{{"id", stmt.Int(0)},
-              {"project_code", stmt.Text(15)},
-              {"person_id", stmt.Int(1)},
-              {"name", stmt.Text(2)},
-              {"id_number", ShownIdNumber(stmt.Blob(4), stmt.Text(3), full_ids)},
-              {"work_role", stmt.Text(5)},
-              {"work_type", stmt.Text(6)},
-              {"work_type_name", NameOf(WorkTypes(), stmt.Text(6))},
-              {"post", OptJson(stmt.OptText(7))},
-              {"team_id", OptJson(stmt.OptInt(8))},
-              {"team_name", OptJson(stmt.OptText(9))},
-              {"uscc", stmt.Text(10)},
-              {"corp_name", OptJson(stmt.OptText(11))},
-              {"entry_date", stmt.Text(12)},
-              {"exit_date", OptJson(stmt.OptText(13))},
-              {"dorm_address", OptJson(stmt.OptText(14))},
-              {"card_no", OptJson(stmt.OptText(16))},
-              {"exit_reason", OptJson(stmt.OptText(17))},
-              {"status", stmt.IsNull(13) ? "active" : "exited"}};
+  return WorkerJson(stmt, full_ids);
 }
 
 namespace {

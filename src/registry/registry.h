@@ -104,6 +104,7 @@ class Registry {
   std::string LookupKey(const std::string& id_type, const std::string& id_number) const;
   std::string ShownIdNumber(const std::string& sealed, const std::string& masked,
                             bool full_ids) const;
+  nlohmann::json WorkerJson(const store::Statement& row, bool full_ids) const;
   Result<nlohmann::json> CertificatesOf(store::Connection& conn, std::int64_t person_id,
                                         const Date& today) const;
 
