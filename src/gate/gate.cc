@@ -942,13 +942,21 @@ Result<json> Gate::Roster(const security::Principal& device, std::int64_t since)
         changed[s.Int(0)] = {s.Int(1) != 0, s.Text(2)};
         version = std::max(version, s.Int(3));
       }
-      return s.status();
+      ZZ_RETURN_IF_ERROR(s.status());
+      // The newest committed version, from the same snapshot. Not the in-memory version: memory
+      // runs ahead of the snapshot while a group commits, and a device that got that version
+      // would never see the changes of the group.
+      ZZ_ASSIGN_OR_RETURN(
+          std::int64_t committed,
+          store::QueryInt(conn, "SELECT IFNULL(MAX(version), 0) FROM roster_changes"));
+      version = std::max(version, committed);
+      return Status::Ok();
     });
     ZZ_RETURN_IF_ERROR(read);
   }
   std::shared_lock lock(mu_);
   const State& st = *state_;
-  version = std::max({version, since, st.roster_version});
+  version = since > 0 ? std::max(version, since) : std::max(version, st.roster_version);
   auto project_it = st.projects.find(project);
   json allowed = json::array();
   json revoked = json::array();

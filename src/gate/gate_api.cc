@@ -45,7 +45,7 @@ Result<std::int64_t> InstantQuery(const Request& request, std::string_view name,
     return day * 86'400'000LL - kChinaUtcOffsetMinutes * 60'000LL;
   }
   ZZ_ASSIGN_OR_RETURN(Timestamp t, Timestamp::ParseRfc3339(*text, std::string(name)));
-  return t.unix_ms;
+  return t.unix_ms + (end_of_day ? 1 : 0);  // an end instant is inclusive, like an end date
 }
 
 }  // namespace
