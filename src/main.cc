@@ -3,6 +3,7 @@
 //   zhizhi serve  --data DIR [--port 8080] [--bind 127.0.0.1]   serve the API
 //   zhizhi import --data DIR KIND FILE.csv [--partial]           bulk-load registry records
 //   zhizhi demo   --data DIR                                     seed the demo district
+//   zhizhi simulate --token-file DATA/admin.token [--load]       gate terminals (docs/simulator.md)
 //   zhizhi version
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "app/platform.h"
 #include "http/server.h"
 #include "registry/registry_import.h"
+#include "sim/gate_simulator.h"
 
 namespace {
 
@@ -206,12 +208,16 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
 
+  zhizhi::sim::SimulateOptions simulate;
+  auto* simulate_cmd = zhizhi::sim::AddSimulateCommand(app, simulate);
+
   app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
   if (*serve_cmd) return Serve(serve);
   if (*import_cmd) return Import(import);
   if (*demo_cmd) return Demo(demo_data, demo_workers);
+  if (*simulate_cmd) return zhizhi::sim::RunSimulate(simulate);
   std::printf("zhizhi %s\n", ZHIZHI_VERSION);
   return 0;
 }

@@ -684,9 +684,11 @@ TEST(ServerTest, OpenApiDescribesEveryRouteAndEveryRouteHasACase) {
 
   // Every operation: an operationId and responses; /api/v1 ones name their right and bearer auth.
   std::vector<std::pair<std::string, std::string>> documented;
+  std::set<std::pair<std::string, std::string>> websockets;  // covered by tests/gate_test.cc
   for (const auto& [path, operations] : paths.items()) {
     for (const auto& [method, op] : operations.items()) {
       documented.emplace_back(method, path);
+      if (op.value("x-websocket", false)) websockets.emplace(method, path);
       EXPECT_TRUE(op.contains("operationId")) << method << " " << path;
       EXPECT_TRUE(op.contains("responses") && !op["responses"].empty()) << method << " " << path;
       if (path.rfind("/api/v1/", 0) == 0) {
@@ -726,7 +728,7 @@ TEST(ServerTest, OpenApiDescribesEveryRouteAndEveryRouteHasACase) {
     for (const auto& d : documented) {
       if (!PathMatchesPattern(req.path, d.second)) continue;
       path_known = true;
-      if (d.first == req.method) match = &d;
+      if (d.first == req.method || (req.method == "head" && d.first == "get")) match = &d;
     }
     if (req.status == 404) continue;  // unknown paths and unknown resources alike
     if (req.status == 405) {
@@ -743,9 +745,10 @@ TEST(ServerTest, OpenApiDescribesEveryRouteAndEveryRouteHasACase) {
     EXPECT_TRUE(hit_ok.count(route))
         << route.first << " " << route.second << " has no case with a 2xx answer";
   }
+  // Every documented HTTP route — not only the registry's — has a case with a 2xx answer.
   for (const auto& d : documented) {
-    if (!hit_ok.count(d))
-      std::printf("[ note ] no case covers %s %s yet\n", d.first.c_str(), d.second.c_str());
+    if (websockets.count(d)) continue;
+    EXPECT_TRUE(hit_ok.count(d)) << d.first << " " << d.second << " has no case with a 2xx answer";
   }
   EXPECT_EQ(server.Stop(), 0);
 }

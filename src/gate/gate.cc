@@ -767,18 +767,32 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
 
 namespace {
 
-json LiveMessage(const json& answer, const std::string& project, std::int64_t onsite,
-                 const std::string& name, std::int64_t time_ms) {
-  json message = answer;
-  message["type"] = "pass";
-  message["project_code"] = project;
-  message["onsite_count"] = onsite;
-  message["name"] = name;
-  message["time"] = FormatRfc3339(time_ms);
-  return message;
+// The error of one event in a batch answer, with its event_id when it had one.
+json BatchError(const Status& s, const std::string& event_id) {
+  json error = {{"code", s.code()}, {"message", s.message()}};
+  if (!s.field().empty()) error["field"] = s.field();
+  json out = {{"error", error}};
+  if (!event_id.empty()) out["event_id"] = event_id;
+  return out;
 }
 
 }  // namespace
+
+void Gate::PublishPass(const Answer& a) {
+  if (a.replayed) return;
+  json message = a.ToJson();
+  message["type"] = "pass";
+  message["project_code"] = a.project;
+  message["time"] = FormatRfc3339(a.time_ms);
+  {
+    std::shared_lock lock(mu_);
+    auto p = state_->projects.find(a.project);
+    message["onsite_count"] = p == state_->projects.end() ? 0 : p->second.inside_count;
+    auto n = a.person_id ? state_->persons.find(*a.person_id) : state_->persons.end();
+    message["name"] = n == state_->persons.end() ? "" : n->second.name;
+  }
+  live_.Publish(a.project, message.dump());
+}
 
 void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput> event,
                        EventDone done) {
@@ -795,24 +809,8 @@ void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput>
       },
       [this, answer, done](const Status& status) {
         if (!status.ok()) return done(status);
+        PublishPass(*answer);
         json out = answer->ToJson();
-        if (!answer->replayed) {
-          std::int64_t onsite = 0;
-          std::string name;
-          {
-            std::shared_lock lock(mu_);
-            if (auto p = state_->projects.find(answer->project); p != state_->projects.end()) {
-              onsite = p->second.inside_count;
-            }
-            if (answer->person_id) {
-              if (auto n = state_->persons.find(*answer->person_id); n != state_->persons.end()) {
-                name = n->second.name;
-              }
-            }
-          }
-          live_.Publish(answer->project,
-                        LiveMessage(out, answer->project, onsite, name, answer->time_ms).dump());
-        }
         done(std::move(out));
       });
 }
@@ -830,9 +828,8 @@ void Gate::SubmitBatch(const security::Principal& device,
         for (const auto& input : *inputs) {
           if (!input.ok()) {
             const Status& s = input.status();
-            json error = {{"code", s.code()}, {"message", s.message()}};
-            if (!s.field().empty()) error["field"] = s.field();
-            results->push_back({{"error", error}});
+            const auto& id = s.details().value("event_id", json());
+            results->push_back(BatchError(s, id.is_string() ? id.get<std::string>() : ""));
             continue;
           }
           // Each event is its own savepoint: one bad event never undoes its neighbours.
@@ -840,10 +837,7 @@ void Gate::SubmitBatch(const security::Principal& device,
           auto answer = ProcessEvent(conn, device_id, *input);
           if (!answer.ok()) {
             conn.Exec("ROLLBACK TO gate_event");
-            const Status& s = answer.status();
-            json error = {{"code", s.code()}, {"message", s.message()}};
-            if (!s.field().empty()) error["field"] = s.field();
-            results->push_back({{"event_id", input->event_id}, {"error", error}});
+            results->push_back(BatchError(answer.status(), input->event_id));
           } else {
             results->push_back(answer->ToJson());
             answers->push_back(std::move(answer).value());
@@ -864,18 +858,8 @@ void Gate::SubmitBatch(const security::Principal& device,
             ++denied;
           }
         }
-        for (const Answer& a : *answers) {
-          if (a.replayed) continue;
-          std::int64_t onsite = 0;
-          {
-            std::shared_lock lock(mu_);
-            if (auto p = state_->projects.find(a.project); p != state_->projects.end()) {
-              onsite = p->second.inside_count;
-            }
-          }
-          live_.Publish(a.project,
-                        LiveMessage(a.ToJson(), a.project, onsite, "", a.time_ms).dump());
-        }
+        for (const Answer& a : *answers)
+          PublishPass(a);
         done(json{{"results", std::move(*results)},
                   {"allowed", allowed},
                   {"denied", denied},
@@ -1176,7 +1160,9 @@ Result<json> Gate::Trajectory(std::int64_t person_id, std::int64_t from_ms,
                        {"auto_clock_out", (flags & kFlagAutoClockOut) != 0}});
     }
     ZZ_RETURN_IF_ERROR(s.status());
-    return json{{"person_id", person_id}, {"items", std::move(items)}};
+    constexpr size_t kMaxItems = 10000;
+    const bool truncated = items.size() == kMaxItems;  // narrow from/to to see the rest
+    return json{{"person_id", person_id}, {"items", std::move(items)}, {"truncated", truncated}};
   });
 }
 

@@ -115,6 +115,8 @@ class Gate {
   Status RecomputeStandings(store::Connection& conn, const std::string& project,
                             const std::vector<std::int64_t>& persons, const char* why);
   void HousekeepingLoop();
+  // Sends a committed decision to the live feeds (not replays).
+  void PublishPass(const Answer& answer);
 
   store::Database* db_;
   registry::Registry* registry_;

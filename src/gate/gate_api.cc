@@ -145,7 +145,19 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref) {
             continue;
           }
           JsonFieldReader in(event);
-          inputs.push_back(ParseGateEvent(in));
+          auto parsed = ParseGateEvent(in);
+          if (!parsed.ok()) {
+            // Name the event in its error when it has a usable id.
+            Status status = parsed.status();
+            auto id = event.find("event_id");
+            if (id != event.end() && id->is_string() &&
+                id->get_ref<const std::string&>().size() <= 64) {
+              status.With("event_id", *id);
+            }
+            inputs.emplace_back(std::move(status));
+            continue;
+          }
+          inputs.push_back(std::move(parsed));
         }
         gate->SubmitBatch(request.principal, std::move(inputs),
                           [respond](Result<json> result) { respond(Reply(result)); });

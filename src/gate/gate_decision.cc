@@ -80,6 +80,8 @@ Result<GatePolicy> GatePolicy::FromJson(const nlohmann::json& json) {
       }
       policy.duplicate_window_s = value.get<int>();
     } else {
+      // GET returns project_code beside the policy, so a fetched policy can be PUT back.
+      if (key == "project_code") continue;
       return Status::InvalidArgument(key, "unknown field " + key);
     }
   }
@@ -111,10 +113,12 @@ RequirementCheck CheckRequirements(const Requirements& required,
 
 GateDecision Decide(const PassFacts& f, const GatePolicy& policy) {
   GateDecision d;
+  // Nobody is ever locked in: a way out, like an exceptional mode, is recorded, not gated.
+  const bool record_only = f.exceptional || !f.entering;
   auto fail = [&](std::string_view check, bool configurable) {
     const CheckMode mode = configurable ? policy.ModeOf(check) : CheckMode::kDeny;
     if (mode == CheckMode::kOff) return;
-    if (mode == CheckMode::kWarn || f.exceptional) {
+    if (mode == CheckMode::kWarn || record_only) {
       d.warnings.emplace_back(check);
     } else {
       d.reasons.emplace_back(check);

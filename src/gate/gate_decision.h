@@ -3,8 +3,9 @@
 // A pass is allowed when no check in `deny` mode fails. Identity checks (unknown person, not
 // enrolled, exited, unknown device) always deny; the others — certificates, safety training,
 // blacklist, face score, liveness, anti-passback — deny, only warn, or are off per project.
-// Exceptional pass modes (7 clear-out, 8 one-key open, 9 emergency) are recorded, not gated:
-// they are allowed with every failing check as a warning.
+// Out passes and exceptional pass modes (7 clear-out, 8 one-key open, 9 emergency) are
+// recorded, not gated — nobody is ever locked in: they are allowed with every failing check as a
+// warning.
 //
 // Thread-safety: pure functions over values.
 #pragma once

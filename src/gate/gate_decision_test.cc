@@ -471,3 +471,30 @@ TEST(GatePolicyTest, ToJsonRoundTrips) {
 
 }  // namespace
 }  // namespace zhizhi::gate
+
+namespace zhizhi::gate {
+namespace {
+
+TEST(GateDecideTest, NobodyIsLockedIn) {
+  // An exited, blacklisted person with a poor face score still gets out; the failures are
+  // recorded as warnings.
+  PassFacts f;
+  f.identified = true;
+  f.enrolled = true;
+  f.exited = true;
+  f.blacklisted = true;
+  f.score = 0.1;
+  f.entering = false;
+  const GateDecision d = Decide(f, GatePolicy{});
+  EXPECT_TRUE(d.allow);
+  EXPECT_TRUE(d.reasons.empty());
+  EXPECT_EQ(d.warnings, (std::vector<std::string>{"exited", "blacklisted", "face_mismatch"}));
+  // The same person coming in is denied for all of it.
+  f.entering = true;
+  const GateDecision in = Decide(f, GatePolicy{});
+  EXPECT_FALSE(in.allow);
+  EXPECT_EQ(in.reasons, (std::vector<std::string>{"exited", "blacklisted", "face_mismatch"}));
+}
+
+}  // namespace
+}  // namespace zhizhi::gate

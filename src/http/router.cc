@@ -158,6 +158,7 @@ nlohmann::json Router::OpenApi(const std::string& version) const {
     for (auto& c : method)
       c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     op["operationId"] = method + route.pattern;
+    if (route.websocket) op["x-websocket"] = true;  // GET with Upgrade: websocket
     if (route.right) {
       op["security"] = nlohmann::json::array({{{"bearer", nlohmann::json::array()}}});
       op["x-required-right"] = std::string(security::RightName(*route.right));

@@ -25,10 +25,10 @@ namespace zhizhi::sim {
 
 struct SimulateOptions {
   std::string url = "http://127.0.0.1:8080";
-  std::string token_file;              // DATA_DIR/admin.token
-  std::vector<std::string> projects;   // default QT2025001,QT2025002 (load: the first one)
-  double minutes_per_second = 60;      // simulated minutes per real second
-  double seconds = 30;                 // bound on the playing time (real seconds)
+  std::string token_file;             // DATA_DIR/admin.token
+  std::vector<std::string> projects;  // default QT2025001,QT2025002 (load: the first one)
+  double minutes_per_second = 60;     // simulated minutes per real second
+  double seconds = 30;                // bound on the playing time (real seconds)
   int connections = 8;
   bool offline_replay = false;
   std::string date;        // simulated day YYYY-MM-DD; default the latest day whose shift is over

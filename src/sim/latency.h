@@ -3,6 +3,7 @@
 // Thread-safety: pure.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

@@ -45,8 +45,8 @@ Result<LoopbackUrl> ParseLoopbackUrl(std::string_view url) {
   LoopbackUrl out;
   if (!port_text.empty()) {
     unsigned port = 0;
-    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(),
-                                           port);
+    const auto [end, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 ||
         port > 65535) {
       return Status::InvalidArgument("url", "the port must be 1–65535");

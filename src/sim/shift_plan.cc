@@ -41,8 +41,9 @@ class Planner {
     for (size_t s = 0; s < sites_.size(); ++s)
       PlanSite(static_cast<int>(s));
     // Stable: passes planned for one instant keep the order they happen in.
-    std::stable_sort(passes_.begin(), passes_.end(),
-                     [](const PlannedPass& a, const PlannedPass& b) { return a.time_ms < b.time_ms; });
+    std::stable_sort(
+        passes_.begin(), passes_.end(),
+        [](const PlannedPass& a, const PlannedPass& b) { return a.time_ms < b.time_ms; });
     if (offline_replay && !sites_.empty()) {
       // The first site's entrance terminal loses its network over lunch.
       DeviceOutage outage{0, true, LocalMinuteToUnixMs(day_, Hm(11, 20)),
@@ -73,7 +74,9 @@ class Planner {
   }
 
  private:
-  double Uniform(double low, double high) { return std::uniform_real_distribution(low, high)(rng_); }
+  double Uniform(double low, double high) {
+    return std::uniform_real_distribution(low, high)(rng_);
+  }
   bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }
   double Around(double mean, double sd, double low, double high) {
     return std::clamp(std::normal_distribution(mean, sd)(rng_), low, high);
@@ -119,8 +122,8 @@ class Planner {
     const double first = MorningArrival();
     const int tries = Chance(kNotOnRosterRetries) ? 2 : 1;
     for (int i = 0; i < tries; ++i) {
-      PlannedPass p = Face(s, w.person_id, true, At(first + i * Uniform(1, 3)),
-                           PassKind::kNotOnRoster);
+      PlannedPass p =
+          Face(s, w.person_id, true, At(first + i * Uniform(1, 3)), PassKind::kNotOnRoster);
       p.id_number = w.id_number;
       p.expect_allow = false;
       passes_.push_back(p);
@@ -129,7 +132,7 @@ class Planner {
 
   void PlanWorkday(int s, const SimWorker& w) {
     if (!Chance(w.manager ? kManagerAttends : kWorkerAttends)) return;
-    const double arrival = w.manager         ? Uniform(Hm(7, 30), Hm(8, 45))
+    const double arrival = w.manager              ? Uniform(Hm(7, 30), Hm(8, 45))
                            : Chance(kLateArrival) ? Uniform(Hm(7, 45), Hm(9, 30))
                                                   : MorningArrival();
     Pass(s, w, true, arrival);
@@ -141,12 +144,11 @@ class Planner {
     if (r < kStaysLate) return;  // overtime: still inside when the window closes
     const double leaving = r < kStaysLate + kLeavesEarly ? Uniform(Hm(15, 0), Hm(16, 30))
                            : w.manager                   ? Uniform(Hm(17, 45), Hm(19, 0))
-                                         : Around(Hm(17, 30), 12, Hm(17, 0), Hm(18, 20));
+                                       : Around(Hm(17, 30), 12, Hm(17, 0), Hm(18, 20));
     Pass(s, w, false, leaving);
   }
 
-  PlannedPass Face(int s, std::int64_t person, bool entering, std::int64_t time_ms,
-                   PassKind kind) {
+  PlannedPass Face(int s, std::int64_t person, bool entering, std::int64_t time_ms, PassKind kind) {
     PlannedPass p;
     p.time_ms = time_ms;
     p.site = s;

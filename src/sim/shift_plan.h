@@ -21,15 +21,15 @@
 
 namespace zhizhi::sim {
 
-inline constexpr int kShiftBeginMinute = 6 * 60;        // 06:00 local
-inline constexpr int kShiftEndMinute = 19 * 60 + 30;    // 19:30 local
+inline constexpr int kShiftBeginMinute = 6 * 60;                      // 06:00 local
+inline constexpr int kShiftEndMinute = 19 * 60 + 30;                  // 19:30 local
 inline constexpr std::int64_t kStrangerIdBase = 9'000'000'000'000LL;  // never a real person id
 
 struct SimWorker {
   std::int64_t person_id = 0;
   bool manager = false;
-  bool may_pass = true;          // on the roster the terminals pulled
-  bool inside_at_start = false;  // already inside when the day starts: left alone
+  bool may_pass = true;                  // on the roster the terminals pulled
+  bool inside_at_start = false;          // already inside when the day starts: left alone
   std::optional<std::string> id_number;  // full number known: passes with the ID-card reader
 };
 
@@ -75,8 +75,8 @@ struct DeviceOutage {
 
 struct ShiftPlan {
   Date day;
-  std::int64_t begin_ms = 0;  // 06:00 local
-  std::int64_t end_ms = 0;    // 19:30 local
+  std::int64_t begin_ms = 0;        // 06:00 local
+  std::int64_t end_ms = 0;          // 19:30 local
   std::vector<PlannedPass> passes;  // by time; a person's passes are in the order they happen
   std::optional<DeviceOutage> outage;
   std::vector<std::set<std::int64_t>> expected_inside;  // per site, when the day is over

@@ -72,11 +72,10 @@ Result<SimDevice> RegisterSimDevice(LoopbackClient& client, const std::string& a
   device.serial = prefix + "-" + project + "-" + ToUpperAscii(direction) + "-" + RandomHex(6);
   const json body = {
       {"serial", device.serial}, {"direction", direction}, {"zone", "simulated main gate"}};
-  ZZ_ASSIGN_OR_RETURN(
-      json created,
-      JsonOf("register device " + device.serial,
-             client.Request("POST", "/api/v1/projects/" + project + "/devices", admin_token,
-                            body.dump())));
+  ZZ_ASSIGN_OR_RETURN(json created,
+                      JsonOf("register device " + device.serial,
+                             client.Request("POST", "/api/v1/projects/" + project + "/devices",
+                                            admin_token, body.dump())));
   if (!created["id"].is_number_integer() || !created["token"].is_string()) {
     return Status::Internal("register device: the answer has no id and token");
   }
@@ -101,16 +100,16 @@ Result<std::vector<std::int64_t>> PullRoster(LoopbackClient& client, const SimDe
 }
 
 Result<std::vector<SimEnrolment>> ListWorkers(LoopbackClient& client, const std::string& token,
-                                              const std::string& project,
-                                              const std::string& status, size_t max) {
+                                              const std::string& project, const std::string& status,
+                                              size_t max) {
   std::vector<SimEnrolment> out;
   std::string cursor;
   do {
     std::string target =
         "/api/v1/projects/" + project + "/workers?status=" + status + "&limit=1000";
     if (!cursor.empty()) target += "&cursor=" + cursor;
-    ZZ_ASSIGN_OR_RETURN(json page, JsonOf("workers of " + project,
-                                          client.Request("GET", target, token)));
+    ZZ_ASSIGN_OR_RETURN(json page,
+                        JsonOf("workers of " + project, client.Request("GET", target, token)));
     if (!page["items"].is_array()) return Status::Internal("workers: no items in the answer");
     for (const json& item : page["items"]) {
       if (out.size() >= max) return out;
@@ -128,10 +127,9 @@ Result<std::vector<SimEnrolment>> ListWorkers(LoopbackClient& client, const std:
 
 Result<std::vector<std::int64_t>> OnsitePersons(LoopbackClient& client, const std::string& token,
                                                 const std::string& project) {
-  ZZ_ASSIGN_OR_RETURN(json onsite,
-                      JsonOf("on-site list of " + project,
-                             client.Request("GET", "/api/v1/projects/" + project + "/onsite",
-                                            token)));
+  ZZ_ASSIGN_OR_RETURN(
+      json onsite, JsonOf("on-site list of " + project,
+                          client.Request("GET", "/api/v1/projects/" + project + "/onsite", token)));
   std::vector<std::int64_t> persons;
   if (onsite["persons"].is_array()) {
     for (const json& item : onsite["persons"]) {
@@ -145,10 +143,10 @@ Result<std::vector<std::int64_t>> OnsitePersons(LoopbackClient& client, const st
 
 Result<SimPolicy> ReadGatePolicy(LoopbackClient& client, const std::string& token,
                                  const std::string& project) {
-  ZZ_ASSIGN_OR_RETURN(json policy,
-                      JsonOf("gate policy of " + project,
-                             client.Request("GET", "/api/v1/projects/" + project + "/gate-policy",
-                                            token)));
+  ZZ_ASSIGN_OR_RETURN(
+      json policy,
+      JsonOf("gate policy of " + project,
+             client.Request("GET", "/api/v1/projects/" + project + "/gate-policy", token)));
   SimPolicy out;
   if (policy["face_threshold"].is_number()) {
     out.face_threshold = policy["face_threshold"].get<double>();
@@ -163,9 +161,9 @@ Result<std::optional<std::string>> ReadFullIdNumber(LoopbackClient& client,
                                                     const std::string& token,
                                                     std::int64_t person_id) {
   ZZ_ASSIGN_OR_RETURN(
-      json person, JsonOf("person " + std::to_string(person_id),
-                          client.Request("GET", "/api/v1/persons/" + std::to_string(person_id),
-                                         token)));
+      json person,
+      JsonOf("person " + std::to_string(person_id),
+             client.Request("GET", "/api/v1/persons/" + std::to_string(person_id), token)));
   if (!person["id_number"].is_string()) return std::optional<std::string>();
   std::string number = person["id_number"].get<std::string>();
   if (number.find('*') != std::string::npos) return std::optional<std::string>();  // masked

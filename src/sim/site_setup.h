@@ -41,8 +41,8 @@ struct SimEnrolment {
 
 // GET /api/v1/projects/{code}/workers?status=… following next_cursor; at most `max` rows.
 Result<std::vector<SimEnrolment>> ListWorkers(LoopbackClient& client, const std::string& token,
-                                              const std::string& project,
-                                              const std::string& status, size_t max = 1'000'000);
+                                              const std::string& project, const std::string& status,
+                                              size_t max = 1'000'000);
 
 // GET /api/v1/projects/{code}/onsite: the persons inside now.
 Result<std::vector<std::int64_t>> OnsitePersons(LoopbackClient& client, const std::string& token,
