@@ -3,9 +3,9 @@
 // what routing, auth, SQLite and JSON cost on top of Beast itself.
 //   zhizhi_bare_server PORT [THREADS]
 #include <cstdlib>
-#include <utility>
 #include <memory>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <boost/asio.hpp>
@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), port});
   Accept(acceptor, ioc);
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
+  for (int i = 1; i < threads; ++i)
+    pool.emplace_back([&] { ioc.run(); });
   ioc.run();
 }

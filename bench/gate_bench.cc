@@ -166,12 +166,24 @@ class Sites {
   int next_person_ = 0;
 };
 
+// The head-count: count plus counts by team and work type (GET …/onsite?persons=false).
+void BM_OnsiteHeadCount(benchmark::State& state) {
+  auto& sites = Sites::Get();
+  const std::string code = sites.Site(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    auto onsite = sites.gate().Onsite(code, /*with_persons=*/false);
+    benchmark::DoNotOptimize(onsite);
+  }
+  state.SetLabel(std::to_string(state.range(0)) + " inside");
+}
+BENCHMARK(BM_OnsiteHeadCount)->Arg(500)->Arg(5000)->Unit(benchmark::kMicrosecond);
+
 // The muster list as Gate::Onsite builds it (counts by team and work type, every person).
 void BM_OnsiteMuster(benchmark::State& state) {
   auto& sites = Sites::Get();
   const std::string code = sites.Site(static_cast<int>(state.range(0)));
   for (auto _ : state) {
-    auto onsite = sites.gate().Onsite(code, false);
+    auto onsite = sites.gate().Onsite(code, /*with_persons=*/true);
     benchmark::DoNotOptimize(onsite);
   }
   state.SetLabel(std::to_string(state.range(0)) + " inside");
@@ -184,7 +196,7 @@ void BM_OnsiteMusterJson(benchmark::State& state) {
   const std::string code = sites.Site(static_cast<int>(state.range(0)));
   size_t bytes = 0;
   for (auto _ : state) {
-    auto onsite = sites.gate().Onsite(code, false);
+    auto onsite = sites.gate().Onsite(code, /*with_persons=*/true);
     std::string body = onsite->dump();
     bytes = body.size();
     benchmark::DoNotOptimize(body);

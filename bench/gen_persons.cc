@@ -20,8 +20,8 @@ int main(int argc, char** argv) {
     const long sequence = i % 1000;
     const long day = (i / 1000) % 14000;
     const long region = (i / 1000 / 14000) % 10;
-    const std::string id =
-        zhizhi::MakeResidentIdNumber(kRegions[region], base.AddDays(day), static_cast<int>(sequence));
+    const std::string id = zhizhi::MakeResidentIdNumber(kRegions[region], base.AddDays(day),
+                                                        static_cast<int>(sequence));
     std::printf("01,%s,工人%ld,13%09ld,01,浙江省杭州市钱塘区下沙街道%ld号\n", id.c_str(), i,
                 static_cast<long>(rng() % 1000000000), i % 500);
   }

@@ -31,7 +31,8 @@ void BM_SealIdNumber(benchmark::State& state) {
   zhizhi::security::FieldCipher::Key key{};
   key.fill(7);
   auto cipher = zhizhi::security::FieldCipher::FromMasterKey(key);
-  for (auto _ : state) benchmark::DoNotOptimize(cipher.Seal("11010519491231002X"));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(cipher.Seal("11010519491231002X"));
 }
 BENCHMARK(BM_SealIdNumber);
 
@@ -39,7 +40,8 @@ void BM_LookupHash(benchmark::State& state) {
   zhizhi::security::FieldCipher::Key key{};
   key.fill(7);
   auto cipher = zhizhi::security::FieldCipher::FromMasterKey(key);
-  for (auto _ : state) benchmark::DoNotOptimize(cipher.LookupHash("01:11010519491231002X"));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(cipher.LookupHash("01:11010519491231002X"));
 }
 BENCHMARK(BM_LookupHash);
 
@@ -57,7 +59,8 @@ void BM_ParsePersonJson(benchmark::State& state) {
 BENCHMARK(BM_ParsePersonJson);
 
 void BM_MaskIdNumber(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(zhizhi::security::MaskIdNumber("11010519491231002X"));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(zhizhi::security::MaskIdNumber("11010519491231002X"));
 }
 BENCHMARK(BM_MaskIdNumber);
 

@@ -47,6 +47,8 @@ struct ServeFlags {
   int threads = 0;
   std::size_t body_limit = 1 << 20;
   std::string log_level = "info";
+  int auto_clockout_hour = 4;
+  int gate_tick_seconds = 15;
 };
 
 int Serve(const ServeFlags& flags) {
@@ -59,7 +61,10 @@ int Serve(const ServeFlags& flags) {
   if (*created) {
     spdlog::info("event=admin_token_created path={}/admin.token mode=0600", flags.data);
   }
-  if (auto status = p.StartGate(); !status.ok()) return Fail(status);
+  zhizhi::gate::GateOptions gate_options;
+  gate_options.auto_clockout_hour = flags.auto_clockout_hour;
+  gate_options.tick_seconds = flags.gate_tick_seconds;
+  if (auto status = p.StartGate(gate_options); !status.ok()) return Fail(status);
   zhizhi::http::Router router;
   p.AddRoutes(router);
 
@@ -180,6 +185,16 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--threads", serve.threads, "I/O threads (default 4 × cores, ≥ 4)");
   serve_cmd->add_option("--body-limit", serve.body_limit, "largest request body in bytes")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--auto-clockout-hour", serve.auto_clockout_hour,
+                   "China-time hour at which open gate days are closed")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 23));
+  serve_cmd
+      ->add_option("--gate-tick-seconds", serve.gate_tick_seconds,
+                   "gate housekeeping period (roster sweeps, auto clock-out)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

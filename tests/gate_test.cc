@@ -253,9 +253,12 @@ Ids RecountInside(TestServer& server, const std::string& project) {
   return out;
 }
 
+const std::vector<std::string> kNoHousekeeping = {"--gate-tick-seconds", "86400"};
+
 class GateTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(server_.Start()); }
+  // No housekeeping during a test: passes of past days must not be clocked out mid-test.
+  void SetUp() override { ASSERT_TRUE(server_.Start(kNoHousekeeping)); }
 
   HttpResponse Pass(const Device& d, const json& event) {
     return server_.Request("POST", "/api/v1/gate/events", event.dump(), d.token);
@@ -1208,7 +1211,7 @@ TEST_F(GateTest, EveryAnsweredEventSurvivesAKill) {
   std::printf("[gate] %zu events answered before the kill\n", answered.size());
   ASSERT_GT(answered.size(), 20u);
 
-  ASSERT_TRUE(server_.Start());
+  ASSERT_TRUE(server_.Start(kNoHousekeeping));
   const auto stored = server_.Query(
       "SELECT GROUP_CONCAT(device_id || ':' || event_id || '=' || seq || ':' || decision, ';') "
       "FROM gate_events");
@@ -1280,18 +1283,18 @@ TEST_F(GateTest, AutoClockOutClosesOpenDays) {
     options.tick_seconds = 3600;     // no housekeeping of its own during the test
     ASSERT_TRUE((*platform)->StartGate(options).ok());
     gate::Gate& gate = *(*platform)->gate();
-    auto onsite = gate.Onsite("GA", false);
+    auto onsite = gate.Onsite("GA", /*with_persons=*/true);
     ASSERT_TRUE(onsite.ok());
     EXPECT_EQ((*onsite)["count"], 2);
     ASSERT_TRUE(gate.Tick().ok());
-    onsite = gate.Onsite("GA", false);
+    onsite = gate.Onsite("GA", /*with_persons=*/true);
     EXPECT_EQ((*onsite)["count"], 1);
     EXPECT_EQ(IdsOf((*onsite)["persons"]), Ids{today});
     ASSERT_TRUE(gate.Tick().ok());  // once a day
     EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM gate_events WHERE flags & 4"), 1);
   }
 
-  ASSERT_TRUE(server_.Start());
+  ASSERT_TRUE(server_.Start(kNoHousekeeping));
   const json onsite = Get("/api/v1/projects/GA/onsite");
   EXPECT_EQ(onsite["count"], 1);
   EXPECT_EQ(IdsOf(onsite["persons"]), Ids{today});

@@ -460,6 +460,7 @@ std::string TestServer::Log() const {
 }
 
 bool TestServer::Start(const std::vector<std::string>& extra_args) {
+  extra_args_ = extra_args;
   if (running()) {
     ADD_FAILURE() << "Start(): the server is already running";
     return false;
@@ -558,7 +559,7 @@ void TestServer::Kill() {
 
 bool TestServer::Restart() {
   if (Stop() != 0) return false;
-  return Start();
+  return Start(std::vector<std::string>(extra_args_));  // the same flags as the last start
 }
 
 HttpResponse TestServer::Api(std::string_view method, std::string_view target, std::string body,

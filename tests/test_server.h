@@ -120,6 +120,7 @@ class TestServer {
   // SIGKILL and reap: a crash.
   void Kill();
   // Stop() (expecting exit 0) and Start() again on the same data directory.
+  // Stops (SIGTERM) and starts again on the same data directory with the same extra flags.
   bool Restart();
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
@@ -147,6 +148,7 @@ class TestServer {
   std::string root_;
   std::string data_dir_;
   pid_t pid_ = -1;
+  std::vector<std::string> extra_args_;  // of the last Start()
   std::uint16_t port_ = 0;
   std::string token_;
   std::unique_ptr<HttpClient> client_;

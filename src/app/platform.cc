@@ -66,7 +66,7 @@ Status Platform::StartGate(gate::GateOptions options) {
     return gate->OnPersonChanged(conn, person);
   });
   registry_->AddViewExtender([gate](const std::string& code, nlohmann::json& view) {
-    auto onsite = gate->Onsite(code, false);
+    auto onsite = gate->Onsite(code, /*with_persons=*/false);
     view["onsite"] = {{"count", onsite.ok() ? (*onsite)["count"] : nlohmann::json(0)},
                       {"by_team", onsite.ok() ? (*onsite)["by_team"] : nlohmann::json::array()}};
   });

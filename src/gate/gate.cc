@@ -37,6 +37,14 @@ std::int64_t DayOf(const std::string& date) {
   return parsed.ok() ? parsed->DaysSinceEpoch() : 0;
 }
 
+// The instant of the most recent automatic clock-out at or before `now_ms`.
+std::int64_t LatestClockOutCutoff(std::int64_t now_ms, int hour) {
+  const std::int64_t local = now_ms + kChinaOffsetMs;
+  const std::int64_t today_cutoff = (local / kDayMs) * kDayMs + hour * 3'600'000LL;
+  const std::int64_t cutoff_local = local >= today_cutoff ? today_cutoff : today_cutoff - kDayMs;
+  return cutoff_local - kChinaOffsetMs;
+}
+
 std::string LocalDateOf(std::int64_t unix_ms) {
   const std::int64_t local = unix_ms + kChinaOffsetMs;
   std::int64_t day = local / kDayMs;
@@ -125,7 +133,6 @@ struct Gate::State {
   std::unordered_map<std::int64_t, DeviceFact> devices;
   std::int64_t roster_version = 0;
   std::int64_t today = 0;
-  std::int64_t clocked_out_day = LLONG_MIN;
 };
 
 struct Gate::Answer {
@@ -833,16 +840,16 @@ void Gate::SubmitBatch(const security::Principal& device,
             continue;
           }
           // Each event is its own savepoint: one bad event never undoes its neighbours.
-          ZZ_RETURN_IF_ERROR(conn.Exec("SAVEPOINT gate_event"));
+          ZZ_RETURN_IF_ERROR(conn.Prepare("SAVEPOINT gate_event").Run());
           auto answer = ProcessEvent(conn, device_id, *input);
           if (!answer.ok()) {
-            conn.Exec("ROLLBACK TO gate_event");
+            conn.Prepare("ROLLBACK TO gate_event").Run();
             results->push_back(BatchError(answer.status(), input->event_id));
           } else {
             results->push_back(answer->ToJson());
             answers->push_back(std::move(answer).value());
           }
-          ZZ_RETURN_IF_ERROR(conn.Exec("RELEASE gate_event"));
+          ZZ_RETURN_IF_ERROR(conn.Prepare("RELEASE gate_event").Run());
         }
         return Status::Ok();
       },
@@ -985,50 +992,86 @@ Result<json> Gate::Roster(const security::Principal& device, std::int64_t since)
 
 // ------------------------------------------------------------------------------------ readers
 
-Result<json> Gate::Onsite(const std::string& project, bool full_ids) const {
-  std::shared_lock lock(mu_);
-  const State& st = *state_;
-  auto it = st.projects.find(project);
-  if (it == st.projects.end()) return Status::NotFound("no project " + project);
-  const ProjectFact& p = it->second;
+Result<json> Gate::Onsite(const std::string& project, bool with_persons) const {
+  // Copy compact rows under the shared lock and build the answer after releasing it, so that a
+  // muster list of thousands never holds up the passes that need the lock exclusively.
+  struct Row {
+    std::int64_t person;
+    std::int64_t since_ms;
+    std::int64_t device;
+    std::string name, masked, work_type, team, zone;
+    std::optional<std::string> post;
+  };
+  std::vector<Row> rows;
+  std::int64_t count = 0;
   std::map<std::string, std::int64_t> by_team, by_work_type;
-  json persons = json::array();
-  for (const auto& [person, o] : p.onsite) {
-    if (!o.inside) continue;
-    json item = {
-        {"person_id", person}, {"since", FormatRfc3339(o.since_ms)}, {"device_id", o.device_id}};
-    if (auto n = st.persons.find(person); n != st.persons.end()) {
-      item["name"] = n->second.name;
-      item["id_number"] = n->second.masked_id;
+  {
+    std::shared_lock lock(mu_);
+    const State& st = *state_;
+    auto it = st.projects.find(project);
+    if (it == st.projects.end()) return Status::NotFound("no project " + project);
+    const ProjectFact& p = it->second;
+    count = p.inside_count;
+    if (with_persons) rows.reserve(static_cast<size_t>(count));
+    for (const auto& [person, o] : p.onsite) {
+      if (!o.inside) continue;
+      auto e = p.enrolments.find(person);
+      const EnrolmentFact* enrolment = e == p.enrolments.end() ? nullptr : &e->second;
+      if (enrolment) {
+        ++by_team[enrolment->team_name];
+        ++by_work_type[enrolment->work_type];
+      }
+      if (!with_persons) continue;
+      Row row;
+      row.person = person;
+      row.since_ms = o.since_ms;
+      row.device = o.device_id;
+      if (auto n = st.persons.find(person); n != st.persons.end()) {
+        row.name = n->second.name;
+        row.masked = n->second.masked_id;
+      }
+      if (enrolment) {
+        row.work_type = enrolment->work_type;
+        row.team = enrolment->team_name;
+        row.post = enrolment->post;
+      }
+      if (auto d = st.devices.find(o.device_id); d != st.devices.end()) row.zone = d->second.zone;
+      rows.push_back(std::move(row));
     }
-    if (auto e = p.enrolments.find(person); e != p.enrolments.end()) {
-      item["work_type"] = e->second.work_type;
-      item["work_type_name"] = registry::NameOf(registry::WorkTypes(), e->second.work_type);
-      item["team"] = e->second.team_name;
-      item["post"] = e->second.post ? json(*e->second.post) : json();
-      ++by_team[e->second.team_name.empty() ? "-" : e->second.team_name];
-      ++by_work_type[e->second.work_type];
-    }
-    if (auto d = st.devices.find(o.device_id); d != st.devices.end()) item["zone"] = d->second.zone;
-    persons.push_back(std::move(item));
   }
-  std::sort(persons.begin(), persons.end(),
-            [](const json& a, const json& b) { return a["person_id"] < b["person_id"]; });
   json teams = json::array();
-  for (const auto& [team, n] : by_team)
-    teams.push_back({{"team", team}, {"count", n}});
+  for (const auto& [team, n] : by_team) {
+    teams.push_back({{"team", team.empty() ? json() : json(team)}, {"count", n}});
+  }
   json types = json::array();
   for (const auto& [type, n] : by_work_type) {
     types.push_back({{"work_type", type},
                      {"work_type_name", registry::NameOf(registry::WorkTypes(), type)},
                      {"count", n}});
   }
-  (void)full_ids;  // the muster list shows masked IDs to everyone: it is printed and posted
-  return json{{"project_code", project},
-              {"count", p.inside_count},
+  json out = {{"project_code", project},
+              {"count", count},
               {"by_team", std::move(teams)},
-              {"by_work_type", std::move(types)},
-              {"persons", std::move(persons)}};
+              {"by_work_type", std::move(types)}};
+  if (!with_persons) return out;
+  std::sort(rows.begin(), rows.end(),
+            [](const Row& a, const Row& b) { return a.person < b.person; });
+  // The muster list shows masked IDs to everyone: it is printed and posted at the gate.
+  json persons = json::array();
+  for (Row& r : rows) {
+    persons.push_back({{"person_id", r.person},
+                       {"name", std::move(r.name)},
+                       {"id_number", std::move(r.masked)},
+                       {"work_type", r.work_type},
+                       {"work_type_name", registry::NameOf(registry::WorkTypes(), r.work_type)},
+                       {"team", r.team.empty() ? json() : json(std::move(r.team))},
+                       {"post", r.post ? json(std::move(*r.post)) : json()},
+                       {"since", FormatRfc3339(r.since_ms)},
+                       {"device_id", r.device},
+                       {"zone", r.zone.empty() ? json() : json(std::move(r.zone))}});
+  }
+  out["persons"] = std::move(persons);
+  return out;
 }
 
 json Gate::DistrictOnsite(const std::vector<std::string>* scope) const {
@@ -1277,23 +1320,25 @@ Status Gate::Tick() {
       return Status::Ok();
     }));
   }
-  const std::int64_t local_ms = NowUnixMs() + kChinaOffsetMs;
-  const std::int64_t cutoff_local = today * kDayMs + options_.auto_clockout_hour * 3'600'000LL;
-  bool due = false;
-  {
-    std::shared_lock lock(mu_);
-    due = local_ms >= cutoff_local && state_->clocked_out_day != today;
-  }
-  if (due) {
-    ZZ_ASSIGN_OR_RETURN(int closed, ClockOutAll(cutoff_local - kChinaOffsetMs));
-    std::unique_lock lock(mu_);
-    state_->clocked_out_day = today;
-    if (closed > 0) spdlog::info("event=auto_clock_out closed={}", closed);
-  }
+  // Anyone inside since before the latest automatic clock-out has an open day to close — also
+  // when a terminal replays an old "in" after the cut-off, which is closed at the next tick.
+  ZZ_ASSIGN_OR_RETURN(int closed,
+                      ClockOutAll(LatestClockOutCutoff(NowUnixMs(), options_.auto_clockout_hour)));
+  if (closed > 0) spdlog::info("event=auto_clock_out closed={}", closed);
   return Status::Ok();
 }
 
 Result<int> Gate::ClockOutAll(std::int64_t cutoff_ms) {
+  {
+    // Most ticks close nobody: look first, without a write job.
+    std::shared_lock lock(mu_);
+    bool any = false;
+    for (const auto& [code, project] : state_->projects) {
+      for (const auto& [person, o] : project.onsite)
+        any = any || (o.inside && o.since_ms < cutoff_ms);
+    }
+    if (!any) return 0;
+  }
   int closed = 0;
   Status status = db_->Write([&](store::Connection& conn) -> Status {
     struct Closing {

@@ -83,7 +83,8 @@ class Gate {
   Result<nlohmann::json> Heartbeat(const security::Principal& device, const nlohmann::json& body);
 
   // --- readers ---
-  Result<nlohmann::json> Onsite(const std::string& project, bool full_ids) const;
+  // Head-count with counts by team and work type; with the muster list when `with_persons`.
+  Result<nlohmann::json> Onsite(const std::string& project, bool with_persons) const;
   nlohmann::json DistrictOnsite(const std::vector<std::string>* scope) const;
   Result<nlohmann::json> Attendance(const std::string& project, const Date& date) const;
   Result<nlohmann::json> Trajectory(std::int64_t person_id, std::int64_t from_ms,

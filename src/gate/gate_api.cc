@@ -194,14 +194,18 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref) {
       }});
 
   // ---- on site, attendance, trajectory
-  router.Add(Route{Verb::get, "/api/v1/projects/{code}/onsite", Right::kGateRead,
-                   "Who is inside now: the muster list, by team and work type",
-                   Operation({}, {404}), [=](Request& request) {
-                     const std::string code(request.Param("code"));
-                     if (auto s = CheckProjectScope(request, code); !s.ok())
-                       return Response::Error(s);
-                     return Reply(gate->Onsite(code, request.principal.Has(Right::kPii)));
-                   }});
+  router.Add(
+      Route{Verb::get, "/api/v1/projects/{code}/onsite", Right::kGateRead,
+            "Who is inside now: head-count by team and work type, and the muster list",
+            Operation({}, {400, 404}, 200,
+                      {{"persons", "boolean", false, "include the muster list (default true)"}}),
+            [=](Request& request) {
+              const std::string code(request.Param("code"));
+              if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+              auto persons = http::EnumQuery(request, "persons", {"true", "false"}, "true");
+              if (!persons.ok()) return Response::Error(persons.status());
+              return Reply(gate->Onsite(code, *persons == "true"));
+            }});
   router.Add(Route{
       Verb::get, "/api/v1/onsite", Right::kGateRead,
       "District on-site totals and per-project counts", Operation({}, {}), [=](Request& request) {

@@ -54,7 +54,7 @@ class Database {
   auto Read(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
     ReadLease lease(this);
     Connection& conn = *lease.conn;
-    conn.Exec("BEGIN");  // the lease ends the read transaction, also when `fn` throws
+    conn.Prepare("BEGIN").Run();  // the lease ends the read transaction, also when `fn` throws
     return fn(conn);
   }
 
