@@ -72,10 +72,12 @@ int Serve(const ServeFlags& flags) {
   options.bind = flags.bind;
   options.port = flags.port;
   options.body_limit = flags.body_limit;
-  // Handlers may wait on the group commit; more threads than cores lets commits gather.
+  // Gate events answer asynchronously after their group commit; registry writes still wait
+  // on it, so keep a few threads more than cores (more only adds context switches: see
+  // docs/benchmarks.md).
   options.threads = flags.threads > 0
                         ? flags.threads
-                        : static_cast<int>(std::max(4u, 4 * std::thread::hardware_concurrency()));
+                        : static_cast<int>(std::max(2u, 2 * std::thread::hardware_concurrency()));
   zhizhi::http::HttpServer server(options, router, p.auth(), p.metrics());
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status());
@@ -182,7 +184,7 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--port", serve.port, "TCP port (0 picks a free one)")
       ->capture_default_str();
   serve_cmd->add_option("--bind", serve.bind, "address to listen on")->capture_default_str();
-  serve_cmd->add_option("--threads", serve.threads, "I/O threads (default 4 × cores, ≥ 4)");
+  serve_cmd->add_option("--threads", serve.threads, "I/O threads (default 2 × cores)");
   serve_cmd->add_option("--body-limit", serve.body_limit, "largest request body in bytes")
       ->capture_default_str();
   serve_cmd

@@ -1,5 +1,6 @@
 #include "store/database.h"
 
+#include <chrono>
 #include <future>
 
 #include <spdlog/spdlog.h>
@@ -12,7 +13,13 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, Databa
   std::unique_ptr<Database> db(new Database(path, options));
   ZZ_ASSIGN_OR_RETURN(db->writer_conn_, Connection::Open(path, Connection::Mode::kReadWrite));
   ZZ_ASSIGN_OR_RETURN(db->schema_version_, ApplyMigrations(*db->writer_conn_));
+  // The writer never checkpoints; the checkpointer thread does, on its own connection.
+  ZZ_RETURN_IF_ERROR(db->writer_conn_->Exec("PRAGMA wal_autocheckpoint=0"));
+  ZZ_ASSIGN_OR_RETURN(db->checkpoint_conn_, Connection::Open(path, Connection::Mode::kReadWrite));
+  ZZ_RETURN_IF_ERROR(db->checkpoint_conn_->Exec("PRAGMA wal_autocheckpoint=0"));
+  ZZ_RETURN_IF_ERROR(db->writer_conn_->Exec("PRAGMA journal_size_limit=16777216"));
   db->writer_ = std::thread([raw = db.get()] { raw->WriterLoop(); });
+  db->checkpointer_ = std::thread([raw = db.get()] { raw->CheckpointLoop(); });
   return db;
 }
 
@@ -22,7 +29,10 @@ Database::~Database() {
     stopping_ = true;
   }
   cv_.notify_all();
+  checkpoint_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  if (checkpointer_.joinable()) checkpointer_.join();
+  checkpoint_conn_.reset();
   readers_.clear();
   if (writer_conn_) {
     // Fold the WAL back into the main file so a copied data directory is self-contained.
@@ -45,6 +55,9 @@ void Database::WriteAsync(WriteJob job, WriteDone done) {
       return;
     }
     queue_.push_back(Job{std::move(job), std::move(done)});
+    // A busy writer takes the whole queue when its commit is done; waking it per job would only
+    // cost context switches.
+    if (!writer_waiting_) return;
   }
   cv_.notify_one();
 }
@@ -54,7 +67,9 @@ void Database::WriterLoop() {
   for (;;) {
     {
       std::unique_lock lock(mu_);
+      writer_waiting_ = true;
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      writer_waiting_ = false;
       if (queue_.empty()) return;  // stopping and drained
       while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));
@@ -115,6 +130,33 @@ void Database::SetRollbackListener(std::function<void(Connection&)> listener) {
     rollback_listener_ = listener;
     return Status::Ok();
   });
+}
+
+void Database::CheckpointLoop() {
+  std::uint64_t checkpointed = 0;  // commits already covered
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(options_.checkpoint_ms));
+    if (stopping_ || commits_ == checkpointed) continue;
+    checkpointed = commits_;
+    lock.unlock();
+    // PASSIVE never waits for the writer or readers; what it cannot copy now it copies next
+    // time. Under continuous writes it never reaches the end of the WAL, so once the WAL holds
+    // more than kRestartFrames a RESTART checkpoint briefly holds the writer back to let the WAL
+    // start over (journal_size_limit then trims the file).
+    constexpr std::int64_t kRestartFrames = 4096;  // 16 MiB of 4 KiB pages
+    // The pragma answers one row: busy, frames in the WAL, frames checkpointed.
+    Statement passive = checkpoint_conn_->Prepare("PRAGMA wal_checkpoint(PASSIVE)");
+    const bool stepped = passive.Step();
+    const std::int64_t frames = stepped ? passive.Int(1) : 0;
+    if (!stepped && !passive.status().ok()) {
+      spdlog::warn("event=checkpoint_failed error=\"{}\"", passive.status().ToString());
+    } else if (frames > kRestartFrames) {
+      Status status = checkpoint_conn_->Exec("PRAGMA wal_checkpoint(RESTART)");
+      if (!status.ok()) spdlog::warn("event=checkpoint_failed error=\"{}\"", status.ToString());
+    }
+    lock.lock();
+  }
 }
 
 std::uint64_t Database::commits() const {

@@ -9,6 +9,9 @@
 //
 // Reads borrow a read-only connection from a pool; each Read() call sees one consistent snapshot.
 //
+// Checkpoints (copying the WAL back into the database file) run on their own thread and
+// connection, never inside a commit, so the writer's commit path is only WAL appends and fsync.
+//
 // Thread-safety: all public methods may be called from any thread.
 #pragma once
 
@@ -28,8 +31,9 @@
 namespace zhizhi::store {
 
 struct DatabaseOptions {
-  int max_batch = 512;  // jobs per group commit
-  int read_pool = 8;    // read-only connections kept open
+  int max_batch = 512;      // jobs per group commit
+  int read_pool = 8;        // read-only connections kept open
+  int checkpoint_ms = 250;  // period of the background checkpointer
 };
 
 class Database {
@@ -82,6 +86,7 @@ class Database {
 
   Database(std::string path, DatabaseOptions options) : path_(std::move(path)), options_(options) {}
   void WriterLoop();
+  void CheckpointLoop();
   void RunBatch(std::vector<Job>& batch);
   Result<std::unique_ptr<Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<Connection> conn);
@@ -92,12 +97,16 @@ class Database {
   std::unique_ptr<Connection> writer_conn_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;             // wakes the writer
+  std::condition_variable checkpoint_cv_;  // wakes the checkpointer (at stop)
   std::deque<Job> queue_;
   bool stopping_ = false;
+  bool writer_waiting_ = false;  // the writer sleeps on cv_ and must be woken
   std::uint64_t commits_ = 0;
   std::uint64_t jobs_ = 0;
   std::thread writer_;
+  std::thread checkpointer_;
+  std::unique_ptr<Connection> checkpoint_conn_;
   std::function<void(Connection&)> rollback_listener_;  // set before writes begin
 
   std::mutex readers_mu_;
