@@ -786,7 +786,7 @@ json BatchError(const Status& s, const std::string& event_id) {
 }  // namespace
 
 void Gate::PublishPass(const Answer& a) {
-  if (a.replayed) return;
+  if (a.replayed || !live_.has_subscribers()) return;  // no message to build for nobody
   json message = a.ToJson();
   message["type"] = "pass";
   message["project_code"] = a.project;

@@ -7,6 +7,7 @@ namespace zhizhi::gate {
 void LiveFeed::Subscribe(const std::string& project, std::shared_ptr<http::WebSocketPeer> peer) {
   std::lock_guard lock(mu_);
   peers_[project].push_back(peer);
+  any_ = true;
 }
 
 void LiveFeed::Publish(const std::string& project, const std::string& message) {

@@ -5,6 +5,7 @@
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,9 +22,12 @@ class LiveFeed {
   void Subscribe(const std::string& project, std::shared_ptr<http::WebSocketPeer> peer);
   void Publish(const std::string& project, const std::string& message);
   size_t subscribers() const;
+  // Cheap check before building a message: false when no peer ever subscribed or all left.
+  bool has_subscribers() const { return any_.load(std::memory_order_relaxed); }
 
  private:
   mutable std::mutex mu_;
+  std::atomic<bool> any_{false};
   std::unordered_map<std::string, std::vector<std::weak_ptr<http::WebSocketPeer>>> peers_;
 };
 
