@@ -9,7 +9,9 @@ namespace zhizhi {
 
 namespace {
 
-std::string_view KindName(bool text_only) { return text_only ? "text" : "a string"; }
+std::string_view KindName(bool text_only) {
+  return text_only ? "text" : "a string";
+}
 
 }  // namespace
 

@@ -65,7 +65,8 @@ class Status {
   }
   // A domain rule was broken; `code` is a stable snake_case name of the rule.
   static Status Rule(std::string code, std::string field, std::string message) {
-    return Status(StatusKind::kRuleViolation, std::move(code), std::move(message), std::move(field));
+    return Status(StatusKind::kRuleViolation, std::move(code), std::move(message),
+                  std::move(field));
   }
   static Status RateLimited(std::string message) {
     return Status(StatusKind::kRateLimited, "rate_limited", std::move(message));
@@ -99,7 +100,10 @@ class Status {
 
  private:
   Status(StatusKind kind, std::string code, std::string message, std::string field = {})
-      : kind_(kind), code_(std::move(code)), message_(std::move(message)), field_(std::move(field)) {}
+      : kind_(kind),
+        code_(std::move(code)),
+        message_(std::move(message)),
+        field_(std::move(field)) {}
 
   StatusKind kind_ = StatusKind::kOk;
   std::string code_;
@@ -112,7 +116,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!status_.ok());
   }
@@ -139,14 +143,15 @@ class Result {
 #define ZZ_CONCAT(a, b) ZZ_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function if `expr` is not OK.
-#define ZZ_RETURN_IF_ERROR(expr)                   \
-  do {                                             \
-    ::zhizhi::Status zz_status_ = (expr);          \
-    if (!zz_status_.ok()) return zz_status_;       \
+#define ZZ_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::zhizhi::Status zz_status_ = (expr);    \
+    if (!zz_status_.ok()) return zz_status_; \
   } while (0)
 
 // `ZZ_ASSIGN_OR_RETURN(auto x, MakeX());` — unwraps a Result or returns its Status.
-#define ZZ_ASSIGN_OR_RETURN(lhs, expr) ZZ_ASSIGN_OR_RETURN_IMPL(ZZ_CONCAT(zz_result_, __LINE__), lhs, expr)
+#define ZZ_ASSIGN_OR_RETURN(lhs, expr) \
+  ZZ_ASSIGN_OR_RETURN_IMPL(ZZ_CONCAT(zz_result_, __LINE__), lhs, expr)
 #define ZZ_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                             \
   if (!tmp.ok()) return tmp.status();            \

@@ -1,7 +1,5 @@
 #include "gate/gate.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -504,10 +502,7 @@ Result<json> Gate::RegisterDevice(const std::string& project, const DeviceDraft&
   if (d.direction != "in" && d.direction != "out" && d.direction != "both") {
     return Status::InvalidArgument("direction", "direction must be in, out or both");
   }
-  ZZ_RETURN_IF_ERROR(security::InitSodium());
-  std::string raw(32, '\0');
-  randombytes_buf(raw.data(), raw.size());
-  const std::string token = security::ToHex(raw);
+  ZZ_ASSIGN_OR_RETURN(const std::string token, security::TokenAuthenticator::NewToken());
   json out;
   Status status = db_->Write([&](store::Connection& conn) -> Status {
     std::string project_name, project_status;

@@ -95,12 +95,16 @@ Result<Principal> TokenAuthenticator::Authenticate(std::string_view header) {
   return found;
 }
 
-Result<std::string> TokenAuthenticator::CreateToken(const std::string& name,
-                                                    const std::string& role, bool pii) {
+Result<std::string> TokenAuthenticator::NewToken() {
   ZZ_RETURN_IF_ERROR(InitSodium());
   std::string raw(kTokenBytes, '\0');
   randombytes_buf(raw.data(), raw.size());
-  std::string token = ToHex(raw);
+  return ToHex(raw);
+}
+
+Result<std::string> TokenAuthenticator::CreateToken(const std::string& name,
+                                                    const std::string& role, bool pii) {
+  ZZ_ASSIGN_OR_RETURN(std::string token, NewToken());
   const std::string hash = HashToken(token);
   ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) {
     return conn

@@ -35,6 +35,8 @@ class TokenAuthenticator {
   Result<bool> EnsureAdminToken(const std::string& path);
 
   static std::string HashToken(std::string_view token);
+  // A fresh token: 32 random bytes as 64 hex characters.
+  static Result<std::string> NewToken();
 
  private:
   store::Database* db_;
