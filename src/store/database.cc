@@ -144,7 +144,7 @@ void Database::CheckpointLoop() {
     // time. Under continuous writes it never reaches the end of the WAL, so once the WAL holds
     // more than kRestartFrames a RESTART checkpoint briefly holds the writer back to let the WAL
     // start over (journal_size_limit then trims the file).
-    constexpr std::int64_t kRestartFrames = 4096;  // 16 MiB of 4 KiB pages
+    constexpr std::int64_t kRestartFrames = 1024;  // 4 MiB of 4 KiB pages: short restarts
     // The pragma answers one row: busy, frames in the WAL, frames checkpointed.
     Statement passive = checkpoint_conn_->Prepare("PRAGMA wal_checkpoint(PASSIVE)");
     const bool stepped = passive.Step();
