@@ -181,9 +181,9 @@ PassFacts Standing(const std::unordered_map<std::int64_t, PersonFact>& persons,
   } else {
     required = registry::WorkTypeRequirements(e.work_type);
     // Basic safety training (三级安全教育) before a worker enters a site.
-    f.training_ok =
-        !CheckRequirements({{{"post", "safety_training"}}}, certificates, today).missing &&
-        !CheckRequirements({{{"post", "safety_training"}}}, certificates, today).expired;
+    static const Requirements kSafetyTraining = {{{"post", "safety_training"}}};
+    const RequirementCheck training = CheckRequirements(kSafetyTraining, certificates, today);
+    f.training_ok = !training.missing && !training.expired;
   }
   f.certificates = CheckRequirements(required, certificates, today);
   f.blacklisted = person != persons.end() && person->second.blacklisted;
