@@ -172,20 +172,22 @@ PassFacts Standing(const std::unordered_map<std::int64_t, PersonFact>& persons,
   const EnrolmentFact& e = enrolment->second;
   f.enrolled = true;
   f.exited = e.exited;
-  static const std::vector<CertificateFact> kNone;
+  static const std::vector<CertificateFact> kNoCertificates;
   auto person = persons.find(person_id);
-  const auto& certificates = person == persons.end() ? kNone : person->second.certificates;
-  Requirements required;
+  const auto& certificates =
+      person == persons.end() ? kNoCertificates : person->second.certificates;
+  static const Requirements kNoRequirements;
+  const Requirements* required = &kNoRequirements;  // a static table: nothing copied per pass
   if (e.work_role == registry::kManagerRole) {
-    if (const auto* rule = registry::FindPost(e.post.value_or(""))) required = rule->required;
+    if (const auto* rule = registry::FindPost(e.post.value_or(""))) required = &rule->required;
   } else {
-    required = registry::WorkTypeRequirements(e.work_type);
+    required = &registry::WorkTypeRequirements(e.work_type);
     // Basic safety training (三级安全教育) before a worker enters a site.
     static const Requirements kSafetyTraining = {{{"post", "safety_training"}}};
     const RequirementCheck training = CheckRequirements(kSafetyTraining, certificates, today);
     f.training_ok = !training.missing && !training.expired;
   }
-  f.certificates = CheckRequirements(required, certificates, today);
+  f.certificates = CheckRequirements(*required, certificates, today);
   f.blacklisted = person != persons.end() && person->second.blacklisted;
   return f;
 }

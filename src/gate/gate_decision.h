@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "registry/code_lists.h"
 
 namespace zhizhi::gate {
 
@@ -70,7 +71,7 @@ struct CertificateFact {
 };
 
 // Requirement groups: each group is satisfied by any one of its (kind, type) certificates.
-using Requirements = std::vector<std::vector<std::pair<std::string_view, std::string_view>>>;
+using Requirements = registry::CertificateRequirements;
 
 struct RequirementCheck {
   bool missing = false;  // some group has no certificate at all

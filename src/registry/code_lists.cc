@@ -199,18 +199,22 @@ const PostRule* FindPost(std::string_view code) {
   return nullptr;
 }
 
-std::vector<std::vector<std::pair<std::string_view, std::string_view>>> WorkTypeRequirements(
-    std::string_view work_type) {
+const CertificateRequirements& WorkTypeRequirements(std::string_view work_type) {
   using Any = std::vector<std::pair<std::string_view, std::string_view>>;
-  if (work_type == "130") return {Any{{"special_operation", "01"}}};
-  if (work_type == "030") return {Any{{"special_operation", "02"}, {"special_operation", "03"}}};
-  if (work_type == "170") return {Any{{"special_operation", "04"}}};
-  if (work_type == "180") {
-    return {
-        Any{{"special_operation", "08"}, {"special_operation", "09"}, {"special_operation", "10"}}};
+  static const std::vector<std::pair<std::string_view, CertificateRequirements>> table = {
+      {"130", {Any{{"special_operation", "01"}}}},
+      {"030", {Any{{"special_operation", "02"}, {"special_operation", "03"}}}},
+      {"170", {Any{{"special_operation", "04"}}}},
+      {"180",
+       {Any{
+           {"special_operation", "08"}, {"special_operation", "09"}, {"special_operation", "10"}}}},
+      {"270", {Any{{"special_operation", "E02"}}}},
+  };
+  static const CertificateRequirements none;
+  for (const auto& [type, required] : table) {
+    if (type == work_type) return required;
   }
-  if (work_type == "270") return {Any{{"special_operation", "E02"}}};
-  return {};
+  return none;
 }
 
 std::string_view NameOf(const std::vector<Code>& list, std::string_view code) {
