@@ -3,6 +3,8 @@
 //   zhizhi serve  --data DIR [--port 8080] [--bind 127.0.0.1]   serve the API
 //   zhizhi import --data DIR KIND FILE.csv [--partial]           bulk-load registry records
 //   zhizhi demo   --data DIR                                     seed the demo district
+//   zhizhi scan   --data DIR                                     run every alert detector
+//   zhizhi report posts --data DIR --project CODE|--all [--csv F] the post ledger
 //   zhizhi simulate --token-file DATA/admin.token [--load]       gate terminals (docs/simulator.md)
 //   zhizhi version
 #include <unistd.h>
@@ -16,6 +18,8 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "alerts/alert_engine.h"
+#include "alerts/post_ledger.h"
 #include "app/demo_district.h"
 #include "app/platform.h"
 #include "http/server.h"
@@ -49,7 +53,27 @@ struct ServeFlags {
   std::string log_level = "info";
   int auto_clockout_hour = 4;
   int gate_tick_seconds = 15;
+  int scan_interval = 3600;
+  int project_scan_interval = 60;
 };
+
+// `--rules FILE` replaces the compiled-in Zhejiang rulebook for this process.
+bool LoadRules(const std::string& file) {
+  if (file.empty()) return true;
+  if (auto status = zhizhi::registry::LoadActiveRules(file); !status.ok()) {
+    Fail(status);
+    return false;
+  }
+  return true;
+}
+
+void PrintScan(const zhizhi::alerts::ScanReport& r) {
+  std::printf(
+      "scanned %lld persons and %lld projects in %.2f s: %d opened, %d changed, %d resolved; "
+      "%lld active alerts\n",
+      static_cast<long long>(r.persons), static_cast<long long>(r.projects), r.seconds,
+      r.counts.opened, r.counts.refreshed, r.counts.resolved, static_cast<long long>(r.active));
+}
 
 int Serve(const ServeFlags& flags) {
   SetUpLogging(flags.log_level);
@@ -65,6 +89,12 @@ int Serve(const ServeFlags& flags) {
   gate_options.auto_clockout_hour = flags.auto_clockout_hour;
   gate_options.tick_seconds = flags.gate_tick_seconds;
   if (auto status = p.StartGate(gate_options); !status.ok()) return Fail(status);
+  zhizhi::alerts::AlertEngineOptions alert_options;
+  alert_options.scan_interval_s = flags.scan_interval;
+  alert_options.project_interval_s = flags.project_scan_interval;
+  p.StartAlerts(alert_options, /*schedule=*/true);
+  spdlog::info("event=rules rulebook={} version={}", zhizhi::registry::ActiveRules().name(),
+               zhizhi::registry::ActiveRules().version());
   zhizhi::http::Router router;
   p.AddRoutes(router);
 
@@ -94,8 +124,72 @@ struct ImportFlags {
   std::string file;
   bool partial = false;
   bool no_progress = false;
+  bool no_scan = false;
   std::string errors_file;
 };
+
+struct ScanFlags {
+  std::string data;
+  std::string rules;
+  std::string now;
+  bool projects_only = false;
+};
+
+// Opens the database directly, without the data directory's LOCK: a scan is safe beside a
+// running server (each chunk is a short transaction; the engine keeps no state in memory).
+int Scan(const ScanFlags& flags) {
+  SetUpLogging("warn");
+  if (!LoadRules(flags.rules)) return 1;
+  auto db = zhizhi::store::Database::Open(flags.data + "/zhizhi.db");
+  if (!db.ok()) return Fail(db.status());
+  zhizhi::alerts::AlertEngineOptions options;
+  if (!flags.now.empty()) {
+    auto now = zhizhi::Timestamp::ParseRfc3339(flags.now, "now");
+    if (!now.ok()) return Fail(now.status());
+    options.clock = [ms = now->unix_ms] { return ms; };
+  }
+  zhizhi::alerts::AlertEngine engine(db->get(), zhizhi::registry::ActiveRules(), options);
+  auto report = engine.ScanAll(!flags.projects_only);
+  if (!report.ok()) return Fail(report.status());
+  PrintScan(*report);
+  return 0;
+}
+
+struct ReportFlags {
+  std::string data;
+  std::string project;
+  bool all = false;
+  std::string csv;
+  std::string rules;
+};
+
+int ReportPosts(const ReportFlags& flags) {
+  SetUpLogging("warn");
+  if (!LoadRules(flags.rules)) return 1;
+  if (flags.all == !flags.project.empty()) {
+    return Fail(zhizhi::Status::InvalidArgument("project", "give --project CODE or --all"));
+  }
+  auto db = zhizhi::store::Database::Open(flags.data + "/zhizhi.db");
+  if (!db.ok()) return Fail(db.status());
+  auto rows = (*db)->Read([&](zhizhi::store::Connection& conn) {
+    return zhizhi::alerts::BuildPostLedger(
+        conn, zhizhi::registry::ActiveRules(),
+        flags.all ? std::nullopt : std::optional<std::string>(flags.project),
+        zhizhi::TodayInChina());
+  });
+  if (!rows.ok()) return Fail(rows.status());
+  if (!flags.csv.empty()) {
+    std::ofstream out(flags.csv, std::ios::binary);
+    zhizhi::alerts::WritePostLedgerCsv(out, *rows);
+    if (!out) return Fail(zhizhi::Status::Internal("cannot write " + flags.csv));
+  }
+  zhizhi::alerts::WritePostLedgerText(std::cout, *rows);
+  size_t problems = 0;
+  for (const auto& r : *rows)
+    problems += !r.problems.empty();
+  std::printf("\n%zu posts, %zu with problems\n", rows->size(), problems);
+  return 0;
+}
 
 int Import(const ImportFlags& flags) {
   SetUpLogging("warn");
@@ -152,6 +246,14 @@ int Import(const ImportFlags& flags) {
       r.kind.c_str(), static_cast<long long>(r.rows), r.encoding.c_str(),
       static_cast<long long>(r.imported), static_cast<long long>(r.rejected), r.seconds, rate,
       r.committed ? "" : "; nothing written (all-or-nothing): fix the rows or use --partial");
+  if (r.committed && r.imported > 0 && !flags.no_scan) {
+    // An import is many changes at once: one scan afterwards gives the alerts the incremental
+    // path would have (and is much cheaper than running it per row).
+    p.StartAlerts({}, /*schedule=*/false);
+    auto scan = p.alerts()->ScanAll();
+    if (!scan.ok()) return Fail(scan.status());
+    PrintScan(*scan);
+  }
   return r.rejected == 0 ? 0 : 1;
 }
 
@@ -178,6 +280,7 @@ int main(int argc, char** argv) {
   CLI::App app{"zhizhi (智治): digital governance of an industrial district"};
   app.require_subcommand(1);
 
+  std::string rules_file;
   ServeFlags serve;
   auto* serve_cmd = app.add_subcommand("serve", "serve the HTTP API");
   serve_cmd->add_option("--data", serve.data, "data directory (created if missing)")->required();
@@ -197,6 +300,16 @@ int main(int argc, char** argv) {
                    "gate housekeeping period (roster sweeps, auto clock-out)")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
+  serve_cmd->add_option("--rules", rules_file,
+                        "rulebook JSON (default: rules/zhejiang.json, compiled in)");
+  serve_cmd->add_option("--scan-interval", serve.scan_interval, "seconds between full alert scans")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 7 * 86400));
+  serve_cmd
+      ->add_option("--project-scan-interval", serve.project_scan_interval,
+                   "seconds between project scans (vacant posts, offline devices)")
+      ->capture_default_str()
+      ->check(CLI::Range(5, 7 * 86400));
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
@@ -214,6 +327,8 @@ int main(int argc, char** argv) {
   import_cmd->add_flag("--partial", import.partial,
                        "keep the good rows when some are rejected (default: all or nothing)");
   import_cmd->add_flag("--no-progress", import.no_progress, "no progress bar");
+  import_cmd->add_flag("--no-scan", import.no_scan, "skip the alert scan after the import");
+  import_cmd->add_option("--rules", rules_file, "rulebook JSON for the scan");
   import_cmd->add_option("--errors", import.errors_file, "write rejected rows as CSV to this file");
 
   std::string demo_data;
@@ -228,11 +343,33 @@ int main(int argc, char** argv) {
   zhizhi::sim::SimulateOptions simulate;
   auto* simulate_cmd = zhizhi::sim::AddSimulateCommand(app, simulate);
 
+  ScanFlags scan;
+  auto* scan_cmd = app.add_subcommand(
+      "scan", "run every alert detector over the district (safe while serve runs)");
+  scan_cmd->add_option("--data", scan.data, "data directory")->required();
+  scan_cmd->add_option("--rules", scan.rules, "rulebook JSON");
+  scan_cmd->add_option("--now", scan.now, "judge as of this RFC 3339 instant (default: now)");
+  scan_cmd->add_flag("--projects-only", scan.projects_only,
+                     "only vacant posts, offline devices and clock skew");
+
+  ReportFlags report;
+  auto* report_cmd = app.add_subcommand("report", "print reports");
+  auto* posts_cmd = report_cmd->add_subcommand("posts", "the post ledger with its problems");
+  report_cmd->require_subcommand(1);
+  posts_cmd->add_option("--data", report.data, "data directory")->required();
+  posts_cmd->add_option("--project", report.project, "one project code");
+  posts_cmd->add_flag("--all", report.all, "every project");
+  posts_cmd->add_option("--csv", report.csv, "also write CSV (UTF-8 with BOM) to this file");
+  posts_cmd->add_option("--rules", report.rules, "rulebook JSON");
+
   app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
+  if ((*serve_cmd || *import_cmd) && !LoadRules(rules_file)) return 1;
   if (*serve_cmd) return Serve(serve);
   if (*import_cmd) return Import(import);
+  if (*scan_cmd) return Scan(scan);
+  if (*report_cmd) return ReportPosts(report);
   if (*demo_cmd) return Demo(demo_data, demo_workers);
   if (*simulate_cmd) return zhizhi::sim::RunSimulate(simulate);
   std::printf("zhizhi %s\n", ZHIZHI_VERSION);

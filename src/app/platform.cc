@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "alerts/alerts_api.h"
 #include "gate/gate_api.h"
 #include "registry/registry_api.h"
 
@@ -53,7 +54,8 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir) {
 }
 
 Platform::~Platform() {
-  // Stop housekeeping, then the writer (draining queued jobs), before the lock goes.
+  // Stop housekeeping and scans, then the writer (draining queued jobs), before the lock goes.
+  alerts_.reset();
   gate_.reset();
   db_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
@@ -62,7 +64,7 @@ Platform::~Platform() {
 Status Platform::StartGate(gate::GateOptions options) {
   gate_ = std::make_unique<gate::Gate>(db_.get(), registry_.get(), cipher_.get(), options);
   gate::Gate* gate = gate_.get();
-  registry_->SetPersonListener([gate](store::Connection& conn, std::int64_t person) {
+  registry_->AddPersonListener([gate](store::Connection& conn, std::int64_t person) {
     return gate->OnPersonChanged(conn, person);
   });
   registry_->AddViewExtender([gate](const std::string& code, nlohmann::json& view) {
@@ -71,6 +73,36 @@ Status Platform::StartGate(gate::GateOptions options) {
                       {"by_team", onsite.ok() ? (*onsite)["by_team"] : nlohmann::json::array()}};
   });
   return gate_->Start();
+}
+
+void Platform::StartAlerts(alerts::AlertEngineOptions options, bool schedule) {
+  alerts_ =
+      std::make_unique<alerts::AlertEngine>(db_.get(), registry::ActiveRules(), std::move(options));
+  alerts_->Attach(registry_.get(), gate_.get());
+  store::Database* db = db_.get();
+  registry_->AddViewExtender([db](const std::string& code, nlohmann::json& view) {
+    // The one-click view's "open alerts": counts by severity and type of the active ones.
+    nlohmann::json open = {{"count", 0},
+                           {"by_severity", nlohmann::json::object()},
+                           {"by_type", nlohmann::json::object()}};
+    db->Read([&](store::Connection& conn) {
+      auto s = conn.Prepare(
+          "SELECT severity, type, COUNT(*) FROM alerts WHERE project_code = ? AND status != "
+          "'resolved' GROUP BY 1, 2");
+      s.Bind(1, code);
+      std::int64_t total = 0;
+      while (s.Step()) {
+        const std::int64_t n = s.Int(2);
+        total += n;
+        open["by_severity"][s.Text(0)] = open["by_severity"].value(s.Text(0), 0LL) + n;
+        open["by_type"][s.Text(1)] = open["by_type"].value(s.Text(1), 0LL) + n;
+      }
+      open["count"] = total;
+      return s.status();
+    });
+    view["alerts"] = std::move(open);
+  });
+  if (schedule) alerts_->Start();
 }
 
 Result<bool> Platform::EnsureAdminToken() {
@@ -107,6 +139,7 @@ void Platform::AddRoutes(http::Router& router) {
 
   registry::AddRegistryRoutes(router, *db_, *registry_);
   if (gate_) gate::AddGateRoutes(router, *gate_);
+  if (alerts_) alerts::AddAlertRoutes(router, *db_, *alerts_);
 
   std::vector<std::pair<std::string, std::string>> labels;
   for (const auto& route : router.routes()) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "alerts/alert_engine.h"
 #include "base/status.h"
 #include "gate/gate.h"
 #include "http/metrics.h"
@@ -36,6 +37,11 @@ class Platform {
   Status StartGate(gate::GateOptions options = {});
   gate::Gate* gate() { return gate_.get(); }
 
+  // Creates the alerts engine on the active rulebook and hooks it to the registry and (when
+  // started) the gate; with `schedule`, also starts its periodic scans. Call after StartGate.
+  void StartAlerts(alerts::AlertEngineOptions options, bool schedule);
+  alerts::AlertEngine* alerts() { return alerts_.get(); }
+
   // Creates DATA_DIR/admin.token when the database has no token yet; true when created.
   Result<bool> EnsureAdminToken();
 
@@ -55,6 +61,7 @@ class Platform {
   std::unique_ptr<security::TokenAuthenticator> auth_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<gate::Gate> gate_;
+  std::unique_ptr<alerts::AlertEngine> alerts_;
   std::unique_ptr<http::Metrics> metrics_;
 };
 

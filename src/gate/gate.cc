@@ -183,8 +183,8 @@ PassFacts Standing(const std::unordered_map<std::int64_t, PersonFact>& persons,
   } else {
     required = &registry::WorkTypeRequirements(e.work_type);
     // Basic safety training (三级安全教育) before a worker enters a site.
-    static const Requirements kSafetyTraining = {{{"post", "safety_training"}}};
-    const RequirementCheck training = CheckRequirements(kSafetyTraining, certificates, today);
+    const RequirementCheck training =
+        CheckRequirements(registry::ActiveRules().WorkerTraining(), certificates, today);
     f.training_ok = !training.missing && !training.expired;
   }
   f.certificates = CheckRequirements(*required, certificates, today);
@@ -594,6 +594,17 @@ Result<json> Gate::ListDevices(const std::string& project) const {
   });
 }
 
+Status Gate::DeviceChanged(store::Connection& conn, std::int64_t device_id) {
+  if (device_listeners_.empty()) return Status::Ok();
+  auto s = conn.Prepare("SELECT project_code FROM devices WHERE id = ?");
+  s.Bind(1, device_id);
+  if (!s.Step()) return StepStatus(s);
+  const std::string project = s.Text(0);
+  for (const auto& listener : device_listeners_)
+    ZZ_RETURN_IF_ERROR(listener(conn, project));
+  return Status::Ok();
+}
+
 Result<json> Gate::SetDeviceEnabled(std::int64_t device_id, bool enabled) {
   Status status = db_->Write([&](store::Connection& conn) -> Status {
     auto s = conn.Prepare("UPDATE devices SET disabled_at = ? WHERE id = ?");
@@ -605,6 +616,7 @@ Result<json> Gate::SetDeviceEnabled(std::int64_t device_id, bool enabled) {
     s.Bind(2, device_id);
     ZZ_RETURN_IF_ERROR(s.Run());
     if (conn.Changes() == 0) return Status::NotFound("no device " + std::to_string(device_id));
+    ZZ_RETURN_IF_ERROR(DeviceChanged(conn, device_id));
     std::unique_lock lock(mu_);
     state_->devices[device_id].disabled = !enabled;
     return Status::Ok();
@@ -739,6 +751,12 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
   insert.Bind(16, e.operator_name).Bind(17, e.operator_reason).Bind(18, a.flags);
   ZZ_RETURN_IF_ERROR(insert.Run());
   a.seq = conn.LastInsertRowId();
+
+  if (person) {
+    const PassNotice notice{device.project, *person, a.allow, f.exited, e.time.unix_ms};
+    for (const auto& listener : pass_listeners_)
+      ZZ_RETURN_IF_ERROR(listener(conn, notice));
+  }
 
   const bool moves = a.allow && person && !f.duplicate && !f.stale;
   if (moves) {
@@ -889,19 +907,20 @@ Result<json> Gate::Heartbeat(const security::Principal& device, const json& body
         person_count && *person_count < 0 ? "person_count" : "face_count",
         "counts cannot be negative");
   }
-  ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) {
-    return conn
-        .Prepare(
-            "UPDATE devices SET last_seen_at = ?, clock_offset_ms = IFNULL(?, clock_offset_ms), "
-            "firmware = IFNULL(?, firmware), person_count = IFNULL(?, person_count), "
-            "face_count = IFNULL(?, face_count) WHERE id = ?")
-        .Bind(1, now)
-        .Bind(2, offset)
-        .Bind(3, firmware)
-        .Bind(4, person_count)
-        .Bind(5, face_count)
-        .Bind(6, device.device_id)
-        .Run();
+  ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
+    ZZ_RETURN_IF_ERROR(
+        conn.Prepare("UPDATE devices SET last_seen_at = ?, clock_offset_ms = IFNULL(?, "
+                     "clock_offset_ms), "
+                     "firmware = IFNULL(?, firmware), person_count = IFNULL(?, person_count), "
+                     "face_count = IFNULL(?, face_count) WHERE id = ?")
+            .Bind(1, now)
+            .Bind(2, offset)
+            .Bind(3, firmware)
+            .Bind(4, person_count)
+            .Bind(5, face_count)
+            .Bind(6, device.device_id)
+            .Run());
+    return DeviceChanged(conn, device.device_id);
   }));
   json out = {{"server_time", FormatRfc3339(now)},
               {"clock_offset_ms", offset ? json(*offset) : json()},

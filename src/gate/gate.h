@@ -67,6 +67,24 @@ class Gate {
   // Registry listener: re-reads one person after an enrolment/exit/certificate change.
   Status OnPersonChanged(store::Connection& conn, std::int64_t person_id);
 
+  // A recorded pass of a known person, told to listeners inside the writer job that stored it
+  // (the alerts engine); keep listeners cheap, they run once per gate event.
+  struct PassNotice {
+    std::string project;
+    std::int64_t person_id = 0;
+    bool allowed = false;
+    bool exited = false;  // the person's enrolment on this project is exited
+    std::int64_t time_ms = 0;
+  };
+  using PassListener = std::function<Status(store::Connection&, const PassNotice&)>;
+  // Called inside the writer job after a device of `project` registered, changed or beat.
+  using DeviceListener = std::function<Status(store::Connection&, const std::string& project)>;
+  // Add before Start().
+  void AddPassListener(PassListener listener) { pass_listeners_.push_back(std::move(listener)); }
+  void AddDeviceListener(DeviceListener listener) {
+    device_listeners_.push_back(std::move(listener));
+  }
+
   // --- devices (admin) ---
   Result<nlohmann::json> RegisterDevice(const std::string& project, const DeviceDraft& draft);
   Result<nlohmann::json> ListDevices(const std::string& project) const;
@@ -119,6 +137,10 @@ class Gate {
   // Sends a committed decision to the live feeds (not replays).
   void PublishPass(const Answer& answer);
 
+  Status DeviceChanged(store::Connection& conn, std::int64_t device_id);
+
+  std::vector<PassListener> pass_listeners_;
+  std::vector<DeviceListener> device_listeners_;
   store::Database* db_;
   registry::Registry* registry_;
   const security::FieldCipher* cipher_;

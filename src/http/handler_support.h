@@ -11,6 +11,7 @@
 
 #include "base/status.h"
 #include "http/router.h"
+#include "store/database.h"
 #include "store/page.h"
 
 namespace zhizhi::http {
@@ -28,5 +29,20 @@ Result<std::string> EnumQuery(const Request& request, std::string_view name,
                               std::string_view fallback);
 
 Response Reply(const Result<nlohmann::json>& result, int ok_status = 200);
+
+// Runs `write(conn)` as one writer job; `write` returns the JSON to answer with. A failure rolls
+// the job back, so a rejected request writes nothing.
+template <typename Write>
+Result<nlohmann::json> WriteJson(store::Database& db, Write write) {
+  nlohmann::json out;
+  Status status = db.Write([&](store::Connection& conn) -> Status {
+    Result<nlohmann::json> result = write(conn);
+    if (!result.ok()) return result.status();
+    out = std::move(result).value();
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
 
 }  // namespace zhizhi::http

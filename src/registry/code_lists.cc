@@ -171,50 +171,15 @@ const std::vector<Code>& CertificateTypes(std::string_view kind) {
 }
 
 const std::vector<PostRule>& PostRules() {
-  static const std::vector<PostRule> rules = {
-      {"project_manager",
-       "项目经理",
-       true,
-       {{{"registered", "constructor_1"}, {"registered", "constructor_2"}},
-        {{"safety_post", "B"}}}},
-      {"technical_lead", "技术负责人", true, {}},
-      {"safety_officer", "专职安全员", true, {{{"safety_post", "C"}}}},
-      {"chief_supervising_engineer",
-       "总监理工程师",
-       true,
-       {{{"registered", "supervising_engineer"}}}},
-      {"supervising_engineer", "专业监理工程师", false, {}},
-      {"quality_officer", "质量员", false, {{{"post", "quality_officer"}}}},
-      {"constructor", "施工员", false, {{{"post", "constructor"}}}},
-      {"documentation_officer", "资料员", false, {{{"post", "documentation_officer"}}}},
-      {"labour_manager", "劳务管理员", false, {{{"post", "labour_manager"}}}},
-  };
-  return rules;
+  return ActiveRules().posts();
 }
 
 const PostRule* FindPost(std::string_view code) {
-  for (const PostRule& rule : PostRules()) {
-    if (rule.code == code) return &rule;
-  }
-  return nullptr;
+  return ActiveRules().FindPost(code);
 }
 
 const CertificateRequirements& WorkTypeRequirements(std::string_view work_type) {
-  using Any = std::vector<std::pair<std::string_view, std::string_view>>;
-  static const std::vector<std::pair<std::string_view, CertificateRequirements>> table = {
-      {"130", {Any{{"special_operation", "01"}}}},
-      {"030", {Any{{"special_operation", "02"}, {"special_operation", "03"}}}},
-      {"170", {Any{{"special_operation", "04"}}}},
-      {"180",
-       {Any{
-           {"special_operation", "08"}, {"special_operation", "09"}, {"special_operation", "10"}}}},
-      {"270", {Any{{"special_operation", "E02"}}}},
-  };
-  static const CertificateRequirements none;
-  for (const auto& [type, required] : table) {
-    if (type == work_type) return required;
-  }
-  return none;
+  return ActiveRules().WorkTypeRequirements(work_type);
 }
 
 std::string_view NameOf(const std::vector<Code>& list, std::string_view code) {

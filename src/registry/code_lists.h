@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "registry/rulebook.h"
+
 namespace zhizhi::registry {
 
 struct Code {
@@ -31,22 +33,10 @@ std::string CodeSummary(const std::vector<Code>& list, size_t max_items = 12);
 // Certificate type codes valid for a certificate kind.
 const std::vector<Code>& CertificateTypes(std::string_view kind);
 
-// Certificate requirements: every group must be met by any one of its (kind, type_code) pairs.
-using CertificateRequirements =
-    std::vector<std::vector<std::pair<std::string_view, std::string_view>>>;
-
-// A manager post (work role 10) and the certificates it needs (any one of each group).
-struct PostRule {
-  std::string_view code;
-  std::string_view name;
-  bool key = false;  // 关键岗位: project manager, technical lead, safety officer, chief supervisor
-  CertificateRequirements required;
-};
+// The post and work-type rules of the active rulebook (registry/rulebook.h).
 const std::vector<PostRule>& PostRules();
 const PostRule* FindPost(std::string_view code);
-
 // Certificates a worker's work type needs before entering (domain.md); empty when none.
-// A static table: the reference stays valid for the life of the program.
 const CertificateRequirements& WorkTypeRequirements(std::string_view work_type);
 
 // Resident ID numbers are id_type 01.

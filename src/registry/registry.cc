@@ -134,7 +134,7 @@ Status Registry::CreateProject(store::Connection& conn, const ProjectDraft& d) {
     return Status::AlreadyExists("code", "a project with code " + d.code + " already exists")
         .With("project_code", d.code);
   }
-  return Status::Ok();
+  return ProjectChanged(conn, d.code);
 }
 
 Status Registry::AddProjectCorp(store::Connection& conn, const std::string& project,
@@ -154,7 +154,7 @@ Status Registry::AddProjectCorp(store::Connection& conn, const std::string& proj
   if (conn.Changes() == 0) {
     return Status::AlreadyExists("uscc", "corp " + d.uscc + " already takes part in " + project);
   }
-  return Status::Ok();
+  return ProjectChanged(conn, project);
 }
 
 Result<std::int64_t> Registry::CreateTeam(store::Connection& conn, const std::string& project,

@@ -31,20 +31,6 @@ Result<Draft> ParseBody(const Request& request, Parse parse) {
   return parse(reader);
 }
 
-// Runs `write(conn)` as one writer job; `write` returns the JSON to answer with.
-template <typename Write>
-Result<json> WriteJson(store::Database& db, Write write) {
-  json out;
-  Status status = db.Write([&](store::Connection& conn) -> Status {
-    Result<json> result = write(conn);
-    if (!result.ok()) return result.status();
-    out = std::move(result).value();
-    return Status::Ok();
-  });
-  if (!status.ok()) return status;
-  return out;
-}
-
 // A project outside the caller's scope is reported as absent, never as forbidden.
 Status CheckProjectScope(const Request& request, std::string_view code) {
   if (request.principal.MaySeeProject(code)) return Status::Ok();
@@ -73,11 +59,11 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                      auto draft = ParseBody<CorpDraft>(request, ParseCorp);
                      if (!draft.ok()) return Response::Error(draft.status());
                      return Reply(
-                         WriteJson(*database,
-                                   [&](store::Connection& conn) -> Result<json> {
-                                     ZZ_RETURN_IF_ERROR(registry->CreateCorp(conn, *draft));
-                                     return registry->GetCorp(conn, draft->uscc);
-                                   }),
+                         http::WriteJson(*database,
+                                         [&](store::Connection& conn) -> Result<json> {
+                                           ZZ_RETURN_IF_ERROR(registry->CreateCorp(conn, *draft));
+                                           return registry->GetCorp(conn, draft->uscc);
+                                         }),
                          201);
                    }});
   router.Add(Route{Verb::get, "/api/v1/corps", Right::kRegistryRead, "List corps",
@@ -114,11 +100,11 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
       [=](Request& request) {
         auto draft = ParseBody<ProjectDraft>(request, ParseProject);
         if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(WriteJson(*database,
-                               [&](store::Connection& conn) -> Result<json> {
-                                 ZZ_RETURN_IF_ERROR(registry->CreateProject(conn, *draft));
-                                 return registry->GetProject(conn, draft->code);
-                               }),
+        return Reply(http::WriteJson(*database,
+                                     [&](store::Connection& conn) -> Result<json> {
+                                       ZZ_RETURN_IF_ERROR(registry->CreateProject(conn, *draft));
+                                       return registry->GetProject(conn, draft->code);
+                                     }),
                      201);
       }});
   router.Add(Route{
@@ -171,18 +157,18 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
         auto draft = ParseBody<ProjectCorpDraft>(request, ParseProjectCorp);
         if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(
-            WriteJson(*database,
-                      [&](store::Connection& conn) -> Result<json> {
-                        ZZ_RETURN_IF_ERROR(registry->AddProjectCorp(conn, code, *draft));
-                        ZZ_ASSIGN_OR_RETURN(json corp, registry->GetCorp(conn, draft->uscc));
-                        return json{{"project_code", code},
-                                    {"uscc", draft->uscc},
-                                    {"name", corp["name"]},
-                                    {"corp_type", draft->corp_type},
-                                    {"corp_type_name", NameOf(CorpTypes(), draft->corp_type)}};
-                      }),
-            201);
+        return Reply(http::WriteJson(
+                         *database,
+                         [&](store::Connection& conn) -> Result<json> {
+                           ZZ_RETURN_IF_ERROR(registry->AddProjectCorp(conn, code, *draft));
+                           ZZ_ASSIGN_OR_RETURN(json corp, registry->GetCorp(conn, draft->uscc));
+                           return json{{"project_code", code},
+                                       {"uscc", draft->uscc},
+                                       {"name", corp["name"]},
+                                       {"corp_type", draft->corp_type},
+                                       {"corp_type_name", NameOf(CorpTypes(), draft->corp_type)}};
+                         }),
+                     201);
       }});
 
   // ---- teams
@@ -197,12 +183,13 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
         auto draft = ParseBody<TeamDraft>(request, ParseTeam);
         if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(WriteJson(*database,
-                               [&](store::Connection& conn) -> Result<json> {
-                                 ZZ_ASSIGN_OR_RETURN(std::int64_t id,
-                                                     registry->CreateTeam(conn, code, *draft));
-                                 return registry->GetTeam(conn, id);
-                               }),
+        return Reply(http::WriteJson(*database,
+                                     [&](store::Connection& conn) -> Result<json> {
+                                       ZZ_ASSIGN_OR_RETURN(
+                                           std::int64_t id,
+                                           registry->CreateTeam(conn, code, *draft));
+                                       return registry->GetTeam(conn, id);
+                                     }),
                      201);
       }});
   router.Add(Route{Verb::get, "/api/v1/projects/{code}/teams", Right::kRegistryRead,
@@ -231,12 +218,12 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
       [=](Request& request) {
         auto draft = ParseBody<PersonDraft>(request, ParsePerson);
         if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(WriteJson(*database,
-                               [&](store::Connection& conn) -> Result<json> {
-                                 ZZ_ASSIGN_OR_RETURN(std::int64_t id,
-                                                     registry->CreatePerson(conn, *draft));
-                                 return registry->GetPerson(conn, id, FullIds(request));
-                               }),
+        return Reply(http::WriteJson(*database,
+                                     [&](store::Connection& conn) -> Result<json> {
+                                       ZZ_ASSIGN_OR_RETURN(std::int64_t id,
+                                                           registry->CreatePerson(conn, *draft));
+                                       return registry->GetPerson(conn, id, FullIds(request));
+                                     }),
                      201);
       }});
   router.Add(Route{
@@ -299,12 +286,13 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         if (!person.ok()) return Response::Error(person.status());
         auto draft = ParseBody<CertificateDraft>(request, ParseCertificate);
         if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(WriteJson(*database,
-                               [&](store::Connection& conn) -> Result<json> {
-                                 ZZ_ASSIGN_OR_RETURN(std::int64_t id, registry->AddCertificate(
-                                                                          conn, *person, *draft));
-                                 return registry->GetCertificate(conn, id);
-                               }),
+        return Reply(http::WriteJson(*database,
+                                     [&](store::Connection& conn) -> Result<json> {
+                                       ZZ_ASSIGN_OR_RETURN(
+                                           std::int64_t id,
+                                           registry->AddCertificate(conn, *person, *draft));
+                                       return registry->GetCertificate(conn, id);
+                                     }),
                      201);
       }});
   router.Add(Route{Verb::get, "/api/v1/certificates/{id}", Right::kRegistryRead,
@@ -325,7 +313,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
               if (!id.ok()) return Response::Error(id.status());
               auto draft = ParseBody<RevokeDraft>(request, ParseRevoke);
               if (!draft.ok()) return Response::Error(draft.status());
-              return Reply(WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
+              return Reply(http::WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
                 ZZ_RETURN_IF_ERROR(registry->RevokeCertificate(conn, *id, *draft));
                 return registry->GetCertificate(conn, *id);
               }));
@@ -350,12 +338,12 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         auto draft = ParseBody<EnrolmentDraft>(
             request, [](FieldReader& in) { return ParseEnrolment(in, /*read_person_id=*/true); });
         if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(WriteJson(*database,
-                               [&](store::Connection& conn) -> Result<json> {
-                                 ZZ_ASSIGN_OR_RETURN(std::int64_t id,
-                                                     registry->Enrol(conn, code, *draft));
-                                 return registry->GetEnrolment(conn, id, FullIds(request));
-                               }),
+        return Reply(http::WriteJson(*database,
+                                     [&](store::Connection& conn) -> Result<json> {
+                                       ZZ_ASSIGN_OR_RETURN(std::int64_t id,
+                                                           registry->Enrol(conn, code, *draft));
+                                       return registry->GetEnrolment(conn, id, FullIds(request));
+                                     }),
                      201);
       }});
   router.Add(
@@ -371,7 +359,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
               if (!person.ok()) return Response::Error(person.status());
               auto draft = ParseBody<ExitDraft>(request, ParseExit);
               if (!draft.ok()) return Response::Error(draft.status());
-              return Reply(WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
+              return Reply(http::WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
                 ZZ_RETURN_IF_ERROR(registry->Exit(conn, code, *person, *draft));
                 auto stmt = conn.Prepare(
                     "SELECT id FROM enrolments WHERE project_code = ? AND person_id = ? "

@@ -22,6 +22,10 @@ std::string_view RightName(Right right) {
       return "gate.admin";
     case Right::kGateDevice:
       return "gate.device";
+    case Right::kAlertRead:
+      return "alerts.read";
+    case Right::kAlertWrite:
+      return "alerts.write";
   }
   return "unknown";
 }
@@ -31,7 +35,9 @@ std::uint32_t RightsOfRole(std::string_view role) {
     return Right::kRegistryRead | Right::kRegistryWrite |
            static_cast<std::uint32_t>(Right::kAdmin) |
            static_cast<std::uint32_t>(Right::kGateRead) |
-           static_cast<std::uint32_t>(Right::kGateAdmin);
+           static_cast<std::uint32_t>(Right::kGateAdmin) |
+           static_cast<std::uint32_t>(Right::kAlertRead) |
+           static_cast<std::uint32_t>(Right::kAlertWrite);
   }
   if (role == "device") return static_cast<std::uint32_t>(Right::kGateDevice);
   return 0;

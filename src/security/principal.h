@@ -25,6 +25,8 @@ enum class Right : std::uint32_t {
   kGateRead = 1u << 4,    // on-site, attendance, trajectories, devices
   kGateAdmin = 1u << 5,   // register devices, gate policy, blacklist
   kGateDevice = 1u << 6,  // a gate terminal: events, roster, heartbeat of its own project
+  kAlertRead = 1u << 7,   // alerts, leave and post exemptions
+  kAlertWrite = 1u << 8,  // acknowledge/resolve alerts, record leave and exemptions
 };
 
 constexpr std::uint32_t operator|(Right a, Right b) {

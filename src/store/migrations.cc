@@ -192,12 +192,83 @@ CREATE TABLE gate_policies (
 ) WITHOUT ROWID;
 )sql";
 
+
+// Alerts: one table for every detector, with a life cycle and a history; leave and post-conflict
+// exemptions are the data the detectors take into account.
+constexpr const char* kAlertsSchema = R"sql(
+CREATE TABLE alerts (
+  id              INTEGER PRIMARY KEY,
+  type            TEXT NOT NULL,
+  severity        TEXT NOT NULL CHECK (severity IN ('red','orange','yellow','blue')),
+  alert_key       TEXT NOT NULL,          -- the condition: one active alert per key
+  subject_kind    TEXT NOT NULL CHECK (subject_kind IN ('person','project','device')),
+  subject_id      TEXT NOT NULL,
+  project_code    TEXT,
+  person_id       INTEGER,
+  device_id       INTEGER,
+  message         TEXT NOT NULL,
+  evidence        TEXT NOT NULL,          -- JSON array of links to the rows that prove it
+  detail          TEXT NOT NULL,          -- JSON object of the measured facts
+  status          TEXT NOT NULL CHECK (status IN ('open','acknowledged','resolved')),
+  first_seen      INTEGER NOT NULL,
+  last_seen       INTEGER NOT NULL,
+  acknowledged_at INTEGER,
+  acknowledged_by TEXT,
+  resolved_at     INTEGER,
+  resolved_by     TEXT,
+  resolution      TEXT CHECK (resolution IN ('manual','auto')),
+  note            TEXT
+);
+CREATE UNIQUE INDEX alerts_active_key ON alerts(alert_key) WHERE status != 'resolved';
+CREATE INDEX alerts_active_person ON alerts(person_id, type) WHERE status != 'resolved';
+CREATE INDEX alerts_active_project ON alerts(project_code, type) WHERE status != 'resolved';
+CREATE INDEX alerts_by_project ON alerts(project_code, id);
+CREATE INDEX alerts_by_person ON alerts(person_id, id);
+
+CREATE TABLE alert_history (
+  id        INTEGER PRIMARY KEY,
+  alert_id  INTEGER NOT NULL REFERENCES alerts(id),
+  at        INTEGER NOT NULL,
+  action    TEXT NOT NULL,                -- opened, changed, acknowledged, resolved
+  actor     TEXT NOT NULL,                -- a user/token name, or "system"
+  note      TEXT
+);
+CREATE INDEX alert_history_by_alert ON alert_history(alert_id, id);
+
+CREATE TABLE leaves (
+  id           INTEGER PRIMARY KEY,
+  person_id    INTEGER NOT NULL REFERENCES persons(id),
+  project_code TEXT REFERENCES projects(code),  -- NULL: every project of the person
+  from_date    TEXT NOT NULL,
+  to_date      TEXT NOT NULL,
+  reason       TEXT,
+  approved_by  TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  CHECK (from_date <= to_date)
+);
+CREATE INDEX leaves_by_person ON leaves(person_id, from_date);
+
+CREATE TABLE post_exemptions (
+  id           INTEGER PRIMARY KEY,
+  person_id    INTEGER NOT NULL REFERENCES persons(id),
+  project_code TEXT NOT NULL REFERENCES projects(code),
+  reason       TEXT NOT NULL,             -- a code of the rulebook's post_conflict.exemption_reasons
+  note         TEXT,
+  approved_by  TEXT NOT NULL,
+  valid_to     TEXT,                      -- NULL: until revoked
+  created_at   INTEGER NOT NULL,
+  revoked_at   INTEGER
+);
+CREATE INDEX post_exemptions_by_person ON post_exemptions(person_id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, "registry", kRegistrySchema},
       {2, "gate", kGateSchema},
+      {3, "alerts", kAlertsSchema},
   };
   return migrations;
 }

@@ -137,6 +137,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, Mo
 Connection::~Connection() {
   for (auto& [sql, stmt] : cache_)
     sqlite3_finalize(stmt);
+  for (auto& [sql, stmt] : text_cache_)
+    sqlite3_finalize(stmt);
   sqlite3_close_v2(db_);
 }
 
@@ -161,6 +163,20 @@ Statement Connection::Prepare(const char* sql) {
     return failed;
   }
   cache_.emplace(sql, stmt);
+  return Statement(this, stmt);
+}
+
+Statement Connection::Prepare(const std::string& sql) {
+  auto it = text_cache_.find(sql);
+  if (it != text_cache_.end()) return Statement(this, it->second);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
+      SQLITE_OK) {
+    Statement failed(this, nullptr);
+    failed.status_ = SqliteError(db_, "prepare `" + sql + "`");
+    return failed;
+  }
+  text_cache_.emplace(sql, stmt);
   return Statement(this, stmt);
 }
 

@@ -83,6 +83,9 @@ class Connection {
   Status Exec(std::string_view sql);
   // Returns a cached prepared statement; `sql` must outlive the connection (use literals).
   Statement Prepare(const char* sql);
+  // Returns a statement cached by its text: for SQL assembled at run time from a bounded set of
+  // shapes (optional filters), never from values — those are always bound.
+  Statement Prepare(const std::string& sql);
   // Prepares a statement that is not cached (dynamic SQL).
   Result<std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>> PrepareUncached(
       std::string_view sql);
@@ -98,6 +101,7 @@ class Connection {
 
   sqlite3* db_;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
+  std::unordered_map<std::string, sqlite3_stmt*> text_cache_;
   Status broken_;  // set when a Prepare failed; the statement returned is inert
 };
 

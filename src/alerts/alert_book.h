@@ -1,0 +1,106 @@
+// AlertBook: the one alerts table every detector writes through, and its life cycle.
+//
+// A detector describes the conditions it sees as AlertDrafts, each with a stable key (type plus
+// what it is about, e.g. "post_conflict:QT2025001:42"). Reconcile() compares the drafts of one
+// scope (some persons, some projects) with the active alerts of that scope: a new key opens an
+// alert, a known key refreshes it (last_seen, evidence, severity) without duplicating it, and an
+// active alert whose key is no longer drafted is resolved automatically. A resolved alert is
+// history; if its condition comes back, a new alert opens.
+//
+// Status: open → acknowledged → resolved (by a person with a note, or by the system when the
+// condition clears). Every transition is written to alert_history.
+//
+// Thread-safety: stateless; writes take the writer's connection inside a job, reads a read
+// connection.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "security/principal.h"
+#include "store/page.h"
+#include "store/sqlite.h"
+
+namespace zhizhi::alerts {
+
+// Alert types (stable codes; api-v1.md lists them, the last two are additions).
+namespace type {
+inline constexpr const char* kPostConflict = "post_conflict";
+inline constexpr const char* kPostUncertified = "post_uncertified";
+inline constexpr const char* kPostVacant = "post_vacant";
+inline constexpr const char* kCertificateExpiring = "certificate_expiring";
+inline constexpr const char* kCertificateExpired = "certificate_expired";
+inline constexpr const char* kKeyPersonAbsent = "key_person_absent";
+inline constexpr const char* kWorkerUnseen = "worker_unseen";
+inline constexpr const char* kExitedButSeen = "exited_but_seen";
+inline constexpr const char* kDeviceOffline = "device_offline";
+inline constexpr const char* kClockSkew = "clock_skew";
+}  // namespace type
+
+// Types owned by the person scope (reconciled per person) and by the project scope.
+const std::vector<std::string>& PersonScopedTypes();
+const std::vector<std::string>& ProjectScopedTypes();
+// Every type this server can raise (for validating ?type=), including later modules' codes.
+bool IsKnownType(std::string_view type);
+
+struct AlertDraft {
+  std::string type;
+  std::string key;
+  std::string severity;
+  std::string subject_kind;  // person, project, device
+  std::string subject_id;
+  std::optional<std::string> project_code;
+  std::optional<std::int64_t> person_id;
+  std::optional<std::int64_t> device_id;
+  std::string message;
+  nlohmann::json evidence = nlohmann::json::array();  // [{"kind","id","href"}]
+  nlohmann::json detail = nlohmann::json::object();
+};
+
+// Which active alerts a reconciliation owns: person-scoped types of these persons, and
+// project-scoped types of these projects. `all` owns every active alert.
+struct Scope {
+  bool all = false;
+  std::set<std::int64_t> persons;
+  std::set<std::string> projects;
+};
+
+struct ReconcileCounts {
+  int opened = 0, refreshed = 0, resolved = 0;
+};
+
+struct AlertFilter {
+  std::optional<std::string> type, severity, project, status = "active";
+  std::optional<std::int64_t> person_id;
+};
+
+class AlertBook {
+ public:
+  // Applies the drafts of `scope` (writer connection, inside a job).
+  static Result<ReconcileCounts> Reconcile(store::Connection& conn, const Scope& scope,
+                                           std::vector<AlertDraft> drafts, std::int64_t now_ms);
+
+  // Manual transitions; 404 for an unknown id, 409 invalid_transition when already resolved.
+  static Result<nlohmann::json> Acknowledge(store::Connection& conn, std::int64_t id,
+                                            const std::string& actor, const std::string& note,
+                                            std::int64_t now_ms);
+  static Result<nlohmann::json> Resolve(store::Connection& conn, std::int64_t id,
+                                        const std::string& actor, const std::string& note,
+                                        std::int64_t now_ms);
+
+  static Result<nlohmann::json> Get(store::Connection& conn, std::int64_t id, bool with_history);
+  // {"items":[…],"next_cursor":…,"counts":{"total","by_type","by_severity","by_project"}}, only
+  // rows the principal may see (project scope).
+  static Result<nlohmann::json> List(store::Connection& conn, const AlertFilter& filter,
+                                     const store::Page& page, const security::Principal& principal);
+  // Project code of an alert (for scope checks), or 404.
+  static Result<std::optional<std::string>> ProjectOf(store::Connection& conn, std::int64_t id);
+};
+
+}  // namespace zhizhi::alerts

@@ -1,0 +1,246 @@
+#include "alerts/alerts_api.h"
+
+#include "base/field_reader.h"
+#include "http/handler_support.h"
+
+namespace zhizhi::alerts {
+
+namespace {
+
+using http::Operation;
+using http::Reply;
+using http::Request;
+using http::Response;
+using http::Route;
+using http::Verb;
+using nlohmann::json;
+using security::Right;
+
+Result<AlertFilter> FilterOf(const Request& request) {
+  AlertFilter f;
+  f.type = request.Query("type");
+  if (f.type && !IsKnownType(*f.type)) {
+    return Status::InvalidArgument("type", "unknown alert type " + *f.type);
+  }
+  ZZ_ASSIGN_OR_RETURN(
+      std::string severity,
+      http::EnumQuery(request, "severity", {"red", "orange", "yellow", "blue", ""}, ""));
+  if (!severity.empty()) f.severity = severity;
+  ZZ_ASSIGN_OR_RETURN(
+      std::string status,
+      http::EnumQuery(request, "status", {"open", "acknowledged", "resolved", "active", "all"},
+                      "active"));
+  f.status = status;
+  f.project = request.Query("project");
+  if (f.project && !request.principal.MaySeeProject(*f.project)) {
+    return Status::NotFound("no project " + *f.project, "project");
+  }
+  if (auto person = request.Query("person_id")) {
+    try {
+      size_t used = 0;
+      f.person_id = std::stoll(*person, &used);
+      if (used != person->size() || *f.person_id <= 0) throw std::invalid_argument("id");
+    } catch (...) {
+      return Status::InvalidArgument("person_id", "person_id must be a positive integer");
+    }
+  }
+  return f;
+}
+
+// An alert the caller may not see is reported as absent.
+Status CheckAlertScope(store::Database& db, const Request& request, std::int64_t id) {
+  if (request.principal.all_projects) return Status::Ok();
+  ZZ_ASSIGN_OR_RETURN(auto project, db.Read([&](store::Connection& conn) {
+    return AlertBook::ProjectOf(conn, id);
+  }));
+  if (project && request.principal.MaySeeProject(*project)) return Status::Ok();
+  return Status::NotFound("no alert with id " + std::to_string(id), "id");
+}
+
+// `{"note": …}`; the note is required to resolve (what was done), optional to acknowledge.
+Result<std::string> NoteOf(const Request& request, bool required) {
+  if (!required && request.body.empty()) return std::string();
+  ZZ_ASSIGN_OR_RETURN(json body, http::JsonBody(request));
+  JsonFieldReader in(body);
+  std::string note = required ? in.Text("note", 1000) : in.OptText("note", 1000).value_or("");
+  ZZ_RETURN_IF_ERROR(in.Finish());
+  return note;
+}
+
+}  // namespace
+
+void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engine_ref) {
+  store::Database* database = &db;
+  AlertEngine* engine = &engine_ref;
+  auto records = std::make_shared<Records>(engine);
+
+  router.Add(Route{
+      Verb::get, "/api/v1/alerts", Right::kAlertRead,
+      "Alerts, newest first, with counts by type, severity and project over the whole filter",
+      Operation({}, {400, 404}, 200,
+                {{"type", "string", false, "alert type, e.g. post_conflict"},
+                 {"severity", "string", false, "red, orange, yellow or blue"},
+                 {"status", "string", false,
+                  "open, acknowledged, resolved, active (open + acknowledged; default) or all"},
+                 {"project", "string", false, "project code"},
+                 {"person_id", "integer", false, "alerts about one person"},
+                 {"limit", "integer", false, "page size, 1–1000 (default 100)"},
+                 {"cursor", "string", false, "next_cursor of the previous page"}}),
+      [=](Request& request) {
+        auto filter = FilterOf(request);
+        if (!filter.ok()) return Response::Error(filter.status());
+        auto page = http::PageOf(request, "alerts");
+        if (!page.ok()) return Response::Error(page.status());
+        return Reply(database->Read([&](store::Connection& conn) {
+          return AlertBook::List(conn, *filter, *page, request.principal);
+        }));
+      }});
+  router.Add(Route{Verb::get, "/api/v1/alerts/{id}", Right::kAlertRead,
+                   "One alert with its evidence and history", Operation({}, {404}),
+                   [=](Request& request) {
+                     auto id = http::IdParam(request, "id");
+                     if (!id.ok()) return Response::Error(id.status());
+                     if (auto s = CheckAlertScope(*database, request, *id); !s.ok()) {
+                       return Response::Error(s);
+                     }
+                     return Reply(database->Read([&](store::Connection& conn) {
+                       return AlertBook::Get(conn, *id, /*with_history=*/true);
+                     }));
+                   }});
+  for (const bool resolve : {false, true}) {
+    router.Add(Route{
+        Verb::post, resolve ? "/api/v1/alerts/{id}/resolve" : "/api/v1/alerts/{id}/acknowledge",
+        Right::kAlertWrite,
+        resolve ? "Resolve an alert with a note saying what was done (409 if already resolved)"
+                : "Acknowledge an alert (idempotent; 409 if already resolved)",
+        Operation({{"note", "string", resolve, "what was done or decided"}}, {400, 404, 409, 413}),
+        [=](Request& request) {
+          auto id = http::IdParam(request, "id");
+          if (!id.ok()) return Response::Error(id.status());
+          if (auto s = CheckAlertScope(*database, request, *id); !s.ok()) {
+            return Response::Error(s);
+          }
+          auto note = NoteOf(request, resolve);
+          if (!note.ok()) return Response::Error(note.status());
+          return Reply(http::WriteJson(*database, [&](store::Connection& conn) {
+            const std::int64_t now = NowUnixMs();
+            return resolve ? AlertBook::Resolve(conn, *id, request.principal.name, *note, now)
+                           : AlertBook::Acknowledge(conn, *id, request.principal.name, *note, now);
+          }));
+        }});
+  }
+  router.Add(Route{Verb::post, "/api/v1/alerts/scan", Right::kAdmin,
+                   "Run every detector over the whole district now (as `zhizhi scan` does)",
+                   Operation({}, {}), [=](Request&) {
+                     auto report = engine->ScanAll();
+                     if (!report.ok()) return Response::Error(report.status());
+                     return Response::Json(200, {{"persons", report->persons},
+                                                 {"projects", report->projects},
+                                                 {"opened", report->counts.opened},
+                                                 {"changed", report->counts.refreshed},
+                                                 {"resolved", report->counts.resolved},
+                                                 {"active", report->active},
+                                                 {"seconds", report->seconds}});
+                   }});
+
+  // ---- leave
+  router.Add(Route{
+      Verb::post, "/api/v1/persons/{id}/leaves", Right::kAlertWrite,
+      "Record approved leave (excluded from key-personnel presence; ≤ 6 working days a month, "
+      "≤ 20 a year)",
+      Operation({{"from_date", "date", true, "first day of leave"},
+                 {"to_date", "date", true, "last day of leave"},
+                 {"project_code", "string", false, "only this project (default: all)"},
+                 {"reason", "string", false, "why"}},
+                {400, 404, 413, 422}, 201),
+      [=](Request& request) {
+        auto person = http::IdParam(request, "id");
+        if (!person.ok()) return Response::Error(person.status());
+        auto body = http::JsonBody(request);
+        if (!body.ok()) return Response::Error(body.status());
+        JsonFieldReader in(*body);
+        auto draft = ParseLeave(in);
+        if (!draft.ok()) return Response::Error(draft.status());
+        return Reply(http::WriteJson(*database,
+                                     [&](store::Connection& conn) {
+                                       return records->AddLeave(conn, *person, *draft,
+                                                                request.principal.name);
+                                     }),
+                     201);
+      }});
+  router.Add(Route{Verb::get, "/api/v1/persons/{id}/leaves", Right::kAlertRead,
+                   "Approved leave of a person", Operation({}, {404}), [=](Request& request) {
+                     auto person = http::IdParam(request, "id");
+                     if (!person.ok()) return Response::Error(person.status());
+                     return Reply(database->Read([&](store::Connection& conn) {
+                       return records->ListLeaves(conn, *person);
+                     }));
+                   }});
+
+  // ---- post-conflict exemptions
+  router.Add(
+      Route{Verb::post, "/api/v1/post-exemptions", Right::kAlertWrite,
+            "Record a legal exception to post_conflict for a person's post on one project",
+            Operation({{"person_id", "integer", true, "the person"},
+                       {"project_code", "string", true, "the project whose post is exempt"},
+                       {"reason", "string", true,
+                        "adjacent_sections, completion_accepted or stopped_120_days (rulebook)"},
+                       {"note", "string", false, "approval reference"},
+                       {"valid_to", "date", false, "last day the exemption applies"}},
+                      {400, 413, 422}, 201),
+            [=](Request& request) {
+              auto body = http::JsonBody(request);
+              if (!body.ok()) return Response::Error(body.status());
+              JsonFieldReader in(*body);
+              auto draft = ParseExemption(in, engine->detectors().rules());
+              if (!draft.ok()) return Response::Error(draft.status());
+              if (!request.principal.MaySeeProject(draft->project_code)) {
+                return Response::Error(
+                    Status::Rule("project_not_registered", "project_code",
+                                 "project " + draft->project_code + " is not registered"));
+              }
+              return Reply(http::WriteJson(*database,
+                                           [&](store::Connection& conn) {
+                                             return records->AddExemption(conn, *draft,
+                                                                          request.principal.name);
+                                           }),
+                           201);
+            }});
+  router.Add(
+      Route{Verb::get, "/api/v1/post-exemptions", Right::kAlertRead, "Post-conflict exemptions",
+            Operation({}, {400}, 200, {{"person_id", "integer", false, "one person's exemptions"}}),
+            [=](Request& request) {
+              std::optional<std::int64_t> person;
+              if (auto p = request.Query("person_id")) {
+                try {
+                  person = std::stoll(*p);
+                } catch (...) {
+                  return Response::Error(
+                      Status::InvalidArgument("person_id", "person_id must be a positive integer"));
+                }
+              }
+              auto result = database->Read(
+                  [&](store::Connection& conn) { return records->ListExemptions(conn, person); });
+              if (result.ok() && !request.principal.all_projects) {
+                json& items = (*result)["items"];
+                json kept = json::array();
+                for (auto& item : items) {
+                  if (request.principal.MaySeeProject(item["project_code"].get<std::string>()))
+                    kept.push_back(std::move(item));
+                }
+                items = std::move(kept);
+              }
+              return Reply(result);
+            }});
+  router.Add(Route{Verb::post, "/api/v1/post-exemptions/{id}/revoke", Right::kAlertWrite,
+                   "Revoke an exemption (the conflict, if it persists, is alerted again)",
+                   Operation({}, {404, 409}), [=](Request& request) {
+                     auto id = http::IdParam(request, "id");
+                     if (!id.ok()) return Response::Error(id.status());
+                     return Reply(http::WriteJson(*database, [&](store::Connection& conn) {
+                       return records->RevokeExemption(conn, *id);
+                     }));
+                   }});
+}
+
+}  // namespace zhizhi::alerts
