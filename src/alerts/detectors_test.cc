@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "alerts/planted_district.h"
 #include "alerts/test_district.h"
 
 namespace zhizhi::alerts {
@@ -439,6 +440,43 @@ TEST(RulebookTest, DefaultParsesAndBadFilesAreRefusedWithTheirPath) {
       << bad.status().message();
   EXPECT_FALSE(registry::Rulebook::Parse("[1,2]", "x.json").ok());
   EXPECT_FALSE(registry::Rulebook::Parse("{", "x.json").ok());
+}
+
+}  // namespace
+}  // namespace zhizhi::alerts
+
+namespace zhizhi::alerts {
+namespace {
+
+// A generated district (hundreds of projects, tens of thousands of people) with anomalies of
+// every kind planted: the scan finds every one of them and nothing else.
+TEST(PlantedDistrictTest, ScanFindsEveryPlantedAnomalyAndNothingElse) {
+  TestDistrict d(::testing::TempDir(), "2026-03-16T10:00:00+08:00");
+  PlantedOptions options;
+  options.projects = 200;
+  options.workers_per_project = 100;
+  auto planted = GeneratePlantedDistrict(d.db(), d.registry(), options, d.clock());
+  ASSERT_TRUE(planted.ok()) << planted.status().message();
+  EXPECT_GE(planted->persons, 20'000);
+  for (const char* t :
+       {type::kPostConflict, type::kPostUncertified, type::kPostVacant, type::kCertificateExpiring,
+        type::kCertificateExpired, type::kKeyPersonAbsent, type::kWorkerUnseen,
+        type::kExitedButSeen, type::kDeviceOffline, type::kClockSkew}) {
+    EXPECT_EQ(planted->planted[t], options.plants_per_kind) << t;
+  }
+  auto report = d.engine().ScanAll();
+  ASSERT_TRUE(report.ok());
+  const auto found = d.ActiveKeys();
+  const std::vector<std::string> expected(planted->expected_keys.begin(),
+                                          planted->expected_keys.end());
+  std::vector<std::string> missed, extra;
+  std::set_difference(expected.begin(), expected.end(), found.begin(), found.end(),
+                      std::back_inserter(missed));
+  std::set_difference(found.begin(), found.end(), expected.begin(), expected.end(),
+                      std::back_inserter(extra));
+  EXPECT_TRUE(missed.empty()) << "missed: " << ::testing::PrintToString(missed);
+  EXPECT_TRUE(extra.empty()) << "false positives: " << ::testing::PrintToString(extra);
+  EXPECT_EQ(report->active, static_cast<std::int64_t>(expected.size()));
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+
+#include <unistd.h>
 
 #include "base/resident_id.h"
 #include "base/uscc.h"
@@ -18,12 +21,13 @@ std::int64_t ParseNow(const std::string& text) {
 
 }  // namespace
 
-TestDistrict::TestDistrict(const std::string& dir, const std::string& now_rfc3339)
+TestDistrict::TestDistrict(const std::string& parent, const std::string& now_rfc3339)
     : now_ms_(ParseNow(now_rfc3339)) {
-  std::remove((dir + "/alerts.db").c_str());
-  std::remove((dir + "/alerts.db-wal").c_str());
-  std::remove((dir + "/alerts.db-shm").c_str());
-  auto db = store::Database::Open(dir + "/alerts.db");
+  // A fresh directory per district: tests run in parallel processes.
+  std::string pattern = parent + "/zhizhi-alerts-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) std::abort();
+  dir_ = pattern;
+  auto db = store::Database::Open(dir_ + "/alerts.db");
   if (!db.ok()) std::abort();
   db_ = std::move(*db);
   security::FieldCipher::Key key{};
@@ -41,6 +45,10 @@ TestDistrict::TestDistrict(const std::string& dir, const std::string& now_rfc333
 TestDistrict::~TestDistrict() {
   engine_.reset();
   db_.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::remove((dir_ + "/alerts.db" + suffix).c_str());
+  }
+  ::rmdir(dir_.c_str());
 }
 
 void TestDistrict::set_now(const std::string& rfc3339) {

@@ -21,8 +21,9 @@ namespace zhizhi::alerts {
 
 class TestDistrict {
  public:
-  // `now` is the engine's clock; change it with set_now().
-  TestDistrict(const std::string& dir, const std::string& now_rfc3339);
+  // Creates a fresh directory under `parent`, removed again on destruction. `now` is the
+  // engine's clock; change it with set_now().
+  TestDistrict(const std::string& parent, const std::string& now_rfc3339);
   ~TestDistrict();
 
   void set_now(const std::string& rfc3339);
@@ -63,6 +64,7 @@ class TestDistrict {
   std::vector<std::string> ActiveKeys();
 
  private:
+  std::string dir_;
   std::int64_t now_ms_ = 0;
   int next_person_ = 0, next_corp_ = 0, next_certificate_ = 0, next_event_ = 0;
   std::unique_ptr<store::Database> db_;
