@@ -21,7 +21,8 @@ std::int64_t ParseNow(const std::string& text) {
 
 }  // namespace
 
-TestDistrict::TestDistrict(const std::string& parent, const std::string& now_rfc3339)
+TestDistrict::TestDistrict(const std::string& parent, const std::string& now_rfc3339,
+                           bool incremental)
     : now_ms_(ParseNow(now_rfc3339)) {
   // A fresh directory per district: tests run in parallel processes.
   std::string pattern = parent + "/zhizhi-alerts-XXXXXX";
@@ -38,7 +39,7 @@ TestDistrict::TestDistrict(const std::string& parent, const std::string& now_rfc
   options.clock = [this] { return now_ms_; };
   options.chunk = 7;  // several chunks even in small tests
   engine_ = std::make_unique<AlertEngine>(db_.get(), registry::Rulebook::Default(), options);
-  engine_->Attach(registry_.get(), nullptr);
+  if (incremental) engine_->Attach(registry_.get(), nullptr);
   records_ = std::make_unique<Records>(engine_.get());
 }
 
