@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "face/faces_api.h"
 #include "gate/gate_api.h"
 #include "registry/registry_api.h"
 
@@ -53,16 +54,19 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir) {
 }
 
 Platform::~Platform() {
-  // Stop housekeeping, then the writer (draining queued jobs), before the lock goes.
+  // Finish the photos being analysed, stop housekeeping, then the writer (draining queued jobs,
+  // some of which store faces), before the lock goes.
+  face_engine_.reset();
   gate_.reset();
   db_.reset();
+  faces_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 Status Platform::StartGate(gate::GateOptions options) {
   gate_ = std::make_unique<gate::Gate>(db_.get(), registry_.get(), cipher_.get(), options);
   gate::Gate* gate = gate_.get();
-  registry_->SetPersonListener([gate](store::Connection& conn, std::int64_t person) {
+  registry_->AddPersonListener([gate](store::Connection& conn, std::int64_t person) {
     return gate->OnPersonChanged(conn, person);
   });
   registry_->AddViewExtender([gate](const std::string& code, nlohmann::json& view) {
@@ -71,6 +75,24 @@ Status Platform::StartGate(gate::GateOptions options) {
                       {"by_team", onsite.ok() ? (*onsite)["by_team"] : nlohmann::json::array()}};
   });
   return gate_->Start();
+}
+
+Status Platform::StartFaces(const face::FaceEngineOptions& engine_options,
+                            const face::FacesOptions& options) {
+  if (!engine_options.models_dir.empty()) {
+    ZZ_ASSIGN_OR_RETURN(face_engine_, face::FaceEngine::Start(engine_options));
+  }
+  faces_ = std::make_unique<face::Faces>(db_.get(), cipher_.get(), face_engine_.get(), options);
+  face::Faces* faces = faces_.get();
+  registry_->AddPersonListener([faces](store::Connection& conn, std::int64_t person) {
+    return faces->OnPersonChanged(conn, person);
+  });
+  registry_->AddPersonViewExtender(
+      [faces](store::Connection& conn, std::int64_t person, nlohmann::json& view) {
+        return faces->ExtendPersonView(conn, person, view);
+      });
+  if (gate_ && face_engine_) gate_->SetFaceMatcher(faces);
+  return faces_->Start();
 }
 
 Result<bool> Platform::EnsureAdminToken() {
@@ -107,6 +129,7 @@ void Platform::AddRoutes(http::Router& router) {
 
   registry::AddRegistryRoutes(router, *db_, *registry_);
   if (gate_) gate::AddGateRoutes(router, *gate_);
+  if (faces_) face::AddFaceRoutes(router, *faces_);
 
   std::vector<std::pair<std::string, std::string>> labels;
   for (const auto& route : router.routes()) {

@@ -12,6 +12,8 @@
 #include <string>
 
 #include "base/status.h"
+#include "face/face_engine.h"
+#include "face/faces.h"
 #include "gate/gate.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -36,6 +38,12 @@ class Platform {
   Status StartGate(gate::GateOptions options = {});
   gate::Gate* gate() { return gate_.get(); }
 
+  // Loads the face models (unless `models_dir` is empty: no recognition) and the face galleries,
+  // and wires faces into the registry and the gate; call after StartGate, before AddRoutes.
+  // Fails with a message naming what is missing when the models cannot be loaded.
+  Status StartFaces(const face::FaceEngineOptions& engine, const face::FacesOptions& options);
+  face::Faces* faces() { return faces_.get(); }
+
   // Creates DATA_DIR/admin.token when the database has no token yet; true when created.
   Result<bool> EnsureAdminToken();
 
@@ -55,6 +63,8 @@ class Platform {
   std::unique_ptr<security::TokenAuthenticator> auth_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<gate::Gate> gate_;
+  std::unique_ptr<face::FaceEngine> face_engine_;
+  std::unique_ptr<face::Faces> faces_;
   std::unique_ptr<http::Metrics> metrics_;
 };
 

@@ -43,10 +43,19 @@ class Registry {
   explicit Registry(const security::FieldCipher* cipher) : cipher_(cipher) {}
 
   // Called inside the same write job after a change to a person's enrolments or certificates,
-  // so that other modules (the gate) update their state in the same transaction. Set before
-  // serving; a non-OK status rolls the change back.
+  // so that other modules (the gate, the face galleries) update their state in the same
+  // transaction. Add before serving; a non-OK status rolls the change back.
   using PersonListener = std::function<Status(store::Connection&, std::int64_t person_id)>;
-  void SetPersonListener(PersonListener listener) { person_listener_ = std::move(listener); }
+  void AddPersonListener(PersonListener listener) {
+    person_listeners_.push_back(std::move(listener));
+  }
+
+  // Adds module facts to GET /api/v1/persons/{id} (e.g. the face status), in its read snapshot.
+  using PersonViewExtender =
+      std::function<Status(store::Connection&, std::int64_t person_id, nlohmann::json& view)>;
+  void AddPersonViewExtender(PersonViewExtender extender) {
+    person_view_extenders_.push_back(std::move(extender));
+  }
 
   // Adds module facts to the one-click project view (e.g. the gate's head-count).
   using ViewExtender = std::function<void(const std::string& project, nlohmann::json& view)>;
@@ -109,11 +118,15 @@ class Registry {
                                         const Date& today) const;
 
   Status PersonChanged(store::Connection& conn, std::int64_t person_id) {
-    return person_listener_ ? person_listener_(conn, person_id) : Status::Ok();
+    for (const auto& listener : person_listeners_) {
+      ZZ_RETURN_IF_ERROR(listener(conn, person_id));
+    }
+    return Status::Ok();
   }
 
   const security::FieldCipher* cipher_;
-  PersonListener person_listener_;
+  std::vector<PersonListener> person_listeners_;
+  std::vector<PersonViewExtender> person_view_extenders_;
   std::vector<ViewExtender> view_extenders_;
 };
 
