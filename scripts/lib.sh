@@ -9,7 +9,7 @@ ZHIZHI_APT_PACKAGES=(
   g++ cmake ninja-build pkg-config git ca-certificates
   libboost-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libopencv-dev libhnswlib-dev libfaiss-dev
+  libopencv-dev libjpeg-dev libhnswlib-dev libfaiss-dev
 )
 
 # Face recognition data, fetched with npm by name (never vendored) into $FACE_DATA:

@@ -3,7 +3,10 @@
 #include <array>
 #include <vector>
 
-#include <opencv2/imgcodecs.hpp>
+#include <csetjmp>
+#include <cstdio>
+
+#include <jpeglib.h>
 
 namespace zhizhi::face {
 
@@ -64,25 +67,65 @@ Result<JpegInfo> ProbeJpeg(std::string_view bytes, const ImageLimits& limits,
   return Status::InvalidArgument(field, field + " is not a readable JPEG (no frame header)");
 }
 
+namespace {
+
+// libjpeg reports errors through longjmp; warnings (corrupt data, premature end, extraneous
+// bytes) it would otherwise print and decode through, filling the picture with grey. Both count
+// as a damaged photo here.
+struct StrictError {
+  jpeg_error_mgr mgr;
+  std::jmp_buf jump;
+  bool warned = false;
+};
+
+void OnError(j_common_ptr cinfo) {
+  std::longjmp(reinterpret_cast<StrictError*>(cinfo->err)->jump, 1);
+}
+
+void OnMessage(j_common_ptr cinfo, int level) {
+  if (level < 0) reinterpret_cast<StrictError*>(cinfo->err)->warned = true;  // a warning
+}
+
+void Silent(j_common_ptr) {}
+
+}  // namespace
+
 Result<cv::Mat> DecodeJpeg(std::string_view bytes, const ImageLimits& limits,
                            const std::string& field) {
   ZZ_ASSIGN_OR_RETURN(JpegInfo info, ProbeJpeg(bytes, limits, field));
-  // libjpeg fills a truncated file up with grey instead of failing: require the end-of-image
-  // marker (some cameras pad after it, so look at the tail, not the last two bytes).
-  const size_t tail = std::min<size_t>(bytes.size(), 4096);
-  if (bytes.substr(bytes.size() - tail).find("\xFF\xD9") == std::string_view::npos) {
-    return Status::InvalidArgument(field, field + " is a truncated JPEG (no end-of-image marker)");
-  }
+  const Status damaged =
+      Status::InvalidArgument(field, field + " is a damaged JPEG that does not decode cleanly");
+  jpeg_decompress_struct cinfo{};
+  StrictError error;
+  cinfo.err = jpeg_std_error(&error.mgr);
+  error.mgr.error_exit = OnError;
+  error.mgr.emit_message = OnMessage;
+  error.mgr.output_message = Silent;
   cv::Mat image;
-  try {
-    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
-    image = cv::imdecode(raw, cv::IMREAD_COLOR);
-  } catch (const cv::Exception&) {
-    image.release();
+  if (setjmp(error.jump) != 0) {
+    jpeg_destroy_decompress(&cinfo);
+    return damaged;
   }
-  if (image.empty() || image.cols != info.width || image.rows != info.height) {
-    return Status::InvalidArgument(field, field + " is a damaged JPEG that does not decode");
+  jpeg_create_decompress(&cinfo);
+  jpeg_mem_src(&cinfo, reinterpret_cast<const unsigned char*>(bytes.data()),
+               static_cast<unsigned long>(bytes.size()));
+  jpeg_read_header(&cinfo, TRUE);
+  if (static_cast<int>(cinfo.image_width) != info.width ||
+      static_cast<int>(cinfo.image_height) != info.height) {
+    jpeg_destroy_decompress(&cinfo);
+    return damaged;
   }
+  cinfo.out_color_space = JCS_EXT_BGR;  // libjpeg-turbo: straight into OpenCV's channel order
+  jpeg_start_decompress(&cinfo);
+  image.create(static_cast<int>(cinfo.output_height), static_cast<int>(cinfo.output_width),
+               CV_8UC3);
+  while (cinfo.output_scanline < cinfo.output_height && !error.warned) {
+    JSAMPROW row = image.ptr<unsigned char>(static_cast<int>(cinfo.output_scanline));
+    jpeg_read_scanlines(&cinfo, &row, 1);
+  }
+  if (!error.warned) jpeg_finish_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
+  if (error.warned) return damaged;
   return image;
 }
 

@@ -3,7 +3,8 @@
 //
 // JPEG only: the first bytes must be a JPEG start-of-image marker, the frame header is read before
 // anything is decoded so that a small file claiming a huge picture (a decompression bomb) is
-// refused without allocating it, and a file that does not decode is reported as such.
+// refused without allocating it, and the photo is decoded with libjpeg directly so that corrupt
+// or truncated data — which libjpeg would only warn about and fill up with grey — is refused.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -36,7 +37,7 @@ struct JpegInfo {
 Result<JpegInfo> ProbeJpeg(std::string_view bytes, const ImageLimits& limits,
                            const std::string& field);
 
-// ProbeJpeg, then decodes to 8-bit BGR. 400 when the data does not decode.
+// ProbeJpeg, then decodes to 8-bit BGR. 400 when the data does not decode without a warning.
 Result<cv::Mat> DecodeJpeg(std::string_view bytes, const ImageLimits& limits,
                            const std::string& field);
 

@@ -710,7 +710,8 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
   f.liveness = e.liveness;
   if (face != nullptr) {
     if (e.person_id || e.id_number) f.face_matched = face->matched;  // 1:1 against the claim
-    f.liveness = face->live && e.liveness.value_or(true);
+    // No face, no liveness verdict: the pass fails on identification alone.
+    if (face->liveness) f.liveness = face->live && e.liveness.value_or(true);
   }
   f.entering = direction == "in";
   f.exceptional = IsExceptionalPassMode(e.pass_mode);
