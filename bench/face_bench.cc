@@ -218,7 +218,7 @@ std::unique_ptr<Gallery> Build(const std::string& kind, const Dataset& d, double
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<Gallery> g;
   if (kind == "hnsw") {
-    g = std::make_unique<HnswGallery>(HnswOptions{16, 100, 64}, d.n);
+    g = std::make_unique<HnswGallery>(HnswOptions{16, 100, 128}, d.n);
   } else {
     g = MakeGallery(kind);
   }

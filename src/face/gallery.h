@@ -99,7 +99,7 @@ class Int8Gallery : public Gallery {
 struct HnswOptions {
   int m = 16;                 // graph degree
   int ef_construction = 100;  // build-time beam
-  int ef_search = 64;         // query-time beam (≥ k)
+  int ef_search = 128;        // query-time beam (≥ k); 64 gave recall@1 0.98 at 10,000
 };
 
 class HnswGallery : public Gallery {
