@@ -9,6 +9,19 @@ ZHIZHI_APT_PACKAGES=(
   g++ cmake ninja-build pkg-config git ca-certificates
   libboost-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libopencv-dev libjpeg-dev libhnswlib-dev libfaiss-dev
+)
+
+# Face recognition data, fetched with npm by name (never vendored) into $FACE_DATA:
+#   models/  the ONNX models of `faceplugin-face-recognition-js` (MIT): detector, 68 landmarks,
+#            512-d feature, liveness — loaded by `zhizhi serve` (docs/faces.md);
+#   samples/ the demo photos of `@vladmandic/face-api` (MIT), used by the face tests.
+# `npm pack` fetches exactly the pinned tarball (no dependencies: the packages declare build and
+# test tools we do not need); its integrity is checked against the pin before anything is used.
+FACE_DATA="${ZHIZHI_FACE_DATA:-$BUILD_DIR/face-data}"
+ZHIZHI_NPM_FACE_PACKAGES=(
+  "faceplugin-face-recognition-js@0.0.1 sha512-shriXjd4zJHEwhK1jHK+bWo8Vv6Vu9B/w6RRsd4AFtNM/jaI2vhuOamOSMl9qQmLd8WlQ7dgqN+3C2iOi5pXWw=="
+  "@vladmandic/face-api@1.7.15 sha512-WDMmK3CfNLo8jylWqMoQgf4nIst3M0fzx1dnac96wv/dvMTN4DxC/Pq1DGtduDk1lktCamQ3MIDXFnvrdHTXDw=="
 )
 
 as_root() {
@@ -23,13 +36,59 @@ install_apt() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "==> installing Debian packages: ${missing[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Wait for a dpkg lock held by another install instead of failing at once.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+    --no-install-recommends "${missing[@]}"
+}
+
+# fetch_face_data — puts the models and sample photos into $FACE_DATA unless the pinned versions
+# are already there (a stamp file records what was fetched).
+fetch_face_data() {
+  local stamp="$FACE_DATA/.fetched"
+  local want
+  want="$(printf '%s\n' "${ZHIZHI_NPM_FACE_PACKAGES[@]}")"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
+    [ -f "$FACE_DATA/models/fr_feature.onnx" ] && [ -f "$FACE_DATA/samples/sample1.jpg" ]; then
+    return 0
+  fi
+  command -v npm >/dev/null 2>&1 || install_apt npm
+  echo "==> fetching face models and sample photos with npm into $FACE_DATA"
+  local work
+  work="$(mktemp -d /tmp/zhizhi-face-data.XXXXXX)"
+  local entry spec integrity got
+  for entry in "${ZHIZHI_NPM_FACE_PACKAGES[@]}"; do
+    spec="${entry%% *}"
+    integrity="${entry#* }"
+    got="$(cd "$work" && npm pack "$spec" --json --silent 2>/dev/null |
+      sed -n 's/.*"integrity": *"\([^"]*\)".*/\1/p' | head -1)"
+    if [ "$got" != "$integrity" ]; then
+      echo "npm pack $spec: integrity ${got:-unknown} is not the pinned $integrity" >&2
+      rm -rf "$work"
+      return 1
+    fi
+  done
+  mkdir -p "$work/fp" "$work/fa"
+  tar xzf "$work"/faceplugin-face-recognition-js-*.tgz -C "$work/fp"
+  tar xzf "$work"/vladmandic-face-api-*.tgz -C "$work/fa"
+  rm -rf "$FACE_DATA/models" "$FACE_DATA/samples"
+  mkdir -p "$FACE_DATA/models" "$FACE_DATA/samples"
+  local model
+  for model in fr_detect fr_landmark fr_feature fr_liveness; do
+    cp "$work/fp/package/model/$model.onnx" "$FACE_DATA/models/"
+  done
+  cp "$work/fp/package/LICENSE" "$FACE_DATA/models/LICENSE"
+  cp "$work"/fa/package/demo/sample*.jpg "$FACE_DATA/samples/"
+  cp "$work/fa/package/LICENSE" "$FACE_DATA/samples/LICENSE"
+  rm -rf "$work"
+  printf '%s\n' "$want" >"$stamp"
 }
 
 build() {
   install_apt "${ZHIZHI_APT_PACKAGES[@]}"
+  fetch_face_data
   echo "==> building in $BUILD_DIR"
-  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
+  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
+    -DZHIZHI_FACE_DATA="$FACE_DATA" >/dev/null
   cmake --build "$BUILD_DIR" -j "$(nproc)"
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -55,7 +56,17 @@ struct ServeFlags {
   int gate_tick_seconds = 15;
   int scan_interval = 3600;
   int project_scan_interval = 60;
+  std::string models;  // empty: ZHIZHI_MODELS, else the folder scripts/lib.sh fetched into
+  bool no_faces = false;
+  int face_workers = 0;
+  zhizhi::face::FacesOptions faces;
 };
+
+// Where the face models are looked for when --models is not given.
+std::string DefaultModelsDir() {
+  if (const char* env = std::getenv("ZHIZHI_MODELS"); env && *env) return env;
+  return std::string(ZHIZHI_FACE_DATA) + "/models";
+}
 
 // `--rules FILE` replaces the compiled-in Zhejiang rulebook for this process.
 bool LoadRules(const std::string& file) {
@@ -95,6 +106,21 @@ int Serve(const ServeFlags& flags) {
   p.StartAlerts(alert_options, /*schedule=*/true);
   spdlog::info("event=rules rulebook={} version={}", zhizhi::registry::ActiveRules().name(),
                zhizhi::registry::ActiveRules().version());
+  zhizhi::face::FaceEngineOptions face_engine;
+  if (!flags.no_faces) {
+    face_engine.models_dir = flags.models.empty() ? DefaultModelsDir() : flags.models;
+  }
+  face_engine.workers = flags.face_workers;
+  if (auto status = p.StartFaces(face_engine, flags.faces); !status.ok()) {
+    return Fail(Status::Unavailable(status.message() +
+                                    "; pass --models DIR, or --no-faces to serve without face "
+                                    "recognition"));
+  }
+  if (flags.no_faces) {
+    spdlog::warn(
+        "event=faces_disabled hint=\"face_image events and face enrolment answer 422 "
+        "face_recognition_unavailable\"");
+  }
   zhizhi::http::Router router;
   p.AddRoutes(router);
 
@@ -310,6 +336,41 @@ int main(int argc, char** argv) {
                    "seconds between project scans (vacant posts, offline devices)")
       ->capture_default_str()
       ->check(CLI::Range(5, 7 * 86400));
+  serve_cmd->add_option("--models", serve.models,
+                        "face models folder (default $ZHIZHI_MODELS, else " ZHIZHI_FACE_DATA
+                        "/models); serve fails when they are missing");
+  serve_cmd->add_flag("--no-faces", serve.no_faces,
+                      "serve without face recognition (face enrolment and face_image events are "
+                      "refused with 422 face_recognition_unavailable)");
+  serve_cmd->add_option("--face-workers", serve.face_workers,
+                        "threads analysing photos (default: one per core)");
+  serve_cmd
+      ->add_option("--face-match", serve.faces.thresholds.match,
+                   "cosine at which a gate photo is the enrolled person")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  serve_cmd
+      ->add_option("--face-duplicate", serve.faces.thresholds.duplicate,
+                   "cosine at which an enrolled face is another person's (duplicate_of)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  serve_cmd
+      ->add_option("--face-id-photo", serve.faces.thresholds.id_photo,
+                   "cosine a live face needs against the ID-card photo")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  serve_cmd
+      ->add_option("--face-liveness", serve.faces.thresholds.liveness,
+                   "liveness probability a live capture needs")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  serve_cmd
+      ->add_option("--face-index", serve.faces.district_index,
+                   "district gallery: adaptive (exact, int8 past 20,000), exact, int8, hnsw")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"adaptive", "exact", "int8", "hnsw"}));
+  serve_cmd->add_flag("--keep-face-photos", serve.faces.keep_photos,
+                      "store enrolment photos (sealed); by default only embeddings are kept");
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

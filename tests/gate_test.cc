@@ -609,11 +609,13 @@ TEST_F(GateTest, MalformedEventsAndWrongTokensAreRejectedWithoutWriting) {
   EXPECT_EQ(Answer(in, Event("x8", now + 4 * kMinute, early))["decision"], "allow");
   EXPECT_EQ(Events(), 3);
 
-  // Server-side face recognition is not available: a rule error, nothing stored.
+  // A face photo that is no readable JPEG: malformed, nothing stored (server-side recognition
+  // itself is tested in tests/faces_test.cc).
   const HttpResponse face = Pass(in, json{{"event_id", "f1"},
                                           {"time", FormatRfc3339(clock.Next())},
                                           {"face_image", "/9j/4AAQSkZJRgABAQ=="}});
-  EXPECT_EQ(face.status, 422) << face.Describe();
+  EXPECT_EQ(face.status, 400) << face.Describe();
+  EXPECT_EQ(face.json["error"]["field"], "face_image") << face.Describe();
   EXPECT_EQ(Events(), 3);
 
   // Device tokens are for terminals only; the admin token is not a terminal.

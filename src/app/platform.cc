@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "alerts/alerts_api.h"
+#include "face/faces_api.h"
 #include "gate/gate_api.h"
 #include "registry/registry_api.h"
 
@@ -54,10 +55,13 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir) {
 }
 
 Platform::~Platform() {
-  // Stop housekeeping and scans, then the writer (draining queued jobs), before the lock goes.
+  // Stop the alert scans, finish the photos being analysed, stop housekeeping, then the writer
+  // (draining queued jobs, some of which store faces), before the lock goes.
   alerts_.reset();
+  face_engine_.reset();
   gate_.reset();
   db_.reset();
+  faces_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
@@ -105,6 +109,24 @@ void Platform::StartAlerts(alerts::AlertEngineOptions options, bool schedule) {
   if (schedule) alerts_->Start();
 }
 
+Status Platform::StartFaces(const face::FaceEngineOptions& engine_options,
+                            const face::FacesOptions& options) {
+  if (!engine_options.models_dir.empty()) {
+    ZZ_ASSIGN_OR_RETURN(face_engine_, face::FaceEngine::Start(engine_options));
+  }
+  faces_ = std::make_unique<face::Faces>(db_.get(), cipher_.get(), face_engine_.get(), options);
+  face::Faces* faces = faces_.get();
+  registry_->AddPersonListener([faces](store::Connection& conn, std::int64_t person) {
+    return faces->OnPersonChanged(conn, person);
+  });
+  registry_->AddPersonViewExtender(
+      [faces](store::Connection& conn, std::int64_t person, nlohmann::json& view) {
+        return faces->ExtendPersonView(conn, person, view);
+      });
+  if (gate_ && face_engine_) gate_->SetFaceMatcher(faces);
+  return faces_->Start();
+}
+
 Result<bool> Platform::EnsureAdminToken() {
   return auth_->EnsureAdminToken(data_dir_ + "/admin.token");
 }
@@ -140,6 +162,7 @@ void Platform::AddRoutes(http::Router& router) {
   registry::AddRegistryRoutes(router, *db_, *registry_);
   if (gate_) gate::AddGateRoutes(router, *gate_);
   if (alerts_) alerts::AddAlertRoutes(router, *db_, *alerts_);
+  if (faces_) face::AddFaceRoutes(router, *faces_);
 
   std::vector<std::pair<std::string, std::string>> labels;
   for (const auto& route : router.routes()) {

@@ -13,6 +13,8 @@
 
 #include "alerts/alert_engine.h"
 #include "base/status.h"
+#include "face/face_engine.h"
+#include "face/faces.h"
 #include "gate/gate.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -41,6 +43,11 @@ class Platform {
   // started) the gate; with `schedule`, also starts its periodic scans. Call after StartGate.
   void StartAlerts(alerts::AlertEngineOptions options, bool schedule);
   alerts::AlertEngine* alerts() { return alerts_.get(); }
+  // Loads the face models (unless `models_dir` is empty: no recognition) and the face galleries,
+  // and wires faces into the registry and the gate; call after StartGate, before AddRoutes.
+  // Fails with a message naming what is missing when the models cannot be loaded.
+  Status StartFaces(const face::FaceEngineOptions& engine, const face::FacesOptions& options);
+  face::Faces* faces() { return faces_.get(); }
 
   // Creates DATA_DIR/admin.token when the database has no token yet; true when created.
   Result<bool> EnsureAdminToken();
@@ -62,6 +69,8 @@ class Platform {
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<gate::Gate> gate_;
   std::unique_ptr<alerts::AlertEngine> alerts_;
+  std::unique_ptr<face::FaceEngine> face_engine_;
+  std::unique_ptr<face::Faces> faces_;
   std::unique_ptr<http::Metrics> metrics_;
 };
 

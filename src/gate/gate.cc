@@ -1,6 +1,7 @@
 #include "gate/gate.h"
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cmath>
 #include <map>
@@ -145,6 +146,8 @@ struct Gate::Answer {
   std::vector<std::string> warnings;
   int flags = 0;
   bool replayed = false;
+  std::optional<double> face_score;  // server-side recognition, for face_image events
+  std::optional<double> face_liveness;
 
   json ToJson() const {
     json out = {{"event_id", event_id},
@@ -156,6 +159,11 @@ struct Gate::Answer {
                 {"direction", direction},
                 {"duplicate", (flags & kFlagDuplicate) != 0}};
     if (replayed) out["replayed"] = true;
+    if (face_score || face_liveness) {
+      out["face"] = {
+          {"score", face_score ? json(std::round(*face_score * 1000) / 1000) : json()},
+          {"liveness", face_liveness ? json(std::round(*face_liveness * 1000) / 1000) : json()}};
+    }
     return out;
   }
 };
@@ -253,7 +261,7 @@ Gate::~Gate() {
 
 Status Gate::Start() {
   ZZ_RETURN_IF_ERROR(db_->Write([this](store::Connection& conn) { return Load(conn); }));
-  db_->SetRollbackListener([this](store::Connection& conn) {
+  db_->AddRollbackListener([this](store::Connection& conn) {
     // A group commit failed: memory may hold changes the database does not. Start over.
     Status status = Load(conn);
     if (!status.ok()) spdlog::error("event=gate_reload_failed error=\"{}\"", status.ToString());
@@ -628,7 +636,7 @@ Result<json> Gate::SetDeviceEnabled(std::int64_t device_id, bool enabled) {
 // ------------------------------------------------------------------------------------ events
 
 Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t device_id,
-                                        const GateEventInput& e) {
+                                        const GateEventInput& e, const FaceVerdict* face) {
   State& st = *state_;
   auto device_it = st.devices.find(device_id);
   if (device_it == st.devices.end()) return Status::Unauthenticated("unknown device");
@@ -682,9 +690,13 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
   }
 
   std::optional<std::int64_t> person;
-  std::string identified_by;
+  std::string identified_by = e.face_jpeg ? "face" : e.person_id ? "terminal" : "id_card";
+  if (e.face_jpeg && face == nullptr) {
+    return Status::Rule("face_recognition_unavailable", "face_image",
+                        "this server has no face recognition (started without face models); send "
+                        "person_id (recognised on the terminal) or id_number (ID-card reader)");
+  }
   if (e.person_id) {
-    identified_by = "terminal";
     if (st.persons.count(*e.person_id)) {
       person = *e.person_id;
     } else {
@@ -694,12 +706,9 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
       ZZ_RETURN_IF_ERROR(StepStatus(s));
     }
   } else if (e.id_number) {
-    identified_by = "id_card";
     ZZ_ASSIGN_OR_RETURN(person, registry_->FindPersonId(conn, e.id_type, *e.id_number));
-  } else {
-    return Status::Rule("face_recognition_unavailable", "face_image",
-                        "server-side face recognition is not available yet; send person_id "
-                        "(recognised on the terminal) or id_number (ID-card reader)");
+  } else if (face != nullptr && face->matched) {
+    person = face->person_id;  // 1:N
   }
 
   auto project_it = st.projects.find(device.project);
@@ -711,6 +720,11 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
   f.device_enabled = !device.disabled;
   f.score = e.score;
   f.liveness = e.liveness;
+  if (face != nullptr) {
+    if (e.person_id || e.id_number) f.face_matched = face->matched;  // 1:1 against the claim
+    // No face, no liveness verdict: the pass fails on identification alone.
+    if (face->liveness) f.liveness = face->live && e.liveness.value_or(true);
+  }
   f.entering = direction == "in";
   f.exceptional = IsExceptionalPassMode(e.pass_mode);
   if (person) {
@@ -738,17 +752,27 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
   if (decision.allow && f.duplicate) a.flags |= kFlagDuplicate;
   if (f.exceptional) a.flags |= kFlagExceptional;
   if (f.stale) a.flags |= kFlagStale;
+  std::optional<double> score = e.score;
+  std::optional<std::string> face_json;
+  if (face != nullptr) {
+    score = face->score;
+    a.face_score = face->score;
+    a.face_liveness = face->liveness;
+    face_json = face->ToJson().dump();
+  }
 
   auto insert = conn.Prepare(
       "INSERT INTO gate_events(device_id, event_id, project_code, time_ms, utc_offset, local_date, "
       "received_at, person_id, identified_by, score, direction, pass_mode, decision, reasons, "
-      "warnings, operator, operator_reason, flags) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      "warnings, operator, operator_reason, flags, face) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   insert.Bind(1, device_id).Bind(2, e.event_id).Bind(3, device.project).Bind(4, e.time.unix_ms);
   insert.Bind(5, e.time.offset_minutes).Bind(6, LocalDateOf(e.time.unix_ms)).Bind(7, now);
-  insert.Bind(8, person).Bind(9, identified_by).Bind(10, e.score).Bind(11, direction);
+  insert.Bind(8, person).Bind(9, identified_by).Bind(10, score).Bind(11, direction);
   insert.Bind(12, e.pass_mode).Bind(13, a.allow ? "allow" : "deny");
   insert.Bind(14, ToJsonArray(a.reasons).dump()).Bind(15, ToJsonArray(a.warnings).dump());
   insert.Bind(16, e.operator_name).Bind(17, e.operator_reason).Bind(18, a.flags);
+  insert.Bind(19, face_json);
   ZZ_RETURN_IF_ERROR(insert.Run());
   a.seq = conn.LastInsertRowId();
 
@@ -816,77 +840,145 @@ void Gate::PublishPass(const Answer& a) {
   live_.Publish(a.project, message.dump());
 }
 
+void Gate::RecogniseFaces(std::int64_t device_id,
+                          std::shared_ptr<std::vector<Result<GateEventInput>>> events,
+                          std::function<void(FaceResults)> done) {
+  struct Pending {
+    FaceResults results;
+    std::atomic<int> left{0};
+    std::function<void(FaceResults)> done;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->results.resize(events->size());
+  pending->done = std::move(done);
+  std::vector<size_t> with_face;
+  for (size_t i = 0; i < events->size(); ++i) {
+    if ((*events)[i].ok() && (*events)[i]->face_jpeg) with_face.push_back(i);
+  }
+  if (with_face.empty() || face_matcher_ == nullptr)
+    return pending->done(std::move(pending->results));
+  std::string project;
+  {
+    std::shared_lock lock(mu_);
+    auto it = state_->devices.find(device_id);
+    if (it != state_->devices.end()) project = it->second.project;
+  }
+  pending->left = static_cast<int>(with_face.size());
+  for (size_t i : with_face) {
+    GateEventInput& e = *(*events)[i];
+    FaceQuery query;
+    query.project = project;
+    query.jpeg = std::move(*e.face_jpeg);
+    e.face_jpeg = std::string();  // still a face event; the photo itself is no longer needed
+    query.claimed_person = e.person_id;
+    if (e.id_number) {
+      // The card read with the photo names the claim; an unknown number stays unknown_person.
+      auto found = db_->Read([&](store::Connection& conn) {
+        return registry_->FindPersonId(conn, e.id_type, *e.id_number);
+      });
+      if (found.ok() && *found) query.claimed_person = **found;
+      if (found.ok() && !*found) query.claimed_person = 0;  // nobody: nothing to match against
+    }
+    face_matcher_->Identify(std::move(query), [pending, i](Result<FaceVerdict> verdict) {
+      pending->results[i] = std::move(verdict);
+      if (--pending->left == 0) pending->done(std::move(pending->results));
+    });
+  }
+}
+
 void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput> event,
                        EventDone done) {
   if (!event.ok()) return done(event.status());
   const std::int64_t device_id = device.device_id;
-  auto input = std::make_shared<GateEventInput>(std::move(event).value());
-  auto answer = std::make_shared<Answer>();
-  db_->WriteAsync(
-      [this, device_id, input, answer](store::Connection& conn) -> Status {
-        auto result = ProcessEvent(conn, device_id, *input);
-        if (!result.ok()) return result.status();
-        *answer = std::move(result).value();
-        return Status::Ok();
-      },
-      [this, answer, done](const Status& status) {
-        if (!status.ok()) return done(status);
-        PublishPass(*answer);
-        json out = answer->ToJson();
-        done(std::move(out));
-      });
+  auto inputs = std::make_shared<std::vector<Result<GateEventInput>>>();
+  inputs->push_back(std::move(event));
+  RecogniseFaces(device_id, inputs, [this, device_id, inputs, done](FaceResults faces) {
+    std::optional<FaceVerdict> face;
+    if (faces[0]) {
+      if (!faces[0]->ok()) return done(faces[0]->status());
+      face = std::move(*faces[0]).value();
+    }
+    auto answer = std::make_shared<Answer>();
+    auto verdict = std::make_shared<std::optional<FaceVerdict>>(std::move(face));
+    db_->WriteAsync(
+        [this, device_id, inputs, answer, verdict](store::Connection& conn) -> Status {
+          const FaceVerdict* v = *verdict ? &**verdict : nullptr;
+          auto result = ProcessEvent(conn, device_id, *(*inputs)[0], v);
+          if (!result.ok()) return result.status();
+          *answer = std::move(result).value();
+          return Status::Ok();
+        },
+        [this, answer, done](const Status& status) {
+          if (!status.ok()) return done(status);
+          PublishPass(*answer);
+          json out = answer->ToJson();
+          done(std::move(out));
+        });
+  });
 }
 
 void Gate::SubmitBatch(const security::Principal& device,
                        std::vector<Result<GateEventInput>> events, EventDone done) {
   const std::int64_t device_id = device.device_id;
   auto inputs = std::make_shared<std::vector<Result<GateEventInput>>>(std::move(events));
-  auto results = std::make_shared<std::vector<json>>();
-  auto answers = std::make_shared<std::vector<Answer>>();
-  db_->WriteAsync(
-      [this, device_id, inputs, results, answers](store::Connection& conn) -> Status {
-        results->clear();
-        answers->clear();
-        for (const auto& input : *inputs) {
-          if (!input.ok()) {
-            const Status& s = input.status();
-            const auto& id = s.details().value("event_id", json());
-            results->push_back(BatchError(s, id.is_string() ? id.get<std::string>() : ""));
-            continue;
+  RecogniseFaces(device_id, inputs, [this, device_id, inputs, done](FaceResults faces_in) {
+    auto faces = std::make_shared<FaceResults>(std::move(faces_in));
+    auto results = std::make_shared<std::vector<json>>();
+    auto answers = std::make_shared<std::vector<Answer>>();
+    db_->WriteAsync(
+        [this, device_id, inputs, faces, results, answers](store::Connection& conn) -> Status {
+          results->clear();
+          answers->clear();
+          for (size_t i = 0; i < inputs->size(); ++i) {
+            const auto& input = (*inputs)[i];
+            if (!input.ok()) {
+              const Status& s = input.status();
+              const auto& id = s.details().value("event_id", json());
+              results->push_back(BatchError(s, id.is_string() ? id.get<std::string>() : ""));
+              continue;
+            }
+            const FaceVerdict* face = nullptr;
+            if ((*faces)[i]) {
+              if (!(*faces)[i]->ok()) {
+                results->push_back(BatchError((*faces)[i]->status(), input->event_id));
+                continue;
+              }
+              face = &(*faces)[i]->value();
+            }
+            // Each event is its own savepoint: one bad event never undoes its neighbours.
+            ZZ_RETURN_IF_ERROR(conn.Prepare("SAVEPOINT gate_event").Run());
+            auto answer = ProcessEvent(conn, device_id, *input, face);
+            if (!answer.ok()) {
+              conn.Prepare("ROLLBACK TO gate_event").Run();
+              results->push_back(BatchError(answer.status(), input->event_id));
+            } else {
+              results->push_back(answer->ToJson());
+              answers->push_back(std::move(answer).value());
+            }
+            ZZ_RETURN_IF_ERROR(conn.Prepare("RELEASE gate_event").Run());
           }
-          // Each event is its own savepoint: one bad event never undoes its neighbours.
-          ZZ_RETURN_IF_ERROR(conn.Prepare("SAVEPOINT gate_event").Run());
-          auto answer = ProcessEvent(conn, device_id, *input);
-          if (!answer.ok()) {
-            conn.Prepare("ROLLBACK TO gate_event").Run();
-            results->push_back(BatchError(answer.status(), input->event_id));
-          } else {
-            results->push_back(answer->ToJson());
-            answers->push_back(std::move(answer).value());
+          return Status::Ok();
+        },
+        [this, results, answers, done](const Status& status) {
+          if (!status.ok()) return done(status);
+          int allowed = 0, denied = 0, failed = 0;
+          for (const json& r : *results) {
+            if (r.contains("error")) {
+              ++failed;
+            } else if (r["decision"] == "allow") {
+              ++allowed;
+            } else {
+              ++denied;
+            }
           }
-          ZZ_RETURN_IF_ERROR(conn.Prepare("RELEASE gate_event").Run());
-        }
-        return Status::Ok();
-      },
-      [this, results, answers, done](const Status& status) {
-        if (!status.ok()) return done(status);
-        int allowed = 0, denied = 0, failed = 0;
-        for (const json& r : *results) {
-          if (r.contains("error")) {
-            ++failed;
-          } else if (r["decision"] == "allow") {
-            ++allowed;
-          } else {
-            ++denied;
-          }
-        }
-        for (const Answer& a : *answers)
-          PublishPass(a);
-        done(json{{"results", std::move(*results)},
-                  {"allowed", allowed},
-                  {"denied", denied},
-                  {"failed", failed}});
-      });
+          for (const Answer& a : *answers)
+            PublishPass(a);
+          done(json{{"results", std::move(*results)},
+                    {"allowed", allowed},
+                    {"denied", denied},
+                    {"failed", failed}});
+        });
+  });
 }
 
 Result<json> Gate::Heartbeat(const security::Principal& device, const json& body) {
@@ -1190,7 +1282,7 @@ Result<json> Gate::Trajectory(std::int64_t person_id, std::int64_t from_ms,
     auto s = conn.Prepare(
         "SELECT g.seq, g.time_ms, g.utc_offset, g.project_code, p.name, p.lat, p.lng, g.device_id, "
         "d.serial, d.zone, g.direction, g.decision, g.reasons, g.warnings, g.pass_mode, g.flags, "
-        "g.identified_by FROM gate_events g LEFT JOIN devices d ON d.id = g.device_id "
+        "g.identified_by, g.face FROM gate_events g LEFT JOIN devices d ON d.id = g.device_id "
         "LEFT JOIN projects p ON p.code = g.project_code "
         "WHERE g.person_id = ? AND g.time_ms >= ? AND g.time_ms < ? "
         "ORDER BY g.time_ms, g.seq LIMIT 10000");
@@ -1217,6 +1309,7 @@ Result<json> Gate::Trajectory(std::int64_t person_id, std::int64_t from_ms,
                        {"duplicate", (flags & kFlagDuplicate) != 0},
                        {"exceptional", (flags & kFlagExceptional) != 0},
                        {"auto_clock_out", (flags & kFlagAutoClockOut) != 0}});
+      if (auto face = s.OptText(17)) items.back()["face"] = json::parse(*face, nullptr, false);
     }
     ZZ_RETURN_IF_ERROR(s.status());
     constexpr size_t kMaxItems = 10000;

@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "gate/face_matcher.h"
 #include "gate/gate_decision.h"
 #include "gate/gate_event.h"
 #include "gate/live_feed.h"
@@ -84,6 +85,9 @@ class Gate {
   void AddDeviceListener(DeviceListener listener) {
     device_listeners_.push_back(std::move(listener));
   }
+  // Server-side face recognition for `face_image` events; without one they are answered
+  // 422 face_recognition_unavailable. Set before serving.
+  void SetFaceMatcher(FaceMatcher* matcher) { face_matcher_ = matcher; }
 
   // --- devices (admin) ---
   Result<nlohmann::json> RegisterDevice(const std::string& project, const DeviceDraft& draft);
@@ -127,8 +131,15 @@ class Gate {
   struct State;
   struct Answer;
 
+  // `face`: the recognition verdict of a face_image event (null otherwise).
   Result<Answer> ProcessEvent(store::Connection& conn, std::int64_t device_id,
-                              const GateEventInput& event);
+                              const GateEventInput& event, const FaceVerdict* face);
+  // Recognises the face of each face_image event (off the writer), then calls `done` with one
+  // verdict or error per event (nullopt for events without a face).
+  using FaceResults = std::vector<std::optional<Result<FaceVerdict>>>;
+  void RecogniseFaces(std::int64_t device_id,
+                      std::shared_ptr<std::vector<Result<GateEventInput>>> events,
+                      std::function<void(FaceResults)> done);
   Status Load(store::Connection& conn);
   Status ReloadPerson(store::Connection& conn, std::int64_t person_id);
   Status RecomputeStandings(store::Connection& conn, const std::string& project,
@@ -146,6 +157,7 @@ class Gate {
   const security::FieldCipher* cipher_;
   const GateOptions options_;
   LiveFeed live_;
+  FaceMatcher* face_matcher_ = nullptr;
 
   mutable std::shared_mutex mu_;
   std::unique_ptr<State> state_;

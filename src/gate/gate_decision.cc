@@ -138,7 +138,9 @@ GateDecision Decide(const PassFacts& f, const GatePolicy& policy) {
     if (!f.training_ok) fail(reason::kTrainingMissing, true);
     if (f.blacklisted) fail(reason::kBlacklisted, true);
   }
-  if (f.score && *f.score < policy.face_threshold) fail(reason::kFaceMismatch, true);
+  if ((f.score && *f.score < policy.face_threshold) || (f.face_matched && !*f.face_matched)) {
+    fail(reason::kFaceMismatch, true);
+  }
   if (f.liveness && !*f.liveness) fail(reason::kLivenessFailed, true);
   // Entering while already inside — unless it is a double scan (duplicate) or a late replay of
   // an offline terminal, whose order against later passes is already history.
@@ -152,6 +154,7 @@ GateDecision Decide(const PassFacts& f, const GatePolicy& policy) {
 bool MayPass(const PassFacts& standing, const GatePolicy& policy) {
   PassFacts f = standing;
   f.score.reset();
+  f.face_matched.reset();
   f.liveness.reset();
   f.inside = false;
   return Decide(f, policy).allow;

@@ -91,6 +91,7 @@ struct PassFacts {
   bool training_ok = true;
   bool blacklisted = false;
   std::optional<double> score;   // terminal-reported face similarity
+  std::optional<bool> face_matched;  // server-side recognition of a claimed person (1:1)
   std::optional<bool> liveness;  // terminal-reported liveness
   bool entering = true;          // direction in
   bool inside = false;           // already inside the site

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/base64.h"
 #include "base/resident_id.h"
 #include "base/text.h"
 #include "gate/gate_decision.h"
@@ -26,10 +27,17 @@ Result<GateEventInput> ParseGateEvent(FieldReader& in) {
   ZZ_RETURN_IF_ERROR(in.Finish());
 
   ZZ_ASSIGN_OR_RETURN(e.time, Timestamp::ParseRfc3339(time, "time"));
-  const int identifications = (e.person_id ? 1 : 0) + (id_number ? 1 : 0) + (face ? 1 : 0);
-  if (identifications != 1) {
-    return Status::InvalidArgument("person_id",
-                                   "send exactly one of person_id, id_number or face_image");
+  const int identifications = (e.person_id ? 1 : 0) + (id_number ? 1 : 0);
+  if (identifications > 1 || (identifications == 0 && !face)) {
+    return Status::InvalidArgument(
+        "person_id",
+        "send one of person_id, id_number or face_image (face_image may come with person_id or "
+        "id_number as the claim to check it against)");
+  }
+  if (face && e.score) {
+    return Status::InvalidArgument("score",
+                                   "score is the terminal's own match; with face_image the server "
+                                   "computes it");
   }
   if (e.person_id && *e.person_id <= 0) {
     return Status::InvalidArgument("person_id", "person_id must be a positive integer");
@@ -43,7 +51,10 @@ Result<GateEventInput> ParseGateEvent(FieldReader& in) {
       e.id_number = ToUpperAscii(*id_number);
     }
   }
-  e.face_image = face.has_value();
+  if (face) {
+    ZZ_ASSIGN_OR_RETURN(e.face_jpeg, DecodeBase64(*face, "face_image"));
+    if (e.face_jpeg->empty()) return Status::InvalidArgument("face_image", "face_image is empty");
+  }
   if (e.score && (*e.score < 0 || *e.score > 1)) {
     return Status::InvalidArgument("score", "score must be a similarity in [0, 1]");
   }
@@ -56,7 +67,7 @@ Result<GateEventInput> ParseGateEvent(FieldReader& in) {
     }
     e.pass_mode = static_cast<int>(*pass_mode);
   } else {
-    e.pass_mode = id_number ? 5 : 1;  // ID card, else face
+    e.pass_mode = id_number && !face ? 5 : 1;  // ID card, else face
   }
   if (IsExceptionalPassMode(e.pass_mode) && (!e.operator_name || !e.operator_reason)) {
     return Status::InvalidArgument(e.operator_name ? "operator_reason" : "operator",

@@ -18,11 +18,12 @@ namespace zhizhi::gate {
 struct GateEventInput {
   std::string event_id;
   Timestamp time;
-  // Exactly one identification:
+  // One identification — person_id or id_number — or face_image, alone (1:N) or with one of
+  // them as the claim the server checks the face against (1:1):
   std::optional<std::int64_t> person_id;  // recognised on the terminal
   std::optional<std::string> id_number;   // read from the ID card (normalised)
   std::string id_type = "01";
-  bool face_image = false;               // server-side recognition (face module)
+  std::optional<std::string> face_jpeg;  // server-side recognition: the photo (base64-decoded)
   std::optional<double> score;           // terminal's similarity in [0, 1]
   std::optional<bool> liveness;          // terminal's liveness verdict
   std::optional<std::string> direction;  // in / out; required on a `both` device

@@ -53,7 +53,7 @@ TEST(GateEventTest, ParsesATerminalRecognisedPass) {
   EXPECT_EQ(e->time.offset_minutes, 480);
   EXPECT_EQ(e->person_id, 42);
   EXPECT_FALSE(e->id_number.has_value());
-  EXPECT_FALSE(e->face_image);
+  EXPECT_FALSE(e->face_jpeg.has_value());
   EXPECT_DOUBLE_EQ(e->score.value(), 0.93);
   EXPECT_EQ(e->liveness, true);
   EXPECT_EQ(e->direction, "in");
@@ -82,25 +82,39 @@ TEST(GateEventTest, TimeNeedsAnOffset) {
   EXPECT_EQ(utc->time.offset_minutes, 0);
 }
 
-TEST(GateEventTest, ExactlyOneIdentification) {
+TEST(GateEventTest, OneIdentificationOrAFaceWithAnOptionalClaim) {
   const std::string id = MakeResidentIdNumber("330102", Date{1990, 5, 17}, 123);
   // None.
   ExpectInvalid(Without(Base(), "person_id"), "person_id");
-  // Two or three.
+  // Two identifications, with or without a face.
   ExpectInvalid(With(Base(), "id_number", id), "person_id");
-  ExpectInvalid(With(Base(), "face_image", "/9j/4AAQSkZJRg=="), "person_id");
-  ExpectInvalid(With(With(Without(Base(), "person_id"), "id_number", id), "face_image", "/9j/"),
-                "person_id");
+  ExpectInvalid(With(With(Base(), "id_number", id), "face_image", "/9j/"), "person_id");
   // Each alone.
   auto by_card = Parse(With(Without(Base(), "person_id"), "id_number", id));
   ASSERT_TRUE(by_card.ok()) << by_card.status().ToString();
   EXPECT_EQ(by_card->id_number, id);
   EXPECT_EQ(by_card->id_type, "01");
+  EXPECT_EQ(by_card->pass_mode, 5);
   EXPECT_FALSE(by_card->person_id.has_value());
   auto by_face = Parse(With(Without(Base(), "person_id"), "face_image", "/9j/4AAQSkZJRg=="));
   ASSERT_TRUE(by_face.ok()) << by_face.status().ToString();
-  EXPECT_TRUE(by_face->face_image);
+  ASSERT_TRUE(by_face->face_jpeg.has_value());
+  EXPECT_EQ(*by_face->face_jpeg, std::string("\xFF\xD8\xFF\xE0\x00\x10JFIF", 10));
   EXPECT_EQ(by_face->pass_mode, 1);
+  // A face with a claim (1:1): the terminal's person id or the ID card read with it.
+  auto claimed = Parse(With(Base(), "face_image", "/9j/4AAQSkZJRg=="));
+  ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();
+  EXPECT_EQ(claimed->person_id, 42);
+  EXPECT_TRUE(claimed->face_jpeg.has_value());
+  auto card_and_face = Parse(
+      With(With(Without(Base(), "person_id"), "id_number", id), "face_image", "/9j/4AAQSkZJRg=="));
+  ASSERT_TRUE(card_and_face.ok()) << card_and_face.status().ToString();
+  EXPECT_EQ(card_and_face->pass_mode, 1);  // a face pass, the card only names the claim
+  // The server scores a face itself: a terminal score with it is a contradiction.
+  ExpectInvalid(With(With(Base(), "face_image", "/9j/4AAQSkZJRg=="), "score", 0.9), "score");
+  // Not base64, or nothing in it.
+  ExpectInvalid(With(Without(Base(), "person_id"), "face_image", "/9j/%%%"), "face_image");
+  ExpectInvalid(With(Without(Base(), "person_id"), "face_image", "===="), "face_image");
   // null counts as absent.
   EXPECT_TRUE(Parse(With(Base(), "id_number", nullptr)).ok());
 }

@@ -608,8 +608,10 @@ Result<json> Registry::GetPerson(store::Connection& conn, std::int64_t id, bool 
   }
   ZZ_RETURN_IF_ERROR(StepError(enrolments));
   person["enrolments"] = std::move(list);
-  // Faces arrive with the face-recognition module; until then nobody has an enrolled face.
-  person["face"] = {{"enrolled", false}, {"count", 0}};
+  person["face"] = {{"enrolled", false}, {"count", 0}};  // the face module fills this in
+  for (const auto& extend : person_view_extenders_) {
+    ZZ_RETURN_IF_ERROR(extend(conn, id, person));
+  }
   return person;
 }
 

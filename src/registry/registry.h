@@ -43,8 +43,8 @@ class Registry {
   explicit Registry(const security::FieldCipher* cipher) : cipher_(cipher) {}
 
   // Called inside the same write job after a change to a person's enrolments or certificates,
-  // so that other modules (the gate, the alerts) update their state in the same transaction.
-  // Added before serving, called in order; a non-OK status rolls the change back.
+  // so that other modules (the gate, the face galleries, the alerts) update their state in the
+  // same transaction. Add before serving; called in order; a non-OK status rolls the change back.
   using PersonListener = std::function<Status(store::Connection&, std::int64_t person_id)>;
   void AddPersonListener(PersonListener listener) {
     person_listeners_.push_back(std::move(listener));
@@ -53,6 +53,13 @@ class Registry {
   using ProjectListener = std::function<Status(store::Connection&, const std::string& project)>;
   void AddProjectListener(ProjectListener listener) {
     project_listeners_.push_back(std::move(listener));
+  }
+
+  // Adds module facts to GET /api/v1/persons/{id} (e.g. the face status), in its read snapshot.
+  using PersonViewExtender =
+      std::function<Status(store::Connection&, std::int64_t person_id, nlohmann::json& view)>;
+  void AddPersonViewExtender(PersonViewExtender extender) {
+    person_view_extenders_.push_back(std::move(extender));
   }
 
   // Adds module facts to the one-click project view (e.g. the gate's head-count).
@@ -116,19 +123,22 @@ class Registry {
                                         const Date& today) const;
 
   Status PersonChanged(store::Connection& conn, std::int64_t person_id) {
-    for (const auto& listener : person_listeners_)
+    for (const auto& listener : person_listeners_) {
       ZZ_RETURN_IF_ERROR(listener(conn, person_id));
+    }
     return Status::Ok();
   }
   Status ProjectChanged(store::Connection& conn, const std::string& project) {
-    for (const auto& listener : project_listeners_)
+    for (const auto& listener : project_listeners_) {
       ZZ_RETURN_IF_ERROR(listener(conn, project));
+    }
     return Status::Ok();
   }
 
   const security::FieldCipher* cipher_;
   std::vector<PersonListener> person_listeners_;
   std::vector<ProjectListener> project_listeners_;
+  std::vector<PersonViewExtender> person_view_extenders_;
   std::vector<ViewExtender> view_extenders_;
 };
 

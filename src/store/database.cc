@@ -106,9 +106,10 @@ void Database::RunBatch(std::vector<Job>& batch) {
     spdlog::error("event=group_commit_failed jobs={} error=\"{}\"", batch.size(),
                   commit.ToString());
     conn.Exec("ROLLBACK");
-    if (rollback_listener_) {
+    if (!rollback_listeners_.empty()) {
       conn.Exec("BEGIN IMMEDIATE");
-      rollback_listener_(conn);
+      for (const auto& listener : rollback_listeners_)
+        listener(conn);
       if (!conn.Exec("COMMIT").ok()) conn.Exec("ROLLBACK");
     }
     for (auto& result : results) {
@@ -124,10 +125,10 @@ void Database::RunBatch(std::vector<Job>& batch) {
     batch[i].done(results[i]);
 }
 
-void Database::SetRollbackListener(std::function<void(Connection&)> listener) {
+void Database::AddRollbackListener(std::function<void(Connection&)> listener) {
   // Handed to the writer thread through the queue, so no lock is needed on the hot path.
   Write([this, listener = std::move(listener)](Connection&) {
-    rollback_listener_ = listener;
+    rollback_listeners_.push_back(listener);
     return Status::Ok();
   });
 }

@@ -63,8 +63,9 @@ class Database {
   }
 
   // Called on the writer thread after a group's COMMIT failed and was rolled back, so that
-  // in-memory state built inside its jobs can be rebuilt from the database.
-  void SetRollbackListener(std::function<void(Connection&)> listener);
+  // in-memory state built inside its jobs can be rebuilt from the database (each module that
+  // keeps such state adds one).
+  void AddRollbackListener(std::function<void(Connection&)> listener);
 
   const std::string& path() const { return path_; }
   int schema_version() const { return schema_version_; }
@@ -107,7 +108,7 @@ class Database {
   std::thread writer_;
   std::thread checkpointer_;
   std::unique_ptr<Connection> checkpoint_conn_;
-  std::function<void(Connection&)> rollback_listener_;  // set before writes begin
+  std::vector<std::function<void(Connection&)>> rollback_listeners_;  // writer thread only
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Connection>> readers_;

@@ -262,6 +262,32 @@ CREATE TABLE post_exemptions (
 CREATE INDEX post_exemptions_by_person ON post_exemptions(person_id);
 )sql";
 
+// Faces: one row per face template (an ID-card chip photo or a live capture) with its embedding
+// sealed like ID numbers; the photo itself only with `serve --keep-face-photos`. Gate events of
+// face_image passes keep the recognition verdict (liveness, top candidates, quality).
+constexpr const char* kFaceSchema = R"sql(
+CREATE TABLE faces (
+  id              INTEGER PRIMARY KEY,
+  person_id       INTEGER NOT NULL REFERENCES persons(id),
+  source          TEXT NOT NULL CHECK (source IN ('id_card','live')),
+  status          TEXT NOT NULL CHECK (status IN ('active','duplicate','superseded','removed')),
+  model           TEXT NOT NULL,                    -- embedding model (fr_feature:<hash>)
+  embedding       BLOB NOT NULL,                    -- secretbox(512 × float32, little-endian)
+  quality         TEXT NOT NULL,                    -- JSON, face/quality.h
+  liveness        REAL,
+  id_score        REAL,                             -- live: cosine against the ID-card photo
+  duplicate_of    INTEGER REFERENCES persons(id),   -- the other person with the same face
+  duplicate_score REAL,
+  photo           BLOB,                             -- secretbox(JPEG), only when configured
+  created_at      INTEGER NOT NULL,
+  created_by      TEXT,
+  changed_at      INTEGER
+);
+CREATE INDEX faces_by_person ON faces(person_id);
+
+ALTER TABLE gate_events ADD COLUMN face TEXT;        -- JSON verdict of a face_image pass
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -269,6 +295,7 @@ const std::vector<Migration>& Migrations() {
       {1, "registry", kRegistrySchema},
       {2, "gate", kGateSchema},
       {3, "alerts", kAlertsSchema},
+      {5, "faces", kFaceSchema},
   };
   return migrations;
 }

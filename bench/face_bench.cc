@@ -1,0 +1,316 @@
+// Face benchmarks (docs/benchmarks.md):
+//   1. per-stage milliseconds per face on the sample photos, with OpenCV on 1 and 2 threads:
+//      JPEG decode, detection (per photo), 68 landmarks, alignment + quality, embedding, liveness;
+//   2. 1:N search over N synthetic 512-d unit vectors (N = 5,000, 10,000, 100,000 and, with
+//      --faces_1m, 1,000,000): exact float scan, int8 scan + exact rescoring, HNSW, and FAISS's
+//      flat inner-product index when libfaiss-dev is there — same data, same queries, with
+//      recall@1 against the exact answer as a counter.
+// Queries are other "captures" of enrolled faces: a gallery vector moved to cosine ≈ 0.7 with
+// its original (what the sample photos show for a re-capture of a face is 0.77–0.99).
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "face/analyzer.h"
+#include "face/gallery.h"
+#include "face/image.h"
+
+#ifdef ZHIZHI_HAVE_FAISS
+#include <faiss/IndexFlat.h>
+#endif
+
+namespace zhizhi::face {
+namespace {
+
+const std::string kData = ZHIZHI_FACE_DATA;
+bool g_million = false;
+
+// ------------------------------------------------------------------------------------ stages
+
+struct Photos {
+  std::vector<std::string> jpegs;
+  std::vector<cv::Mat> images;
+};
+
+const Photos& SamplePhotos() {
+  static const Photos photos = [] {
+    Photos p;
+    for (int i = 1; i <= 6; ++i) {
+      const cv::Mat img = cv::imread(kData + "/samples/sample" + std::to_string(i) + ".jpg");
+      std::vector<unsigned char> buf;
+      cv::imencode(".jpg", img, buf, {cv::IMWRITE_JPEG_QUALITY, 90});
+      p.jpegs.emplace_back(buf.begin(), buf.end());
+      p.images.push_back(img);
+    }
+    return p;
+  }();
+  return photos;
+}
+
+FaceAnalyzer& Analyzer() {
+  static std::unique_ptr<FaceAnalyzer> analyzer = [] {
+    auto models = LocateModels(kData + "/models");
+    if (!models.ok()) {
+      std::fprintf(stderr, "%s\n", models.status().ToString().c_str());
+      std::exit(1);
+    }
+    return std::move(FaceAnalyzer::Load(*models)).value();
+  }();
+  return *analyzer;
+}
+
+struct FaceCase {
+  const cv::Mat* image;
+  DetectedFace face;
+  Landmarks68 landmarks;
+  cv::Mat aligned;
+};
+
+const std::vector<FaceCase>& AllFaces() {
+  static const std::vector<FaceCase> faces = [] {
+    std::vector<FaceCase> out;
+    for (const cv::Mat& img : SamplePhotos().images) {
+      for (const auto& d : Analyzer().Detect(img)) {
+        FaceCase c{&img, d, Analyzer().Landmarks(img, d.box), {}};
+        c.aligned = FaceAnalyzer::Align(img, FivePoints(c.landmarks));
+        out.push_back(std::move(c));
+      }
+    }
+    return out;
+  }();
+  return faces;
+}
+
+void SetThreads(benchmark::State& state) {
+  cv::setNumThreads(static_cast<int>(state.range(0)));
+  state.counters["cv_threads"] = static_cast<double>(state.range(0));
+}
+
+void BM_Decode(benchmark::State& state) {  // 1920×1280–1920×1537 JPEG
+  SetThreads(state);
+  size_t i = 0;
+  for (auto _ : state) {
+    const auto& jpeg = SamplePhotos().jpegs[i++ % 6];
+    benchmark::DoNotOptimize(DecodeJpeg(jpeg, ImageLimits{}, "image"));
+  }
+}
+void BM_Detect(benchmark::State& state) {  // per photo (3–5 faces each)
+  SetThreads(state);
+  size_t i = 0;
+  for (auto _ : state)
+    benchmark::DoNotOptimize(Analyzer().Detect(SamplePhotos().images[i++ % 6]));
+}
+void BM_Landmarks(benchmark::State& state) {
+  SetThreads(state);
+  const auto& faces = AllFaces();
+  size_t i = 0;
+  for (auto _ : state) {
+    const FaceCase& c = faces[i++ % faces.size()];
+    benchmark::DoNotOptimize(Analyzer().Landmarks(*c.image, c.face.box));
+  }
+}
+void BM_AlignAndQuality(benchmark::State& state) {
+  SetThreads(state);
+  const auto& faces = AllFaces();
+  size_t i = 0;
+  for (auto _ : state) {
+    const FaceCase& c = faces[i++ % faces.size()];
+    const cv::Mat aligned = FaceAnalyzer::Align(*c.image, FivePoints(c.landmarks));
+    benchmark::DoNotOptimize(
+        AssessQuality(c.face.box.height, c.landmarks, aligned, QualityLimits::Live()));
+  }
+}
+void BM_Embed(benchmark::State& state) {
+  SetThreads(state);
+  const auto& faces = AllFaces();
+  size_t i = 0;
+  for (auto _ : state)
+    benchmark::DoNotOptimize(Analyzer().Embed(faces[i++ % faces.size()].aligned));
+}
+void BM_Liveness(benchmark::State& state) {
+  SetThreads(state);
+  const auto& faces = AllFaces();
+  size_t i = 0;
+  for (auto _ : state) {
+    const FaceCase& c = faces[i++ % faces.size()];
+    benchmark::DoNotOptimize(Analyzer().Liveness(*c.image, c.face.box));
+  }
+}
+void BM_WholePipeline(benchmark::State& state) {  // decode + Analyze (largest face)
+  SetThreads(state);
+  size_t i = 0;
+  for (auto _ : state) {
+    auto img = DecodeJpeg(SamplePhotos().jpegs[i++ % 6], ImageLimits{}, "image");
+    benchmark::DoNotOptimize(Analyzer().Analyze(*img, AnalyzeOptions{}));
+  }
+}
+#define STAGE(fn) BENCHMARK(fn)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->MinTime(1.0)
+STAGE(BM_Decode);
+STAGE(BM_Detect);
+STAGE(BM_Landmarks);
+STAGE(BM_AlignAndQuality);
+STAGE(BM_Embed);
+STAGE(BM_Liveness);
+STAGE(BM_WholePipeline);
+
+// ------------------------------------------------------------------------------------ 1:N
+
+struct Dataset {
+  std::vector<float> base;  // n × 512
+  std::vector<float> queries;
+  std::vector<std::int64_t> truth;  // exact top-1 key per query
+  size_t n = 0;
+};
+constexpr int kQueries = 200;
+
+void RandomUnit(std::mt19937& rng, float* out) {
+  std::normal_distribution<float> normal;
+  for (int i = 0; i < kEmbeddingDim; ++i)
+    out[i] = normal(rng);
+  Normalise(std::span<float>(out, kEmbeddingDim));
+}
+
+const Dataset& Data(size_t n) {
+  static std::map<size_t, std::unique_ptr<Dataset>> cache;
+  auto& slot = cache[n];
+  if (slot) return *slot;
+  slot = std::make_unique<Dataset>();
+  Dataset& d = *slot;
+  d.n = n;
+  d.base.resize(n * kEmbeddingDim);
+  std::mt19937 rng(42);
+  for (size_t i = 0; i < n; ++i)
+    RandomUnit(rng, &d.base[i * kEmbeddingDim]);
+  d.queries.resize(kQueries * kEmbeddingDim);
+  std::uniform_int_distribution<size_t> pick(0, n - 1);
+  std::vector<float> noise(kEmbeddingDim);
+  for (int q = 0; q < kQueries; ++q) {
+    const float* src = &d.base[pick(rng) * kEmbeddingDim];
+    RandomUnit(rng, noise.data());
+    float* dst = &d.queries[q * kEmbeddingDim];
+    for (int i = 0; i < kEmbeddingDim; ++i)
+      dst[i] = src[i] + 1.0f * noise[i];  // cosine with the source ≈ 0.71
+    Normalise(std::span<float>(dst, kEmbeddingDim));
+  }
+  ExactGallery exact;
+  for (size_t i = 0; i < n; ++i)
+    exact.Add(static_cast<std::int64_t>(i), std::span<const float>(&d.base[i * kEmbeddingDim],
+                                                                    kEmbeddingDim));
+  for (int q = 0; q < kQueries; ++q) {
+    d.truth.push_back(
+        exact.Search(std::span<const float>(&d.queries[q * kEmbeddingDim], kEmbeddingDim), 1)
+            .at(0)
+            .key);
+  }
+  return d;
+}
+
+std::unique_ptr<Gallery> Build(const std::string& kind, const Dataset& d, double* build_s) {
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<Gallery> g;
+  if (kind == "hnsw") {
+    g = std::make_unique<HnswGallery>(HnswOptions{16, 100, 128}, d.n);
+  } else {
+    g = MakeGallery(kind);
+  }
+  for (size_t i = 0; i < d.n; ++i)
+    g->Add(static_cast<std::int64_t>(i),
+           std::span<const float>(&d.base[i * kEmbeddingDim], kEmbeddingDim));
+  *build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return g;
+}
+
+void Search(benchmark::State& state, const std::string& kind) {
+  cv::setNumThreads(1);
+  const size_t n = static_cast<size_t>(state.range(0));
+  if (n >= 1'000'000 && !g_million) {
+    state.SkipWithError("1,000,000 only with --faces_1m");
+    return;
+  }
+  const Dataset& d = Data(n);
+  double build_s = 0;
+  auto g = Build(kind, d, &build_s);
+  int hits = 0, queries = 0;
+  size_t q = 0;
+  for (auto _ : state) {
+    const auto result =
+        g->Search(std::span<const float>(&d.queries[(q % kQueries) * kEmbeddingDim],
+                                         kEmbeddingDim),
+                  1);
+    if (q < kQueries) {
+      hits += !result.empty() && result[0].key == d.truth[q];
+      ++queries;
+    }
+    ++q;
+  }
+  // Recall over all 200 queries, whatever the iteration count was.
+  if (queries < kQueries) {
+    for (size_t i = static_cast<size_t>(queries); i < kQueries; ++i) {
+      const auto result =
+          g->Search(std::span<const float>(&d.queries[i * kEmbeddingDim], kEmbeddingDim), 1);
+      hits += !result.empty() && result[0].key == d.truth[i];
+    }
+  }
+  state.counters["recall@1"] = static_cast<double>(hits) / kQueries;
+  state.counters["build_s"] = build_s;
+}
+
+void BM_SearchExact(benchmark::State& s) { Search(s, "exact"); }
+void BM_SearchInt8(benchmark::State& s) { Search(s, "int8"); }
+void BM_SearchHnsw(benchmark::State& s) { Search(s, "hnsw"); }
+#define SIZES ->Arg(5'000)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMicrosecond)
+BENCHMARK(BM_SearchExact) SIZES;
+BENCHMARK(BM_SearchInt8) SIZES;
+BENCHMARK(BM_SearchHnsw) SIZES;
+
+#ifdef ZHIZHI_HAVE_FAISS
+void BM_SearchFaissFlat(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  if (n >= 1'000'000 && !g_million) {
+    state.SkipWithError("1,000,000 only with --faces_1m");
+    return;
+  }
+  const Dataset& d = Data(n);
+  faiss::IndexFlatIP index(kEmbeddingDim);
+  index.add(static_cast<faiss::Index::idx_t>(n), d.base.data());
+  std::vector<float> distance(1);
+  std::vector<faiss::Index::idx_t> label(1);
+  int hits = 0;
+  size_t q = 0;
+  for (auto _ : state) {
+    index.search(1, &d.queries[(q % kQueries) * kEmbeddingDim], 1, distance.data(), label.data());
+    if (q < kQueries) hits += label[0] == d.truth[q];
+    ++q;
+  }
+  if (q >= kQueries) state.counters["recall@1"] = static_cast<double>(hits) / kQueries;
+}
+BENCHMARK(BM_SearchFaissFlat) SIZES;
+#endif
+
+}  // namespace
+}  // namespace zhizhi::face
+
+int main(int argc, char** argv) {
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--faces_1m") == 0) {
+      zhizhi::face::g_million = true;
+    } else {
+      args.push_back(argv[i]);
+    }
+  }
+  int count = static_cast<int>(args.size());
+  benchmark::Initialize(&count, args.data());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

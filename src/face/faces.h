@@ -1,0 +1,147 @@
+// Faces: enrolment of face templates, the in-memory galleries, and server-side recognition for
+// the gate.
+//
+// Enrolment (POST /api/v1/persons/{id}/faces): a photo from an ID-card reader (`id_card`, the
+// chip photo) or a camera (`live`) is analysed on the FaceEngine's workers — detection, quality
+// gate, liveness, embedding — and then, in one writer job:
+//   - a live face is compared with the person's ID-card photo (人证比对): below the id_photo
+//     threshold it is refused (422 face_mismatch);
+//   - every face is compared with the enrolled faces of everybody else (the district gallery):
+//     at or above the duplicate threshold it is stored as `duplicate` — kept as evidence for the
+//     duplicate_identity alert, used by no gallery — and the answer names `duplicate_of`;
+//   - otherwise it is stored `active` (the previous ID-card photo, or the oldest live face past
+//     `max_live_faces`, becomes `superseded`) and enters the galleries.
+// Embeddings are sealed with the FieldCipher like ID numbers; photos are stored only with
+// `keep_photos`. A rejected photo writes nothing.
+//
+// Galleries (face/gallery.h), in memory and changed only inside writer jobs after the rows that
+// justify the change (like the gate's state): one per project with the active faces of the people
+// actively enrolled there (an exact SIMD scan), and one for the district with every active face
+// (adaptive: exact, then int8; or HNSW). Enrolment, exit and face changes reach them in the same
+// transaction through the registry's person listener; a failed group commit reloads everything.
+//
+// Recognition (gate::FaceMatcher): a gate photo is analysed on the workers, then searched
+// 1:N in the project gallery — and, when nobody there matches, in the district gallery, so that
+// a known face on the wrong site is named — or 1:1 against the claimed person's faces.
+//
+// Thread-safety: all public methods are thread-safe. Gallery reads take a shared lock; writer
+// jobs take it exclusively while they change the galleries.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "face/face_engine.h"
+#include "face/gallery.h"
+#include "face/image.h"
+#include "gate/face_matcher.h"
+#include "security/field_cipher.h"
+#include "store/database.h"
+
+namespace zhizhi::face {
+
+// Cosine thresholds (and the liveness probability) — how the defaults were measured is in
+// docs/faces.md; `zhizhi serve --face-*` changes them.
+struct FaceThresholds {
+  float match = 0.55f;      // gate 1:N and 1:1: the same person
+  float duplicate = 0.55f;  // enrolment: the same face already enrolled under another person
+  float id_photo = 0.50f;   // enrolment: a live face against the ID-card chip photo
+  float liveness = 0.50f;   // probability of a live capture (live enrolment, gate)
+};
+
+struct FacesOptions {
+  FaceThresholds thresholds;
+  bool keep_photos = false;                 // store the enrolment JPEG (sealed)
+  std::string district_index = "adaptive";  // exact, int8, hnsw or adaptive
+  int max_live_faces = 3;                   // active live templates kept per person
+  ImageLimits limits;
+};
+
+struct EnrolInput {
+  std::string jpeg;    // decoded from base64
+  std::string source;  // id_card or live
+};
+
+class Faces : public gate::FaceMatcher {
+ public:
+  // `engine` may be null: faces are then stored and shown but not analysed (enrolment and
+  // face_image events answer 422 face_recognition_unavailable).
+  Faces(store::Database* db, const security::FieldCipher* cipher, FaceEngine* engine,
+        FacesOptions options = {});
+
+  // Loads every active template of the current model into the galleries (a writer job) and
+  // registers for reloads after a failed group commit. Call once before serving.
+  Status Start();
+  bool available() const { return engine_ != nullptr; }
+
+  // Registry listener: the person's active enrolments may have changed.
+  Status OnPersonChanged(store::Connection& conn, std::int64_t person_id);
+  // Registry person-view extender: the `face` object of GET /api/v1/persons/{id}.
+  Status ExtendPersonView(store::Connection& conn, std::int64_t person_id,
+                          nlohmann::json& view) const;
+
+  using Done = std::function<void(Result<nlohmann::json>)>;
+  // Analyses and stores a face of `person_id`; `done` runs once, on any thread.
+  void Enrol(std::int64_t person_id, EnrolInput input, std::string created_by, Done done);
+  // The person's face templates (metadata, never embeddings or photos).
+  Result<nlohmann::json> List(std::int64_t person_id) const;
+  // Marks a template removed and takes it out of every gallery.
+  Result<nlohmann::json> Remove(std::int64_t person_id, std::int64_t face_id);
+  // Model, thresholds and gallery sizes, for GET /api/v1/faces/status.
+  nlohmann::json Describe() const;
+
+  // gate::FaceMatcher
+  void Identify(gate::FaceQuery query,
+                std::function<void(Result<gate::FaceVerdict>)> done) override;
+
+ private:
+  struct Template {
+    std::int64_t person = 0;
+    std::string source;
+    std::vector<float> embedding;
+  };
+  struct State {
+    std::unordered_map<std::int64_t, Template> active;                     // face id → template
+    std::unordered_map<std::int64_t, std::vector<std::int64_t>> faces_of;  // person → active ids
+    std::unordered_map<std::int64_t, std::vector<float>> id_photo;         // person → chip photo
+    std::unordered_map<std::int64_t, std::set<std::string>> projects_of;   // active enrolments
+    std::unordered_map<std::string, std::unique_ptr<Gallery>> projects;
+    std::unique_ptr<Gallery> district;
+  };
+
+  Status Load(store::Connection& conn);
+  // Inside a writer job: stores the analysed face and updates memory; the JSON answer.
+  Result<nlohmann::json> StoreFace(store::Connection& conn, std::int64_t person_id,
+                                   const std::string& source, const std::string& jpeg,
+                                   const FaceResult& face, const std::string& created_by);
+  // Adds/removes a template to/from the galleries it belongs in (exclusive lock held).
+  void Index(State& st, std::int64_t face_id, const Template& t);
+  void Unindex(State& st, std::int64_t face_id, const Template& t);
+  Gallery& ProjectGallery(State& st, const std::string& project);
+  // Best score per person among `hits`, best first, at most `n`.
+  static std::vector<gate::FaceCandidate> PerPerson(const State& st, const std::vector<Hit>& hits,
+                                                    std::int64_t exclude_person, size_t n);
+  std::optional<std::string> SealEmbedding(const std::vector<float>& v) const;
+  Result<std::vector<float>> UnsealEmbedding(const std::string& sealed) const;
+
+  store::Database* db_;
+  const security::FieldCipher* cipher_;
+  FaceEngine* engine_;
+  const FacesOptions options_;
+  std::string model_id_;
+
+  mutable std::shared_mutex mu_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace zhizhi::face

@@ -1,0 +1,143 @@
+// Gallery: 1:N search of a face embedding among enrolled ones, behind one interface.
+//
+// Embeddings are 512-d float vectors, L2-normalised, compared by cosine (= inner product). Keys are
+// face-template ids; the caller maps them to persons. Three implementations, chosen by size
+// (MakeGallery):
+//   - ExactGallery: every vector in one contiguous row-major float matrix, scanned with a
+//     SIMD-friendly dot product (compiled for AVX-512, AVX2 and baseline x86-64, picked at run
+//     time). Exact; a site's roster (≤ 20,000 faces) answers in well under a millisecond.
+//   - Int8Gallery: the same scan over int8-quantised rows (4× less memory traffic), then the best
+//     candidates rescored exactly in float. Exact top-1 in practice (recall@1 measured in
+//     docs/benchmarks.md); no index to build, so adds and removals stay O(1).
+//   - HnswGallery: hnswlib's graph index (inner product). Sub-millisecond at 1,000,000 faces;
+//     approximate (recall@1 measured). Removal marks the node deleted.
+// AdaptiveGallery keeps exact search while the gallery is small and moves to int8 once it passes
+// a size threshold (district-wide duplicate checks): both change in O(1) per face, so enrolment
+// never waits for an index build. `serve --face-index hnsw` puts the district gallery on HNSW
+// instead (built at start; for districts past ~1,000,000 faces, where a linear int8 scan takes
+// tens of milliseconds).
+//
+// Thread-safety: Search() is const and may run concurrently with other Search() calls; Add() and
+// Remove() need exclusive access (the caller holds a lock, see face/faces.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace zhizhi::face {
+
+inline constexpr int kEmbeddingDim = 512;
+
+struct Hit {
+  std::int64_t key = 0;
+  float score = 0;  // cosine similarity
+};
+
+class Gallery {
+ public:
+  virtual ~Gallery() = default;
+  // Adds (or replaces) the vector of `key`. `vector` has kEmbeddingDim L2-normalised floats.
+  virtual void Add(std::int64_t key, std::span<const float> vector) = 0;
+  // Removes `key`; unknown keys are ignored.
+  virtual void Remove(std::int64_t key) = 0;
+  // The `k` best keys by cosine, best first.
+  virtual std::vector<Hit> Search(std::span<const float> query, int k) const = 0;
+  virtual size_t size() const = 0;
+  // "exact", "int8", "hnsw" — what answers searches now.
+  virtual std::string kind() const = 0;
+};
+
+// Cosine of two L2-normalised vectors (a dot product), dispatched to the best SIMD the CPU has.
+float Dot(const float* a, const float* b, int dim);
+
+class ExactGallery : public Gallery {
+ public:
+  void Add(std::int64_t key, std::span<const float> vector) override;
+  void Remove(std::int64_t key) override;
+  std::vector<Hit> Search(std::span<const float> query, int k) const override;
+  size_t size() const override { return keys_.size(); }
+  std::string kind() const override { return "exact"; }
+
+  // The row of `key`, or -1. Remove() moves the last row into the freed one.
+  std::int64_t RowOf(std::int64_t key) const;
+  const float* row(size_t i) const { return rows_.data() + i * kEmbeddingDim; }
+  // Exact scores of the rows in `rows` (for rescoring candidates).
+  float Score(std::span<const float> query, size_t row) const;
+  std::int64_t key(size_t row) const { return keys_[row]; }
+
+ private:
+  std::vector<float> rows_;  // size() × kEmbeddingDim, row-major, contiguous
+  std::vector<std::int64_t> keys_;
+  std::unordered_map<std::int64_t, size_t> index_;  // key → row
+};
+
+class Int8Gallery : public Gallery {
+ public:
+  // `rescore`: how many int8 candidates are rescored in float.
+  explicit Int8Gallery(int rescore = 32) : rescore_(rescore) {}
+  void Add(std::int64_t key, std::span<const float> vector) override;
+  void Remove(std::int64_t key) override;
+  std::vector<Hit> Search(std::span<const float> query, int k) const override;
+  size_t size() const override { return exact_.size(); }
+  std::string kind() const override { return "int8"; }
+  // Exact float search over the same rows.
+  std::vector<Hit> SearchExact(std::span<const float> query, int k) const {
+    return exact_.Search(query, k);
+  }
+
+ private:
+  int rescore_;
+  ExactGallery exact_;              // float rows for rescoring, same row order as codes_
+  std::vector<std::int8_t> codes_;  // size() × kEmbeddingDim
+  std::vector<float> scales_;       // per row: float ≈ code × scale
+};
+
+struct HnswOptions {
+  int m = 16;                 // graph degree
+  int ef_construction = 100;  // build-time beam
+  int ef_search = 128;        // query-time beam (≥ k); 64 gave recall@1 0.98 at 10,000
+};
+
+class HnswGallery : public Gallery {
+ public:
+  explicit HnswGallery(HnswOptions options = {}, size_t initial_capacity = 1024);
+  ~HnswGallery() override;
+  void Add(std::int64_t key, std::span<const float> vector) override;
+  void Remove(std::int64_t key) override;
+  std::vector<Hit> Search(std::span<const float> query, int k) const override;
+  size_t size() const override { return live_; }
+  std::string kind() const override { return "hnsw"; }
+  void set_ef_search(int ef);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  size_t live_ = 0;
+};
+
+// Exact search below `threshold` vectors, int8 with exact rescoring from there on.
+class AdaptiveGallery : public Gallery {
+ public:
+  explicit AdaptiveGallery(size_t threshold = 20'000) : threshold_(threshold) {}
+  void Add(std::int64_t key, std::span<const float> vector) override;
+  void Remove(std::int64_t key) override;
+  std::vector<Hit> Search(std::span<const float> query, int k) const override;
+  size_t size() const override { return int8_.size(); }
+  std::string kind() const override { return int8_.size() >= threshold_ ? "int8" : "exact"; }
+
+ private:
+  size_t threshold_;
+  Int8Gallery int8_;  // keeps the float rows too: exact search reads them below the threshold
+};
+
+// "exact", "int8", "hnsw" or "adaptive" (exact, then int8 past 20,000).
+std::unique_ptr<Gallery> MakeGallery(const std::string& kind);
+
+// Scales `v` to unit length in place; false when it is (near) zero.
+bool Normalise(std::span<float> v);
+
+}  // namespace zhizhi::face
