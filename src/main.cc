@@ -2,11 +2,12 @@
 //
 //   zhizhi serve  --data DIR [--port 8080] [--bind 127.0.0.1]   serve the API
 //   zhizhi import --data DIR KIND FILE.csv [--partial]           bulk-load registry records
-//   zhizhi demo   --data DIR                                     seed the demo district
+//   zhizhi demo   --data DIR [--projects 120 --persons 40000]   seed the demo district
 //   zhizhi simulate --token-file DATA/admin.token [--load]       gate terminals (docs/simulator.md)
 //   zhizhi version
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -49,6 +50,7 @@ struct ServeFlags {
   std::string log_level = "info";
   int auto_clockout_hour = 4;
   int gate_tick_seconds = 15;
+  std::string web = ZHIZHI_WEB_DIST;  // the built command screen; "" to serve none
 };
 
 int Serve(const ServeFlags& flags) {
@@ -69,6 +71,16 @@ int Serve(const ServeFlags& flags) {
   p.AddRoutes(router);
 
   zhizhi::http::ServerOptions options;
+  if (!flags.web.empty()) {
+    auto web = zhizhi::http::StaticFiles::Load(flags.web);
+    if (web.ok()) {
+      options.web = *web;
+      spdlog::info("event=web_loaded dir={} files={} bytes={}", flags.web, (*web)->file_count(),
+                   (*web)->total_bytes());
+    } else {
+      spdlog::warn("event=web_unavailable error=\"{}\"", web.status().message());
+    }
+  }
   options.bind = flags.bind;
   options.port = flags.port;
   options.body_limit = flags.body_limit;
@@ -155,20 +167,26 @@ int Import(const ImportFlags& flags) {
   return r.rejected == 0 ? 0 : 1;
 }
 
-int Demo(const std::string& data, int workers_per_project) {
+int Demo(const std::string& data, const zhizhi::app::DemoOptions& options) {
   SetUpLogging("warn");
   auto platform = zhizhi::app::Platform::Open(data);
   if (!platform.ok()) return Fail(platform.status());
   auto& p = **platform;
   auto created = p.EnsureAdminToken();
   if (!created.ok()) return Fail(created.status());
-  auto summary = zhizhi::app::SeedDemoDistrict(p.db(), p.registry(), workers_per_project);
+  const auto start = std::chrono::steady_clock::now();
+  auto summary = zhizhi::app::SeedDemoDistrict(p, options);
   if (!summary.ok()) return Fail(summary.status());
   const auto& s = *summary;
   std::printf(
-      "demo district seeded: %d corps, %d projects, %d teams, %d persons, %d certificates, "
-      "%d enrolments (%d exited)\n",
-      s.corps, s.projects, s.teams, s.persons, s.certificates, s.enrolments, s.exits);
+      "demo district seeded in %.1f s (registry %.1f s, gate %.1f s): %d corps, %d projects, "
+      "%d teams, %d persons, %d certificates, %d enrolments (%d exited), %d gate terminals, "
+      "%lld passes over %d days (%lld allowed, %lld denied, %lld refused)\n",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+      s.registry_seconds, s.history_seconds, s.corps, s.projects, s.teams, s.persons,
+      s.certificates, s.enrolments, s.exits, s.devices, static_cast<long long>(s.passes),
+      options.history_days + 1, static_cast<long long>(s.allowed), static_cast<long long>(s.denied),
+      static_cast<long long>(s.rejected));
   return 0;
 }
 
@@ -197,6 +215,8 @@ int main(int argc, char** argv) {
                    "gate housekeeping period (roster sweeps, auto clock-out)")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
+  serve_cmd->add_option("--web", serve.web, "directory of the built command screen (\"\": none)")
+      ->capture_default_str();
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
@@ -217,13 +237,22 @@ int main(int argc, char** argv) {
   import_cmd->add_option("--errors", import.errors_file, "write rejected rows as CSV to this file");
 
   std::string demo_data;
-  int demo_workers = 250;
+  zhizhi::app::DemoOptions demo;
   auto* demo_cmd =
       app.add_subcommand("demo", "seed the demo district into an empty data directory");
   demo_cmd->add_option("--data", demo_data, "data directory")->required();
-  demo_cmd->add_option("--workers-per-project", demo_workers, "scale of the data set")
+  demo_cmd->add_option("--projects", demo.projects, "number of projects")
       ->capture_default_str()
-      ->check(CLI::Range(1, 100000));
+      ->check(CLI::Range(4, 2000));
+  demo_cmd->add_option("--persons", demo.persons, "about this many people")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 1'000'000));
+  demo_cmd->add_option("--history-days", demo.history_days, "days of gate history before today")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 30));
+  demo_cmd->add_option("--seed", demo.seed, "random seed (the same seed gives the same district)")
+      ->capture_default_str();
+  demo_cmd->add_flag("--quiet", demo.quiet, "no progress lines");
 
   zhizhi::sim::SimulateOptions simulate;
   auto* simulate_cmd = zhizhi::sim::AddSimulateCommand(app, simulate);
@@ -233,7 +262,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (*serve_cmd) return Serve(serve);
   if (*import_cmd) return Import(import);
-  if (*demo_cmd) return Demo(demo_data, demo_workers);
+  if (*demo_cmd) return Demo(demo_data, demo);
   if (*simulate_cmd) return zhizhi::sim::RunSimulate(simulate);
   std::printf("zhizhi %s\n", ZHIZHI_VERSION);
   return 0;

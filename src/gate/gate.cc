@@ -871,6 +871,75 @@ void Gate::SubmitBatch(const security::Principal& device,
       });
 }
 
+Result<PassTally> Gate::RecordPasses(const std::vector<DevicePass>& passes, size_t chunk) {
+  // Jobs are queued without waiting, so the writer commits many of them per fsync. No savepoint
+  // per event: ProcessEvent refuses an event before it writes anything, so a refused event
+  // leaves nothing behind; a database error fails the whole job, and then the state is reloaded
+  // because memory may hold passes of that job.
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t pending = 0;
+    PassTally tally;
+    Status failure;
+    std::string first_rejection;
+  };
+  auto shared = std::make_shared<Shared>();
+  chunk = std::max<size_t>(1, chunk);
+  for (size_t begin = 0; begin < passes.size(); begin += chunk) {
+    const size_t end = std::min(passes.size(), begin + chunk);
+    auto part = std::make_shared<PassTally>();
+    auto rejection = std::make_shared<std::string>();
+    {
+      std::lock_guard lock(shared->mu);
+      ++shared->pending;
+    }
+    db_->WriteAsync(
+        [this, &passes, begin, end, part, rejection](store::Connection& conn) -> Status {
+          *part = PassTally{};
+          for (size_t i = begin; i < end; ++i) {
+            auto answer = ProcessEvent(conn, passes[i].device_id, passes[i].event);
+            if (!answer.ok()) {
+              if (answer.status().kind() == StatusKind::kInternal) return answer.status();
+              ++part->rejected;
+              if (rejection->empty()) *rejection = answer.status().ToString();
+            } else if (answer->allow) {
+              ++part->allowed;
+            } else {
+              ++part->denied;
+            }
+          }
+          return Status::Ok();
+        },
+        [shared, part, rejection](const Status& status) {
+          std::lock_guard lock(shared->mu);
+          if (!status.ok()) {
+            if (shared->failure.ok()) shared->failure = status;
+          } else {
+            shared->tally.allowed += part->allowed;
+            shared->tally.denied += part->denied;
+            shared->tally.rejected += part->rejected;
+            if (shared->first_rejection.empty()) shared->first_rejection = *rejection;
+          }
+          if (--shared->pending == 0) shared->cv.notify_all();
+        });
+  }
+  std::unique_lock lock(shared->mu);
+  shared->cv.wait(lock, [&] { return shared->pending == 0; });
+  if (!shared->failure.ok()) {
+    lock.unlock();
+    // Memory may hold passes of the failed job: start over from what is committed.
+    Status reload = db_->Write([this](store::Connection& conn) { return Load(conn); });
+    if (!reload.ok()) spdlog::error("event=gate_reload_failed error=\"{}\"", reload.ToString());
+    return shared->failure;
+  }
+  if (!shared->first_rejection.empty()) {
+    spdlog::warn("event=bulk_passes_rejected count={} first=\"{}\"", shared->tally.rejected,
+                 shared->first_rejection);
+  }
+  return shared->tally;
+}
+
 Result<json> Gate::Heartbeat(const security::Principal& device, const json& body) {
   JsonFieldReader in(body);
   auto person_count = in.OptInteger("person_count");

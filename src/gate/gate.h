@@ -49,6 +49,19 @@ struct GateOptions {
   int tick_seconds = 15;                            // housekeeping period (sweeps, auto clock-out)
 };
 
+// One pass of a bulk load: the device that saw it and the event as the device would send it.
+struct DevicePass {
+  std::int64_t device_id = 0;
+  GateEventInput event;
+};
+
+// What a bulk load did.
+struct PassTally {
+  std::int64_t allowed = 0;
+  std::int64_t denied = 0;
+  std::int64_t rejected = 0;  // refused like a bad API request (logged with the first reason)
+};
+
 struct DeviceDraft {
   std::string serial;
   std::string direction;  // in / out / both
@@ -80,6 +93,12 @@ class Gate {
   void SubmitBatch(const security::Principal& device, std::vector<Result<GateEventInput>> events,
                    EventDone done);
   Result<nlohmann::json> Roster(const security::Principal& device, std::int64_t since) const;
+  // Bulk load (the demo district's history): passes of many devices in time order, decided and
+  // stored exactly as POST /api/v1/gate/events would (a refused event writes nothing), in
+  // writer jobs of `chunk` events instead of one job per pass. Not published to the live feeds.
+  // Blocks until everything is durable; a database error fails the call (the jobs before it
+  // stay committed, the state is reloaded).
+  Result<PassTally> RecordPasses(const std::vector<DevicePass>& passes, size_t chunk = 1000);
   Result<nlohmann::json> Heartbeat(const security::Principal& device, const nlohmann::json& body);
 
   // --- readers ---
