@@ -546,9 +546,11 @@ class Seeder {
       site.lat = std::clamp(street.lat + rng_.Normal(0, 0.009), 30.281, 30.379);
       site.lng = std::clamp(street.lng + rng_.Normal(0, 0.012), 120.301, 120.549);
       site.size = std::max(1, static_cast<int>(kind.size * std::exp(rng_.Normal(0, 0.45)) * 100));
-      const Date start = site.status == "planned"     ? today_.AddDays(rng_.Int(20, 120))
+      Date start = site.status == "planned"     ? today_.AddDays(rng_.Int(20, 120))
                          : site.status == "completed" ? today_.AddDays(-rng_.Int(700, 1100))
                                                       : today_.AddDays(-rng_.Int(90, 900));
+      // The first two are QT2025001 and QT2025002, the simulator's defaults.
+      if (i < 2 && today_ > Date{2025, 12, 31}) start = Date{2025, 3 + i * 4, 10};
       const Date end = site.status == "completed" ? today_.AddDays(-rng_.Int(10, 200))
                                                   : start.AddDays(rng_.Int(540, 1200));
       char code[16];

@@ -54,6 +54,8 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir) {
 
 Platform::~Platform() {
   // Stop housekeeping, then the writer (draining queued jobs), before the lock goes.
+  if (warm_stats_.joinable()) warm_stats_.join();
+  stats_.reset();
   gate_.reset();
   db_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
@@ -70,7 +72,11 @@ Status Platform::StartGate(gate::GateOptions options) {
     view["onsite"] = {{"count", onsite.ok() ? (*onsite)["count"] : nlohmann::json(0)},
                       {"by_team", onsite.ok() ? (*onsite)["by_team"] : nlohmann::json::array()}};
   });
-  return gate_->Start();
+  ZZ_RETURN_IF_ERROR(gate_->Start());
+  stats_ = std::make_unique<gate::GateStats>(db_.get(), gate_.get(), options.offline_after_ms);
+  // The screen asks for the last 30 days on its first load: have them ready.
+  warm_stats_ = std::thread([stats = stats_.get()] { stats->Warm(30); });
+  return Status::Ok();
 }
 
 Result<bool> Platform::EnsureAdminToken() {
@@ -107,6 +113,7 @@ void Platform::AddRoutes(http::Router& router) {
 
   registry::AddRegistryRoutes(router, *db_, *registry_);
   if (gate_) gate::AddGateRoutes(router, *gate_);
+  if (stats_) gate::AddStatsRoutes(router, *stats_);
 
   std::vector<std::pair<std::string, std::string>> labels;
   for (const auto& route : router.routes()) {

@@ -10,9 +10,11 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "base/status.h"
 #include "gate/gate.h"
+#include "gate/gate_stats.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "registry/registry.h"
@@ -55,6 +57,8 @@ class Platform {
   std::unique_ptr<security::TokenAuthenticator> auth_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<gate::Gate> gate_;
+  std::unique_ptr<gate::GateStats> stats_;
+  std::thread warm_stats_;
   std::unique_ptr<http::Metrics> metrics_;
 };
 

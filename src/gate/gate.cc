@@ -739,6 +739,9 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
   insert.Bind(16, e.operator_name).Bind(17, e.operator_reason).Bind(18, a.flags);
   ZZ_RETURN_IF_ERROR(insert.Run());
   a.seq = conn.LastInsertRowId();
+  if (LocalDateOf(e.time.unix_ms) != LocalDateOf(now)) {
+    past_changes_.fetch_add(1, std::memory_order_acq_rel);
+  }
 
   const bool moves = a.allow && person && !f.duplicate && !f.stale;
   if (moves) {
@@ -1453,6 +1456,7 @@ Result<int> Gate::ClockOutAll(std::int64_t cutoff_ms) {
       p.last[c.person] = LastPass{cutoff_ms, false};
     }
     closed = static_cast<int>(closing.size());
+    past_changes_.fetch_add(1, std::memory_order_acq_rel);
     return Status::Ok();
   });
   if (!status.ok()) return status;

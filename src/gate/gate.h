@@ -124,6 +124,10 @@ class Gate {
 
   LiveFeed& live() { return live_; }
 
+  // Bumped whenever a pass is stored for a day other than today (offline replays, automatic
+  // clock-outs): caches of past days' figures compare it to know they are still right.
+  std::uint64_t past_changes() const { return past_changes_.load(std::memory_order_acquire); }
+
  private:
   struct State;
   struct Answer;
@@ -143,6 +147,7 @@ class Gate {
   const security::FieldCipher* cipher_;
   const GateOptions options_;
   LiveFeed live_;
+  std::atomic<std::uint64_t> past_changes_{0};
 
   mutable std::shared_mutex mu_;
   std::unique_ptr<State> state_;

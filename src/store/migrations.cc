@@ -192,12 +192,19 @@ CREATE TABLE gate_policies (
 ) WITHOUT ROWID;
 )sql";
 
+// Command screen (issue 6): passes of a day by decision, hour and person straight from one
+// covering index — hourly charts, daily head-counts, today's attendance (gate/gate_stats.h).
+constexpr const char* kScreenSchema = R"sql(
+CREATE INDEX gate_events_by_day ON gate_events(local_date, decision, person_id, time_ms, flags);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, "registry", kRegistrySchema},
       {2, "gate", kGateSchema},
+      {6, "screen", kScreenSchema},
   };
   return migrations;
 }
