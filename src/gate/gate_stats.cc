@@ -35,12 +35,14 @@ std::vector<std::string> ReasonsOf(const std::string& text) {
 
 // Projects a request may see: null for all, else its scope — narrowed to ?project= when given
 // (404 when the project is outside the scope).
-Result<std::optional<std::vector<std::string>>> ProjectsOf(const Request& request) {
+Result<std::optional<std::vector<std::string>>> ProjectsOf(const Request& request,
+                                                           const GateStats& stats) {
   auto project = request.Query("project");
   if (project && !project->empty()) {
     if (!request.principal.MaySeeProject(*project)) {
       return Status::NotFound("no project " + *project);
     }
+    ZZ_RETURN_IF_ERROR(stats.CheckProject(*project));
     return std::optional<std::vector<std::string>>(std::vector<std::string>{*project});
   }
   if (request.principal.all_projects) return std::optional<std::vector<std::string>>();
@@ -208,6 +210,16 @@ Result<json> GateStats::Daily(const Date& last, int days,
   return json{{"items", std::move(items)}};
 }
 
+Status GateStats::CheckProject(const std::string& code) const {
+  return db_->Read([&](store::Connection& conn) -> Status {
+    auto s = conn.Prepare("SELECT 1 FROM projects WHERE code = ?");
+    s.Bind(1, code);
+    if (s.Step()) return Status::Ok();
+    ZZ_RETURN_IF_ERROR(s.status());
+    return Status::NotFound("no project " + code);
+  });
+}
+
 void GateStats::Warm(int days) const {
   (void)Daily(TodayInChina().AddDays(-1), days, nullptr);
 }
@@ -333,7 +345,7 @@ void AddStatsRoutes(http::Router& router, GateStats& stats_ref) {
             "certificates expired or expiring",
             Operation({}, {400, 404}, 200, {{"project", "string", false, "one project"}}),
             [=](Request& request) {
-              auto projects = ProjectsOf(request);
+              auto projects = ProjectsOf(request, *stats);
               if (!projects.ok()) return Response::Error(projects.status());
               return Reply(stats->Overview(*projects ? &**projects : nullptr));
             }});
@@ -345,7 +357,7 @@ void AddStatsRoutes(http::Router& router, GateStats& stats_ref) {
                    [=](Request& request) {
                      auto date = DateQuery(request, "date");
                      if (!date.ok()) return Response::Error(date.status());
-                     auto projects = ProjectsOf(request);
+                     auto projects = ProjectsOf(request, *stats);
                      if (!projects.ok()) return Response::Error(projects.status());
                      return Reply(stats->PassesByHour(*date, *projects ? &**projects : nullptr));
                    }});
@@ -361,7 +373,7 @@ void AddStatsRoutes(http::Router& router, GateStats& stats_ref) {
               if (!days.ok()) return Response::Error(days.status());
               auto to = DateQuery(request, "to");
               if (!to.ok()) return Response::Error(to.status());
-              auto projects = ProjectsOf(request);
+              auto projects = ProjectsOf(request, *stats);
               if (!projects.ok()) return Response::Error(projects.status());
               return Reply(stats->Daily(*to, *days, *projects ? &**projects : nullptr));
             }});
@@ -382,6 +394,7 @@ void AddStatsRoutes(http::Router& router, GateStats& stats_ref) {
           if (!request.principal.MaySeeProject(*p)) {
             return Response::Error(Status::NotFound("no project " + *p));
           }
+          if (auto s = stats->CheckProject(*p); !s.ok()) return Response::Error(s);
           project = *p;
         }
         const auto* scope = request.principal.all_projects ? nullptr : &request.principal.projects;

@@ -48,6 +48,9 @@ class GateStats {
                                       const std::optional<std::string>& project,
                                       const std::vector<std::string>* scope, int limit) const;
 
+  // 404 unless the project exists.
+  Status CheckProject(const std::string& code) const;
+
   // Computes the past days' figures once (the first request would otherwise pay for them).
   void Warm(int days) const;
 
