@@ -22,6 +22,7 @@
 #include "http/server.h"
 #include "registry/registry_import.h"
 #include "sim/gate_simulator.h"
+#include "sim/live_traffic.h"
 
 namespace {
 
@@ -51,6 +52,9 @@ struct ServeFlags {
   int auto_clockout_hour = 4;
   int gate_tick_seconds = 15;
   std::string web = ZHIZHI_WEB_DIST;  // the built command screen; "" to serve none
+  bool simulate = false;
+  double simulate_speed = 1;
+  std::uint64_t simulate_seed = 0;
 };
 
 int Serve(const ServeFlags& flags) {
@@ -90,12 +94,29 @@ int Serve(const ServeFlags& flags) {
   options.threads = flags.threads > 0
                         ? flags.threads
                         : static_cast<int>(std::max(2u, 2 * std::thread::hardware_concurrency()));
+  std::unique_ptr<zhizhi::sim::LiveTraffic> live;
+  options.on_stop = [&live] {
+    if (live) live->RequestStop();
+  };
   zhizhi::http::HttpServer server(options, router, p.auth(), p.metrics());
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status());
   spdlog::info("event=listening address=http://{}:{} data={} threads={} schema_version={}",
                flags.bind, *port, flags.data, options.threads, p.db().schema_version());
+  if (flags.simulate) {
+    zhizhi::sim::LiveTrafficOptions sim;
+    // The simulator talks to this server over loopback, whatever address it listens on.
+    sim.url = std::string(flags.bind == "::1" ? "http://[::1]:" : "http://127.0.0.1:") +
+              std::to_string(*port);
+    sim.data_dir = flags.data;
+    sim.speed = flags.simulate_speed;
+    sim.seed = flags.simulate_seed;
+    live = std::make_unique<zhizhi::sim::LiveTraffic>(sim);
+    live->Start();
+    spdlog::info("event=simulator_started speed={}", flags.simulate_speed);
+  }
   server.Run();
+  if (live) live->Stop();
   spdlog::info("event=stopped");
   return 0;
 }
@@ -215,6 +236,14 @@ int main(int argc, char** argv) {
                    "gate housekeeping period (roster sweeps, auto clock-out)")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
+  serve_cmd->add_flag("--simulate", serve.simulate,
+                      "play live gate traffic against this server (docs/simulator.md)");
+  serve_cmd
+      ->add_option("--simulate-speed", serve.simulate_speed,
+                   "simulated seconds per real second (1 = real time)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 3600.0));
+  serve_cmd->add_option("--simulate-seed", serve.simulate_seed, "simulator seed (0: random)");
   serve_cmd->add_option("--web", serve.web, "directory of the built command screen (\"\": none)")
       ->capture_default_str();
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error")

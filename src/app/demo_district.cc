@@ -452,6 +452,9 @@ class Seeder {
 
   Status Exit(store::Connection& conn, Site& site, std::int64_t person, Date date,
               const char* reason) {
+    for (const Member& m : site.members) {
+      if (m.person == person && !m.exit) date = std::max(date, m.entry);  // never before entry
+    }
     json body = {{"exit_date", date.ToString()}, {"reason", reason}};
     ZZ_ASSIGN_OR_RETURN(auto draft, Parse(body, registry::ParseExit));
     ZZ_RETURN_IF_ERROR(p_.registry().Exit(conn, site.code, person, draft));

@@ -122,6 +122,7 @@ class HttpServer::Impl {
   void BeginStop() {
     net::dispatch(acceptor_.get_executor(), [this] {
       if (stopping_.exchange(true)) return;
+      if (options_.on_stop) options_.on_stop();
       beast::error_code ignored;
       acceptor_.close(ignored);
       signals_.cancel(ignored);

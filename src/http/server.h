@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -39,6 +40,8 @@ struct ServerOptions {
   // The command screen's files, answered for GET/HEAD outside /api/ that no route matches;
   // null: none.
   std::shared_ptr<const StaticFiles> web;
+  // Called once when the server begins to stop (signal or Stop()), before it drains.
+  std::function<void()> on_stop;
 };
 
 class HttpServer {
