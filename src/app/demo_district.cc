@@ -696,7 +696,8 @@ class Seeder {
     const int teams = std::clamp(site.size / 45, 3, 18);
     std::vector<size_t> work;
     for (int t = 0; t < teams; ++t)
-      work.push_back(t < 3 ? static_cast<size_t>(t) : rng_.Weighted(weights));
+      // Every site has rebar, carpentry and electricians; then by weight.
+      work.push_back(t == 0 ? 0 : t == 1 ? 1 : t == 2 ? 6 : rng_.Weighted(weights));
     std::map<size_t, int> seen;
     double team_weight = 0;
     for (size_t w : work)

@@ -272,7 +272,15 @@ export function overviewPage(root: HTMLElement): () => void {
     replace(
       rankBody,
       h(
-        'table.table',
+        'table.table.fixed',
+        h(
+          'colgroup',
+          h('col', { style: { width: '48%' } }),
+          h('col', { style: { width: '18%' } }),
+          h('col', { style: { width: '11%' } }),
+          h('col', { style: { width: '11%' } }),
+          h('col', { style: { width: '12%' } }),
+        ),
         h(
           'thead',
           h('tr', h('th', t('table.project')), h('th', t('table.street')), h('th.num', t('table.onsite')), h('th.num', t('table.workers')), h('th', t('table.status'))),
@@ -284,7 +292,7 @@ export function overviewPage(root: HTMLElement): () => void {
               'tr',
               { 'data-project': p.code },
               h('td.ellipsis', { title: p.name }, link(`/projects/${enc(p.code)}`, p.name)),
-              h('td.nowrap', streetOf(p.address)),
+              h('td.ellipsis', streetOf(p.address)),
               h('td.num', formatNumber(p.onsite)),
               h('td.num', formatNumber(p.workers + p.managers)),
               h('td', h(`span.badge.status-${p.status}`, label('status', p.status))),

@@ -105,7 +105,7 @@ export function personPage(root: HTMLElement, params: Record<string, string>): (
         h('thead', h('tr', h('th', t('table.project')), h('th', t('project.work_type')), h('th', t('project.team')), h('th', t('person.entry')), h('th', t('person.exit')), h('th', t('person.dorm')))),
         h('tbody', p.enrolments.map((e: any) =>
           h('tr', { class: e.exit_date ? 'muted' : '' },
-            h('td.ellipsis', link(`/projects/${enc(e.project_code)}`, e.project_name ?? e.project_code)),
+            h('td.wrap', link(`/projects/${enc(e.project_code)}`, e.project_name ?? e.project_code)),
             h('td', e.post ? e.post : e.work_type_name),
             h('td', e.team_name ?? '—'),
             h('td', e.entry_date),
@@ -154,7 +154,7 @@ export function personPage(root: HTMLElement, params: Record<string, string>): (
     replace(
       trajList,
       h('table.table', h('tbody', last.map((x) =>
-        h('tr', h('td.nowrap', formatTime(x.time, true)), h('td.ellipsis', link(`/projects/${enc(x.project_code)}`, x.project_name ?? x.project_code)), h('td', `${x.zone ?? ''} ${label('dir', x.direction)}`), h('td', x.decision === 'allow' ? h('span.badge.online', t('chart.allowed')) : h('span.badge.deny', x.reasons.map((r: string) => label('reason', r)).join(' ')))),
+        h('tr', h('td.nowrap', formatTime(x.time, true)), h('td.wrap', link(`/projects/${enc(x.project_code)}`, x.project_name ?? x.project_code)), h('td', `${x.zone ?? ''} ${label('dir', x.direction)}`), h('td', x.decision === 'allow' ? h('span.badge.online', t('chart.allowed')) : h('span.badge.deny', x.reasons.map((r: string) => label('reason', r)).join(' ')))),
       ))),
     );
   };

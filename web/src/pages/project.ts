@@ -87,7 +87,7 @@ export function projectPage(root: HTMLElement, params: Record<string, string>): 
         'table.table',
         h('thead', h('tr', h('th', t('project.team')), h('th', t('project.holder')), h('th.num', t('project.enrolled')))),
         h('tbody', v.teams.map((tm: any) =>
-          h('tr', h('td', tm.name), h('td.ellipsis', tm.leader_person_id ? link(`/persons/${tm.leader_person_id}`, tm.leader_name ?? '') : '—'), h('td.num', tm.member_count)),
+          h('tr', h('td', tm.name), h('td.wrap', tm.leader_person_id ? link(`/persons/${tm.leader_person_id}`, tm.leader_name ?? '') : '—'), h('td.num', tm.member_count)),
         )),
       ),
     );
@@ -136,11 +136,14 @@ export function projectPage(root: HTMLElement, params: Record<string, string>): 
       musterBody,
       h('p.print-only', t('project.muster_title', { project: title.textContent ?? code, time: stamp, count: m.count })),
       h(
+        'div.scroll.tall',
+        h(
         'table.table.muster',
         h('thead', h('tr', h('th', '#'), h('th', t('table.name')), h('th', t('person.id_number')), h('th', t('project.team')), h('th', t('project.work_type')), h('th', t('project.since')), h('th', t('project.zone')))),
         h('tbody', m.persons.map((p: any, i: number) =>
           h('tr', h('td.num', i + 1), h('td.name', link(`/persons/${p.person_id}`, p.name)), h('td.mono', p.id_number), h('td', p.team ?? '—'), h('td', p.work_type_name), h('td', formatTime(p.since, true)), h('td', p.zone ?? '—')),
         )),
+        ),
       ),
     );
   };
