@@ -243,6 +243,8 @@ class Seeder {
     for (size_t i = 0; i < counties_.size(); ++i) {
       county_weights_[i] /= per_province[std::string(counties_[i]->code, 2)];
     }
+    county_pick_ =
+        std::discrete_distribution<size_t>(county_weights_.begin(), county_weights_.end());
     for (size_t s = 0; s < std::size(kQiantangStreets); ++s) {
       for (const DivisionCommunity& c : kQiantangCommunities) {
         if (std::string_view(c.street_code) == kQiantangStreets[s].code) {
@@ -328,7 +330,7 @@ class Seeder {
 
   NewPerson MakeIdentity(bool manager) {
     NewPerson n;
-    const DivisionCounty* county = counties_[rng_.Weighted(county_weights_)];
+    const DivisionCounty* county = counties_[county_pick_(rng_.gen())];
     if (manager && rng_.Chance(0.6)) {
       // Most managers are from Zhejiang.
       static std::vector<const DivisionCounty*> zhejiang;
@@ -550,8 +552,8 @@ class Seeder {
       site.lng = std::clamp(street.lng + rng_.Normal(0, 0.012), 120.301, 120.549);
       site.size = std::max(1, static_cast<int>(kind.size * std::exp(rng_.Normal(0, 0.45)) * 100));
       Date start = site.status == "planned"     ? today_.AddDays(rng_.Int(20, 120))
-                         : site.status == "completed" ? today_.AddDays(-rng_.Int(700, 1100))
-                                                      : today_.AddDays(-rng_.Int(90, 900));
+                   : site.status == "completed" ? today_.AddDays(-rng_.Int(700, 1100))
+                                                : today_.AddDays(-rng_.Int(90, 900));
       // The first two are QT2025001 and QT2025002, the simulator's defaults.
       if (i < 2 && today_ > Date{2025, 12, 31}) start = Date{2025, 3 + i * 4, 10};
       const Date end = site.status == "completed" ? today_.AddDays(-rng_.Int(10, 200))
@@ -1051,6 +1053,7 @@ class Seeder {
 
   std::vector<const DivisionCounty*> counties_;
   std::vector<double> county_weights_;
+  std::discrete_distribution<size_t> county_pick_;
   std::map<size_t, std::vector<std::string>> communities_;
   std::unordered_set<std::string> id_numbers_;
   std::unordered_map<std::int64_t, std::string> id_card_;

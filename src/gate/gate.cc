@@ -739,7 +739,7 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
   insert.Bind(16, e.operator_name).Bind(17, e.operator_reason).Bind(18, a.flags);
   ZZ_RETURN_IF_ERROR(insert.Run());
   a.seq = conn.LastInsertRowId();
-  if (LocalDateOf(e.time.unix_ms) != LocalDateOf(now)) {
+  if ((e.time.unix_ms + kChinaOffsetMs) / kDayMs != (now + kChinaOffsetMs) / kDayMs) {
     past_changes_.fetch_add(1, std::memory_order_acq_rel);
   }
 
@@ -1158,6 +1158,20 @@ json Gate::DistrictOnsite(const std::vector<std::string>* scope) const {
     projects.push_back({{"project_code", code}, {"name", p->name}, {"count", p->inside_count}});
   }
   return {{"total", total}, {"projects", std::move(projects)}};
+}
+
+std::pair<std::int64_t, std::int64_t> Gate::EnrolledCounts(
+    const std::vector<std::string>* scope) const {
+  std::shared_lock lock(mu_);
+  std::int64_t workers = 0, managers = 0;
+  for (const auto& [code, p] : state_->projects) {
+    if (scope && std::find(scope->begin(), scope->end(), code) == scope->end()) continue;
+    for (const auto& [person, e] : p.enrolments) {
+      if (e.exited) continue;
+      (e.work_role == registry::kManagerRole ? managers : workers) += 1;
+    }
+  }
+  return {workers, managers};
 }
 
 Result<json> Gate::Attendance(const std::string& project, const Date& date) const {

@@ -105,6 +105,8 @@ class Gate {
   // Head-count with counts by team and work type; with the muster list when `with_persons`.
   Result<nlohmann::json> Onsite(const std::string& project, bool with_persons) const;
   nlohmann::json DistrictOnsite(const std::vector<std::string>* scope) const;
+  // Open enrolments (workers, managers) of the projects in `scope` (null: all), from memory.
+  std::pair<std::int64_t, std::int64_t> EnrolledCounts(const std::vector<std::string>* scope) const;
   Result<nlohmann::json> Attendance(const std::string& project, const Date& date) const;
   Result<nlohmann::json> Trajectory(std::int64_t person_id, std::int64_t from_ms,
                                     std::int64_t to_ms) const;

@@ -229,6 +229,7 @@ Result<json> GateStats::Overview(const std::vector<std::string>* projects) const
   const std::string expiring = TodayInChina().AddDays(registry::kExpiringWithinDays).ToString();
   const std::int64_t now = NowUnixMs();
   json out;
+  const auto enrolled = gate_->EnrolledCounts(projects);
   ZZ_RETURN_IF_ERROR(db_->Read([&](store::Connection& conn) -> Status {
     auto in_scope = [&](const std::string& code) {
       return projects == nullptr ||
@@ -242,17 +243,6 @@ Result<json> GateStats::Overview(const std::vector<std::string>* projects) const
         if (!in_scope(s.Text(0))) continue;
         ++total;
         by_status[s.Text(1)] = by_status.value(s.Text(1), 0) + 1;
-      }
-      ZZ_RETURN_IF_ERROR(s.status());
-    }
-    std::int64_t workers = 0, managers = 0;
-    {
-      auto s = conn.Prepare(
-          "SELECT project_code, work_role, COUNT(*) FROM enrolments WHERE exit_date IS NULL "
-          "GROUP BY project_code, work_role");
-      while (s.Step()) {
-        if (!in_scope(s.Text(0))) continue;
-        (s.Text(1) == "10" ? managers : workers) += s.Int(2);
       }
       ZZ_RETURN_IF_ERROR(s.status());
     }
@@ -274,7 +264,7 @@ Result<json> GateStats::Overview(const std::vector<std::string>* projects) const
     {
       // Only the few certificates near or past their end are joined to the enrolments.
       auto s = conn.Prepare(
-          "SELECT e.project_code, c.valid_to FROM certificates c JOIN enrolments e "
+          "SELECT e.project_code, c.valid_to FROM certificates c CROSS JOIN enrolments e "
           "ON e.person_id = c.person_id AND e.exit_date IS NULL "
           "WHERE c.valid_to <= ? AND c.revoked_at IS NULL");
       s.Bind(1, expiring);
@@ -287,7 +277,7 @@ Result<json> GateStats::Overview(const std::vector<std::string>* projects) const
     ZZ_ASSIGN_OR_RETURN(DayFigures f, FiguresOf(conn, today, projects));
     out = {{"date", today},
            {"projects", {{"total", total}, {"by_status", by_status}}},
-           {"enrolled", {{"workers", workers}, {"managers", managers}}},
+           {"enrolled", {{"workers", enrolled.first}, {"managers", enrolled.second}}},
            {"today", {{"present", f.present}, {"allowed", f.allowed}, {"denied", f.denied}}},
            {"devices", {{"total", devices}, {"online", online}, {"disabled", disabled}}},
            {"certificates", {{"expired", expired}, {"expiring", expiring_soon}}}};

@@ -196,6 +196,8 @@ CREATE TABLE gate_policies (
 // covering index — hourly charts, daily head-counts, today's attendance (gate/gate_stats.h).
 constexpr const char* kScreenSchema = R"sql(
 CREATE INDEX gate_events_by_day ON gate_events(local_date, decision, person_id, time_ms, flags);
+-- Certificates near or past their end, for the district overview.
+CREATE INDEX certificates_by_valid_to ON certificates(valid_to);
 )sql";
 
 }  // namespace
