@@ -239,7 +239,15 @@ export function overviewPage(root: HTMLElement): () => void {
             value: [e.lng / e.n, e.lat / e.n + 0.006],
             name,
           })),
-          label: { show: true, formatter: '{b}', color: palette.muted, fontSize: 13 },
+          label: {
+            show: true,
+            formatter: '{b}',
+            color: palette.text,
+            fontSize: 14,
+            textBorderColor: '#07142b',
+            textBorderWidth: 3,
+          },
+          z: 5,
         },
       ],
     }, { notMerge: true });

@@ -149,7 +149,9 @@ export function projectPage(root: HTMLElement, params: Record<string, string>): 
   };
 
   const loadAttendance = async () => {
-    const a = await get<any>(`/api/v1/projects/${enc(code)}/attendance?date=${dateInput.value || chinaToday()}`);
+    const date = dateInput.value || chinaToday();
+    const today = date === chinaToday();  // no exit pass yet today: still inside, not missing
+    const a = await get<any>(`/api/v1/projects/${enc(code)}/attendance?date=${date}`);
     replace(
       attBody,
       h('p.muted', t('project.present', { present: a.present, enrolled: a.enrolled })),
@@ -159,7 +161,7 @@ export function projectPage(root: HTMLElement, params: Record<string, string>): 
           'table.table',
           h('thead', h('tr', h('th', t('table.name')), h('th', t('project.team')), h('th', t('project.first_in')), h('th', t('project.last_out')), h('th.num', t('project.hours')), h('th.num', t('project.passes')), h('th', ''))),
           h('tbody', a.items.map((x: any) =>
-            h('tr', h('td.name', link(`/persons/${x.person_id}`, x.name)), h('td', x.team || '—'), h('td', formatTime(x.first_in)), h('td', formatTime(x.last_out)), h('td.num', x.hours.toFixed(2)), h('td.num', x.passes), h('td', x.missing_out ? h('span.badge.cert-expiring', t('project.missing_out')) : '')),
+            h('tr', h('td.name', link(`/persons/${x.person_id}`, x.name)), h('td', x.team || '—'), h('td', formatTime(x.first_in)), h('td', formatTime(x.last_out)), h('td.num', x.hours.toFixed(2)), h('td.num', x.passes), h('td', x.missing_out ? (today && !x.auto_clocked_out ? h('span.badge.online', t('project.inside')) : h('span.badge.cert-expiring', t('project.missing_out'))) : '')),
           )),
         ),
       ),
