@@ -62,20 +62,26 @@ constexpr std::array<const char*, 32> kFemaleGiven = {
 struct MinorityName {
   const char* name;
   const char* nation;  // GB/T 3304
+  bool female;
+  const char* region;  // county code prefix where such names are at home
 };
-constexpr std::array<MinorityName, 12> kMinorityNames = {{
-    {"阿卜杜热合曼·买买提", "05"},
-    {"艾合买提江·吐尔逊", "05"},
-    {"热依汗古丽·阿不都热依木", "05"},
-    {"吉克伍沙", "07"},
-    {"阿苏木呷", "07"},
-    {"沙马阿果", "07"},
-    {"马海尔布", "07"},
-    {"扎西多吉", "04"},
-    {"次仁旺堆", "04"},
-    {"努尔兰·阿依达尔别克", "17"},
-    {"俄木拉则", "07"},
-    {"吉伍木呷", "07"},
+constexpr std::array<MinorityName, 16> kMinorityNames = {{
+    {"阿卜杜热合曼·买买提", "05", false, "65"},
+    {"艾合买提江·吐尔逊", "05", false, "65"},
+    {"买买提依明·艾则孜", "05", false, "65"},
+    {"热依汗古丽·阿不都热依木", "05", true, "65"},
+    {"努尔兰·阿依达尔别克", "17", false, "65"},
+    {"吉克伍沙", "07", false, "5134"},
+    {"阿苏木呷", "07", false, "5134"},
+    {"沙马阿果", "07", false, "5134"},
+    {"马海尔布", "07", false, "5134"},
+    {"俄木拉则", "07", false, "5134"},
+    {"吉伍木呷", "07", false, "5134"},
+    {"阿西阿呷", "07", true, "5134"},
+    {"扎西多吉", "04", false, "5133"},
+    {"次仁旺堆", "04", false, "5133"},
+    {"泽仁邓珠", "04", false, "5132"},
+    {"拉姆卓玛", "04", true, "5133"},
 }};
 
 constexpr std::array<const char*, 24> kTownNames = {
@@ -351,10 +357,18 @@ class Seeder {
       n.id_number = MakeResidentIdNumber(county->code, birth, seq);
       if (id_numbers_.insert(n.id_number).second) break;
     }
-    const bool minority =
-        !manager && std::string_view(county->code).substr(0, 2) == "51" && rng_.Chance(0.08);
-    if (minority || (!manager && rng_.Chance(0.002))) {
-      const MinorityName& m = rng_.Pick(kMinorityNames);
+    // Uyghur and Kazakh workers from Xinjiang, Yi from Liangshan, Tibetans from Ganzi and Aba
+    // carry their own full names (the long names the screen must lay out).
+    std::vector<const MinorityName*> names;
+    for (const MinorityName& m : kMinorityNames) {
+      const std::string_view code(county->code);
+      if (m.female == female && code.substr(0, std::string_view(m.region).size()) == m.region) {
+        names.push_back(&m);
+      }
+    }
+    const bool xinjiang = std::string_view(county->code).substr(0, 2) == "65";
+    if (!manager && !names.empty() && rng_.Chance(xinjiang ? 0.8 : 0.6)) {
+      const MinorityName& m = *rng_.Pick(names);
       n.name = m.name;
       n.nation = m.nation;
     } else {

@@ -266,8 +266,26 @@ test('English, and a laptop screen, with long names', async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page wider than the window by ${overflow} px`);
   await page.screenshot({ path: join(artifacts, 'overview-en-laptop.png'), fullPage: true });
-  // The longest name of the district, on its project's muster list, stays inside its cell.
   await page.click('[data-testid=lang]');
+  // The longest name of the district (a Uyghur or Yi name) on its person page and on its
+  // project's page: nothing wider than the laptop's window.
+  const persons = (await api('GET', '/api/v1/persons?limit=1000')).json.items;
+  const longest = persons.reduce((a, b) => ([...b.name].length > [...a.name].length ? b : a));
+  assert.ok([...longest.name].length >= 4, `longest name ${longest.name}`);
+  await page.goto(`${base}/persons/${longest.id}`);
+  await page.waitForSelector('main.page[data-ready="1"]');
+  assert.equal(await page.textContent('h1.page-title'), longest.name);
+  let wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(wide <= 0, `person page wider than the window by ${wide} px`);
+  await page.screenshot({ path: join(artifacts, 'person-long-name-laptop.png') });
+  const project = (await api('GET', `/api/v1/persons/${longest.id}`)).json.enrolments[0]?.project_code;
+  if (project) {
+    await page.goto(`${base}/projects/${project}`);
+    await page.waitForSelector('main.page[data-ready="1"]');
+    wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(wide <= 0, `project page wider than the window by ${wide} px`);
+    await page.screenshot({ path: join(artifacts, 'project-laptop.png') });
+  }
   await page.close();
 });
 

@@ -22,7 +22,7 @@ const DISTRICT = '330114';
 // Province code → weight (share of migrant construction workers in the demo, roughly).
 const SOURCES = {
   34: 16, 41: 14, 51: 12, 52: 8, 36: 8, 43: 7, 42: 6, 50: 5, 53: 4, 62: 3, 45: 3, 61: 3,
-  13: 2, 37: 2, 32: 2, 33: 5,
+  13: 2, 37: 2, 32: 2, 33: 5, 65: 1,
 };
 
 const provinces = new Map(load('provinces.json').map((p) => [p.code, p.name]));
