@@ -37,7 +37,7 @@ const calls = [
   '/api/v1/stats/daily?days=30',
   '/api/v1/gate/events?decision=deny&limit=14',
   '/api/v1/alerts?status=active&limit=8',
-  '/api/v1/residence-registrations?limit=1',
+  '/api/v1/residence-registrations?status=draft&limit=1000',
 ];
 
 const q = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];

@@ -887,7 +887,13 @@ class Seeder {
       if (!enrolled.ok() && enrolled.status().kind() != StatusKind::kConflict) {
         return enrolled.status();
       }
-      double_site_.push_back(person);
+      double_site_.push_back({person, from.code, to.code});
+    }
+    // Key persons who do not come: two project managers have not passed a gate for 12 days.
+    for (size_t k : {9u, 33u}) {
+      const Site& s = at(k);
+      auto it = s.posts.find("project_manager");
+      if (it != s.posts.end()) absent_.insert(it->second);
     }
     // Certificates registered to somebody else (挂证): the registry refuses them; the demo
     // records nothing for those attempts but the alerts engine sees the post conflicts above.
@@ -977,6 +983,7 @@ class Seeder {
       const Date day = today_.AddDays(-back);
       std::vector<gate::DevicePass> passes = next.get();
       if (back > 0) next = std::async(std::launch::async, plan, back - 1);
+      if (back == 1) AddImpossibleTravel(day, passes);
       ZZ_ASSIGN_OR_RETURN(gate::PassTally tally, p_.gate()->RecordPasses(passes));
       summary_.passes += static_cast<std::int64_t>(passes.size());
       summary_.allowed += tally.allowed;
@@ -993,6 +1000,43 @@ class Seeder {
     return Status::Ok();
   }
 
+  // Yesterday at noon, three of the workers enrolled on two sites pass the exits of both four
+  // minutes apart — kilometres apart across the district (impossible_travel).
+  void AddImpossibleTravel(const Date& day, std::vector<gate::DevicePass>& passes) const {
+    // Exits: recorded whatever the person's state (nobody is locked in), so both are allowed.
+    auto out_device = [&](const std::string& code) -> std::int64_t {
+      for (const Site& s : sites_) {
+        if (s.code != code) continue;
+        for (const Device& d : s.devices)
+          if (d.direction == "out") return d.id;
+      }
+      return 0;
+    };
+    int added = 0;
+    for (const DoubleSite& d : double_site_) {
+      if (added == 3) break;
+      const std::int64_t a = out_device(d.first), b = out_device(d.second);
+      if (a == 0 || b == 0) continue;
+      const std::int64_t t = sim::LocalMinuteToUnixMs(day, 12 * 60 + 20 + added);
+      for (const auto& [device, at] : {std::pair{a, t}, std::pair{b, t + 4 * 60'000}}) {
+        gate::DevicePass p;
+        p.device_id = device;
+        p.event.event_id =
+            "t" + day.ToString() + "-" + std::to_string(d.person) + "-" + std::to_string(device);
+        p.event.time = Timestamp{at, kChinaUtcOffsetMinutes};
+        p.event.person_id = d.person;
+        p.event.score = 0.91;
+        p.event.liveness = true;
+        p.event.pass_mode = 1;
+        passes.push_back(std::move(p));
+      }
+      ++added;
+    }
+    std::stable_sort(passes.begin(), passes.end(), [](const auto& x, const auto& y) {
+      return x.event.time.unix_ms < y.event.time.unix_ms;
+    });
+  }
+
   // The passes of one day at every playing site (only those before `now` today).
   std::vector<gate::DevicePass> PlanDay(const std::vector<size_t>& playing,
                                         const std::vector<std::unordered_set<std::int64_t>>& roster,
@@ -1005,6 +1049,7 @@ class Seeder {
       s.project = site.code;
       for (const Member& m : site.members) {
         if (m.entry > day) continue;
+        if (absent_.count(m.person) && day > today_.AddDays(-12)) continue;
         if (m.exit && *m.exit <= day) {
           if (day.DaysSinceEpoch() - m.exit->DaysSinceEpoch() < 14) s.exited.push_back(m.person);
           continue;
@@ -1073,7 +1118,12 @@ class Seeder {
   std::unordered_map<std::int64_t, std::string> id_card_;
   std::vector<std::string> owners_, generals_, labour_, supervisors_, specialists_;
   std::vector<Site> sites_;
-  std::vector<std::int64_t> double_site_;
+  struct DoubleSite {
+    std::int64_t person;
+    std::string first, second;  // project codes
+  };
+  std::vector<DoubleSite> double_site_;
+  std::unordered_set<std::int64_t> absent_;  // key persons who stay away (key_person_absent)
   int next_certificate_ = 1;
 };
 

@@ -402,15 +402,24 @@ export function overviewPage(root: HTMLElement): () => void {
           ),
     );
   };
+  // Registrations still to be made (draft) or made again (rejected): due, or overdue when their
+  // due_date has passed (api-v1.md: each registration has a status and a due_date).
   const loadRegistrations = async () => {
-    const r = await optional<any>('/api/v1/residence-registrations?limit=1');
-    if (!r) return;
-    const c = r.counts ?? {};
+    const drafts = await optional<{ items: { due_date?: string }[] }>('/api/v1/residence-registrations?status=draft&limit=1000');
+    if (!drafts) return;
+    const rejected = await optional<{ items: { due_date?: string }[] }>('/api/v1/residence-registrations?status=rejected&limit=1000');
+    const today = chinaToday();
+    let due = 0;
+    let overdue = 0;
+    for (const r of [...drafts.items, ...(rejected?.items ?? [])]) {
+      if (r.due_date && r.due_date < today) overdue++;
+      else due++;
+    }
     registrationsKpi.el.hidden = false;
-    const due = Number(c.due ?? c.by_status?.due ?? 0);
-    const overdue = Number(c.overdue ?? c.by_status?.overdue ?? 0);
     registrationsKpi.value.textContent = formatNumber(due + overdue);
+    registrationsKpi.value.dataset.value = String(due + overdue);
     registrationsKpi.sub.textContent = t('kpi.registrations_sub', { due, overdue });
+    registrationsKpi.el.classList.toggle('warn', overdue > 0);
   };
 
   const guarded = (f: () => Promise<void>) => async () => {
