@@ -840,9 +840,8 @@ class Seeder {
          }) {
       const std::int64_t person = holder(l.site, l.post);
       if (person == 0) continue;
-      // A second certificate of the same type replaces the old one on the person's record: the
-      // registry keeps both; the gate and the view take the best. So the lapse is planted by a
-      // person whose only certificate of the type is lapsing: move the post to a new holder.
+      // Planted on a new holder of the post whose only certificate of the type is lapsing (an old
+      // holder's valid certificate would hide a second, lapsing one): the old holder moves on.
       Site& s = at(l.site);
       ZZ_ASSIGN_OR_RETURN(std::int64_t fresh, CreatePerson(conn, true));
       if (std::string_view(l.post) == "project_manager") {
@@ -895,8 +894,6 @@ class Seeder {
       auto it = s.posts.find("project_manager");
       if (it != s.posts.end()) absent_.insert(it->second);
     }
-    // Certificates registered to somebody else (挂证): the registry refuses them; the demo
-    // records nothing for those attempts but the alerts engine sees the post conflicts above.
     return Status::Ok();
   }
 
