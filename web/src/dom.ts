@@ -72,3 +72,8 @@ export function maskId(id: string): string {
   const keep = Math.max(1, Math.floor(id.length / 4));
   return id.slice(0, keep) + '*'.repeat(id.length - 2 * keep) + id.slice(id.length - keep);
 }
+
+// Text for the few places that take HTML (ECharts tooltips): &, <, >, " and ' escaped.
+export function esc(text: unknown): string {
+  return String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -5,7 +5,7 @@
 
 import { get, optional, enc, type AlertList, type Overview, type ProjectRow, type LivePass } from '../api';
 import { axisStyle, makeChart, palette, type Chart } from '../charts';
-import { card, h, link, replace } from '../dom';
+import { card, esc, h, link, replace } from '../dom';
 import { chinaToday, formatNumber, formatTime, label, t } from '../i18n';
 import { onPass } from '../live';
 import { navigate } from '../nav';
@@ -218,7 +218,7 @@ export function overviewPage(root: HTMLElement): () => void {
         trigger: 'item',
         formatter: (p: any) =>
           p.seriesIndex === 0
-            ? `${p.data.name}<br/>${p.data.code} · ${label('status', p.data.status)}<br/>${t('chart.onsite')} ${formatNumber(p.data.value[2])}`
+            ? `${esc(p.data.name)}<br/>${esc(p.data.code)} · ${esc(label('status', p.data.status))}<br/>${esc(t('chart.onsite'))} ${formatNumber(p.data.value[2])}`
             : '',
       },
       xAxis: { type: 'value', min: 120.29, max: 120.56, show: false },

@@ -4,7 +4,7 @@
 
 import { enc, get, optional, type AlertList } from '../api';
 import { axisStyle, makeChart, palette } from '../charts';
-import { card, h, link, maskId, replace } from '../dom';
+import { card, esc, h, link, maskId, replace } from '../dom';
 import { formatTime, label, t } from '../i18n';
 import { alertTable } from './alerts';
 
@@ -133,7 +133,7 @@ export function personPage(root: HTMLElement, params: Record<string, string>): (
         trigger: 'item',
         formatter: (p: any) => {
           const x = items[p.dataIndex];
-          return `${formatTime(x.time, true)}<br/>${x.project_name ?? x.project_code}<br/>${label('dir', x.direction)} · ${x.decision === 'allow' ? t('chart.allowed') : t('chart.denied')} ${x.reasons.map((r: string) => label('reason', r)).join(' ')}`;
+          return `${esc(formatTime(x.time, true))}<br/>${esc(x.project_name ?? x.project_code)}<br/>${esc(label('dir', x.direction))} · ${esc(x.decision === 'allow' ? t('chart.allowed') : t('chart.denied'))} ${esc(x.reasons.map((r: string) => label('reason', r)).join(' '))}`;
         },
       },
       dataZoom: [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 8 }],
