@@ -146,6 +146,17 @@ void LiveTraffic::Run() {
       }
     }
   }
+  // Only active projects have people coming (a suspended site's terminals stay quiet).
+  {
+    std::set<std::string> active;
+    auto reply = client.Request("GET", "/api/v1/projects?status=active&limit=1000", *admin);
+    const json list = reply.Json();
+    if (reply.status == 200 && list.contains("items")) {
+      for (const json& p : list["items"])
+        active.insert(p.value("code", ""));
+      std::erase_if(sites, [&](const LiveSite& s) { return !active.count(s.project); });
+    }
+  }
   if (sites.empty()) {
     spdlog::warn("event=simulator_idle reason=\"no active project with terminals\"");
     return;
