@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -973,15 +974,26 @@ class Seeder {
     }
     const std::int64_t now = NowUnixMs();
     // Plan the next day while the writer stores the current one.
-    auto plan = [&](int back) { return PlanDay(playing, roster, today_.AddDays(-back), now); };
+    std::atomic<double> plan_seconds{0};
+    double wait_seconds = 0, store_seconds = 0;
+    auto plan = [&](int back) {
+      const auto t0 = std::chrono::steady_clock::now();
+      auto out = PlanDay(playing, roster, today_.AddDays(-back), now);
+      plan_seconds = plan_seconds + Seconds(t0);
+      return out;
+    };
     std::future<std::vector<gate::DevicePass>> next =
         std::async(std::launch::async, plan, o_.history_days);
     for (int back = o_.history_days; back >= 0; --back) {
       const Date day = today_.AddDays(-back);
+      const auto t0 = std::chrono::steady_clock::now();
       std::vector<gate::DevicePass> passes = next.get();
+      wait_seconds += Seconds(t0);
       if (back > 0) next = std::async(std::launch::async, plan, back - 1);
       if (back == 1) AddImpossibleTravel(day, passes);
+      const auto t1 = std::chrono::steady_clock::now();
       ZZ_ASSIGN_OR_RETURN(gate::PassTally tally, p_.gate()->RecordPasses(passes));
+      store_seconds += Seconds(t1);
       summary_.passes += static_cast<std::int64_t>(passes.size());
       summary_.allowed += tally.allowed;
       summary_.denied += tally.denied;
@@ -990,8 +1002,13 @@ class Seeder {
       const std::int64_t cutoff = sim::LocalMinuteToUnixMs(day.AddDays(1), 4 * 60);
       if (cutoff <= now) ZZ_RETURN_IF_ERROR(p_.gate()->ClockOutAll(cutoff).status());
       if (back % 5 == 0) {
-        Progress("gate: " + day.ToString() + " played, " + std::to_string(summary_.passes) +
-                 " passes so far");
+        char line[160];
+        std::snprintf(line, sizeof line,
+                      "gate: %s played, %lld passes so far (planning %.1f s, waiting for plans "
+                      "%.1f s, storing %.1f s)",
+                      day.ToString().c_str(), static_cast<long long>(summary_.passes),
+                      plan_seconds.load(), wait_seconds, store_seconds);
+        Progress(line);
       }
     }
     return Status::Ok();
