@@ -84,9 +84,34 @@ fetch_face_data() {
   printf '%s\n' "$want" >"$stamp"
 }
 
+# Node.js and npm build the command screen (web/). The machines ship a Node.js with npm; a bare
+# Debian 12 gets Debian's (the browser tests' playwright-core wants Node 20 or newer).
+ensure_node() {
+  if command -v node >/dev/null && command -v npm >/dev/null; then return 0; fi
+  install_apt nodejs npm
+}
+
+# The command screen: npm ci (packages by name, versions from package-lock.json), then the
+# type check and the Vite build into web/dist, which `zhizhi serve` serves. Skipped when
+# node_modules and dist are newer than every source file.
+build_web() {
+  ensure_node
+  local web="$ROOT/web"
+  if [ ! -d "$web/node_modules" ] || [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+    echo "==> npm ci in web/"
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  if [ ! -f "$web/dist/index.html" ] ||
+     [ -n "$(find "$web/src" "$web/index.html" "$web/public" "$web/vite.config.ts" "$web/package-lock.json" -newer "$web/dist/index.html" -print -quit)" ]; then
+    echo "==> building the command screen (web/dist)"
+    (cd "$web" && npm run --silent build)
+  fi
+}
+
 build() {
   install_apt "${ZHIZHI_APT_PACKAGES[@]}"
   fetch_face_data
+  build_web
   echo "==> building in $BUILD_DIR"
   cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
     -DZHIZHI_FACE_DATA="$FACE_DATA" >/dev/null

@@ -2,13 +2,14 @@
 //
 //   zhizhi serve  --data DIR [--port 8080] [--bind 127.0.0.1]   serve the API
 //   zhizhi import --data DIR KIND FILE.csv [--partial]           bulk-load registry records
-//   zhizhi demo   --data DIR                                     seed the demo district
+//   zhizhi demo   --data DIR [--projects 120 --persons 40000]   seed the demo district
 //   zhizhi scan   --data DIR                                     run every alert detector
 //   zhizhi report posts --data DIR --project CODE|--all [--csv F] the post ledger
 //   zhizhi simulate --token-file DATA/admin.token [--load]       gate terminals (docs/simulator.md)
 //   zhizhi version
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -26,6 +27,7 @@
 #include "http/server.h"
 #include "registry/registry_import.h"
 #include "sim/gate_simulator.h"
+#include "sim/live_traffic.h"
 
 namespace {
 
@@ -60,6 +62,10 @@ struct ServeFlags {
   bool no_faces = false;
   int face_workers = 0;
   zhizhi::face::FacesOptions faces;
+  std::string web = ZHIZHI_WEB_DIST;  // the built command screen; "" to serve none
+  bool simulate = false;
+  double simulate_speed = 1;
+  std::uint64_t simulate_seed = 0;
 };
 
 // Where the face models are looked for when --models is not given.
@@ -125,6 +131,16 @@ int Serve(const ServeFlags& flags) {
   p.AddRoutes(router);
 
   zhizhi::http::ServerOptions options;
+  if (!flags.web.empty()) {
+    auto web = zhizhi::http::StaticFiles::Load(flags.web);
+    if (web.ok()) {
+      options.web = *web;
+      spdlog::info("event=web_loaded dir={} files={} bytes={}", flags.web, (*web)->file_count(),
+                   (*web)->total_bytes());
+    } else {
+      spdlog::warn("event=web_unavailable error=\"{}\"", web.status().message());
+    }
+  }
   options.bind = flags.bind;
   options.port = flags.port;
   options.body_limit = flags.body_limit;
@@ -134,12 +150,29 @@ int Serve(const ServeFlags& flags) {
   options.threads = flags.threads > 0
                         ? flags.threads
                         : static_cast<int>(std::max(2u, 2 * std::thread::hardware_concurrency()));
+  std::unique_ptr<zhizhi::sim::LiveTraffic> live;
+  options.on_stop = [&live] {
+    if (live) live->RequestStop();
+  };
   zhizhi::http::HttpServer server(options, router, p.auth(), p.metrics());
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status());
   spdlog::info("event=listening address=http://{}:{} data={} threads={} schema_version={}",
                flags.bind, *port, flags.data, options.threads, p.db().schema_version());
+  if (flags.simulate) {
+    zhizhi::sim::LiveTrafficOptions sim;
+    // The simulator talks to this server over loopback, whatever address it listens on.
+    sim.url = std::string(flags.bind == "::1" ? "http://[::1]:" : "http://127.0.0.1:") +
+              std::to_string(*port);
+    sim.data_dir = flags.data;
+    sim.speed = flags.simulate_speed;
+    sim.seed = flags.simulate_seed;
+    live = std::make_unique<zhizhi::sim::LiveTraffic>(sim);
+    live->Start();
+    spdlog::info("event=simulator_started speed={}", flags.simulate_speed);
+  }
   server.Run();
+  if (live) live->Stop();
   spdlog::info("event=stopped");
   return 0;
 }
@@ -283,20 +316,26 @@ int Import(const ImportFlags& flags) {
   return r.rejected == 0 ? 0 : 1;
 }
 
-int Demo(const std::string& data, int workers_per_project) {
+int Demo(const std::string& data, const zhizhi::app::DemoOptions& options) {
   SetUpLogging("warn");
   auto platform = zhizhi::app::Platform::Open(data);
   if (!platform.ok()) return Fail(platform.status());
   auto& p = **platform;
   auto created = p.EnsureAdminToken();
   if (!created.ok()) return Fail(created.status());
-  auto summary = zhizhi::app::SeedDemoDistrict(p.db(), p.registry(), workers_per_project);
+  const auto start = std::chrono::steady_clock::now();
+  auto summary = zhizhi::app::SeedDemoDistrict(p, options);
   if (!summary.ok()) return Fail(summary.status());
   const auto& s = *summary;
   std::printf(
-      "demo district seeded: %d corps, %d projects, %d teams, %d persons, %d certificates, "
-      "%d enrolments (%d exited)\n",
-      s.corps, s.projects, s.teams, s.persons, s.certificates, s.enrolments, s.exits);
+      "demo district seeded in %.1f s (registry %.1f s, gate %.1f s): %d corps, %d projects, "
+      "%d teams, %d persons, %d certificates, %d enrolments (%d exited), %d gate terminals, "
+      "%lld passes over %d days (%lld allowed, %lld denied, %lld refused)\n",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+      s.registry_seconds, s.history_seconds, s.corps, s.projects, s.teams, s.persons,
+      s.certificates, s.enrolments, s.exits, s.devices, static_cast<long long>(s.passes),
+      options.history_days + 1, static_cast<long long>(s.allowed), static_cast<long long>(s.denied),
+      static_cast<long long>(s.rejected));
   return 0;
 }
 
@@ -371,6 +410,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"adaptive", "exact", "int8", "hnsw"}));
   serve_cmd->add_flag("--keep-face-photos", serve.faces.keep_photos,
                       "store enrolment photos (sealed); by default only embeddings are kept");
+  serve_cmd->add_flag("--simulate", serve.simulate,
+                      "play live gate traffic against this server (docs/simulator.md)");
+  serve_cmd
+      ->add_option("--simulate-speed", serve.simulate_speed,
+                   "simulated seconds per real second (1 = real time)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 3600.0));
+  serve_cmd->add_option("--simulate-seed", serve.simulate_seed, "simulator seed (0: random)");
+  serve_cmd->add_option("--web", serve.web, "directory of the built command screen (\"\": none)")
+      ->capture_default_str();
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
@@ -393,13 +442,22 @@ int main(int argc, char** argv) {
   import_cmd->add_option("--errors", import.errors_file, "write rejected rows as CSV to this file");
 
   std::string demo_data;
-  int demo_workers = 250;
+  zhizhi::app::DemoOptions demo;
   auto* demo_cmd =
       app.add_subcommand("demo", "seed the demo district into an empty data directory");
   demo_cmd->add_option("--data", demo_data, "data directory")->required();
-  demo_cmd->add_option("--workers-per-project", demo_workers, "scale of the data set")
+  demo_cmd->add_option("--projects", demo.projects, "number of projects")
       ->capture_default_str()
-      ->check(CLI::Range(1, 100000));
+      ->check(CLI::Range(4, 2000));
+  demo_cmd->add_option("--persons", demo.persons, "about this many people")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 1'000'000));
+  demo_cmd->add_option("--history-days", demo.history_days, "days of gate history before today")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 30));
+  demo_cmd->add_option("--seed", demo.seed, "random seed (the same seed gives the same district)")
+      ->capture_default_str();
+  demo_cmd->add_flag("--quiet", demo.quiet, "no progress lines");
 
   zhizhi::sim::SimulateOptions simulate;
   auto* simulate_cmd = zhizhi::sim::AddSimulateCommand(app, simulate);
@@ -431,7 +489,7 @@ int main(int argc, char** argv) {
   if (*import_cmd) return Import(import);
   if (*scan_cmd) return Scan(scan);
   if (*report_cmd) return ReportPosts(report);
-  if (*demo_cmd) return Demo(demo_data, demo_workers);
+  if (*demo_cmd) return Demo(demo_data, demo);
   if (*simulate_cmd) return zhizhi::sim::RunSimulate(simulate);
   std::printf("zhizhi %s\n", ZHIZHI_VERSION);
   return 0;

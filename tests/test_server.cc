@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -473,6 +474,11 @@ bool TestServer::Start(const std::vector<std::string>& extra_args) {
   }
   std::vector<std::string> args = {ZHIZHI_BINARY, "serve", "--data",      data_dir_,
                                    "--port",      "0",     "--log-level", "info"};
+  // The API tests see the API alone, whether or not web/dist was built: no command screen
+  // unless a test asks for one with --web.
+  if (std::find(extra_args.begin(), extra_args.end(), "--web") == extra_args.end()) {
+    args.insert(args.end(), {"--web", ""});
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = Spawn(args, log_fd, log_fd);
   ::close(log_fd);

@@ -108,7 +108,8 @@ class TestServer {
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;
 
-  // Starts `zhizhi serve --data DIR --port 0 --log-level info` plus `extra_args`, waits for the
+  // Starts `zhizhi serve --data DIR --port 0 --log-level info` plus `extra_args` (and `--web ""`,
+  // no command screen, unless `extra_args` has a --web), waits for the
   // listening line and /healthz, then reads DIR/admin.token. False (with a test failure that
   // shows the log) when the server did not come up within the deadline.
   bool Start(const std::vector<std::string>& extra_args = {});

@@ -59,6 +59,8 @@ Platform::~Platform() {
   // (draining queued jobs, some of which store faces), before the lock goes.
   alerts_.reset();
   face_engine_.reset();
+  if (warm_stats_.joinable()) warm_stats_.join();
+  stats_.reset();
   gate_.reset();
   db_.reset();
   faces_.reset();
@@ -76,7 +78,11 @@ Status Platform::StartGate(gate::GateOptions options) {
     view["onsite"] = {{"count", onsite.ok() ? (*onsite)["count"] : nlohmann::json(0)},
                       {"by_team", onsite.ok() ? (*onsite)["by_team"] : nlohmann::json::array()}};
   });
-  return gate_->Start();
+  ZZ_RETURN_IF_ERROR(gate_->Start());
+  stats_ = std::make_unique<gate::GateStats>(db_.get(), gate_.get(), options.offline_after_ms);
+  // The screen asks for the last 30 days on its first load: have them ready.
+  warm_stats_ = std::thread([stats = stats_.get()] { stats->Warm(30); });
+  return Status::Ok();
 }
 
 void Platform::StartAlerts(alerts::AlertEngineOptions options, bool schedule) {
@@ -163,6 +169,7 @@ void Platform::AddRoutes(http::Router& router) {
   if (gate_) gate::AddGateRoutes(router, *gate_);
   if (alerts_) alerts::AddAlertRoutes(router, *db_, *alerts_);
   if (faces_) face::AddFaceRoutes(router, *faces_);
+  if (stats_) gate::AddStatsRoutes(router, *stats_);
 
   std::vector<std::pair<std::string, std::string>> labels;
   for (const auto& route : router.routes()) {

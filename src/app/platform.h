@@ -10,12 +10,14 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "alerts/alert_engine.h"
 #include "base/status.h"
 #include "face/face_engine.h"
 #include "face/faces.h"
 #include "gate/gate.h"
+#include "gate/gate_stats.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "registry/registry.h"
@@ -71,6 +73,8 @@ class Platform {
   std::unique_ptr<alerts::AlertEngine> alerts_;
   std::unique_ptr<face::FaceEngine> face_engine_;
   std::unique_ptr<face::Faces> faces_;
+  std::unique_ptr<gate::GateStats> stats_;
+  std::thread warm_stats_;
   std::unique_ptr<http::Metrics> metrics_;
 };
 

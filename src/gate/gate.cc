@@ -775,6 +775,9 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
   insert.Bind(19, face_json);
   ZZ_RETURN_IF_ERROR(insert.Run());
   a.seq = conn.LastInsertRowId();
+  if ((e.time.unix_ms + kChinaOffsetMs) / kDayMs != (now + kChinaOffsetMs) / kDayMs) {
+    past_changes_.fetch_add(1, std::memory_order_acq_rel);
+  }
 
   if (person) {
     const PassNotice notice{device.project, *person, a.allow, f.exited, e.time.unix_ms};
@@ -979,6 +982,75 @@ void Gate::SubmitBatch(const security::Principal& device,
                     {"failed", failed}});
         });
   });
+}
+
+Result<PassTally> Gate::RecordPasses(const std::vector<DevicePass>& passes, size_t chunk) {
+  // Jobs are queued without waiting, so the writer commits many of them per fsync. No savepoint
+  // per event: ProcessEvent refuses an event before it writes anything, so a refused event
+  // leaves nothing behind; a database error fails the whole job, and then the state is reloaded
+  // because memory may hold passes of that job.
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t pending = 0;
+    PassTally tally;
+    Status failure;
+    std::string first_rejection;
+  };
+  auto shared = std::make_shared<Shared>();
+  chunk = std::max<size_t>(1, chunk);
+  for (size_t begin = 0; begin < passes.size(); begin += chunk) {
+    const size_t end = std::min(passes.size(), begin + chunk);
+    auto part = std::make_shared<PassTally>();
+    auto rejection = std::make_shared<std::string>();
+    {
+      std::lock_guard lock(shared->mu);
+      ++shared->pending;
+    }
+    db_->WriteAsync(
+        [this, &passes, begin, end, part, rejection](store::Connection& conn) -> Status {
+          *part = PassTally{};
+          for (size_t i = begin; i < end; ++i) {
+            auto answer = ProcessEvent(conn, passes[i].device_id, passes[i].event, nullptr);
+            if (!answer.ok()) {
+              if (answer.status().kind() == StatusKind::kInternal) return answer.status();
+              ++part->rejected;
+              if (rejection->empty()) *rejection = answer.status().ToString();
+            } else if (answer->allow) {
+              ++part->allowed;
+            } else {
+              ++part->denied;
+            }
+          }
+          return Status::Ok();
+        },
+        [shared, part, rejection](const Status& status) {
+          std::lock_guard lock(shared->mu);
+          if (!status.ok()) {
+            if (shared->failure.ok()) shared->failure = status;
+          } else {
+            shared->tally.allowed += part->allowed;
+            shared->tally.denied += part->denied;
+            shared->tally.rejected += part->rejected;
+            if (shared->first_rejection.empty()) shared->first_rejection = *rejection;
+          }
+          if (--shared->pending == 0) shared->cv.notify_all();
+        });
+  }
+  std::unique_lock lock(shared->mu);
+  shared->cv.wait(lock, [&] { return shared->pending == 0; });
+  if (!shared->failure.ok()) {
+    lock.unlock();
+    // Memory may hold passes of the failed job: start over from what is committed.
+    Status reload = db_->Write([this](store::Connection& conn) { return Load(conn); });
+    if (!reload.ok()) spdlog::error("event=gate_reload_failed error=\"{}\"", reload.ToString());
+    return shared->failure;
+  }
+  if (!shared->first_rejection.empty()) {
+    spdlog::warn("event=bulk_passes_rejected count={} first=\"{}\"", shared->tally.rejected,
+                 shared->first_rejection);
+  }
+  return shared->tally;
 }
 
 Result<json> Gate::Heartbeat(const security::Principal& device, const json& body) {
@@ -1197,6 +1269,20 @@ json Gate::DistrictOnsite(const std::vector<std::string>* scope) const {
     projects.push_back({{"project_code", code}, {"name", p->name}, {"count", p->inside_count}});
   }
   return {{"total", total}, {"projects", std::move(projects)}};
+}
+
+std::pair<std::int64_t, std::int64_t> Gate::EnrolledCounts(
+    const std::vector<std::string>* scope) const {
+  std::shared_lock lock(mu_);
+  std::int64_t workers = 0, managers = 0;
+  for (const auto& [code, p] : state_->projects) {
+    if (scope && std::find(scope->begin(), scope->end(), code) == scope->end()) continue;
+    for (const auto& [person, e] : p.enrolments) {
+      if (e.exited) continue;
+      (e.work_role == registry::kManagerRole ? managers : workers) += 1;
+    }
+  }
+  return {workers, managers};
 }
 
 Result<json> Gate::Attendance(const std::string& project, const Date& date) const {
@@ -1496,6 +1582,7 @@ Result<int> Gate::ClockOutAll(std::int64_t cutoff_ms) {
       p.last[c.person] = LastPass{cutoff_ms, false};
     }
     closed = static_cast<int>(closing.size());
+    past_changes_.fetch_add(1, std::memory_order_acq_rel);
     return Status::Ok();
   });
   if (!status.ok()) return status;

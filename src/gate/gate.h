@@ -50,6 +50,19 @@ struct GateOptions {
   int tick_seconds = 15;                            // housekeeping period (sweeps, auto clock-out)
 };
 
+// One pass of a bulk load: the device that saw it and the event as the device would send it.
+struct DevicePass {
+  std::int64_t device_id = 0;
+  GateEventInput event;
+};
+
+// What a bulk load did.
+struct PassTally {
+  std::int64_t allowed = 0;
+  std::int64_t denied = 0;
+  std::int64_t rejected = 0;  // refused like a bad API request (logged with the first reason)
+};
+
 struct DeviceDraft {
   std::string serial;
   std::string direction;  // in / out / both
@@ -102,12 +115,20 @@ class Gate {
   void SubmitBatch(const security::Principal& device, std::vector<Result<GateEventInput>> events,
                    EventDone done);
   Result<nlohmann::json> Roster(const security::Principal& device, std::int64_t since) const;
+  // Bulk load (the demo district's history): passes of many devices in time order, decided and
+  // stored exactly as POST /api/v1/gate/events would (a refused event writes nothing), in
+  // writer jobs of `chunk` events instead of one job per pass. Not published to the live feeds.
+  // Blocks until everything is durable; a database error fails the call (the jobs before it
+  // stay committed, the state is reloaded).
+  Result<PassTally> RecordPasses(const std::vector<DevicePass>& passes, size_t chunk = 1000);
   Result<nlohmann::json> Heartbeat(const security::Principal& device, const nlohmann::json& body);
 
   // --- readers ---
   // Head-count with counts by team and work type; with the muster list when `with_persons`.
   Result<nlohmann::json> Onsite(const std::string& project, bool with_persons) const;
   nlohmann::json DistrictOnsite(const std::vector<std::string>* scope) const;
+  // Open enrolments (workers, managers) of the projects in `scope` (null: all), from memory.
+  std::pair<std::int64_t, std::int64_t> EnrolledCounts(const std::vector<std::string>* scope) const;
   Result<nlohmann::json> Attendance(const std::string& project, const Date& date) const;
   Result<nlohmann::json> Trajectory(std::int64_t person_id, std::int64_t from_ms,
                                     std::int64_t to_ms) const;
@@ -126,6 +147,10 @@ class Gate {
   Result<int> ClockOutAll(std::int64_t cutoff_ms);
 
   LiveFeed& live() { return live_; }
+
+  // Bumped whenever a pass is stored for a day other than today (offline replays, automatic
+  // clock-outs): caches of past days' figures compare it to know they are still right.
+  std::uint64_t past_changes() const { return past_changes_.load(std::memory_order_acquire); }
 
  private:
   struct State;
@@ -158,6 +183,7 @@ class Gate {
   const GateOptions options_;
   LiveFeed live_;
   FaceMatcher* face_matcher_ = nullptr;
+  std::atomic<std::uint64_t> past_changes_{0};
 
   mutable std::shared_mutex mu_;
   std::unique_ptr<State> state_;

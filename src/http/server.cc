@@ -122,6 +122,7 @@ class HttpServer::Impl {
   void BeginStop() {
     net::dispatch(acceptor_.get_executor(), [this] {
       if (stopping_.exchange(true)) return;
+      if (options_.on_stop) options_.on_stop();
       beast::error_code ignored;
       acceptor_.close(ignored);
       signals_.cancel(ignored);
@@ -136,10 +137,14 @@ class HttpServer::Impl {
   // Routing, authentication, rights, then the handler. `done` gets the response and the route
   // index (for metrics); it may be called on another thread when the handler is asynchronous.
   // A WebSocket route is reported through `upgrade` instead, with the request authorised.
-  void Dispatch(Request& request, std::string_view authorization, bool wants_upgrade,
-                const std::function<void(Response, int)>& done,
+  void Dispatch(Request& request, std::string_view authorization, std::string_view if_none_match,
+                bool wants_upgrade, const std::function<void(Response, int)>& done,
                 const std::function<void(const Route&, int)>& upgrade) {
     const Router::Match match = router_.Find(request.method, request.path, request);
+    if (match.route == nullptr && match.allow.empty() && options_.web &&
+        StaticFiles::Wants(request)) {
+      return done(options_.web->Serve(request, if_none_match), Metrics::kUnmatched);
+    }
     if (match.route == nullptr) {
       Response response = Response::Error(match.status);
       if (!match.allow.empty()) response.headers.emplace_back("Allow", match.allow);
@@ -368,7 +373,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     const bool wants_upgrade = websocket::is_upgrade(req);
     auto self = shared_from_this();
     server_->Dispatch(
-        *request, req[bhttp::field::authorization], wants_upgrade,
+        *request, req[bhttp::field::authorization], req[bhttp::field::if_none_match], wants_upgrade,
         [self, request, method, keep_alive](Response response, int route) {
           // Asynchronous handlers answer from other threads: hop back onto the connection.
           net::dispatch(self->stream_.get_executor(), [self, request, method, keep_alive, route,

@@ -16,12 +16,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "base/status.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "http/static_files.h"
 #include "security/token_authenticator.h"
 
 namespace zhizhi::http {
@@ -35,6 +37,11 @@ struct ServerOptions {
   std::chrono::seconds request_timeout{30};  // to receive a whole request
   std::chrono::seconds idle_timeout{75};     // keep-alive wait for the next request
   std::chrono::seconds drain_timeout{10};    // graceful shutdown
+  // The command screen's files, answered for GET/HEAD outside /api/ that no route matches;
+  // null: none.
+  std::shared_ptr<const StaticFiles> web;
+  // Called once when the server begins to stop (signal or Stop()), before it drains.
+  std::function<void()> on_stop;
 };
 
 class HttpServer {

@@ -288,6 +288,14 @@ CREATE INDEX faces_by_person ON faces(person_id);
 ALTER TABLE gate_events ADD COLUMN face TEXT;        -- JSON verdict of a face_image pass
 )sql";
 
+// Command screen (issue 6): passes of a day by decision, hour and person straight from one
+// covering index — hourly charts, daily head-counts, today's attendance (gate/gate_stats.h).
+constexpr const char* kScreenSchema = R"sql(
+CREATE INDEX gate_events_by_day ON gate_events(local_date, decision, person_id, time_ms, flags);
+-- Certificates near or past their end, for the district overview.
+CREATE INDEX certificates_by_valid_to ON certificates(valid_to);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -296,6 +304,7 @@ const std::vector<Migration>& Migrations() {
       {2, "gate", kGateSchema},
       {3, "alerts", kAlertsSchema},
       {5, "faces", kFaceSchema},
+      {6, "screen", kScreenSchema},
   };
   return migrations;
 }

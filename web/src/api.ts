@@ -1,0 +1,151 @@
+// The zhizhi API as the screen uses it: a bearer token kept in browser storage, JSON in and out,
+// errors as ApiError with the server's stable code. Optional modules (alerts, residence
+// registrations) answer 404 on servers that do not have them yet: `optional()` turns that into
+// null so the screen hides the section instead of inventing numbers.
+
+const TOKEN_KEY = 'zhizhi.token';
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function token(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY);
+}
+
+export function setToken(value: string | null, remember = false): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(TOKEN_KEY);
+  if (value) (remember ? localStorage : sessionStorage).setItem(TOKEN_KEY, value);
+}
+
+let onUnauthenticated: () => void = () => {};
+export function whenUnauthenticated(handler: () => void): void {
+  onUnauthenticated = handler;
+}
+
+export async function api<T = any>(
+  method: string,
+  path: string,
+  body?: unknown,
+  auth: string | null = token(),
+): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (auth) headers.Authorization = `Bearer ${auth}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network', (e as Error).message);
+  }
+  const text = await response.text();
+  let json: any = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!response.ok) {
+    const error = json?.error ?? {};
+    if (response.status === 401 && auth && auth === token()) onUnauthenticated();
+    throw new ApiError(response.status, error.code ?? `http_${response.status}`, error.message ?? response.statusText);
+  }
+  return json as T;
+}
+
+export const get = <T = any>(path: string) => api<T>('GET', path);
+export const post = <T = any>(path: string, body?: unknown) => api<T>('POST', path, body ?? {});
+
+// GET that answers null when the endpoint does not exist on this server (404 not_found for an
+// unknown path) — for modules that land in later issues.
+export async function optional<T = any>(path: string): Promise<T | null> {
+  try {
+    return await get<T>(path);
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 404 || e.status === 405)) return null;
+    throw e;
+  }
+}
+
+export const enc = encodeURIComponent;
+
+// ---- shapes the screen reads (subsets of the server's answers)
+
+export interface Overview {
+  date: string;
+  projects: { total: number; by_status: Record<string, number> };
+  enrolled: { workers: number; managers: number };
+  today: { present: number; allowed: number; denied: number };
+  devices: { total: number; online: number; disabled: number };
+  certificates: { expired: number; expiring: number };
+  onsite: { total: number };
+}
+
+export interface ProjectRow {
+  code: string;
+  name: string;
+  status: string;
+  address?: string;
+  lat?: number;
+  lng?: number;
+  workers: number;
+  managers: number;
+}
+
+export interface Alert {
+  id: number;
+  type: string;
+  severity: 'red' | 'orange' | 'yellow' | 'blue';
+  status: 'open' | 'acknowledged' | 'resolved';
+  subject_kind: string;
+  subject_id: string;
+  project_code: string | null;
+  person_id: number | null;
+  device_id: number | null;
+  message: string;
+  evidence: { kind: string; id: string; href: string }[];
+  first_seen: string;
+  last_seen: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  resolved_at: string | null;
+  resolved_by: string | null;
+  note: string | null;
+}
+
+export interface AlertList {
+  items: Alert[];
+  next_cursor: string | null;
+  counts: {
+    total: number;
+    by_type: Record<string, number>;
+    by_severity: Record<string, number>;
+    by_project: Record<string, number>;
+  };
+}
+
+export interface LivePass {
+  type: 'pass';
+  project_code: string;
+  seq: number;
+  person_id: number | null;
+  name: string;
+  decision: 'allow' | 'deny';
+  reasons: string[];
+  direction: 'in' | 'out';
+  time: string;
+  onsite_count: number;
+  duplicate?: boolean;
+}

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vite';
+
+// `npm run dev` proxies the API to a zhizhi server on this machine (ZHIZHI_DEV_API, default
+// http://127.0.0.1:8080); `npm run build` writes dist/, which `zhizhi serve` serves.
+const api = process.env.ZHIZHI_DEV_API ?? 'http://127.0.0.1:8080';
+
+export default defineConfig({
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 1200,
+    sourcemap: false,
+  },
+  server: {
+    proxy: { '/api': { target: api, ws: true } },
+  },
+});
