@@ -41,6 +41,7 @@ inline constexpr const char* kWorkerUnseen = "worker_unseen";
 inline constexpr const char* kExitedButSeen = "exited_but_seen";
 inline constexpr const char* kDeviceOffline = "device_offline";
 inline constexpr const char* kClockSkew = "clock_skew";
+inline constexpr const char* kDuplicateIdentity = "duplicate_identity";
 }  // namespace type
 
 // Types owned by the person scope (reconciled per person) and by the project scope.

@@ -94,7 +94,8 @@ Result<ScanReport> AlertEngine::ScanAll(bool persons) {
     if (persons) {
       auto s = conn.Prepare(
           "SELECT person_id FROM enrolments UNION SELECT person_id FROM alerts "
-          "WHERE status != 'resolved' AND person_id IS NOT NULL ORDER BY 1");
+          "WHERE status != 'resolved' AND person_id IS NOT NULL UNION SELECT person_id FROM faces "
+          "WHERE status = 'duplicate' ORDER BY 1");
       while (s.Step())
         person_ids.push_back(s.Int(0));
       ZZ_RETURN_IF_ERROR(s.status());

@@ -99,6 +99,7 @@ class PersonDetection {
 
   Status Run() {
     ZZ_RETURN_IF_ERROR(Load());
+    ZZ_RETURN_IF_ERROR(DuplicateIdentity());
     if (enrolments_.empty()) return Status::Ok();
     ZZ_RETURN_IF_ERROR(PostConflicts());
     PostUncertified();
@@ -410,6 +411,48 @@ class PersonDetection {
       out_.push_back(std::move(d));
     }
     return Status::Ok();
+  }
+
+  // A face of this person matched another person's enrolled face (faces.status duplicate): one
+  // identity under two ID numbers, or a borrowed ID. Needs no enrolment: it is caught at
+  // registration.
+  Status DuplicateIdentity() {
+    auto s = conn_.Prepare(
+        "SELECT f.id, f.duplicate_of, f.duplicate_score, p.name FROM faces f LEFT JOIN persons p "
+        "ON p.id = f.duplicate_of WHERE f.person_id = ? AND f.status = 'duplicate' ORDER BY f.id");
+    s.Bind(1, person_);
+    while (s.Step()) {
+      const std::int64_t face = s.Int(0);
+      const std::optional<std::int64_t> other = s.OptInt(1);
+      AlertDraft d;
+      d.type = type::kDuplicateIdentity;
+      d.key = d.type + ":" + std::to_string(person_) + ":" + std::to_string(face);
+      d.severity = std::string(rules_.Severity(type::kDuplicateIdentity));
+      d.subject_kind = "person";
+      d.subject_id = std::to_string(person_);
+      d.person_id = person_;
+      for (const Enrolment& e : enrolments_) {
+        if (e.open()) {
+          d.project_code = e.project;
+          break;
+        }
+      }
+      const std::string me = std::to_string(person_);
+      d.evidence.push_back(Link("person", me, "/api/v1/persons/" + me));
+      d.evidence.push_back(Link("face", std::to_string(face), "/api/v1/persons/" + me + "/faces"));
+      if (other) {
+        const std::string them = std::to_string(*other);
+        d.evidence.push_back(Link("person", them, "/api/v1/persons/" + them));
+      }
+      d.message = name_ + " 的人脸与已登记的 " + (s.IsNull(3) ? std::string("他人") : s.Text(3)) +
+                  " 相同 (一人多证或冒用身份嫌疑)";
+      d.detail = {
+          {"face_id", face},
+          {"duplicate_of", other ? nlohmann::json(*other) : nlohmann::json(nullptr)},
+          {"score", s.OptDouble(2) ? nlohmann::json(*s.OptDouble(2)) : nlohmann::json(nullptr)}};
+      out_.push_back(std::move(d));
+    }
+    return s.status();
   }
 
   const registry::Rulebook& rules_;

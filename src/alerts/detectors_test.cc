@@ -481,3 +481,48 @@ TEST(PlantedDistrictTest, ScanFindsEveryPlantedAnomalyAndNothingElse) {
 
 }  // namespace
 }  // namespace zhizhi::alerts
+
+namespace zhizhi::alerts {
+namespace {
+
+// A face stored as a duplicate of another person's (the face module's verdict) is a
+// duplicate_identity alert, raised in the same job and agreed by the scan; removing it clears.
+TEST(DuplicateIdentityTest, FromTheFacesTable) {
+  TestDistrict d(::testing::TempDir(), "2026-03-16T10:00:00+08:00");
+  auto first = d.Person("张三");
+  auto second = d.Person("张三丰");
+  ASSERT_TRUE(first.ok() && second.ok());
+  auto store_face = [&](const char* status) {
+    return d.db().Write([&](store::Connection& conn) -> Status {
+      ZZ_RETURN_IF_ERROR(
+          conn.Prepare("INSERT INTO faces(person_id, source, status, model, embedding, quality, "
+                       "duplicate_of, duplicate_score, created_at) "
+                       "VALUES (?, 'live', ?, 'test', x'00', '{}', ?, 0.91, 1)")
+              .Bind(1, *second)
+              .Bind(2, status)
+              .Bind(3, *first)
+              .Run());
+      return d.engine().OnPersonChanged(conn, *second);
+    });
+  };
+  ASSERT_TRUE(store_face("duplicate").ok());
+  auto keys = d.ActiveKeys();
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].rfind("duplicate_identity:" + std::to_string(*second) + ":", 0), 0u);
+  EXPECT_NE(d.ActiveAlerts()[0].find("|red|"), std::string::npos);
+  auto scan = d.engine().ScanAll();
+  ASSERT_TRUE(scan.ok());
+  EXPECT_EQ(scan->counts.opened + scan->counts.resolved + scan->counts.refreshed, 0);
+
+  ASSERT_TRUE(d.db()
+                  .Write([&](store::Connection& conn) -> Status {
+                    ZZ_RETURN_IF_ERROR(conn.Exec(
+                        "UPDATE faces SET status = 'removed' WHERE status = 'duplicate'"));
+                    return d.engine().OnPersonChanged(conn, *second);
+                  })
+                  .ok());
+  EXPECT_TRUE(d.ActiveKeys().empty());
+}
+
+}  // namespace
+}  // namespace zhizhi::alerts

@@ -25,8 +25,7 @@ class TestDistrict {
   // engine's clock; change it with set_now().
   // With `incremental` false the engine is not hooked to the registry (a bulk load, as an
   // import does: only a scan makes alerts).
-  TestDistrict(const std::string& parent, const std::string& now_rfc3339,
-               bool incremental = true);
+  TestDistrict(const std::string& parent, const std::string& now_rfc3339, bool incremental = true);
   ~TestDistrict();
 
   void set_now(const std::string& rfc3339);

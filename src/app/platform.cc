@@ -130,6 +130,12 @@ Status Platform::StartFaces(const face::FaceEngineOptions& engine_options,
         return faces->ExtendPersonView(conn, person, view);
       });
   if (gate_ && face_engine_) gate_->SetFaceMatcher(faces);
+  if (alerts::AlertEngine* engine = alerts_.get()) {
+    // A face enrolled under another person's identity is a duplicate_identity alert.
+    faces->AddFaceListener([engine](store::Connection& conn, std::int64_t person) {
+      return engine->OnPersonChanged(conn, person);
+    });
+  }
   return faces_->Start();
 }
 

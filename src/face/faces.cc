@@ -454,6 +454,7 @@ Result<json> Faces::StoreFace(store::Connection& conn, std::int64_t person_id,
               .Run());
     }
   }
+  ZZ_RETURN_IF_ERROR(FaceChanged(conn, person_id));
   {
     std::unique_lock lock(mu_);
     State& st = *state_;
@@ -505,6 +506,7 @@ Result<json> Faces::Remove(std::int64_t person_id, std::int64_t face_id) {
       return Status::NotFound("person " + std::to_string(person_id) + " has no face " +
                               std::to_string(face_id));
     }
+    ZZ_RETURN_IF_ERROR(FaceChanged(conn, person_id));
     if (!engine_) return Status::Ok();
     std::unique_lock lock(mu_);
     State& st = *state_;

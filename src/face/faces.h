@@ -84,6 +84,11 @@ class Faces : public gate::FaceMatcher {
   Status Start();
   bool available() const { return engine_ != nullptr; }
 
+  // Called inside the writer job that stored or removed a face of `person_id` (the alerts
+  // engine's duplicate_identity). Add before serving; a non-OK status rolls the change back.
+  using FaceListener = std::function<Status(store::Connection&, std::int64_t person_id)>;
+  void AddFaceListener(FaceListener listener) { face_listeners_.push_back(std::move(listener)); }
+
   // Registry listener: the person's active enrolments may have changed.
   Status OnPersonChanged(store::Connection& conn, std::int64_t person_id);
   // Registry person-view extender: the `face` object of GET /api/v1/persons/{id}.
@@ -132,6 +137,12 @@ class Faces : public gate::FaceMatcher {
   static std::vector<gate::FaceCandidate> PerPerson(const State& st, const std::vector<Hit>& hits,
                                                     std::int64_t exclude_person, size_t n);
   std::optional<std::string> SealEmbedding(const std::vector<float>& v) const;
+  Status FaceChanged(store::Connection& conn, std::int64_t person_id) const {
+    for (const auto& listener : face_listeners_)
+      ZZ_RETURN_IF_ERROR(listener(conn, person_id));
+    return Status::Ok();
+  }
+  std::vector<FaceListener> face_listeners_;
   Result<std::vector<float>> UnsealEmbedding(const std::string& sealed) const;
 
   store::Database* db_;
