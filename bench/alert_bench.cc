@@ -57,8 +57,8 @@ int main(int argc, char** argv) {
   }
   std::printf("generated %d projects, %lld persons, %lld enrolments, %lld passes in %.1f s\n",
               options.projects, static_cast<long long>(planted->persons),
-              static_cast<long long>(planted->enrolments),
-              static_cast<long long>(planted->passes), Seconds(started));
+              static_cast<long long>(planted->enrolments), static_cast<long long>(planted->passes),
+              Seconds(started));
 
   for (int run = 1; run <= 2; ++run) {
     auto scan = d.engine().ScanAll();
@@ -84,12 +84,14 @@ int main(int argc, char** argv) {
   std::int64_t clean = 0, unseen = 0;
   d.db().Read([&](zhizhi::store::Connection& conn) -> zhizhi::Status {
     auto c = zhizhi::store::QueryInt(
-        conn, "SELECT person_id FROM enrolments WHERE work_role = '20' AND exit_date IS NULL "
-              "AND person_id NOT IN (SELECT person_id FROM alerts WHERE person_id IS NOT NULL) "
-              "LIMIT 1");
+        conn,
+        "SELECT person_id FROM enrolments WHERE work_role = '20' AND exit_date IS NULL "
+        "AND person_id NOT IN (SELECT person_id FROM alerts WHERE person_id IS NOT NULL) "
+        "LIMIT 1");
     auto u = zhizhi::store::QueryInt(
-        conn, "SELECT person_id FROM alerts WHERE type = 'key_person_absent' AND status = 'open' "
-              "LIMIT 1");
+        conn,
+        "SELECT person_id FROM alerts WHERE type = 'key_person_absent' AND status = 'open' "
+        "LIMIT 1");
     clean = c.ok() ? *c : 0;
     unseen = u.ok() ? *u : 0;
     return zhizhi::Status::Ok();
@@ -103,8 +105,7 @@ int main(int argc, char** argv) {
         s.Bind(1, person);
         if (s.Step()) project = s.Text(0);
       }
-      const zhizhi::gate::Gate::PassNotice pass{project, person, allowed, false,
-                                                d.clock().now_ms};
+      const zhizhi::gate::Gate::PassNotice pass{project, person, allowed, false, d.clock().now_ms};
       const auto t0 = Clock::now();
       for (int i = 0; i < calls; ++i) {
         auto status = d.engine().OnPass(conn, pass);

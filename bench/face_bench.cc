@@ -203,8 +203,8 @@ const Dataset& Data(size_t n) {
   }
   ExactGallery exact;
   for (size_t i = 0; i < n; ++i)
-    exact.Add(static_cast<std::int64_t>(i), std::span<const float>(&d.base[i * kEmbeddingDim],
-                                                                    kEmbeddingDim));
+    exact.Add(static_cast<std::int64_t>(i),
+              std::span<const float>(&d.base[i * kEmbeddingDim], kEmbeddingDim));
   for (int q = 0; q < kQueries; ++q) {
     d.truth.push_back(
         exact.Search(std::span<const float>(&d.queries[q * kEmbeddingDim], kEmbeddingDim), 1)
@@ -242,10 +242,8 @@ void Search(benchmark::State& state, const std::string& kind) {
   int hits = 0, queries = 0;
   size_t q = 0;
   for (auto _ : state) {
-    const auto result =
-        g->Search(std::span<const float>(&d.queries[(q % kQueries) * kEmbeddingDim],
-                                         kEmbeddingDim),
-                  1);
+    const auto result = g->Search(
+        std::span<const float>(&d.queries[(q % kQueries) * kEmbeddingDim], kEmbeddingDim), 1);
     if (q < kQueries) {
       hits += !result.empty() && result[0].key == d.truth[q];
       ++queries;
@@ -264,9 +262,15 @@ void Search(benchmark::State& state, const std::string& kind) {
   state.counters["build_s"] = build_s;
 }
 
-void BM_SearchExact(benchmark::State& s) { Search(s, "exact"); }
-void BM_SearchInt8(benchmark::State& s) { Search(s, "int8"); }
-void BM_SearchHnsw(benchmark::State& s) { Search(s, "hnsw"); }
+void BM_SearchExact(benchmark::State& s) {
+  Search(s, "exact");
+}
+void BM_SearchInt8(benchmark::State& s) {
+  Search(s, "int8");
+}
+void BM_SearchHnsw(benchmark::State& s) {
+  Search(s, "hnsw");
+}
 #define SIZES ->Arg(5'000)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMicrosecond)
 BENCHMARK(BM_SearchExact) SIZES;
 BENCHMARK(BM_SearchInt8) SIZES;

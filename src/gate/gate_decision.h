@@ -90,14 +90,14 @@ struct PassFacts {
   RequirementCheck certificates;
   bool training_ok = true;
   bool blacklisted = false;
-  std::optional<double> score;   // terminal-reported face similarity
+  std::optional<double> score;       // terminal-reported face similarity
   std::optional<bool> face_matched;  // server-side recognition of a claimed person (1:1)
-  std::optional<bool> liveness;  // terminal-reported liveness
-  bool entering = true;          // direction in
-  bool inside = false;           // already inside the site
-  bool duplicate = false;        // same direction again within the duplicate window
-  bool stale = false;            // older than the person's last recorded pass (offline replay)
-  bool exceptional = false;      // pass modes 7, 8, 9
+  std::optional<bool> liveness;      // terminal-reported liveness
+  bool entering = true;              // direction in
+  bool inside = false;               // already inside the site
+  bool duplicate = false;            // same direction again within the duplicate window
+  bool stale = false;                // older than the person's last recorded pass (offline replay)
+  bool exceptional = false;          // pass modes 7, 8, 9
 };
 
 struct GateDecision {

@@ -192,7 +192,6 @@ CREATE TABLE gate_policies (
 ) WITHOUT ROWID;
 )sql";
 
-
 // Alerts: one table for every detector, with a life cycle and a history; leave and post-conflict
 // exemptions are the data the detectors take into account.
 constexpr const char* kAlertsSchema = R"sql(
@@ -300,11 +299,8 @@ CREATE INDEX certificates_by_valid_to ON certificates(valid_to);
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
-      {1, "registry", kRegistrySchema},
-      {2, "gate", kGateSchema},
-      {3, "alerts", kAlertsSchema},
-      {5, "faces", kFaceSchema},
-      {6, "screen", kScreenSchema},
+      {1, "registry", kRegistrySchema}, {2, "gate", kGateSchema},     {3, "alerts", kAlertsSchema},
+      {5, "faces", kFaceSchema},        {6, "screen", kScreenSchema},
   };
   return migrations;
 }
