@@ -156,10 +156,7 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
       [=](Request& request) {
         auto person = http::IdParam(request, "id");
         if (!person.ok()) return Response::Error(person.status());
-        auto body = http::JsonBody(request);
-        if (!body.ok()) return Response::Error(body.status());
-        JsonFieldReader in(*body);
-        auto draft = ParseLeave(in);
+        auto draft = http::ParseBody<LeaveDraft>(request, ParseLeave);
         if (!draft.ok()) return Response::Error(draft.status());
         return Reply(http::WriteJson(*database,
                                      [&](store::Connection& conn) {
@@ -189,10 +186,9 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
                        {"valid_to", "date", false, "last day the exemption applies"}},
                       {400, 413, 422}, 201),
             [=](Request& request) {
-              auto body = http::JsonBody(request);
-              if (!body.ok()) return Response::Error(body.status());
-              JsonFieldReader in(*body);
-              auto draft = ParseExemption(in, engine->detectors().rules());
+              auto draft = http::ParseBody<ExemptionDraft>(request, [&](FieldReader& in) {
+                return ParseExemption(in, engine->detectors().rules());
+              });
               if (!draft.ok()) return Response::Error(draft.status());
               if (!request.principal.MaySeeProject(draft->project_code)) {
                 return Response::Error(

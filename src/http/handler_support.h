@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/field_reader.h"
 #include "base/status.h"
 #include "http/router.h"
 #include "store/database.h"
@@ -29,6 +30,14 @@ Result<std::string> EnumQuery(const Request& request, std::string_view name,
                               std::string_view fallback);
 
 Response Reply(const Result<nlohmann::json>& result, int ok_status = 200);
+
+// Parses the JSON body into a draft with `parse(FieldReader&)`, or returns why not.
+template <typename Draft, typename Parse>
+Result<Draft> ParseBody(const Request& request, Parse parse) {
+  ZZ_ASSIGN_OR_RETURN(nlohmann::json body, JsonBody(request));
+  JsonFieldReader reader(body);
+  return parse(reader);
+}
 
 // Runs `write(conn)` as one writer job; `write` returns the JSON to answer with. A failure rolls
 // the job back, so a rejected request writes nothing.

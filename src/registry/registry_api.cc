@@ -23,14 +23,6 @@ bool FullIds(const Request& request) {
   return request.principal.Has(Right::kPii);
 }
 
-// Parses the JSON body into a draft with `parse`, or returns why not.
-template <typename Draft, typename Parse>
-Result<Draft> ParseBody(const Request& request, Parse parse) {
-  ZZ_ASSIGN_OR_RETURN(json body, http::JsonBody(request));
-  JsonFieldReader reader(body);
-  return parse(reader);
-}
-
 // A project outside the caller's scope is reported as absent, never as forbidden.
 Status CheckProjectScope(const Request& request, std::string_view code) {
   if (request.principal.MaySeeProject(code)) return Status::Ok();
@@ -56,7 +48,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                               {"address", "string", false, "registered address"}},
                              {400, 409, 413}, 201),
                    [=](Request& request) {
-                     auto draft = ParseBody<CorpDraft>(request, ParseCorp);
+                     auto draft = http::ParseBody<CorpDraft>(request, ParseCorp);
                      if (!draft.ok()) return Response::Error(draft.status());
                      return Reply(
                          http::WriteJson(*database,
@@ -98,7 +90,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                  {"end_date", "date", false, "planned or actual end"}},
                 {400, 409, 413}, 201),
       [=](Request& request) {
-        auto draft = ParseBody<ProjectDraft>(request, ParseProject);
+        auto draft = http::ParseBody<ProjectDraft>(request, ParseProject);
         if (!draft.ok()) return Response::Error(draft.status());
         return Reply(http::WriteJson(*database,
                                      [&](store::Connection& conn) -> Result<json> {
@@ -155,7 +147,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
       [=](Request& request) {
         const std::string code(request.Param("code"));
         if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
-        auto draft = ParseBody<ProjectCorpDraft>(request, ParseProjectCorp);
+        auto draft = http::ParseBody<ProjectCorpDraft>(request, ParseProjectCorp);
         if (!draft.ok()) return Response::Error(draft.status());
         return Reply(http::WriteJson(
                          *database,
@@ -181,7 +173,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
       [=](Request& request) {
         const std::string code(request.Param("code"));
         if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
-        auto draft = ParseBody<TeamDraft>(request, ParseTeam);
+        auto draft = http::ParseBody<TeamDraft>(request, ParseTeam);
         if (!draft.ok()) return Response::Error(draft.status());
         return Reply(http::WriteJson(*database,
                                      [&](store::Connection& conn) -> Result<json> {
@@ -216,7 +208,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                  {"birth_date", "date", false, "derived for resident IDs"}},
                 {400, 409, 413}, 201),
       [=](Request& request) {
-        auto draft = ParseBody<PersonDraft>(request, ParsePerson);
+        auto draft = http::ParseBody<PersonDraft>(request, ParsePerson);
         if (!draft.ok()) return Response::Error(draft.status());
         return Reply(http::WriteJson(*database,
                                      [&](store::Connection& conn) -> Result<json> {
@@ -284,7 +276,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
       [=](Request& request) {
         auto person = http::IdParam(request, "id");
         if (!person.ok()) return Response::Error(person.status());
-        auto draft = ParseBody<CertificateDraft>(request, ParseCertificate);
+        auto draft = http::ParseBody<CertificateDraft>(request, ParseCertificate);
         if (!draft.ok()) return Response::Error(draft.status());
         return Reply(http::WriteJson(*database,
                                      [&](store::Connection& conn) -> Result<json> {
@@ -311,7 +303,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
             [=](Request& request) {
               auto id = http::IdParam(request, "id");
               if (!id.ok()) return Response::Error(id.status());
-              auto draft = ParseBody<RevokeDraft>(request, ParseRevoke);
+              auto draft = http::ParseBody<RevokeDraft>(request, ParseRevoke);
               if (!draft.ok()) return Response::Error(draft.status());
               return Reply(http::WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
                 ZZ_RETURN_IF_ERROR(registry->RevokeCertificate(conn, *id, *draft));
@@ -335,7 +327,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
       [=](Request& request) {
         const std::string code(request.Param("code"));
         if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
-        auto draft = ParseBody<EnrolmentDraft>(
+        auto draft = http::ParseBody<EnrolmentDraft>(
             request, [](FieldReader& in) { return ParseEnrolment(in, /*read_person_id=*/true); });
         if (!draft.ok()) return Response::Error(draft.status());
         return Reply(http::WriteJson(*database,
@@ -357,7 +349,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
               if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
               auto person = http::IdParam(request, "person_id");
               if (!person.ok()) return Response::Error(person.status());
-              auto draft = ParseBody<ExitDraft>(request, ParseExit);
+              auto draft = http::ParseBody<ExitDraft>(request, ParseExit);
               if (!draft.ok()) return Response::Error(draft.status());
               return Reply(http::WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
                 ZZ_RETURN_IF_ERROR(registry->Exit(conn, code, *person, *draft));
