@@ -1,5 +1,7 @@
 #include "alerts/planted_district.h"
 
+#include "alerts/test_district.h"
+
 #include <cstdio>
 #include <random>
 #include <vector>
@@ -124,21 +126,9 @@ class Generator {
 
   Status Pass(store::Connection& conn, const std::string& project, std::int64_t person, Date day,
               bool allowed = true) {
-    const std::int64_t time_ms = StartOfChinaDay(day) + 8 * 3'600'000LL;
     ++out_.passes;
-    return conn
-        .Prepare(
-            "INSERT INTO gate_events(event_id, project_code, time_ms, utc_offset, local_date, "
-            "received_at, person_id, identified_by, direction, decision, reasons, warnings) "
-            "VALUES (?,?,?,480,?,?,?,'terminal','in',?,'[]','[]')")
-        .Bind(1, "g" + std::to_string(out_.passes))
-        .Bind(2, project)
-        .Bind(3, time_ms)
-        .Bind(4, day.ToString())
-        .Bind(5, time_ms)
-        .Bind(6, person)
-        .Bind(7, allowed ? "allow" : "deny")
-        .Run();
+    return RecordTestPass(conn, "g" + std::to_string(out_.passes), project, person, day, 8, allowed)
+        .status();
   }
 
   // A key manager on `project` for `uscc`, certified and at the gate on every working day (or

@@ -21,6 +21,25 @@ std::int64_t ParseNow(const std::string& text) {
 
 }  // namespace
 
+Result<std::int64_t> RecordTestPass(store::Connection& conn, const std::string& event_id,
+                                    const std::string& project, std::int64_t person, Date day,
+                                    int hour, bool allowed) {
+  const std::int64_t time_ms = StartOfChinaDay(day) + hour * 3'600'000LL;
+  ZZ_RETURN_IF_ERROR(
+      conn.Prepare("INSERT INTO gate_events(event_id, project_code, time_ms, utc_offset, "
+                   "local_date, received_at, person_id, identified_by, direction, decision, "
+                   "reasons, warnings) VALUES (?,?,?,480,?,?,?,'terminal','in',?,'[]','[]')")
+          .Bind(1, event_id)
+          .Bind(2, project)
+          .Bind(3, time_ms)
+          .Bind(4, day.ToString())
+          .Bind(5, time_ms)
+          .Bind(6, person)
+          .Bind(7, allowed ? "allow" : "deny")
+          .Run());
+  return time_ms;
+}
+
 TestDistrict::TestDistrict(const std::string& parent, const std::string& now_rfc3339,
                            bool incremental)
     : now_ms_(ParseNow(now_rfc3339)) {
@@ -155,19 +174,9 @@ Status TestDistrict::Pass(const std::string& project, std::int64_t person, Date 
     s.Bind(1, project).Bind(2, person);
     s.Step();
     const bool exited = s.Int(0) > 0 && s.Int(1) == 0;
-    const std::int64_t time_ms = StartOfChinaDay(day) + 12 * 3'600'000LL;
-    ZZ_RETURN_IF_ERROR(
-        conn.Prepare("INSERT INTO gate_events(event_id, project_code, time_ms, utc_offset, "
-                     "local_date, received_at, person_id, identified_by, direction, decision, "
-                     "reasons, warnings) VALUES (?,?,?,480,?,?,?,'terminal','in',?,'[]','[]')")
-            .Bind(1, "t" + std::to_string(++next_event_))
-            .Bind(2, project)
-            .Bind(3, time_ms)
-            .Bind(4, day.ToString())
-            .Bind(5, time_ms)
-            .Bind(6, person)
-            .Bind(7, allowed ? "allow" : "deny")
-            .Run());
+    ZZ_ASSIGN_OR_RETURN(const std::int64_t time_ms,
+                        RecordTestPass(conn, "t" + std::to_string(++next_event_), project, person,
+                                       day, 12, allowed));
     return engine_->OnPass(conn, gate::Gate::PassNotice{project, person, allowed, exited, time_ms});
   });
 }

@@ -19,6 +19,13 @@
 
 namespace zhizhi::alerts {
 
+// Records a pass at `hour`:00 local time of `day` the way the gate stores one (no device, a
+// terminal identification, direction in); returns its time. Shared by the test district and the
+// planted district, so both write passes of one shape.
+Result<std::int64_t> RecordTestPass(store::Connection& conn, const std::string& event_id,
+                                    const std::string& project, std::int64_t person, Date day,
+                                    int hour, bool allowed);
+
 class TestDistrict {
  public:
   // Creates a fresh directory under `parent`, removed again on destruction. `now` is the
