@@ -18,6 +18,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "base/civil_time.h"
+#include "http/rate_limiter.h"
+
 namespace zhizhi::http {
 
 namespace net = boost::asio;
@@ -71,7 +74,36 @@ bool ParseTarget(std::string_view target, Request& request) {
   return true;
 }
 
+// application/json or application/*+json, with or without parameters.
+bool IsJsonMediaType(std::string_view content_type) {
+  std::string type(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+    type.pop_back();
+  for (auto& c : type)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (type == "application/json") return true;
+  return type.rfind("application/", 0) == 0 && type.size() > 17 &&
+         type.compare(type.size() - 5, 5, "+json") == 0;
+}
+
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> SecurityHeaders(std::string_view content_type) {
+  const bool html = content_type.rfind("text/html", 0) == 0;
+  return {
+      {"X-Content-Type-Options", "nosniff"},
+      {"X-Frame-Options", "DENY"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Cross-Origin-Opener-Policy", "same-origin"},
+      {"Cross-Origin-Resource-Policy", "same-origin"},
+      {"Content-Security-Policy",
+       html
+           ? "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+             "font-src 'self'; connect-src 'self'; media-src 'self' blob:; object-src 'none'; "
+             "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+           : "default-src 'none'; frame-ancestors 'none'"},
+  };
+}
 
 class HttpServer::Impl {
  public:
@@ -81,6 +113,7 @@ class HttpServer::Impl {
         router_(router),
         auth_(auth),
         metrics_(metrics),
+        session_limiter_(options_.session_rate, options_.session_burst),
         ioc_(options_.threads),
         acceptor_(net::make_strand(ioc_)),
         signals_(ioc_, SIGINT, SIGTERM) {}
@@ -136,8 +169,8 @@ class HttpServer::Impl {
   // Routing, authentication, rights, then the handler. `done` gets the response and the route
   // index (for metrics); it may be called on another thread when the handler is asynchronous.
   // A WebSocket route is reported through `upgrade` instead, with the request authorised.
-  void Dispatch(Request& request, std::string_view authorization, bool wants_upgrade,
-                const std::function<void(Response, int)>& done,
+  void Dispatch(Request& request, std::string_view authorization, std::string_view content_type,
+                bool wants_upgrade, const std::function<void(Response, int)>& done,
                 const std::function<void(const Route&, int)>& upgrade) {
     const Router::Match match = router_.Find(request.method, request.path, request);
     if (match.route == nullptr) {
@@ -166,6 +199,28 @@ class HttpServer::Impl {
                 "this token lacks the right " + std::string(security::RightName(*route.right)))),
             index);
       }
+      if (request.principal.is_session() && session_limiter_.enabled()) {
+        if (const std::int64_t wait =
+                session_limiter_.Take(std::to_string(request.principal.token_id), NowUnixMs());
+            wait > 0) {
+          return done(Response::Error(Status(Status::RateLimited(
+                                                 "too many requests for this session; slow down"))
+                                          .With("retry_after", wait)),
+                      index);
+        }
+      }
+      // A project, person, device … outside a scoped caller's projects does not exist for them.
+      if (Status scope = router_.CheckScope(index, request); !scope.ok()) {
+        return done(Response::Error(scope), index);
+      }
+    }
+    // Bodies are JSON. Refusing other media types also keeps a browser form on another site
+    // (which can only send form or text bodies without asking first) from reaching a handler.
+    if (!request.body.empty() && !content_type.empty() && !IsJsonMediaType(content_type)) {
+      return done(Response::Error(
+                      Status::UnsupportedMediaType("request bodies must be application/json, not " +
+                                                   std::string(content_type.substr(0, 100)))),
+                  index);
     }
     if (route.websocket) {
       if (!wants_upgrade) {
@@ -240,6 +295,7 @@ class HttpServer::Impl {
   const Router& router_;
   security::TokenAuthenticator& auth_;
   Metrics& metrics_;
+  RateLimiter session_limiter_;
   net::io_context ioc_;
   tcp::acceptor acceptor_;
   net::signal_set signals_;
@@ -368,7 +424,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     const bool wants_upgrade = websocket::is_upgrade(req);
     auto self = shared_from_this();
     server_->Dispatch(
-        *request, req[bhttp::field::authorization], wants_upgrade,
+        *request, req[bhttp::field::authorization], req[bhttp::field::content_type], wants_upgrade,
         [self, request, method, keep_alive](Response response, int route) {
           // Asynchronous handlers answer from other threads: hop back onto the connection.
           net::dispatch(self->stream_.get_executor(), [self, request, method, keep_alive, route,
@@ -394,7 +450,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     res->set(bhttp::field::server, "zhizhi");
     res->set(bhttp::field::content_type, response.content_type);
     res->set("X-Request-Id", request_id_);
-    res->set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : SecurityHeaders(response.content_type))
+      res->set(name, value);
     res->set(bhttp::field::cache_control, "no-store");
     for (const auto& [name, value] : response.headers)
       res->set(name, value);

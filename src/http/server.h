@@ -1,6 +1,8 @@
 // HttpServer: HTTP/1.1 over Boost.Beast with keep-alive, a body limit (413 before the body is
 // read when Content-Length already says too much), read/idle timeouts, request ids, access logs,
-// metrics, bearer authentication and per-route rights.
+// metrics, bearer authentication, per-route rights and project scope, a rate limit per session,
+// JSON-only request bodies (415 otherwise) and security headers on every response
+// (SecurityHeaders()).
 //
 // Handlers run on the server's I/O threads and may block on the database writer; there are more
 // threads than cores so that group commit can gather concurrent writes.
@@ -35,7 +37,16 @@ struct ServerOptions {
   std::chrono::seconds request_timeout{30};  // to receive a whole request
   std::chrono::seconds idle_timeout{75};     // keep-alive wait for the next request
   std::chrono::seconds drain_timeout{10};    // graceful shutdown
+  // Requests per second (and burst) allowed per user session; 0 disables. The administrator
+  // token and device tokens are not limited (automation and gate terminals).
+  double session_rate = 20;
+  double session_burst = 200;
 };
+
+// The headers every response carries: nosniff, no framing, no referrer, and a Content-Security-
+// Policy — strict same-origin for HTML (the command screen's scripts and styles are files of
+// this origin, never inline), nothing at all for everything else.
+std::vector<std::pair<std::string, std::string>> SecurityHeaders(std::string_view content_type);
 
 class HttpServer {
  public:
