@@ -402,6 +402,9 @@ std::string DatabaseFingerprint(const std::string& db_path) {
   }
   sqlite3_finalize(list);
   for (const std::string& table : tables) {
+    // The audit trail records failures too (a wrong password, a look-up that found nobody):
+    // it is the one thing a rejected request may add to.
+    if (table == "audit_log" || table == "audit_subjects") continue;
     out += "[" + table + "]\n";
     sqlite3_stmt* rows = nullptr;
     const std::string sql = "SELECT * FROM \"" + table + "\"";

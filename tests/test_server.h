@@ -95,7 +95,8 @@ void WriteFileBytes(const std::string& path, std::string_view bytes);
 // returns "error: <message>".
 std::optional<std::string> QueryScalar(const std::string& db_path, const std::string& sql);
 
-// Every row of every table of the SQLite file, as text: equal fingerprints mean equal content.
+// Every row of every table of the SQLite file except the append-only audit trail, as text: equal
+// fingerprints mean equal content.
 std::string DatabaseFingerprint(const std::string& db_path);
 
 // China's date (UTC+8) plus `days`, as YYYY-MM-DD.
