@@ -11,6 +11,7 @@
 //   zhizhi version
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -71,6 +72,8 @@ zhizhi::app::PlatformOptions PlatformOptionsOf(const ServeFlags& flags) {
   options.accounts.lockout_failures = flags.lockout_failures;
   options.accounts.lockout_ms = flags.lockout_seconds * 1000;
   options.logins_per_minute = flags.logins_per_minute;
+  // A few at once (a mistyped password), never more than the minute allows.
+  options.login_burst = std::clamp(flags.logins_per_minute, 1.0, 10.0);
   return options;
 }
 

@@ -212,13 +212,12 @@ Result<AuditLog::Verification> AuditLog::Verify(store::Connection& conn) const {
     const Row row = ReadRow(s);
     const std::string stored = s.Blob(12);
     ++v.rows;
-    if (row.seq != expected_seq) {
-      problem(row.seq, row.seq > expected_seq
-                           ? "rows " + std::to_string(expected_seq) +
-                                 (row.seq - 1 > expected_seq ? "–" + std::to_string(row.seq - 1)
-                                                             : std::string()) +
-                                 " are missing before row " + std::to_string(row.seq)
-                           : "row out of sequence");
+    if (row.seq > expected_seq) {
+      const std::string gap =
+          row.seq - 1 == expected_seq
+              ? "row " + std::to_string(expected_seq) + " is"
+              : "rows " + std::to_string(expected_seq) + "–" + std::to_string(row.seq - 1) + " are";
+      problem(row.seq, gap + " missing before row " + std::to_string(row.seq));
     }
     if (cipher_->ChainHash(Canonical(previous, row)) != stored) {
       problem(row.seq, "row " + std::to_string(row.seq) +
