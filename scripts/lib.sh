@@ -9,6 +9,7 @@ ZHIZHI_APT_PACKAGES=(
   g++ cmake ninja-build pkg-config git ca-certificates
   libboost-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev libssl-dev
 )
 
 as_root() {

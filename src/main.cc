@@ -57,6 +57,8 @@ struct ServeFlags {
   double session_rate = 20;
   int gate_events_days = 730;
   double retention_hours = 24;
+  std::string tls_cert;
+  std::string tls_key;
   std::string bind = "127.0.0.1";
   std::uint16_t port = 8080;
   int threads = 0;
@@ -104,6 +106,8 @@ int Serve(const ServeFlags& flags) {
   options.port = flags.port;
   options.body_limit = flags.body_limit;
   options.session_rate = flags.session_rate;
+  options.tls_cert = flags.tls_cert;
+  options.tls_key = flags.tls_key;
   options.session_burst = flags.session_rate * 10;
   // Gate events answer asynchronously after their group commit; registry writes still wait
   // on it, so keep a few threads more than cores (more only adds context switches: see
@@ -114,8 +118,9 @@ int Serve(const ServeFlags& flags) {
   zhizhi::http::HttpServer server(options, router, p.auth(), p.metrics());
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status());
-  spdlog::info("event=listening address=http://{}:{} data={} threads={} schema_version={}",
-               flags.bind, *port, flags.data, options.threads, p.db().schema_version());
+  spdlog::info("event=listening address={}://{}:{} data={} threads={} schema_version={}",
+               flags.tls_cert.empty() ? "http" : "https", flags.bind, *port, flags.data,
+               options.threads, p.db().schema_version());
   server.Run();
   spdlog::info("event=stopped");
   return 0;
@@ -355,6 +360,12 @@ int main(int argc, char** argv) {
                    "gate housekeeping period (roster sweeps, auto clock-out)")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
+  auto* tls_cert = serve_cmd->add_option("--tls-cert", serve.tls_cert,
+                                         "serve HTTPS with this PEM certificate chain");
+  auto* tls_key =
+      serve_cmd->add_option("--tls-key", serve.tls_key, "the PEM private key of --tls-cert");
+  tls_cert->needs(tls_key)->check(CLI::ExistingFile);
+  tls_key->needs(tls_cert)->check(CLI::ExistingFile);
   serve_cmd->add_option("--session-seconds", serve.session_seconds, "how long a login lasts")
       ->capture_default_str()
       ->check(CLI::Range(1, 30 * 86400));

@@ -127,6 +127,7 @@ class TestServer {
   pid_t pid() const { return pid_; }
 
   std::uint16_t port() const { return port_; }
+  bool tls() const { return tls_; }  // started with --tls-cert/--tls-key (Api() does not work)
   const std::string& token() const { return token_; }
   const std::string& root() const { return root_; }          // temporary directory
   const std::string& data_dir() const { return data_dir_; }  // root/data
@@ -151,6 +152,7 @@ class TestServer {
   pid_t pid_ = -1;
   std::vector<std::string> extra_args_;  // of the last Start()
   std::uint16_t port_ = 0;
+  bool tls_ = false;
   std::string token_;
   std::unique_ptr<HttpClient> client_;
 };

@@ -346,7 +346,7 @@ Result<json> Accounts::Logout(const security::Principal& who, const Actor& from)
             .Bind(2, who.token_id)
             .Run());
     return audit_->Append(conn, from,
-                          AuditRecord{"session.delete", "user:" + std::to_string(who.user_id)});
+                          AuditRecord{"session.delete", "user:" + std::to_string(who.user_id), {}, {}});
   });
   if (!status.ok()) return status;
   auth_->Invalidate();
@@ -404,7 +404,7 @@ Result<json> Accounts::ChangePassword(const security::Principal& who, const std:
     ZZ_RETURN_IF_ERROR(RevokeTokensOfUser(conn, who.user_id, who.token_id, now));
     ZZ_ASSIGN_OR_RETURN(out, UserJson(conn, who.user_id));
     return audit_->Append(conn, from,
-                          AuditRecord{"password.change", "user:" + std::to_string(who.user_id)});
+                          AuditRecord{"password.change", "user:" + std::to_string(who.user_id), {}, {}});
   });
   if (!status.ok()) return status;
   ClearFailures(who.name);

@@ -41,6 +41,10 @@ struct ServerOptions {
   // token and device tokens are not limited (automation and gate terminals).
   double session_rate = 20;
   double session_burst = 200;
+  // HTTPS when both are set: PEM certificate chain and private key (TLS 1.2 or newer; responses
+  // then carry Strict-Transport-Security).
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 // The headers every response carries: nosniff, no framing, no referrer, and a Content-Security-

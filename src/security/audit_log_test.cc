@@ -73,13 +73,13 @@ TEST_F(AuditLogTest, ChainVerifiesUnderItsKeyOnly) {
 TEST_F(AuditLogTest, RowsOfARolledBackChangeVanishWithIt) {
   AuditLog log(&cipher_);
   const Actor actor = Actor::Command("test");
-  ASSERT_TRUE(log.Record(*db_, actor, AuditRecord{"a", ""}).ok());
+  ASSERT_TRUE(log.Record(*db_, actor, AuditRecord{"a", "", {}, {}}).ok());
   const Status failed = db_->Write([&](store::Connection& conn) -> Status {
     ZZ_RETURN_IF_ERROR(log.Append(conn, actor, AuditRecord{"b", "", {3}}));
     return Status::Conflict("nope", "", "the change failed");
   });
   EXPECT_FALSE(failed.ok());
-  ASSERT_TRUE(log.Record(*db_, actor, AuditRecord{"c", ""}).ok());
+  ASSERT_TRUE(log.Record(*db_, actor, AuditRecord{"c", "", {}, {}}).ok());
   auto v = Verify(log);
   EXPECT_EQ(v->rows, 2);
   EXPECT_TRUE(v->problems.empty()) << v->problems.front().what;
