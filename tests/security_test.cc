@@ -627,6 +627,22 @@ TEST_F(SecurityTest, ASiteManagerSeesOnlyTheirProjects) {
   EXPECT_EQ(As(token, "GET", "/api/v1/projects/P2").status, 404);
   EXPECT_EQ(As(token, "GET", "/api/v1/projects/P2/workers").status, 404);
   EXPECT_EQ(As(token, "GET", "/api/v1/persons/" + l + "/trajectory").status, 404);
+  // Naming another project's person by id does not bring them into scope; holding their ID
+  // number (the ID card) does.
+  const json enrol = {
+      {"uscc", kCorp}, {"work_role", "20"}, {"work_type", "020"}, {"entry_date", ChinaDate(-1)}};
+  json by_id = enrol;
+  by_id["person_id"] = li_;
+  const HttpResponse guessed = As(token, "POST", "/api/v1/projects/P1/workers", by_id.dump());
+  EXPECT_EQ(guessed.status, 422) << guessed.Describe();
+  EXPECT_EQ(guessed.json["error"].value("code", ""), "person_not_found");
+  json team = {{"name", "班组"}, {"uscc", kCorp}, {"leader_person_id", li_}};
+  EXPECT_EQ(As(token, "POST", "/api/v1/projects/P1/teams", team.dump()).status, 422);
+  json by_number = enrol;
+  by_number["id_number"] = "440524188001010013";  // a wrong check character
+  EXPECT_EQ(As(token, "POST", "/api/v1/projects/P1/workers", by_number.dump()).status, 400);
+  by_number["id_number"] = "330114198503120116";  // nobody's
+  EXPECT_EQ(As(token, "POST", "/api/v1/projects/P1/workers", by_number.dump()).status, 422);
   // A corp's projects and a person's enrolments are filtered to the scope.
   const json corp = As(token, "GET", std::string("/api/v1/corps/") + kCorp).json;
   ASSERT_EQ(corp["projects"].size(), 1u) << corp.dump();
@@ -641,6 +657,13 @@ TEST_F(SecurityTest, ASiteManagerSeesOnlyTheirProjects) {
   ASSERT_EQ(person["enrolments"].size(), 1u) << person.dump();
   EXPECT_EQ(person["enrolments"][0]["project_code"], "P1");
   EXPECT_EQ(server_.Api("GET", "/api/v1/persons/" + z).json["enrolments"].size(), 2u);
+  by_number["id_number"] = kLi;
+  const HttpResponse held = As(token, "POST", "/api/v1/projects/P1/workers", by_number.dump());
+  ASSERT_EQ(held.status, 201) << held.Describe();
+  EXPECT_EQ(held.json.value("person_id", std::int64_t{0}), li_);
+  const json li_now = As(token, "GET", "/api/v1/persons/" + l).json;
+  ASSERT_EQ(li_now["enrolments"].size(), 1u) << li_now.dump();
+  EXPECT_EQ(li_now["enrolments"][0]["project_code"], "P1");
 
   // A person the manager registers is theirs until someone enrols them elsewhere.
   const HttpResponse mine =
@@ -649,7 +672,7 @@ TEST_F(SecurityTest, ASiteManagerSeesOnlyTheirProjects) {
   ASSERT_EQ(mine.status, 201);
   const std::string w = std::to_string(mine.json.value("id", std::int64_t{0}));
   EXPECT_EQ(As(token, "GET", "/api/v1/persons/" + w).status, 200);
-  EXPECT_EQ(As(token, "GET", "/api/v1/persons").json["items"].size(), 2u);
+  EXPECT_EQ(As(token, "GET", "/api/v1/persons").json["items"].size(), 3u);  // Zhang, Li, Wang
   Post("/api/v1/projects/P2/workers", {{"person_id", std::stoll(w)},
                                        {"uscc", kCorp},
                                        {"work_role", "20"},

@@ -244,18 +244,27 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
         auto draft = ParseBody<TeamDraft>(request, ParseTeam);
         if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(http::WriteAudited(
-                         *database, *audit, request,
-                         [&](store::Connection& conn) -> Result<json> {
-                           ZZ_ASSIGN_OR_RETURN(std::int64_t id,
-                                               registry->CreateTeam(conn, code, *draft));
-                           return registry->GetTeam(conn, id);
-                         },
-                         [&](const json& team) {
-                           return Change("team.create", "project:" + code, {},
-                                         {{"team_id", team["id"]}, {"name", draft->name}});
-                         }),
-                     201);
+        return Reply(
+            http::WriteAudited(
+                *database, *audit, request,
+                [&](store::Connection& conn) -> Result<json> {
+                  // A scoped caller's team leader must be one of their persons.
+                  if (draft->leader_person_id && !request.principal.all_projects) {
+                    auto visible =
+                        registry->PersonVisible(conn, *draft->leader_person_id, request.principal);
+                    if (!visible.ok() || !*visible) {
+                      return Status::Rule("person_not_found", "leader_person_id",
+                                          "no person " + std::to_string(*draft->leader_person_id));
+                    }
+                  }
+                  ZZ_ASSIGN_OR_RETURN(std::int64_t id, registry->CreateTeam(conn, code, *draft));
+                  return registry->GetTeam(conn, id);
+                },
+                [&](const json& team) {
+                  return Change("team.create", "project:" + code, {},
+                                {{"team_id", team["id"]}, {"name", draft->name}});
+                }),
+            201);
       }});
   router.Add(Route{Verb::get, "/api/v1/projects/{code}/teams", Right::kRegistryRead,
                    "Teams of a project with leaders and member counts", Operation({}, {404}),
@@ -437,7 +446,10 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
   router.Add(Route{
       Verb::post, "/api/v1/projects/{code}/workers", Right::kRegistryWrite,
       "Enrol a person on a project; one identity type per ID per project",
-      Operation({{"person_id", "integer", true, "a registered person"},
+      Operation({{"person_id", "integer", false, "a registered person (or id_number)"},
+                 {"id_number", "string", false,
+                  "instead of person_id: the person's ID number (from the ID card)"},
+                 {"id_type", "string", false, "ID type of id_number (default 01)"},
                  {"team_id", "integer", false, "a team of this project, of the same corp"},
                  {"uscc", "string", true, "employing corp; must take part in the project"},
                  {"work_role", "string", true, "10 manager, 20 worker"},
@@ -449,13 +461,51 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
       [=](Request& request) {
         const std::string code(request.Param("code"));
         if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
-        auto draft = ParseBody<EnrolmentDraft>(
-            request, [](FieldReader& in) { return ParseEnrolment(in, /*read_person_id=*/true); });
+        auto body = http::JsonBody(request);
+        if (!body.ok()) return Response::Error(body.status());
+        // By ID number: whoever holds the ID card may enrol its person, also one registered
+        // elsewhere. By person_id, a site manager may only name persons already theirs —
+        // otherwise guessing ids would bring anyone's data into their scope.
+        std::optional<PersonDraft> by_number;
+        if (body->contains("id_number")) {
+          if (body->contains("person_id")) {
+            return Response::Error(
+                Status::InvalidArgument("id_number", "send person_id or id_number, not both"));
+          }
+          json probe = {{"id_type", body->value("id_type", json("01"))},
+                        {"id_number", (*body)["id_number"]},
+                        {"name", "-"}};
+          JsonFieldReader reader(probe);
+          auto person = ParsePerson(reader);
+          if (!person.ok()) return Response::Error(person.status());
+          by_number = std::move(person).value();
+          body->erase("id_number");
+          body->erase("id_type");
+          (*body)["person_id"] = 1;  // resolved in the write job
+        }
+        JsonFieldReader in(*body);
+        auto draft = ParseEnrolment(in, /*read_person_id=*/true);
         if (!draft.ok()) return Response::Error(draft.status());
         return Reply(
             http::WriteAudited(
                 *database, *audit, request,
                 [&](store::Connection& conn) -> Result<json> {
+                  if (by_number) {
+                    ZZ_ASSIGN_OR_RETURN(auto found, registry->FindPersonId(conn, by_number->id_type,
+                                                                           by_number->id_number));
+                    if (!found) {
+                      return Status::Rule("person_not_found", "id_number",
+                                          "no person with this ID number; register them first");
+                    }
+                    draft->person_id = *found;
+                  } else if (!request.principal.all_projects) {
+                    auto visible =
+                        registry->PersonVisible(conn, draft->person_id, request.principal);
+                    if (!visible.ok() || !*visible) {
+                      return Status::Rule("person_not_found", "person_id",
+                                          "no person " + std::to_string(draft->person_id));
+                    }
+                  }
                   ZZ_ASSIGN_OR_RETURN(std::int64_t id, registry->Enrol(conn, code, *draft));
                   return registry->GetEnrolment(conn, id, FullIds(request));
                 },
