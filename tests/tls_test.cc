@@ -13,6 +13,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "test_server.h"
 
@@ -127,6 +129,43 @@ TEST(TlsTest, ServesHttpsDirectly) {
   const auto again = TlsGet(server.port(), server.root() + "/server.crt", {"/healthz"}, "");
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].status, 200) << again[0].error;
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+// Opens the district live feed over TLS (wss://); the error, or "" when the upgrade succeeded.
+std::string OpenLiveFeed(std::uint16_t port, const std::string& ca_file, const std::string& token) {
+  net::io_context ioc;
+  net::ssl::context ctx(net::ssl::context::tls_client);
+  ctx.load_verify_file(ca_file);
+  ctx.set_verify_mode(net::ssl::verify_peer);
+  beast::websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(ioc, ctx);
+  beast::error_code failure;
+  bool open = false;
+  beast::get_lowest_layer(ws).async_connect(
+      net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port), [&](beast::error_code ec) {
+        if (ec) return void(failure = ec);
+        ws.next_layer().async_handshake(net::ssl::stream_base::client, [&](beast::error_code ec) {
+          if (ec) return void(failure = ec);
+          ws.async_handshake("127.0.0.1", "/api/v1/live?access_token=" + token,
+                             [&](beast::error_code ec) {
+                               if (ec) return void(failure = ec);
+                               open = true;
+                             });
+        });
+      });
+  ioc.run_for(10s);
+  if (open) return "";
+  return failure ? failure.message() : "timed out";
+}
+
+TEST(TlsTest, LiveFeedOverTls) {
+  TestServer server;
+  ASSERT_TRUE(MakeCertificate(server.root(), "server"));
+  ASSERT_TRUE(server.Start(
+      {"--tls-cert", server.root() + "/server.crt", "--tls-key", server.root() + "/server.key"}));
+  EXPECT_EQ(OpenLiveFeed(server.port(), server.root() + "/server.crt", server.token()), "");
+  EXPECT_NE(OpenLiveFeed(server.port(), server.root() + "/server.crt", std::string(64, 'b')), "")
+      << "an unknown token opened the feed";
   EXPECT_EQ(server.Stop(), 0);
 }
 
