@@ -2,8 +2,9 @@
 // longer than the purpose needs). Each rule names a table, its time column and a default age;
 // `zhizhi retention run` applies them, and `zhizhi serve` applies them every day.
 //
-// Rules today: gate events (passes: attendance and trajectories) after 2 years. Gate photos and
-// face embeddings of passes join with the face module (a row in RetentionRules()).
+// Rules today: gate events (passes: attendance and trajectories) after 2 years; session tokens
+// 30 days after they expired. Gate photos and face embeddings of passes join with the face
+// module (a row in RetentionRules()).
 //
 // Deletion runs in chunks of 5,000 rows, each its own writer job, so the gate never waits long
 // behind it; one audit row per run says what was deleted. The writer zeroes deleted content

@@ -19,6 +19,7 @@ namespace zhizhi::security {
 namespace {
 
 constexpr size_t kTokenBytes = 32;
+constexpr size_t kMaxCached = 20'000;
 
 bool LooksLikeToken(std::string_view token) {
   if (token.size() != kTokenBytes * 2) return false;
@@ -69,7 +70,10 @@ Result<Principal> TokenAuthenticator::Authenticate(std::string_view header) {
   if (!found.ok()) return found.status();
   std::lock_guard lock(mu_);
   // Not when a change was committed while we read: what we read may be what it changed.
-  if (generation == generation_) cache_.emplace(hash, *found);
+  if (generation == generation_) {
+    if (cache_.size() >= kMaxCached) cache_.clear();  // bounded: it refills from the database
+    cache_.emplace(hash, *found);
+  }
   return found;
 }
 
