@@ -50,7 +50,8 @@ struct ServerOptions {
 // The headers every response carries: nosniff, no framing, no referrer, and a Content-Security-
 // Policy — strict same-origin for HTML (the command screen's scripts and styles are files of
 // this origin, never inline), nothing at all for everything else.
-std::vector<std::pair<std::string, std::string>> SecurityHeaders(std::string_view content_type);
+const std::vector<std::pair<std::string, std::string>>& SecurityHeaders(
+    std::string_view content_type);
 
 class HttpServer {
  public:
