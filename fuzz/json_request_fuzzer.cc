@@ -30,8 +30,10 @@ const http::Router& Routes() {
     for (const char* pattern :
          {"/api/v1/persons/{id}", "/api/v1/projects/{code}/workers/{person_id}/exit",
           "/api/v1/gate/events:batch", "/api/v1/corps/{uscc}", "/healthz"}) {
-      r.Add(http::Route{http::Verb::get, pattern, security::Right::kRegistryRead, "", {},
-                        [](http::Request&) { return http::Response(); }});
+      r.Add(http::Route{
+          http::Verb::get, pattern, security::Right::kRegistryRead, "", {}, [](http::Request&) {
+            return http::Response();
+          }});
     }
     return r;
   }();

@@ -345,8 +345,8 @@ Result<json> Accounts::Logout(const security::Principal& who, const Actor& from)
             .Bind(1, NowUnixMs())
             .Bind(2, who.token_id)
             .Run());
-    return audit_->Append(conn, from,
-                          AuditRecord{"session.delete", "user:" + std::to_string(who.user_id), {}, {}});
+    return audit_->Append(
+        conn, from, AuditRecord{"session.delete", "user:" + std::to_string(who.user_id), {}, {}});
   });
   if (!status.ok()) return status;
   auth_->Invalidate();
@@ -403,8 +403,8 @@ Result<json> Accounts::ChangePassword(const security::Principal& who, const std:
     // Whoever else holds a session of this user (a stolen token?) is logged out.
     ZZ_RETURN_IF_ERROR(RevokeTokensOfUser(conn, who.user_id, who.token_id, now));
     ZZ_ASSIGN_OR_RETURN(out, UserJson(conn, who.user_id));
-    return audit_->Append(conn, from,
-                          AuditRecord{"password.change", "user:" + std::to_string(who.user_id), {}, {}});
+    return audit_->Append(
+        conn, from, AuditRecord{"password.change", "user:" + std::to_string(who.user_id), {}, {}});
   });
   if (!status.ok()) return status;
   ClearFailures(who.name);
