@@ -24,9 +24,9 @@ std::string_view RightName(Right right) {
       return "gate.device";
     case Right::kPersonRead:
       return "persons.read";
-    case Right::kAlertsRead:
+    case Right::kAlertRead:
       return "alerts.read";
-    case Right::kAlertsWrite:
+    case Right::kAlertWrite:
       return "alerts.write";
     case Right::kResidence:
       return "residence";
@@ -42,13 +42,13 @@ std::uint32_t RightsOfRole(std::string_view role) {
   if (role == "district_admin") {
     // Everything a person can do; `pii` comes with the user, not the role.
     return Right::kRegistryRead | Right::kRegistryWrite | Right::kAdmin | Right::kGateRead |
-           Right::kGateAdmin | Right::kPersonRead | Right::kAlertsRead | Right::kAlertsWrite |
+           Right::kGateAdmin | Right::kPersonRead | Right::kAlertRead | Right::kAlertWrite |
            Right::kResidence;
   }
   if (role == "site_manager") {
     // Everything about their own projects; nothing district-wide.
     return Right::kRegistryRead | Right::kRegistryWrite | Right::kGateRead | Right::kGateAdmin |
-           Right::kPersonRead | Right::kAlertsRead | Right::kAlertsWrite;
+           Right::kPersonRead | Right::kAlertRead | Right::kAlertWrite;
   }
   if (role == "police") {
     // Residence registrations (with the identity fields they carry) and nothing else.
@@ -56,7 +56,7 @@ std::uint32_t RightsOfRole(std::string_view role) {
   }
   if (role == "inspector") {
     // Read-only over projects (with their posts) and alerts; no personal-data lists.
-    return Right::kRegistryRead | Right::kAlertsRead;
+    return Right::kRegistryRead | Right::kAlertRead;
   }
   if (role == "device") return static_cast<std::uint32_t>(Right::kGateDevice);
   return 0;

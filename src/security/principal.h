@@ -28,9 +28,9 @@ enum class Right : std::uint32_t {
   kGateRead = 1u << 4,       // on-site, attendance, devices, gate policy, live feeds
   kGateAdmin = 1u << 5,      // register devices, gate policy
   kGateDevice = 1u << 6,     // a gate terminal: events, roster, heartbeat of its own project
-  kPersonRead = 1u << 7,     // persons, enrolment lists, trajectories (personal data)
-  kAlertsRead = 1u << 8,     // alerts
-  kAlertsWrite = 1u << 9,    // acknowledge and resolve alerts
+  kAlertRead = 1u << 7,      // alerts (same bits as the alerts module's)
+  kAlertWrite = 1u << 8,     // acknowledge and resolve alerts
+  kPersonRead = 1u << 9,     // persons, enrolment lists, trajectories (personal data)
   kResidence = 1u << 10,     // residence registrations and the identity fields they carry
 };
 
