@@ -10,6 +10,7 @@ ZHIZHI_APT_PACKAGES=(
   libboost-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopencv-dev libjpeg-dev libhnswlib-dev libfaiss-dev
+  clang libclang-rt-14-dev libssl-dev
 )
 
 # Face recognition data, fetched with npm by name (never vendored) into $FACE_DATA:

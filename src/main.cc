@@ -6,9 +6,14 @@
 //   zhizhi scan   --data DIR                                     run every alert detector
 //   zhizhi report posts --data DIR --project CODE|--all [--csv F] the post ledger
 //   zhizhi simulate --token-file DATA/admin.token [--load]       gate terminals (docs/simulator.md)
+//   zhizhi user add|disable|enable --data DIR NAME ...           users (docs/security.md)
+//   zhizhi keys rotate --data DIR                                new field key, all re-sealed
+//   zhizhi audit verify --data DIR                               check the audit chain
+//   zhizhi retention run --data DIR [--gate-events-days 730]     delete what is past its rule
 //   zhizhi version
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -24,8 +29,11 @@
 #include "alerts/post_ledger.h"
 #include "app/demo_district.h"
 #include "app/platform.h"
+#include "app/retention.h"
 #include "http/server.h"
 #include "registry/registry_import.h"
+#include "security/key_rotation.h"
+#include "security/password.h"
 #include "sim/gate_simulator.h"
 #include "sim/live_traffic.h"
 
@@ -49,6 +57,15 @@ int Fail(const Status& status) {
 
 struct ServeFlags {
   std::string data;
+  std::int64_t session_seconds = 8 * 3600;
+  int lockout_failures = 5;
+  std::int64_t lockout_seconds = 15 * 60;
+  double logins_per_minute = 30;
+  double session_rate = 20;
+  int gate_events_days = 730;
+  double retention_hours = 24;
+  std::string tls_cert;
+  std::string tls_key;
   std::string bind = "127.0.0.1";
   std::uint16_t port = 8080;
   int threads = 0;
@@ -92,9 +109,20 @@ void PrintScan(const zhizhi::alerts::ScanReport& r) {
       r.counts.opened, r.counts.refreshed, r.counts.resolved, static_cast<long long>(r.active));
 }
 
+zhizhi::app::PlatformOptions PlatformOptionsOf(const ServeFlags& flags) {
+  zhizhi::app::PlatformOptions options;
+  options.accounts.session_ttl_ms = flags.session_seconds * 1000;
+  options.accounts.lockout_failures = flags.lockout_failures;
+  options.accounts.lockout_ms = flags.lockout_seconds * 1000;
+  options.logins_per_minute = flags.logins_per_minute;
+  // A few at once (a mistyped password), never more than the minute allows.
+  options.login_burst = std::clamp(flags.logins_per_minute, 1.0, 10.0);
+  return options;
+}
+
 int Serve(const ServeFlags& flags) {
   SetUpLogging(flags.log_level);
-  auto platform = zhizhi::app::Platform::Open(flags.data);
+  auto platform = zhizhi::app::Platform::Open(flags.data, PlatformOptionsOf(flags));
   if (!platform.ok()) return Fail(platform.status());
   auto& p = **platform;
   auto created = p.EnsureAdminToken();
@@ -127,6 +155,11 @@ int Serve(const ServeFlags& flags) {
         "event=faces_disabled hint=\"face_image events and face enrolment answer 422 "
         "face_recognition_unavailable\"");
   }
+  if (flags.retention_hours > 0) {
+    p.StartRetention(
+        {{"gate_events", flags.gate_events_days}},
+        std::chrono::milliseconds(static_cast<std::int64_t>(flags.retention_hours * 3'600'000)));
+  }
   zhizhi::http::Router router;
   p.AddRoutes(router);
 
@@ -144,6 +177,10 @@ int Serve(const ServeFlags& flags) {
   options.bind = flags.bind;
   options.port = flags.port;
   options.body_limit = flags.body_limit;
+  options.session_rate = flags.session_rate;
+  options.tls_cert = flags.tls_cert;
+  options.tls_key = flags.tls_key;
+  options.session_burst = flags.session_rate * 10;
   // Gate events answer asynchronously after their group commit; registry writes still wait
   // on it, so keep a few threads more than cores (more only adds context switches: see
   // docs/benchmarks.md).
@@ -157,8 +194,9 @@ int Serve(const ServeFlags& flags) {
   zhizhi::http::HttpServer server(options, router, p.auth(), p.metrics());
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status());
-  spdlog::info("event=listening address=http://{}:{} data={} threads={} schema_version={}",
-               flags.bind, *port, flags.data, options.threads, p.db().schema_version());
+  spdlog::info("event=listening address={}://{}:{} data={} threads={} schema_version={}",
+               flags.tls_cert.empty() ? "http" : "https", flags.bind, *port, flags.data,
+               options.threads, p.db().schema_version());
   if (flags.simulate) {
     zhizhi::sim::LiveTrafficOptions sim;
     // The simulator talks to this server over loopback, whatever address it listens on.
@@ -258,6 +296,8 @@ int Import(const ImportFlags& flags) {
 
   zhizhi::registry::ImportOptions options;
   options.partial = flags.partial;
+  options.audit = &p.audit();
+  options.actor = zhizhi::security::Actor::Command("import");
   const bool tty = ::isatty(STDERR_FILENO) != 0 && !flags.no_progress;
   if (tty) {
     options.progress = [start = std::chrono::steady_clock::now()](size_t done, size_t total,
@@ -336,6 +376,129 @@ int Demo(const std::string& data, const zhizhi::app::DemoOptions& options) {
       s.certificates, s.enrolments, s.exits, s.devices, static_cast<long long>(s.passes),
       options.history_days + 1, static_cast<long long>(s.allowed), static_cast<long long>(s.denied),
       static_cast<long long>(s.rejected));
+  return 0;
+}
+
+struct UserFlags {
+  std::string data;
+  std::string name;
+  std::string role;
+  std::vector<std::string> projects;
+  bool pii = false;
+  std::string password_file;  // else read from stdin
+};
+
+// The password from a file (first line) or standard input, never from the command line (it
+// would show in `ps` and shell history).
+zhizhi::Result<std::string> ReadPassword(const std::string& file) {
+  std::string line;
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!std::getline(in, line))
+      return Status::InvalidArgument("password-file", "cannot read " + file);
+  } else {
+    if (::isatty(STDIN_FILENO)) std::fprintf(stderr, "password: ");
+    if (!std::getline(std::cin, line))
+      return Status::InvalidArgument("password", "no password on stdin");
+  }
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n'))
+    line.pop_back();
+  return line;
+}
+
+int UserAdd(const UserFlags& flags) {
+  SetUpLogging("warn");
+  auto password = ReadPassword(flags.password_file);
+  if (!password.ok()) return Fail(password.status());
+  nlohmann::json body = {
+      {"name", flags.name}, {"password", *password}, {"role", flags.role}, {"pii", flags.pii}};
+  if (!flags.projects.empty()) body["projects"] = flags.projects;
+  zhizhi::JsonFieldReader in(body);
+  auto draft = zhizhi::accounts::ParseUser(in);
+  if (!draft.ok()) return Fail(draft.status());
+  auto platform = zhizhi::app::Platform::Open(flags.data);
+  if (!platform.ok()) return Fail(platform.status());
+  auto user =
+      (*platform)->accounts().CreateUser(*draft, zhizhi::security::Actor::Command("user add"));
+  if (!user.ok()) return Fail(user.status());
+  std::printf("user %s created (id %lld, role %s)\n", flags.name.c_str(),
+              static_cast<long long>((*user)["id"].get<std::int64_t>()), flags.role.c_str());
+  return 0;
+}
+
+int UserSetDisabled(const UserFlags& flags, bool disabled) {
+  SetUpLogging("warn");
+  auto platform = zhizhi::app::Platform::Open(flags.data);
+  if (!platform.ok()) return Fail(platform.status());
+  auto& accounts = (*platform)->accounts();
+  auto id = accounts.FindUserId(flags.name);
+  if (!id.ok()) return Fail(id.status());
+  if (!*id) return Fail(Status::NotFound("no user named " + flags.name));
+  auto user = accounts.SetDisabled(
+      **id, disabled, zhizhi::security::Actor::Command(disabled ? "user disable" : "user enable"));
+  if (!user.ok()) return Fail(user.status());
+  std::printf("user %s %s%s\n", flags.name.c_str(), disabled ? "disabled" : "enabled",
+              disabled ? "; its sessions are revoked" : "");
+  return 0;
+}
+
+int KeysRotate(const std::string& data, const std::string& new_key_file) {
+  SetUpLogging("warn");
+  auto platform = zhizhi::app::Platform::Open(data);
+  if (!platform.ok()) return Fail(platform.status());
+  auto& p = **platform;
+  auto report = zhizhi::security::RotateFieldKey(p.db(), p.mutable_cipher(), data, new_key_file,
+                                                 zhizhi::security::Actor::Command("keys rotate"));
+  if (!report.ok()) return Fail(report.status());
+  std::printf(
+      "field key rotated: %lld sealed values re-sealed, %lld audit rows re-hashed\n"
+      "new key: %s\n",
+      static_cast<long long>(report->sealed_values), static_cast<long long>(report->audit_rows),
+      report->new_key_path.c_str());
+  if (!report->old_key_path.empty()) {
+    std::printf("old key kept at %s for backups taken before now; delete it when they expire\n",
+                report->old_key_path.c_str());
+  } else {
+    std::printf("set ZHIZHI_FIELD_KEY to the content of %s before the next start\n",
+                report->new_key_path.c_str());
+  }
+  return 0;
+}
+
+int AuditVerify(const std::string& data) {
+  SetUpLogging("warn");
+  auto platform = zhizhi::app::Platform::Open(data);
+  if (!platform.ok()) return Fail(platform.status());
+  auto& p = **platform;
+  auto v = p.db().Read([&](zhizhi::store::Connection& conn) { return p.audit().Verify(conn); });
+  if (!v.ok()) return Fail(v.status());
+  if (v->problems.empty()) {
+    std::printf("audit chain intact: %lld rows, head seq %lld hash %s\n",
+                static_cast<long long>(v->rows), static_cast<long long>(v->head_seq),
+                v->head_hash.c_str());
+    return 0;
+  }
+  for (const auto& problem : v->problems) {
+    std::printf("TAMPERED row %lld: %s\n", static_cast<long long>(problem.seq),
+                problem.what.c_str());
+  }
+  std::printf("audit chain broken: %zu problem(s) in %lld rows\n", v->problems.size(),
+              static_cast<long long>(v->rows));
+  return 2;
+}
+
+int RetentionRun(const std::string& data, int gate_events_days) {
+  SetUpLogging("warn");
+  auto platform = zhizhi::app::Platform::Open(data);
+  if (!platform.ok()) return Fail(platform.status());
+  auto& p = **platform;
+  auto report = zhizhi::app::RunRetention(p.db(), p.audit(),
+                                          zhizhi::security::Actor::Command("retention run"),
+                                          {{"gate_events", gate_events_days}}, zhizhi::NowUnixMs());
+  if (!report.ok()) return Fail(report.status());
+  for (const auto& [rule, rows] : report->deleted) {
+    std::printf("%s: %lld rows deleted\n", rule.c_str(), static_cast<long long>(rows));
+  }
   return 0;
 }
 
@@ -420,6 +583,43 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--simulate-seed", serve.simulate_seed, "simulator seed (0: random)");
   serve_cmd->add_option("--web", serve.web, "directory of the built command screen (\"\": none)")
       ->capture_default_str();
+  auto* tls_cert = serve_cmd->add_option("--tls-cert", serve.tls_cert,
+                                         "serve HTTPS with this PEM certificate chain");
+  auto* tls_key =
+      serve_cmd->add_option("--tls-key", serve.tls_key, "the PEM private key of --tls-cert");
+  tls_cert->needs(tls_key)->check(CLI::ExistingFile);
+  tls_key->needs(tls_cert)->check(CLI::ExistingFile);
+  serve_cmd->add_option("--session-seconds", serve.session_seconds, "how long a login lasts")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 30 * 86400));
+  serve_cmd
+      ->add_option("--lockout-failures", serve.lockout_failures,
+                   "wrong passwords in a row before a user name is locked")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  serve_cmd->add_option("--lockout-seconds", serve.lockout_seconds, "how long the lock lasts")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
+  serve_cmd
+      ->add_option("--logins-per-minute", serve.logins_per_minute,
+                   "login attempts per client address (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 100000.0));
+  serve_cmd
+      ->add_option("--session-rate", serve.session_rate,
+                   "requests per second per user session, burst 10x (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 100000.0));
+  serve_cmd
+      ->add_option("--gate-events-days", serve.gate_events_days,
+                   "retention of gate events (attendance, trajectories); 0 keeps them")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 36500));
+  serve_cmd
+      ->add_option("--retention-hours", serve.retention_hours,
+                   "how often retention runs (0: never while serving)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 8760.0));
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
@@ -480,6 +680,51 @@ int main(int argc, char** argv) {
   posts_cmd->add_flag("--all", report.all, "every project");
   posts_cmd->add_option("--csv", report.csv, "also write CSV (UTF-8 with BOM) to this file");
   posts_cmd->add_option("--rules", report.rules, "rulebook JSON");
+  UserFlags user;
+  auto* user_cmd = app.add_subcommand("user", "manage users (stop the server first)");
+  user_cmd->require_subcommand(1);
+  auto* user_add = user_cmd->add_subcommand("add",
+                                            "create a user; the password is read from "
+                                            "stdin or --password-file");
+  user_add->add_option("--data", user.data, "data directory")->required();
+  user_add->add_option("name", user.name, "login name")->required();
+  user_add->add_option("--role", user.role, "district_admin, site_manager, police, inspector")
+      ->required();
+  user_add->add_option("--project", user.projects, "a project of a site manager (repeatable)");
+  user_add->add_flag("--pii", user.pii, "may see full ID numbers");
+  user_add->add_option("--password-file", user.password_file, "first line is the password");
+  auto* user_disable = user_cmd->add_subcommand("disable", "disable a user and end its sessions");
+  user_disable->add_option("--data", user.data, "data directory")->required();
+  user_disable->add_option("name", user.name, "login name")->required();
+  auto* user_enable = user_cmd->add_subcommand("enable", "enable a disabled user");
+  user_enable->add_option("--data", user.data, "data directory")->required();
+  user_enable->add_option("name", user.name, "login name")->required();
+
+  std::string keys_data, new_key_file;
+  auto* keys_cmd = app.add_subcommand("keys", "the field key");
+  keys_cmd->require_subcommand(1);
+  auto* keys_rotate = keys_cmd->add_subcommand(
+      "rotate", "new field key: every sealed value and the audit chain re-done in one transaction");
+  keys_rotate->add_option("--data", keys_data, "data directory")->required();
+  keys_rotate->add_option("--new-key-file", new_key_file,
+                          "where to write the new key when ZHIZHI_FIELD_KEY holds the key");
+
+  std::string audit_data;
+  auto* audit_cmd = app.add_subcommand("audit", "the audit trail");
+  audit_cmd->require_subcommand(1);
+  auto* audit_verify = audit_cmd->add_subcommand(
+      "verify", "walk the hash chain; exit 2 and name the rows when it was tampered with");
+  audit_verify->add_option("--data", audit_data, "data directory")->required();
+
+  std::string retention_data;
+  int retention_days = 730;
+  auto* retention_cmd = app.add_subcommand("retention", "data retention");
+  retention_cmd->require_subcommand(1);
+  auto* retention_run = retention_cmd->add_subcommand("run", "delete what is past its rule now");
+  retention_run->add_option("--data", retention_data, "data directory")->required();
+  retention_run->add_option("--gate-events-days", retention_days, "keep gate events this many days")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 36500));
 
   app.add_subcommand("version", "print the version");
 
@@ -491,6 +736,12 @@ int main(int argc, char** argv) {
   if (*report_cmd) return ReportPosts(report);
   if (*demo_cmd) return Demo(demo_data, demo);
   if (*simulate_cmd) return zhizhi::sim::RunSimulate(simulate);
+  if (*user_add) return UserAdd(user);
+  if (*user_disable) return UserSetDisabled(user, true);
+  if (*user_enable) return UserSetDisabled(user, false);
+  if (*keys_rotate) return KeysRotate(keys_data, new_key_file);
+  if (*audit_verify) return AuditVerify(audit_data);
+  if (*retention_run) return RetentionRun(retention_data, retention_days);
   std::printf("zhizhi %s\n", ZHIZHI_VERSION);
   return 0;
 }

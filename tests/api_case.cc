@@ -30,46 +30,6 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-// ${jpeg:FILE:X,Y,W,H[:WxH][:flip]}: base64 of a JPEG cut from a sample photo of
-// ZHIZHI_FACE_DATA/samples (then resized, e.g. to an ID card's 102x126, and/or mirrored).
-std::string FacePhotoBase64(const std::string& spec, std::string* error) {
-  std::vector<std::string> parts;
-  std::stringstream in(spec);
-  for (std::string part; std::getline(in, part, ':');)
-    parts.push_back(part);
-  if (parts.size() < 2) {
-    *error = "use ${jpeg:FILE:X,Y,W,H[:WxH][:flip]}";
-    return "";
-  }
-  const std::string path = std::string(ZHIZHI_FACE_DATA) + "/samples/" + parts[0];
-  cv::Mat img = cv::imread(path);
-  if (img.empty()) {
-    *error = "cannot read " + path + " (scripts/test fetches the sample photos)";
-    return "";
-  }
-  int x = 0, y = 0, w = 0, h = 0;
-  if (std::sscanf(parts[1].c_str(), "%d,%d,%d,%d", &x, &y, &w, &h) != 4 ||
-      (cv::Rect(x, y, w, h) & cv::Rect(0, 0, img.cols, img.rows)) != cv::Rect(x, y, w, h)) {
-    *error = "bad or out-of-picture rectangle " + parts[1];
-    return "";
-  }
-  cv::Mat out = img(cv::Rect(x, y, w, h)).clone();
-  for (size_t i = 2; i < parts.size(); ++i) {
-    int rw = 0, rh = 0;
-    if (parts[i] == "flip") {
-      cv::flip(out, out, 1);
-    } else if (std::sscanf(parts[i].c_str(), "%dx%d", &rw, &rh) == 2 && rw > 0 && rh > 0) {
-      cv::resize(out, out, cv::Size(rw, rh), 0, 0, cv::INTER_AREA);
-    } else {
-      *error = "unknown transformation " + parts[i];
-      return "";
-    }
-  }
-  std::vector<unsigned char> jpeg;
-  cv::imencode(".jpg", out, jpeg, {cv::IMWRITE_JPEG_QUALITY, 90});
-  return EncodeBase64(std::string_view(reinterpret_cast<const char*>(jpeg.data()), jpeg.size()));
-}
-
 std::string Trim(std::string_view s) {
   size_t begin = 0;
   size_t end = s.size();
@@ -640,6 +600,46 @@ class CaseRunner {
 };
 
 }  // namespace
+
+// ${jpeg:FILE:X,Y,W,H[:WxH][:flip]} (without ${jpeg: }): base64 of a JPEG cut from a sample photo
+// of ZHIZHI_FACE_DATA/samples (then resized, e.g. to an ID card's 102x126, and/or mirrored).
+std::string FacePhotoBase64(const std::string& spec, std::string* error) {
+  std::vector<std::string> parts;
+  std::stringstream in(spec);
+  for (std::string part; std::getline(in, part, ':');)
+    parts.push_back(part);
+  if (parts.size() < 2) {
+    *error = "use ${jpeg:FILE:X,Y,W,H[:WxH][:flip]}";
+    return "";
+  }
+  const std::string path = std::string(ZHIZHI_FACE_DATA) + "/samples/" + parts[0];
+  cv::Mat img = cv::imread(path);
+  if (img.empty()) {
+    *error = "cannot read " + path + " (scripts/test fetches the sample photos)";
+    return "";
+  }
+  int x = 0, y = 0, w = 0, h = 0;
+  if (std::sscanf(parts[1].c_str(), "%d,%d,%d,%d", &x, &y, &w, &h) != 4 ||
+      (cv::Rect(x, y, w, h) & cv::Rect(0, 0, img.cols, img.rows)) != cv::Rect(x, y, w, h)) {
+    *error = "bad or out-of-picture rectangle " + parts[1];
+    return "";
+  }
+  cv::Mat out = img(cv::Rect(x, y, w, h)).clone();
+  for (size_t i = 2; i < parts.size(); ++i) {
+    int rw = 0, rh = 0;
+    if (parts[i] == "flip") {
+      cv::flip(out, out, 1);
+    } else if (std::sscanf(parts[i].c_str(), "%dx%d", &rw, &rh) == 2 && rw > 0 && rh > 0) {
+      cv::resize(out, out, cv::Size(rw, rh), 0, 0, cv::INTER_AREA);
+    } else {
+      *error = "unknown transformation " + parts[i];
+      return "";
+    }
+  }
+  std::vector<unsigned char> jpeg;
+  cv::imencode(".jpg", out, jpeg, {cv::IMWRITE_JPEG_QUALITY, 90});
+  return EncodeBase64(std::string_view(reinterpret_cast<const char*>(jpeg.data()), jpeg.size()));
+}
 
 std::optional<ApiCase> ParseCaseFile(const std::string& path, std::string* error) {
   return Parser(path, error).Parse();

@@ -70,6 +70,10 @@ struct ApiCase {
 };
 
 // Parses a case file; on a syntax error returns nullopt and sets *error to "FILE:LINE: why".
+// Base64 of a JPEG cut from a sample photo of ZHIZHI_FACE_DATA/samples: "FILE:X,Y,W,H[:WxH][:flip]"
+// (the ${jpeg:…} of a case file); "" and `error` set when the spec or the photo is bad.
+std::string FacePhotoBase64(const std::string& spec, std::string* error);
+
 std::optional<ApiCase> ParseCaseFile(const std::string& path, std::string* error);
 
 // Every *.case file in `dir`, sorted by name.

@@ -1588,5 +1588,51 @@ TEST_F(GateTest, LiveFeedPublishesEachDecision) {
   district.Close();
 }
 
+// A site manager's district feed carries their projects' passes only, and another project's
+// feed is out of reach (404, no upgrade).
+TEST_F(GateTest, LiveFeedOfASiteManagerCarriesOnlyTheirProjects) {
+  District d(server_);
+  d.Project("GA");
+  d.Project("GB");
+  const Device ga = d.AddDevice("GA", "GA-IN", "in");
+  const Device gb = d.AddDevice("GB", "GB-IN", "in");
+  const std::int64_t w = d.GoodWorker("钢筋工", {"GA"});
+  const std::int64_t v = d.GoodWorker("木工", {"GB"});
+  ASSERT_EQ(server_
+                .Api("POST", "/api/v1/users",
+                     json{{"name", "ga.site"},
+                          {"password", "Live-Feed-2026"},
+                          {"role", "site_manager"},
+                          {"projects", {"GA"}}}
+                         .dump())
+                .status,
+            201);
+  const HttpResponse login = server_.Request(
+      "POST", "/api/v1/sessions", json{{"name", "ga.site"}, {"password", "Live-Feed-2026"}}.dump(),
+      std::nullopt);
+  ASSERT_EQ(login.status, 201) << login.Describe();
+  const std::string token = login.json.value("token", "");
+
+  std::string error;
+  LiveClient district, other;
+  ASSERT_TRUE(district.Connect(server_.port(), "/api/v1/live?access_token=" + token, &error))
+      << error;
+  EXPECT_FALSE(
+      other.Connect(server_.port(), "/api/v1/projects/GB/live?access_token=" + token, &error));
+  std::this_thread::sleep_for(200ms);
+
+  EventClock clock(10, kMinute);
+  Allowed(gb, Event("m1", clock.Next(), v));
+  Allowed(ga, Event("m2", clock.Next(), w));
+  auto message = district.Read();
+  ASSERT_TRUE(message.has_value()) << "no live message";
+  EXPECT_EQ((*message)["event_id"], "m2") << "GB's pass reached GA's manager: " << message->dump();
+  EXPECT_EQ((*message)["project_code"], "GA");
+  district.Close();
+  EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'live.subscribe' AND "
+                          "actor = 'ga.site'"),
+            1);
+}
+
 }  // namespace
 }  // namespace zhizhi::e2e

@@ -69,7 +69,9 @@ TEST_F(StaticFilesTest, ServesFilesWithTypesEtagsAndCaching) {
   EXPECT_EQ(js.body, "console.log('绿码')");
   EXPECT_EQ(js.Header("Content-Type"), "text/javascript; charset=utf-8");
   EXPECT_EQ(js.Header("Cache-Control"), "public, max-age=31536000, immutable");
-  EXPECT_FALSE(js.HasHeader("Content-Security-Policy"));
+  // Every response carries the server's security headers; only HTML gets the screen's policy.
+  EXPECT_TRUE(Contains(js.Header("Content-Security-Policy"), "default-src 'none'"));
+  EXPECT_EQ(js.Header("X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(Get("/assets/app-1a2b3c.css").Header("Content-Type"), "text/css; charset=utf-8");
   EXPECT_EQ(Get("/favicon.svg").Header("Content-Type"), "image/svg+xml");
 

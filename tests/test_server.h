@@ -95,7 +95,8 @@ void WriteFileBytes(const std::string& path, std::string_view bytes);
 // returns "error: <message>".
 std::optional<std::string> QueryScalar(const std::string& db_path, const std::string& sql);
 
-// Every row of every table of the SQLite file, as text: equal fingerprints mean equal content.
+// Every row of every table of the SQLite file except the append-only audit trail, as text: equal
+// fingerprints mean equal content.
 std::string DatabaseFingerprint(const std::string& db_path);
 
 // China's date (UTC+8) plus `days`, as YYYY-MM-DD.
@@ -127,6 +128,7 @@ class TestServer {
   pid_t pid() const { return pid_; }
 
   std::uint16_t port() const { return port_; }
+  bool tls() const { return tls_; }  // started with --tls-cert/--tls-key (Api() does not work)
   const std::string& token() const { return token_; }
   const std::string& root() const { return root_; }          // temporary directory
   const std::string& data_dir() const { return data_dir_; }  // root/data
@@ -151,6 +153,7 @@ class TestServer {
   pid_t pid_ = -1;
   std::vector<std::string> extra_args_;  // of the last Start()
   std::uint16_t port_ = 0;
+  bool tls_ = false;
   std::string token_;
   std::unique_ptr<HttpClient> client_;
 };

@@ -47,14 +47,13 @@ Result<AlertFilter> FilterOf(const Request& request) {
   return f;
 }
 
-// An alert the caller may not see is reported as absent.
-Status CheckAlertScope(store::Database& db, const Request& request, std::int64_t id) {
-  if (request.principal.all_projects) return Status::Ok();
-  ZZ_ASSIGN_OR_RETURN(auto project, db.Read([&](store::Connection& conn) {
-    return AlertBook::ProjectOf(conn, id);
-  }));
-  if (project && request.principal.MaySeeProject(*project)) return Status::Ok();
-  return Status::NotFound("no alert with id " + std::to_string(id), "id");
+// The audit row of a change or a read about `person` (0: none).
+security::AuditRecord AuditOf(std::string action, std::string target, std::int64_t person,
+                              json detail = json::object()) {
+  std::vector<std::int64_t> persons;
+  if (person > 0) persons.push_back(person);
+  return security::AuditRecord{std::move(action), std::move(target), std::move(persons),
+                               std::move(detail)};
 }
 
 // `{"note": …}`; the note is required to resolve (what was done), optional to acknowledge.
@@ -69,10 +68,32 @@ Result<std::string> NoteOf(const Request& request, bool required) {
 
 }  // namespace
 
-void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engine_ref) {
+void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engine_ref,
+                    const security::AuditLog& audit_ref) {
   store::Database* database = &db;
   AlertEngine* engine = &engine_ref;
+  const security::AuditLog* audit = &audit_ref;
   auto records = std::make_shared<Records>(engine);
+
+  // ---- scope of path parameters for callers limited to some projects (persons/{id} is the
+  // registry's): an alert or an exemption of another project is absent.
+  router.AddScopeCheck(
+      "alerts/{id}", [database](const security::Principal& p, const std::string& text) -> Status {
+        const std::int64_t id = std::strtoll(text.c_str(), nullptr, 10);
+        auto project =
+            database->Read([&](store::Connection& conn) { return AlertBook::ProjectOf(conn, id); });
+        if (project.ok() && *project && p.MaySeeProject(**project)) return Status::Ok();
+        return Status::NotFound("no alert with id " + text, "id");
+      });
+  router.AddScopeCheck(
+      "post-exemptions/{id}",
+      [database, records](const security::Principal& p, const std::string& text) -> Status {
+        const std::int64_t id = std::strtoll(text.c_str(), nullptr, 10);
+        auto project = database->Read(
+            [&](store::Connection& conn) { return records->ExemptionProject(conn, id); });
+        if (project.ok() && p.MaySeeProject(*project)) return Status::Ok();
+        return Status::NotFound("no post exemption " + text, "id");
+      });
 
   router.Add(Route{
       Verb::get, "/api/v1/alerts", Right::kAlertRead,
@@ -91,8 +112,14 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
         if (!filter.ok()) return Response::Error(filter.status());
         auto page = http::PageOf(request, "alerts");
         if (!page.ok()) return Response::Error(page.status());
-        return Reply(database->Read([&](store::Connection& conn) {
+        auto read = [&](store::Connection& conn) {
           return AlertBook::List(conn, *filter, *page, request.principal);
+        };
+        // One person's alerts are a read of that person's file.
+        if (!filter->person_id) return Reply(database->Read(read));
+        return Reply(http::ReadAudited(*database, *audit, request, read, [&](const json&) {
+          return AuditOf("alert.read", "person:" + std::to_string(*filter->person_id),
+                         *filter->person_id);
         }));
       }});
   router.Add(Route{Verb::get, "/api/v1/alerts/{id}", Right::kAlertRead,
@@ -100,9 +127,6 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
                    [=](Request& request) {
                      auto id = http::IdParam(request, "id");
                      if (!id.ok()) return Response::Error(id.status());
-                     if (auto s = CheckAlertScope(*database, request, *id); !s.ok()) {
-                       return Response::Error(s);
-                     }
                      return Reply(database->Read([&](store::Connection& conn) {
                        return AlertBook::Get(conn, *id, /*with_history=*/true);
                      }));
@@ -117,16 +141,23 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
         [=](Request& request) {
           auto id = http::IdParam(request, "id");
           if (!id.ok()) return Response::Error(id.status());
-          if (auto s = CheckAlertScope(*database, request, *id); !s.ok()) {
-            return Response::Error(s);
-          }
           auto note = NoteOf(request, resolve);
           if (!note.ok()) return Response::Error(note.status());
-          return Reply(http::WriteJson(*database, [&](store::Connection& conn) {
-            const std::int64_t now = NowUnixMs();
-            return resolve ? AlertBook::Resolve(conn, *id, request.principal.name, *note, now)
+          return Reply(http::WriteAudited(
+              *database, *audit, request,
+              [&](store::Connection& conn) {
+                const std::int64_t now = NowUnixMs();
+                return resolve
+                           ? AlertBook::Resolve(conn, *id, request.principal.name, *note, now)
                            : AlertBook::Acknowledge(conn, *id, request.principal.name, *note, now);
-          }));
+              },
+              [&](const json& alert) {
+                const json person = alert.value("person_id", json());
+                return AuditOf(resolve ? "alert.resolve" : "alert.acknowledge",
+                               "alert:" + std::to_string(*id),
+                               person.is_number_integer() ? person.get<std::int64_t>() : 0,
+                               {{"type", alert.value("type", "")}, {"note", *note}});
+              }));
         }});
   }
   router.Add(Route{Verb::post, "/api/v1/alerts/scan", Right::kAdmin,
@@ -158,50 +189,69 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
         if (!person.ok()) return Response::Error(person.status());
         auto draft = http::ParseBody<LeaveDraft>(request, ParseLeave);
         if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(http::WriteJson(*database,
-                                     [&](store::Connection& conn) {
-                                       return records->AddLeave(conn, *person, *draft,
-                                                                request.principal.name);
-                                     }),
+        if (draft->project_code && !request.principal.MaySeeProject(*draft->project_code)) {
+          return Response::Error(
+              Status::Rule("project_not_registered", "project_code",
+                           "project " + *draft->project_code + " is not registered"));
+        }
+        return Reply(http::WriteAudited(
+                         *database, *audit, request,
+                         [&](store::Connection& conn) {
+                           return records->AddLeave(conn, *person, *draft, request.principal.name);
+                         },
+                         [&](const json& leave) {
+                           return AuditOf("leave.create", "person:" + std::to_string(*person),
+                                          *person, {{"leave_id", leave.value("id", json())}});
+                         }),
                      201);
       }});
-  router.Add(Route{Verb::get, "/api/v1/persons/{id}/leaves", Right::kAlertRead,
-                   "Approved leave of a person", Operation({}, {404}), [=](Request& request) {
-                     auto person = http::IdParam(request, "id");
-                     if (!person.ok()) return Response::Error(person.status());
-                     return Reply(database->Read([&](store::Connection& conn) {
-                       return records->ListLeaves(conn, *person);
-                     }));
-                   }});
+  router.Add(
+      Route{Verb::get, "/api/v1/persons/{id}/leaves", Right::kPersonRead,
+            "Approved leave of a person", Operation({}, {404}), [=](Request& request) {
+              auto person = http::IdParam(request, "id");
+              if (!person.ok()) return Response::Error(person.status());
+              return Reply(http::ReadAudited(
+                  *database, *audit, request,
+                  [&](store::Connection& conn) { return records->ListLeaves(conn, *person); },
+                  [&](const json&) {
+                    return AuditOf("leave.read", "person:" + std::to_string(*person), *person);
+                  }));
+            }});
 
   // ---- post-conflict exemptions
-  router.Add(
-      Route{Verb::post, "/api/v1/post-exemptions", Right::kAlertWrite,
-            "Record a legal exception to post_conflict for a person's post on one project",
-            Operation({{"person_id", "integer", true, "the person"},
-                       {"project_code", "string", true, "the project whose post is exempt"},
-                       {"reason", "string", true,
-                        "adjacent_sections, completion_accepted or stopped_120_days (rulebook)"},
-                       {"note", "string", false, "approval reference"},
-                       {"valid_to", "date", false, "last day the exemption applies"}},
-                      {400, 413, 422}, 201),
-            [=](Request& request) {
-              auto draft = http::ParseBody<ExemptionDraft>(request, [&](FieldReader& in) {
-                return ParseExemption(in, engine->detectors().rules());
-              });
-              if (!draft.ok()) return Response::Error(draft.status());
-              if (!request.principal.MaySeeProject(draft->project_code)) {
-                return Response::Error(
-                    Status::Rule("project_not_registered", "project_code",
-                                 "project " + draft->project_code + " is not registered"));
-              }
-              return Reply(http::WriteJson(*database,
-                                           [&](store::Connection& conn) {
-                                             return records->AddExemption(conn, *draft,
-                                                                          request.principal.name);
-                                           }),
-                           201);
-            }});
+  router.Add(Route{
+      Verb::post, "/api/v1/post-exemptions", Right::kAlertWrite,
+      "Record a legal exception to post_conflict for a person's post on one project",
+      Operation({{"person_id", "integer", true, "the person"},
+                 {"project_code", "string", true, "the project whose post is exempt"},
+                 {"reason", "string", true,
+                  "adjacent_sections, completion_accepted or stopped_120_days (rulebook)"},
+                 {"note", "string", false, "approval reference"},
+                 {"valid_to", "date", false, "last day the exemption applies"}},
+                {400, 413, 422}, 201),
+      [=](Request& request) {
+        auto draft = http::ParseBody<ExemptionDraft>(request, [&](FieldReader& in) {
+          return ParseExemption(in, engine->detectors().rules());
+        });
+        if (!draft.ok()) return Response::Error(draft.status());
+        if (!request.principal.MaySeeProject(draft->project_code)) {
+          return Response::Error(
+              Status::Rule("project_not_registered", "project_code",
+                           "project " + draft->project_code + " is not registered"));
+        }
+        return Reply(
+            http::WriteAudited(
+                *database, *audit, request,
+                [&](store::Connection& conn) {
+                  return records->AddExemption(conn, *draft, request.principal.name);
+                },
+                [&](const json& exemption) {
+                  return AuditOf(
+                      "post_exemption.create", "project:" + draft->project_code, draft->person_id,
+                      {{"exemption_id", exemption.value("id", json())}, {"reason", draft->reason}});
+                }),
+            201);
+      }});
   router.Add(
       Route{Verb::get, "/api/v1/post-exemptions", Right::kAlertRead, "Post-conflict exemptions",
             Operation({}, {400}, 200, {{"person_id", "integer", false, "one person's exemptions"}}),
@@ -228,15 +278,21 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
               }
               return Reply(result);
             }});
-  router.Add(Route{Verb::post, "/api/v1/post-exemptions/{id}/revoke", Right::kAlertWrite,
-                   "Revoke an exemption (the conflict, if it persists, is alerted again)",
-                   Operation({}, {404, 409}), [=](Request& request) {
-                     auto id = http::IdParam(request, "id");
-                     if (!id.ok()) return Response::Error(id.status());
-                     return Reply(http::WriteJson(*database, [&](store::Connection& conn) {
-                       return records->RevokeExemption(conn, *id);
-                     }));
-                   }});
+  router.Add(
+      Route{Verb::post, "/api/v1/post-exemptions/{id}/revoke", Right::kAlertWrite,
+            "Revoke an exemption (the conflict, if it persists, is alerted again)",
+            Operation({}, {404, 409}), [=](Request& request) {
+              auto id = http::IdParam(request, "id");
+              if (!id.ok()) return Response::Error(id.status());
+              return Reply(http::WriteAudited(
+                  *database, *audit, request,
+                  [&](store::Connection& conn) { return records->RevokeExemption(conn, *id); },
+                  [&](const json& exemption) {
+                    const json person = exemption.value("person_id", json());
+                    return AuditOf("post_exemption.revoke", "post_exemption:" + std::to_string(*id),
+                                   person.is_number_integer() ? person.get<std::int64_t>() : 0);
+                  }));
+            }});
 }
 
 }  // namespace zhizhi::alerts

@@ -5,10 +5,15 @@
 #include "alerts/alert_engine.h"
 #include "alerts/records.h"
 #include "http/router.h"
+#include "security/audit_log.h"
 #include "store/database.h"
 
 namespace zhizhi::alerts {
 
-void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engine);
+// For callers limited to some projects, alerts and exemptions of other projects are absent (404)
+// and lists hold only their projects' rows. Acknowledging and resolving an alert, leave and
+// exemptions, and reads of one person's alerts or leave are rows of the audit trail.
+void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engine,
+                    const security::AuditLog& audit);
 
 }  // namespace zhizhi::alerts

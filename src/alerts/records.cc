@@ -239,6 +239,14 @@ Result<json> Records::RevokeExemption(store::Connection& conn, std::int64_t id) 
   return ExemptionJson(s);
 }
 
+Result<std::string> Records::ExemptionProject(store::Connection& conn, std::int64_t id) const {
+  auto s = conn.Prepare("SELECT project_code FROM post_exemptions WHERE id = ?");
+  s.Bind(1, id);
+  if (s.Step()) return s.Text(0);
+  ZZ_RETURN_IF_ERROR(s.status());
+  return Status::NotFound("no exemption " + std::to_string(id));
+}
+
 Result<json> Records::ListExemptions(store::Connection& conn,
                                      std::optional<std::int64_t> person_id) const {
   auto s = conn.Prepare(std::string("SELECT ") + kExemptionColumns +

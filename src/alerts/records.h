@@ -49,6 +49,8 @@ class Records {
   Result<nlohmann::json> AddExemption(store::Connection& conn, const ExemptionDraft& draft,
                                       const std::string& approved_by) const;
   Result<nlohmann::json> RevokeExemption(store::Connection& conn, std::int64_t id) const;
+  // The project of an exemption (404 when there is none), for scope checks.
+  Result<std::string> ExemptionProject(store::Connection& conn, std::int64_t id) const;
   Result<nlohmann::json> ListExemptions(store::Connection& conn,
                                         std::optional<std::int64_t> person_id) const;
 

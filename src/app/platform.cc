@@ -8,10 +8,15 @@
 #include <cerrno>
 #include <cstring>
 
+#include <spdlog/spdlog.h>
+
+#include "accounts/accounts_api.h"
 #include "alerts/alerts_api.h"
+#include "base/civil_time.h"
 #include "face/faces_api.h"
 #include "gate/gate_api.h"
 #include "registry/registry_api.h"
+#include "security/key_rotation.h"
 
 namespace zhizhi::app {
 
@@ -31,7 +36,8 @@ Status EnsureDirectory(const std::string& dir) {
 
 }  // namespace
 
-Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir) {
+Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir,
+                                                 PlatformOptions options) {
   if (data_dir.empty()) return Status::InvalidArgument("data", "--data is required");
   std::unique_ptr<Platform> p(new Platform());
   p->data_dir_ = data_dir;
@@ -49,14 +55,26 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir) {
   ZZ_ASSIGN_OR_RETURN(auto cipher, security::FieldCipher::ForDataDir(data_dir));
   p->cipher_ = std::make_unique<security::FieldCipher>(std::move(cipher));
   ZZ_ASSIGN_OR_RETURN(p->db_, store::Database::Open(data_dir + "/zhizhi.db"));
+  ZZ_RETURN_IF_ERROR(security::EnsureFieldKey(*p->db_, p->cipher_.get(), data_dir));
   p->auth_ = std::make_unique<security::TokenAuthenticator>(p->db_.get());
+  p->audit_ = std::make_unique<security::AuditLog>(p->cipher_.get());
+  p->accounts_ = std::make_unique<accounts::Accounts>(p->db_.get(), p->auth_.get(), p->audit_.get(),
+                                                      options.accounts);
+  p->login_limiter_ =
+      std::make_unique<http::RateLimiter>(options.logins_per_minute / 60.0, options.login_burst);
   p->registry_ = std::make_unique<registry::Registry>(p->cipher_.get());
   return p;
 }
 
 Platform::~Platform() {
-  // Stop the alert scans, finish the photos being analysed, stop housekeeping, then the writer
+  // Stop housekeeping and the alert scans, finish the photos being analysed, then the writer
   // (draining queued jobs, some of which store faces), before the lock goes.
+  {
+    std::lock_guard lock(retention_mu_);
+    closing_ = true;
+  }
+  retention_cv_.notify_all();
+  if (retention_.joinable()) retention_.join();
   alerts_.reset();
   face_engine_.reset();
   if (warm_stats_.joinable()) warm_stats_.join();
@@ -139,6 +157,24 @@ Status Platform::StartFaces(const face::FaceEngineOptions& engine_options,
   return faces_->Start();
 }
 
+void Platform::StartRetention(RetentionDays days, std::chrono::milliseconds interval) {
+  retention_ = std::thread([this, days = std::move(days), interval] {
+    std::unique_lock lock(retention_mu_);
+    while (!closing_) {
+      lock.unlock();
+      auto report =
+          RunRetention(*db_, *audit_, security::Actor::Command("retention"), days, NowUnixMs());
+      if (!report.ok()) {
+        spdlog::warn("event=retention_failed error=\"{}\"", report.status().ToString());
+      } else if (report->total > 0) {
+        spdlog::info("event=retention deleted={}", report->total);
+      }
+      lock.lock();
+      retention_cv_.wait_for(lock, interval, [this] { return closing_; });
+    }
+  });
+}
+
 Result<bool> Platform::EnsureAdminToken() {
   return auth_->EnsureAdminToken(data_dir_ + "/admin.token");
 }
@@ -171,10 +207,11 @@ void Platform::AddRoutes(http::Router& router) {
             {},
             [&router](Request&) { return Response::Json(200, router.OpenApi(ZHIZHI_VERSION)); }});
 
-  registry::AddRegistryRoutes(router, *db_, *registry_);
-  if (gate_) gate::AddGateRoutes(router, *gate_);
-  if (alerts_) alerts::AddAlertRoutes(router, *db_, *alerts_);
-  if (faces_) face::AddFaceRoutes(router, *faces_);
+  accounts::AddAccountRoutes(router, *accounts_, *db_, *audit_, *login_limiter_);
+  registry::AddRegistryRoutes(router, *db_, *registry_, *audit_);
+  if (gate_) gate::AddGateRoutes(router, *gate_, *db_, *audit_);
+  if (alerts_) alerts::AddAlertRoutes(router, *db_, *alerts_, *audit_);
+  if (faces_) face::AddFaceRoutes(router, *faces_, *db_, *audit_);
   if (stats_) gate::AddStatsRoutes(router, *stats_);
 
   std::vector<std::pair<std::string, std::string>> labels;

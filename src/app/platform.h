@@ -1,6 +1,7 @@
 // Platform: everything one data directory holds, opened and wired together — the database
-// (migrated), the field cipher, the token authenticator, the registry — and the router with
-// every module's routes. `zhizhi serve` and `zhizhi import` both start here.
+// (migrated), the field cipher (checked against the database), the token authenticator, the
+// audit log, the accounts, the registry — and the router with every module's routes.
+// `zhizhi serve`, `import`, `keys rotate`, `retention run` and `user add` all start here.
 //
 // The data directory is locked (flock on DATA_DIR/LOCK) for as long as a Platform is open, so a
 // server and an import, or two servers, never work on one directory at once.
@@ -8,28 +9,42 @@
 // Thread-safety: construct and AddRoutes() on one thread; the parts are thread-safe afterwards.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
+#include "accounts/accounts.h"
 #include "alerts/alert_engine.h"
+#include "app/retention.h"
 #include "base/status.h"
 #include "face/face_engine.h"
 #include "face/faces.h"
 #include "gate/gate.h"
 #include "gate/gate_stats.h"
 #include "http/metrics.h"
+#include "http/rate_limiter.h"
 #include "http/router.h"
 #include "registry/registry.h"
+#include "security/audit_log.h"
 #include "security/field_cipher.h"
 #include "security/token_authenticator.h"
 #include "store/database.h"
 
 namespace zhizhi::app {
 
+struct PlatformOptions {
+  accounts::AccountOptions accounts;
+  double logins_per_minute = 30;  // per client address; 0 disables the limit
+  double login_burst = 10;
+};
+
 class Platform {
  public:
-  static Result<std::unique_ptr<Platform>> Open(const std::string& data_dir);
+  static Result<std::unique_ptr<Platform>> Open(const std::string& data_dir,
+                                                PlatformOptions options = {});
   ~Platform();
 
   // Registers /healthz, /metrics, /api/v1/openapi.json and every module's routes, then creates
@@ -54,10 +69,16 @@ class Platform {
   // Creates DATA_DIR/admin.token when the database has no token yet; true when created.
   Result<bool> EnsureAdminToken();
 
+  // Applies the retention rules now and then every `interval` until the Platform closes.
+  void StartRetention(RetentionDays days, std::chrono::milliseconds interval);
+
   const std::string& data_dir() const { return data_dir_; }
   store::Database& db() { return *db_; }
   const security::FieldCipher& cipher() const { return *cipher_; }
+  security::FieldCipher* mutable_cipher() { return cipher_.get(); }
   security::TokenAuthenticator& auth() { return *auth_; }
+  const security::AuditLog& audit() const { return *audit_; }
+  accounts::Accounts& accounts() { return *accounts_; }
   registry::Registry& registry() { return *registry_; }
 
  private:
@@ -68,6 +89,9 @@ class Platform {
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<security::FieldCipher> cipher_;
   std::unique_ptr<security::TokenAuthenticator> auth_;
+  std::unique_ptr<security::AuditLog> audit_;
+  std::unique_ptr<accounts::Accounts> accounts_;
+  std::unique_ptr<http::RateLimiter> login_limiter_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<gate::Gate> gate_;
   std::unique_ptr<alerts::AlertEngine> alerts_;
@@ -76,6 +100,11 @@ class Platform {
   std::unique_ptr<gate::GateStats> stats_;
   std::thread warm_stats_;
   std::unique_ptr<http::Metrics> metrics_;
+
+  std::mutex retention_mu_;
+  std::condition_variable retention_cv_;
+  bool closing_ = false;
+  std::thread retention_;
 };
 
 }  // namespace zhizhi::app

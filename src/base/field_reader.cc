@@ -1,5 +1,6 @@
 #include "base/field_reader.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -164,6 +165,42 @@ FieldReader::Raw JsonFieldReader::Get(const std::string& name) {
       break;
   }
   return raw;
+}
+
+std::optional<std::vector<std::string>> JsonFieldReader::OptTextList(const std::string& name,
+                                                                     size_t max_items,
+                                                                     size_t max_chars) {
+  if (!ok()) return std::nullopt;
+  seen_.insert(name);
+  auto it = object_.find(name);
+  if (it == object_.end() || it->is_null()) return std::nullopt;
+  if (!it->is_array()) {
+    Fail(Status::InvalidArgument(name, name + " must be an array of strings"));
+    return std::nullopt;
+  }
+  if (it->size() > max_items) {
+    Fail(Status::InvalidArgument(
+        name, name + " holds more than " + std::to_string(max_items) + " items"));
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  for (size_t i = 0; i < it->size(); ++i) {
+    // Each item goes through OptText's checks under the name `name[i]`.
+    const std::string item_name = name + "[" + std::to_string(i) + "]";
+    nlohmann::json one = {{item_name, (*it)[i]}};
+    JsonFieldReader item(one);
+    auto text = item.OptText(item_name, max_chars);
+    if (!item.ok()) {
+      Fail(item.Finish());
+      return std::nullopt;
+    }
+    if (!text) {
+      Fail(Status::InvalidArgument(item_name, item_name + " must be a non-empty string"));
+      return std::nullopt;
+    }
+    if (std::find(out.begin(), out.end(), *text) == out.end()) out.push_back(std::move(*text));
+  }
+  return out;
 }
 
 Status JsonFieldReader::Finish() {

@@ -64,6 +64,11 @@ class JsonFieldReader : public FieldReader {
   explicit JsonFieldReader(const nlohmann::json& object) : object_(object) {}
   Status Finish() override;
 
+  // An array of texts, each read like OptText; absent or null gives nullopt. At most
+  // `max_items` items; duplicates are dropped, order kept.
+  std::optional<std::vector<std::string>> OptTextList(const std::string& name, size_t max_items,
+                                                      size_t max_chars = 200);
+
  protected:
   Raw Get(const std::string& name) override;
 

@@ -18,17 +18,18 @@ namespace zhizhi {
 
 enum class StatusKind {
   kOk,
-  kInvalid,           // 400: malformed input (bad JSON, wrong type, bad format or checksum)
-  kUnauthenticated,   // 401
-  kPermissionDenied,  // 403
-  kNotFound,          // 404
-  kMethodNotAllowed,  // 405
-  kConflict,          // 409: duplicate or conflicting state
-  kTooLarge,          // 413
-  kRuleViolation,     // 422: well-formed but breaks a domain rule
-  kRateLimited,       // 429
-  kInternal,          // 500
-  kUnavailable,       // 503: shutting down, overloaded
+  kInvalid,               // 400: malformed input (bad JSON, wrong type, bad format or checksum)
+  kUnauthenticated,       // 401
+  kPermissionDenied,      // 403
+  kNotFound,              // 404
+  kMethodNotAllowed,      // 405
+  kConflict,              // 409: duplicate or conflicting state
+  kTooLarge,              // 413
+  kUnsupportedMediaType,  // 415
+  kRuleViolation,         // 422: well-formed but breaks a domain rule
+  kRateLimited,           // 429
+  kInternal,              // 500
+  kUnavailable,           // 503: shutting down, overloaded
 };
 
 class Status {
@@ -62,6 +63,9 @@ class Status {
   }
   static Status TooLarge(std::string message) {
     return Status(StatusKind::kTooLarge, "body_too_large", std::move(message));
+  }
+  static Status UnsupportedMediaType(std::string message) {
+    return Status(StatusKind::kUnsupportedMediaType, "unsupported_media_type", std::move(message));
   }
   // A domain rule was broken; `code` is a stable snake_case name of the rule.
   static Status Rule(std::string code, std::string field, std::string message) {

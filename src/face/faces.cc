@@ -298,7 +298,8 @@ std::vector<gate::FaceCandidate> Faces::PerPerson(const State& st, const std::ve
 
 // ------------------------------------------------------------------------------------ enrolment
 
-void Faces::Enrol(std::int64_t person_id, EnrolInput input, std::string created_by, Done done) {
+void Faces::Enrol(std::int64_t person_id, EnrolInput input, std::string created_by, Done done,
+                  AlsoWrite also) {
   if (!engine_) {
     return done(Status::Rule("face_recognition_unavailable", "image",
                              "this server has no face recognition (started without face models)"));
@@ -310,8 +311,8 @@ void Faces::Enrol(std::int64_t person_id, EnrolInput input, std::string created_
   });
   if (!exists) return done(Status::NotFound("no person " + std::to_string(person_id)));
   auto shared_input = std::make_shared<EnrolInput>(std::move(input));
-  Status queued = engine_->Submit([this, person_id, shared_input, created_by,
-                                   done](FaceAnalyzer& analyzer) {
+  Status queued = engine_->Submit([this, person_id, shared_input, created_by, done,
+                                   also = std::move(also)](FaceAnalyzer& analyzer) {
     auto analysed = Guarded([&]() -> Result<FaceResult> {
       ZZ_ASSIGN_OR_RETURN(cv::Mat image, DecodeJpeg(shared_input->jpeg, options_.limits, "image"));
       AnalyzeOptions options;
@@ -346,12 +347,13 @@ void Faces::Enrol(std::int64_t person_id, EnrolInput input, std::string created_
     auto face = std::make_shared<FaceResult>(std::move(analysed).value());
     auto out = std::make_shared<json>();
     db_->WriteAsync(
-        [this, person_id, shared_input, face, created_by, out](store::Connection& conn) -> Status {
+        [this, person_id, shared_input, face, created_by, out,
+         also](store::Connection& conn) -> Status {
           auto stored = StoreFace(conn, person_id, shared_input->source, shared_input->jpeg, *face,
                                   created_by);
           if (!stored.ok()) return stored.status();
           *out = std::move(stored).value();
-          return Status::Ok();
+          return also ? also(conn, *out) : Status::Ok();
         },
         [out, done](const Status& status) {
           if (!status.ok()) return done(status);
@@ -494,7 +496,8 @@ Result<json> Faces::StoreFace(store::Connection& conn, std::int64_t person_id,
               {"created_at", FormatRfc3339(now)}};
 }
 
-Result<json> Faces::Remove(std::int64_t person_id, std::int64_t face_id) {
+Result<json> Faces::Remove(std::int64_t person_id, std::int64_t face_id, const AlsoWrite& also) {
+  const json out = {{"id", face_id}, {"person_id", person_id}, {"status", "removed"}};
   Status status = db_->Write([&](store::Connection& conn) -> Status {
     ZZ_RETURN_IF_ERROR(conn.Prepare("UPDATE faces SET status = 'removed', changed_at = ? "
                                     "WHERE id = ? AND person_id = ? AND status <> 'removed'")
@@ -507,6 +510,7 @@ Result<json> Faces::Remove(std::int64_t person_id, std::int64_t face_id) {
                               std::to_string(face_id));
     }
     ZZ_RETURN_IF_ERROR(FaceChanged(conn, person_id));
+    if (also) ZZ_RETURN_IF_ERROR(also(conn, out));
     if (!engine_) return Status::Ok();
     std::unique_lock lock(mu_);
     State& st = *state_;
@@ -517,7 +521,7 @@ Result<json> Faces::Remove(std::int64_t person_id, std::int64_t face_id) {
     return Status::Ok();
   });
   if (!status.ok()) return status;
-  return json{{"id", face_id}, {"person_id", person_id}, {"status", "removed"}};
+  return out;
 }
 
 // ------------------------------------------------------------------------------------ gate

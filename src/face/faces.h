@@ -96,12 +96,17 @@ class Faces : public gate::FaceMatcher {
                           nlohmann::json& view) const;
 
   using Done = std::function<void(Result<nlohmann::json>)>;
+  // Runs in the writer job of a change, after it, with the answer (the audit row of the change);
+  // its failure rolls the change back.
+  using AlsoWrite = std::function<Status(store::Connection&, const nlohmann::json& answer)>;
   // Analyses and stores a face of `person_id`; `done` runs once, on any thread.
-  void Enrol(std::int64_t person_id, EnrolInput input, std::string created_by, Done done);
+  void Enrol(std::int64_t person_id, EnrolInput input, std::string created_by, Done done,
+             AlsoWrite also = nullptr);
   // The person's face templates (metadata, never embeddings or photos).
   Result<nlohmann::json> List(std::int64_t person_id) const;
   // Marks a template removed and takes it out of every gallery.
-  Result<nlohmann::json> Remove(std::int64_t person_id, std::int64_t face_id);
+  Result<nlohmann::json> Remove(std::int64_t person_id, std::int64_t face_id,
+                                const AlsoWrite& also = nullptr);
   // Model, thresholds and gallery sizes, for GET /api/v1/faces/status.
   nlohmann::json Describe() const;
 

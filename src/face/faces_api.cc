@@ -23,8 +23,14 @@ constexpr size_t kMaxImageChars = (4u << 20) / 3 * 4 + 4096;
 
 }  // namespace
 
-void AddFaceRoutes(http::Router& router, Faces& faces_ref) {
+void AddFaceRoutes(http::Router& router, Faces& faces_ref, store::Database& db,
+                   const security::AuditLog& audit_ref) {
   Faces* faces = &faces_ref;
+  store::Database* database = &db;
+  const security::AuditLog* audit = &audit_ref;
+
+  // The person is scope-checked first (persons/{id}); Remove then only finds that person's face.
+  router.AddScopeCheck("faces/{face_id}", nullptr);
 
   router.Add(Route{
       Verb::post, "/api/v1/persons/{id}/faces", Right::kRegistryWrite,
@@ -48,30 +54,70 @@ void AddFaceRoutes(http::Router& router, Faces& faces_ref) {
         }
         auto jpeg = DecodeBase64(image, "image");
         if (!jpeg.ok()) return respond(Response::Error(jpeg.status()));
-        faces->Enrol(*id, EnrolInput{std::move(jpeg).value(), source}, request.principal.name,
-                     [respond](Result<json> result) { respond(Reply(result, 201)); });
+        // Biometric data: the stored template and its audit row commit together.
+        faces->Enrol(
+            *id, EnrolInput{std::move(jpeg).value(), source}, request.principal.name,
+            [respond](Result<json> result) { respond(Reply(result, 201)); },
+            [audit, actor = http::ActorOf(request), person = *id, source](store::Connection& conn,
+                                                                          const json& face) {
+              return audit->Append(
+                  conn, actor,
+                  security::AuditRecord{"face.enrol",
+                                        "person:" + std::to_string(person),
+                                        {person},
+                                        {{"face_id", face.value("id", json())},
+                                         {"source", source},
+                                         {"status", face.value("status", json())}}});
+            });
       }});
-  router.Add(Route{Verb::get, "/api/v1/persons/{id}/faces", Right::kRegistryRead,
-                   "A person's face templates: source, status, quality, liveness, scores (never "
-                   "the embedding or the photo)",
-                   Operation({}, {404}), [=](Request& request) {
-                     auto id = http::IdParam(request, "id");
-                     if (!id.ok()) return Response::Error(id.status());
-                     return Reply(faces->List(*id));
-                   }});
-  router.Add(Route{Verb::delete_, "/api/v1/persons/{id}/faces/{face_id}", Right::kRegistryWrite,
-                   "Remove a face template (it is no longer recognised anywhere)",
-                   Operation({}, {404}), [=](Request& request) {
-                     auto id = http::IdParam(request, "id");
-                     if (!id.ok()) return Response::Error(id.status());
-                     auto face_id = http::IdParam(request, "face_id");
-                     if (!face_id.ok()) return Response::Error(face_id.status());
-                     return Reply(faces->Remove(*id, *face_id));
-                   }});
+  router.Add(
+      Route{Verb::get, "/api/v1/persons/{id}/faces", Right::kPersonRead,
+            "A person's face templates: source, status, quality, liveness, scores (never "
+            "the embedding or the photo)",
+            Operation({}, {404}), [=](Request& request) {
+              auto id = http::IdParam(request, "id");
+              if (!id.ok()) return Response::Error(id.status());
+              auto list = faces->List(*id);
+              if (!list.ok()) return Reply(list);
+              if (auto s = audit->Record(
+                      *database, http::ActorOf(request),
+                      security::AuditRecord{
+                          "face.read", "person:" + std::to_string(*id), {*id}, json::object()});
+                  !s.ok()) {
+                return Response::Error(s);
+              }
+              return Reply(list);
+            }});
+  router.Add(Route{
+      Verb::delete_, "/api/v1/persons/{id}/faces/{face_id}", Right::kRegistryWrite,
+      "Remove a face template (it is no longer recognised anywhere)", Operation({}, {404}),
+      [=](Request& request) {
+        auto id = http::IdParam(request, "id");
+        if (!id.ok()) return Response::Error(id.status());
+        auto face_id = http::IdParam(request, "face_id");
+        if (!face_id.ok()) return Response::Error(face_id.status());
+        return Reply(faces->Remove(*id, *face_id, [&](store::Connection& conn, const json&) {
+          return audit->Append(
+              conn, http::ActorOf(request),
+              security::AuditRecord{
+                  "face.remove", "person:" + std::to_string(*id), {*id}, {{"face_id", *face_id}}});
+        }));
+      }});
   router.Add(Route{Verb::get, "/api/v1/faces/status", Right::kRegistryRead,
                    "Face recognition: model, thresholds, gallery sizes and indexes",
-                   Operation({}, {}),
-                   [=](Request&) { return Response::Json(200, faces->Describe()); }});
+                   Operation({}, {}), [=](Request& request) {
+                     json status = faces->Describe();
+                     // A caller limited to some projects sees only their galleries.
+                     if (!request.principal.all_projects && status.contains("projects")) {
+                       json kept = json::array();
+                       for (auto& g : status["projects"]) {
+                         if (request.principal.MaySeeProject(g.value("project_code", "")))
+                           kept.push_back(std::move(g));
+                       }
+                       status["projects"] = std::move(kept);
+                     }
+                     return Response::Json(200, status);
+                   }});
 }
 
 }  // namespace zhizhi::face

@@ -6,9 +6,13 @@
 
 #include "face/faces.h"
 #include "http/router.h"
+#include "security/audit_log.h"
+#include "store/database.h"
 
 namespace zhizhi::face {
 
-void AddFaceRoutes(http::Router& router, Faces& faces);
+// Enrolment, reads and removals of faces are rows of the audit trail (biometric personal data).
+void AddFaceRoutes(http::Router& router, Faces& faces, store::Database& db,
+                   const security::AuditLog& audit);
 
 }  // namespace zhizhi::face

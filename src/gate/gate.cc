@@ -505,7 +505,8 @@ Status Gate::ReloadPerson(store::Connection& conn, std::int64_t person_id) {
 
 // ------------------------------------------------------------------------------------ devices
 
-Result<json> Gate::RegisterDevice(const std::string& project, const DeviceDraft& d) {
+Result<json> Gate::RegisterDevice(const std::string& project, const DeviceDraft& d,
+                                  const AlsoWrite& also) {
   if (!IsSerial(d.serial)) {
     return Status::InvalidArgument("serial", "serial must be 1–64 of [A-Za-z0-9._:-]");
   }
@@ -547,6 +548,7 @@ Result<json> Gate::RegisterDevice(const std::string& project, const DeviceDraft&
             .Bind(3, NowUnixMs())
             .Bind(4, id)
             .Run());
+    if (also) ZZ_RETURN_IF_ERROR(also(conn));
     {
       std::unique_lock lock(mu_);
       state_->devices[id] = DeviceFact{project, d.serial, d.direction, d.zone.value_or(""), false};
@@ -613,7 +615,15 @@ Status Gate::DeviceChanged(store::Connection& conn, std::int64_t device_id) {
   return Status::Ok();
 }
 
-Result<json> Gate::SetDeviceEnabled(std::int64_t device_id, bool enabled) {
+Result<std::string> Gate::DeviceProject(std::int64_t device_id) const {
+  std::shared_lock lock(mu_);
+  auto it = state_->devices.find(device_id);
+  if (it == state_->devices.end())
+    return Status::NotFound("no device " + std::to_string(device_id));
+  return it->second.project;
+}
+
+Result<json> Gate::SetDeviceEnabled(std::int64_t device_id, bool enabled, const AlsoWrite& also) {
   Status status = db_->Write([&](store::Connection& conn) -> Status {
     auto s = conn.Prepare("UPDATE devices SET disabled_at = ? WHERE id = ?");
     if (enabled) {
@@ -625,6 +635,7 @@ Result<json> Gate::SetDeviceEnabled(std::int64_t device_id, bool enabled) {
     ZZ_RETURN_IF_ERROR(s.Run());
     if (conn.Changes() == 0) return Status::NotFound("no device " + std::to_string(device_id));
     ZZ_RETURN_IF_ERROR(DeviceChanged(conn, device_id));
+    if (also) ZZ_RETURN_IF_ERROR(also(conn));
     std::unique_lock lock(mu_);
     state_->devices[device_id].disabled = !enabled;
     return Status::Ok();
@@ -1359,8 +1370,8 @@ Result<json> Gate::Attendance(const std::string& project, const Date& date) cons
               {"items", std::move(items)}};
 }
 
-Result<json> Gate::Trajectory(std::int64_t person_id, std::int64_t from_ms,
-                              std::int64_t to_ms) const {
+Result<json> Gate::Trajectory(std::int64_t person_id, std::int64_t from_ms, std::int64_t to_ms,
+                              const std::vector<std::string>* scope) const {
   return db_->Read([&](store::Connection& conn) -> Result<json> {
     auto exists = conn.Prepare("SELECT 1 FROM persons WHERE id = ?");
     exists.Bind(1, person_id);
@@ -1370,9 +1381,11 @@ Result<json> Gate::Trajectory(std::int64_t person_id, std::int64_t from_ms,
         "d.serial, d.zone, g.direction, g.decision, g.reasons, g.warnings, g.pass_mode, g.flags, "
         "g.identified_by, g.face FROM gate_events g LEFT JOIN devices d ON d.id = g.device_id "
         "LEFT JOIN projects p ON p.code = g.project_code "
-        "WHERE g.person_id = ? AND g.time_ms >= ? AND g.time_ms < ? "
+        "WHERE g.person_id = ?1 AND g.time_ms >= ?2 AND g.time_ms < ?3 "
+        "AND (?4 = 0 OR g.project_code IN (SELECT value FROM json_each(?5))) "
         "ORDER BY g.time_ms, g.seq LIMIT 10000");
     s.Bind(1, person_id).Bind(2, from_ms).Bind(3, to_ms);
+    s.Bind(4, scope ? 1 : 0).Bind(5, scope ? json(*scope).dump() : std::string("[]"));
     json items = json::array();
     while (s.Step()) {
       Timestamp t{s.Int(1), static_cast<int>(s.Int(2))};
@@ -1426,7 +1439,8 @@ Result<json> Gate::GetPolicy(const std::string& project) const {
   return out;
 }
 
-Result<json> Gate::SetPolicy(const std::string& project, const GatePolicy& policy) {
+Result<json> Gate::SetPolicy(const std::string& project, const GatePolicy& policy,
+                             const AlsoWrite& also) {
   Status status = db_->Write([&](store::Connection& conn) -> Status {
     auto s = conn.Prepare("SELECT name, status FROM projects WHERE code = ?");
     s.Bind(1, project);
@@ -1439,6 +1453,7 @@ Result<json> Gate::SetPolicy(const std::string& project, const GatePolicy& polic
                            .Bind(2, policy.ToJson().dump())
                            .Bind(3, NowUnixMs())
                            .Run());
+    if (also) ZZ_RETURN_IF_ERROR(also(conn));
     std::vector<std::int64_t> persons;
     {
       std::unique_lock lock(mu_);
@@ -1458,7 +1473,7 @@ Result<json> Gate::SetPolicy(const std::string& project, const GatePolicy& polic
 }
 
 Result<json> Gate::Blacklist(std::int64_t person_id, const std::string& reason,
-                             const std::string& by) {
+                             const std::string& by, const AlsoWrite& also) {
   Status status = db_->Write([&](store::Connection& conn) -> Status {
     auto s = conn.Prepare("SELECT 1 FROM persons WHERE id = ?");
     s.Bind(1, person_id);
@@ -1472,19 +1487,21 @@ Result<json> Gate::Blacklist(std::int64_t person_id, const std::string& reason,
             .Bind(3, NowUnixMs())
             .Bind(4, by)
             .Run());
+    if (also) ZZ_RETURN_IF_ERROR(also(conn));
     return ReloadPerson(conn, person_id);
   });
   if (!status.ok()) return status;
   return json{{"person_id", person_id}, {"blacklisted", true}, {"reason", reason}};
 }
 
-Result<json> Gate::Unblacklist(std::int64_t person_id) {
+Result<json> Gate::Unblacklist(std::int64_t person_id, const AlsoWrite& also) {
   Status status = db_->Write([&](store::Connection& conn) -> Status {
     ZZ_RETURN_IF_ERROR(
         conn.Prepare("DELETE FROM blacklist WHERE person_id = ?").Bind(1, person_id).Run());
     if (conn.Changes() == 0) {
       return Status::NotFound("person " + std::to_string(person_id) + " is not blacklisted");
     }
+    if (also) ZZ_RETURN_IF_ERROR(also(conn));
     return ReloadPerson(conn, person_id);
   });
   if (!status.ok()) return status;

@@ -102,10 +102,18 @@ class Gate {
   // 422 face_recognition_unavailable. Set before serving.
   void SetFaceMatcher(FaceMatcher* matcher) { face_matcher_ = matcher; }
 
+  // Writes of the admin methods below run `also` (the audit row of the change) in the same
+  // writer job, after the change; its failure rolls the change back.
+  using AlsoWrite = std::function<Status(store::Connection&)>;
+
   // --- devices (admin) ---
-  Result<nlohmann::json> RegisterDevice(const std::string& project, const DeviceDraft& draft);
+  Result<nlohmann::json> RegisterDevice(const std::string& project, const DeviceDraft& draft,
+                                        const AlsoWrite& also = nullptr);
   Result<nlohmann::json> ListDevices(const std::string& project) const;
-  Result<nlohmann::json> SetDeviceEnabled(std::int64_t device_id, bool enabled);
+  Result<nlohmann::json> SetDeviceEnabled(std::int64_t device_id, bool enabled,
+                                          const AlsoWrite& also = nullptr);
+  // The project of a device (404 when there is no such device).
+  Result<std::string> DeviceProject(std::int64_t device_id) const;
 
   // --- terminals (device principal) ---
   using EventDone = std::function<void(Result<nlohmann::json>)>;
@@ -130,15 +138,18 @@ class Gate {
   // Open enrolments (workers, managers) of the projects in `scope` (null: all), from memory.
   std::pair<std::int64_t, std::int64_t> EnrolledCounts(const std::vector<std::string>* scope) const;
   Result<nlohmann::json> Attendance(const std::string& project, const Date& date) const;
+  // Only passes at the projects of `scope` when given (a site manager's view).
   Result<nlohmann::json> Trajectory(std::int64_t person_id, std::int64_t from_ms,
-                                    std::int64_t to_ms) const;
+                                    std::int64_t to_ms,
+                                    const std::vector<std::string>* scope = nullptr) const;
 
   // --- policy and blacklist (admin) ---
   Result<nlohmann::json> GetPolicy(const std::string& project) const;
-  Result<nlohmann::json> SetPolicy(const std::string& project, const GatePolicy& policy);
+  Result<nlohmann::json> SetPolicy(const std::string& project, const GatePolicy& policy,
+                                   const AlsoWrite& also = nullptr);
   Result<nlohmann::json> Blacklist(std::int64_t person_id, const std::string& reason,
-                                   const std::string& by);
-  Result<nlohmann::json> Unblacklist(std::int64_t person_id);
+                                   const std::string& by, const AlsoWrite& also = nullptr);
+  Result<nlohmann::json> Unblacklist(std::int64_t person_id, const AlsoWrite& also = nullptr);
 
   // Housekeeping, also callable from tests: re-evaluates every roster standing when the date
   // changed, and closes the open days of people still inside after the auto clock-out hour.

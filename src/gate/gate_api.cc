@@ -34,24 +34,44 @@ Status RequireDevice(const Request& request) {
   return Status::Ok();
 }
 
-// An instant from a query parameter: RFC 3339 with offset, or a China date (its midnight).
-Result<std::int64_t> InstantQuery(const Request& request, std::string_view name,
-                                  std::int64_t fallback, bool end_of_day) {
-  auto text = request.Query(name);
-  if (!text || text->empty()) return fallback;
-  if (text->size() == 10) {
-    ZZ_ASSIGN_OR_RETURN(Date date, Date::Parse(*text, std::string(name)));
-    const std::int64_t day = date.DaysSinceEpoch() + (end_of_day ? 1 : 0);
-    return day * 86'400'000LL - kChinaUtcOffsetMinutes * 60'000LL;
-  }
-  ZZ_ASSIGN_OR_RETURN(Timestamp t, Timestamp::ParseRfc3339(*text, std::string(name)));
-  return t.unix_ms + (end_of_day ? 1 : 0);  // an end instant is inclusive, like an end date
+security::AuditRecord Record(std::string action, std::string target,
+                             std::vector<std::int64_t> persons = {}, json detail = json::object()) {
+  return security::AuditRecord{std::move(action), std::move(target), std::move(persons),
+                               std::move(detail)};
 }
 
 }  // namespace
 
-void AddGateRoutes(http::Router& router, Gate& gate_ref) {
+void AddGateRoutes(http::Router& router, Gate& gate_ref, store::Database& db_ref,
+                   const security::AuditLog& audit_ref) {
   Gate* gate = &gate_ref;
+  store::Database* db = &db_ref;
+  const security::AuditLog* audit = &audit_ref;
+  // Appends `record` in the writer job of a gate change.
+  auto also = [=](const Request& request, security::AuditRecord record) -> Gate::AlsoWrite {
+    return [=, actor = http::ActorOf(request), record = std::move(record)](
+               store::Connection& conn) { return audit->Append(conn, actor, record); };
+  };
+  // Records a read of personal data before the answer is given.
+  auto audited = [=](const Request& request, Result<json> result,
+                     const std::function<security::AuditRecord(const json&)>& describe) {
+    if (!result.ok()) return Reply(result);
+    if (Status s = audit->Record(*db, http::ActorOf(request), describe(*result)); !s.ok()) {
+      return Response::Error(s);
+    }
+    return Reply(result);
+  };
+
+  // A device is in a caller's scope when its project is.
+  router.AddScopeCheck("devices/{id}",
+                       [=](const security::Principal& p, const std::string& text) -> Status {
+                         const std::int64_t id = std::strtoll(text.c_str(), nullptr, 10);
+                         auto project = gate->DeviceProject(id);
+                         if (!project.ok() || !p.MaySeeProject(*project)) {
+                           return Status::NotFound("no device " + text);
+                         }
+                         return Status::Ok();
+                       });
 
   // ---- devices
   router.Add(Route{Verb::post, "/api/v1/projects/{code}/devices", Right::kGateAdmin,
@@ -72,7 +92,11 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref) {
                      d.direction = in.Text("direction", 8);
                      d.zone = in.OptText("zone", 64);
                      if (auto s = in.Finish(); !s.ok()) return Response::Error(s);
-                     return Reply(gate->RegisterDevice(code, d), 201);
+                     return Reply(gate->RegisterDevice(
+                                      code, d,
+                                      also(request, Record("device.create", "project:" + code, {},
+                                                           {{"serial", d.serial}}))),
+                                  201);
                    }});
   router.Add(Route{Verb::get, "/api/v1/projects/{code}/devices", Right::kGateRead,
                    "Devices of a project with online status and clock offset", Operation({}, {404}),
@@ -89,7 +113,10 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref) {
         Operation({}, {404}), [=](Request& request) {
           auto id = http::IdParam(request, "id");
           if (!id.ok()) return Response::Error(id.status());
-          return Reply(gate->SetDeviceEnabled(*id, enable));
+          return Reply(gate->SetDeviceEnabled(
+              *id, enable,
+              also(request, Record(enable ? "device.enable" : "device.disable",
+                                   "device:" + std::to_string(*id)))));
         }});
   }
 
@@ -204,7 +231,11 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref) {
               if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
               auto persons = http::EnumQuery(request, "persons", {"true", "false"}, "true");
               if (!persons.ok()) return Response::Error(persons.status());
-              return Reply(gate->Onsite(code, *persons == "true"));
+              if (*persons != "true") return Reply(gate->Onsite(code, false));
+              return audited(request, gate->Onsite(code, true), [&](const json& out) {
+                return Record("project.onsite.read", "project:" + code,
+                              http::IdsOf(out["persons"], "person_id"));
+              });
             }});
   router.Add(Route{
       Verb::get, "/api/v1/onsite", Right::kGateRead,
@@ -225,26 +256,32 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref) {
                 if (!parsed.ok()) return Response::Error(parsed.status());
                 date = *parsed;
               }
-              return Reply(gate->Attendance(code, date));
+              return audited(request, gate->Attendance(code, date), [&](const json& out) {
+                return Record("project.attendance.read", "project:" + code,
+                              http::IdsOf(out["items"], "person_id"), {{"date", date.ToString()}});
+              });
             }});
-  router.Add(
-      Route{Verb::get, "/api/v1/persons/{id}/trajectory", Right::kGateRead,
-            "Time-ordered passes of a person across all sites",
-            Operation({}, {400, 404}, 200,
-                      {{"from", "date-time", false, "RFC 3339 or a date (default 30 days ago)"},
-                       {"to", "date-time", false, "RFC 3339 or a date, inclusive (default now)"}}),
-            [=](Request& request) {
-              auto id = http::IdParam(request, "id");
-              if (!id.ok()) return Response::Error(id.status());
-              const std::int64_t now = NowUnixMs();
-              auto from = InstantQuery(request, "from", now - 30LL * 86'400'000, false);
-              if (!from.ok()) return Response::Error(from.status());
-              auto to = InstantQuery(request, "to", now + 1, true);
-              if (!to.ok()) return Response::Error(to.status());
-              if (*to < *from)
-                return Response::Error(Status::InvalidArgument("to", "to is before from"));
-              return Reply(gate->Trajectory(*id, *from, *to));
-            }});
+  router.Add(Route{
+      Verb::get, "/api/v1/persons/{id}/trajectory", Right::kPersonRead,
+      "Time-ordered passes of a person across all sites",
+      Operation({}, {400, 404}, 200,
+                {{"from", "date-time", false, "RFC 3339 or a date (default 30 days ago)"},
+                 {"to", "date-time", false, "RFC 3339 or a date, inclusive (default now)"}}),
+      [=](Request& request) {
+        auto id = http::IdParam(request, "id");
+        if (!id.ok()) return Response::Error(id.status());
+        const std::int64_t now = NowUnixMs();
+        auto from = http::InstantQuery(request, "from", now - 30LL * 86'400'000, false);
+        if (!from.ok()) return Response::Error(from.status());
+        auto to = http::InstantQuery(request, "to", now + 1, true);
+        if (!to.ok()) return Response::Error(to.status());
+        if (*to < *from) return Response::Error(Status::InvalidArgument("to", "to is before from"));
+        const auto* scope = request.principal.all_projects ? nullptr : &request.principal.projects;
+        return audited(request, gate->Trajectory(*id, *from, *to, scope), [&](const json& out) {
+          return Record("person.trajectory.read", "person:" + std::to_string(*id), {*id},
+                        {{"from", FormatRfc3339(*from)}, {"passes", out["items"].size()}});
+        });
+      }});
 
   // ---- policy and blacklist
   router.Add(Route{Verb::get, "/api/v1/projects/{code}/gate-policy", Right::kGateRead,
@@ -269,9 +306,11 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref) {
         if (!body.ok()) return Response::Error(body.status());
         auto policy = GatePolicy::FromJson(*body);
         if (!policy.ok()) return Response::Error(policy.status());
-        return Reply(gate->SetPolicy(code, *policy));
+        return Reply(gate->SetPolicy(
+            code, *policy,
+            also(request, Record("gate_policy.set", "project:" + code, {}, policy->ToJson()))));
       }});
-  router.Add(Route{Verb::post, "/api/v1/persons/{id}/blacklist", Right::kGateAdmin,
+  router.Add(Route{Verb::post, "/api/v1/persons/{id}/blacklist", Right::kAdmin,
                    "Blacklist a person: denied at every gate, revoked from every roster",
                    Operation({{"reason", "string", true, "why"}}, {400, 404, 413}),
                    [=](Request& request) {
@@ -282,13 +321,18 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref) {
                      JsonFieldReader in(*body);
                      const std::string reason = in.Text("reason", 200);
                      if (auto s = in.Finish(); !s.ok()) return Response::Error(s);
-                     return Reply(gate->Blacklist(*id, reason, request.principal.name));
+                     return Reply(gate->Blacklist(
+                         *id, reason, request.principal.name,
+                         also(request, Record("person.blacklist", "person:" + std::to_string(*id),
+                                              {*id}, {{"reason", reason}}))));
                    }});
-  router.Add(Route{Verb::delete_, "/api/v1/persons/{id}/blacklist", Right::kGateAdmin,
+  router.Add(Route{Verb::delete_, "/api/v1/persons/{id}/blacklist", Right::kAdmin,
                    "Lift a blacklisting", Operation({}, {404}), [=](Request& request) {
                      auto id = http::IdParam(request, "id");
                      if (!id.ok()) return Response::Error(id.status());
-                     return Reply(gate->Unblacklist(*id));
+                     return Reply(gate->Unblacklist(
+                         *id, also(request, Record("person.unblacklist",
+                                                   "person:" + std::to_string(*id), {*id}))));
                    }});
 
   // ---- live feeds (WebSocket): every decision as it is committed
@@ -297,6 +341,11 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref) {
     if (!request.principal.MaySeeProject(code)) {
       peer->Send(
           json{{"type", "error"}, {"code", "not_found"}, {"message", "no project " + code}}.dump());
+      return;
+    }
+    if (!audit->Record(*db, http::ActorOf(request), Record("live.subscribe", "project:" + code))
+             .ok()) {
+      peer->Send(json{{"type", "error"}, {"code", "internal"}, {"message", "audit failed"}}.dump());
       return;
     }
     gate->live().Subscribe(code, std::move(peer));
@@ -308,18 +357,23 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref) {
                    [=](Request& request, std::shared_ptr<http::WebSocketPeer> peer) {
                      live(request, std::move(peer));
                    }});
-  router.Add(Route{Verb::get, "/api/v1/live", Right::kGateRead,
-                   "WebSocket: every pass decision of the district as JSON", Operation({}, {}),
-                   nullptr, nullptr,
-                   [=](Request& request, std::shared_ptr<http::WebSocketPeer> peer) {
-                     if (!request.principal.all_projects) {
-                       for (const auto& code : request.principal.projects) {
-                         gate->live().Subscribe(code, peer);
-                       }
-                       return;
-                     }
-                     gate->live().Subscribe("", std::move(peer));
-                   }});
+  router.Add(Route{
+      Verb::get, "/api/v1/live", Right::kGateRead,
+      "WebSocket: every pass decision of the district as JSON", Operation({}, {}), nullptr, nullptr,
+      [=](Request& request, std::shared_ptr<http::WebSocketPeer> peer) {
+        if (!audit->Record(*db, http::ActorOf(request), Record("live.subscribe", "")).ok()) {
+          peer->Send(
+              json{{"type", "error"}, {"code", "internal"}, {"message", "audit failed"}}.dump());
+          return;
+        }
+        if (!request.principal.all_projects) {
+          for (const auto& code : request.principal.projects) {
+            gate->live().Subscribe(code, peer);
+          }
+          return;
+        }
+        gate->live().Subscribe("", std::move(peer));
+      }});
 }
 
 }  // namespace zhizhi::gate

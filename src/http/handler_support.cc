@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "base/civil_time.h"
 #include "base/field_reader.h"
 
 namespace zhizhi::http {
@@ -50,6 +51,34 @@ Result<std::string> EnumQuery(const Request& request, std::string_view name,
     valid += (valid.empty() ? "" : ", ") + std::string(option);
   }
   return Status::InvalidArgument(std::string(name), std::string(name) + " must be one of " + valid);
+}
+
+Result<std::int64_t> InstantQuery(const Request& request, std::string_view name,
+                                  std::int64_t fallback, bool end_of_day) {
+  auto text = request.Query(name);
+  if (!text || text->empty()) return fallback;
+  if (text->size() == 10) {
+    ZZ_ASSIGN_OR_RETURN(Date date, Date::Parse(*text, std::string(name)));
+    const std::int64_t day = date.DaysSinceEpoch() + (end_of_day ? 1 : 0);
+    return day * 86'400'000LL - kChinaUtcOffsetMinutes * 60'000LL;
+  }
+  ZZ_ASSIGN_OR_RETURN(Timestamp t, Timestamp::ParseRfc3339(*text, std::string(name)));
+  return t.unix_ms + (end_of_day ? 1 : 0);  // an end instant is inclusive, like an end date
+}
+
+security::Actor ActorOf(const Request& request) {
+  return security::Actor::Of(request.principal, request.remote, request.request_id);
+}
+
+std::vector<std::int64_t> IdsOf(const nlohmann::json& items, const char* key) {
+  std::vector<std::int64_t> ids;
+  if (!items.is_array()) return ids;
+  for (const auto& item : items) {
+    if (!item.is_object()) continue;
+    auto it = item.find(key);
+    if (it != item.end() && it->is_number_integer()) ids.push_back(it->get<std::int64_t>());
+  }
+  return ids;
 }
 
 Response Reply(const Result<nlohmann::json>& result, int ok_status) {

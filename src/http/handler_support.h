@@ -12,6 +12,7 @@
 #include "base/field_reader.h"
 #include "base/status.h"
 #include "http/router.h"
+#include "security/audit_log.h"
 #include "store/database.h"
 #include "store/page.h"
 
@@ -28,6 +29,14 @@ Result<std::int64_t> IdParam(const Request& request, std::string_view name);
 Result<std::string> EnumQuery(const Request& request, std::string_view name,
                               std::initializer_list<std::string_view> allowed,
                               std::string_view fallback);
+
+// An instant from the query string: RFC 3339 with an offset, or a date (midnight in China; with
+// `end_of_day` the midnight after, so an end date is inclusive). `fallback` when absent.
+Result<std::int64_t> InstantQuery(const Request& request, std::string_view name,
+                                  std::int64_t fallback, bool end_of_day);
+
+// Who made the request, for the audit trail.
+security::Actor ActorOf(const Request& request);
 
 Response Reply(const Result<nlohmann::json>& result, int ok_status = 200);
 
@@ -53,5 +62,31 @@ Result<nlohmann::json> WriteJson(store::Database& db, Write write) {
   if (!status.ok()) return status;
   return out;
 }
+
+// Runs `write(conn)` (returning the JSON to answer with) as one writer job and appends the audit
+// row `describe(answer)` in the same job: the change and its audit row commit together.
+template <typename Write, typename Describe>
+Result<nlohmann::json> WriteAudited(store::Database& db, const security::AuditLog& audit,
+                                    const Request& request, Write write, Describe describe) {
+  return WriteJson(db, [&](store::Connection& conn) -> Result<nlohmann::json> {
+    ZZ_ASSIGN_OR_RETURN(nlohmann::json out, write(conn));
+    ZZ_RETURN_IF_ERROR(audit.Append(conn, ActorOf(request), describe(out)));
+    return out;
+  });
+}
+
+// Reads with `read(conn)`; on success records `describe(answer)` durably before the answer is
+// given, so no personal data leaves without its audit row (a failed audit write fails the call).
+template <typename Read, typename Describe>
+Result<nlohmann::json> ReadAudited(store::Database& db, const security::AuditLog& audit,
+                                   const Request& request, Read read, Describe describe) {
+  Result<nlohmann::json> result = db.Read(read);
+  if (!result.ok()) return result;
+  ZZ_RETURN_IF_ERROR(audit.Record(db, ActorOf(request), describe(*result)));
+  return result;
+}
+
+// The integer values of `key` in each object of `items` (e.g. the person ids of a list).
+std::vector<std::int64_t> IdsOf(const nlohmann::json& items, const char* key);
 
 }  // namespace zhizhi::http

@@ -53,7 +53,13 @@ Response Response::Error(const Status& status) {
     // Details add to the error; they never replace its code, message or field.
     if (!error.contains(key) && key != "field") error[key] = value;
   }
-  return Json(HttpStatusOf(status.kind()), {{"error", error}});
+  Response response = Json(HttpStatusOf(status.kind()), {{"error", error}});
+  // A 429 says when to come back (RFC 9110 §10.2.3).
+  if (auto it = status.details().find("retry_after");
+      it != status.details().end() && it->is_number_integer()) {
+    response.headers.emplace_back("Retry-After", std::to_string(it->get<std::int64_t>()));
+  }
+  return response;
 }
 
 Response Response::Text(int status, std::string body, std::string content_type) {
@@ -82,6 +88,8 @@ int HttpStatusOf(StatusKind kind) {
       return 409;
     case StatusKind::kTooLarge:
       return 413;
+    case StatusKind::kUnsupportedMediaType:
+      return 415;
     case StatusKind::kRuleViolation:
       return 422;
     case StatusKind::kRateLimited:
@@ -96,10 +104,43 @@ int HttpStatusOf(StatusKind kind) {
 
 void Router::Add(Route route) {
   std::vector<std::string> segments;
-  for (auto part : SplitPath(route.pattern))
+  std::vector<std::string> keys;
+  for (auto part : SplitPath(route.pattern)) {
+    if (IsParam(part)) {
+      keys.push_back((segments.empty() ? std::string() : segments.back()) + "/" +
+                     std::string(part));
+    }
     segments.emplace_back(part);
+  }
   segments_.push_back(std::move(segments));
+  scope_keys_.push_back(std::move(keys));
   routes_.push_back(std::move(route));
+}
+
+void Router::AddScopeCheck(std::string key, ScopeCheck check) {
+  scope_checks_.emplace_back(std::move(key), std::move(check));
+}
+
+Status Router::CheckScope(int index, const Request& request) const {
+  if (request.principal.all_projects) return Status::Ok();
+  const auto& keys = scope_keys_[index];
+  for (size_t i = 0; i < keys.size() && i < request.params.size(); ++i) {
+    const ScopeCheck* check = nullptr;
+    bool registered = false;
+    for (const auto& [key, fn] : scope_checks_) {
+      if (key != keys[i]) continue;
+      registered = true;
+      check = &fn;
+      break;
+    }
+    if (!registered) {
+      // Fail closed: nobody said how to scope this parameter.
+      return Status::NotFound("no such " + request.params[i].first + " \"" +
+                              request.params[i].second + "\"");
+    }
+    if (*check) ZZ_RETURN_IF_ERROR((*check)(request.principal, request.params[i].second));
+  }
+  return Status::Ok();
 }
 
 Router::Match Router::Find(Verb method, std::string_view path, Request& request) const {

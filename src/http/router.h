@@ -4,6 +4,12 @@
 // OpenAPI operation, so the published API description and the authorisation rules are generated
 // from the same table that dispatches requests: an endpoint cannot exist without both.
 //
+// Scope: for a caller limited to some projects (Principal::all_projects false), every path
+// parameter is checked by the scope check registered for it, named by the segment before it and
+// the parameter ("projects/{code}", "persons/{id}"). A parameter without a registered check is
+// refused (fail closed): a new route with a new kind of {id} is out of reach of scoped callers
+// until its module says how to scope it. tests/access_matrix.txt pins who may call what.
+//
 // Thread-safety: routes are added before the server starts; afterwards the Router is read-only
 // and Find() is safe from any thread. Handlers run concurrently on the server's threads.
 #pragma once
@@ -84,9 +90,21 @@ struct Route {
   WebSocketHandler websocket = nullptr;
 };
 
+// Ok when `principal` may see what `value` names, else (usually) 404 not_found.
+using ScopeCheck =
+    std::function<Status(const security::Principal& principal, const std::string& value)>;
+
 class Router {
  public:
   void Add(Route route);
+
+  // Registers the check for a path parameter, e.g. "projects/{code}". A null check declares the
+  // parameter unscoped (district reference data such as corps).
+  void AddScopeCheck(std::string key, ScopeCheck check);
+  // Runs the scope checks of route `index` for a scoped caller (nothing for the others).
+  Status CheckScope(int index, const Request& request) const;
+  // The scope keys of route `index`, e.g. {"projects/{code}"}.
+  const std::vector<std::string>& ScopeKeys(int index) const { return scope_keys_[index]; }
 
   struct Match {
     const Route* route = nullptr;  // null when no route matched
@@ -104,7 +122,9 @@ class Router {
 
  private:
   std::vector<Route> routes_;
-  std::vector<std::vector<std::string>> segments_;  // split patterns
+  std::vector<std::vector<std::string>> segments_;    // split patterns
+  std::vector<std::vector<std::string>> scope_keys_;  // per route, per path parameter
+  std::vector<std::pair<std::string, ScopeCheck>> scope_checks_;
 };
 
 // Percent-decodes `text` (and '+' as space when `form` is set); nullopt on a bad escape.

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,7 +17,12 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include "base/civil_time.h"
+#include "http/rate_limiter.h"
 
 namespace zhizhi::http {
 
@@ -25,6 +31,7 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 using tcp = net::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -71,7 +78,41 @@ bool ParseTarget(std::string_view target, Request& request) {
   return true;
 }
 
+// application/json or application/*+json, with or without parameters.
+bool IsJsonMediaType(std::string_view content_type) {
+  std::string type(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+    type.pop_back();
+  for (auto& c : type)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (type == "application/json") return true;
+  return type.rfind("application/", 0) == 0 && type.size() > 17 &&
+         type.compare(type.size() - 5, 5, "+json") == 0;
+}
+
 }  // namespace
+
+const std::vector<std::pair<std::string, std::string>>& SecurityHeaders(
+    std::string_view content_type) {
+  // Built once: every response of the gate's hot path carries them.
+  auto headers = [](const char* csp) {
+    return std::vector<std::pair<std::string, std::string>>{
+        {"X-Content-Type-Options", "nosniff"},
+        {"X-Frame-Options", "DENY"},
+        {"Referrer-Policy", "no-referrer"},
+        {"Cross-Origin-Opener-Policy", "same-origin"},
+        {"Cross-Origin-Resource-Policy", "same-origin"},
+        {"Content-Security-Policy", csp},
+    };
+  };
+  static const auto html = headers(
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+      "img-src 'self' data: blob:; "
+      "font-src 'self'; connect-src 'self'; media-src 'self' blob:; object-src 'none'; "
+      "base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+  static const auto other = headers("default-src 'none'; frame-ancestors 'none'");
+  return content_type.rfind("text/html", 0) == 0 ? html : other;
+}
 
 class HttpServer::Impl {
  public:
@@ -81,13 +122,19 @@ class HttpServer::Impl {
         router_(router),
         auth_(auth),
         metrics_(metrics),
+        session_limiter_(options_.session_rate, options_.session_burst),
         ioc_(options_.threads),
         acceptor_(net::make_strand(ioc_)),
         signals_(ioc_, SIGINT, SIGTERM) {}
 
+  class SessionBase;
+  template <class Stream>
   class Session;
 
   Result<std::uint16_t> Start() {
+    if (!options_.tls_cert.empty() || !options_.tls_key.empty()) {
+      ZZ_RETURN_IF_ERROR(SetUpTls());
+    }
     beast::error_code ec;
     const auto address = net::ip::make_address(options_.bind, ec);
     if (ec) return Status::InvalidArgument("bind", "not an IP address: " + options_.bind);
@@ -138,7 +185,8 @@ class HttpServer::Impl {
   // index (for metrics); it may be called on another thread when the handler is asynchronous.
   // A WebSocket route is reported through `upgrade` instead, with the request authorised.
   void Dispatch(Request& request, std::string_view authorization, std::string_view if_none_match,
-                bool wants_upgrade, const std::function<void(Response, int)>& done,
+                std::string_view content_type, bool wants_upgrade,
+                const std::function<void(Response, int)>& done,
                 const std::function<void(const Route&, int)>& upgrade) {
     const Router::Match match = router_.Find(request.method, request.path, request);
     if (match.route == nullptr && match.allow.empty() && options_.web &&
@@ -171,6 +219,28 @@ class HttpServer::Impl {
                 "this token lacks the right " + std::string(security::RightName(*route.right)))),
             index);
       }
+      if (request.principal.is_session() && session_limiter_.enabled()) {
+        if (const std::int64_t wait =
+                session_limiter_.Take(std::to_string(request.principal.token_id), NowUnixMs());
+            wait > 0) {
+          return done(Response::Error(Status(Status::RateLimited(
+                                                 "too many requests for this session; slow down"))
+                                          .With("retry_after", wait)),
+                      index);
+        }
+      }
+      // A project, person, device … outside a scoped caller's projects does not exist for them.
+      if (Status scope = router_.CheckScope(index, request); !scope.ok()) {
+        return done(Response::Error(scope), index);
+      }
+    }
+    // Bodies are JSON. Refusing other media types also keeps a browser form on another site
+    // (which can only send form or text bodies without asking first) from reaching a handler.
+    if (!request.body.empty() && !content_type.empty() && !IsJsonMediaType(content_type)) {
+      return done(Response::Error(
+                      Status::UnsupportedMediaType("request bodies must be application/json, not " +
+                                                   std::string(content_type.substr(0, 100)))),
+                  index);
     }
     if (route.websocket) {
       if (!wants_upgrade) {
@@ -200,8 +270,8 @@ class HttpServer::Impl {
   Metrics& metrics() { return metrics_; }
   const Router& router() const { return router_; }
 
-  void Register(const std::shared_ptr<Session>& session);
-  void Unregister(Session* session);
+  void Register(const std::shared_ptr<SessionBase>& session);
+  void Unregister(SessionBase* session);
 
  private:
   void Accept() {
@@ -222,6 +292,30 @@ class HttpServer::Impl {
 
   void StartSession(tcp::socket socket);
   void CloseIdleSessions();
+
+  // TLS 1.2 or newer with the PEM certificate chain and key of the options.
+  Status SetUpTls() {
+    auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+    ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                     net::ssl::context::no_sslv3 | net::ssl::context::single_dh_use);
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    beast::error_code ec;
+    ctx->use_certificate_chain_file(options_.tls_cert, ec);
+    if (ec) {
+      return Status::InvalidArgument("tls-cert",
+                                     "cannot use " + options_.tls_cert + ": " + ec.message());
+    }
+    ctx->use_private_key_file(options_.tls_key, net::ssl::context::pem, ec);
+    if (ec) {
+      return Status::InvalidArgument("tls-key",
+                                     "cannot use " + options_.tls_key + ": " + ec.message());
+    }
+    if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+      return Status::InvalidArgument("tls-key", "the key does not match the certificate");
+    }
+    tls_ = std::move(ctx);
+    return Status::Ok();
+  }
 
   void PollDrain() {
     auto timer = std::make_shared<net::steady_timer>(ioc_, std::chrono::milliseconds(20));
@@ -245,6 +339,7 @@ class HttpServer::Impl {
   const Router& router_;
   security::TokenAuthenticator& auth_;
   Metrics& metrics_;
+  RateLimiter session_limiter_;
   net::io_context ioc_;
   tcp::acceptor acceptor_;
   net::signal_set signals_;
@@ -252,32 +347,57 @@ class HttpServer::Impl {
   std::atomic<bool> stopping_{false};
   std::chrono::steady_clock::time_point drain_deadline_;
 
+  std::unique_ptr<net::ssl::context> tls_;  // set when serving HTTPS
+
   std::mutex sessions_mu_;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions_;
+};
+
+class HttpServer::Impl::SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void CloseIfIdle() = 0;
 };
 
 // One TCP connection: read a request, answer it, repeat while keep-alive.
-class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
+// One TCP connection, plain (Stream = beast::tcp_stream) or TLS (TlsStream): read a request,
+// answer it, repeat while keep-alive.
+template <class Stream>
+class HttpServer::Impl::Session : public HttpServer::Impl::SessionBase,
+                                  public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Impl* server, tcp::socket socket)
-      : server_(server), stream_(std::move(socket)), executor_(stream_.get_executor()) {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  Session(Impl* server, Stream stream)
+      : server_(server), stream_(std::move(stream)), executor_(stream_.get_executor()) {
     beast::error_code ec;
-    auto endpoint = stream_.socket().remote_endpoint(ec);
+    auto endpoint = Socket().remote_endpoint(ec);
     if (!ec) remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
   }
-  ~Session() { server_->Unregister(this); }
+  ~Session() override { server_->Unregister(this); }
 
   void Start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        // The handshake must finish within the request timeout, like a request.
+        self->Lowest().expires_after(self->server_->options().request_timeout);
+        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return self->Close();
+          self->ReadHeader();
+        });
+      } else {
+        self->ReadHeader();
+      }
+    });
   }
 
   // Runs on the session's strand: closes the connection unless a request is being handled.
-  void CloseIfIdle() {
-    net::dispatch(executor_, [self = shared_from_this()] {
+  void CloseIfIdle() override {
+    net::dispatch(executor_, [self = this->shared_from_this()] {
       if (!self->busy_ && !self->upgraded_) {
         beast::error_code ignored;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        self->stream_.socket().close(ignored);
+        self->Socket().shutdown(tcp::socket::shutdown_both, ignored);
+        self->Socket().close(ignored);
       }
     });
   }
@@ -289,18 +409,19 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_->options().header_limit));
     parser_->body_limit(server_->options().body_limit);
-    stream_.expires_after(requests_ == 0 ? server_->options().request_timeout
-                                         : server_->options().idle_timeout);
-    bhttp::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+    Lowest().expires_after(requests_ == 0 ? server_->options().request_timeout
+                                          : server_->options().idle_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                               self->OnHeader(ec);
+                             });
   }
 
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
     busy_ = true;
     started_ = std::chrono::steady_clock::now();
-    stream_.expires_after(server_->options().request_timeout);
+    Lowest().expires_after(server_->options().request_timeout);
     auto& req = parser_->get();
     if (const auto length = parser_->content_length();
         length && *length > server_->options().body_limit) {
@@ -311,11 +432,12 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
       auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
                                                                        req.version());
-      bhttp::async_write(stream_, *cont,
-                         [self = shared_from_this(), cont](beast::error_code ec, std::size_t) {
-                           if (ec) return self->Close();
-                           self->ReadBody();
-                         });
+      bhttp::async_write(
+          stream_, *cont,
+          [self = this->shared_from_this(), cont](beast::error_code ec, std::size_t) {
+            if (ec) return self->Close();
+            self->ReadBody();
+          });
       return;
     }
     ReadBody();
@@ -323,7 +445,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 
   void ReadBody() {
     bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         if (ec) return self->OnReadError(ec);
                         self->Handle();
                       });
@@ -371,9 +493,10 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     }
     request->body = std::move(req.body());
     const bool wants_upgrade = websocket::is_upgrade(req);
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     server_->Dispatch(
-        *request, req[bhttp::field::authorization], req[bhttp::field::if_none_match], wants_upgrade,
+        *request, req[bhttp::field::authorization], req[bhttp::field::if_none_match],
+        req[bhttp::field::content_type], wants_upgrade,
         [self, request, method, keep_alive](Response response, int route) {
           // Asynchronous handlers answer from other threads: hop back onto the connection.
           net::dispatch(self->stream_.get_executor(), [self, request, method, keep_alive, route,
@@ -399,7 +522,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     res->set(bhttp::field::server, "zhizhi");
     res->set(bhttp::field::content_type, response.content_type);
     res->set("X-Request-Id", request_id_);
-    res->set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : SecurityHeaders(response.content_type))
+      res->set(name, value);
+    if constexpr (kTls) res->set(bhttp::field::strict_transport_security, "max-age=31536000");
     res->set(bhttp::field::cache_control, "no-store");
     for (const auto& [name, value] : response.headers)
       res->set(name, value);
@@ -417,23 +542,27 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
                   static_cast<long long>(seconds * 1e6), who.empty() ? "-" : who);
     }
     ++requests_;
-    bhttp::async_write(stream_, *res,
-                       [self = shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
-                         if (ec || !keep) return self->Close();
-                         self->ReadHeader();
-                       });
+    bhttp::async_write(
+        stream_, *res,
+        [self = this->shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
+          if (ec || !keep) return self->Close();
+          self->ReadHeader();
+        });
   }
 
   void Close() {
     busy_ = false;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.socket().close(ignored);
+    Socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Socket().close(ignored);
   }
 
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& Socket() { return Lowest().socket(); }
+
   Impl* server_;
-  beast::tcp_stream stream_;
-  beast::tcp_stream::executor_type executor_;
+  Stream stream_;
+  typename Stream::executor_type executor_;
   bool upgraded_ = false;  // the stream now belongs to a WebSocketSession
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -447,12 +576,13 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 // An upgraded connection: messages queued by Send() from any thread are written in order on the
 // connection's strand; incoming messages are read and ignored (the feed is one-way), which also
 // notices a close. A peer more than kMaxQueued messages behind is dropped.
+template <class Stream>
 class WebSocketSession : public WebSocketPeer,
-                         public std::enable_shared_from_this<WebSocketSession> {
+                         public std::enable_shared_from_this<WebSocketSession<Stream>> {
  public:
   static constexpr size_t kMaxQueued = 1024;
 
-  explicit WebSocketSession(beast::tcp_stream&& stream) : ws_(std::move(stream)) {}
+  explicit WebSocketSession(Stream&& stream) : ws_(std::move(stream)) {}
 
   template <typename Body>
   void Accept(bhttp::request<Body> request, std::function<void()> on_open) {
@@ -461,7 +591,7 @@ class WebSocketSession : public WebSocketPeer,
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(bhttp::field::server, "zhizhi"); }));
     auto req = std::make_shared<bhttp::request<Body>>(std::move(request));
-    ws_.async_accept(*req, [self = shared_from_this(), req, on_open](beast::error_code ec) {
+    ws_.async_accept(*req, [self = this->shared_from_this(), req, on_open](beast::error_code ec) {
       if (ec) return;
       self->open_ = true;
       on_open();
@@ -470,7 +600,8 @@ class WebSocketSession : public WebSocketPeer,
   }
 
   void Send(std::string text) override {
-    net::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
+    net::post(ws_.get_executor(), [self = this->shared_from_this(),
+                                   text = std::move(text)]() mutable {
       if (!self->open_) return;
       if (self->queue_.size() >= kMaxQueued) {
         self->open_ = false;
@@ -486,7 +617,7 @@ class WebSocketSession : public WebSocketPeer,
 
  private:
   void Read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) {
         self->open_ = false;
         return;
@@ -499,7 +630,7 @@ class WebSocketSession : public WebSocketPeer,
   void WriteNext() {
     ws_.text(true);
     ws_.async_write(net::buffer(queue_.front()),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                       if (ec) {
                         self->open_ = false;
                         self->queue_.clear();
@@ -510,43 +641,52 @@ class WebSocketSession : public WebSocketPeer,
                     });
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   beast::flat_buffer buffer_;
   std::deque<std::string> queue_;
   std::atomic<bool> open_{false};
 };
 
-void HttpServer::Impl::Session::Upgrade(const Route& route, int index,
-                                        std::shared_ptr<Request> request) {
+template <class Stream>
+void HttpServer::Impl::Session<Stream>::Upgrade(const Route& route, int index,
+                                                std::shared_ptr<Request> request) {
   server_->metrics().Observe(
       index, 101,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
   spdlog::info("event=websocket_open request_id={} remote={} route=\"{}\" principal={}",
                request->request_id, remote_, route.pattern, request->principal.name);
   upgraded_ = true;
-  auto ws = std::make_shared<WebSocketSession>(std::move(stream_));
+  auto ws = std::make_shared<WebSocketSession<Stream>>(std::move(stream_));
   const WebSocketHandler handler = route.websocket;
   ws->Accept(parser_->release(), [ws, handler, request]() { handler(*request, ws); });
 }
 
 void HttpServer::Impl::StartSession(tcp::socket socket) {
-  auto session = std::make_shared<Session>(this, std::move(socket));
+  if (tls_) {
+    auto session = std::make_shared<Session<TlsStream>>(
+        this, TlsStream(beast::tcp_stream(std::move(socket)), *tls_));
+    Register(session);
+    session->Start();
+    return;
+  }
+  auto session =
+      std::make_shared<Session<beast::tcp_stream>>(this, beast::tcp_stream(std::move(socket)));
   Register(session);
   session->Start();
 }
 
-void HttpServer::Impl::Register(const std::shared_ptr<Session>& session) {
+void HttpServer::Impl::Register(const std::shared_ptr<SessionBase>& session) {
   std::lock_guard lock(sessions_mu_);
   sessions_.emplace(session.get(), session);
 }
 
-void HttpServer::Impl::Unregister(Session* session) {
+void HttpServer::Impl::Unregister(SessionBase* session) {
   std::lock_guard lock(sessions_mu_);
   sessions_.erase(session);
 }
 
 void HttpServer::Impl::CloseIdleSessions() {
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard lock(sessions_mu_);
     for (auto& [raw, weak] : sessions_) {

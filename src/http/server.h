@@ -1,6 +1,8 @@
 // HttpServer: HTTP/1.1 over Boost.Beast with keep-alive, a body limit (413 before the body is
 // read when Content-Length already says too much), read/idle timeouts, request ids, access logs,
-// metrics, bearer authentication and per-route rights.
+// metrics, bearer authentication, per-route rights and project scope, a rate limit per session,
+// JSON-only request bodies (415 otherwise) and security headers on every response
+// (SecurityHeaders()).
 //
 // Handlers run on the server's I/O threads and may block on the database writer; there are more
 // threads than cores so that group commit can gather concurrent writes.
@@ -42,7 +44,22 @@ struct ServerOptions {
   std::shared_ptr<const StaticFiles> web;
   // Called once when the server begins to stop (signal or Stop()), before it drains.
   std::function<void()> on_stop;
+  // Requests per second (and burst) allowed per user session; 0 disables. The administrator
+  // token and device tokens are not limited (automation and gate terminals).
+  double session_rate = 20;
+  double session_burst = 200;
+  // HTTPS when both are set: PEM certificate chain and private key (TLS 1.2 or newer; responses
+  // then carry Strict-Transport-Security).
+  std::string tls_cert;
+  std::string tls_key;
 };
+
+// The headers every response carries: nosniff, no framing, no referrer, and a Content-Security-
+// Policy — same-origin for HTML (the command screen's scripts are files of this origin, never
+// inline; style attributes are allowed because ECharts writes its tooltips as HTML with them),
+// nothing at all for everything else.
+const std::vector<std::pair<std::string, std::string>>& SecurityHeaders(
+    std::string_view content_type);
 
 class HttpServer {
  public:

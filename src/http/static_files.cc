@@ -152,15 +152,7 @@ Response StaticFiles::Serve(const Request& request, std::string_view if_none_mat
   response.headers.emplace_back("ETag", file.etag);
   response.headers.emplace_back("Cache-Control",
                                 hashed ? "public, max-age=31536000, immutable" : "no-cache");
-  if (file.content_type.rfind("text/html", 0) == 0) {
-    response.headers.emplace_back(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' "
-        "data: blob:; connect-src 'self' ws: wss:; font-src 'self' data:; object-src 'none'; "
-        "base-uri 'none'; frame-ancestors 'none'");
-    response.headers.emplace_back("X-Frame-Options", "DENY");
-    response.headers.emplace_back("Referrer-Policy", "no-referrer");
-  }
+  // Content-Security-Policy and the other security headers: the server's (SecurityHeaders).
   if (EtagMatches(if_none_match, file.etag)) {
     response.status = 304;
     return response;

@@ -73,6 +73,15 @@ json ProjectJson(const store::Statement& s) {
           {"created_at", Time(s.Int(10))}};
 }
 
+bool Limited(const security::Principal* scope) {
+  return scope != nullptr && !scope->all_projects;
+}
+
+// The projects of a limited scope as a JSON array, for `json_each(?)` in SQL.
+std::string ScopeProjects(const security::Principal* scope) {
+  return Limited(scope) ? json(scope->projects).dump() : "[]";
+}
+
 constexpr const char* kProjectColumns =
     "code, name, region_code, address, lat, lng, permit_no, status, start_date, end_date, "
     "created_at";
@@ -192,16 +201,22 @@ Result<std::int64_t> Registry::CreateTeam(store::Connection& conn, const std::st
   return conn.LastInsertRowId();
 }
 
-Result<std::int64_t> Registry::CreatePerson(store::Connection& conn, const PersonDraft& d) {
+Result<std::int64_t> Registry::CreatePerson(store::Connection& conn, const PersonDraft& d,
+                                            std::int64_t registered_by) {
   const std::string key = LookupKey(d.id_type, d.id_number);
   auto stmt = conn.Prepare(
       "INSERT INTO persons(id_type, id_hash, id_cipher, id_masked, name, sex, birth_date, nation, "
-      "phone, id_address, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+      "phone, id_address, created_at, registered_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
       "ON CONFLICT(id_hash) DO NOTHING");
   stmt.Bind(1, d.id_type).BindBlob(2, key).BindBlob(3, cipher_->Seal(d.id_number));
   stmt.Bind(4, security::MaskIdNumber(d.id_number)).Bind(5, d.name).Bind(6, d.sex);
   stmt.Bind(7, d.birth_date ? std::optional(d.birth_date->ToString()) : std::nullopt);
   stmt.Bind(8, d.nation).Bind(9, d.phone).Bind(10, d.id_address).Bind(11, NowUnixMs());
+  if (registered_by != 0) {
+    stmt.Bind(12, registered_by);
+  } else {
+    stmt.BindNull(12);
+  }
   ZZ_RETURN_IF_ERROR(stmt.Run());
   if (conn.Changes() == 0) {
     auto existing = conn.Prepare("SELECT id FROM persons WHERE id_hash = ?");
@@ -405,9 +420,39 @@ Status Registry::Exit(store::Connection& conn, const std::string& project, std::
   return PersonChanged(conn, person_id);
 }
 
+Result<bool> Registry::PersonVisible(store::Connection& conn, std::int64_t id,
+                                     const security::Principal& viewer) const {
+  auto stmt = conn.Prepare(
+      "SELECT p.registered_by, "
+      "EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = p.id AND e.project_code IN "
+      "(SELECT value FROM json_each(?2))), "
+      "EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = p.id) "
+      "FROM persons p WHERE p.id = ?1");
+  stmt.Bind(1, id).Bind(2, ScopeProjects(&viewer));
+  if (!stmt.Step()) {
+    ZZ_RETURN_IF_ERROR(StepError(stmt));
+    return Status::NotFound("no person " + std::to_string(id));
+  }
+  if (viewer.all_projects) return true;
+  if (stmt.Int(1) != 0) return true;
+  return viewer.user_id != 0 && stmt.OptInt(0) == viewer.user_id && stmt.Int(2) == 0;
+}
+
+Result<std::int64_t> Registry::CertificatePerson(store::Connection& conn,
+                                                 std::int64_t certificate_id) const {
+  auto stmt = conn.Prepare("SELECT person_id FROM certificates WHERE id = ?");
+  stmt.Bind(1, certificate_id);
+  if (!stmt.Step()) {
+    ZZ_RETURN_IF_ERROR(StepError(stmt));
+    return Status::NotFound("no certificate " + std::to_string(certificate_id));
+  }
+  return stmt.Int(0);
+}
+
 // ---------------------------------------------------------------------------------- reads
 
-Result<json> Registry::GetCorp(store::Connection& conn, const std::string& uscc) const {
+Result<json> Registry::GetCorp(store::Connection& conn, const std::string& uscc,
+                               const security::Principal* scope) const {
   auto stmt = conn.Prepare(
       "SELECT uscc, name, legal_person, address, created_at FROM corps WHERE uscc = ?");
   stmt.Bind(1, uscc);
@@ -426,6 +471,7 @@ Result<json> Registry::GetCorp(store::Connection& conn, const std::string& uscc)
   projects.Bind(1, uscc);
   json list = json::array();
   while (projects.Step()) {
+    if (Limited(scope) && !scope->MaySeeProject(projects.Text(0))) continue;
     list.push_back({{"code", projects.Text(0)},
                     {"name", projects.Text(1)},
                     {"corp_type", projects.Text(2)},
@@ -468,12 +514,15 @@ Result<json> Registry::GetProject(store::Connection& conn, const std::string& co
 }
 
 Result<json> Registry::ListProjects(store::Connection& conn, const Page& page,
-                                    const std::optional<std::string>& status) const {
-  static const std::string sql = std::string("SELECT ") + kProjectColumns +
-                                 " FROM projects WHERE code > ? AND (?2 IS NULL OR status = ?2) "
-                                 "ORDER BY code LIMIT ?3";
+                                    const std::optional<std::string>& status,
+                                    const security::Principal* scope) const {
+  static const std::string sql =
+      std::string("SELECT ") + kProjectColumns +
+      " FROM projects WHERE code > ? AND (?2 IS NULL OR status = ?2) AND (?4 = 0 OR code IN "
+      "(SELECT value FROM json_each(?5))) ORDER BY code LIMIT ?3";
   auto stmt = conn.Prepare(sql.c_str());
   stmt.Bind(1, page.after).Bind(2, status).Bind(3, page.limit);
+  stmt.Bind(4, Limited(scope) ? 1 : 0).Bind(5, ScopeProjects(scope));
   json items = json::array();
   std::string last;
   while (stmt.Step()) {
@@ -557,7 +606,8 @@ constexpr const char* kPersonSelect =
 
 }  // namespace
 
-Result<json> Registry::GetPerson(store::Connection& conn, std::int64_t id, bool full_ids) const {
+Result<json> Registry::GetPerson(store::Connection& conn, std::int64_t id, bool full_ids,
+                                 const security::Principal* scope) const {
   static const std::string sql = std::string(kPersonSelect) + " WHERE id = ?";
   auto stmt = conn.Prepare(sql.c_str());
   stmt.Bind(1, id);
@@ -591,6 +641,8 @@ Result<json> Registry::GetPerson(store::Connection& conn, std::int64_t id, bool 
   enrolments.Bind(1, id);
   json list = json::array();
   while (enrolments.Step()) {
+    // Enrolments on other projects are other projects' rows.
+    if (Limited(scope) && !scope->MaySeeProject(enrolments.Text(1))) continue;
     list.push_back({{"id", enrolments.Int(0)},
                     {"project_code", enrolments.Text(1)},
                     {"project_name", enrolments.Text(2)},
@@ -615,12 +667,21 @@ Result<json> Registry::GetPerson(store::Connection& conn, std::int64_t id, bool 
   return person;
 }
 
-Result<json> Registry::ListPersons(store::Connection& conn, const Page& page, bool full_ids) const {
+Result<json> Registry::ListPersons(store::Connection& conn, const Page& page, bool full_ids,
+                                   const security::Principal* scope) const {
   std::int64_t after = 0;
   if (!page.after.empty()) after = std::strtoll(page.after.c_str(), nullptr, 10);
-  static const std::string sql = std::string(kPersonSelect) + " WHERE id > ? ORDER BY id LIMIT ?";
+  // The same rule as PersonVisible, for a whole page.
+  static const std::string sql =
+      std::string(kPersonSelect) +
+      " WHERE id > ?1 AND (?3 = 0 OR EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = "
+      "persons.id AND e.project_code IN (SELECT value FROM json_each(?4))) OR (?5 != 0 AND "
+      "registered_by = ?5 AND NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = "
+      "persons.id))) ORDER BY id LIMIT ?2";
   auto stmt = conn.Prepare(sql.c_str());
   stmt.Bind(1, after).Bind(2, page.limit);
+  stmt.Bind(3, Limited(scope) ? 1 : 0).Bind(4, ScopeProjects(scope));
+  stmt.Bind(5, Limited(scope) ? scope->user_id : std::int64_t{0});
   json items = json::array();
   std::string last;
   while (stmt.Step()) {

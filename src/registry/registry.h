@@ -9,6 +9,11 @@
 // ID numbers are stored only sealed (FieldCipher) plus a keyed lookup hash; views show the
 // masked form unless `full_ids` (the caller holds the pii right).
 //
+// Scope: reads that take a `scope` principal show a caller limited to some projects only the
+// rows of those projects (nullptr, or a principal with all_projects, shows everything). A person
+// belongs to a caller's scope when enrolled (now or before) on one of their projects, or when the
+// caller registered them and nobody has enrolled them anywhere yet (PersonVisible).
+//
 // Thread-safety: stateless apart from the cipher (immutable); safe from any thread given a
 // connection owned by that thread.
 #pragma once
@@ -25,6 +30,7 @@
 #include "base/status.h"
 #include "registry/registry_input.h"
 #include "security/field_cipher.h"
+#include "security/principal.h"
 #include "store/page.h"
 #include "store/sqlite.h"
 
@@ -73,7 +79,9 @@ class Registry {
                         const ProjectCorpDraft& draft);
   Result<std::int64_t> CreateTeam(store::Connection& conn, const std::string& project,
                                   const TeamDraft& draft);
-  Result<std::int64_t> CreatePerson(store::Connection& conn, const PersonDraft& draft);
+  // `registered_by`: the user id of the caller (0 for tokens that are not a user's).
+  Result<std::int64_t> CreatePerson(store::Connection& conn, const PersonDraft& draft,
+                                    std::int64_t registered_by = 0);
   Result<std::int64_t> AddCertificate(store::Connection& conn, std::int64_t person_id,
                                       const CertificateDraft& draft);
   Status RevokeCertificate(store::Connection& conn, std::int64_t certificate_id,
@@ -92,20 +100,31 @@ class Registry {
                                                  const std::string& project,
                                                  const std::string& name) const;
 
+  // Whether `viewer` may see person `id` (true for callers that see all projects). 404 when the
+  // person does not exist.
+  Result<bool> PersonVisible(store::Connection& conn, std::int64_t id,
+                             const security::Principal& viewer) const;
+  // The person a certificate belongs to (404 when there is no such certificate).
+  Result<std::int64_t> CertificatePerson(store::Connection& conn,
+                                         std::int64_t certificate_id) const;
+
   // --- reads (read connection) ---
-  Result<nlohmann::json> GetCorp(store::Connection& conn, const std::string& uscc) const;
+  Result<nlohmann::json> GetCorp(store::Connection& conn, const std::string& uscc,
+                                 const security::Principal* scope = nullptr) const;
   Result<nlohmann::json> ListCorps(store::Connection& conn, const Page& page) const;
   Result<nlohmann::json> GetProject(store::Connection& conn, const std::string& code) const;
   // The one-click view: project, corps, teams, posts with certificates, worker counts.
   Result<nlohmann::json> GetProjectView(store::Connection& conn, const std::string& code,
                                         bool full_ids) const;
   Result<nlohmann::json> ListProjects(store::Connection& conn, const Page& page,
-                                      const std::optional<std::string>& status) const;
+                                      const std::optional<std::string>& status,
+                                      const security::Principal* scope = nullptr) const;
   Result<nlohmann::json> ListTeams(store::Connection& conn, const std::string& project) const;
   Result<nlohmann::json> GetTeam(store::Connection& conn, std::int64_t id) const;
-  Result<nlohmann::json> GetPerson(store::Connection& conn, std::int64_t id, bool full_ids) const;
-  Result<nlohmann::json> ListPersons(store::Connection& conn, const Page& page,
-                                     bool full_ids) const;
+  Result<nlohmann::json> GetPerson(store::Connection& conn, std::int64_t id, bool full_ids,
+                                   const security::Principal* scope = nullptr) const;
+  Result<nlohmann::json> ListPersons(store::Connection& conn, const Page& page, bool full_ids,
+                                     const security::Principal* scope = nullptr) const;
   Result<nlohmann::json> GetCertificate(store::Connection& conn, std::int64_t id) const;
   Result<nlohmann::json> GetEnrolment(store::Connection& conn, std::int64_t id,
                                       bool full_ids) const;

@@ -33,31 +33,82 @@ constexpr std::initializer_list<FieldDoc> kPageQuery = {
     {"limit", "integer", false, "page size, 1–1000 (default 100)"},
     {"cursor", "string", false, "next_cursor of the previous page"}};
 
+// The audit row of a change: `action` on `target`, about `persons`.
+security::AuditRecord Change(std::string action, std::string target,
+                             std::vector<std::int64_t> persons = {}, json detail = json::object()) {
+  return security::AuditRecord{std::move(action), std::move(target), std::move(persons),
+                               std::move(detail)};
+}
+
+// The scope principal for reads: null for callers that see everything.
+const security::Principal* ScopeOf(const Request& request) {
+  return request.principal.all_projects ? nullptr : &request.principal;
+}
+
 }  // namespace
 
-void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& registry_ref) {
+void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& registry_ref,
+                       const security::AuditLog& audit_ref) {
   Registry* registry = &registry_ref;
   store::Database* database = &db;
+  const security::AuditLog* audit = &audit_ref;
+
+  // ---- scope of path parameters for callers limited to some projects
+  router.AddScopeCheck("projects/{code}",
+                       [](const security::Principal& p, const std::string& code) -> Status {
+                         if (p.MaySeeProject(code)) return Status::Ok();
+                         return Status::NotFound("no project " + code);
+                       });
+  router.AddScopeCheck("corps/{uscc}", nullptr);  // reference data; the view filters projects
+  // The project check before it decides (an exit names a person of that project).
+  router.AddScopeCheck("workers/{person_id}", nullptr);
+  auto person_visible = [=](const security::Principal& p, std::int64_t id) -> Status {
+    auto visible = database->Read(
+        [&](store::Connection& conn) { return registry->PersonVisible(conn, id, p); });
+    if (!visible.ok()) return visible.status();
+    if (!*visible) return Status::NotFound("no person " + std::to_string(id));
+    return Status::Ok();
+  };
+  router.AddScopeCheck("persons/{id}",
+                       [=](const security::Principal& p, const std::string& text) -> Status {
+                         const std::int64_t id = std::strtoll(text.c_str(), nullptr, 10);
+                         if (id <= 0) return Status::NotFound("no such person \"" + text + "\"");
+                         return person_visible(p, id);
+                       });
+  router.AddScopeCheck(
+      "certificates/{id}", [=](const security::Principal& p, const std::string& text) -> Status {
+        const std::int64_t id = std::strtoll(text.c_str(), nullptr, 10);
+        if (id <= 0) return Status::NotFound("no such certificate \"" + text + "\"");
+        auto person = database->Read(
+            [&](store::Connection& conn) { return registry->CertificatePerson(conn, id); });
+        if (!person.ok()) return person.status();
+        if (!person_visible(p, *person).ok()) {
+          return Status::NotFound("no certificate " + std::to_string(id));
+        }
+        return Status::Ok();
+      });
 
   // ---- corps
-  router.Add(Route{Verb::post, "/api/v1/corps", Right::kRegistryWrite,
-                   "Register a corp (USCC checked per GB 32100)",
-                   Operation({{"uscc", "string", true, "unified social credit code, 18 characters"},
-                              {"name", "string", true, "registered name"},
-                              {"legal_person", "string", false, "legal representative"},
-                              {"address", "string", false, "registered address"}},
-                             {400, 409, 413}, 201),
-                   [=](Request& request) {
-                     auto draft = http::ParseBody<CorpDraft>(request, ParseCorp);
-                     if (!draft.ok()) return Response::Error(draft.status());
-                     return Reply(
-                         http::WriteJson(*database,
-                                         [&](store::Connection& conn) -> Result<json> {
-                                           ZZ_RETURN_IF_ERROR(registry->CreateCorp(conn, *draft));
-                                           return registry->GetCorp(conn, draft->uscc);
-                                         }),
-                         201);
-                   }});
+  router.Add(Route{
+      Verb::post, "/api/v1/corps", Right::kRegistryWrite,
+      "Register a corp (USCC checked per GB 32100)",
+      Operation({{"uscc", "string", true, "unified social credit code, 18 characters"},
+                 {"name", "string", true, "registered name"},
+                 {"legal_person", "string", false, "legal representative"},
+                 {"address", "string", false, "registered address"}},
+                {400, 409, 413}, 201),
+      [=](Request& request) {
+        auto draft = http::ParseBody<CorpDraft>(request, ParseCorp);
+        if (!draft.ok()) return Response::Error(draft.status());
+        return Reply(http::WriteAudited(
+                         *database, *audit, request,
+                         [&](store::Connection& conn) -> Result<json> {
+                           ZZ_RETURN_IF_ERROR(registry->CreateCorp(conn, *draft));
+                           return registry->GetCorp(conn, draft->uscc);
+                         },
+                         [&](const json&) { return Change("corp.create", "corp:" + draft->uscc); }),
+                     201);
+      }});
   router.Add(Route{Verb::get, "/api/v1/corps", Right::kRegistryRead, "List corps",
                    Operation({}, {400}, 200, kPageQuery), [=](Request& request) {
                      auto page = http::PageOf(request, "corps");
@@ -66,18 +117,19 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                        return registry->ListCorps(conn, *page);
                      }));
                    }});
-  router.Add(Route{
-      Verb::get, "/api/v1/corps/{uscc}", Right::kRegistryRead,
-      "A corp and the projects it takes part in", Operation({}, {404}), [=](Request& request) {
-        // Stored uppercase; accept the lowercase a POST also accepts.
-        const std::string uscc = ToUpperAscii(request.Param("uscc"));
-        return Reply(
-            database->Read([&](store::Connection& conn) { return registry->GetCorp(conn, uscc); }));
-      }});
+  router.Add(Route{Verb::get, "/api/v1/corps/{uscc}", Right::kRegistryRead,
+                   "A corp and the projects it takes part in", Operation({}, {404}),
+                   [=](Request& request) {
+                     // Stored uppercase; accept the lowercase a POST also accepts.
+                     const std::string uscc = ToUpperAscii(request.Param("uscc"));
+                     return Reply(database->Read([&](store::Connection& conn) {
+                       return registry->GetCorp(conn, uscc, ScopeOf(request));
+                     }));
+                   }});
 
   // ---- projects
   router.Add(Route{
-      Verb::post, "/api/v1/projects", Right::kRegistryWrite, "Register a project",
+      Verb::post, "/api/v1/projects", Right::kAdmin, "Register a project (district_admin)",
       Operation({{"code", "string", true, "project code, 1–32 of [A-Za-z0-9_-]"},
                  {"name", "string", true, "project name"},
                  {"region_code", "string", true, "6-digit GB/T 2260 region code, e.g. 330114"},
@@ -92,12 +144,15 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
       [=](Request& request) {
         auto draft = http::ParseBody<ProjectDraft>(request, ParseProject);
         if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(http::WriteJson(*database,
-                                     [&](store::Connection& conn) -> Result<json> {
-                                       ZZ_RETURN_IF_ERROR(registry->CreateProject(conn, *draft));
-                                       return registry->GetProject(conn, draft->code);
-                                     }),
-                     201);
+        return Reply(
+            http::WriteAudited(
+                *database, *audit, request,
+                [&](store::Connection& conn) -> Result<json> {
+                  ZZ_RETURN_IF_ERROR(registry->CreateProject(conn, *draft));
+                  return registry->GetProject(conn, draft->code);
+                },
+                [&](const json&) { return Change("project.create", "project:" + draft->code); }),
+            201);
       }});
   router.Add(Route{
       Verb::get, "/api/v1/projects", Right::kRegistryRead,
@@ -114,19 +169,9 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         if (!status.ok()) return Response::Error(status.status());
         const std::optional<std::string> filter =
             status->empty() ? std::nullopt : std::optional(*status);
-        auto result = database->Read(
-            [&](store::Connection& conn) { return registry->ListProjects(conn, *page, filter); });
-        if (result.ok() && !request.principal.all_projects) {
-          json& items = (*result)["items"];
-          json visible = json::array();
-          for (auto& item : items) {
-            if (request.principal.MaySeeProject(item["code"].get<std::string>())) {
-              visible.push_back(std::move(item));
-            }
-          }
-          items = std::move(visible);
-        }
-        return Reply(result);
+        return Reply(database->Read([&](store::Connection& conn) {
+          return registry->ListProjects(conn, *page, filter, ScopeOf(request));
+        }));
       }});
   router.Add(Route{Verb::get, "/api/v1/projects/{code}", Right::kRegistryRead,
                    "The one-click view: project, corps, teams, posts with certificates, counts",
@@ -134,9 +179,21 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                      const std::string code(request.Param("code"));
                      if (auto s = CheckProjectScope(request, code); !s.ok())
                        return Response::Error(s);
-                     return Reply(database->Read([&](store::Connection& conn) {
-                       return registry->GetProjectView(conn, code, FullIds(request));
-                     }));
+                     return Reply(http::ReadAudited(
+                         *database, *audit, request,
+                         [&](store::Connection& conn) {
+                           return registry->GetProjectView(conn, code, FullIds(request));
+                         },
+                         [&](const json& view) {
+                           // The post holders are shown with their ID numbers.
+                           std::vector<std::int64_t> holders;
+                           for (const json& post : view.value("posts", json::array())) {
+                             for (auto id :
+                                  http::IdsOf(post.value("holders", json::array()), "person_id"))
+                               holders.push_back(id);
+                           }
+                           return Change("project.view", "project:" + code, holders);
+                         }));
                    }});
   router.Add(Route{
       Verb::post, "/api/v1/projects/{code}/corps", Right::kRegistryWrite,
@@ -149,8 +206,8 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
         auto draft = http::ParseBody<ProjectCorpDraft>(request, ParseProjectCorp);
         if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(http::WriteJson(
-                         *database,
+        return Reply(http::WriteAudited(
+                         *database, *audit, request,
                          [&](store::Connection& conn) -> Result<json> {
                            ZZ_RETURN_IF_ERROR(registry->AddProjectCorp(conn, code, *draft));
                            ZZ_ASSIGN_OR_RETURN(json corp, registry->GetCorp(conn, draft->uscc));
@@ -159,6 +216,10 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                                        {"name", corp["name"]},
                                        {"corp_type", draft->corp_type},
                                        {"corp_type_name", NameOf(CorpTypes(), draft->corp_type)}};
+                         },
+                         [&](const json&) {
+                           return Change("project.corp.add", "project:" + code, {},
+                                         {{"uscc", draft->uscc}, {"corp_type", draft->corp_type}});
                          }),
                      201);
       }});
@@ -175,14 +236,27 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
         auto draft = http::ParseBody<TeamDraft>(request, ParseTeam);
         if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(http::WriteJson(*database,
-                                     [&](store::Connection& conn) -> Result<json> {
-                                       ZZ_ASSIGN_OR_RETURN(
-                                           std::int64_t id,
-                                           registry->CreateTeam(conn, code, *draft));
-                                       return registry->GetTeam(conn, id);
-                                     }),
-                     201);
+        return Reply(
+            http::WriteAudited(
+                *database, *audit, request,
+                [&](store::Connection& conn) -> Result<json> {
+                  // A scoped caller's team leader must be one of their persons.
+                  if (draft->leader_person_id && !request.principal.all_projects) {
+                    auto visible =
+                        registry->PersonVisible(conn, *draft->leader_person_id, request.principal);
+                    if (!visible.ok() || !*visible) {
+                      return Status::Rule("person_not_found", "leader_person_id",
+                                          "no person " + std::to_string(*draft->leader_person_id));
+                    }
+                  }
+                  ZZ_ASSIGN_OR_RETURN(std::int64_t id, registry->CreateTeam(conn, code, *draft));
+                  return registry->GetTeam(conn, id);
+                },
+                [&](const json& team) {
+                  return Change("team.create", "project:" + code, {},
+                                {{"team_id", team["id"]}, {"name", draft->name}});
+                }),
+            201);
       }});
   router.Add(Route{Verb::get, "/api/v1/projects/{code}/teams", Right::kRegistryRead,
                    "Teams of a project with leaders and member counts", Operation({}, {404}),
@@ -210,56 +284,89 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
       [=](Request& request) {
         auto draft = http::ParseBody<PersonDraft>(request, ParsePerson);
         if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(http::WriteJson(*database,
-                                     [&](store::Connection& conn) -> Result<json> {
-                                       ZZ_ASSIGN_OR_RETURN(std::int64_t id,
-                                                           registry->CreatePerson(conn, *draft));
-                                       return registry->GetPerson(conn, id, FullIds(request));
-                                     }),
+        return Reply(http::WriteAudited(
+                         *database, *audit, request,
+                         [&](store::Connection& conn) -> Result<json> {
+                           ZZ_ASSIGN_OR_RETURN(
+                               std::int64_t id,
+                               registry->CreatePerson(conn, *draft, request.principal.user_id));
+                           return registry->GetPerson(conn, id, FullIds(request), ScopeOf(request));
+                         },
+                         [&](const json& person) {
+                           const std::int64_t id = person["id"].get<std::int64_t>();
+                           return Change("person.create", "person:" + std::to_string(id), {id});
+                         }),
                      201);
       }});
-  router.Add(Route{
-      Verb::get, "/api/v1/persons", Right::kRegistryRead,
-      "List persons, or find one by ID number (`id_number`, with `id_type`, default 01)",
-      Operation({}, {400}, 200,
-                {{"id_number", "string", false, "exact ID number to look up"},
-                 {"id_type", "string", false, "ID type of id_number (default 01)"},
-                 {"limit", "integer", false, "page size, 1–1000 (default 100)"},
-                 {"cursor", "string", false, "next_cursor of the previous page"}}),
-      [=](Request& request) {
-        auto page = http::PageOf(request, "persons");
-        if (!page.ok()) return Response::Error(page.status());
-        if (auto number = request.Query("id_number")) {
-          // Look-up goes through the same parser as registration, so "x" and "X" agree.
-          json probe = {{"id_type", request.Query("id_type").value_or("01")},
-                        {"id_number", *number},
-                        {"name", "-"}};
-          JsonFieldReader reader(probe);
-          auto draft = ParsePerson(reader);
-          if (!draft.ok()) return Response::Error(draft.status());
-          return Reply(database->Read([&](store::Connection& conn) -> Result<json> {
-            ZZ_ASSIGN_OR_RETURN(auto id,
-                                registry->FindPersonId(conn, draft->id_type, draft->id_number));
-            json items = json::array();
-            if (id) {
-              ZZ_ASSIGN_OR_RETURN(json person, registry->GetPerson(conn, *id, FullIds(request)));
-              items.push_back(std::move(person));
-            }
-            return json{{"items", std::move(items)}, {"next_cursor", nullptr}};
-          }));
-        }
-        return Reply(database->Read([&](store::Connection& conn) {
-          return registry->ListPersons(conn, *page, FullIds(request));
-        }));
-      }});
-  router.Add(Route{Verb::get, "/api/v1/persons/{id}", Right::kRegistryRead,
+  router.Add(
+      Route{Verb::get, "/api/v1/persons", Right::kPersonRead,
+            "List persons, or find one by ID number (`id_number`, with `id_type`, default 01)",
+            Operation({}, {400}, 200,
+                      {{"id_number", "string", false, "exact ID number to look up"},
+                       {"id_type", "string", false, "ID type of id_number (default 01)"},
+                       {"limit", "integer", false, "page size, 1–1000 (default 100)"},
+                       {"cursor", "string", false, "next_cursor of the previous page"}}),
+            [=](Request& request) {
+              auto page = http::PageOf(request, "persons");
+              if (!page.ok()) return Response::Error(page.status());
+              if (auto number = request.Query("id_number")) {
+                // Look-up goes through the same parser as registration, so "x" and "X" agree.
+                json probe = {{"id_type", request.Query("id_type").value_or("01")},
+                              {"id_number", *number},
+                              {"name", "-"}};
+                JsonFieldReader reader(probe);
+                auto draft = ParsePerson(reader);
+                if (!draft.ok()) return Response::Error(draft.status());
+                // Every look-up is audited, found or not (probing for ID numbers shows up), never
+                // with the number itself.
+                return Reply(http::ReadAudited(
+                    *database, *audit, request,
+                    [&](store::Connection& conn) -> Result<json> {
+                      ZZ_ASSIGN_OR_RETURN(
+                          auto id, registry->FindPersonId(conn, draft->id_type, draft->id_number));
+                      json items = json::array();
+                      if (id) {
+                        ZZ_ASSIGN_OR_RETURN(bool visible,
+                                            registry->PersonVisible(conn, *id, request.principal));
+                        if (visible) {
+                          ZZ_ASSIGN_OR_RETURN(
+                              json person,
+                              registry->GetPerson(conn, *id, FullIds(request), ScopeOf(request)));
+                          items.push_back(std::move(person));
+                        }
+                      }
+                      return json{{"items", std::move(items)}, {"next_cursor", nullptr}};
+                    },
+                    [&](const json& out) {
+                      const auto ids = http::IdsOf(out["items"], "id");
+                      return Change("person.lookup", "", ids,
+                                    {{"id_type", draft->id_type}, {"found", !ids.empty()}});
+                    }));
+              }
+              return Reply(http::ReadAudited(
+                  *database, *audit, request,
+                  [&](store::Connection& conn) {
+                    return registry->ListPersons(conn, *page, FullIds(request), ScopeOf(request));
+                  },
+                  [&](const json& out) {
+                    return Change("person.list", "", http::IdsOf(out["items"], "id"));
+                  }));
+            }});
+  router.Add(Route{Verb::get, "/api/v1/persons/{id}", Right::kPersonRead,
                    "A person with certificates, enrolments and face status", Operation({}, {404}),
                    [=](Request& request) {
                      auto id = http::IdParam(request, "id");
                      if (!id.ok()) return Response::Error(id.status());
-                     return Reply(database->Read([&](store::Connection& conn) {
-                       return registry->GetPerson(conn, *id, FullIds(request));
-                     }));
+                     return Reply(http::ReadAudited(
+                         *database, *audit, request,
+                         [&](store::Connection& conn) {
+                           return registry->GetPerson(conn, *id, FullIds(request),
+                                                      ScopeOf(request));
+                         },
+                         [&](const json&) {
+                           return Change("person.read", "person:" + std::to_string(*id), {*id},
+                                         {{"full_id_number", FullIds(request)}});
+                         }));
                    }});
 
   // ---- certificates
@@ -278,44 +385,63 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         if (!person.ok()) return Response::Error(person.status());
         auto draft = http::ParseBody<CertificateDraft>(request, ParseCertificate);
         if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(http::WriteJson(*database,
-                                     [&](store::Connection& conn) -> Result<json> {
-                                       ZZ_ASSIGN_OR_RETURN(
-                                           std::int64_t id,
-                                           registry->AddCertificate(conn, *person, *draft));
-                                       return registry->GetCertificate(conn, id);
-                                     }),
+        return Reply(http::WriteAudited(
+                         *database, *audit, request,
+                         [&](store::Connection& conn) -> Result<json> {
+                           ZZ_ASSIGN_OR_RETURN(std::int64_t id,
+                                               registry->AddCertificate(conn, *person, *draft));
+                           return registry->GetCertificate(conn, id);
+                         },
+                         [&](const json& cert) {
+                           return Change(
+                               "certificate.create",
+                               "certificate:" + std::to_string(cert["id"].get<std::int64_t>()),
+                               {*person}, {{"kind", draft->kind}, {"type_code", draft->type_code}});
+                         }),
                      201);
       }});
-  router.Add(Route{Verb::get, "/api/v1/certificates/{id}", Right::kRegistryRead,
-                   "A certificate with its current status", Operation({}, {404}),
-                   [=](Request& request) {
-                     auto id = http::IdParam(request, "id");
-                     if (!id.ok()) return Response::Error(id.status());
-                     return Reply(database->Read([&](store::Connection& conn) {
-                       return registry->GetCertificate(conn, *id);
-                     }));
-                   }});
   router.Add(
-      Route{Verb::post, "/api/v1/certificates/{id}/revoke", Right::kRegistryWrite,
-            "Revoke a certificate (its status becomes revoked)",
-            Operation({{"reason", "string", true, "why it was revoked"}}, {400, 404, 409, 413}),
-            [=](Request& request) {
+      Route{Verb::get, "/api/v1/certificates/{id}", Right::kRegistryRead,
+            "A certificate with its current status", Operation({}, {404}), [=](Request& request) {
               auto id = http::IdParam(request, "id");
               if (!id.ok()) return Response::Error(id.status());
-              auto draft = http::ParseBody<RevokeDraft>(request, ParseRevoke);
-              if (!draft.ok()) return Response::Error(draft.status());
-              return Reply(http::WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
-                ZZ_RETURN_IF_ERROR(registry->RevokeCertificate(conn, *id, *draft));
-                return registry->GetCertificate(conn, *id);
-              }));
+              return Reply(http::ReadAudited(
+                  *database, *audit, request,
+                  [&](store::Connection& conn) { return registry->GetCertificate(conn, *id); },
+                  [&](const json& cert) {
+                    return Change("certificate.read", "certificate:" + std::to_string(*id),
+                                  {cert["person_id"].get<std::int64_t>()});
+                  }));
             }});
+  router.Add(Route{
+      Verb::post, "/api/v1/certificates/{id}/revoke", Right::kRegistryWrite,
+      "Revoke a certificate (its status becomes revoked)",
+      Operation({{"reason", "string", true, "why it was revoked"}}, {400, 404, 409, 413}),
+      [=](Request& request) {
+        auto id = http::IdParam(request, "id");
+        if (!id.ok()) return Response::Error(id.status());
+        auto draft = http::ParseBody<RevokeDraft>(request, ParseRevoke);
+        if (!draft.ok()) return Response::Error(draft.status());
+        return Reply(http::WriteAudited(
+            *database, *audit, request,
+            [&](store::Connection& conn) -> Result<json> {
+              ZZ_RETURN_IF_ERROR(registry->RevokeCertificate(conn, *id, *draft));
+              return registry->GetCertificate(conn, *id);
+            },
+            [&](const json& cert) {
+              return Change("certificate.revoke", "certificate:" + std::to_string(*id),
+                            {cert["person_id"].get<std::int64_t>()}, {{"reason", draft->reason}});
+            }));
+      }});
 
   // ---- enrolments
   router.Add(Route{
       Verb::post, "/api/v1/projects/{code}/workers", Right::kRegistryWrite,
       "Enrol a person on a project; one identity type per ID per project",
-      Operation({{"person_id", "integer", true, "a registered person"},
+      Operation({{"person_id", "integer", false, "a registered person (or id_number)"},
+                 {"id_number", "string", false,
+                  "instead of person_id: the person's ID number (from the ID card)"},
+                 {"id_type", "string", false, "ID type of id_number (default 01)"},
                  {"team_id", "integer", false, "a team of this project, of the same corp"},
                  {"uscc", "string", true, "employing corp; must take part in the project"},
                  {"work_role", "string", true, "10 manager, 20 worker"},
@@ -327,42 +453,93 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
       [=](Request& request) {
         const std::string code(request.Param("code"));
         if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
-        auto draft = http::ParseBody<EnrolmentDraft>(
-            request, [](FieldReader& in) { return ParseEnrolment(in, /*read_person_id=*/true); });
+        auto body = http::JsonBody(request);
+        if (!body.ok()) return Response::Error(body.status());
+        // By ID number: whoever holds the ID card may enrol its person, also one registered
+        // elsewhere. By person_id, a site manager may only name persons already theirs —
+        // otherwise guessing ids would bring anyone's data into their scope.
+        std::optional<PersonDraft> by_number;
+        if (body->contains("id_number")) {
+          if (body->contains("person_id")) {
+            return Response::Error(
+                Status::InvalidArgument("id_number", "send person_id or id_number, not both"));
+          }
+          json probe = {{"id_type", body->value("id_type", json("01"))},
+                        {"id_number", (*body)["id_number"]},
+                        {"name", "-"}};
+          JsonFieldReader reader(probe);
+          auto person = ParsePerson(reader);
+          if (!person.ok()) return Response::Error(person.status());
+          by_number = std::move(person).value();
+          body->erase("id_number");
+          body->erase("id_type");
+          (*body)["person_id"] = 1;  // resolved in the write job
+        }
+        JsonFieldReader in(*body);
+        auto draft = ParseEnrolment(in, /*read_person_id=*/true);
         if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(http::WriteJson(*database,
-                                     [&](store::Connection& conn) -> Result<json> {
-                                       ZZ_ASSIGN_OR_RETURN(std::int64_t id,
-                                                           registry->Enrol(conn, code, *draft));
-                                       return registry->GetEnrolment(conn, id, FullIds(request));
-                                     }),
-                     201);
+        return Reply(
+            http::WriteAudited(
+                *database, *audit, request,
+                [&](store::Connection& conn) -> Result<json> {
+                  if (by_number) {
+                    ZZ_ASSIGN_OR_RETURN(auto found, registry->FindPersonId(conn, by_number->id_type,
+                                                                           by_number->id_number));
+                    if (!found) {
+                      return Status::Rule("person_not_found", "id_number",
+                                          "no person with this ID number; register them first");
+                    }
+                    draft->person_id = *found;
+                  } else if (!request.principal.all_projects) {
+                    auto visible =
+                        registry->PersonVisible(conn, draft->person_id, request.principal);
+                    if (!visible.ok() || !*visible) {
+                      return Status::Rule("person_not_found", "person_id",
+                                          "no person " + std::to_string(draft->person_id));
+                    }
+                  }
+                  ZZ_ASSIGN_OR_RETURN(std::int64_t id, registry->Enrol(conn, code, *draft));
+                  return registry->GetEnrolment(conn, id, FullIds(request));
+                },
+                [&](const json& enrolment) {
+                  return Change(
+                      "enrolment.create", "project:" + code, {draft->person_id},
+                      {{"enrolment_id", enrolment["id"]}, {"work_role", draft->work_role}});
+                }),
+            201);
       }});
-  router.Add(
-      Route{Verb::post, "/api/v1/projects/{code}/workers/{person_id}/exit", Right::kRegistryWrite,
-            "Record that a person left the project (退场)",
-            Operation({{"exit_date", "date", true, "last day on the project; not in the future"},
-                       {"reason", "string", false, "why"}},
-                      {400, 404, 409, 413, 422}),
-            [=](Request& request) {
-              const std::string code(request.Param("code"));
-              if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
-              auto person = http::IdParam(request, "person_id");
-              if (!person.ok()) return Response::Error(person.status());
-              auto draft = http::ParseBody<ExitDraft>(request, ParseExit);
-              if (!draft.ok()) return Response::Error(draft.status());
-              return Reply(http::WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
-                ZZ_RETURN_IF_ERROR(registry->Exit(conn, code, *person, *draft));
-                auto stmt = conn.Prepare(
-                    "SELECT id FROM enrolments WHERE project_code = ? AND person_id = ? "
-                    "ORDER BY id DESC LIMIT 1");
-                stmt.Bind(1, code).Bind(2, *person);
-                if (!stmt.Step()) return Status::Internal("enrolment vanished during exit");
-                return registry->GetEnrolment(conn, stmt.Int(0), FullIds(request));
-              }));
-            }});
   router.Add(Route{
-      Verb::get, "/api/v1/projects/{code}/workers", Right::kRegistryRead, "Enrolments of a project",
+      Verb::post, "/api/v1/projects/{code}/workers/{person_id}/exit", Right::kRegistryWrite,
+      "Record that a person left the project (退场)",
+      Operation({{"exit_date", "date", true, "last day on the project; not in the future"},
+                 {"reason", "string", false, "why"}},
+                {400, 404, 409, 413, 422}),
+      [=](Request& request) {
+        const std::string code(request.Param("code"));
+        if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+        auto person = http::IdParam(request, "person_id");
+        if (!person.ok()) return Response::Error(person.status());
+        auto draft = http::ParseBody<ExitDraft>(request, ParseExit);
+        if (!draft.ok()) return Response::Error(draft.status());
+        return Reply(http::WriteAudited(
+            *database, *audit, request,
+            [&](store::Connection& conn) -> Result<json> {
+              ZZ_RETURN_IF_ERROR(registry->Exit(conn, code, *person, *draft));
+              auto stmt = conn.Prepare(
+                  "SELECT id FROM enrolments WHERE project_code = ? AND person_id = ? "
+                  "ORDER BY id DESC LIMIT 1");
+              stmt.Bind(1, code).Bind(2, *person);
+              if (!stmt.Step()) return Status::Internal("enrolment vanished during exit");
+              return registry->GetEnrolment(conn, stmt.Int(0), FullIds(request));
+            },
+            [&](const json& enrolment) {
+              return Change(
+                  "enrolment.exit", "project:" + code, {*person},
+                  {{"enrolment_id", enrolment["id"]}, {"exit_date", draft->exit_date.ToString()}});
+            }));
+      }});
+  router.Add(Route{
+      Verb::get, "/api/v1/projects/{code}/workers", Right::kPersonRead, "Enrolments of a project",
       Operation({}, {400, 404}, 200,
                 {{"status", "string", false, "active (default), exited or all"},
                  {"limit", "integer", false, "page size, 1–1000 (default 100)"},
@@ -374,9 +551,15 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         if (!page.ok()) return Response::Error(page.status());
         auto status = http::EnumQuery(request, "status", {"active", "exited", "all"}, "active");
         if (!status.ok()) return Response::Error(status.status());
-        return Reply(database->Read([&](store::Connection& conn) {
-          return registry->ListWorkers(conn, code, *status, *page, FullIds(request));
-        }));
+        return Reply(http::ReadAudited(
+            *database, *audit, request,
+            [&](store::Connection& conn) {
+              return registry->ListWorkers(conn, code, *status, *page, FullIds(request));
+            },
+            [&](const json& out) {
+              return Change("project.workers.read", "project:" + code,
+                            http::IdsOf(out["items"], "person_id"));
+            }));
       }});
 }
 

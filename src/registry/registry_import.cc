@@ -60,8 +60,9 @@ Result<std::int64_t> RowPerson(store::Connection& conn, Registry& registry, Fiel
   return *found;
 }
 
+// `persons` collects the person each row is about (for the audit row).
 Status ImportRow(store::Connection& conn, Registry& registry, std::string_view kind,
-                 FieldReader& in) {
+                 FieldReader& in, std::vector<std::int64_t>& persons) {
   if (kind == "corps") {
     ZZ_ASSIGN_OR_RETURN(auto d, ParseCorp(in));
     return registry.CreateCorp(conn, d);
@@ -82,12 +83,16 @@ Status ImportRow(store::Connection& conn, Registry& registry, std::string_view k
   }
   if (kind == "persons") {
     ZZ_ASSIGN_OR_RETURN(auto d, ParsePerson(in));
-    return registry.CreatePerson(conn, d).status();
+    ZZ_ASSIGN_OR_RETURN(std::int64_t id, registry.CreatePerson(conn, d));
+    persons.push_back(id);
+    return Status::Ok();
   }
   if (kind == "certificates") {
     ZZ_ASSIGN_OR_RETURN(std::int64_t person, RowPerson(conn, registry, in));
     ZZ_ASSIGN_OR_RETURN(auto d, ParseCertificate(in));
-    return registry.AddCertificate(conn, person, d).status();
+    ZZ_RETURN_IF_ERROR(registry.AddCertificate(conn, person, d).status());
+    persons.push_back(person);
+    return Status::Ok();
   }
   if (kind == "enrolments") {
     const std::string project = in.Text("project_code", 32);
@@ -103,7 +108,9 @@ Status ImportRow(store::Connection& conn, Registry& registry, std::string_view k
       }
       d.team_id = *team;
     }
-    return registry.Enrol(conn, project, d).status();
+    ZZ_RETURN_IF_ERROR(registry.Enrol(conn, project, d).status());
+    persons.push_back(person);
+    return Status::Ok();
   }
   return Status::InvalidArgument("kind", "unknown kind");
 }
@@ -161,6 +168,7 @@ Result<ImportReport> ImportCsv(store::Database& db, Registry& registry,
   // operation checks first and writes with a single statement.
   const Status job_status = db.Write([&](store::Connection& conn) -> Status {
     std::vector<std::string> row;
+    std::vector<std::int64_t> persons;
     std::int64_t written = 0;
     while (csv.Next(&row)) {
       ++report.rows;
@@ -169,7 +177,7 @@ Result<ImportReport> ImportCsv(store::Database& db, Registry& registry,
                           ? Status::InvalidArgument("", "row has " + std::to_string(row.size()) +
                                                             " fields, header has " +
                                                             std::to_string(header.size()))
-                          : ImportRow(conn, registry, kind->name, in);
+                          : ImportRow(conn, registry, kind->name, in, persons);
       if (status.ok()) {
         ++written;
       } else {
@@ -189,7 +197,14 @@ Result<ImportReport> ImportCsv(store::Database& db, Registry& registry,
       return Status::Rule("import_rejected", "", "rows were rejected; nothing written");
     }
     report.imported = written;
-    return Status::Ok();
+    if (options.audit == nullptr || written == 0) return Status::Ok();
+    return options.audit->Append(
+        conn, options.actor,
+        security::AuditRecord{
+            "import." + kind_name,
+            "",
+            persons,
+            {{"rows", report.rows}, {"imported", written}, {"rejected", report.rejected}}});
   });
   if (!file_status.ok()) return file_status;
   report.committed = job_status.ok();

@@ -15,6 +15,7 @@
 
 #include "base/status.h"
 #include "registry/registry.h"
+#include "security/audit_log.h"
 #include "store/database.h"
 
 namespace zhizhi::registry {
@@ -49,6 +50,10 @@ struct ImportOptions {
   bool partial = false;
   // Called every few thousand rows with (bytes done, bytes total, rows done).
   std::function<void(size_t, size_t, std::int64_t)> progress;
+  // When set, one audit row (import.KIND, with every person the file touched) is written in the
+  // import's transaction.
+  const security::AuditLog* audit = nullptr;
+  security::Actor actor;
 };
 
 // Fails only when the file as a whole cannot be imported (unreadable, unknown kind, bad header);

@@ -17,7 +17,6 @@ namespace zhizhi::security {
 namespace {
 
 constexpr char kKdfContext[crypto_kdf_CONTEXTBYTES] = {'z', 'h', 'i', 'z', 'h', 'i', 'F', 'C'};
-constexpr const char* kKeyFileName = "field.key";
 
 Result<FieldCipher::Key> KeyFromHex(std::string_view hex, const std::string& where) {
   auto bytes = FromHex(hex);
@@ -29,23 +28,8 @@ Result<FieldCipher::Key> KeyFromHex(std::string_view hex, const std::string& whe
   return key;
 }
 
-// Creates the key file with O_EXCL so two processes starting at once cannot both write one.
-Status CreateKeyFile(const std::string& path) {
-  FieldCipher::Key key;
-  randombytes_buf(key.data(), key.size());
-  const std::string hex =
-      ToHex(std::string_view(reinterpret_cast<const char*>(key.data()), key.size())) + "\n";
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return Status::Ok();
-    return Status::Internal("cannot create " + path + ": " + std::strerror(errno));
-  }
-  const bool written = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size());
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  sodium_memzero(key.data(), key.size());
-  if (!written || !synced) return Status::Internal("cannot write " + path);
-  return Status::Ok();
+std::string KeyHex(const FieldCipher::Key& key) {
+  return ToHex(std::string_view(reinterpret_cast<const char*>(key.data()), key.size())) + "\n";
 }
 
 }  // namespace
@@ -55,18 +39,55 @@ Status InitSodium() {
   return Status::Ok();
 }
 
-Result<FieldCipher> FieldCipher::ForDataDir(const std::string& data_dir) {
+FieldCipher::Key FieldCipher::GenerateKey() {
+  InitSodium();
+  Key key;
+  randombytes_buf(key.data(), key.size());
+  return key;
+}
+
+// O_EXCL, so two processes starting at once cannot both write one.
+Status FieldCipher::WriteKeyFile(const std::string& path, const Key& key) {
+  std::string hex = KeyHex(key);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return Status::Conflict("key_exists", "", path + " already exists");
+    return Status::Internal("cannot create " + path + ": " + std::strerror(errno));
+  }
+  const bool written = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size());
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  sodium_memzero(hex.data(), hex.size());
+  if (!written || !synced) return Status::Internal("cannot write " + path);
+  return Status::Ok();
+}
+
+Result<FieldCipher::Key> FieldCipher::LoadKey(const std::string& data_dir) {
   ZZ_RETURN_IF_ERROR(InitSodium());
-  if (const char* env = std::getenv("ZHIZHI_FIELD_KEY"); env != nullptr && *env != '\0') {
-    ZZ_ASSIGN_OR_RETURN(Key key, KeyFromHex(env, "ZHIZHI_FIELD_KEY"));
-    return FromMasterKey(key);
+  if (const char* env = std::getenv(kKeyEnvironment); env != nullptr && *env != '\0') {
+    return KeyFromHex(env, kKeyEnvironment);
   }
   const std::string path = data_dir + "/" + kKeyFileName;
-  ZZ_RETURN_IF_ERROR(CreateKeyFile(path));
+  if (::access(path.c_str(), F_OK) != 0) {
+    Key key = GenerateKey();
+    Status status = WriteKeyFile(path, key);
+    sodium_memzero(key.data(), key.size());
+    if (!status.ok() && status.code() != "key_exists") return status;
+  }
+  return ReadKeyFile(path);
+}
+
+Result<FieldCipher::Key> FieldCipher::ReadKeyFile(const std::string& path) {
   std::ifstream in(path);
   std::string hex;
   if (!(in >> hex)) return Status::Internal("cannot read " + path);
-  ZZ_ASSIGN_OR_RETURN(Key key, KeyFromHex(hex, path));
+  auto key = KeyFromHex(hex, path);
+  sodium_memzero(hex.data(), hex.size());
+  return key;
+}
+
+Result<FieldCipher> FieldCipher::ForDataDir(const std::string& data_dir) {
+  ZZ_ASSIGN_OR_RETURN(Key key, LoadKey(data_dir));
   FieldCipher cipher = FromMasterKey(key);
   sodium_memzero(key.data(), key.size());
   return cipher;
@@ -78,6 +99,8 @@ FieldCipher FieldCipher::FromMasterKey(const Key& master) {
   crypto_kdf_derive_from_key(cipher.seal_key_.data(), cipher.seal_key_.size(), 1, kKdfContext,
                              master.data());
   crypto_kdf_derive_from_key(cipher.hash_key_.data(), cipher.hash_key_.size(), 2, kKdfContext,
+                             master.data());
+  crypto_kdf_derive_from_key(cipher.chain_key_.data(), cipher.chain_key_.size(), 3, kKdfContext,
                              master.data());
   return cipher;
 }
@@ -113,6 +136,18 @@ std::string FieldCipher::LookupHash(std::string_view text) const {
                      reinterpret_cast<const unsigned char*>(text.data()), text.size(),
                      hash_key_.data(), hash_key_.size());
   return out;
+}
+
+std::string FieldCipher::ChainHash(std::string_view text) const {
+  std::string out(crypto_generichash_BYTES, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(),
+                     reinterpret_cast<const unsigned char*>(text.data()), text.size(),
+                     chain_key_.data(), chain_key_.size());
+  return out;
+}
+
+std::string FieldCipher::KeyCheck() const {
+  return ChainHash(std::string_view("zhizhi field key check\0", 23));
 }
 
 std::string ToHex(std::string_view bytes) {

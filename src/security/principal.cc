@@ -22,29 +22,61 @@ std::string_view RightName(Right right) {
       return "gate.admin";
     case Right::kGateDevice:
       return "gate.device";
+    case Right::kPersonRead:
+      return "persons.read";
     case Right::kAlertRead:
       return "alerts.read";
     case Right::kAlertWrite:
       return "alerts.write";
+    case Right::kResidence:
+      return "residence";
   }
   return "unknown";
 }
 
+bool IsUserRole(std::string_view role) {
+  return std::find(std::begin(kUserRoles), std::end(kUserRoles), role) != std::end(kUserRoles);
+}
+
 std::uint32_t RightsOfRole(std::string_view role) {
   if (role == "district_admin") {
-    return Right::kRegistryRead | Right::kRegistryWrite |
-           static_cast<std::uint32_t>(Right::kAdmin) |
-           static_cast<std::uint32_t>(Right::kGateRead) |
-           static_cast<std::uint32_t>(Right::kGateAdmin) |
-           static_cast<std::uint32_t>(Right::kAlertRead) |
-           static_cast<std::uint32_t>(Right::kAlertWrite);
+    // Everything a person can do; `pii` comes with the user, not the role.
+    return Right::kRegistryRead | Right::kRegistryWrite | Right::kAdmin | Right::kGateRead |
+           Right::kGateAdmin | Right::kPersonRead | Right::kAlertRead | Right::kAlertWrite |
+           Right::kResidence;
+  }
+  if (role == "site_manager") {
+    // Everything about their own projects; nothing district-wide.
+    return Right::kRegistryRead | Right::kRegistryWrite | Right::kGateRead | Right::kGateAdmin |
+           Right::kPersonRead | Right::kAlertRead | Right::kAlertWrite;
+  }
+  if (role == "police") {
+    // Residence registrations (with the identity fields they carry) and nothing else.
+    return static_cast<std::uint32_t>(Right::kResidence);
+  }
+  if (role == "inspector") {
+    // Read-only over projects (with their posts) and alerts; no personal-data lists.
+    return Right::kRegistryRead | Right::kAlertRead;
   }
   if (role == "device") return static_cast<std::uint32_t>(Right::kGateDevice);
   return 0;
 }
 
+bool RoleSeesAllProjects(std::string_view role) {
+  return role == "district_admin" || role == "police" || role == "inspector";
+}
+
 bool Principal::MaySeeProject(std::string_view code) const {
   return all_projects || std::find(projects.begin(), projects.end(), code) != projects.end();
+}
+
+Principal Principal::System(std::string name) {
+  Principal p;
+  p.name = std::move(name);
+  p.role = "district_admin";
+  p.rights = RightsOfRole(p.role) | Right::kPii;
+  p.all_projects = true;
+  return p;
 }
 
 std::string MaskIdNumber(std::string_view id) {

@@ -19,6 +19,7 @@ namespace zhizhi::security {
 namespace {
 
 constexpr size_t kTokenBytes = 32;
+constexpr size_t kMaxCached = 20'000;
 
 bool LooksLikeToken(std::string_view token) {
   if (token.size() != kTokenBytes * 2) return false;
@@ -54,45 +55,80 @@ Result<Principal> TokenAuthenticator::Authenticate(std::string_view header) {
   const std::string_view token = header.substr(kScheme.size());
   if (!LooksLikeToken(token)) return Status::Unauthenticated("invalid token");
   const std::string hash = HashToken(token);
+  const std::int64_t now = NowUnixMs();
+  std::uint64_t generation = 0;
   {
     std::lock_guard lock(mu_);
-    if (auto it = cache_.find(hash); it != cache_.end()) return it->second;
+    if (auto it = cache_.find(hash); it != cache_.end()) {
+      if (it->second.expires_at == 0 || it->second.expires_at > now) return it->second;
+      cache_.erase(it);
+      return Status::Unauthenticated("token expired");
+    }
+    generation = generation_;
   }
-  const std::int64_t now = NowUnixMs();
-  auto found = db_->Read([&](store::Connection& conn) -> Result<Principal> {
-    auto stmt = conn.Prepare(
-        "SELECT t.id, t.name, t.role, t.pii, t.expires_at, t.revoked_at, t.device_id, "
-        "d.project_code FROM api_tokens t LEFT JOIN devices d ON d.id = t.device_id "
-        "WHERE t.token_hash = ?");
-    stmt.BindBlob(1, hash);
-    if (!stmt.Step()) {
-      if (!stmt.status().ok()) return stmt.status();
-      return Status::Unauthenticated("invalid token");
-    }
-    if (!stmt.IsNull(5)) return Status::Unauthenticated("token revoked");
-    if (!stmt.IsNull(4) && stmt.Int(4) <= now) return Status::Unauthenticated("token expired");
-    Principal principal;
-    principal.token_id = stmt.Int(0);
-    principal.name = stmt.Text(1);
-    principal.role = stmt.Text(2);
-    principal.rights = RightsOfRole(principal.role);
-    if (stmt.Int(3) != 0) principal.rights |= static_cast<std::uint32_t>(Right::kPii);
-    principal.all_projects = principal.role == "district_admin";
-    principal.expires_at = stmt.IsNull(4) ? 0 : stmt.Int(4);
-    if (!stmt.IsNull(6)) {
-      // A gate terminal: scoped to the project of its device.
-      principal.device_id = stmt.Int(6);
-      principal.projects = {stmt.Text(7)};
-    }
-    return principal;
-  });
+  auto found = db_->Read([&](store::Connection& conn) { return LoadPrincipal(conn, hash, now); });
   if (!found.ok()) return found.status();
-  // Only non-expiring tokens are cached; expiring ones (sessions) are re-read every time.
-  if (found->expires_at == 0) {
-    std::lock_guard lock(mu_);
+  std::lock_guard lock(mu_);
+  // Not when a change was committed while we read: what we read may be what it changed.
+  if (generation == generation_) {
+    if (cache_.size() >= kMaxCached) cache_.clear();  // bounded: it refills from the database
     cache_.emplace(hash, *found);
   }
   return found;
+}
+
+Result<Principal> TokenAuthenticator::LoadPrincipal(store::Connection& conn,
+                                                    const std::string& hash, std::int64_t now) {
+  auto stmt = conn.Prepare(
+      "SELECT t.id, t.name, t.role, t.pii, t.expires_at, t.revoked_at, t.device_id, "
+      "d.project_code, t.user_id, u.name, u.role, u.pii, u.disabled_at "
+      "FROM api_tokens t LEFT JOIN devices d ON d.id = t.device_id "
+      "LEFT JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?");
+  stmt.BindBlob(1, hash);
+  if (!stmt.Step()) {
+    if (!stmt.status().ok()) return stmt.status();
+    return Status::Unauthenticated("invalid token");
+  }
+  if (!stmt.IsNull(5)) return Status::Unauthenticated("token revoked");
+  if (!stmt.IsNull(4) && stmt.Int(4) <= now) return Status::Unauthenticated("token expired");
+  Principal principal;
+  principal.token_id = stmt.Int(0);
+  principal.name = stmt.Text(1);
+  principal.role = stmt.Text(2);
+  bool pii = stmt.Int(3) != 0;
+  principal.expires_at = stmt.IsNull(4) ? 0 : stmt.Int(4);
+  if (!stmt.IsNull(8)) {
+    // A session: the user decides.
+    if (stmt.IsNull(9)) return Status::Unauthenticated("invalid token");
+    if (!stmt.IsNull(12)) return Status::Unauthenticated("user disabled");
+    principal.user_id = stmt.Int(8);
+    principal.name = stmt.Text(9);
+    principal.role = stmt.Text(10);
+    pii = stmt.Int(11) != 0;
+  }
+  principal.rights = RightsOfRole(principal.role);
+  if (pii) principal.rights |= static_cast<std::uint32_t>(Right::kPii);
+  principal.all_projects = RoleSeesAllProjects(principal.role);
+  if (!stmt.IsNull(6)) {
+    // A gate terminal: scoped to the project of its device.
+    principal.device_id = stmt.Int(6);
+    principal.all_projects = false;
+    principal.projects = {stmt.Text(7)};
+  } else if (principal.user_id != 0 && !principal.all_projects) {
+    auto projects =
+        conn.Prepare("SELECT project_code FROM user_projects WHERE user_id = ? ORDER BY 1");
+    projects.Bind(1, principal.user_id);
+    while (projects.Step())
+      principal.projects.push_back(projects.Text(0));
+    if (!projects.status().ok()) return projects.status();
+  }
+  return principal;
+}
+
+void TokenAuthenticator::Invalidate() {
+  std::lock_guard lock(mu_);
+  ++generation_;
+  cache_.clear();
 }
 
 Result<std::string> TokenAuthenticator::NewToken() {

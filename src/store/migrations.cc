@@ -295,12 +295,78 @@ CREATE INDEX gate_events_by_day ON gate_events(local_date, decision, person_id, 
 CREATE INDEX certificates_by_valid_to ON certificates(valid_to);
 )sql";
 
+// Security: users and their project assignments, sessions as api_tokens of a user, the
+// hash-chained audit trail, the field-key check, and who registered a person.
+constexpr const char* kSecuritySchema = R"sql(
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,                -- crypto_pwhash_str: Argon2id with salt and cost
+  role          TEXT NOT NULL CHECK (role IN ('district_admin','site_manager','police','inspector')),
+  pii           INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL,
+  created_by    TEXT,
+  disabled_at   INTEGER,
+  password_changed_at INTEGER NOT NULL
+);
+
+CREATE TABLE user_projects (
+  user_id      INTEGER NOT NULL REFERENCES users(id),
+  project_code TEXT NOT NULL REFERENCES projects(code),
+  PRIMARY KEY (user_id, project_code)
+) WITHOUT ROWID;
+
+-- A session is a token of a user; its role and pii come from the user row at every check.
+ALTER TABLE api_tokens ADD COLUMN user_id INTEGER REFERENCES users(id);
+CREATE INDEX api_tokens_by_user ON api_tokens(user_id) WHERE user_id IS NOT NULL;
+
+-- Who registered a person: a site manager sees the persons they registered before enrolling them.
+ALTER TABLE persons ADD COLUMN registered_by INTEGER;
+
+-- Append-only: each row's hash is a keyed BLAKE2b over the previous row's hash and this row.
+CREATE TABLE audit_log (
+  seq        INTEGER PRIMARY KEY,
+  at         INTEGER NOT NULL,                -- unix ms
+  actor      TEXT NOT NULL,                   -- user or token name
+  role       TEXT NOT NULL,
+  user_id    INTEGER,
+  token_id   INTEGER,
+  ip         TEXT,
+  request_id TEXT,
+  action     TEXT NOT NULL,                   -- person.read, person.create, session.create, ...
+  target     TEXT,                            -- person:12, project:P1, user:3, ...
+  persons    TEXT NOT NULL,                   -- JSON array of the person ids concerned
+  detail     TEXT NOT NULL,                   -- JSON object
+  hash       BLOB NOT NULL
+);
+CREATE INDEX audit_log_by_time ON audit_log(at);
+-- Index of audit_log.persons for GET /api/v1/audit?person_id= (checked by audit verify).
+CREATE TABLE audit_subjects (
+  person_id INTEGER NOT NULL,
+  seq       INTEGER NOT NULL,
+  PRIMARY KEY (person_id, seq)
+) WITHOUT ROWID;
+CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE OF
+  seq, at, actor, role, user_id, token_id, ip, request_id, action, target, persons, detail
+  ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_subjects_append_only BEFORE DELETE ON audit_subjects
+  BEGIN SELECT RAISE(ABORT, 'audit_subjects is append-only'); END;
+
+-- Facts about the data directory: key_check (a keyed hash proving which field key sealed it).
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
-      {1, "registry", kRegistrySchema}, {2, "gate", kGateSchema},     {3, "alerts", kAlertsSchema},
-      {5, "faces", kFaceSchema},        {6, "screen", kScreenSchema},
+      {1, "registry", kRegistrySchema}, {2, "gate", kGateSchema},  {3, "alerts", kAlertsSchema},
+      {4, "security", kSecuritySchema}, {5, "faces", kFaceSchema}, {6, "screen", kScreenSchema},
   };
   return migrations;
 }
