@@ -55,7 +55,9 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir) {
 
 Platform::~Platform() {
   // Stop housekeeping and scans, then the writer (draining queued jobs), before the lock goes.
+  sender_.reset();
   alerts_.reset();
+  residence_.reset();
   gate_.reset();
   db_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
@@ -75,10 +77,54 @@ Status Platform::StartGate(gate::GateOptions options) {
   return gate_->Start();
 }
 
+Status Platform::StartResidence(ResidenceSetup setup) {
+  residence::ResidenceOptions options;
+  if (!setup.police_config.empty()) {
+    ZZ_ASSIGN_OR_RETURN(auto config, residence::PoliceConfig::Load(setup.police_config));
+    police_ = std::make_unique<residence::PoliceAdapter>(std::move(config));
+    options.adapter = police_.get();
+  }
+  options.defer_submission = setup.defer_submission;
+  residence_ = std::make_unique<residence::Residence>(db_.get(), cipher_.get(),
+                                                      registry::ActiveRules(), options);
+  residence::Residence* r = residence_.get();
+  registry_->AddPersonListener([r](store::Connection& conn, std::int64_t person) {
+    return r->OnPersonChanged(conn, person);
+  });
+  if (gate_) {
+    gate_->AddPassListener([r](store::Connection& conn, const gate::Gate::PassNotice& pass) {
+      return r->OnPass(conn, pass);
+    });
+  }
+  sync_.adapter = police_.get();
+  sync_.export_options.dir = setup.export_dir.empty() ? data_dir_ + "/exports" : setup.export_dir;
+  sync_.export_options.encoding = setup.export_encoding;
+  sync_.export_hour = setup.export_hour;
+  if (setup.sender) {
+    residence::SenderOptions sender_options;
+    sender_options.poll_ms = setup.poll_ms;
+    sender_options.export_hour = setup.export_hour;
+    sender_options.export_options = sync_.export_options;
+    sender_options.reconcile_first = true;
+    sender_ =
+        std::make_unique<residence::OutboxSender>(db_.get(), r, cipher_.get(), sender_options);
+    residence::OutboxSender* sender = sender_.get();
+    r->SetQueuedListener([sender] { sender->Wake(); });
+  }
+  return Status::Ok();
+}
+
 void Platform::StartAlerts(alerts::AlertEngineOptions options, bool schedule) {
   alerts_ =
       std::make_unique<alerts::AlertEngine>(db_.get(), registry::ActiveRules(), std::move(options));
   alerts_->Attach(registry_.get(), gate_.get());
+  if (residence_) {
+    alerts::AlertEngine* engine = alerts_.get();
+    residence_->AddChangeListener([engine](store::Connection& conn, std::int64_t person) {
+      return engine->OnPersonChanged(conn, person);
+    });
+  }
+
   store::Database* db = db_.get();
   registry_->AddViewExtender([db](const std::string& code, nlohmann::json& view) {
     // The one-click view's "open alerts": counts by severity and type of the active ones.
@@ -103,6 +149,10 @@ void Platform::StartAlerts(alerts::AlertEngineOptions options, bool schedule) {
     view["alerts"] = std::move(open);
   });
   if (schedule) alerts_->Start();
+}
+
+void Platform::StartSync() {
+  if (sender_) sender_->Start();
 }
 
 Result<bool> Platform::EnsureAdminToken() {
@@ -140,6 +190,7 @@ void Platform::AddRoutes(http::Router& router) {
   registry::AddRegistryRoutes(router, *db_, *registry_);
   if (gate_) gate::AddGateRoutes(router, *gate_);
   if (alerts_) alerts::AddAlertRoutes(router, *db_, *alerts_);
+  if (residence_) residence::AddResidenceRoutes(router, *db_, *residence_, sender_.get(), sync_);
 
   std::vector<std::pair<std::string, std::string>> labels;
   for (const auto& route : router.routes()) {

@@ -270,6 +270,27 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                      }));
                    }});
 
+  router.Add(Route{
+      Verb::patch, "/api/v1/persons/{id}", Right::kRegistryWrite,
+      "Correct or complete a person's record (e.g. what a residence registration lacks)",
+      Operation({{"name", "string", false, "name as on the ID"},
+                 {"sex", "string", false, "male or female (not for resident IDs: derived)"},
+                 {"birth_date", "date", false, "not for resident IDs: derived"},
+                 {"nation", "string", false, "GB/T 3304 code or name"},
+                 {"phone", "string", false, "mobile or landline"},
+                 {"id_address", "string", false, "household registration address (户籍地址)"}},
+                {400, 404, 413}),
+      [=](Request& request) {
+        auto id = http::IdParam(request, "id");
+        if (!id.ok()) return Response::Error(id.status());
+        auto update = ParseBody<PersonUpdate>(request, ParsePersonUpdate);
+        if (!update.ok()) return Response::Error(update.status());
+        return Reply(http::WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
+          ZZ_RETURN_IF_ERROR(registry->UpdatePerson(conn, *id, *update));
+          return registry->GetPerson(conn, *id, FullIds(request));
+        }));
+      }});
+
   // ---- certificates
   router.Add(Route{
       Verb::post, "/api/v1/persons/{id}/certificates", Right::kRegistryWrite,
@@ -366,6 +387,29 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                     "ORDER BY id DESC LIMIT 1");
                 stmt.Bind(1, code).Bind(2, *person);
                 if (!stmt.Step()) return Status::Internal("enrolment vanished during exit");
+                return registry->GetEnrolment(conn, stmt.Int(0), FullIds(request));
+              }));
+            }});
+  router.Add(
+      Route{Verb::put, "/api/v1/projects/{code}/workers/{person_id}/dorm", Right::kRegistryWrite,
+            "Record a move to another dormitory (a residence change, due within 10 days)",
+            Operation({{"dorm_address", "string", true, "the new dormitory address"},
+                       {"moved_on", "date", false, "day of the move (default today)"}},
+                      {400, 404, 413, 422}),
+            [=](Request& request) {
+              const std::string code(request.Param("code"));
+              if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+              auto person = http::IdParam(request, "person_id");
+              if (!person.ok()) return Response::Error(person.status());
+              auto move = ParseBody<DormMove>(request, ParseDormMove);
+              if (!move.ok()) return Response::Error(move.status());
+              return Reply(http::WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
+                ZZ_RETURN_IF_ERROR(registry->MoveDormitory(conn, code, *person, *move));
+                auto stmt = conn.Prepare(
+                    "SELECT id FROM enrolments WHERE project_code = ? AND person_id = ? "
+                    "AND exit_date IS NULL");
+                stmt.Bind(1, code).Bind(2, *person);
+                if (!stmt.Step()) return Status::Internal("enrolment vanished during the move");
                 return registry->GetEnrolment(conn, stmt.Int(0), FullIds(request));
               }));
             }});

@@ -26,6 +26,10 @@ std::string_view RightName(Right right) {
       return "alerts.read";
     case Right::kAlertWrite:
       return "alerts.write";
+    case Right::kResidenceRead:
+      return "residence.read";
+    case Right::kResidenceWrite:
+      return "residence.write";
   }
   return "unknown";
 }
@@ -37,8 +41,12 @@ std::uint32_t RightsOfRole(std::string_view role) {
            static_cast<std::uint32_t>(Right::kGateRead) |
            static_cast<std::uint32_t>(Right::kGateAdmin) |
            static_cast<std::uint32_t>(Right::kAlertRead) |
-           static_cast<std::uint32_t>(Right::kAlertWrite);
+           static_cast<std::uint32_t>(Right::kAlertWrite) |
+           static_cast<std::uint32_t>(Right::kResidenceRead) |
+           static_cast<std::uint32_t>(Right::kResidenceWrite);
   }
+  // The police see residence registrations and nothing else; full ID numbers only with `pii`.
+  if (role == "police") return static_cast<std::uint32_t>(Right::kResidenceRead);
   if (role == "device") return static_cast<std::uint32_t>(Right::kGateDevice);
   return 0;
 }

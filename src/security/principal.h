@@ -27,6 +27,9 @@ enum class Right : std::uint32_t {
   kGateDevice = 1u << 6,  // a gate terminal: events, roster, heartbeat of its own project
   kAlertRead = 1u << 7,   // alerts, leave and post exemptions
   kAlertWrite = 1u << 8,  // acknowledge/resolve alerts, record leave and exemptions
+  // Bits 9 and 10 are left to the security branch's rights.
+  kResidenceRead = 1u << 11,   // residence registrations (the police view) and sync status
+  kResidenceWrite = 1u << 12,  // submit registrations, record upstream answers
 };
 
 constexpr std::uint32_t operator|(Right a, Right b) {
