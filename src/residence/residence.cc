@@ -131,15 +131,20 @@ Status Residence::OnPersonChanged(store::Connection& conn, std::int64_t person_i
 
 Status Residence::OnPass(store::Connection& conn, const gate::Gate::PassNotice& pass) {
   if (!pass.allowed) return Status::Ok();
+  // One indexed lookup (the person's live registration): does this pass date an arrival?
   auto s = conn.Prepare(
-      "SELECT r.project_code, e.entry_date FROM residence_registrations r "
+      "SELECT r.status, r.project_code, r.event_date, e.entry_date FROM residence_registrations r "
       "JOIN enrolments e ON e.id = r.enrolment_id WHERE r.person_id = ? AND "
-      "r.kind = 'registration' AND r.status = 'draft' AND r.event_date IS NULL");
+      "r.kind = 'registration' AND r.status IN ('draft','submitted','accepted','rejected')");
   s.Bind(1, pass.person_id);
   if (!s.Step()) return s.status();
-  if (s.Text(0) != pass.project) return Status::Ok();
-  if (pass.time_ms < StartOfDayInChina(ParseDate(s.Text(1)))) return Status::Ok();
-  // The arrival: a draft becomes datable (and, when complete, is submitted).
+  const std::string state = s.Text(0);
+  if (state != status::kDraft && state != status::kRejected) return Status::Ok();
+  if (s.Text(1) != pass.project) return Status::Ok();
+  if (pass.time_ms < StartOfDayInChina(ParseDate(s.Text(3)))) return Status::Ok();
+  const auto arrival = s.OptText(2);
+  if (arrival && DateInChina(pass.time_ms).ToString() >= *arrival) return Status::Ok();
+  // The first pass (or an earlier one replayed late): the draft's arrival and due date move.
   return OnPersonChanged(conn, pass.person_id);
 }
 

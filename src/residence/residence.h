@@ -76,8 +76,8 @@ class Residence {
   // Registry person listener (enrolment, exit, move, person data) and face changes: brings the
   // person's registration, changes and deregistration up to date, submitting complete drafts.
   Status OnPersonChanged(store::Connection& conn, std::int64_t person_id);
-  // Gate pass listener: the first allowed pass at the site of a draft is the arrival. One indexed
-  // lookup per pass otherwise.
+  // Gate pass listener: the first allowed pass at the site of a draft (or an earlier one replayed
+  // late) is the arrival. One indexed lookup per pass otherwise.
   Status OnPass(store::Connection& conn, const gate::Gate::PassNotice& pass);
 
   // --- writes (writer connection) ---

@@ -291,7 +291,8 @@ CREATE TABLE residence_registrations (
   created_at        INTEGER NOT NULL,
   updated_at        INTEGER NOT NULL
 );
--- One live registration per person; changes and deregistrations hang off it.
+-- One live registration per person (looked up on every gate pass); changes and deregistrations
+-- hang off it.
 CREATE UNIQUE INDEX residence_live ON residence_registrations(person_id)
   WHERE kind = 'registration' AND status IN ('draft','submitted','accepted','rejected');
 CREATE INDEX residence_by_person ON residence_registrations(person_id, id);
@@ -299,9 +300,6 @@ CREATE INDEX residence_by_project ON residence_registrations(project_code, id);
 CREATE INDEX residence_by_status ON residence_registrations(status, id);
 CREATE INDEX residence_by_registration ON residence_registrations(registration_id)
   WHERE registration_id IS NOT NULL;
--- Drafts waiting for the first pass (arrival): looked up on every gate pass.
-CREATE INDEX residence_awaiting_arrival ON residence_registrations(person_id)
-  WHERE kind = 'registration' AND status = 'draft' AND event_date IS NULL;
 
 CREATE TABLE residence_history (
   id              INTEGER PRIMARY KEY,
