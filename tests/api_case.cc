@@ -69,7 +69,7 @@ bool IsRequestLine(const std::string& line) {
 
 bool IsDirective(const std::string& line) {
   static const char* const kDirectives[] = {"capture ", "sql ",          "header ", "contains ",
-                                            "set ",     "not-contains ", "restart"};
+                                            "set ",     "not-contains ", "restart", "sql-exec "};
   return std::any_of(std::begin(kDirectives), std::end(kDirectives),
                      [&](const char* d) { return StartsWith(line, d); });
 }
@@ -142,6 +142,9 @@ class Parser {
     } else if (StartsWith(s, "set ")) {
       action.kind = CaseAction::Kind::kSet;
       if (!NameValue(line, std::string_view(s).substr(4), &action)) return false;
+    } else if (StartsWith(s, "sql-exec ")) {
+      action.kind = CaseAction::Kind::kSqlExec;
+      action.text = Trim(std::string_view(s).substr(9));
     } else if (StartsWith(s, "sql ")) {
       action.kind = CaseAction::Kind::kSql;
       const size_t arrow = s.rfind(" => ");
@@ -541,6 +544,13 @@ class CaseRunner {
         if (shown != expected) {
           return Fail(action.line, "sql `" + query + "` gave " + shown + ", expected " + expected);
         }
+        return true;
+      }
+      case Kind::kSqlExec: {
+        std::string statements;
+        if (!Substitute(action.text, action.line, &statements)) return false;
+        const std::string error = ExecSql(server_.db_path(), statements);
+        if (!error.empty()) return Fail(action.line, "sql-exec failed: " + error);
         return true;
       }
       case Kind::kHeader: {

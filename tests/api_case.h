@@ -49,6 +49,7 @@ struct CaseAction {
     kRestart,      // SIGTERM (exit 0 expected) and start again on the same data directory
     kCrash,        // SIGKILL and start again
     kSet,          // name = value
+    kSqlExec,      // text: statements run read-write on the server's database
   };
   Kind kind = Kind::kJson;
   int line = 0;

@@ -383,6 +383,24 @@ std::optional<std::string> QueryScalar(const std::string& db_path, const std::st
   return result;
 }
 
+std::string ExecSql(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    std::string error = "open " + db_path + ": " + (db ? sqlite3_errmsg(db) : "no memory");
+    sqlite3_close(db);
+    return error;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  char* message = nullptr;
+  std::string error;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    error = message ? message : "failed";
+  }
+  sqlite3_free(message);
+  sqlite3_close(db);
+  return error;
+}
+
 std::string DatabaseFingerprint(const std::string& db_path) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {

@@ -95,6 +95,11 @@ void WriteFileBytes(const std::string& path, std::string_view bytes);
 // returns "error: <message>".
 std::optional<std::string> QueryScalar(const std::string& db_path, const std::string& sql);
 
+// Runs `sql` (one or more statements) on a read-write connection to the SQLite file, beside a
+// running server (WAL, busy timeout); "" on success, else the error. For fixtures that stand in
+// for a module that is not part of this build (e.g. the face module's verified faces).
+std::string ExecSql(const std::string& db_path, const std::string& sql);
+
 // Every row of every table of the SQLite file, as text: equal fingerprints mean equal content.
 std::string DatabaseFingerprint(const std::string& db_path);
 
