@@ -213,13 +213,14 @@ Status Residence::Reconcile(store::Connection& conn, std::int64_t person, bool* 
     ZZ_RETURN_IF_ERROR(s.status());
   }
 
+  Built built;
   if (!root) {
     const EnrolmentRow* housing = Housing(enrolments, std::nullopt);
     if (housing) {
       ZZ_ASSIGN_OR_RETURN(auto arrival, Arrival(conn, person, *housing));
-      ZZ_RETURN_IF_ERROR(
-          Create(conn, kind::kRegistration, person, std::nullopt, *housing, arrival, *housing->dorm)
-              .status());
+      ZZ_RETURN_IF_ERROR(Create(conn, kind::kRegistration, person, std::nullopt, *housing, arrival,
+                                *housing->dorm, &built)
+                             .status());
       *changed = true;
     }
   } else if (root->open()) {
@@ -231,11 +232,12 @@ Status Residence::Reconcile(store::Connection& conn, std::int64_t person, bool* 
       *changed = true;
     } else {
       ZZ_ASSIGN_OR_RETURN(auto arrival, Arrival(conn, person, *housing));
-      ZZ_ASSIGN_OR_RETURN(bool refreshed, Refresh(conn, *root, *housing, arrival, *housing->dorm));
+      ZZ_ASSIGN_OR_RETURN(bool refreshed,
+                          Refresh(conn, *root, *housing, arrival, *housing->dorm, &built));
       *changed |= refreshed;
     }
   } else {
-    ZZ_RETURN_IF_ERROR(ReconcileChain(conn, person, *root, enrolments, changed));
+    ZZ_RETURN_IF_ERROR(ReconcileChain(conn, person, *root, enrolments, changed, &built));
   }
 
   // Zero trips: a complete draft goes out at once.
@@ -253,14 +255,19 @@ Status Residence::Reconcile(store::Connection& conn, std::int64_t person, bool* 
     ZZ_RETURN_IF_ERROR(s.status());
   }
   for (const Record& r : ready) {
-    ZZ_RETURN_IF_ERROR(SubmitRecord(conn, r, "system"));
+    const Application* app = nullptr;
+    for (const auto& [id, a] : built) {
+      if (id == r.id) app = &a;
+    }
+    ZZ_RETURN_IF_ERROR(SubmitRecord(conn, r, "system", app));
     *changed = true;
   }
   return Status::Ok();
 }
 
 Status Residence::ReconcileChain(store::Connection& conn, std::int64_t person, const Record& root,
-                                 const std::vector<EnrolmentRow>& enrolments, bool* changed) {
+                                 const std::vector<EnrolmentRow>& enrolments, bool* changed,
+                                 Built* built) {
   std::vector<Record> children;
   {
     auto s = conn.Prepare(
@@ -308,11 +315,11 @@ Status Residence::ReconcileChain(store::Connection& conn, std::int64_t person, c
     const Date leave = held->exit.value_or(today);
     if (!dereg) {
       ZZ_RETURN_IF_ERROR(
-          Create(conn, kind::kDeregistration, person, root.id, *held, leave, held_address)
+          Create(conn, kind::kDeregistration, person, root.id, *held, leave, held_address, built)
               .status());
       *changed = true;
     } else if (dereg->open()) {
-      ZZ_ASSIGN_OR_RETURN(bool refreshed, Refresh(conn, *dereg, *held, leave, held_address));
+      ZZ_ASSIGN_OR_RETURN(bool refreshed, Refresh(conn, *dereg, *held, leave, held_address, built));
       *changed |= refreshed;
     }
     return Status::Ok();
@@ -337,7 +344,8 @@ Status Residence::ReconcileChain(store::Connection& conn, std::int64_t person, c
   }
   if (open_changes.empty()) {
     ZZ_RETURN_IF_ERROR(
-        Create(conn, kind::kChange, person, root.id, *housing, moved, *housing->dorm).status());
+        Create(conn, kind::kChange, person, root.id, *housing, moved, *housing->dorm, built)
+            .status());
     *changed = true;
     return Status::Ok();
   }
@@ -346,7 +354,7 @@ Status Residence::ReconcileChain(store::Connection& conn, std::int64_t person, c
     *changed = true;
   }
   ZZ_ASSIGN_OR_RETURN(bool refreshed,
-                      Refresh(conn, *open_changes.back(), *housing, moved, *housing->dorm));
+                      Refresh(conn, *open_changes.back(), *housing, moved, *housing->dorm, built));
   *changed |= refreshed;
   return Status::Ok();
 }
@@ -365,7 +373,7 @@ std::optional<Date> DueOf(const registry::ResidenceRule& rule, const std::string
 
 Result<bool> Residence::Refresh(store::Connection& conn, const Record& record,
                                 const EnrolmentRow& housing, std::optional<Date> event_date,
-                                const std::string& address) {
+                                const std::string& address, Built* built) {
   ZZ_ASSIGN_OR_RETURN(Application app, LoadApplication(conn, record.person_id, housing.id,
                                                        rules_.residence().reason));
   app.kind = record.kind;
@@ -381,6 +389,7 @@ Result<bool> Residence::Refresh(store::Connection& conn, const Record& record,
   const std::string missing_json = json(missing).dump();
   const auto event = DateText(event_date);
   const auto due = DateText(DueOf(rules_.residence(), record.kind, event_date));
+  built->emplace_back(record.id, app);
   if (record.enrolment_id == housing.id && record.project == housing.project &&
       record.address == address && record.event_date == event && record.due_date == due &&
       record.application == application && record.missing == missing_json) {
@@ -412,7 +421,7 @@ Result<std::int64_t> Residence::Create(store::Connection& conn, const char* kind
                                        std::int64_t person,
                                        std::optional<std::int64_t> registration_id,
                                        const EnrolmentRow& housing, std::optional<Date> event_date,
-                                       const std::string& address) {
+                                       const std::string& address, Built* built) {
   ZZ_ASSIGN_OR_RETURN(Application app,
                       LoadApplication(conn, person, housing.id, rules_.residence().reason));
   app.kind = kind;
@@ -445,6 +454,7 @@ Result<std::int64_t> Residence::Create(store::Connection& conn, const char* kind
           .Run());
   const std::int64_t id = conn.LastInsertRowId();
   ZZ_RETURN_IF_ERROR(History(conn, id, now, "drafted", "system", MissingText(missing)));
+  built->emplace_back(id, std::move(app));
   return id;
 }
 
@@ -516,7 +526,7 @@ Result<RecordT> LoadRecord(store::Connection& conn, std::int64_t id) {
 }  // namespace
 
 Status Residence::SubmitRecord(store::Connection& conn, const Record& record,
-                               const std::string& actor) {
+                               const std::string& actor, const Application* built) {
   const std::int64_t now = options_.clock();
   const int n = record.submissions + 1;
   const std::string& client =

@@ -118,20 +118,24 @@ class Residence {
  private:
   struct Record;
   struct EnrolmentRow;
+  // Applications built during one reconciliation, by record id (a submission right after a
+  // draft reuses its application instead of reading the registry again).
+  using Built = std::vector<std::pair<std::int64_t, Application>>;
 
   Status Reconcile(store::Connection& conn, std::int64_t person, bool* changed);
   Status ReconcileChain(store::Connection& conn, std::int64_t person, const Record& root,
-                        const std::vector<EnrolmentRow>& enrolments, bool* changed);
+                        const std::vector<EnrolmentRow>& enrolments, bool* changed, Built* built);
   // Recomputes a draft/rejected record from the registry; true when something changed.
   Result<bool> Refresh(store::Connection& conn, const Record& record, const EnrolmentRow& housing,
-                       std::optional<Date> event_date, const std::string& address);
+                       std::optional<Date> event_date, const std::string& address, Built* built);
   Result<std::int64_t> Create(store::Connection& conn, const char* kind, std::int64_t person,
                               std::optional<std::int64_t> registration_id,
                               const EnrolmentRow& housing, std::optional<Date> event_date,
-                              const std::string& address);
+                              const std::string& address, Built* built);
   Status Close(store::Connection& conn, const Record& record, const char* status,
                const std::string& note);
-  Status SubmitRecord(store::Connection& conn, const Record& record, const std::string& actor);
+  Status SubmitRecord(store::Connection& conn, const Record& record, const std::string& actor,
+                      const Application* built = nullptr);
   Status ApplyAnswer(store::Connection& conn, const Record& record, const Delivery& answer,
                      const std::string& actor);
   Result<std::optional<Date>> Arrival(store::Connection& conn, std::int64_t person,

@@ -297,7 +297,6 @@ CREATE UNIQUE INDEX residence_live ON residence_registrations(person_id)
   WHERE kind = 'registration' AND status IN ('draft','submitted','accepted','rejected');
 CREATE INDEX residence_by_person ON residence_registrations(person_id, id);
 CREATE INDEX residence_by_project ON residence_registrations(project_code, id);
-CREATE INDEX residence_by_status ON residence_registrations(status, id);
 CREATE INDEX residence_by_registration ON residence_registrations(registration_id)
   WHERE registration_id IS NOT NULL;
 
@@ -336,7 +335,6 @@ CREATE TABLE sync_outbox (
 CREATE INDEX sync_outbox_due ON sync_outbox(target, next_attempt_at) WHERE state = 'pending';
 CREATE INDEX sync_outbox_by_subject ON sync_outbox(subject_id, id);
 CREATE INDEX sync_outbox_unsent_by_person ON sync_outbox(person_id, id) WHERE state != 'sent';
-CREATE INDEX sync_outbox_by_state ON sync_outbox(target, state);
 )sql";
 
 }  // namespace
