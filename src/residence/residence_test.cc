@@ -6,6 +6,10 @@
 #include "base/csv.h"
 #include "residence/daily_export.h"
 
+namespace zhizhi::registry {
+extern const char kDefaultRulesJson[];  // rules/zhejiang.json, compiled in
+}  // namespace zhizhi::registry
+
 namespace zhizhi::residence {
 namespace {
 
@@ -391,6 +395,103 @@ TEST_F(ResidenceTest, ReconcilingEveryoneAfterTheHooksChangesNothing) {
   auto changed = d_->residence().ReconcileAll(2);
   ASSERT_TRUE(changed.ok());
   EXPECT_EQ(*changed, 0);
+}
+
+TEST_F(ResidenceTest, ThePoliceViewShowsIdNumbersOnlyWithPiiAndNoSyncDetails) {
+  const std::int64_t w = Worker();
+  ASSERT_OK(Enrol("P1", w, -1));
+  ASSERT_OK(d_->Pass("P1", w, d_->Day(0)));
+  security::Principal police;
+  police.name = "派出所";
+  police.role = "police";
+  police.rights = security::RightsOfRole("police");
+  police.all_projects = true;
+  EXPECT_TRUE(police.Has(security::Right::kResidenceRead));
+  EXPECT_FALSE(police.Has(security::Right::kResidenceWrite));
+  EXPECT_FALSE(police.Has(security::Right::kRegistryRead));
+  auto list = d_->db().Read([&](store::Connection& conn) {
+    return d_->residence().List(conn, {}, store::Page{}, police);
+  });
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ((*list)["items"].size(), 1u);
+  const json item = (*list)["items"][0];
+  EXPECT_EQ(item["id_number"], "411421********0026");
+  EXPECT_EQ(item["application"]["applicant"]["id_number"], "411421********0026");
+  EXPECT_EQ(item["application"]["applicant"]["phone"], "138****8000");
+  EXPECT_EQ(item["application"]["applicant"]["name"], "李建国");  // the fields in full
+  EXPECT_FALSE(item.contains("sync"));
+  EXPECT_FALSE(Get(item["id"]).contains("sync"));
+
+  police.rights |= static_cast<std::uint32_t>(security::Right::kPii);
+  list = d_->db().Read([&](store::Connection& conn) {
+    return d_->residence().List(conn, {}, store::Page{}, police);
+  });
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ((*list)["items"][0]["id_number"], "411421198505010026");
+  EXPECT_EQ((*list)["items"][0]["application"]["applicant"]["phone"], "13800138000");
+  const json full = d_->db()
+                        .Read([&](store::Connection& conn) {
+                          return d_->residence().Get(conn, item["id"], police);
+                        })
+                        .value();
+  EXPECT_FALSE(full.contains("deliveries"));
+}
+
+TEST_F(ResidenceTest, ASiteManagerSeesOnlyTheirProjects) {
+  const std::int64_t a = Worker(), b = Worker();
+  ASSERT_OK(Enrol("P1", a, -1));
+  ASSERT_OK(Enrol("P2", b, -1));
+  security::Principal manager;
+  manager.name = "site";
+  manager.rights = ~0u;
+  manager.projects = {"P2"};
+  auto list = d_->db().Read([&](store::Connection& conn) {
+    return d_->residence().List(conn, {}, store::Page{}, manager);
+  });
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ((*list)["items"].size(), 1u);
+  EXPECT_EQ((*list)["items"][0]["project_code"], "P2");
+  EXPECT_EQ((*list)["counts"]["total"], 1);
+  const std::int64_t other = Records(a)[0]["id"];
+  auto hidden = d_->db().Read(
+      [&](store::Connection& conn) { return d_->residence().Get(conn, other, manager); });
+  EXPECT_EQ(hidden.status().code(), "not_found");
+}
+
+TEST(ResidenceRulesTest, TheRulebookSectionIsReadAndChecked) {
+  const auto& rule = registry::Rulebook::Default().residence();
+  EXPECT_EQ(rule.register_days, 3);
+  EXPECT_EQ(rule.change_days, 10);
+  EXPECT_EQ(rule.unseen_days, 30);
+  EXPECT_EQ(rule.travel_max_speed_kmh, 80);
+  EXPECT_EQ(rule.travel_min_distance_km, 3);
+  EXPECT_EQ(rule.required_roles, std::vector<std::string>{"20"});
+  EXPECT_EQ(registry::Rulebook::Default().Severity("impossible_travel"), "red");
+
+  json doc = json::parse(registry::kDefaultRulesJson);
+  auto parse = [](const json& d) { return registry::Rulebook::Parse(d.dump(), "r.json"); };
+  json bad = doc;
+  bad["residence"]["impossible_travel"]["max_speed_kmh"] = -5;
+  auto refused = parse(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("residence.impossible_travel.max_speed_kmh"),
+            std::string::npos)
+      << refused.status().message();
+  bad = doc;
+  bad["residence"]["required_roles"] = {"30"};
+  EXPECT_FALSE(parse(bad).ok());
+  bad = doc;
+  bad["residence"]["register_days"] = "3";
+  EXPECT_FALSE(parse(bad).ok());
+  // A rulebook written before residence registration loads with the defaults.
+  json old = doc;
+  old.erase("residence");
+  auto defaults = parse(old);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ((*defaults)->residence().register_days, 3);
+  json strict = doc;
+  strict["residence"]["register_days"] = 2;
+  EXPECT_EQ((*parse(strict))->residence().register_days, 2);
 }
 
 }  // namespace
