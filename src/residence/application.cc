@@ -32,25 +32,30 @@ const char* EventField(const std::string& k) {
 }  // namespace
 
 json Application::ToJson() const {
-  json a = {{"applicant",
-             {{"person_id", person_id},
-              {"name", name},
-              {"id_type", id_type},
-              {"sex", Opt(sex)},
-              {"nation", Opt(nation)},
-              {"birth_date", Opt(birth_date)},
-              {"id_address", Opt(id_address)},
-              {"phone", Opt(phone)}}},
-            {"residence",
-             {{"address", Opt(residence_address)},
-              {EventField(kind), event_date ? json(event_date->ToString()) : json()},
-              {"reason", reason}}},
-            {"employer", {{"uscc", employer_uscc}, {"name", employer_name}}},
-            {"project",
-             {{"code", project_code},
-              {"name", project_name},
-              {"region_code", project_region},
-              {"address", Opt(project_address)}}}};
+  // Built by assignment: nlohmann's initializer lists copy every nested value, and this runs
+  // twice per registration (the stored application and the message body).
+  json a = json::object();
+  json& applicant = a["applicant"];
+  applicant["person_id"] = person_id;
+  applicant["name"] = name;
+  applicant["id_type"] = id_type;
+  applicant["sex"] = Opt(sex);
+  applicant["nation"] = Opt(nation);
+  applicant["birth_date"] = Opt(birth_date);
+  applicant["id_address"] = Opt(id_address);
+  applicant["phone"] = Opt(phone);
+  json& residence = a["residence"];
+  residence["address"] = Opt(residence_address);
+  residence[EventField(kind)] = event_date ? json(event_date->ToString()) : json();
+  residence["reason"] = reason;
+  json& employer = a["employer"];
+  employer["uscc"] = employer_uscc;
+  employer["name"] = employer_name;
+  json& project = a["project"];
+  project["code"] = project_code;
+  project["name"] = project_name;
+  project["region_code"] = project_region;
+  project["address"] = Opt(project_address);
   return a;
 }
 

@@ -134,9 +134,10 @@ Result<PoliceConfig> PoliceConfig::FromJson(const json& doc, const std::string& 
 json MessageBody(const Application& a, const std::string& idempotency_key,
                  const MessageContext& context, json id_fields) {
   json body = a.ToJson();
-  body["applicant"].erase("person_id");
+  json& applicant = body["applicant"];
+  applicant.erase("person_id");  // our internal id means nothing upstream
   for (auto& [key, value] : id_fields.items())
-    body["applicant"][key] = value;
+    applicant[key] = std::move(value);
   body["version"] = "zz-residence/1";
   body["message_type"] = a.kind;
   body["idempotency_key"] = idempotency_key;
@@ -154,8 +155,9 @@ OutboxMessage PoliceAdapter::Build(const Application& a, std::string_view id_num
   m.target = kPoliceTarget;
   m.message_type = a.kind;
   m.idempotency_key = idempotency_key;
-  json id_fields = {{"id_number_enc", EncryptField(config_.id_key, id_number, idempotency_key)},
-                    {"id_number_masked", a.id_masked}};
+  json id_fields = json::object();
+  id_fields["id_number_enc"] = EncryptField(config_.id_key, id_number, idempotency_key);
+  id_fields["id_number_masked"] = a.id_masked;
   m.payload = MessageBody(a, idempotency_key, context, std::move(id_fields)).dump();
   m.signature = Sign(m.payload, idempotency_key, now_ms);
   m.key_id = config_.key_id;
