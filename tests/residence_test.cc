@@ -225,6 +225,32 @@ TEST_F(ResidenceE2eTest, ACrashWhileThePoliceHoldTheRequestRegistersOnce) {
   police.Stop();
 }
 
+// A police system that never answers does not hold up a SIGTERM: the attempt is abandoned (not
+// counted, not applied) and the message goes out again after the restart.
+TEST_F(ResidenceE2eTest, StoppingDoesNotWaitForASlowPoliceSystem) {
+  EndpointOptions options = Police();
+  options.slow_first = 1;
+  options.slow_ms = 120'000;
+  PoliceEndpoint police(options);
+  auto port = police.Start();
+  ASSERT_TRUE(port.ok());
+  const auto flags = Flags(*port, 60'000);  // a generous deadline: only the stop can cut it short
+  ASSERT_TRUE(server_.Start(flags));
+  RegisterWorker();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (police.requests() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_EQ(police.requests(), 1);
+  EXPECT_EQ(server_.Stop(), 0);  // within the harness's bound, far below the 60 s deadline
+  EXPECT_EQ(server_.Query("SELECT state || '/' || attempts FROM sync_outbox"), "pending/0");
+  ASSERT_TRUE(server_.Start(flags));
+  EXPECT_EQ(WaitAnswered()["status"], "accepted");
+  EXPECT_EQ(police.messages().size(), 1u);
+  EXPECT_EQ(server_.Stop(), 0);
+  police.Stop();
+}
+
 TEST_F(ResidenceE2eTest, APoliceConfigReadableByOthersIsRefused) {
   const std::string file = server_.root() + "/police.json";
   WriteFileBytes(file, "{}");

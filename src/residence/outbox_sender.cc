@@ -16,6 +16,7 @@ OutboxSender::~OutboxSender() {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
+  cancel_ = true;
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
@@ -84,7 +85,10 @@ Result<int> OutboxSender::SendDue() {
       const std::string signature = row.key_id == adapter->config().key_id && !row.signature.empty()
                                         ? row.signature
                                         : adapter->Sign(row.payload, row.key, row.signed_at);
-      const Delivery d = adapter->Deliver(row.key, row.payload, signature, row.signed_at);
+      const Delivery d = adapter->Deliver(row.key, row.payload, signature, row.signed_at, &cancel_);
+      // Stopping mid-attempt: not applied; the row is sent again after the restart, as after a
+      // crash.
+      if (cancel_) return attempted;
       ++attempted;
       const bool give_up = row.attempts + 1 >= adapter->config().retry.max_attempts;
       const std::int64_t next = residence_->options().clock() + Backoff(row.attempts + 1);

@@ -17,6 +17,7 @@
 // called from any thread (tests call SendDue() directly instead of starting the thread).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -72,6 +73,7 @@ class OutboxSender {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  std::atomic<bool> cancel_{false};  // abandons a delivery in flight when stopping
   bool woken_ = false;
   std::mt19937_64 rng_{std::random_device{}()};
   std::int64_t last_export_day_ = -1;

@@ -178,7 +178,8 @@ std::string PoliceAdapter::Sign(std::string_view body, const std::string& idempo
 }
 
 Delivery PoliceAdapter::Deliver(const std::string& idempotency_key, const std::string& payload,
-                                const std::string& signature, std::int64_t signed_at) const {
+                                const std::string& signature, std::int64_t signed_at,
+                                const std::atomic<bool>* cancel) const {
   const std::vector<std::pair<std::string, std::string>> headers = {
       {kHeaderClient, config_.client_id},
       {kHeaderKeyId, config_.key_id},
@@ -186,8 +187,8 @@ Delivery PoliceAdapter::Deliver(const std::string& idempotency_key, const std::s
       {kHeaderIdempotency, idempotency_key},
       {kHeaderContentSha256, Sha256Hex(payload)},
       {kHeaderSignature, signature}};
-  const HttpExchange x =
-      HttpPost(config_.host, config_.port, config_.path, headers, payload, config_.timeout_ms);
+  const HttpExchange x = HttpPost(config_.host, config_.port, config_.path, headers, payload,
+                                  config_.timeout_ms, cancel);
   return Interpret(x.status, x.body, x.error);
 }
 
@@ -236,7 +237,8 @@ Delivery PoliceAdapter::Interpret(int http_status, std::string_view body,
 
 HttpExchange HttpPost(const std::string& host, std::uint16_t port, const std::string& target,
                       const std::vector<std::pair<std::string, std::string>>& headers,
-                      const std::string& body, std::int64_t timeout_ms) {
+                      const std::string& body, std::int64_t timeout_ms,
+                      const std::atomic<bool>* cancel) {
   HttpExchange out;
   net::io_context ioc;
   beast::tcp_stream stream(ioc);
@@ -282,7 +284,18 @@ HttpExchange HttpPost(const std::string& host, std::uint16_t port, const std::st
       });
     });
   });
-  ioc.run();
+  // Run in slices so that a stopping server does not wait for a slow police system.
+  while (!ioc.stopped()) {
+    ioc.run_for(std::chrono::milliseconds(50));
+    if (cancel && cancel->load() && !ioc.stopped()) {
+      beast::error_code ignored;
+      stream.socket().close(ignored);
+      resolver.cancel();
+      ioc.run_for(std::chrono::milliseconds(50));  // let the handlers see the cancellation
+      out.error = "cancelled: the server is stopping";
+      return out;
+    }
+  }
   if (failure) {
     out.error = std::string(stage) + ": " +
                 (failure == beast::error::timeout

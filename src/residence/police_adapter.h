@@ -13,6 +13,7 @@
 // Thread-safety: immutable after construction; Build() and Deliver() are safe from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -92,9 +93,11 @@ class PoliceAdapter {
   std::string Sign(std::string_view body, const std::string& idempotency_key,
                    std::int64_t timestamp_ms) const;
 
-  // One POST of a stored message under the configured deadline.
+  // One POST of a stored message under the configured deadline. When `*cancel` turns true the
+  // exchange is abandoned (kRetry, "cancelled"): the caller must not apply it.
   Delivery Deliver(const std::string& idempotency_key, const std::string& payload,
-                   const std::string& signature, std::int64_t signed_at) const;
+                   const std::string& signature, std::int64_t signed_at,
+                   const std::atomic<bool>* cancel = nullptr) const;
 
   // Classifies an HTTP answer (status 0 = no answer, `error` says why).
   static Delivery Interpret(int http_status, std::string_view body, const std::string& error);
@@ -116,6 +119,7 @@ struct HttpExchange {
 };
 HttpExchange HttpPost(const std::string& host, std::uint16_t port, const std::string& target,
                       const std::vector<std::pair<std::string, std::string>>& headers,
-                      const std::string& body, std::int64_t timeout_ms);
+                      const std::string& body, std::int64_t timeout_ms,
+                      const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace zhizhi::residence
