@@ -283,7 +283,10 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
       [=](Request& request) {
         auto id = http::IdParam(request, "id");
         if (!id.ok()) return Response::Error(id.status());
-        auto update = ParseBody<PersonUpdate>(request, ParsePersonUpdate);
+        auto body = http::JsonBody(request);
+        if (!body.ok()) return Response::Error(body.status());
+        JsonFieldReader in(*body);
+        auto update = ParsePersonUpdate(in);
         if (!update.ok()) return Response::Error(update.status());
         return Reply(http::WriteJson(*database, [&](store::Connection& conn) -> Result<json> {
           ZZ_RETURN_IF_ERROR(registry->UpdatePerson(conn, *id, *update));
