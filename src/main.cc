@@ -10,11 +10,15 @@
 //   zhizhi keys rotate --data DIR                                new field key, all re-sealed
 //   zhizhi audit verify --data DIR                               check the audit chain
 //   zhizhi retention run --data DIR [--gate-events-days 730]     delete what is past its rule
+//   zhizhi residence export --data DIR [--encoding gbk]          the daily residence export now
+//   zhizhi police-endpoint --config FILE                         reference police receiver
 //   zhizhi version
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -32,6 +36,8 @@
 #include "app/retention.h"
 #include "http/server.h"
 #include "registry/registry_import.h"
+#include "residence/daily_export.h"
+#include "residence/police_endpoint.h"
 #include "security/key_rotation.h"
 #include "security/password.h"
 #include "sim/gate_simulator.h"
@@ -83,6 +89,7 @@ struct ServeFlags {
   bool simulate = false;
   double simulate_speed = 1;
   std::uint64_t simulate_seed = 0;
+  zhizhi::app::Platform::ResidenceSetup residence;
 };
 
 // Where the face models are looked for when --models is not given.
@@ -134,10 +141,14 @@ int Serve(const ServeFlags& flags) {
   gate_options.auto_clockout_hour = flags.auto_clockout_hour;
   gate_options.tick_seconds = flags.gate_tick_seconds;
   if (auto status = p.StartGate(gate_options); !status.ok()) return Fail(status);
+  if (auto status = p.StartResidence(flags.residence); !status.ok()) return Fail(status);
   zhizhi::alerts::AlertEngineOptions alert_options;
   alert_options.scan_interval_s = flags.scan_interval;
   alert_options.project_interval_s = flags.project_scan_interval;
   p.StartAlerts(alert_options, /*schedule=*/true);
+  p.StartSync();
+  spdlog::info("event=residence_sync target={}",
+               flags.residence.police_config.empty() ? "police_export (daily file)" : "police");
   spdlog::info("event=rules rulebook={} version={}", zhizhi::registry::ActiveRules().name(),
                zhizhi::registry::ActiveRules().version());
   zhizhi::face::FaceEngineOptions face_engine;
@@ -348,12 +359,96 @@ int Import(const ImportFlags& flags) {
   if (r.committed && r.imported > 0 && !flags.no_scan) {
     // An import is many changes at once: one scan afterwards gives the alerts the incremental
     // path would have (and is much cheaper than running it per row).
+    // Residence drafts first (kept as drafts: the server submits them when it starts), so that
+    // the scan does not take a worker with a dormitory for an unregistered one.
+    zhizhi::app::Platform::ResidenceSetup residence;
+    residence.sender = false;
+    residence.defer_submission = true;
+    if (auto status = p.StartResidence(residence); !status.ok()) return Fail(status);
     p.StartAlerts({}, /*schedule=*/false);
+    if (auto drafted = p.residence()->ReconcileAll(); !drafted.ok()) {
+      return Fail(drafted.status());
+    }
     auto scan = p.alerts()->ScanAll();
     if (!scan.ok()) return Fail(scan.status());
     PrintScan(*scan);
   }
   return r.rejected == 0 ? 0 : 1;
+}
+
+struct ResidenceExportFlags {
+  std::string data;
+  std::string dir;
+  std::string encoding = "utf-8";
+};
+
+// Writes the pending daily-export rows now, beside a running server (like `scan`, without the
+// data directory's lock: the rows are marked in a short transaction, only if still pending).
+int ResidenceExport(const ResidenceExportFlags& flags) {
+  SetUpLogging("warn");
+  auto db = zhizhi::store::Database::Open(flags.data + "/zhizhi.db");
+  if (!db.ok()) return Fail(db.status());
+  auto cipher = zhizhi::security::FieldCipher::ForDataDir(flags.data);
+  if (!cipher.ok()) return Fail(cipher.status());
+  zhizhi::residence::Residence residence(db->get(), &*cipher, zhizhi::registry::ActiveRules());
+  zhizhi::residence::ExportOptions options;
+  options.dir = flags.dir.empty() ? flags.data + "/exports" : flags.dir;
+  options.encoding = flags.encoding;
+  auto report =
+      zhizhi::residence::WriteDailyExport(**db, residence, *cipher, options, zhizhi::NowUnixMs());
+  if (!report.ok()) return Fail(report.status());
+  if (report->rows == 0) {
+    std::printf("nothing to export\n");
+  } else {
+    std::printf("%d rows written to %s\n", report->rows, report->file.c_str());
+  }
+  return 0;
+}
+
+struct PoliceEndpointFlags {
+  std::string config;
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 18510;
+  std::string reject_containing;
+};
+
+// The reference receiver of the police wire format, for demonstrations (not the police system).
+int RunPoliceEndpoint(const PoliceEndpointFlags& flags) {
+  SetUpLogging("info");
+  auto config = zhizhi::residence::PoliceConfig::Load(flags.config);
+  if (!config.ok()) return Fail(config.status());
+  zhizhi::residence::EndpointOptions options;
+  options.path = config->path;
+  options.hmac_key = config->hmac_key;
+  options.id_key = config->id_key;
+  if (!flags.reject_containing.empty()) {
+    options.reject =
+        [text = flags.reject_containing](const nlohmann::json& m) -> std::optional<std::string> {
+      if (m.dump().find(text) == std::string::npos) return std::nullopt;
+      return "地址无法核实 (address not found)";
+    };
+  }
+  zhizhi::residence::PoliceEndpoint endpoint(options);
+  endpoint.SetObserver([](const zhizhi::residence::ReceivedMessage& m) {
+    spdlog::info("event=police_message key={} type={} ref={} id_number={} result={}",
+                 m.idempotency_key, m.message_type, m.registration_ref,
+                 zhizhi::security::MaskIdNumber(m.id_number), m.answer.dump());
+  });
+  auto port = endpoint.Start(flags.bind, flags.port);
+  if (!port.ok()) return Fail(port.status());
+  spdlog::info("event=police_endpoint_listening url=http://{}:{}{}", flags.bind, *port,
+               options.path);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  int signal = 0;
+  sigwait(&set, &signal);
+  endpoint.Stop();
+  spdlog::info("event=police_endpoint_stopped messages={} duplicates={}",
+               endpoint.messages().size(), endpoint.duplicates());
+  return 0;
 }
 
 int Demo(const std::string& data, const zhizhi::app::DemoOptions& options) {
@@ -620,6 +715,28 @@ int main(int argc, char** argv) {
                    "how often retention runs (0: never while serving)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 8760.0));
+  serve_cmd
+      ->add_option("--police-config", serve.residence.police_config,
+                   "police adapter configuration (endpoint and keys, mode 0600; docs/residence.md);"
+                   " without it, submissions go to the daily export file")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--export-dir", serve.residence.export_dir,
+                        "directory of the daily residence export (default DATA/exports)");
+  serve_cmd
+      ->add_option("--export-encoding", serve.residence.export_encoding,
+                   "encoding of the daily export: utf-8 or gbk")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"utf-8", "gbk"}));
+  serve_cmd
+      ->add_option("--export-hour", serve.residence.export_hour,
+                   "China-time hour after which the day's export file is written")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 23));
+  serve_cmd
+      ->add_option("--sync-poll-ms", serve.residence.poll_ms,
+                   "how often the outbox sender looks for due messages")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 600000));
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
@@ -726,6 +843,28 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 36500));
 
+  ResidenceExportFlags residence_export;
+  auto* residence_cmd = app.add_subcommand("residence", "residence registration");
+  residence_cmd->require_subcommand(1);
+  auto* export_cmd = residence_cmd->add_subcommand(
+      "export", "write the pending daily-export rows to a CSV file now (safe while serve runs)");
+  export_cmd->add_option("--data", residence_export.data, "data directory")->required();
+  export_cmd->add_option("--dir", residence_export.dir, "output directory (default DATA/exports)");
+  export_cmd->add_option("--encoding", residence_export.encoding, "utf-8 or gbk")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"utf-8", "gbk"}));
+
+  PoliceEndpointFlags police_endpoint;
+  auto* police_cmd = app.add_subcommand(
+      "police-endpoint", "run the reference receiver of the police wire format (demonstrations)");
+  police_cmd->add_option("--config", police_endpoint.config, "the police config the server uses")
+      ->required()
+      ->check(CLI::ExistingFile);
+  police_cmd->add_option("--bind", police_endpoint.bind, "address")->capture_default_str();
+  police_cmd->add_option("--port", police_endpoint.port, "port")->capture_default_str();
+  police_cmd->add_option("--reject-containing", police_endpoint.reject_containing,
+                         "reject messages whose text contains this (to see rejections)");
+
   app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -742,6 +881,8 @@ int main(int argc, char** argv) {
   if (*keys_rotate) return KeysRotate(keys_data, new_key_file);
   if (*audit_verify) return AuditVerify(audit_data);
   if (*retention_run) return RetentionRun(retention_data, retention_days);
+  if (*residence_cmd) return ResidenceExport(residence_export);
+  if (*police_cmd) return RunPoliceEndpoint(police_endpoint);
   std::printf("zhizhi %s\n", ZHIZHI_VERSION);
   return 0;
 }

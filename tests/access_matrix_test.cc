@@ -5,7 +5,8 @@
 // a new endpoint cannot ship without its access rule.
 //
 // The district: two projects, OWNPRJ (the site manager's, the device's) and OTHERPRJ, each with a
-// person, an expiring certificate (so an alert), a device, a pass, a post exemption and a face. A
+// person with a dormitory (so a residence registration), an expiring certificate (so an alert),
+// a device, a pass, a post exemption and a face. A
 // scoped caller naming OTHERPRJ's things gets 404, and no answer to a scoped caller may contain
 // OTHERPRJ's code, person or device.
 #include <fstream>
@@ -74,7 +75,8 @@ class AccessMatrixTest : public ::testing::Test {
  protected:
   struct Side {
     std::string code;
-    std::int64_t person = 0, certificate = 0, device = 0, alert = 0, exemption = 0, face = 0;
+    std::int64_t person = 0, certificate = 0, device = 0, alert = 0, exemption = 0, face = 0,
+                 registration = 0;
     std::string device_token;
   };
 
@@ -117,6 +119,7 @@ class AccessMatrixTest : public ::testing::Test {
                                                      {"uscc", c1},
                                                      {"work_role", "20"},
                                                      {"work_type", "020"},
+                                                     {"dorm_address", code + "宿舍1号楼"},
                                                      {"entry_date", ChinaDate(-5)}});
       side->certificate = Post("/api/v1/persons/" + std::to_string(side->person) + "/certificates",
                                {{"kind", "special_operation"},
@@ -150,6 +153,12 @@ class AccessMatrixTest : public ::testing::Test {
                                                          {"reason", "adjacent_sections"}})
                             .value("id", std::int64_t{0});
       EnrolFace(*side);
+      // The enrolment with a dormitory drafted a residence registration.
+      const HttpResponse residence =
+          server_.Api("GET", "/api/v1/residence-registrations?project=" + code);
+      ASSERT_EQ(residence.status, 200) << residence.Describe();
+      ASSERT_FALSE(residence.json["items"].empty()) << residence.Describe();
+      side->registration = residence.json["items"][0].value("id", std::int64_t{0});
     }
     victim_user_ = Post("/api/v1/users",
                         {{"name", "victim.user"}, {"password", kPassword}, {"role", "inspector"}})
@@ -200,6 +209,7 @@ class AccessMatrixTest : public ::testing::Test {
     if (key == "alerts/{id}") return std::to_string(side.alert);
     if (key == "post-exemptions/{id}") return std::to_string(side.exemption);
     if (key == "faces/{face_id}") return std::to_string(side.face);
+    if (key == "residence-registrations/{id}") return std::to_string(side.registration);
     return std::nullopt;
   }
 

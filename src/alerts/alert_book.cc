@@ -11,9 +11,10 @@ using nlohmann::json;
 
 const std::vector<std::string>& PersonScopedTypes() {
   static const std::vector<std::string> types = {
-      type::kPostConflict,       type::kPostUncertified,  type::kCertificateExpiring,
-      type::kCertificateExpired, type::kKeyPersonAbsent,  type::kWorkerUnseen,
-      type::kExitedButSeen,      type::kDuplicateIdentity};
+      type::kPostConflict,         type::kPostUncertified,          type::kCertificateExpiring,
+      type::kCertificateExpired,   type::kKeyPersonAbsent,          type::kWorkerUnseen,
+      type::kExitedButSeen,        type::kDuplicateIdentity,        type::kResidenceOverdue,
+      type::kUnregisteredPresence, type::kResidenceNotDeregistered, type::kImpossibleTravel};
   return types;
 }
 
@@ -24,11 +25,8 @@ const std::vector<std::string>& ProjectScopedTypes() {
 }
 
 bool IsKnownType(std::string_view t) {
-  static const std::vector<std::string_view> later = {"residence_overdue",
-                                                      "residence_not_deregistered",
-                                                      "unregistered_presence", "impossible_travel"};
   auto has = [&](const auto& list) { return std::find(list.begin(), list.end(), t) != list.end(); };
-  return has(PersonScopedTypes()) || has(ProjectScopedTypes()) || has(later);
+  return has(PersonScopedTypes()) || has(ProjectScopedTypes());
 }
 
 namespace {

@@ -42,6 +42,10 @@ inline constexpr const char* kExitedButSeen = "exited_but_seen";
 inline constexpr const char* kDeviceOffline = "device_offline";
 inline constexpr const char* kClockSkew = "clock_skew";
 inline constexpr const char* kDuplicateIdentity = "duplicate_identity";
+inline constexpr const char* kResidenceOverdue = "residence_overdue";
+inline constexpr const char* kUnregisteredPresence = "unregistered_presence";
+inline constexpr const char* kResidenceNotDeregistered = "residence_not_deregistered";
+inline constexpr const char* kImpossibleTravel = "impossible_travel";
 }  // namespace type
 
 // Types owned by the person scope (reconciled per person) and by the project scope.

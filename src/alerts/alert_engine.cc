@@ -1,8 +1,11 @@
 #include "alerts/alert_engine.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <spdlog/spdlog.h>
+
+#include "alerts/residence_detectors.h"
 
 namespace zhizhi::alerts {
 
@@ -68,15 +71,27 @@ Status AlertEngine::OnProjectChanged(store::Connection& conn, const std::string&
 }
 
 Status AlertEngine::OnPass(store::Connection& conn, const gate::Gate::PassNotice& pass) {
-  // A pass can clear "not seen" and "absent" alerts, and a pass after an exit raises one.
+  // The person's active alerts (one indexed lookup; usually none).
+  std::vector<ActiveAlert> active;
+  auto s = conn.Prepare(
+      "SELECT type, project_code FROM alerts WHERE person_id = ? AND status != 'resolved'");
+  s.Bind(1, pass.person_id);
+  while (s.Step())
+    active.emplace_back(s.Text(0), s.OptText(1));
+  ZZ_RETURN_IF_ERROR(s.status());
+  // A pass can clear "not seen", "absent" and "not deregistered" alerts, and a pass after an exit
+  // raises one.
   bool affects = pass.exited;
   if (!affects && pass.allowed) {
-    auto s = conn.Prepare(
-        "SELECT 1 FROM alerts WHERE person_id = ? AND type IN ('worker_unseen', "
-        "'key_person_absent') AND status != 'resolved' LIMIT 1");
-    s.Bind(1, pass.person_id);
-    affects = s.Step();
-    ZZ_RETURN_IF_ERROR(s.status());
+    affects = std::any_of(active.begin(), active.end(), [](const ActiveAlert& a) {
+      return a.first == type::kWorkerUnseen || a.first == type::kKeyPersonAbsent ||
+             a.first == type::kResidenceNotDeregistered;
+    });
+  }
+  if (!affects) {
+    const DetectionClock clock = DetectionClock::At(options_.clock());
+    ZZ_ASSIGN_OR_RETURN(affects,
+                        PassAffectsResidence(detectors_.rules(), conn, pass, clock, active));
   }
   if (!affects) return Status::Ok();
   return OnPersonChanged(conn, pass.person_id);

@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "alerts/residence_detectors.h"
 #include "registry/code_lists.h"
 
 namespace zhizhi::alerts {
@@ -472,7 +473,8 @@ class PersonDetection {
 
 Status Detectors::DetectPerson(store::Connection& conn, std::int64_t person_id,
                                const DetectionClock& clock, std::vector<AlertDraft>& out) const {
-  return PersonDetection(rules_, conn, person_id, clock, out).Run();
+  ZZ_RETURN_IF_ERROR(PersonDetection(rules_, conn, person_id, clock, out).Run());
+  return DetectResidence(rules_, conn, person_id, clock, out);
 }
 
 Status Detectors::DetectProject(store::Connection& conn, const std::string& project,

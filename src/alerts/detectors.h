@@ -7,7 +7,8 @@
 // change touched".
 //
 // Person-scoped: post_conflict, post_uncertified, certificate_expiring, certificate_expired,
-// key_person_absent, worker_unseen, exited_but_seen. Project-scoped: post_vacant,
+// key_person_absent, worker_unseen, exited_but_seen, and the residence and trajectory warnings
+// (residence_detectors.h). Project-scoped: post_vacant,
 // device_offline, clock_skew. Rules, thresholds and severities come from the rulebook.
 //
 // Thread-safety: immutable; safe from any thread given a connection owned by that thread.

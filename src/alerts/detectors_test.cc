@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 
 #include "alerts/planted_district.h"
@@ -333,6 +334,7 @@ TEST_F(DetectorsTest, LifeCycleAcknowledgeResolveAndNoDuplicates) {
 // the alerts the incremental path already holds (nothing to open, change or resolve), and a
 // scan from scratch builds the same set.
 TEST_F(DetectorsTest, FullScanAgreesWithIncrementalOnRandomDistricts) {
+  std::map<std::string, int> seen;
   for (int seed = 1; seed <= 6; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     d_ = std::make_unique<TestDistrict>(::testing::TempDir(), kNow);
@@ -346,7 +348,13 @@ TEST_F(DetectorsTest, FullScanAgreesWithIncrementalOnRandomDistricts) {
     std::vector<std::string> projects;
     for (int i = 0; i < 6; ++i) {
       const std::string code = "QT" + std::to_string(seed) + std::to_string(i);
-      ASSERT_OK(d_->Project(code, statuses[pick(6)], d_->Day(-pick(60))));
+      // Sites scattered over about 40 km, one without coordinates.
+      std::optional<double> lat, lng;
+      if (i != 5) {
+        lat = 30.15 + 0.3 * pick(1000) / 1000.0;
+        lng = 120.15 + 0.3 * pick(1000) / 1000.0;
+      }
+      ASSERT_OK(d_->Project(code, statuses[pick(6)], d_->Day(-pick(60)), lat, lng));
       for (int c = 0; c < 3; ++c) {
         if (pick(3) > 0) (void)d_->ProjectCorp(code, corps[c], corp_types[c]);
       }
@@ -366,21 +374,43 @@ TEST_F(DetectorsTest, FullScanAgreesWithIncrementalOnRandomDistricts) {
                                                          {"post", "quality_officer"},
                                                          {"registered", "supervising_engineer"}};
     std::vector<std::int64_t> certificates;
-    for (int op = 0; op < 400; ++op) {
+    const char* dorms[] = {"建设者之家 1 幢", "建设者之家 2 幢", "白杨街道宿舍"};
+    for (int op = 0; op < 900; ++op) {
       const auto person = persons[pick(30)];
       const auto& project = projects[pick(6)];
-      switch (pick(9)) {
+      switch (pick(14)) {
         case 0:
         case 1: {
           const bool manager = pick(2) == 0;
           (void)d_->Enrol(project, person, corps[pick(3)], manager ? "10" : "20",
                           manager ? "900" : work_types[pick(5)],
                           manager ? std::optional<std::string>(posts[pick(5)]) : std::nullopt,
-                          d_->Day(-pick(50)));
+                          d_->Day(-pick(50)),
+                          pick(2) > 0 ? std::optional<std::string>(dorms[pick(3)]) : std::nullopt);
+          break;
+        }
+        case 9:
+          (void)d_->VerifyFace(person);
+          break;
+        case 10:
+          (void)d_->CompletePerson(person);
+          break;
+        case 11:
+          (void)d_->MoveDorm(project, person, dorms[pick(3)], d_->Day(-pick(5)));
+          break;
+        case 12:
+          (void)d_->AnswerPolice(pick(3) > 0, "地址不规范");
+          break;
+        case 13: {
+          // A morning at two sites minutes apart: sometimes too far apart to be real.
+          const std::int64_t t =
+              StartOfChinaDay(d_->Day(-pick(10))) + (6 * 60 + pick(180)) * 60'000LL;
+          (void)d_->PassAt(project, person, t, pick(5) > 0);
+          (void)d_->PassAt(projects[pick(6)], person, t + pick(40) * 60'000LL, pick(5) > 0);
           break;
         }
         case 2:
-          (void)d_->Exit(project, person, d_->Day(-pick(5)));
+          (void)d_->Exit(project, person, d_->Day(-pick(8)));
           break;
         case 3: {
           const auto& [kind, type] = certs[pick(7)];
@@ -406,8 +436,17 @@ TEST_F(DetectorsTest, FullScanAgreesWithIncrementalOnRandomDistricts) {
           break;
       }
     }
+    // The residence module's records are what a reconciliation of everyone would make.
+    auto reconciled = d_->residence().ReconcileAll(7);
+    ASSERT_TRUE(reconciled.ok());
+    EXPECT_EQ(*reconciled, 0);
     const auto incremental = d_->ActiveAlerts();
     EXPECT_GT(incremental.size(), 10u);
+    // (residence_not_deregistered needs a month of absence or an exit the police ignored: its
+    // own tests in residence_detectors_test.cc check both paths agree.)
+    for (const char* t : {"residence_overdue", "unregistered_presence", "impossible_travel"}) {
+      seen[t] += Count(t);
+    }
     auto report = d_->engine().ScanAll();
     ASSERT_TRUE(report.ok());
     EXPECT_EQ(report->counts.opened, 0);
@@ -421,6 +460,9 @@ TEST_F(DetectorsTest, FullScanAgreesWithIncrementalOnRandomDistricts) {
     ASSERT_TRUE(d_->engine().ScanAll().ok());
     EXPECT_EQ(d_->ActiveAlerts(), incremental);
   }
+  // The residence and trajectory warnings came up, so the property covers them.
+  for (const auto& [type, n] : seen)
+    EXPECT_GT(n, 0) << type << " never came up in the random districts";
 }
 
 TEST(RulebookTest, DefaultParsesAndBadFilesAreRefusedWithTheirPath) {
@@ -451,7 +493,8 @@ namespace {
 // A generated district (hundreds of projects, tens of thousands of people) with anomalies of
 // every kind planted: the scan finds every one of them and nothing else.
 TEST(PlantedDistrictTest, ScanFindsEveryPlantedAnomalyAndNothingElse) {
-  TestDistrict d(::testing::TempDir(), "2026-03-16T10:00:00+08:00");
+  // A bulk load, as an import: no hooks run, the scan is what is tested.
+  TestDistrict d(::testing::TempDir(), "2026-03-16T10:00:00+08:00", /*incremental=*/false);
   PlantedOptions options;
   options.projects = 200;
   options.workers_per_project = 100;
@@ -461,7 +504,8 @@ TEST(PlantedDistrictTest, ScanFindsEveryPlantedAnomalyAndNothingElse) {
   for (const char* t :
        {type::kPostConflict, type::kPostUncertified, type::kPostVacant, type::kCertificateExpiring,
         type::kCertificateExpired, type::kKeyPersonAbsent, type::kWorkerUnseen,
-        type::kExitedButSeen, type::kDeviceOffline, type::kClockSkew}) {
+        type::kExitedButSeen, type::kDeviceOffline, type::kClockSkew, type::kResidenceOverdue,
+        type::kUnregisteredPresence, type::kResidenceNotDeregistered, type::kImpossibleTravel}) {
     EXPECT_EQ(planted->planted[t], options.plants_per_kind) << t;
   }
   auto report = d.engine().ScanAll();

@@ -26,6 +26,10 @@ enum Block {
   kExitedSeen,
   kDevices,
   kExemptions,
+  kResidenceOverdue,
+  kUnregistered,
+  kNotDeregistered,
+  kTravel,
   kBlocks
 };
 
@@ -110,9 +114,10 @@ class Generator {
     return registry_.AddCertificate(conn, person, d);
   }
 
-  Status Enrol(store::Connection& conn, const std::string& project, std::int64_t person,
-               const std::string& uscc, const char* role, const std::string& work_type,
-               std::optional<std::string> post, Date entry) {
+  Result<std::int64_t> Enrol(store::Connection& conn, const std::string& project,
+                             std::int64_t person, const std::string& uscc, const char* role,
+                             const std::string& work_type, std::optional<std::string> post,
+                             Date entry, std::optional<std::string> dorm = std::nullopt) {
     registry::EnrolmentDraft d;
     d.person_id = person;
     d.uscc = uscc;
@@ -120,14 +125,42 @@ class Generator {
     d.work_type = work_type;
     d.post = std::move(post);
     d.entry_date = entry;
+    d.dorm_address = std::move(dorm);
     ++out_.enrolments;
-    return registry_.Enrol(conn, project, d).status();
+    return registry_.Enrol(conn, project, d);
+  }
+
+  // A residence registration as the residence module keeps it (its hooks do not run here).
+  Result<std::int64_t> Registration(store::Connection& conn, std::int64_t person,
+                                    std::int64_t enrolment, const std::string& project,
+                                    const char* status, Date arrival) {
+    ZZ_RETURN_IF_ERROR(
+        conn.Prepare("INSERT INTO residence_registrations(kind, person_id, enrolment_id, "
+                     "project_code, status, residence_address, event_date, due_date, application, "
+                     "missing, receipt_no, created_at, updated_at) VALUES ('registration', ?, ?, "
+                     "?, ?, '钱塘区建设者之家', ?, ?, '{}', ?, ?, ?, ?)")
+            .Bind(1, person)
+            .Bind(2, enrolment)
+            .Bind(3, project)
+            .Bind(4, status)
+            .Bind(5, arrival.ToString())
+            .Bind(6, arrival.AddDays(registry::ActiveRules().residence().register_days).ToString())
+            .Bind(7, std::string(status) == "accepted" ? "[]" : "[\"face_verified\"]")
+            .Bind(8, std::string(status) == "accepted"
+                         ? std::optional<std::string>("ZJ" + std::to_string(person))
+                         : std::nullopt)
+            .Bind(9, clock_.now_ms)
+            .Bind(10, clock_.now_ms)
+            .Run());
+    return conn.LastInsertRowId();
   }
 
   Status Pass(store::Connection& conn, const std::string& project, std::int64_t person, Date day,
-              bool allowed = true) {
+              bool allowed = true, int minute_of_day = 8 * 60) {
+    const std::int64_t time_ms = StartOfChinaDay(day) + minute_of_day * 60'000LL;
     ++out_.passes;
-    return RecordTestPass(conn, "g" + std::to_string(out_.passes), project, person, day, 8, allowed)
+    return RecordTestPassAt(conn, "g" + std::to_string(out_.passes), project, person, time_ms,
+                            allowed)
         .status();
   }
 
@@ -144,7 +177,7 @@ class Generator {
                              .status());
     }
     ZZ_RETURN_IF_ERROR(
-        Enrol(conn, project, id, uscc, "10", "900", post, clock_.today.AddDays(-90)));
+        Enrol(conn, project, id, uscc, "10", "900", post, clock_.today.AddDays(-90)).status());
     int working = 0;
     for (int d = o_.key_pass_days; d >= 1; --d) {
       const Date day = clock_.today.AddDays(-d);
@@ -167,12 +200,16 @@ class Generator {
                                      clock_.today.AddDays(600))
                              .status());
     }
-    ZZ_RETURN_IF_ERROR(
-        Enrol(conn, project, id, uscc, "20", type, std::nullopt, clock_.today.AddDays(-60)));
+    ZZ_ASSIGN_OR_RETURN(std::int64_t enrolment,
+                        Enrol(conn, project, id, uscc, "20", type, std::nullopt,
+                              clock_.today.AddDays(-60), "钱塘区建设者之家"));
     for (int d = 1; d <= o_.worker_pass_days; ++d) {
       ZZ_RETURN_IF_ERROR(Pass(conn, project, id, clock_.today.AddDays(-d)));
     }
-    return Status::Ok();
+    // Registered with the police since the first pass: clean.
+    return Registration(conn, id, enrolment, project, "accepted",
+                        clock_.today.AddDays(-o_.worker_pass_days))
+        .status();
   }
 
   Status Project(store::Connection& conn, int i) {
@@ -184,6 +221,9 @@ class Generator {
     p.region_code = "330114";
     p.status = "active";
     p.start_date = clock_.today.AddDays(-100);
+    // A grid of sites about a kilometre apart, 50 to a row.
+    p.lat = 30.0 + 0.01 * (i / 50);
+    p.lng = 120.0 + 0.01 * (i % 50);
     ZZ_RETURN_IF_ERROR(registry_.CreateProject(conn, p));
     const std::string gc = general_[i % general_.size()];
     const std::string sv = supervisors_[i % supervisors_.size()];
@@ -208,7 +248,7 @@ class Generator {
     switch (block) {
       case kUncertified: {  // an electrician with no certificate
         ZZ_ASSIGN_OR_RETURN(std::int64_t id, NewPerson(conn));
-        ZZ_RETURN_IF_ERROR(Enrol(conn, code, id, gc, "20", "130", std::nullopt, entry));
+        ZZ_RETURN_IF_ERROR(Enrol(conn, code, id, gc, "20", "130", std::nullopt, entry).status());
         ZZ_RETURN_IF_ERROR(Pass(conn, code, id, clock_.today.AddDays(-1)));
         Expect(type::kPostUncertified, code + ":" + std::to_string(id));
         break;
@@ -218,7 +258,7 @@ class Generator {
         ZZ_ASSIGN_OR_RETURN(std::int64_t cert,
                             Certificate(conn, id, "special_operation", "01",
                                         clock_.today.AddDays(-600), clock_.today.AddDays(45)));
-        ZZ_RETURN_IF_ERROR(Enrol(conn, code, id, gc, "20", "130", std::nullopt, entry));
+        ZZ_RETURN_IF_ERROR(Enrol(conn, code, id, gc, "20", "130", std::nullopt, entry).status());
         ZZ_RETURN_IF_ERROR(Pass(conn, code, id, clock_.today.AddDays(-1)));
         Expect(type::kCertificateExpiring,
                code + ":" + std::to_string(id) + ":" + std::to_string(cert));
@@ -229,7 +269,7 @@ class Generator {
         ZZ_ASSIGN_OR_RETURN(std::int64_t cert,
                             Certificate(conn, id, "post", "materials_officer",
                                         clock_.today.AddDays(-800), clock_.today.AddDays(-10)));
-        ZZ_RETURN_IF_ERROR(Enrol(conn, code, id, gc, "20", "010", std::nullopt, entry));
+        ZZ_RETURN_IF_ERROR(Enrol(conn, code, id, gc, "20", "010", std::nullopt, entry).status());
         ZZ_RETURN_IF_ERROR(Pass(conn, code, id, clock_.today.AddDays(-1)));
         Expect(type::kCertificateExpired,
                code + ":" + std::to_string(id) + ":" + std::to_string(cert));
@@ -237,18 +277,62 @@ class Generator {
       }
       case kUnseen: {  // enrolled two months ago, never at the gate
         ZZ_ASSIGN_OR_RETURN(std::int64_t id, NewPerson(conn));
-        ZZ_RETURN_IF_ERROR(Enrol(conn, code, id, gc, "20", "040", std::nullopt, entry));
+        ZZ_RETURN_IF_ERROR(Enrol(conn, code, id, gc, "20", "040", std::nullopt, entry).status());
         Expect(type::kWorkerUnseen, code + ":" + std::to_string(id));
         break;
       }
       case kExitedSeen: {  // exited five days ago, turned away at the gate two days ago
         ZZ_ASSIGN_OR_RETURN(std::int64_t id, NewPerson(conn));
-        ZZ_RETURN_IF_ERROR(Enrol(conn, code, id, gc, "20", "040", std::nullopt, entry));
+        ZZ_RETURN_IF_ERROR(Enrol(conn, code, id, gc, "20", "040", std::nullopt, entry).status());
         ZZ_RETURN_IF_ERROR(Pass(conn, code, id, clock_.today.AddDays(-6)));
         ZZ_RETURN_IF_ERROR(
             registry_.Exit(conn, code, id, registry::ExitDraft{clock_.today.AddDays(-5), {}}));
         ZZ_RETURN_IF_ERROR(Pass(conn, code, id, clock_.today.AddDays(-2), false));
         Expect(type::kExitedButSeen, code + ":" + std::to_string(id));
+        break;
+      }
+      case kResidenceOverdue: {  // arrived ten days ago, the draft still lacks the face
+        ZZ_ASSIGN_OR_RETURN(std::int64_t id, NewPerson(conn));
+        ZZ_ASSIGN_OR_RETURN(std::int64_t e, Enrol(conn, code, id, gc, "20", "040", std::nullopt,
+                                                  entry, "钱塘区建设者之家"));
+        ZZ_RETURN_IF_ERROR(Pass(conn, code, id, clock_.today.AddDays(-10)));
+        ZZ_RETURN_IF_ERROR(Pass(conn, code, id, clock_.today.AddDays(-1)));
+        ZZ_ASSIGN_OR_RETURN(std::int64_t r,
+                            Registration(conn, id, e, code, "draft", clock_.today.AddDays(-10)));
+        Expect(type::kResidenceOverdue, code + ":" + std::to_string(id) + ":" + std::to_string(r));
+        break;
+      }
+      case kUnregistered: {  // no dormitory on record, at the gate for ten days
+        ZZ_ASSIGN_OR_RETURN(std::int64_t id, NewPerson(conn));
+        ZZ_RETURN_IF_ERROR(Enrol(conn, code, id, gc, "20", "040", std::nullopt, entry).status());
+        ZZ_RETURN_IF_ERROR(Pass(conn, code, id, clock_.today.AddDays(-10)));
+        ZZ_RETURN_IF_ERROR(Pass(conn, code, id, clock_.today.AddDays(-1)));
+        Expect(type::kUnregisteredPresence, code + ":" + std::to_string(id));
+        break;
+      }
+      case kNotDeregistered: {  // left ten days ago, still registered
+        ZZ_ASSIGN_OR_RETURN(std::int64_t id, NewPerson(conn));
+        ZZ_ASSIGN_OR_RETURN(std::int64_t e, Enrol(conn, code, id, gc, "20", "040", std::nullopt,
+                                                  entry, "钱塘区建设者之家"));
+        ZZ_RETURN_IF_ERROR(Pass(conn, code, id, clock_.today.AddDays(-40)));
+        ZZ_ASSIGN_OR_RETURN(std::int64_t r,
+                            Registration(conn, id, e, code, "accepted", clock_.today.AddDays(-40)));
+        ZZ_RETURN_IF_ERROR(
+            registry_.Exit(conn, code, id, registry::ExitDraft{clock_.today.AddDays(-10), {}}));
+        Expect(type::kResidenceNotDeregistered,
+               code + ":" + std::to_string(id) + ":" + std::to_string(r));
+        break;
+      }
+      case kTravel: {  // a registered worker's card at a site 30 km away five minutes later
+        ZZ_ASSIGN_OR_RETURN(std::int64_t id, NewPerson(conn));
+        ZZ_ASSIGN_OR_RETURN(std::int64_t e, Enrol(conn, code, id, gc, "20", "040", std::nullopt,
+                                                  entry, "钱塘区建设者之家"));
+        ZZ_RETURN_IF_ERROR(Pass(conn, code, id, clock_.today.AddDays(-2)));
+        ZZ_RETURN_IF_ERROR(
+            Registration(conn, id, e, code, "accepted", clock_.today.AddDays(-2)).status());
+        ZZ_RETURN_IF_ERROR(Pass(conn, code, id, clock_.today.AddDays(-1), true, 7 * 60));
+        const std::int64_t a = conn.LastInsertRowId();
+        travellers_.push_back(Traveller{code, i, id, a});
         break;
       }
       default:
@@ -281,6 +365,15 @@ class Generator {
 
   Status CrossPlants(store::Connection& conn) {
     const int n = o_.plants_per_kind;
+    for (const Traveller& t : travellers_) {
+      // 25 rows and 25 columns away on the grid: about 35 km.
+      const int far = (t.index + 25 * 50 + 25) % o_.projects;
+      ZZ_RETURN_IF_ERROR(
+          Pass(conn, Code(far), t.person, clock_.today.AddDays(-1), true, 7 * 60 + 5));
+      const std::int64_t b = conn.LastInsertRowId();
+      Expect(type::kImpossibleTravel, Code(far) + ":" + std::to_string(t.person) + ":" +
+                                          std::to_string(t.first_seq) + "-" + std::to_string(b));
+    }
     const std::string far = Code(o_.projects - 1);  // a clean project past every block
     for (int j = 0; j < n; ++j) {
       // 挂证: the project manager of a conflict-block project also manages another project.
@@ -288,7 +381,8 @@ class Generator {
       const std::int64_t pm = project_managers_[i];
       const std::string other = Code(kBlocks * n + j % (o_.projects - kBlocks * n));
       ZZ_RETURN_IF_ERROR(Enrol(conn, other, pm, general_[(kBlocks * n + j) % general_.size()], "10",
-                               "900", "project_manager", clock_.today.AddDays(-3)));
+                               "900", "project_manager", clock_.today.AddDays(-3))
+                             .status());
       Expect(type::kPostConflict, Code(i) + ":" + std::to_string(pm));
       Expect(type::kPostConflict, other + ":" + std::to_string(pm));
       out_.planted[type::kPostConflict]--;  // one conflict, two assignments
@@ -297,7 +391,8 @@ class Generator {
       const int e = kExemptions * n + j;
       const std::int64_t excused = project_managers_[e];
       ZZ_RETURN_IF_ERROR(Enrol(conn, far, excused, general_[(o_.projects - 1) % general_.size()],
-                               "10", "900", "project_manager", clock_.today.AddDays(-3)));
+                               "10", "900", "project_manager", clock_.today.AddDays(-3))
+                             .status());
       ZZ_RETURN_IF_ERROR(
           conn.Prepare("INSERT INTO post_exemptions(person_id, project_code, reason, approved_by, "
                        "created_at) VALUES (?, ?, ?, 'generator', ?)")
@@ -319,6 +414,12 @@ class Generator {
   PlantedDistrict out_;
   std::vector<std::string> general_, supervisors_;
   std::vector<std::int64_t> project_managers_;
+  struct Traveller {
+    std::string project;
+    int index;
+    std::int64_t person, first_seq;
+  };
+  std::vector<Traveller> travellers_;
   int corps_ = 0;
   std::int64_t persons_ = 0, certificates_ = 0;
 };

@@ -1,6 +1,8 @@
-// A small district on a fresh database for the alerts tests: registry, alerts engine with a
-// fixed clock, and helpers that make corps, projects, persons, certificates, enrolments and
-// passes through the same code paths as the API (so the incremental hooks fire).
+// A small district on a fresh database for the alerts tests: registry, residence registration
+// (daily-export mode) and alerts engine with a fixed clock, and helpers that make corps,
+// projects, persons, certificates, enrolments, moves and passes through the same code paths as
+// the API (so the incremental hooks fire), plus the face module's verification and the police's
+// answers as the residence module sees them.
 //
 // Test support only (used by *_test.cc and the alert benchmark).
 #pragma once
@@ -14,17 +16,18 @@
 #include "alerts/alert_engine.h"
 #include "alerts/records.h"
 #include "registry/registry.h"
+#include "residence/residence.h"
 #include "security/field_cipher.h"
 #include "store/database.h"
 
 namespace zhizhi::alerts {
 
-// Records a pass at `hour`:00 local time of `day` the way the gate stores one (no device, a
-// terminal identification, direction in); returns its time. Shared by the test district and the
-// planted district, so both write passes of one shape.
-Result<std::int64_t> RecordTestPass(store::Connection& conn, const std::string& event_id,
-                                    const std::string& project, std::int64_t person, Date day,
-                                    int hour, bool allowed);
+// Records a pass at `time_ms` the way the gate stores one (no device, a terminal identification,
+// direction in); returns its seq. Shared by the test district and the planted district, so both
+// write passes of one shape.
+Result<std::int64_t> RecordTestPassAt(store::Connection& conn, const std::string& event_id,
+                                      const std::string& project, std::int64_t person,
+                                      std::int64_t time_ms, bool allowed);
 
 class TestDistrict {
  public:
@@ -32,23 +35,30 @@ class TestDistrict {
   // engine's clock; change it with set_now().
   // With `incremental` false the engine is not hooked to the registry (a bulk load, as an
   // import does: only a scan makes alerts).
-  TestDistrict(const std::string& parent, const std::string& now_rfc3339, bool incremental = true);
+  // `police`: submissions go to this adapter instead of the daily export.
+  TestDistrict(const std::string& parent, const std::string& now_rfc3339, bool incremental = true,
+               const residence::PoliceAdapter* police = nullptr);
   ~TestDistrict();
 
   void set_now(const std::string& rfc3339);
+  void Advance(std::int64_t ms) { now_ms_ += ms; }
   const DetectionClock clock() const { return DetectionClock::At(now_ms_); }
   Date today() const { return clock().today; }
   Date Day(int offset_from_today) const { return today().AddDays(offset_from_today); }
 
   store::Database& db() { return *db_; }
+  const security::FieldCipher& cipher() const { return *cipher_; }
   registry::Registry& registry() { return *registry_; }
   AlertEngine& engine() { return *engine_; }
+  residence::Residence& residence() { return *residence_; }
   Records& records() { return *records_; }
 
   // Each helper runs one writer job; errors are returned (rule violations are expected in
   // randomised tests).
   Result<std::string> Corp(const std::string& name);  // returns the USCC
-  Status Project(const std::string& code, const std::string& status, Date start);
+  Status Project(const std::string& code, const std::string& status, Date start,
+                 std::optional<double> lat = std::nullopt,
+                 std::optional<double> lng = std::nullopt);
   Status ProjectCorp(const std::string& project, const std::string& uscc, const std::string& type);
   Result<std::int64_t> Person(const std::string& name);
   Result<std::int64_t> Certificate(std::int64_t person, const std::string& kind,
@@ -57,10 +67,22 @@ class TestDistrict {
   Result<std::int64_t> Enrol(const std::string& project, std::int64_t person,
                              const std::string& uscc, const std::string& role,
                              const std::string& work_type, std::optional<std::string> post,
-                             Date entry);
+                             Date entry, std::optional<std::string> dorm = std::nullopt);
+  Status MoveDorm(const std::string& project, std::int64_t person, const std::string& dorm,
+                  Date moved_on);
   Status Exit(const std::string& project, std::int64_t person, Date exit);
   // A recorded pass at local noon of `day`, told to the engine as the gate does.
   Status Pass(const std::string& project, std::int64_t person, Date day, bool allowed = true);
+  // A pass at an exact instant; returns its seq.
+  Result<std::int64_t> PassAt(const std::string& project, std::int64_t person, std::int64_t time_ms,
+                              bool allowed = true);
+  // The face module's verification (an ID-card photo and a matched live face), told to the
+  // residence module as the face module's hook does.
+  Status VerifyFace(std::int64_t person);
+  // Answers every pending police message: accepted (receipt numbers) or rejected.
+  Result<int> AnswerPolice(bool accept, const std::string& reason = "退回");
+  // Complete phone, nation and household address of a person (what a registration needs).
+  Status CompletePerson(std::int64_t person);
   Status Leave(std::int64_t person, Date from, Date to);
   Status Exempt(std::int64_t person, const std::string& project, const std::string& reason);
 
@@ -79,6 +101,7 @@ class TestDistrict {
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<security::FieldCipher> cipher_;
   std::unique_ptr<registry::Registry> registry_;
+  std::unique_ptr<residence::Residence> residence_;
   std::unique_ptr<AlertEngine> engine_;
   std::unique_ptr<Records> records_;
 };

@@ -67,18 +67,20 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir,
 }
 
 Platform::~Platform() {
-  // Stop housekeeping and the alert scans, finish the photos being analysed, then the writer
-  // (draining queued jobs, some of which store faces), before the lock goes.
+  // Stop housekeeping, the police sender and the alert scans, finish the photos being analysed,
+  // then the writer (draining queued jobs, some of which store faces), before the lock goes.
   {
     std::lock_guard lock(retention_mu_);
     closing_ = true;
   }
   retention_cv_.notify_all();
   if (retention_.joinable()) retention_.join();
+  sender_.reset();
   alerts_.reset();
   face_engine_.reset();
   if (warm_stats_.joinable()) warm_stats_.join();
   stats_.reset();
+  residence_.reset();
   gate_.reset();
   db_.reset();
   faces_.reset();
@@ -103,10 +105,54 @@ Status Platform::StartGate(gate::GateOptions options) {
   return Status::Ok();
 }
 
+Status Platform::StartResidence(ResidenceSetup setup) {
+  residence::ResidenceOptions options;
+  if (!setup.police_config.empty()) {
+    ZZ_ASSIGN_OR_RETURN(auto config, residence::PoliceConfig::Load(setup.police_config));
+    police_ = std::make_unique<residence::PoliceAdapter>(std::move(config));
+    options.adapter = police_.get();
+  }
+  options.defer_submission = setup.defer_submission;
+  residence_ = std::make_unique<residence::Residence>(db_.get(), cipher_.get(),
+                                                      registry::ActiveRules(), options);
+  residence::Residence* r = residence_.get();
+  registry_->AddPersonListener([r](store::Connection& conn, std::int64_t person) {
+    return r->OnPersonChanged(conn, person);
+  });
+  if (gate_) {
+    gate_->AddPassListener([r](store::Connection& conn, const gate::Gate::PassNotice& pass) {
+      return r->OnPass(conn, pass);
+    });
+  }
+  sync_.adapter = police_.get();
+  sync_.export_options.dir = setup.export_dir.empty() ? data_dir_ + "/exports" : setup.export_dir;
+  sync_.export_options.encoding = setup.export_encoding;
+  sync_.export_hour = setup.export_hour;
+  if (setup.sender) {
+    residence::SenderOptions sender_options;
+    sender_options.poll_ms = setup.poll_ms;
+    sender_options.export_hour = setup.export_hour;
+    sender_options.export_options = sync_.export_options;
+    sender_options.reconcile_first = true;
+    sender_ =
+        std::make_unique<residence::OutboxSender>(db_.get(), r, cipher_.get(), sender_options);
+    residence::OutboxSender* sender = sender_.get();
+    r->SetQueuedListener([sender] { sender->Wake(); });
+  }
+  return Status::Ok();
+}
+
 void Platform::StartAlerts(alerts::AlertEngineOptions options, bool schedule) {
   alerts_ =
       std::make_unique<alerts::AlertEngine>(db_.get(), registry::ActiveRules(), std::move(options));
   alerts_->Attach(registry_.get(), gate_.get());
+  if (residence_) {
+    alerts::AlertEngine* engine = alerts_.get();
+    residence_->AddChangeListener([engine](store::Connection& conn, std::int64_t person) {
+      return engine->OnPersonChanged(conn, person);
+    });
+  }
+
   store::Database* db = db_.get();
   registry_->AddViewExtender([db](const std::string& code, nlohmann::json& view) {
     // The one-click view's "open alerts": counts by severity and type of the active ones.
@@ -148,6 +194,13 @@ Status Platform::StartFaces(const face::FaceEngineOptions& engine_options,
         return faces->ExtendPersonView(conn, person, view);
       });
   if (gate_ && face_engine_) gate_->SetFaceMatcher(faces);
+  if (residence::Residence* r = residence_.get()) {
+    // A verified face (ID-card photo and a live face matched to it) completes a registration;
+    // before the alerts engine's listener, which then judges the registration as it now is.
+    faces->AddFaceListener([r](store::Connection& conn, std::int64_t person) {
+      return r->OnPersonChanged(conn, person);
+    });
+  }
   if (alerts::AlertEngine* engine = alerts_.get()) {
     // A face enrolled under another person's identity is a duplicate_identity alert.
     faces->AddFaceListener([engine](store::Connection& conn, std::int64_t person) {
@@ -173,6 +226,10 @@ void Platform::StartRetention(RetentionDays days, std::chrono::milliseconds inte
       retention_cv_.wait_for(lock, interval, [this] { return closing_; });
     }
   });
+}
+
+void Platform::StartSync() {
+  if (sender_) sender_->Start();
 }
 
 Result<bool> Platform::EnsureAdminToken() {
@@ -213,6 +270,9 @@ void Platform::AddRoutes(http::Router& router) {
   if (alerts_) alerts::AddAlertRoutes(router, *db_, *alerts_, *audit_);
   if (faces_) face::AddFaceRoutes(router, *faces_, *db_, *audit_);
   if (stats_) gate::AddStatsRoutes(router, *stats_);
+  if (residence_) {
+    residence::AddResidenceRoutes(router, *db_, *residence_, sender_.get(), sync_, *audit_);
+  }
 
   std::vector<std::pair<std::string, std::string>> labels;
   for (const auto& route : router.routes()) {

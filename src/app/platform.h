@@ -28,6 +28,9 @@
 #include "http/rate_limiter.h"
 #include "http/router.h"
 #include "registry/registry.h"
+#include "residence/outbox_sender.h"
+#include "residence/residence.h"
+#include "residence/residence_api.h"
 #include "security/audit_log.h"
 #include "security/field_cipher.h"
 #include "security/token_authenticator.h"
@@ -55,6 +58,24 @@ class Platform {
   // Loads the gate state and starts its housekeeping; call before AddRoutes when serving.
   Status StartGate(gate::GateOptions options = {});
   gate::Gate* gate() { return gate_.get(); }
+
+  // Creates the residence module (hooked to the registry and, when started, the gate) and, with
+  // `sender`, its outbox sender thread. Call after StartGate and before StartAlerts.
+  struct ResidenceSetup {
+    std::string police_config;  // JSON file with the police endpoint and keys; empty: export
+    std::string export_dir;     // default DATA_DIR/exports
+    std::string export_encoding = "utf-8";
+    int export_hour = 17;
+    int poll_ms = 1000;
+    bool sender = true;
+    bool defer_submission = false;  // keep complete drafts (no police configuration here)
+  };
+  Status StartResidence(ResidenceSetup setup);
+  residence::Residence* residence() { return residence_.get(); }
+  residence::OutboxSender* sender() { return sender_.get(); }
+  // Starts the outbox sender (first reconciling every person's records); call once every module
+  // is wired (after StartAlerts).
+  void StartSync();
 
   // Creates the alerts engine on the active rulebook and hooks it to the registry and (when
   // started) the gate; with `schedule`, also starts its periodic scans. Call after StartGate.
@@ -94,6 +115,10 @@ class Platform {
   std::unique_ptr<http::RateLimiter> login_limiter_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<gate::Gate> gate_;
+  std::unique_ptr<residence::PoliceAdapter> police_;
+  std::unique_ptr<residence::Residence> residence_;
+  std::unique_ptr<residence::OutboxSender> sender_;
+  residence::SyncDescription sync_;
   std::unique_ptr<alerts::AlertEngine> alerts_;
   std::unique_ptr<face::FaceEngine> face_engine_;
   std::unique_ptr<face::Faces> faces_;

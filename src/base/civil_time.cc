@@ -232,4 +232,14 @@ std::string FormatRfc3339(int64_t unix_ms, int offset_minutes) {
   return Timestamp{unix_ms, offset_minutes}.ToRfc3339();
 }
 
+int64_t StartOfDayInChina(const Date& date) {
+  return date.DaysSinceEpoch() * 86'400'000LL - kChinaUtcOffsetMinutes * 60'000LL;
+}
+
+Date DateInChina(int64_t unix_ms) {
+  const int64_t shifted = unix_ms + kChinaUtcOffsetMinutes * 60'000LL;
+  return Date::FromDays(shifted >= 0 ? shifted / 86'400'000LL
+                                     : -((-shifted + 86'399'999LL) / 86'400'000LL));
+}
+
 }  // namespace zhizhi

@@ -66,4 +66,8 @@ struct Timestamp {
 
 std::string FormatRfc3339(int64_t unix_ms, int offset_minutes = kChinaUtcOffsetMinutes);
 
+// The instant 00:00 China Standard Time of `date` begins, and the China date of an instant.
+int64_t StartOfDayInChina(const Date& date);
+Date DateInChina(int64_t unix_ms);
+
 }  // namespace zhizhi

@@ -204,4 +204,42 @@ bool CsvReader::Next(std::vector<std::string>* fields) {
   return true;
 }
 
+std::string CsvField(std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
+  std::string out = "\"";
+  for (char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+Result<std::string> ConvertUtf8ToGb18030(std::string_view utf8) {
+  if (!IsValidUtf8(utf8)) return Status::InvalidArgument("text", "text is not UTF-8");
+  IconvHandle cd(iconv_open("GB18030", "UTF-8"));
+  if (cd.get() == reinterpret_cast<iconv_t>(-1)) {
+    cd.release();
+    return Status::Internal(std::string("GB18030 converter unavailable: ") + std::strerror(errno));
+  }
+  std::string in(utf8);
+  std::string out(in.size() + 16, '\0');  // 3 UTF-8 bytes -> 2 GB18030; 4 -> 4
+  char* in_ptr = in.data();
+  size_t in_left = in.size();
+  size_t written = 0;
+  while (in_left > 0) {
+    char* out_ptr = out.data() + written;
+    size_t out_left = out.size() - written;
+    const size_t rc = iconv(cd.get(), &in_ptr, &in_left, &out_ptr, &out_left);
+    written = out.size() - out_left;
+    if (rc != static_cast<size_t>(-1)) break;
+    if (errno == E2BIG) {
+      out.resize(out.size() * 2);
+      continue;
+    }
+    return Status::Internal(std::string("GB18030 conversion failed: ") + std::strerror(errno));
+  }
+  out.resize(written);
+  return out;
+}
+
 }  // namespace zhizhi

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -56,5 +57,11 @@ class CsvReader {
   int record_line_ = 0;
   Status status_;
 };
+
+// Writing CSV: `field` quoted per RFC 4180 when it holds a comma, quote or line break.
+std::string CsvField(std::string_view field);
+// UTF-8 text as GB18030 (a superset of GBK) for spreadsheets and upload tools that expect it;
+// Status::InvalidArgument("text", …) when `utf8` is not valid UTF-8.
+Result<std::string> ConvertUtf8ToGb18030(std::string_view utf8);
 
 }  // namespace zhizhi

@@ -791,7 +791,7 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
   }
 
   if (person) {
-    const PassNotice notice{device.project, *person, a.allow, f.exited, e.time.unix_ms};
+    const PassNotice notice{device.project, *person, a.allow, f.exited, e.time.unix_ms, a.seq};
     for (const auto& listener : pass_listeners_)
       ZZ_RETURN_IF_ERROR(listener(conn, notice));
   }

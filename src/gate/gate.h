@@ -89,6 +89,7 @@ class Gate {
     bool allowed = false;
     bool exited = false;  // the person's enrolment on this project is exited
     std::int64_t time_ms = 0;
+    std::int64_t seq = 0;  // gate_events.seq of the pass
   };
   using PassListener = std::function<Status(store::Connection&, const PassNotice&)>;
   // Called inside the writer job after a device of `project` registered, changed or beat.

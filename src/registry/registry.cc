@@ -449,6 +449,64 @@ Result<std::int64_t> Registry::CertificatePerson(store::Connection& conn,
   return stmt.Int(0);
 }
 
+Status Registry::UpdatePerson(store::Connection& conn, std::int64_t person_id,
+                              const PersonUpdate& d) {
+  auto stmt = conn.Prepare("SELECT id_type FROM persons WHERE id = ?");
+  stmt.Bind(1, person_id);
+  if (!stmt.Step()) {
+    ZZ_RETURN_IF_ERROR(StepError(stmt));
+    return Status::NotFound("no person " + std::to_string(person_id));
+  }
+  if (stmt.Text(0) == kResidentIdType && (d.sex || d.birth_date)) {
+    return Status::InvalidArgument(d.sex ? "sex" : "birth_date",
+                                   "sex and birth_date of a resident ID come from the number");
+  }
+  ZZ_RETURN_IF_ERROR(
+      conn.Prepare("UPDATE persons SET name = COALESCE(?, name), sex = COALESCE(?, sex), "
+                   "birth_date = COALESCE(?, birth_date), nation = COALESCE(?, nation), "
+                   "phone = COALESCE(?, phone), id_address = COALESCE(?, id_address) WHERE id = ?")
+          .Bind(1, d.name)
+          .Bind(2, d.sex)
+          .Bind(3, d.birth_date ? std::optional(d.birth_date->ToString()) : std::nullopt)
+          .Bind(4, d.nation)
+          .Bind(5, d.phone)
+          .Bind(6, d.id_address)
+          .Bind(7, person_id)
+          .Run());
+  return PersonChanged(conn, person_id);
+}
+
+Status Registry::MoveDormitory(store::Connection& conn, const std::string& project,
+                               std::int64_t person_id, const DormMove& d) {
+  if (!Exists(conn, "SELECT 1 FROM projects WHERE code = ?", project)) {
+    return Status::NotFound("no project " + project);
+  }
+  auto stmt = conn.Prepare(
+      "SELECT id, entry_date, dorm_address FROM enrolments WHERE project_code = ? AND "
+      "person_id = ? AND exit_date IS NULL");
+  stmt.Bind(1, project).Bind(2, person_id);
+  if (!stmt.Step()) {
+    ZZ_RETURN_IF_ERROR(StepError(stmt));
+    return Status::NotFound("person " + std::to_string(person_id) + " is not enrolled on " +
+                            project);
+  }
+  const std::int64_t enrolment_id = stmt.Int(0);
+  const std::string entry = stmt.Text(1);
+  if (stmt.OptText(2) == d.dorm_address) return Status::Ok();
+  const Date moved_on = d.moved_on.value_or(TodayInChina());
+  if (moved_on.ToString() < entry) {
+    return Status::Rule("move_before_entry", "moved_on",
+                        "moved_on " + moved_on.ToString() + " is before the entry date " + entry);
+  }
+  ZZ_RETURN_IF_ERROR(
+      conn.Prepare("UPDATE enrolments SET dorm_address = ?, dorm_since = ? WHERE id = ?")
+          .Bind(1, d.dorm_address)
+          .Bind(2, moved_on.ToString())
+          .Bind(3, enrolment_id)
+          .Run());
+  return PersonChanged(conn, person_id);
+}
+
 // ---------------------------------------------------------------------------------- reads
 
 Result<json> Registry::GetCorp(store::Connection& conn, const std::string& uscc,

@@ -90,6 +90,12 @@ class Registry {
                              const EnrolmentDraft& draft);
   Status Exit(store::Connection& conn, const std::string& project, std::int64_t person_id,
               const ExitDraft& draft);
+  // Corrects or completes a person's record (sex and birth date only for non-resident IDs).
+  Status UpdatePerson(store::Connection& conn, std::int64_t person_id, const PersonUpdate& update);
+  // Records a move of an enrolled person to another dormitory; a no-op when the address is the
+  // same. 422 move_before_entry when `moved_on` is before the entry date.
+  Status MoveDormitory(store::Connection& conn, const std::string& project, std::int64_t person_id,
+                       const DormMove& move);
 
   // Person id by ID type and number (normalised), if registered.
   Result<std::optional<std::int64_t>> FindPersonId(store::Connection& conn,

@@ -369,6 +369,39 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                          }));
                    }});
 
+  router.Add(Route{
+      Verb::patch, "/api/v1/persons/{id}", Right::kRegistryWrite,
+      "Correct or complete a person's record (e.g. what a residence registration lacks)",
+      Operation({{"name", "string", false, "name as on the ID"},
+                 {"sex", "string", false, "male or female (not for resident IDs: derived)"},
+                 {"birth_date", "date", false, "not for resident IDs: derived"},
+                 {"nation", "string", false, "GB/T 3304 code or name"},
+                 {"phone", "string", false, "mobile or landline"},
+                 {"id_address", "string", false, "household registration address (户籍地址)"}},
+                {400, 404, 413}),
+      [=](Request& request) {
+        auto id = http::IdParam(request, "id");
+        if (!id.ok()) return Response::Error(id.status());
+        auto body = http::JsonBody(request);
+        if (!body.ok()) return Response::Error(body.status());
+        JsonFieldReader in(*body);
+        auto update = ParsePersonUpdate(in);
+        if (!update.ok()) return Response::Error(update.status());
+        return Reply(http::WriteAudited(
+            *database, *audit, request,
+            [&](store::Connection& conn) -> Result<json> {
+              ZZ_RETURN_IF_ERROR(registry->UpdatePerson(conn, *id, *update));
+              return registry->GetPerson(conn, *id, FullIds(request), ScopeOf(request));
+            },
+            [&](const json&) {
+              json fields = json::array();
+              for (const auto& [key, value] : body->items())
+                fields.push_back(key);
+              return Change("person.update", "person:" + std::to_string(*id), {*id},
+                            {{"fields", fields}});
+            }));
+      }});
+
   // ---- certificates
   router.Add(Route{
       Verb::post, "/api/v1/persons/{id}/certificates", Right::kRegistryWrite,
@@ -508,6 +541,37 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                 }),
             201);
       }});
+  router.Add(Route{Verb::put, "/api/v1/projects/{code}/workers/{person_id}/dorm",
+                   Right::kRegistryWrite,
+                   "Record a move to another dormitory (a residence change, due within 10 days)",
+                   Operation({{"dorm_address", "string", true, "the new dormitory address"},
+                              {"moved_on", "date", false, "day of the move (default today)"}},
+                             {400, 404, 413, 422}),
+                   [=](Request& request) {
+                     const std::string code(request.Param("code"));
+                     if (auto s = CheckProjectScope(request, code); !s.ok())
+                       return Response::Error(s);
+                     auto person = http::IdParam(request, "person_id");
+                     if (!person.ok()) return Response::Error(person.status());
+                     auto move = http::ParseBody<DormMove>(request, ParseDormMove);
+                     if (!move.ok()) return Response::Error(move.status());
+                     return Reply(http::WriteAudited(
+                         *database, *audit, request,
+                         [&](store::Connection& conn) -> Result<json> {
+                           ZZ_RETURN_IF_ERROR(registry->MoveDormitory(conn, code, *person, *move));
+                           auto stmt = conn.Prepare(
+                               "SELECT id FROM enrolments WHERE project_code = ? AND person_id = ? "
+                               "AND exit_date IS NULL");
+                           stmt.Bind(1, code).Bind(2, *person);
+                           if (!stmt.Step())
+                             return Status::Internal("enrolment vanished during the move");
+                           return registry->GetEnrolment(conn, stmt.Int(0), FullIds(request));
+                         },
+                         [&](const json& enrolment) {
+                           return Change("enrolment.dorm", "project:" + code, {*person},
+                                         {{"enrolment_id", enrolment["id"]}});
+                         }));
+                   }});
   router.Add(Route{
       Verb::post, "/api/v1/projects/{code}/workers/{person_id}/exit", Right::kRegistryWrite,
       "Record that a person left the project (退场)",

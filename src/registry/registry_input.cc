@@ -305,4 +305,51 @@ Result<RevokeDraft> ParseRevoke(FieldReader& in) {
   return d;
 }
 
+Result<PersonUpdate> ParsePersonUpdate(FieldReader& in) {
+  PersonUpdate d;
+  d.name = in.OptText("name", 64);
+  auto sex = in.OptText("sex", 8);
+  d.birth_date = in.OptDate("birth_date");
+  auto nation = in.OptText("nation", 16);
+  d.phone = in.OptText("phone", 20);
+  d.id_address = in.OptText("id_address", 200);
+  ZZ_RETURN_IF_ERROR(in.Finish());
+  if (!d.name && !sex && !d.birth_date && !nation && !d.phone && !d.id_address) {
+    return Status::InvalidArgument("",
+                                   "nothing to change: send name, sex, birth_date, nation, "
+                                   "phone or id_address");
+  }
+  if (sex) {
+    if (*sex == "M" || *sex == "male" || *sex == "男") {
+      d.sex = "M";
+    } else if (*sex == "F" || *sex == "female" || *sex == "女") {
+      d.sex = "F";
+    } else {
+      return Status::InvalidArgument("sex", "sex must be male or female");
+    }
+  }
+  if (d.birth_date && *d.birth_date > TodayInChina()) {
+    return Status::InvalidArgument("birth_date", "birth_date is in the future");
+  }
+  if (nation) {
+    ZZ_ASSIGN_OR_RETURN(d.nation, NormaliseNation("nation", *nation));
+  }
+  if (d.phone && !IsPhoneNumber(*d.phone)) {
+    return Status::InvalidArgument("phone",
+                                   "phone must be a mobile (1xxxxxxxxxx) or landline number");
+  }
+  return d;
+}
+
+Result<DormMove> ParseDormMove(FieldReader& in) {
+  DormMove d;
+  d.dorm_address = in.Text("dorm_address", 200);
+  d.moved_on = in.OptDate("moved_on");
+  ZZ_RETURN_IF_ERROR(in.Finish());
+  if (d.moved_on && *d.moved_on > TodayInChina()) {
+    return Status::InvalidArgument("moved_on", "moved_on is in the future");
+  }
+  return d;
+}
+
 }  // namespace zhizhi::registry

@@ -89,6 +89,23 @@ struct RevokeDraft {
   std::string reason;
 };
 
+// Corrections and additions to a person's record (e.g. the phone or household address a
+// residence registration still lacks). Absent fields stay as they are.
+struct PersonUpdate {
+  std::optional<std::string> name;
+  std::optional<std::string> sex;  // only for ID types other than 01 (derived from the ID)
+  std::optional<Date> birth_date;  // likewise
+  std::optional<std::string> nation;
+  std::optional<std::string> phone;
+  std::optional<std::string> id_address;
+};
+
+// A move to another dormitory while enrolled (a residence change within 10 days).
+struct DormMove {
+  std::string dorm_address;
+  std::optional<Date> moved_on;  // default: today
+};
+
 Result<CorpDraft> ParseCorp(FieldReader& in);
 Result<ProjectDraft> ParseProject(FieldReader& in);
 Result<ProjectCorpDraft> ParseProjectCorp(FieldReader& in);
@@ -99,6 +116,8 @@ Result<CertificateDraft> ParseCertificate(FieldReader& in);
 Result<EnrolmentDraft> ParseEnrolment(FieldReader& in, bool read_person_id);
 Result<ExitDraft> ParseExit(FieldReader& in);
 Result<RevokeDraft> ParseRevoke(FieldReader& in);
+Result<PersonUpdate> ParsePersonUpdate(FieldReader& in);
+Result<DormMove> ParseDormMove(FieldReader& in);
 
 // Field checks shared with the importer.
 Status CheckRegionCode(const std::string& field, const std::string& code);

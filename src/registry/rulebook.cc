@@ -230,6 +230,54 @@ Result<std::unique_ptr<Rulebook>> Rulebook::Parse(std::string_view json_text,
   ZZ_ASSIGN_OR_RETURN(book->clock_skew_seconds_,
                       r.Int(*devices, "clock_skew_seconds", "devices", 300, 1, 86400));
 
+  // Optional, so rulebooks written before residence registration still load (with the defaults).
+  ZZ_ASSIGN_OR_RETURN(const json* residence,
+                      r.Member(doc, "residence", json::value_t::object, "$", /*optional=*/true));
+  if (residence) {
+    ResidenceRule& rr = book->residence_;
+    const std::string where = "residence";
+    ZZ_ASSIGN_OR_RETURN(rr.register_days, r.Int(*residence, "register_days", where, 3, 0, 60));
+    ZZ_ASSIGN_OR_RETURN(rr.change_days, r.Int(*residence, "change_days", where, 10, 0, 90));
+    ZZ_ASSIGN_OR_RETURN(rr.deregister_days, r.Int(*residence, "deregister_days", where, 3, 0, 90));
+    ZZ_ASSIGN_OR_RETURN(rr.unseen_days, r.Int(*residence, "unseen_days", where, 30, 1, 365));
+    ZZ_ASSIGN_OR_RETURN(rr.presence_days, r.Int(*residence, "presence_days", where, 7, 1, 60));
+    ZZ_ASSIGN_OR_RETURN(const json* roles,
+                        r.Member(*residence, "required_roles", json::value_t::array, where, true));
+    if (roles) {
+      rr.required_roles.clear();
+      for (const json& role : *roles) {
+        if (!role.is_string() || !Contains(WorkRoles(), role.get<std::string>())) {
+          return r.Error("residence.required_roles", "work roles are \"10\" or \"20\"");
+        }
+        rr.required_roles.push_back(role.get<std::string>());
+      }
+    }
+    ZZ_ASSIGN_OR_RETURN(const json* auto_submit,
+                        r.Member(*residence, "auto_submit", json::value_t::boolean, where, true));
+    if (auto_submit) rr.auto_submit = auto_submit->get<bool>();
+    ZZ_ASSIGN_OR_RETURN(const json* reason,
+                        r.Member(*residence, "reason", json::value_t::string, where, true));
+    if (reason) rr.reason = reason->get<std::string>();
+    ZZ_ASSIGN_OR_RETURN(const json* travel, r.Member(*residence, "impossible_travel",
+                                                     json::value_t::object, where, true));
+    if (travel) {
+      const std::string tw = "residence.impossible_travel";
+      ZZ_ASSIGN_OR_RETURN(const json* speed, r.Member(*travel, "max_speed_kmh",
+                                                      json::value_t::number_float, tw, true));
+      if (speed) rr.travel_max_speed_kmh = speed->get<double>();
+      ZZ_ASSIGN_OR_RETURN(const json* distance, r.Member(*travel, "min_distance_km",
+                                                         json::value_t::number_float, tw, true));
+      if (distance) rr.travel_min_distance_km = distance->get<double>();
+      if (!(rr.travel_max_speed_kmh > 0 && rr.travel_max_speed_kmh <= 2000)) {
+        return r.Error(tw + ".max_speed_kmh", "must be in (0, 2000]");
+      }
+      if (!(rr.travel_min_distance_km >= 0 && rr.travel_min_distance_km <= 1000)) {
+        return r.Error(tw + ".min_distance_km", "must be in [0, 1000]");
+      }
+      ZZ_ASSIGN_OR_RETURN(rr.travel_lookback_days, r.Int(*travel, "lookback_days", tw, 7, 1, 35));
+    }
+  }
+
   ZZ_ASSIGN_OR_RETURN(const json* severity, r.Member(doc, "severity", json::value_t::object, "$"));
   for (const auto& [type, colour] : severity->items()) {
     static const std::set<std::string> kColours = {"red", "orange", "yellow", "blue"};

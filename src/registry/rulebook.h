@@ -45,6 +45,21 @@ struct PresenceRule {
   int leave_days_per_year = 20;
 };
 
+// Residence registration (流动人口居住登记) deadlines and the trajectory checks.
+struct ResidenceRule {
+  int register_days = 3;    // Zhejiang: register within 3 days of arrival (first pass)
+  int change_days = 10;     // changes (dormitory, project) within 10 days
+  int deregister_days = 3;  // deregistration accepted within this many days of leaving
+  int unseen_days = 30;     // registered but at no gate this long: residence_not_deregistered
+  int presence_days = 7;    // unregistered_presence: a pass within this window counts as present
+  std::vector<std::string> required_roles = {"20"};  // work roles that must be registered
+  bool auto_submit = true;                           // submit a draft as soon as it is complete
+  std::string reason = "务工";                       // reason of residence on the application
+  double travel_max_speed_kmh = 80;   // impossible_travel: faster than this between two sites
+  double travel_min_distance_km = 3;  // ... and at least this far apart
+  int travel_lookback_days = 7;       // pairs of passes considered (and how long the alert lasts)
+};
+
 class Rulebook {
  public:
   Rulebook() = default;
@@ -83,6 +98,7 @@ class Rulebook {
   int exited_seen_days() const { return exited_seen_days_; }
   int device_offline_minutes() const { return device_offline_minutes_; }
   int clock_skew_seconds() const { return clock_skew_seconds_; }
+  const ResidenceRule& residence() const { return residence_; }
   // red, orange, yellow or blue for an alert type; "yellow" when unlisted.
   std::string_view Severity(std::string_view alert_type) const;
 
@@ -107,6 +123,7 @@ class Rulebook {
   int exited_seen_days_ = 30;
   int device_offline_minutes_ = 10;
   int clock_skew_seconds_ = 300;
+  ResidenceRule residence_;
   std::map<std::string, std::string, std::less<>> severity_;
   std::set<std::int64_t> holidays_, workdays_;  // days since 1970
 };

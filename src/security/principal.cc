@@ -28,8 +28,10 @@ std::string_view RightName(Right right) {
       return "alerts.read";
     case Right::kAlertWrite:
       return "alerts.write";
-    case Right::kResidence:
-      return "residence";
+    case Right::kResidenceRead:
+      return "residence.read";
+    case Right::kResidenceWrite:
+      return "residence.write";
   }
   return "unknown";
 }
@@ -43,16 +45,17 @@ std::uint32_t RightsOfRole(std::string_view role) {
     // Everything a person can do; `pii` comes with the user, not the role.
     return Right::kRegistryRead | Right::kRegistryWrite | Right::kAdmin | Right::kGateRead |
            Right::kGateAdmin | Right::kPersonRead | Right::kAlertRead | Right::kAlertWrite |
-           Right::kResidence;
+           Right::kResidenceRead | Right::kResidenceWrite;
   }
   if (role == "site_manager") {
     // Everything about their own projects; nothing district-wide.
     return Right::kRegistryRead | Right::kRegistryWrite | Right::kGateRead | Right::kGateAdmin |
-           Right::kPersonRead | Right::kAlertRead | Right::kAlertWrite;
+           Right::kPersonRead | Right::kAlertRead | Right::kAlertWrite | Right::kResidenceRead |
+           Right::kResidenceWrite;
   }
   if (role == "police") {
     // Residence registrations (with the identity fields they carry) and nothing else.
-    return static_cast<std::uint32_t>(Right::kResidence);
+    return static_cast<std::uint32_t>(Right::kResidenceRead);
   }
   if (role == "inspector") {
     // Read-only over projects (with their posts) and alerts; no personal-data lists.

@@ -20,18 +20,19 @@
 namespace zhizhi::security {
 
 enum class Right : std::uint32_t {
-  kAuthenticated = 0,        // any valid token
-  kRegistryRead = 1u << 0,   // corps, projects, teams, the one-click view, certificates
-  kRegistryWrite = 1u << 1,  // registry changes within the caller's projects
-  kPii = 1u << 2,            // may see full ID numbers
-  kAdmin = 1u << 3,          // district administration: projects, users, blacklist, audit
-  kGateRead = 1u << 4,       // on-site, attendance, devices, gate policy, live feeds
-  kGateAdmin = 1u << 5,      // register devices, gate policy
-  kGateDevice = 1u << 6,     // a gate terminal: events, roster, heartbeat of its own project
-  kAlertRead = 1u << 7,      // alerts, leave and post exemptions
-  kAlertWrite = 1u << 8,     // acknowledge/resolve alerts, record leave and exemptions
-  kPersonRead = 1u << 9,     // persons, enrolment lists, trajectories (personal data)
-  kResidence = 1u << 10,     // residence registrations and the identity fields they carry
+  kAuthenticated = 0,          // any valid token
+  kRegistryRead = 1u << 0,     // corps, projects, teams, the one-click view, certificates
+  kRegistryWrite = 1u << 1,    // registry changes within the caller's projects
+  kPii = 1u << 2,              // may see full ID numbers
+  kAdmin = 1u << 3,            // district administration: projects, users, blacklist, audit
+  kGateRead = 1u << 4,         // on-site, attendance, devices, gate policy, live feeds
+  kGateAdmin = 1u << 5,        // register devices, gate policy
+  kGateDevice = 1u << 6,       // a gate terminal: events, roster, heartbeat of its own project
+  kAlertRead = 1u << 7,        // alerts, leave and post exemptions
+  kAlertWrite = 1u << 8,       // acknowledge/resolve alerts, record leave and exemptions
+  kPersonRead = 1u << 9,       // persons, enrolment lists, trajectories (personal data)
+  kResidenceRead = 1u << 10,   // residence registrations (the police view) and sync status
+  kResidenceWrite = 1u << 11,  // submit registrations, record upstream answers, sync export
 };
 
 constexpr std::uint32_t operator|(Right a, Right b) {

@@ -361,12 +361,89 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 )sql";
 
+// Residence registration (流动人口居住登记): the registrations the platform drafts and submits for
+// workers, their change and deregistration records with a history, and the sync outbox the
+// police adapter sends from (one row per submission, written in the same transaction as the
+// state change). Enrolments learn the date their dormitory address applies from (moves).
+constexpr const char* kResidenceSchema = R"sql(
+ALTER TABLE enrolments ADD COLUMN dorm_since TEXT;
+
+CREATE TABLE residence_registrations (
+  id                INTEGER PRIMARY KEY,
+  kind              TEXT NOT NULL CHECK (kind IN ('registration','change','deregistration')),
+  registration_id   INTEGER REFERENCES residence_registrations(id),  -- what a change or deregistration amends
+  person_id         INTEGER NOT NULL REFERENCES persons(id),
+  enrolment_id      INTEGER NOT NULL REFERENCES enrolments(id),
+  project_code      TEXT NOT NULL,
+  status            TEXT NOT NULL CHECK (status IN
+                      ('draft','submitted','accepted','rejected','deregistered','cancelled')),
+  residence_address TEXT,
+  event_date        TEXT,               -- arrival (registration), move (change), leaving (deregistration)
+  due_date          TEXT,
+  application       TEXT NOT NULL,      -- JSON: the fields of the application, never the ID number
+  missing           TEXT NOT NULL,      -- JSON array: what the application still lacks
+  submissions       INTEGER NOT NULL DEFAULT 0,
+  receipt_no        TEXT,
+  reject_reason     TEXT,
+  submitted_at      INTEGER,
+  answered_at       INTEGER,
+  closed_at         INTEGER,            -- deregistered or cancelled
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL
+);
+-- One live registration per person (looked up on every gate pass); changes and deregistrations
+-- hang off it.
+CREATE UNIQUE INDEX residence_live ON residence_registrations(person_id)
+  WHERE kind = 'registration' AND status IN ('draft','submitted','accepted','rejected');
+CREATE INDEX residence_by_person ON residence_registrations(person_id, id);
+CREATE INDEX residence_by_project ON residence_registrations(project_code, id);
+CREATE INDEX residence_by_registration ON residence_registrations(registration_id)
+  WHERE registration_id IS NOT NULL;
+
+CREATE TABLE residence_history (
+  id              INTEGER PRIMARY KEY,
+  registration_id INTEGER NOT NULL REFERENCES residence_registrations(id),
+  at              INTEGER NOT NULL,
+  action          TEXT NOT NULL,        -- drafted, updated, submitted, accepted, rejected, ...
+  actor           TEXT NOT NULL,        -- a user/token name, "system" or the upstream target
+  note            TEXT
+);
+CREATE INDEX residence_history_by_registration ON residence_history(registration_id, id);
+
+CREATE TABLE sync_outbox (
+  id               INTEGER PRIMARY KEY,
+  target           TEXT NOT NULL,        -- police (HTTP adapter) or police_export (daily file)
+  subject_id       INTEGER NOT NULL,     -- residence_registrations.id
+  person_id        INTEGER NOT NULL,     -- one person's messages leave in order
+  message_type     TEXT NOT NULL,        -- registration, change, deregistration
+  idempotency_key  TEXT NOT NULL UNIQUE,
+  payload          TEXT NOT NULL,        -- the exact request body
+  signature        TEXT,                 -- hex HMAC-SHA256 over the canonical form (police)
+  key_id           TEXT,
+  signed_at        INTEGER,              -- X-ZZ-Timestamp of the signature
+  state            TEXT NOT NULL CHECK (state IN ('pending','sent','failed')),
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  INTEGER NOT NULL,
+  last_attempt_at  INTEGER,
+  last_error       TEXT,
+  last_http_status INTEGER,
+  response         TEXT,                 -- the upstream answer (JSON)
+  export_file      TEXT,                 -- police_export: the file the row went out in
+  created_at       INTEGER NOT NULL,
+  sent_at          INTEGER
+);
+CREATE INDEX sync_outbox_due ON sync_outbox(target, next_attempt_at) WHERE state = 'pending';
+CREATE INDEX sync_outbox_by_subject ON sync_outbox(subject_id, id);
+CREATE INDEX sync_outbox_unsent_by_person ON sync_outbox(person_id, id) WHERE state != 'sent';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
-      {1, "registry", kRegistrySchema}, {2, "gate", kGateSchema},  {3, "alerts", kAlertsSchema},
-      {4, "security", kSecuritySchema}, {5, "faces", kFaceSchema}, {6, "screen", kScreenSchema},
+      {1, "registry", kRegistrySchema},   {2, "gate", kGateSchema},  {3, "alerts", kAlertsSchema},
+      {4, "security", kSecuritySchema},   {5, "faces", kFaceSchema}, {6, "screen", kScreenSchema},
+      {7, "residence", kResidenceSchema},
   };
   return migrations;
 }
