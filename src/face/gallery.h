@@ -42,6 +42,9 @@ class Gallery {
   virtual ~Gallery() = default;
   // Adds (or replaces) the vector of `key`. `vector` has kEmbeddingDim L2-normalised floats.
   virtual void Add(std::int64_t key, std::span<const float> vector) = 0;
+  // Adds many at once: keys[i] gets vectors[i × kEmbeddingDim, (i + 1) × kEmbeddingDim). The same
+  // as Add() for each in turn; HnswGallery inserts on every core (a start-up load).
+  virtual void AddMany(std::span<const std::int64_t> keys, std::span<const float> vectors);
   // Removes `key`; unknown keys are ignored.
   virtual void Remove(std::int64_t key) = 0;
   // The `k` best keys by cosine, best first.
@@ -91,10 +94,21 @@ class Int8Gallery : public Gallery {
 
  private:
   int rescore_;
-  ExactGallery exact_;              // float rows for rescoring, same row order as codes_
-  std::vector<std::int8_t> codes_;  // size() × kEmbeddingDim
-  std::vector<float> scales_;       // per row: float ≈ code × scale
+  ExactGallery exact_;                  // float rows for rescoring, same row order as codes_
+  std::vector<std::int8_t> codes_;      // size() × kEmbeddingDim
+  std::vector<float> scales_;           // per row: float ≈ code × scale
+  std::vector<std::int32_t> row_sums_;  // per row: Σ codes (the VNNI kernel's correction)
 };
+
+namespace internal {
+// Whether the int8 scan uses AVX-512 VNNI on this CPU (else pmaddwd, compiled for AVX-512BW,
+// AVX2 and baseline x86-64).
+bool HasVnni();
+// int8 dot products of `query` with `n` rows of codes (all in −127..127), as Int8Gallery
+// computes them; `allow_vnni` false forces the portable kernel. For tests.
+void Int8Dots(const std::int8_t* query, const std::int8_t* rows, size_t n, std::int32_t* out,
+              bool allow_vnni);
+}  // namespace internal
 
 struct HnswOptions {
   int m = 16;                 // graph degree
@@ -107,6 +121,11 @@ class HnswGallery : public Gallery {
   explicit HnswGallery(HnswOptions options = {}, size_t initial_capacity = 1024);
   ~HnswGallery() override;
   void Add(std::int64_t key, std::span<const float> vector) override;
+  // New keys are inserted by `threads` threads at once (hnswlib's addPoint is thread-safe for
+  // distinct labels); 0 = one per core.
+  void AddMany(std::span<const std::int64_t> keys, std::span<const float> vectors) override;
+  void AddMany(std::span<const std::int64_t> keys, std::span<const float> vectors,
+               unsigned threads);
   void Remove(std::int64_t key) override;
   std::vector<Hit> Search(std::span<const float> query, int k) const override;
   size_t size() const override { return live_; }
