@@ -291,13 +291,14 @@ bool HasVnni() {
   return CpuHasVnni();
 }
 
-void Int8Dots(const std::int8_t* query, const std::int8_t* rows, size_t n, std::int32_t* out,
-              bool allow_vnni) {
+std::int32_t Int8RowSum(const std::int8_t* codes) {
+  return CodeSum(codes);
+}
+
+void Int8Dots(const std::int8_t* query, const std::int8_t* rows, const std::int32_t* row_sums,
+              size_t n, std::int32_t* out, bool allow_vnni) {
   const Int8Query q(query, 1, allow_vnni);
-  std::vector<std::int32_t> sums(n);
-  for (size_t r = 0; r < n; ++r)
-    sums[r] = CodeSum(rows + r * kEmbeddingDim);
-  q.Dots(rows, sums.data(), n, out);
+  q.Dots(rows, row_sums, n, out);
 }
 
 }  // namespace internal

@@ -104,10 +104,12 @@ namespace internal {
 // Whether the int8 scan uses AVX-512 VNNI on this CPU (else pmaddwd, compiled for AVX-512BW,
 // AVX2 and baseline x86-64).
 bool HasVnni();
-// int8 dot products of `query` with `n` rows of codes (all in −127..127), as Int8Gallery
-// computes them; `allow_vnni` false forces the portable kernel. For tests.
-void Int8Dots(const std::int8_t* query, const std::int8_t* rows, size_t n, std::int32_t* out,
-              bool allow_vnni);
+// Σ codes of one row of kEmbeddingDim codes (what Int8Gallery keeps per row).
+std::int32_t Int8RowSum(const std::int8_t* codes);
+// int8 dot products of `query` with `n` rows of codes (all in −127..127) whose sums are
+// `row_sums`, as Int8Gallery computes them; `allow_vnni` false forces the portable kernel.
+void Int8Dots(const std::int8_t* query, const std::int8_t* rows, const std::int32_t* row_sums,
+              size_t n, std::int32_t* out, bool allow_vnni);
 }  // namespace internal
 
 struct HnswOptions {

@@ -125,8 +125,10 @@ TEST(GalleryTest, Int8KernelsComputeExactDotProducts) {
   query[1] = 127;
   for (bool vnni : {false, true}) {
     SCOPED_TRACE(vnni ? "vnni allowed" : "portable");
-    std::vector<std::int32_t> got(kRows);
-    internal::Int8Dots(query.data(), rows.data(), kRows, got.data(), vnni);
+    std::vector<std::int32_t> got(kRows), sums(kRows);
+    for (size_t r = 0; r < kRows; ++r)
+      sums[r] = internal::Int8RowSum(&rows[r * kEmbeddingDim]);
+    internal::Int8Dots(query.data(), rows.data(), sums.data(), kRows, got.data(), vnni);
     for (size_t r = 0; r < kRows; ++r) {
       std::int32_t want = 0;
       for (int i = 0; i < kEmbeddingDim; ++i)
@@ -137,7 +139,9 @@ TEST(GalleryTest, Int8KernelsComputeExactDotProducts) {
   // All-max query against the all-max row: the largest sum there is.
   std::vector<std::int8_t> max_query(kEmbeddingDim, 127);
   std::int32_t top = 0;
-  internal::Int8Dots(max_query.data(), rows.data(), 1, &top, true);
+  const std::int32_t max_sum = internal::Int8RowSum(rows.data());
+  EXPECT_EQ(max_sum, 127 * kEmbeddingDim);
+  internal::Int8Dots(max_query.data(), rows.data(), &max_sum, 1, &top, true);
   EXPECT_EQ(top, 127 * 127 * kEmbeddingDim);
 }
 
