@@ -1,9 +1,11 @@
 #include "face/gallery.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 // hnswlib defines non-inline functions in its header: include it in this one file only.
 #include <hnswlib/hnswlib.h>
@@ -21,11 +23,11 @@ namespace {
 #endif
 
 ZZ_SIMD_CLONES float DotKernel(const float* __restrict a, const float* __restrict b, int dim) {
-  // Eight independent partial sums let the compiler keep several vector accumulators.
-  float sum[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  // Sixteen independent partial sums: one AVX-512 register (two AVX2 ones) of accumulators.
+  float sum[16] = {0};
   int i = 0;
-  for (; i + 8 <= dim; i += 8) {
-    for (int j = 0; j < 8; ++j)
+  for (; i + 16 <= dim; i += 16) {
+    for (int j = 0; j < 16; ++j)
       sum[j] += a[i + j] * b[i + j];
   }
   float total = 0;
@@ -53,22 +55,50 @@ ZZ_SIMD_CLONES void ScanKernel(const float* __restrict query, const float* __res
   }
 }
 
-ZZ_SIMD_CLONES void ScanInt8Kernel(const std::int8_t* __restrict query,
+// int8 rows against a query widened to int16: g++ turns the int16 × int8 products summed into
+// one int32 into pmaddwd (16 products per instruction with AVX-512BW, 8 with AVX2).
+ZZ_SIMD_CLONES void ScanInt8Kernel(const std::int16_t* __restrict query,
                                    const std::int8_t* __restrict rows, size_t n,
                                    std::int32_t* __restrict out) {
   for (size_t r = 0; r < n; ++r) {
     const std::int8_t* row = rows + r * kEmbeddingDim;
-    std::int32_t sum[32] = {0};
-    for (int i = 0; i < kEmbeddingDim; i += 32) {
-      for (int j = 0; j < 32; ++j)
-        sum[j] += static_cast<std::int16_t>(query[i + j]) * static_cast<std::int16_t>(row[i + j]);
-    }
-    std::int32_t total = 0;
-    for (std::int32_t s : sum)
-      total += s;
-    out[r] = total;
+    std::int32_t sum = 0;
+    for (int i = 0; i < kEmbeddingDim; ++i)
+      sum += query[i] * static_cast<std::int16_t>(row[i]);
+    out[r] = sum;
   }
 }
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ZZ_HAVE_VNNI_KERNEL 1
+// With AVX-512 VNNI one vpdpbusd multiplies 64 unsigned × signed bytes and adds them in fours
+// to int32 (g++ recognises the loop below as that). The query is shifted to unsigned
+// (q + 128); Σ (q + 128)·r = Σ q·r + 128·Σ r, so the row sums (kept per row) take the shift out.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void ScanInt8VnniKernel(
+    const std::uint8_t* __restrict query, const std::int8_t* __restrict rows,
+    const std::int32_t* __restrict row_sums, size_t n, std::int32_t* __restrict out) {
+  for (size_t r = 0; r < n; ++r) {
+    const std::int8_t* row = rows + r * kEmbeddingDim;
+    std::int32_t sum = 0;
+    for (int i = 0; i < kEmbeddingDim; ++i)
+      sum += query[i] * row[i];
+    out[r] = sum - 128 * row_sums[r];
+  }
+}
+
+bool CpuHasVnni() {
+  static const bool vnni = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl");
+  }();
+  return vnni;
+}
+#else
+bool CpuHasVnni() {
+  return false;
+}
+#endif
 
 // Keeps the k best (key, score) pairs seen, best first.
 class TopK {
@@ -108,6 +138,14 @@ bool Normalise(std::span<float> v) {
   for (float& x : v)
     x *= inv;
   return true;
+}
+
+void Gallery::AddMany(std::span<const std::int64_t> keys, std::span<const float> vectors) {
+  if (vectors.size() != keys.size() * kEmbeddingDim) {
+    throw std::invalid_argument("embedding must have 512 dimensions");
+  }
+  for (size_t i = 0; i < keys.size(); ++i)
+    Add(keys[i], vectors.subspan(i * kEmbeddingDim, kEmbeddingDim));
 }
 
 // ------------------------------------------------------------------------------------ exact
@@ -182,6 +220,40 @@ float Quantise(std::span<const float> v, std::int8_t* out) {
   return scale;
 }
 
+// A quantised query in the forms the kernels read.
+struct Int8Query {
+  float scale = 1;
+  alignas(64) std::int16_t wide[kEmbeddingDim];
+  alignas(64) std::uint8_t shifted[kEmbeddingDim];  // code + 128
+  bool vnni = false;
+
+  Int8Query(const std::int8_t* codes, float s, bool allow_vnni)
+      : scale(s), vnni(allow_vnni && CpuHasVnni()) {
+    for (int i = 0; i < kEmbeddingDim; ++i) {
+      wide[i] = codes[i];
+      shifted[i] = static_cast<std::uint8_t>(codes[i] + 128);
+    }
+  }
+
+  void Dots(const std::int8_t* rows, const std::int32_t* row_sums, size_t n,
+            std::int32_t* out) const {
+#ifdef ZZ_HAVE_VNNI_KERNEL
+    if (vnni) {
+      ScanInt8VnniKernel(shifted, rows, row_sums, n, out);
+      return;
+    }
+#endif
+    ScanInt8Kernel(wide, rows, n, out);
+  }
+};
+
+std::int32_t CodeSum(const std::int8_t* codes) {
+  std::int32_t sum = 0;
+  for (int i = 0; i < kEmbeddingDim; ++i)
+    sum += codes[i];
+  return sum;
+}
+
 }  // namespace
 
 void Int8Gallery::Add(std::int64_t key, std::span<const float> vector) {
@@ -190,8 +262,11 @@ void Int8Gallery::Add(std::int64_t key, std::span<const float> vector) {
   if (row == scales_.size()) {
     codes_.resize((row + 1) * kEmbeddingDim);
     scales_.push_back(0);
+    row_sums_.push_back(0);
   }
-  scales_[row] = Quantise(vector, codes_.data() + row * kEmbeddingDim);
+  std::int8_t* codes = codes_.data() + row * kEmbeddingDim;
+  scales_[row] = Quantise(vector, codes);
+  row_sums_[row] = CodeSum(codes);
 }
 
 void Int8Gallery::Remove(std::int64_t key) {
@@ -203,22 +278,43 @@ void Int8Gallery::Remove(std::int64_t key) {
     std::copy(codes_.begin() + last * kEmbeddingDim, codes_.begin() + (last + 1) * kEmbeddingDim,
               codes_.begin() + row * kEmbeddingDim);
     scales_[row] = scales_[last];
+    row_sums_[row] = row_sums_[last];
   }
   codes_.resize(last * kEmbeddingDim);
   scales_.pop_back();
+  row_sums_.pop_back();
 }
+
+namespace internal {
+
+bool HasVnni() {
+  return CpuHasVnni();
+}
+
+std::int32_t Int8RowSum(const std::int8_t* codes) {
+  return CodeSum(codes);
+}
+
+void Int8Dots(const std::int8_t* query, const std::int8_t* rows, const std::int32_t* row_sums,
+              size_t n, std::int32_t* out, bool allow_vnni) {
+  const Int8Query q(query, 1, allow_vnni);
+  q.Dots(rows, row_sums, n, out);
+}
+
+}  // namespace internal
 
 std::vector<Hit> Int8Gallery::Search(std::span<const float> query, int k) const {
   const size_t n = scales_.size();
   if (n == 0 || k <= 0) return {};
-  std::int8_t q[kEmbeddingDim];
-  const float q_scale = Quantise(query, q);
+  std::int8_t codes[kEmbeddingDim];
+  const float q_scale = Quantise(query, codes);
+  const Int8Query q(codes, q_scale, true);
   // Candidates by approximate score (row numbers as keys), then exact rescoring.
   TopK candidates(std::max(k, rescore_));
   std::int32_t dots[kScanBlock];
   for (size_t start = 0; start < n; start += kScanBlock) {
     const size_t count = std::min(kScanBlock, n - start);
-    ScanInt8Kernel(q, codes_.data() + start * kEmbeddingDim, count, dots);
+    q.Dots(codes_.data() + start * kEmbeddingDim, row_sums_.data() + start, count, dots);
     for (size_t i = 0; i < count; ++i) {
       const float approx = static_cast<float>(dots[i]) * q_scale * scales_[start + i];
       if (!candidates.full() || approx > candidates.worst()) {
@@ -236,16 +332,41 @@ std::vector<Hit> Int8Gallery::Search(std::span<const float> query, int k) const 
 
 // ------------------------------------------------------------------------------------ hnsw
 
+namespace {
+
+// Inner-product distance (1 − cosine) with this file's dispatched kernel: hnswlib's own SIMD is
+// chosen at compile time (__AVX__ …), which a baseline x86-64 build leaves at SSE.
+class DotSpace final : public hnswlib::SpaceInterface<float> {
+ public:
+  size_t get_data_size() override { return kEmbeddingDim * sizeof(float); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return &Distance; }
+  void* get_dist_func_param() override { return &dim_; }
+
+ private:
+  static float Distance(const void* a, const void* b, const void*) {
+    return 1.0f -
+           DotKernel(static_cast<const float*>(a), static_cast<const float*>(b), kEmbeddingDim);
+  }
+  size_t dim_ = kEmbeddingDim;
+};
+
+}  // namespace
+
 struct HnswGallery::Impl {
   Impl(HnswOptions o, size_t capacity)
       : options(o),
-        space(kEmbeddingDim),
         index(&space, std::max<size_t>(capacity, 16), static_cast<size_t>(o.m),
               static_cast<size_t>(o.ef_construction)) {
     index.setEf(static_cast<size_t>(o.ef_search));
   }
+  void Reserve(size_t more) {
+    size_t capacity = index.max_elements_;
+    while (index.cur_element_count + more > capacity)
+      capacity *= 2;
+    if (capacity != index.max_elements_) index.resizeIndex(capacity);
+  }
   HnswOptions options;
-  hnswlib::InnerProductSpace space;
+  DotSpace space;
   hnswlib::HierarchicalNSW<float> index;
   std::unordered_map<std::int64_t, bool> present;  // key → live (false: marked deleted)
 };
@@ -264,15 +385,59 @@ void HnswGallery::Add(std::int64_t key, std::span<const float> vector) {
   if (vector.size() != static_cast<size_t>(kEmbeddingDim)) {
     throw std::invalid_argument("embedding must have 512 dimensions");
   }
-  auto& index = impl_->index;
   auto [it, inserted] = impl_->present.try_emplace(key, true);
-  if (inserted && index.cur_element_count >= index.max_elements_) {
-    index.resizeIndex(index.max_elements_ * 2);
-  }
+  if (inserted) impl_->Reserve(1);
   // A known label is updated in place (and undeleted) by hnswlib.
-  index.addPoint(vector.data(), static_cast<hnswlib::labeltype>(key));
+  impl_->index.addPoint(vector.data(), static_cast<hnswlib::labeltype>(key));
   if (inserted || !it->second) ++live_;
   it->second = true;
+}
+
+void HnswGallery::AddMany(std::span<const std::int64_t> keys, std::span<const float> vectors) {
+  AddMany(keys, vectors, 0);
+}
+
+void HnswGallery::AddMany(std::span<const std::int64_t> keys, std::span<const float> vectors,
+                          unsigned threads) {
+  if (vectors.size() != keys.size() * kEmbeddingDim) {
+    throw std::invalid_argument("embedding must have 512 dimensions");
+  }
+  // Keys new to the index go in parallel; a key already there (or twice in `keys`) is an update,
+  // done afterwards one at a time (hnswlib serialises nothing between two writers of one label).
+  std::vector<size_t> fresh, again;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto [it, inserted] = impl_->present.try_emplace(keys[i], true);
+    (inserted ? fresh : again).push_back(i);
+  }
+  impl_->Reserve(fresh.size());
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<size_t>(threads, fresh.size() / 64 + 1));
+  std::atomic<size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mu;
+  auto work = [&] {
+    try {
+      for (size_t j = next++; j < fresh.size(); j = next++) {
+        const size_t i = fresh[j];
+        impl_->index.addPoint(vectors.data() + i * kEmbeddingDim,
+                              static_cast<hnswlib::labeltype>(keys[i]));
+      }
+    } catch (...) {
+      std::lock_guard lock(failure_mu);
+      failure = std::current_exception();
+      next = fresh.size();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t)
+    pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool)
+    t.join();
+  if (failure) std::rethrow_exception(failure);
+  live_ += fresh.size();
+  for (size_t i : again)
+    Add(keys[i], vectors.subspan(i * kEmbeddingDim, kEmbeddingDim));
 }
 
 void HnswGallery::Remove(std::int64_t key) {
