@@ -194,6 +194,12 @@ Status Platform::StartFaces(const face::FaceEngineOptions& engine_options,
         return faces->ExtendPersonView(conn, person, view);
       });
   if (gate_ && face_engine_) gate_->SetFaceMatcher(faces);
+  if (gate::Gate* gate = gate_.get()) {
+    // Terminal rosters carry each person's face_version: a new or removed face moves it.
+    faces->AddFaceListener([gate](store::Connection& conn, std::int64_t person) {
+      return gate->OnPersonChanged(conn, person);
+    });
+  }
   if (residence::Residence* r = residence_.get()) {
     // A verified face (ID-card photo and a live face matched to it) completes a registration;
     // before the alerts engine's listener, which then judges the registration as it now is.

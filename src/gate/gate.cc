@@ -93,7 +93,14 @@ struct PersonFact {
   std::string masked_id;
   std::vector<CertificateFact> certificates;
   bool blacklisted = false;
+  // When the person's face templates last changed (unix ms; 0: none): terminals that recognise
+  // on the device fetch the templates again when it moves.
+  std::int64_t face_version = 0;
 };
+
+// The face_version of a person: the newest enrolment or removal of a face template.
+constexpr const char* kFaceVersionSql =
+    "SELECT IFNULL(MAX(IFNULL(changed_at, created_at)), 0) FROM faces WHERE person_id = ?";
 
 struct OnsiteFact {
   bool inside = false;
@@ -329,6 +336,15 @@ Status Gate::Load(store::Connection& conn) {
   }
   {
     auto s = conn.Prepare(
+        "SELECT person_id, MAX(IFNULL(changed_at, created_at)) FROM faces GROUP BY person_id");
+    while (s.Step()) {
+      if (auto p = st.persons.find(s.Int(0)); p != st.persons.end())
+        p->second.face_version = s.Int(1);
+    }
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+  }
+  {
+    auto s = conn.Prepare(
         "SELECT person_id, kind, type_code, valid_from, valid_to, revoked_at IS NOT NULL "
         "FROM certificates WHERE person_id IN (SELECT person_id FROM enrolments)");
     while (s.Step())
@@ -469,6 +485,17 @@ Status Gate::ReloadPerson(store::Connection& conn, std::int64_t person_id) {
     person.blacklisted = s.Step();
     ZZ_RETURN_IF_ERROR(StepStatus(s));
   }
+  {
+    auto s = conn.Prepare(kFaceVersionSql);
+    s.Bind(1, person_id);
+    if (s.Step()) person.face_version = s.Int(0);
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+  }
+  // Only this (the writer) thread changes the state: reading it here needs no lock.
+  const auto old = st.persons.find(person_id);
+  const bool face_changed = old != st.persons.end()
+                                ? old->second.face_version != person.face_version
+                                : person.face_version != 0;
   std::map<std::string, EnrolmentFact> enrolments;  // latest per project
   std::map<std::string, std::pair<std::string, std::string>> new_projects;
   {
@@ -499,6 +526,20 @@ Status Gate::ReloadPerson(store::Connection& conn, std::int64_t person_id) {
   }
   for (const auto& [code, e] : enrolments) {
     ZZ_RETURN_IF_ERROR(RecomputeStandings(conn, code, {person_id}, "person_changed"));
+    // New face templates of someone who may pass: listed again, so terminals pulling changes
+    // see the new face_version.
+    const auto& roster = st.projects[code].roster;
+    if (auto r = roster.find(person_id); face_changed && r != roster.end() && r->second) {
+      ZZ_RETURN_IF_ERROR(
+          conn.Prepare("INSERT INTO roster_changes(project_code, person_id, "
+                       "allowed, reason, created_at) VALUES (?,?,1,'face_changed',?)")
+              .Bind(1, code)
+              .Bind(2, person_id)
+              .Bind(3, NowUnixMs())
+              .Run());
+      std::unique_lock lock(mu_);
+      st.roster_version = std::max(st.roster_version, conn.LastInsertRowId());
+    }
   }
   return Status::Ok();
 }
@@ -1156,7 +1197,9 @@ Result<json> Gate::Roster(const security::Principal& device, std::int64_t since)
         item["team"] = e->second.team_name;
       }
     }
-    item["face_version"] = 0;  // face templates arrive with the face module
+    if (auto p = st.persons.find(person); p != st.persons.end()) {
+      item["face_version"] = p->second.face_version;
+    }
     return item;
   };
   if (since <= 0) {
