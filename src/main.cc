@@ -21,6 +21,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -32,6 +33,7 @@
 #include "alerts/alert_engine.h"
 #include "alerts/post_ledger.h"
 #include "app/demo_district.h"
+#include "app/demo_faces.h"
 #include "app/platform.h"
 #include "app/retention.h"
 #include "http/server.h"
@@ -451,7 +453,10 @@ int RunPoliceEndpoint(const PoliceEndpointFlags& flags) {
   return 0;
 }
 
-int Demo(const std::string& data, const zhizhi::app::DemoOptions& options) {
+// `models` "": no faces; else the models folder ("default": as serve's), with the sample photos
+// in its sibling samples/.
+int Demo(const std::string& data, const zhizhi::app::DemoOptions& options,
+         const std::string& models) {
   SetUpLogging("warn");
   auto platform = zhizhi::app::Platform::Open(data);
   if (!platform.ok()) return Fail(platform.status());
@@ -471,6 +476,31 @@ int Demo(const std::string& data, const zhizhi::app::DemoOptions& options) {
       s.certificates, s.enrolments, s.exits, s.devices, static_cast<long long>(s.passes),
       options.history_days + 1, static_cast<long long>(s.allowed), static_cast<long long>(s.denied),
       static_cast<long long>(s.rejected));
+  if (models.empty()) return 0;
+  // Faces of the sample photos for a few workers, through the real pipeline; without the models
+  // or the photos the district simply has no faces.
+  const std::string models_dir = models == "default" ? DefaultModelsDir() : models;
+  const std::string samples_dir =
+      std::filesystem::path(models_dir).lexically_normal().parent_path().string() + "/samples";
+  zhizhi::face::FaceEngineOptions engine;
+  engine.models_dir = models_dir;
+  if (auto status = p.StartFaces(engine, {}); !status.ok()) {
+    std::printf("no faces: %s\n", status.message().c_str());
+    return 0;
+  }
+  auto faces = zhizhi::app::SeedDemoFaces(p, models_dir, samples_dir);
+  if (!faces.ok()) {
+    std::printf("no faces: %s\n", faces.status().message().c_str());
+    return 0;
+  }
+  std::string refused;
+  for (const auto& [code, n] : faces->refused)
+    refused += (refused.empty() ? "" : ", ") + code + " " + std::to_string(n);
+  std::printf(
+      "faces: %d persons with an ID-card photo and a live face (%d templates) from %d faces "
+      "in %d sample photos%s%s\n",
+      faces->persons, faces->enrolled, faces->faces, faces->photos,
+      refused.empty() ? "" : "; refused: ", refused.c_str());
   return 0;
 }
 
@@ -775,6 +805,11 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--seed", demo.seed, "random seed (the same seed gives the same district)")
       ->capture_default_str();
   demo_cmd->add_flag("--quiet", demo.quiet, "no progress lines");
+  std::string demo_models = "default";
+  bool demo_no_faces = false;
+  demo_cmd->add_option("--models", demo_models,
+                       "face models folder (default as serve); the sample photos are beside it");
+  demo_cmd->add_flag("--no-faces", demo_no_faces, "seed no faces");
 
   zhizhi::sim::SimulateOptions simulate;
   auto* simulate_cmd = zhizhi::sim::AddSimulateCommand(app, simulate);
@@ -873,7 +908,7 @@ int main(int argc, char** argv) {
   if (*import_cmd) return Import(import);
   if (*scan_cmd) return Scan(scan);
   if (*report_cmd) return ReportPosts(report);
-  if (*demo_cmd) return Demo(demo_data, demo);
+  if (*demo_cmd) return Demo(demo_data, demo, demo_no_faces ? "" : demo_models);
   if (*simulate_cmd) return zhizhi::sim::RunSimulate(simulate);
   if (*user_add) return UserAdd(user);
   if (*user_disable) return UserSetDisabled(user, true);

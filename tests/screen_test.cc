@@ -175,6 +175,17 @@ TEST(DemoDistrictTest, IsReproducibleRealisticAndHasWhatTheAlertsLookFor) {
   EXPECT_NE(Rows(dba, "SELECT name FROM persons ORDER BY id"),
             Rows(dbc, "SELECT name FROM persons ORDER BY id"));
 
+  // Faces of the sample photos through the real pipeline: some workers have an ID-card photo and
+  // a live face matched to it (the same workers for the same seed); refusals are reported.
+  EXPECT_TRUE(Contains(a.result.out, "faces: ")) << a.result.out;
+  EXPECT_GE(std::stoi(QueryScalar(dba,
+                                  "SELECT COUNT(DISTINCT person_id) FROM faces WHERE source = "
+                                  "'live' AND status = 'active' AND id_score IS NOT NULL")
+                          .value_or("0")),
+            3);
+  EXPECT_EQ(Rows(dba, "SELECT person_id || source || status FROM faces ORDER BY id"),
+            Rows(dbb, "SELECT person_id || source || status FROM faces ORDER BY id"));
+
   // Realistic: Qiantang's code and real streets, sites inside the district, about the persons
   // asked for, every ID number valid, history over the days asked for.
   EXPECT_EQ(QueryScalar(dba, "SELECT COUNT(*) FROM projects"), "10");
