@@ -759,9 +759,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"utf-8", "gbk"}));
   serve_cmd
       ->add_option("--export-hour", serve.residence.export_hour,
-                   "China-time hour after which the day's export file is written")
+                   "China-time hour after which the day's export file is written (24: never by "
+                   "itself, only on demand)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 23));
+      ->check(CLI::Range(0, 24));
   serve_cmd
       ->add_option("--sync-poll-ms", serve.residence.poll_ms,
                    "how often the outbox sender looks for due messages")

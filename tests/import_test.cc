@@ -14,10 +14,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-bool Contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
 class ImportTest : public ::testing::Test {
  protected:
   // Writes `content` to ROOT/NAME and returns the path.

@@ -143,6 +143,25 @@ class ResidenceE2eTest : public ::testing::Test {
   std::int64_t person_ = 0;
 };
 
+// A row waiting for the daily export holds no sealed number: after `keys rotate` the export
+// unseals the person's number under the new key and the file carries it in full.
+TEST_F(ResidenceE2eTest, APendingExportSurvivesAKeyRotation) {
+  ASSERT_TRUE(server_.Start({"--export-hour", "24"}));  // no export file by itself
+  RegisterWorker();
+  ASSERT_EQ(server_.Stop(), 0);
+  ASSERT_EQ(server_.Query("SELECT state FROM sync_outbox"), "pending");
+  const ProcessResult rotate = RunZhizhi({"keys", "rotate", "--data", server_.data_dir()});
+  ASSERT_EQ(rotate.exit_code, 0) << rotate.out << rotate.err;
+  const std::string dir = server_.root() + "/exports";
+  const ProcessResult exported =
+      RunZhizhi({"residence", "export", "--data", server_.data_dir(), "--dir", dir});
+  ASSERT_EQ(exported.exit_code, 0) << exported.out << exported.err;
+  EXPECT_TRUE(Contains(exported.out, "1 rows written")) << exported.out;
+  const std::string file = exported.out.substr(exported.out.find(dir));
+  EXPECT_TRUE(Contains(ReadFileBytes(file.substr(0, file.find('\n'))), "'11010519491231002X"));
+  EXPECT_EQ(server_.Query("SELECT state FROM sync_outbox"), "sent");
+}
+
 // The submission is committed, the police are unreachable (nothing sent yet), the server dies
 // with kill -9: after the restart the message goes out and is registered once.
 TEST_F(ResidenceE2eTest, ACrashBetweenTheStateChangeAndTheSendLosesNothing) {

@@ -22,10 +22,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-bool Contains(const std::string& text, std::string_view part) {
-  return text.find(part) != std::string::npos;
-}
-
 // ------------------------------------------------------------------------------- static files
 
 class StaticFilesTest : public ::testing::Test {

@@ -31,10 +31,6 @@ constexpr const char* kCorp = "91350100M000100Y43";
 constexpr const char* kZhang = "11010519491231002X";
 constexpr const char* kLi = "440524188001010014";
 
-bool Contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
 // Runs SQL on the database file with a read-write connection (the server must be stopped):
 // what an attacker with the file could do.
 std::string Tamper(const std::string& db_path, const std::string& sql) {

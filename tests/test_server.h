@@ -102,6 +102,11 @@ std::string DatabaseFingerprint(const std::string& db_path);
 // China's date (UTC+8) plus `days`, as YYYY-MM-DD.
 std::string ChinaDate(int days = 0);
 
+// Whether `text` contains `part`.
+inline bool Contains(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+
 class TestServer {
  public:
   TestServer();   // creates the temporary root directory; the server is not started

@@ -67,8 +67,7 @@ Result<std::string> ExportCsv(const std::vector<ExportRow>& rows,
     const json m = json::parse(row.payload, nullptr, false);
     if (!m.is_object()) return Status::Internal("outbox row has a malformed payload");
     const std::string type = m.value("message_type", "");
-    ZZ_ASSIGN_OR_RETURN(std::string sealed, FromBase64(Str(m, "applicant", "id_number_sealed")));
-    ZZ_ASSIGN_OR_RETURN(std::string id_number, cipher.Unseal(sealed));
+    ZZ_ASSIGN_OR_RETURN(std::string id_number, cipher.Unseal(row.id_sealed));
     const char* date_key = type == "change"           ? "move_date"
                            : type == "deregistration" ? "leave_date"
                                                       : "arrival_date";
@@ -114,10 +113,11 @@ Result<ExportReport> WriteDailyExport(store::Database& db, Residence& residence,
   std::vector<ExportRow> rows;
   ZZ_RETURN_IF_ERROR(db.Read([&](store::Connection& conn) -> Status {
     auto s = conn.Prepare(
-        "SELECT id, idempotency_key, payload FROM sync_outbox WHERE target = 'police_export' AND "
-        "state = 'pending' ORDER BY id");
+        "SELECT o.id, o.idempotency_key, o.payload, p.id_cipher FROM sync_outbox o JOIN persons p "
+        "ON p.id = o.person_id WHERE o.target = 'police_export' AND o.state = 'pending' "
+        "ORDER BY o.id");
     while (s.Step())
-      rows.push_back(ExportRow{s.Int(0), s.Text(1), s.Text(2)});
+      rows.push_back(ExportRow{s.Int(0), s.Text(1), s.Text(2), s.Blob(3)});
     return s.status();
   }));
   ExportReport report;

@@ -41,6 +41,7 @@ struct ExportRow {
   std::int64_t outbox_id = 0;
   std::string idempotency_key;
   std::string payload;
+  std::string id_sealed;  // persons.id_cipher of the row's person, read when the file is written
 };
 Result<std::string> ExportCsv(const std::vector<ExportRow>& rows,
                               const security::FieldCipher& cipher);

@@ -36,7 +36,7 @@ namespace zhizhi::residence {
 struct SenderOptions {
   int poll_ms = 1000;    // look for due messages at least this often
   int batch = 50;        // messages per look
-  int export_hour = 17;  // China time after which the day's export file is written
+  int export_hour = 17;  // China time after which the day's export file is written; 24: never
   ExportOptions export_options;
   // Bring every person's records up to date before the first round (serve: after an import or
   // a stop, drafts may be due and complete drafts unsent).

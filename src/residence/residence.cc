@@ -549,24 +549,20 @@ Status Residence::SubmitRecord(store::Connection& conn, const Record& record,
   if (record.event_date) app.event_date = ParseDate(*record.event_date);
   app.residence_address = record.address;
 
-  auto p = conn.Prepare("SELECT id_cipher FROM persons WHERE id = ?");
-  p.Bind(1, record.person_id);
-  if (!p.Step()) return Status::Internal("person of registration vanished");
-  const std::string sealed = p.Blob(0);
-
   OutboxMessage m;
   if (options_.adapter) {
-    ZZ_ASSIGN_OR_RETURN(std::string id_number, cipher_->Unseal(sealed));
+    auto p = conn.Prepare("SELECT id_cipher FROM persons WHERE id = ?");
+    p.Bind(1, record.person_id);
+    if (!p.Step()) return Status::Internal("person of registration vanished");
+    ZZ_ASSIGN_OR_RETURN(std::string id_number, cipher_->Unseal(p.Blob(0)));
     m = options_.adapter->Build(app, id_number, key, context, now);
   } else {
-    // The daily export: the number stays sealed under the field key until the file is written.
+    // The daily export: the number stays sealed in persons.id_cipher (so key rotation re-seals
+    // it) until the file is written; the row holds only the masked form.
     m.target = kExportTarget;
     m.message_type = record.kind;
     m.idempotency_key = key;
-    m.payload =
-        MessageBody(app, key, context,
-                    {{"id_number_sealed", Base64(sealed)}, {"id_number_masked", app.id_masked}})
-            .dump();
+    m.payload = MessageBody(app, key, context, {{"id_number_masked", app.id_masked}}).dump();
   }
   ZZ_RETURN_IF_ERROR(
       conn.Prepare("INSERT INTO sync_outbox(target, subject_id, person_id, message_type, "

@@ -188,7 +188,8 @@ TEST_F(ResidenceTest, ACompleteDraftIsSubmittedWithItsOutboxRowInTheSameTransact
   EXPECT_EQ(key, "zhizhi:" + std::to_string(r["id"].get<std::int64_t>()) + ":1");
   // The payload never holds the ID number in clear.
   EXPECT_EQ(Count("SELECT COUNT(*) FROM sync_outbox WHERE payload LIKE '%41142119850501%'"), 0);
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM sync_outbox WHERE payload LIKE '%id_number_sealed%'"), 1);
+  // Nor sealed: the export reads persons.id_cipher when it writes the file (key rotation safe).
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM sync_outbox WHERE payload LIKE '%id_number_masked%'"), 1);
   const json full = Get(r["id"]);
   ASSERT_GE(full["history"].size(), 2u);
   EXPECT_EQ(full["history"][0]["action"], "drafted");
