@@ -47,15 +47,6 @@ Result<AlertFilter> FilterOf(const Request& request) {
   return f;
 }
 
-// The audit row of a change or a read about `person` (0: none).
-security::AuditRecord AuditOf(std::string action, std::string target, std::int64_t person,
-                              json detail = json::object()) {
-  std::vector<std::int64_t> persons;
-  if (person > 0) persons.push_back(person);
-  return security::AuditRecord{std::move(action), std::move(target), std::move(persons),
-                               std::move(detail)};
-}
-
 // `{"note": …}`; the note is required to resolve (what was done), optional to acknowledge.
 Result<std::string> NoteOf(const Request& request, bool required) {
   if (!required && request.body.empty()) return std::string();
@@ -118,8 +109,8 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
         // One person's alerts are a read of that person's file.
         if (!filter->person_id) return Reply(database->Read(read));
         return Reply(http::ReadAudited(*database, *audit, request, read, [&](const json&) {
-          return AuditOf("alert.read", "person:" + std::to_string(*filter->person_id),
-                         *filter->person_id);
+          return http::Audit("alert.read", "person:" + std::to_string(*filter->person_id),
+                             {*filter->person_id});
         }));
       }});
   router.Add(Route{Verb::get, "/api/v1/alerts/{id}", Right::kAlertRead,
@@ -152,11 +143,9 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
                            : AlertBook::Acknowledge(conn, *id, request.principal.name, *note, now);
               },
               [&](const json& alert) {
-                const json person = alert.value("person_id", json());
-                return AuditOf(resolve ? "alert.resolve" : "alert.acknowledge",
-                               "alert:" + std::to_string(*id),
-                               person.is_number_integer() ? person.get<std::int64_t>() : 0,
-                               {{"type", alert.value("type", "")}, {"note", *note}});
+                return http::Audit(resolve ? "alert.resolve" : "alert.acknowledge",
+                                   "alert:" + std::to_string(*id), http::PersonOf(alert),
+                                   {{"type", alert.value("type", "")}, {"note", *note}});
               }));
         }});
   }
@@ -200,23 +189,23 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
                            return records->AddLeave(conn, *person, *draft, request.principal.name);
                          },
                          [&](const json& leave) {
-                           return AuditOf("leave.create", "person:" + std::to_string(*person),
-                                          *person, {{"leave_id", leave.value("id", json())}});
+                           return http::Audit("leave.create", "person:" + std::to_string(*person),
+                                              {*person}, {{"leave_id", leave.value("id", json())}});
                          }),
                      201);
       }});
-  router.Add(
-      Route{Verb::get, "/api/v1/persons/{id}/leaves", Right::kPersonRead,
-            "Approved leave of a person", Operation({}, {404}), [=](Request& request) {
-              auto person = http::IdParam(request, "id");
-              if (!person.ok()) return Response::Error(person.status());
-              return Reply(http::ReadAudited(
-                  *database, *audit, request,
-                  [&](store::Connection& conn) { return records->ListLeaves(conn, *person); },
-                  [&](const json&) {
-                    return AuditOf("leave.read", "person:" + std::to_string(*person), *person);
-                  }));
-            }});
+  router.Add(Route{
+      Verb::get, "/api/v1/persons/{id}/leaves", Right::kPersonRead, "Approved leave of a person",
+      Operation({}, {404}), [=](Request& request) {
+        auto person = http::IdParam(request, "id");
+        if (!person.ok()) return Response::Error(person.status());
+        return Reply(http::ReadAudited(
+            *database, *audit, request,
+            [&](store::Connection& conn) { return records->ListLeaves(conn, *person); },
+            [&](const json&) {
+              return http::Audit("leave.read", "person:" + std::to_string(*person), {*person});
+            }));
+      }});
 
   // ---- post-conflict exemptions
   router.Add(Route{
@@ -246,8 +235,8 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
                   return records->AddExemption(conn, *draft, request.principal.name);
                 },
                 [&](const json& exemption) {
-                  return AuditOf(
-                      "post_exemption.create", "project:" + draft->project_code, draft->person_id,
+                  return http::Audit(
+                      "post_exemption.create", "project:" + draft->project_code, {draft->person_id},
                       {{"exemption_id", exemption.value("id", json())}, {"reason", draft->reason}});
                 }),
             201);
@@ -278,21 +267,21 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
               }
               return Reply(result);
             }});
-  router.Add(
-      Route{Verb::post, "/api/v1/post-exemptions/{id}/revoke", Right::kAlertWrite,
-            "Revoke an exemption (the conflict, if it persists, is alerted again)",
-            Operation({}, {404, 409}), [=](Request& request) {
-              auto id = http::IdParam(request, "id");
-              if (!id.ok()) return Response::Error(id.status());
-              return Reply(http::WriteAudited(
-                  *database, *audit, request,
-                  [&](store::Connection& conn) { return records->RevokeExemption(conn, *id); },
-                  [&](const json& exemption) {
-                    const json person = exemption.value("person_id", json());
-                    return AuditOf("post_exemption.revoke", "post_exemption:" + std::to_string(*id),
-                                   person.is_number_integer() ? person.get<std::int64_t>() : 0);
-                  }));
-            }});
+  router.Add(Route{
+      Verb::post, "/api/v1/post-exemptions/{id}/revoke", Right::kAlertWrite,
+      "Revoke an exemption (the conflict, if it persists, is alerted again)",
+      Operation({}, {404, 409}), [=](Request& request) {
+        auto id = http::IdParam(request, "id");
+        if (!id.ok()) return Response::Error(id.status());
+        return Reply(http::WriteAudited(
+            *database, *audit, request,
+            [&](store::Connection& conn) { return records->RevokeExemption(conn, *id); },
+            [&](const json& exemption) {
+              const json person = exemption.value("person_id", json());
+              return http::Audit("post_exemption.revoke", "post_exemption:" + std::to_string(*id),
+                                 http::PersonOf(exemption));
+            }));
+      }});
 }
 
 }  // namespace zhizhi::alerts

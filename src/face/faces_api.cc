@@ -62,47 +62,42 @@ void AddFaceRoutes(http::Router& router, Faces& faces_ref, store::Database& db,
                                                                           const json& face) {
               return audit->Append(
                   conn, actor,
-                  security::AuditRecord{"face.enrol",
-                                        "person:" + std::to_string(person),
-                                        {person},
-                                        {{"face_id", face.value("id", json())},
-                                         {"source", source},
-                                         {"status", face.value("status", json())}}});
+                  http::Audit("face.enrol", "person:" + std::to_string(person), {person},
+                              {{"face_id", face.value("id", json())},
+                               {"source", source},
+                               {"status", face.value("status", json())}}));
             });
       }});
+  router.Add(Route{Verb::get, "/api/v1/persons/{id}/faces", Right::kPersonRead,
+                   "A person's face templates: source, status, quality, liveness, scores (never "
+                   "the embedding or the photo)",
+                   Operation({}, {404}), [=](Request& request) {
+                     auto id = http::IdParam(request, "id");
+                     if (!id.ok()) return Response::Error(id.status());
+                     auto list = faces->List(*id);
+                     if (!list.ok()) return Reply(list);
+                     if (auto s = audit->Record(
+                             *database, http::ActorOf(request),
+                             http::Audit("face.read", "person:" + std::to_string(*id), {*id}));
+                         !s.ok()) {
+                       return Response::Error(s);
+                     }
+                     return Reply(list);
+                   }});
   router.Add(
-      Route{Verb::get, "/api/v1/persons/{id}/faces", Right::kPersonRead,
-            "A person's face templates: source, status, quality, liveness, scores (never "
-            "the embedding or the photo)",
-            Operation({}, {404}), [=](Request& request) {
+      Route{Verb::delete_, "/api/v1/persons/{id}/faces/{face_id}", Right::kRegistryWrite,
+            "Remove a face template (it is no longer recognised anywhere)", Operation({}, {404}),
+            [=](Request& request) {
               auto id = http::IdParam(request, "id");
               if (!id.ok()) return Response::Error(id.status());
-              auto list = faces->List(*id);
-              if (!list.ok()) return Reply(list);
-              if (auto s = audit->Record(
-                      *database, http::ActorOf(request),
-                      security::AuditRecord{
-                          "face.read", "person:" + std::to_string(*id), {*id}, json::object()});
-                  !s.ok()) {
-                return Response::Error(s);
-              }
-              return Reply(list);
+              auto face_id = http::IdParam(request, "face_id");
+              if (!face_id.ok()) return Response::Error(face_id.status());
+              return Reply(faces->Remove(*id, *face_id, [&](store::Connection& conn, const json&) {
+                return audit->Append(conn, http::ActorOf(request),
+                                     http::Audit("face.remove", "person:" + std::to_string(*id),
+                                                 {*id}, {{"face_id", *face_id}}));
+              }));
             }});
-  router.Add(Route{
-      Verb::delete_, "/api/v1/persons/{id}/faces/{face_id}", Right::kRegistryWrite,
-      "Remove a face template (it is no longer recognised anywhere)", Operation({}, {404}),
-      [=](Request& request) {
-        auto id = http::IdParam(request, "id");
-        if (!id.ok()) return Response::Error(id.status());
-        auto face_id = http::IdParam(request, "face_id");
-        if (!face_id.ok()) return Response::Error(face_id.status());
-        return Reply(faces->Remove(*id, *face_id, [&](store::Connection& conn, const json&) {
-          return audit->Append(
-              conn, http::ActorOf(request),
-              security::AuditRecord{
-                  "face.remove", "person:" + std::to_string(*id), {*id}, {{"face_id", *face_id}}});
-        }));
-      }});
   router.Add(Route{Verb::get, "/api/v1/faces/status", Right::kRegistryRead,
                    "Face recognition: model, thresholds, gallery sizes and indexes",
                    Operation({}, {}), [=](Request& request) {

@@ -34,12 +34,6 @@ Status RequireDevice(const Request& request) {
   return Status::Ok();
 }
 
-security::AuditRecord Record(std::string action, std::string target,
-                             std::vector<std::int64_t> persons = {}, json detail = json::object()) {
-  return security::AuditRecord{std::move(action), std::move(target), std::move(persons),
-                               std::move(detail)};
-}
-
 }  // namespace
 
 void AddGateRoutes(http::Router& router, Gate& gate_ref, store::Database& db_ref,
@@ -94,8 +88,8 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref, store::Database& db_ref
                      if (auto s = in.Finish(); !s.ok()) return Response::Error(s);
                      return Reply(gate->RegisterDevice(
                                       code, d,
-                                      also(request, Record("device.create", "project:" + code, {},
-                                                           {{"serial", d.serial}}))),
+                                      also(request, http::Audit("device.create", "project:" + code,
+                                                                {}, {{"serial", d.serial}}))),
                                   201);
                    }});
   router.Add(Route{Verb::get, "/api/v1/projects/{code}/devices", Right::kGateRead,
@@ -115,8 +109,8 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref, store::Database& db_ref
           if (!id.ok()) return Response::Error(id.status());
           return Reply(gate->SetDeviceEnabled(
               *id, enable,
-              also(request, Record(enable ? "device.enable" : "device.disable",
-                                   "device:" + std::to_string(*id)))));
+              also(request, http::Audit(enable ? "device.enable" : "device.disable",
+                                        "device:" + std::to_string(*id)))));
         }});
   }
 
@@ -233,8 +227,8 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref, store::Database& db_ref
               if (!persons.ok()) return Response::Error(persons.status());
               if (*persons != "true") return Reply(gate->Onsite(code, false));
               return audited(request, gate->Onsite(code, true), [&](const json& out) {
-                return Record("project.onsite.read", "project:" + code,
-                              http::IdsOf(out["persons"], "person_id"));
+                return http::Audit("project.onsite.read", "project:" + code,
+                                   http::IdsOf(out["persons"], "person_id"));
               });
             }});
   router.Add(Route{
@@ -243,24 +237,24 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref, store::Database& db_ref
         const auto* scope = request.principal.all_projects ? nullptr : &request.principal.projects;
         return Response::Json(200, gate->DistrictOnsite(scope));
       }});
-  router.Add(
-      Route{Verb::get, "/api/v1/projects/{code}/attendance", Right::kGateRead,
-            "Daily attendance sheet: first in, last out, hours, passes per person",
-            Operation({}, {400, 404}, 200, {{"date", "date", false, "China date (default today)"}}),
-            [=](Request& request) {
-              const std::string code(request.Param("code"));
-              if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
-              Date date = TodayInChina();
-              if (auto text = request.Query("date"); text && !text->empty()) {
-                auto parsed = Date::Parse(*text, "date");
-                if (!parsed.ok()) return Response::Error(parsed.status());
-                date = *parsed;
-              }
-              return audited(request, gate->Attendance(code, date), [&](const json& out) {
-                return Record("project.attendance.read", "project:" + code,
-                              http::IdsOf(out["items"], "person_id"), {{"date", date.ToString()}});
-              });
-            }});
+  router.Add(Route{
+      Verb::get, "/api/v1/projects/{code}/attendance", Right::kGateRead,
+      "Daily attendance sheet: first in, last out, hours, passes per person",
+      Operation({}, {400, 404}, 200, {{"date", "date", false, "China date (default today)"}}),
+      [=](Request& request) {
+        const std::string code(request.Param("code"));
+        if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+        Date date = TodayInChina();
+        if (auto text = request.Query("date"); text && !text->empty()) {
+          auto parsed = Date::Parse(*text, "date");
+          if (!parsed.ok()) return Response::Error(parsed.status());
+          date = *parsed;
+        }
+        return audited(request, gate->Attendance(code, date), [&](const json& out) {
+          return http::Audit("project.attendance.read", "project:" + code,
+                             http::IdsOf(out["items"], "person_id"), {{"date", date.ToString()}});
+        });
+      }});
   router.Add(Route{
       Verb::get, "/api/v1/persons/{id}/trajectory", Right::kPersonRead,
       "Time-ordered passes of a person across all sites",
@@ -278,8 +272,8 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref, store::Database& db_ref
         if (*to < *from) return Response::Error(Status::InvalidArgument("to", "to is before from"));
         const auto* scope = request.principal.all_projects ? nullptr : &request.principal.projects;
         return audited(request, gate->Trajectory(*id, *from, *to, scope), [&](const json& out) {
-          return Record("person.trajectory.read", "person:" + std::to_string(*id), {*id},
-                        {{"from", FormatRfc3339(*from)}, {"passes", out["items"].size()}});
+          return http::Audit("person.trajectory.read", "person:" + std::to_string(*id), {*id},
+                             {{"from", FormatRfc3339(*from)}, {"passes", out["items"].size()}});
         });
       }});
 
@@ -306,33 +300,33 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref, store::Database& db_ref
         if (!body.ok()) return Response::Error(body.status());
         auto policy = GatePolicy::FromJson(*body);
         if (!policy.ok()) return Response::Error(policy.status());
-        return Reply(gate->SetPolicy(
-            code, *policy,
-            also(request, Record("gate_policy.set", "project:" + code, {}, policy->ToJson()))));
+        return Reply(gate->SetPolicy(code, *policy,
+                                     also(request, http::Audit("gate_policy.set", "project:" + code,
+                                                               {}, policy->ToJson()))));
       }});
-  router.Add(Route{Verb::post, "/api/v1/persons/{id}/blacklist", Right::kAdmin,
-                   "Blacklist a person: denied at every gate, revoked from every roster",
-                   Operation({{"reason", "string", true, "why"}}, {400, 404, 413}),
-                   [=](Request& request) {
-                     auto id = http::IdParam(request, "id");
-                     if (!id.ok()) return Response::Error(id.status());
-                     auto body = http::JsonBody(request);
-                     if (!body.ok()) return Response::Error(body.status());
-                     JsonFieldReader in(*body);
-                     const std::string reason = in.Text("reason", 200);
-                     if (auto s = in.Finish(); !s.ok()) return Response::Error(s);
-                     return Reply(gate->Blacklist(
-                         *id, reason, request.principal.name,
-                         also(request, Record("person.blacklist", "person:" + std::to_string(*id),
-                                              {*id}, {{"reason", reason}}))));
-                   }});
+  router.Add(
+      Route{Verb::post, "/api/v1/persons/{id}/blacklist", Right::kAdmin,
+            "Blacklist a person: denied at every gate, revoked from every roster",
+            Operation({{"reason", "string", true, "why"}}, {400, 404, 413}), [=](Request& request) {
+              auto id = http::IdParam(request, "id");
+              if (!id.ok()) return Response::Error(id.status());
+              auto body = http::JsonBody(request);
+              if (!body.ok()) return Response::Error(body.status());
+              JsonFieldReader in(*body);
+              const std::string reason = in.Text("reason", 200);
+              if (auto s = in.Finish(); !s.ok()) return Response::Error(s);
+              return Reply(gate->Blacklist(
+                  *id, reason, request.principal.name,
+                  also(request, http::Audit("person.blacklist", "person:" + std::to_string(*id),
+                                            {*id}, {{"reason", reason}}))));
+            }});
   router.Add(Route{Verb::delete_, "/api/v1/persons/{id}/blacklist", Right::kAdmin,
                    "Lift a blacklisting", Operation({}, {404}), [=](Request& request) {
                      auto id = http::IdParam(request, "id");
                      if (!id.ok()) return Response::Error(id.status());
                      return Reply(gate->Unblacklist(
-                         *id, also(request, Record("person.unblacklist",
-                                                   "person:" + std::to_string(*id), {*id}))));
+                         *id, also(request, http::Audit("person.unblacklist",
+                                                        "person:" + std::to_string(*id), {*id}))));
                    }});
 
   // ---- live feeds (WebSocket): every decision as it is committed
@@ -343,7 +337,8 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref, store::Database& db_ref
           json{{"type", "error"}, {"code", "not_found"}, {"message", "no project " + code}}.dump());
       return;
     }
-    if (!audit->Record(*db, http::ActorOf(request), Record("live.subscribe", "project:" + code))
+    if (!audit
+             ->Record(*db, http::ActorOf(request), http::Audit("live.subscribe", "project:" + code))
              .ok()) {
       peer->Send(json{{"type", "error"}, {"code", "internal"}, {"message", "audit failed"}}.dump());
       return;
@@ -361,7 +356,7 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref, store::Database& db_ref
       Verb::get, "/api/v1/live", Right::kGateRead,
       "WebSocket: every pass decision of the district as JSON", Operation({}, {}), nullptr, nullptr,
       [=](Request& request, std::shared_ptr<http::WebSocketPeer> peer) {
-        if (!audit->Record(*db, http::ActorOf(request), Record("live.subscribe", "")).ok()) {
+        if (!audit->Record(*db, http::ActorOf(request), http::Audit("live.subscribe", "")).ok()) {
           peer->Send(
               json{{"type", "error"}, {"code", "internal"}, {"message", "audit failed"}}.dump());
           return;

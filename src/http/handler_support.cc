@@ -70,6 +70,20 @@ security::Actor ActorOf(const Request& request) {
   return security::Actor::Of(request.principal, request.remote, request.request_id);
 }
 
+security::AuditRecord Audit(std::string action, std::string target,
+                            std::vector<std::int64_t> persons, nlohmann::json detail) {
+  return security::AuditRecord{std::move(action), std::move(target), std::move(persons),
+                               std::move(detail)};
+}
+
+std::vector<std::int64_t> PersonOf(const nlohmann::json& answer) {
+  if (answer.is_object()) {
+    auto it = answer.find("person_id");
+    if (it != answer.end() && it->is_number_integer()) return {it->get<std::int64_t>()};
+  }
+  return {};
+}
+
 std::vector<std::int64_t> IdsOf(const nlohmann::json& items, const char* key) {
   std::vector<std::int64_t> ids;
   if (!items.is_array()) return ids;

@@ -38,6 +38,14 @@ Result<std::int64_t> InstantQuery(const Request& request, std::string_view name,
 // Who made the request, for the audit trail.
 security::Actor ActorOf(const Request& request);
 
+// The audit row of `action` on `target` (e.g. person:12), about `persons`, with `detail`.
+security::AuditRecord Audit(std::string action, std::string target,
+                            std::vector<std::int64_t> persons = {},
+                            nlohmann::json detail = nlohmann::json::object());
+
+// The person an answer is about: its integer `person_id`, or none.
+std::vector<std::int64_t> PersonOf(const nlohmann::json& answer);
+
 Response Reply(const Result<nlohmann::json>& result, int ok_status = 200);
 
 // Parses the JSON body into a draft with `parse(FieldReader&)`, or returns why not.

@@ -33,13 +33,6 @@ constexpr std::initializer_list<FieldDoc> kPageQuery = {
     {"limit", "integer", false, "page size, 1–1000 (default 100)"},
     {"cursor", "string", false, "next_cursor of the previous page"}};
 
-// The audit row of a change: `action` on `target`, about `persons`.
-security::AuditRecord Change(std::string action, std::string target,
-                             std::vector<std::int64_t> persons = {}, json detail = json::object()) {
-  return security::AuditRecord{std::move(action), std::move(target), std::move(persons),
-                               std::move(detail)};
-}
-
 // The scope principal for reads: null for callers that see everything.
 const security::Principal* ScopeOf(const Request& request) {
   return request.principal.all_projects ? nullptr : &request.principal;
@@ -89,26 +82,27 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
       });
 
   // ---- corps
-  router.Add(Route{
-      Verb::post, "/api/v1/corps", Right::kRegistryWrite,
-      "Register a corp (USCC checked per GB 32100)",
-      Operation({{"uscc", "string", true, "unified social credit code, 18 characters"},
-                 {"name", "string", true, "registered name"},
-                 {"legal_person", "string", false, "legal representative"},
-                 {"address", "string", false, "registered address"}},
-                {400, 409, 413}, 201),
-      [=](Request& request) {
-        auto draft = http::ParseBody<CorpDraft>(request, ParseCorp);
-        if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(http::WriteAudited(
-                         *database, *audit, request,
-                         [&](store::Connection& conn) -> Result<json> {
-                           ZZ_RETURN_IF_ERROR(registry->CreateCorp(conn, *draft));
-                           return registry->GetCorp(conn, draft->uscc);
-                         },
-                         [&](const json&) { return Change("corp.create", "corp:" + draft->uscc); }),
-                     201);
-      }});
+  router.Add(Route{Verb::post, "/api/v1/corps", Right::kRegistryWrite,
+                   "Register a corp (USCC checked per GB 32100)",
+                   Operation({{"uscc", "string", true, "unified social credit code, 18 characters"},
+                              {"name", "string", true, "registered name"},
+                              {"legal_person", "string", false, "legal representative"},
+                              {"address", "string", false, "registered address"}},
+                             {400, 409, 413}, 201),
+                   [=](Request& request) {
+                     auto draft = http::ParseBody<CorpDraft>(request, ParseCorp);
+                     if (!draft.ok()) return Response::Error(draft.status());
+                     return Reply(http::WriteAudited(
+                                      *database, *audit, request,
+                                      [&](store::Connection& conn) -> Result<json> {
+                                        ZZ_RETURN_IF_ERROR(registry->CreateCorp(conn, *draft));
+                                        return registry->GetCorp(conn, draft->uscc);
+                                      },
+                                      [&](const json&) {
+                                        return http::Audit("corp.create", "corp:" + draft->uscc);
+                                      }),
+                                  201);
+                   }});
   router.Add(Route{Verb::get, "/api/v1/corps", Right::kRegistryRead, "List corps",
                    Operation({}, {400}, 200, kPageQuery), [=](Request& request) {
                      auto page = http::PageOf(request, "corps");
@@ -144,15 +138,16 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
       [=](Request& request) {
         auto draft = http::ParseBody<ProjectDraft>(request, ParseProject);
         if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(
-            http::WriteAudited(
-                *database, *audit, request,
-                [&](store::Connection& conn) -> Result<json> {
-                  ZZ_RETURN_IF_ERROR(registry->CreateProject(conn, *draft));
-                  return registry->GetProject(conn, draft->code);
-                },
-                [&](const json&) { return Change("project.create", "project:" + draft->code); }),
-            201);
+        return Reply(http::WriteAudited(
+                         *database, *audit, request,
+                         [&](store::Connection& conn) -> Result<json> {
+                           ZZ_RETURN_IF_ERROR(registry->CreateProject(conn, *draft));
+                           return registry->GetProject(conn, draft->code);
+                         },
+                         [&](const json&) {
+                           return http::Audit("project.create", "project:" + draft->code);
+                         }),
+                     201);
       }});
   router.Add(Route{
       Verb::get, "/api/v1/projects", Right::kRegistryRead,
@@ -192,7 +187,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                                   http::IdsOf(post.value("holders", json::array()), "person_id"))
                                holders.push_back(id);
                            }
-                           return Change("project.view", "project:" + code, holders);
+                           return http::Audit("project.view", "project:" + code, holders);
                          }));
                    }});
   router.Add(Route{
@@ -218,8 +213,9 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                                        {"corp_type_name", NameOf(CorpTypes(), draft->corp_type)}};
                          },
                          [&](const json&) {
-                           return Change("project.corp.add", "project:" + code, {},
-                                         {{"uscc", draft->uscc}, {"corp_type", draft->corp_type}});
+                           return http::Audit(
+                               "project.corp.add", "project:" + code, {},
+                               {{"uscc", draft->uscc}, {"corp_type", draft->corp_type}});
                          }),
                      201);
       }});
@@ -253,8 +249,8 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                   return registry->GetTeam(conn, id);
                 },
                 [&](const json& team) {
-                  return Change("team.create", "project:" + code, {},
-                                {{"team_id", team["id"]}, {"name", draft->name}});
+                  return http::Audit("team.create", "project:" + code, {},
+                                     {{"team_id", team["id"]}, {"name", draft->name}});
                 }),
             201);
       }});
@@ -294,7 +290,8 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                          },
                          [&](const json& person) {
                            const std::int64_t id = person["id"].get<std::int64_t>();
-                           return Change("person.create", "person:" + std::to_string(id), {id});
+                           return http::Audit("person.create", "person:" + std::to_string(id),
+                                              {id});
                          }),
                      201);
       }});
@@ -339,8 +336,8 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                     },
                     [&](const json& out) {
                       const auto ids = http::IdsOf(out["items"], "id");
-                      return Change("person.lookup", "", ids,
-                                    {{"id_type", draft->id_type}, {"found", !ids.empty()}});
+                      return http::Audit("person.lookup", "", ids,
+                                         {{"id_type", draft->id_type}, {"found", !ids.empty()}});
                     }));
               }
               return Reply(http::ReadAudited(
@@ -349,7 +346,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                     return registry->ListPersons(conn, *page, FullIds(request), ScopeOf(request));
                   },
                   [&](const json& out) {
-                    return Change("person.list", "", http::IdsOf(out["items"], "id"));
+                    return http::Audit("person.list", "", http::IdsOf(out["items"], "id"));
                   }));
             }});
   router.Add(Route{Verb::get, "/api/v1/persons/{id}", Right::kPersonRead,
@@ -364,8 +361,8 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                                                       ScopeOf(request));
                          },
                          [&](const json&) {
-                           return Change("person.read", "person:" + std::to_string(*id), {*id},
-                                         {{"full_id_number", FullIds(request)}});
+                           return http::Audit("person.read", "person:" + std::to_string(*id), {*id},
+                                              {{"full_id_number", FullIds(request)}});
                          }));
                    }});
 
@@ -397,8 +394,8 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
               json fields = json::array();
               for (const auto& [key, value] : body->items())
                 fields.push_back(key);
-              return Change("person.update", "person:" + std::to_string(*id), {*id},
-                            {{"fields", fields}});
+              return http::Audit("person.update", "person:" + std::to_string(*id), {*id},
+                                 {{"fields", fields}});
             }));
       }});
 
@@ -426,7 +423,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                            return registry->GetCertificate(conn, id);
                          },
                          [&](const json& cert) {
-                           return Change(
+                           return http::Audit(
                                "certificate.create",
                                "certificate:" + std::to_string(cert["id"].get<std::int64_t>()),
                                {*person}, {{"kind", draft->kind}, {"type_code", draft->type_code}});
@@ -442,30 +439,31 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                   *database, *audit, request,
                   [&](store::Connection& conn) { return registry->GetCertificate(conn, *id); },
                   [&](const json& cert) {
-                    return Change("certificate.read", "certificate:" + std::to_string(*id),
-                                  {cert["person_id"].get<std::int64_t>()});
+                    return http::Audit("certificate.read", "certificate:" + std::to_string(*id),
+                                       {cert["person_id"].get<std::int64_t>()});
                   }));
             }});
-  router.Add(Route{
-      Verb::post, "/api/v1/certificates/{id}/revoke", Right::kRegistryWrite,
-      "Revoke a certificate (its status becomes revoked)",
-      Operation({{"reason", "string", true, "why it was revoked"}}, {400, 404, 409, 413}),
-      [=](Request& request) {
-        auto id = http::IdParam(request, "id");
-        if (!id.ok()) return Response::Error(id.status());
-        auto draft = http::ParseBody<RevokeDraft>(request, ParseRevoke);
-        if (!draft.ok()) return Response::Error(draft.status());
-        return Reply(http::WriteAudited(
-            *database, *audit, request,
-            [&](store::Connection& conn) -> Result<json> {
-              ZZ_RETURN_IF_ERROR(registry->RevokeCertificate(conn, *id, *draft));
-              return registry->GetCertificate(conn, *id);
-            },
-            [&](const json& cert) {
-              return Change("certificate.revoke", "certificate:" + std::to_string(*id),
-                            {cert["person_id"].get<std::int64_t>()}, {{"reason", draft->reason}});
-            }));
-      }});
+  router.Add(
+      Route{Verb::post, "/api/v1/certificates/{id}/revoke", Right::kRegistryWrite,
+            "Revoke a certificate (its status becomes revoked)",
+            Operation({{"reason", "string", true, "why it was revoked"}}, {400, 404, 409, 413}),
+            [=](Request& request) {
+              auto id = http::IdParam(request, "id");
+              if (!id.ok()) return Response::Error(id.status());
+              auto draft = http::ParseBody<RevokeDraft>(request, ParseRevoke);
+              if (!draft.ok()) return Response::Error(draft.status());
+              return Reply(http::WriteAudited(
+                  *database, *audit, request,
+                  [&](store::Connection& conn) -> Result<json> {
+                    ZZ_RETURN_IF_ERROR(registry->RevokeCertificate(conn, *id, *draft));
+                    return registry->GetCertificate(conn, *id);
+                  },
+                  [&](const json& cert) {
+                    return http::Audit("certificate.revoke", "certificate:" + std::to_string(*id),
+                                       {cert["person_id"].get<std::int64_t>()},
+                                       {{"reason", draft->reason}});
+                  }));
+            }});
 
   // ---- enrolments
   router.Add(Route{
@@ -535,7 +533,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                   return registry->GetEnrolment(conn, id, FullIds(request));
                 },
                 [&](const json& enrolment) {
-                  return Change(
+                  return http::Audit(
                       "enrolment.create", "project:" + code, {draft->person_id},
                       {{"enrolment_id", enrolment["id"]}, {"work_role", draft->work_role}});
                 }),
@@ -568,8 +566,8 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                            return registry->GetEnrolment(conn, stmt.Int(0), FullIds(request));
                          },
                          [&](const json& enrolment) {
-                           return Change("enrolment.dorm", "project:" + code, {*person},
-                                         {{"enrolment_id", enrolment["id"]}});
+                           return http::Audit("enrolment.dorm", "project:" + code, {*person},
+                                              {{"enrolment_id", enrolment["id"]}});
                          }));
                    }});
   router.Add(Route{
@@ -597,7 +595,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
               return registry->GetEnrolment(conn, stmt.Int(0), FullIds(request));
             },
             [&](const json& enrolment) {
-              return Change(
+              return http::Audit(
                   "enrolment.exit", "project:" + code, {*person},
                   {{"enrolment_id", enrolment["id"]}, {"exit_date", draft->exit_date.ToString()}});
             }));
@@ -621,8 +619,8 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
               return registry->ListWorkers(conn, code, *status, *page, FullIds(request));
             },
             [&](const json& out) {
-              return Change("project.workers.read", "project:" + code,
-                            http::IdsOf(out["items"], "person_id"));
+              return http::Audit("project.workers.read", "project:" + code,
+                                 http::IdsOf(out["items"], "person_id"));
             }));
       }});
 }

@@ -48,20 +48,6 @@ Result<RegistrationFilter> FilterOf(const Request& request) {
   return f;
 }
 
-// The audit row of a read or change of residence records about `persons`.
-security::AuditRecord AuditOf(std::string action, std::string target,
-                              std::vector<std::int64_t> persons) {
-  return security::AuditRecord{std::move(action), std::move(target), std::move(persons),
-                               nlohmann::json::object()};
-}
-
-// The person of one record's answer (0 when absent).
-std::vector<std::int64_t> PersonOf(const json& record) {
-  const json& p = record.contains("person_id") ? record["person_id"] : json();
-  if (p.is_number_integer()) return {p.get<std::int64_t>()};
-  return {};
-}
-
 Result<Delivery> AnswerOf(const Request& request) {
   ZZ_ASSIGN_OR_RETURN(json body, http::JsonBody(request));
   JsonFieldReader in(body);
@@ -106,33 +92,33 @@ void AddResidenceRoutes(http::Router& router, store::Database& db_ref, Residence
         return Status::NotFound("no residence registration " + text, "id");
       });
 
-  router.Add(
-      Route{Verb::get, "/api/v1/residence-registrations", Right::kResidenceRead,
-            "Residence registrations (流动人口居住登记) with their changes and deregistrations; "
-            "counts by status over the whole filter",
-            Operation({}, {400, 404}, 200,
-                      {{"status", "string", false,
-                        "draft, submitted, accepted, rejected, deregistered or cancelled"},
-                       {"project", "string", false, "project code"},
-                       {"kind", "string", false, "registration, change or deregistration"},
-                       {"person_id", "integer", false, "one person's records"},
-                       {"limit", "integer", false, "page size, 1–1000 (default 100)"},
-                       {"cursor", "string", false, "next_cursor of the previous page"}}),
-            [=](Request& request) {
-              auto filter = FilterOf(request);
-              if (!filter.ok()) return Response::Error(filter.status());
-              auto page = http::PageOf(request, "residence-registrations");
-              if (!page.ok()) return Response::Error(page.status());
-              // Registrations carry identity data (the police view): every read is audited.
-              return Reply(http::ReadAudited(
-                  *db, *audit, request,
-                  [&](store::Connection& conn) {
-                    return residence->List(conn, *filter, *page, request.principal);
-                  },
-                  [&](const json& list) {
-                    return AuditOf("residence.list", "", http::IdsOf(list["items"], "person_id"));
-                  }));
-            }});
+  router.Add(Route{
+      Verb::get, "/api/v1/residence-registrations", Right::kResidenceRead,
+      "Residence registrations (流动人口居住登记) with their changes and deregistrations; "
+      "counts by status over the whole filter",
+      Operation({}, {400, 404}, 200,
+                {{"status", "string", false,
+                  "draft, submitted, accepted, rejected, deregistered or cancelled"},
+                 {"project", "string", false, "project code"},
+                 {"kind", "string", false, "registration, change or deregistration"},
+                 {"person_id", "integer", false, "one person's records"},
+                 {"limit", "integer", false, "page size, 1–1000 (default 100)"},
+                 {"cursor", "string", false, "next_cursor of the previous page"}}),
+      [=](Request& request) {
+        auto filter = FilterOf(request);
+        if (!filter.ok()) return Response::Error(filter.status());
+        auto page = http::PageOf(request, "residence-registrations");
+        if (!page.ok()) return Response::Error(page.status());
+        // Registrations carry identity data (the police view): every read is audited.
+        return Reply(http::ReadAudited(
+            *db, *audit, request,
+            [&](store::Connection& conn) {
+              return residence->List(conn, *filter, *page, request.principal);
+            },
+            [&](const json& list) {
+              return http::Audit("residence.list", "", http::IdsOf(list["items"], "person_id"));
+            }));
+      }});
   router.Add(Route{
       Verb::get, "/api/v1/residence-registrations/{id}", Right::kResidenceRead,
       "One registration record with its chain, history and deliveries", Operation({}, {404}),
@@ -143,8 +129,8 @@ void AddResidenceRoutes(http::Router& router, store::Database& db_ref, Residence
             *db, *audit, request,
             [&](store::Connection& conn) { return residence->Get(conn, *id, request.principal); },
             [&](const json& record) {
-              return AuditOf("residence.read", "residence_registration:" + std::to_string(*id),
-                             PersonOf(record));
+              return http::Audit("residence.read", "residence_registration:" + std::to_string(*id),
+                                 http::PersonOf(record));
             }));
       }});
   router.Add(Route{
@@ -161,8 +147,9 @@ void AddResidenceRoutes(http::Router& router, store::Database& db_ref, Residence
               return residence->Get(conn, *id, request.principal);
             },
             [&](const json& record) {
-              return AuditOf("residence.submit", "residence_registration:" + std::to_string(*id),
-                             PersonOf(record));
+              return http::Audit("residence.submit",
+                                 "residence_registration:" + std::to_string(*id),
+                                 http::PersonOf(record));
             }));
       }});
   router.Add(Route{
@@ -185,8 +172,9 @@ void AddResidenceRoutes(http::Router& router, store::Database& db_ref, Residence
               return residence->Get(conn, *id, request.principal);
             },
             [&](const json& record) {
-              return AuditOf("residence.answer", "residence_registration:" + std::to_string(*id),
-                             PersonOf(record));
+              return http::Audit("residence.answer",
+                                 "residence_registration:" + std::to_string(*id),
+                                 http::PersonOf(record));
             }));
       }});
   router.Add(Route{
@@ -241,10 +229,9 @@ void AddResidenceRoutes(http::Router& router, store::Database& db_ref, Residence
         if (!report.ok()) return Response::Error(report.status());
         // The file holds the rows' identity data (ID numbers in full, for the
         // police's upload).
-        if (auto s = audit->Record(
-                *db, http::ActorOf(request),
-                security::AuditRecord{
-                    "residence.export", "", {}, {{"file", report->file}, {"rows", report->rows}}});
+        if (auto s = audit->Record(*db, http::ActorOf(request),
+                                   http::Audit("residence.export", "", {},
+                                               {{"file", report->file}, {"rows", report->rows}}));
             !s.ok()) {
           return Response::Error(s);
         }
