@@ -205,9 +205,6 @@ int Serve(const ServeFlags& flags) {
   zhizhi::http::HttpServer server(options, router, p.auth(), p.metrics());
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status());
-  // Gate answers are built and written on the I/O threads, one hand-over per group commit.
-  p.db().SetCompletionRunner(
-      [&server](zhizhi::store::Database::Completions tasks) { server.Post(std::move(tasks)); });
   spdlog::info("event=listening address={}://{}:{} data={} threads={} schema_version={}",
                flags.tls_cert.empty() ? "http" : "https", flags.bind, *port, flags.data,
                options.threads, p.db().schema_version());
@@ -224,7 +221,6 @@ int Serve(const ServeFlags& flags) {
     spdlog::info("event=simulator_started speed={}", flags.simulate_speed);
   }
   server.Run();
-  p.db().SetCompletionRunner(nullptr);  // answers of late commits run on the writer again
   if (live) live->Stop();
   spdlog::info("event=stopped");
   return 0;

@@ -904,7 +904,6 @@ void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput>
                        EventDone done) {
   if (!event.ok()) return done(event.status());
   const std::int64_t device_id = device.device_id;
-  if (!event->face_jpeg) return Record(device_id, std::move(event).value(), std::nullopt, done);
   auto inputs = std::make_shared<std::vector<Result<GateEventInput>>>();
   inputs->push_back(std::move(event));
   RecogniseFaces(device_id, inputs, [this, device_id, inputs, done](FaceResults faces) {
@@ -913,38 +912,23 @@ void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput>
       if (!faces[0]->ok()) return done(faces[0]->status());
       face = std::move(*faces[0]).value();
     }
-    Record(device_id, std::move(*(*inputs)[0]), std::move(face), done);
+    auto answer = std::make_shared<Answer>();
+    auto verdict = std::make_shared<std::optional<FaceVerdict>>(std::move(face));
+    db_->WriteAsync(
+        [this, device_id, inputs, answer, verdict](store::Connection& conn) -> Status {
+          const FaceVerdict* v = *verdict ? &**verdict : nullptr;
+          auto result = ProcessEvent(conn, device_id, *(*inputs)[0], v);
+          if (!result.ok()) return result.status();
+          *answer = std::move(result).value();
+          return Status::Ok();
+        },
+        [this, answer, done](const Status& status) {
+          if (!status.ok()) return done(status);
+          PublishPass(*answer);
+          json out = answer->ToJson();
+          done(std::move(out));
+        });
   });
-}
-
-void Gate::Record(std::int64_t device_id, GateEventInput event, std::optional<FaceVerdict> face,
-                  EventDone done) {
-  // One allocation per event shared by the job and its answers.
-  struct Pending {
-    GateEventInput event;
-    std::optional<FaceVerdict> face;
-    Answer answer;
-    EventDone done;
-  };
-  auto pending = std::make_shared<Pending>(
-      Pending{std::move(event), std::move(face), Answer{}, std::move(done)});
-  db_->WriteAsync(
-      [this, device_id, pending](store::Connection& conn) -> Status {
-        auto result = ProcessEvent(conn, device_id, pending->event,
-                                   pending->face ? &*pending->face : nullptr);
-        if (!result.ok()) return result.status();
-        pending->answer = std::move(result).value();
-        return Status::Ok();
-      },
-      // On the writer, in commit order: the live feed sees passes in the order they were stored.
-      [this, pending](const Status& status) {
-        if (status.ok()) PublishPass(pending->answer);
-      },
-      // Off the writer (an I/O thread) when the server runs: the answer's JSON is built there.
-      [pending](const Status& status) {
-        if (!status.ok()) return pending->done(status);
-        pending->done(pending->answer.ToJson());
-      });
 }
 
 void Gate::SubmitBatch(const security::Principal& device,

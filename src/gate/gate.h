@@ -118,8 +118,7 @@ class Gate {
 
   // --- terminals (device principal) ---
   using EventDone = std::function<void(Result<nlohmann::json>)>;
-  // One event; `done` runs after the commit: on an I/O thread when the database has a
-  // completion runner (the server), else on the writer thread.
+  // One event; `done` runs on the writer thread after the commit.
   void SubmitEvent(const security::Principal& device, Result<GateEventInput> event, EventDone done);
   // Up to 1000 events in device order, one job; each gets its own answer or error.
   void SubmitBatch(const security::Principal& device, std::vector<Result<GateEventInput>> events,
@@ -169,9 +168,6 @@ class Gate {
   struct State;
   struct Answer;
 
-  // Decides and stores one event in a writer job; `done` gets the answer after the commit.
-  void Record(std::int64_t device_id, GateEventInput event, std::optional<FaceVerdict> face,
-              EventDone done);
   // `face`: the recognition verdict of a face_image event (null otherwise).
   Result<Answer> ProcessEvent(store::Connection& conn, std::int64_t device_id,
                               const GateEventInput& event, const FaceVerdict* face);

@@ -181,21 +181,6 @@ class HttpServer::Impl {
 
   bool stopping() const { return stopping_.load(); }
 
-  void Post(std::vector<std::function<void()>> tasks) {
-    static const size_t kCores = std::max(1u, std::thread::hardware_concurrency());
-    const size_t chunks = std::min(tasks.size(), kCores);
-    if (chunks == 0) return;
-    auto shared = std::make_shared<std::vector<std::function<void()>>>(std::move(tasks));
-    const size_t per = (shared->size() + chunks - 1) / chunks;
-    for (size_t begin = 0; begin < shared->size(); begin += per) {
-      const size_t end = std::min(shared->size(), begin + per);
-      net::post(ioc_, [shared, begin, end] {
-        for (size_t i = begin; i < end; ++i)
-          (*shared)[i]();
-      });
-    }
-  }
-
   // Routing, authentication, rights, then the handler. `done` gets the response and the route
   // index (for metrics); it may be called on another thread when the handler is asynchronous.
   // A WebSocket route is reported through `upgrade` instead, with the request authorised.
@@ -728,10 +713,6 @@ void HttpServer::Run() {
 
 void HttpServer::Stop() {
   impl_->BeginStop();
-}
-
-void HttpServer::Post(std::vector<std::function<void()>> tasks) {
-  impl_->Post(std::move(tasks));
 }
 
 }  // namespace zhizhi::http

@@ -21,7 +21,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "base/status.h"
 #include "http/metrics.h"
@@ -73,10 +72,6 @@ class HttpServer {
   // Serves until SIGTERM/SIGINT or Stop(); then drains.
   void Run();
   void Stop();
-  // Runs `tasks` on the I/O threads, split into one chunk per core: a group commit's answers
-  // (store::Database::SetCompletionRunner), so that each connection's answer is written from
-  // an I/O thread without one hand-over per answer.
-  void Post(std::vector<std::function<void()>> tasks);
 
  private:
   class Impl;

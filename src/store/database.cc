@@ -51,24 +51,13 @@ Status Database::Write(WriteJob job) {
 }
 
 void Database::WriteAsync(WriteJob job, WriteDone done) {
-  WriteAsync(std::move(job), std::move(done), nullptr);
-}
-
-void Database::SetCompletionRunner(CompletionRunner runner) {
-  std::lock_guard lock(runner_mu_);
-  runner_ = std::move(runner);
-}
-
-void Database::WriteAsync(WriteJob job, WriteDone done, WriteDone answer) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
-      const Status stopping = Status::Unavailable("the database is shutting down");
-      if (done) done(stopping);
-      if (answer) answer(stopping);
+      done(Status::Unavailable("the database is shutting down"));
       return;
     }
-    queue_.push_back(Job{std::move(job), std::move(done), std::move(answer)});
+    queue_.push_back(Job{std::move(job), std::move(done)});
     // A busy writer takes the whole queue when its commit is done; waking it per job would only
     // cost context switches.
     if (!writer_waiting_) return;
@@ -101,10 +90,8 @@ void Database::RunBatch(std::vector<Job>& batch) {
   // Cached statements: the per-job savepoint costs no SQL parsing on the hot path.
   Status begin = conn.Prepare("BEGIN IMMEDIATE").Run();
   if (!begin.ok()) {
-    for (auto& job : batch) {
-      if (job.done) job.done(begin);
-      if (job.answer) job.answer(begin);
-    }
+    for (auto& job : batch)
+      job.done(begin);
     return;
   }
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -137,23 +124,8 @@ void Database::RunBatch(std::vector<Job>& batch) {
     ++commits_;
     jobs_ += batch.size();
   }
-  Completions answers;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (batch[i].done) batch[i].done(results[i]);
-    if (batch[i].answer) {
-      answers.push_back([answer = std::move(batch[i].answer), status = std::move(results[i])] {
-        answer(status);
-      });
-    }
-  }
-  if (answers.empty()) return;
-  // One hand-over per group: the answers are built and sent on other threads while the writer
-  // takes the next group.
-  std::unique_lock lock(runner_mu_);
-  if (runner_) return runner_(std::move(answers));
-  lock.unlock();
-  for (auto& answer : answers)
-    answer();
+  for (size_t i = 0; i < batch.size(); ++i)
+    batch[i].done(results[i]);
 }
 
 void Database::AddRollbackListener(std::function<void(Connection&)> listener) {

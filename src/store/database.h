@@ -40,10 +40,6 @@ class Database {
  public:
   using WriteJob = std::function<Status(Connection&)>;
   using WriteDone = std::function<void(const Status&)>;
-  // Runs the answers of one group commit somewhere else than the writer thread (the HTTP
-  // server's I/O threads); each task must be run exactly once.
-  using Completions = std::vector<std::function<void()>>;
-  using CompletionRunner = std::function<void(Completions)>;
 
   // Opens (creating if needed) `path`, applies pending schema migrations and starts the writer.
   static Result<std::unique_ptr<Database>> Open(const std::string& path,
@@ -56,14 +52,6 @@ class Database {
   Status Write(WriteJob job);
   // Same, but calls `done` on the writer thread instead of blocking.
   void WriteAsync(WriteJob job, WriteDone done);
-  // Same, and then `answer` — after `done`, off the writer thread when a completion runner is
-  // set: the writer hands the whole group's answers over at once and goes on with the next
-  // group, so building and sending answers never delays a commit. Without a runner `answer`
-  // runs on the writer right after `done`.
-  void WriteAsync(WriteJob job, WriteDone done, WriteDone answer);
-  // Sets (or, with nullptr, clears) where `answer`s run. Clearing waits until the writer no
-  // longer calls the old runner, so its owner may then go away.
-  void SetCompletionRunner(CompletionRunner runner);
 
   // Runs `fn(Connection&)` on a pooled read-only connection inside one read transaction.
   template <typename Fn>
@@ -89,7 +77,6 @@ class Database {
   struct Job {
     WriteJob run;
     WriteDone done;
-    WriteDone answer;  // optional, see WriteAsync
   };
   struct ReadLease {
     explicit ReadLease(Database* db);
@@ -122,8 +109,6 @@ class Database {
   std::thread checkpointer_;
   std::unique_ptr<Connection> checkpoint_conn_;
   std::vector<std::function<void(Connection&)>> rollback_listeners_;  // writer thread only
-  std::mutex runner_mu_;  // held while the writer hands a group to the runner
-  CompletionRunner runner_;
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Connection>> readers_;
