@@ -222,6 +222,13 @@ Status TestDistrict::MoveDorm(const std::string& project, std::int64_t person,
       [&](store::Connection& conn) { return registry_->MoveDormitory(conn, project, person, d); });
 }
 
+Result<std::int64_t> TestDistrict::Worker(const std::string& name, bool complete, bool face) {
+  ZZ_ASSIGN_OR_RETURN(const std::int64_t id, Person(name));
+  if (complete) ZZ_RETURN_IF_ERROR(CompletePerson(id));
+  if (face) ZZ_RETURN_IF_ERROR(VerifyFace(id));
+  return id;
+}
+
 Status TestDistrict::VerifyFace(std::int64_t person) {
   return db_->Write([&](store::Connection& conn) -> Status {
     // As the face module stores an ID-card photo and a live face matched to it (no embedding:

@@ -79,6 +79,9 @@ class TestDistrict {
   // The face module's verification (an ID-card photo and a matched live face), told to the
   // residence module as the face module's hook does.
   Status VerifyFace(std::int64_t person);
+  // A person named `name`, with the record a residence registration needs when `complete` and
+  // a verified face when `face`.
+  Result<std::int64_t> Worker(const std::string& name, bool complete, bool face);
   // Answers every pending police message: accepted (receipt numbers) or rejected.
   Result<int> AnswerPolice(bool accept, const std::string& reason = "退回");
   // Complete phone, nation and household address of a person (what a registration needs).

@@ -161,6 +161,25 @@ Result<TeamDraft> ParseTeam(FieldReader& in) {
   return d;
 }
 
+namespace {
+
+// "M" or "F" from the forms people send: M/F, male/female, 男/女.
+Result<std::string> NormaliseSex(const std::string& sex) {
+  if (sex == "M" || sex == "male" || sex == "男") return std::string("M");
+  if (sex == "F" || sex == "female" || sex == "女") return std::string("F");
+  return Status::InvalidArgument("sex", "sex must be male or female");
+}
+
+Status CheckPhone(const std::optional<std::string>& phone) {
+  if (phone && !IsPhoneNumber(*phone)) {
+    return Status::InvalidArgument("phone",
+                                   "phone must be a mobile (1xxxxxxxxxx) or landline number");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<PersonDraft> ParsePerson(FieldReader& in) {
   PersonDraft d;
   d.id_type = ReadCode(in, "id_type", IdTypes(), "ID type");
@@ -174,13 +193,7 @@ Result<PersonDraft> ParsePerson(FieldReader& in) {
   ZZ_RETURN_IF_ERROR(in.Finish());
 
   if (sex) {
-    if (*sex == "M" || *sex == "male" || *sex == "男") {
-      d.sex = "M";
-    } else if (*sex == "F" || *sex == "female" || *sex == "女") {
-      d.sex = "F";
-    } else {
-      return Status::InvalidArgument("sex", "sex must be male or female");
-    }
+    ZZ_ASSIGN_OR_RETURN(d.sex, NormaliseSex(*sex));
   }
   if (d.id_type == kResidentIdType) {
     ZZ_ASSIGN_OR_RETURN(auto id, ResidentIdNumber::Parse(id_number, "id_number"));
@@ -212,10 +225,7 @@ Result<PersonDraft> ParsePerson(FieldReader& in) {
   if (nation) {
     ZZ_ASSIGN_OR_RETURN(d.nation, NormaliseNation("nation", *nation));
   }
-  if (d.phone && !IsPhoneNumber(*d.phone)) {
-    return Status::InvalidArgument("phone",
-                                   "phone must be a mobile (1xxxxxxxxxx) or landline number");
-  }
+  ZZ_RETURN_IF_ERROR(CheckPhone(d.phone));
   return d;
 }
 
@@ -320,13 +330,7 @@ Result<PersonUpdate> ParsePersonUpdate(FieldReader& in) {
                                    "phone or id_address");
   }
   if (sex) {
-    if (*sex == "M" || *sex == "male" || *sex == "男") {
-      d.sex = "M";
-    } else if (*sex == "F" || *sex == "female" || *sex == "女") {
-      d.sex = "F";
-    } else {
-      return Status::InvalidArgument("sex", "sex must be male or female");
-    }
+    ZZ_ASSIGN_OR_RETURN(d.sex, NormaliseSex(*sex));
   }
   if (d.birth_date && *d.birth_date > TodayInChina()) {
     return Status::InvalidArgument("birth_date", "birth_date is in the future");
@@ -334,10 +338,7 @@ Result<PersonUpdate> ParsePersonUpdate(FieldReader& in) {
   if (nation) {
     ZZ_ASSIGN_OR_RETURN(d.nation, NormaliseNation("nation", *nation));
   }
-  if (d.phone && !IsPhoneNumber(*d.phone)) {
-    return Status::InvalidArgument("phone",
-                                   "phone must be a mobile (1xxxxxxxxxx) or landline number");
-  }
+  ZZ_RETURN_IF_ERROR(CheckPhone(d.phone));
   return d;
 }
 
