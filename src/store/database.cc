@@ -4,6 +4,7 @@
 #include <future>
 
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include "store/migrations.h"
 
@@ -21,6 +22,15 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, Databa
   // Deleted and overwritten content is zeroed where that costs no extra I/O: what retention
   // deletes and what key rotation re-seals does not linger in free space.
   ZZ_RETURN_IF_ERROR(db->writer_conn_->Exec("PRAGMA secure_delete=FAST"));
+  // After each commit SQLite tells the writer how many frames the WAL holds; the checkpointer
+  // reads the figure to decide when the WAL should start over (CheckpointLoop).
+  sqlite3_wal_hook(
+      db->writer_conn_->handle(),
+      [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<Database*>(self)->wal_frames_.store(frames, std::memory_order_relaxed);
+        return SQLITE_OK;
+      },
+      db.get());
   db->writer_ = std::thread([raw = db.get()] { raw->WriterLoop(); });
   db->checkpointer_ = std::thread([raw = db.get()] { raw->CheckpointLoop(); });
   return db;
@@ -81,6 +91,17 @@ void Database::WriterLoop() {
     }
     RunBatch(batch);
     batch.clear();
+    if (restart_wanted_.exchange(false, std::memory_order_acq_rel)) FinishCheckpoint();
+  }
+}
+
+void Database::FinishCheckpoint() {
+  // The checkpointer has copied all but the last few frames. Between two transactions the writer
+  // copies the rest itself (a PASSIVE checkpoint on its own connection never waits), so the WAL
+  // is fully copied back and the next write transaction starts it over from the beginning.
+  Statement s = writer_conn_->Prepare("PRAGMA wal_checkpoint(PASSIVE)");
+  if (!s.Step() && !s.status().ok()) {
+    spdlog::warn("event=checkpoint_failed error=\"{}\"", s.status().ToString());
   }
 }
 
@@ -145,19 +166,27 @@ void Database::CheckpointLoop() {
     checkpointed = commits_;
     lock.unlock();
     // PASSIVE never waits for the writer or readers; what it cannot copy now it copies next
-    // time. Under continuous writes it never reaches the end of the WAL, so once the WAL holds
-    // more than kRestartFrames a RESTART checkpoint briefly holds the writer back to let the WAL
-    // start over (journal_size_limit then trims the file).
-    constexpr std::int64_t kRestartFrames = 1024;  // 4 MiB of 4 KiB pages: short restarts
-    // The pragma answers one row: busy, frames in the WAL, frames checkpointed.
-    Statement passive = checkpoint_conn_->Prepare("PRAGMA wal_checkpoint(PASSIVE)");
-    const bool stepped = passive.Step();
-    const std::int64_t frames = stepped ? passive.Int(1) : 0;
-    if (!stepped && !passive.status().ok()) {
-      spdlog::warn("event=checkpoint_failed error=\"{}\"", passive.status().ToString());
-    } else if (frames > kRestartFrames) {
-      Status status = checkpoint_conn_->Exec("PRAGMA wal_checkpoint(RESTART)");
-      if (!status.ok()) spdlog::warn("event=checkpoint_failed error=\"{}\"", status.ToString());
+    // time. Under continuous writes it never reaches the end of the WAL, which then would grow
+    // without end. So once the WAL holds more than restart_frames, the checkpointer repeats its
+    // PASSIVE copy while each round leaves fewer frames behind (the writer appends while it
+    // copies) and, when at most kTailFrames are left, asks the writer to copy those between two
+    // transactions (FinishCheckpoint). The writer never waits for a lock: the RESTART checkpoint
+    // this replaces blocked it in SQLite's busy handler (sleeps of 1, 2, 5 ms…) several times a
+    // second under load.
+    constexpr std::int64_t kTailFrames = 256;  // ~1 MiB: the writer copies it in about a ms
+    for (int round = 0; round < 4 && !restart_wanted_.load(std::memory_order_acquire); ++round) {
+      // The pragma answers one row: busy, frames in the WAL, frames checkpointed.
+      Statement passive = checkpoint_conn_->Prepare("PRAGMA wal_checkpoint(PASSIVE)");
+      if (!passive.Step()) {
+        if (!passive.status().ok()) {
+          spdlog::warn("event=checkpoint_failed error=\"{}\"", passive.status().ToString());
+        }
+        break;
+      }
+      const std::int64_t copied = passive.Int(2);
+      const std::int64_t frames = wal_frames_.load(std::memory_order_relaxed);
+      if (frames <= options_.restart_frames || copied < 0) break;
+      if (frames - copied <= kTailFrames) restart_wanted_.store(true, std::memory_order_release);
     }
     lock.lock();
   }

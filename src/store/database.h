@@ -11,10 +11,13 @@
 //
 // Checkpoints (copying the WAL back into the database file) run on their own thread and
 // connection, never inside a commit, so the writer's commit path is only WAL appends and fsync.
+// To let a WAL under continuous writes start over, the writer copies the last few frames itself
+// between two transactions; it never waits for a lock.
 //
 // Thread-safety: all public methods may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -34,6 +37,7 @@ struct DatabaseOptions {
   int max_batch = 512;      // jobs per group commit
   int read_pool = 8;        // read-only connections kept open
   int checkpoint_ms = 250;  // period of the background checkpointer
+  int restart_frames = 1024;  // WAL frames (4 KiB pages) past which the WAL is started over
 };
 
 class Database {
@@ -88,6 +92,7 @@ class Database {
   Database(std::string path, DatabaseOptions options) : path_(std::move(path)), options_(options) {}
   void WriterLoop();
   void CheckpointLoop();
+  void FinishCheckpoint();  // writer thread, between transactions
   void RunBatch(std::vector<Job>& batch);
   Result<std::unique_ptr<Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<Connection> conn);
@@ -105,6 +110,8 @@ class Database {
   bool writer_waiting_ = false;  // the writer sleeps on cv_ and must be woken
   std::uint64_t commits_ = 0;
   std::uint64_t jobs_ = 0;
+  std::atomic<std::int64_t> wal_frames_{0};  // frames in the WAL after the last commit
+  std::atomic<bool> restart_wanted_{false};  // the checkpointer left only a tail to copy
   std::thread writer_;
   std::thread checkpointer_;
   std::unique_ptr<Connection> checkpoint_conn_;

@@ -437,13 +437,27 @@ CREATE INDEX sync_outbox_by_subject ON sync_outbox(subject_id, id);
 CREATE INDEX sync_outbox_unsent_by_person ON sync_outbox(person_id, id) WHERE state != 'sent';
 )sql";
 
+// The gate's write path (issue 3): every pass used to update two day indexes whose keys put the
+// person before the time — (local_date, decision, person_id, …) and (project_code, local_date,
+// person_id) — so each pass dirtied two index pages at random places of the day and a group commit
+// of N passes wrote ~2N pages to the WAL. One index keyed by the time within a project's day takes
+// their place: a pass appends at the end of its (day, project) range, so a commit dirties about one
+// page per busy project. It still covers every figure of a day (district or project) and the daily
+// attendance sheet; those now group or sort the day's rows instead of reading them in person order.
+constexpr const char* kGateDayIndexSchema = R"sql(
+DROP INDEX gate_events_by_day;
+DROP INDEX gate_events_by_project_day;
+CREATE INDEX gate_events_by_day_time
+  ON gate_events(local_date, project_code, time_ms, decision, person_id, flags);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, "registry", kRegistrySchema},   {2, "gate", kGateSchema},  {3, "alerts", kAlertsSchema},
       {4, "security", kSecuritySchema},   {5, "faces", kFaceSchema}, {6, "screen", kScreenSchema},
-      {7, "residence", kResidenceSchema},
+      {7, "residence", kResidenceSchema}, {8, "gate_day_index", kGateDayIndexSchema},
   };
   return migrations;
 }
