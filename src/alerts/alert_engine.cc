@@ -33,6 +33,8 @@ void AlertEngine::Attach(registry::Registry* registry, gate::Gate* gate) {
     });
   }
   if (gate) {
+    // The memo holds rows of the group; a group that does not commit takes them with it.
+    db_->AddRollbackListener([this](store::Connection&) { memo_.Clear(); });
     gate->AddPassListener([this](store::Connection& conn, const gate::Gate::PassNotice& pass) {
       return OnPass(conn, pass);
     });
@@ -43,6 +45,7 @@ void AlertEngine::Attach(registry::Registry* registry, gate::Gate* gate) {
 }
 
 Status AlertEngine::OnPersonChanged(store::Connection& conn, std::int64_t person_id) {
+  memo_.Forget(person_id);  // enrolments or residence records changed
   const DetectionClock clock = DetectionClock::At(options_.clock());
   Scope scope;
   scope.persons.insert(person_id);
@@ -62,6 +65,7 @@ Status AlertEngine::OnPersonChanged(store::Connection& conn, std::int64_t person
 }
 
 Status AlertEngine::OnProjectChanged(store::Connection& conn, const std::string& project) {
+  memo_.ForgetProject(project);
   const DetectionClock clock = DetectionClock::At(options_.clock());
   Scope scope;
   scope.projects.insert(project);
@@ -90,11 +94,12 @@ Status AlertEngine::OnPass(store::Connection& conn, const gate::Gate::PassNotice
   }
   if (!affects) {
     const DetectionClock clock = DetectionClock::At(options_.clock());
-    ZZ_ASSIGN_OR_RETURN(affects,
-                        PassAffectsResidence(detectors_.rules(), conn, pass, clock, active));
+    ZZ_ASSIGN_OR_RETURN(
+        affects, PassAffectsResidence(detectors_.rules(), conn, pass, clock, active, &memo_));
   }
-  if (!affects) return Status::Ok();
-  return OnPersonChanged(conn, pass.person_id);
+  if (affects) ZZ_RETURN_IF_ERROR(OnPersonChanged(conn, pass.person_id));
+  memo_.Saw(pass);
+  return Status::Ok();
 }
 
 Result<ScanReport> AlertEngine::ScanAll(bool persons) {

@@ -5,7 +5,8 @@
 // certificate running out, a week without a pass, a device falling silent).
 //
 // The scan can also run in another process on the same data directory (`zhizhi scan`): the
-// engine keeps no state outside the database, and each chunk is its own short transaction.
+// engine keeps no state outside the database, and each chunk is its own short transaction. The
+// pass hook keeps a memo of what it read (PassMemo), dropped whenever those rows change.
 //
 // Thread-safety: the hooks run on the writer thread; ScanAll() may be called from any thread;
 // Start()/the destructor own the schedule thread.
@@ -20,6 +21,7 @@
 #include <thread>
 
 #include "alerts/detectors.h"
+#include "alerts/residence_detectors.h"
 #include "gate/gate.h"
 #include "registry/registry.h"
 #include "store/database.h"
@@ -54,7 +56,8 @@ class AlertEngine {
   // --- incremental hooks (writer connection, inside the job of the change) ---
   Status OnPersonChanged(store::Connection& conn, std::int64_t person_id);
   Status OnProjectChanged(store::Connection& conn, const std::string& project);
-  // Cheap unless the pass can change an alert: one indexed lookup per pass.
+  // Cheap unless the pass can change an alert: one indexed lookup per pass (its active alerts),
+  // the rest from the memo for the person's second and later passes.
   Status OnPass(store::Connection& conn, const gate::Gate::PassNotice& pass);
 
   // Every person and project (when `persons` is false, projects only).
@@ -68,6 +71,7 @@ class AlertEngine {
   store::Database* db_;
   Detectors detectors_;
   AlertEngineOptions options_;
+  PassMemo memo_;  // writer thread only (the hooks)
 
   std::mutex mu_;
   std::condition_variable cv_;

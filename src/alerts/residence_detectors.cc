@@ -37,14 +37,6 @@ bool RequiredRole(const registry::ResidenceRule& rule, const std::string& role) 
          rule.required_roles.end();
 }
 
-// A pass that counts for travel: identified, not an automatic clock-out, at a site with
-// coordinates.
-struct TravelPass {
-  std::int64_t seq = 0, time_ms = 0;
-  std::string project;
-  double lat = 0, lng = 0;
-};
-
 struct Travel {
   double km = 0, minutes = 0;
   bool impossible = false;
@@ -367,9 +359,65 @@ Status DetectResidence(const registry::Rulebook& rules, store::Connection& conn,
   return ResidenceDetection(rules, conn, person, clock, out).Run();
 }
 
+namespace {
+
+// A site's coordinates, or none when it has none (or does not exist).
+Result<std::optional<std::pair<double, double>>> Coordinates(store::Connection& conn,
+                                                             const std::string& project,
+                                                             PassMemo* memo) {
+  if (memo) {
+    if (auto it = memo->coordinates.find(project); it != memo->coordinates.end()) {
+      return it->second;
+    }
+  }
+  std::optional<std::pair<double, double>> coordinates;
+  auto here = conn.Prepare("SELECT lat, lng FROM projects WHERE code = ?");
+  here.Bind(1, project);
+  if (here.Step()) {
+    if (!here.IsNull(0) && !here.IsNull(1)) coordinates.emplace(here.Double(0), here.Double(1));
+  } else {
+    ZZ_RETURN_IF_ERROR(here.status());
+  }
+  if (memo) memo->coordinates.emplace(project, coordinates);
+  return coordinates;
+}
+
+Result<bool> Registered(store::Connection& conn, std::int64_t person, PassMemo* memo) {
+  if (memo) {
+    if (auto it = memo->registered.find(person); it != memo->registered.end()) return it->second;
+  }
+  auto live = conn.Prepare(
+      "SELECT 1 FROM residence_registrations WHERE person_id = ? AND kind = 'registration' AND "
+      "status IN ('draft','submitted','accepted','rejected') LIMIT 1");
+  live.Bind(1, person);
+  const bool registered = live.Step();
+  ZZ_RETURN_IF_ERROR(live.status());
+  if (memo) memo->registered.emplace(person, registered);
+  return registered;
+}
+
+bool Newer(const gate::Gate::PassNotice& pass, const PassMemo::Tail& tail) {
+  return std::tie(pass.time_ms, pass.seq) > std::tie(tail.time_ms, tail.seq);
+}
+
+}  // namespace
+
+void PassMemo::Saw(const gate::Gate::PassNotice& pass) {
+  auto it = tails.find(pass.person_id);
+  if (it == tails.end() || !Newer(pass, it->second)) return;
+  it->second.time_ms = pass.time_ms;
+  it->second.seq = pass.seq;
+  if (auto c = coordinates.find(pass.project); c != coordinates.end() && c->second) {
+    it->second.located = TravelPass{pass.seq, pass.time_ms, pass.project, c->second->first,
+                                    c->second->second};
+  } else if (c == coordinates.end()) {
+    tails.erase(it);  // the site was never looked up: read the tail again next time
+  }
+}
+
 Result<bool> PassAffectsResidence(const registry::Rulebook& rules, store::Connection& conn,
                                   const gate::Gate::PassNotice& pass, const DetectionClock& clock,
-                                  const std::vector<ActiveAlert>& active) {
+                                  const std::vector<ActiveAlert>& active, PassMemo* memo) {
   const registry::ResidenceRule& rule = rules.residence();
   auto has = [&](const char* type, const std::optional<std::string>& project) {
     return std::any_of(active.begin(), active.end(), [&](const ActiveAlert& a) {
@@ -381,12 +429,7 @@ Result<bool> PassAffectsResidence(const registry::Rulebook& rules, store::Connec
   // past the registration deadline, where the alert is not already open.
   if (pass.allowed && pass.time_ms >= StartOfDayInChina(clock.today.AddDays(-rule.presence_days)) &&
       !has(type::kUnregisteredPresence, pass.project)) {
-    auto live = conn.Prepare(
-        "SELECT 1 FROM residence_registrations WHERE person_id = ? AND kind = 'registration' AND "
-        "status IN ('draft','submitted','accepted','rejected') LIMIT 1");
-    live.Bind(1, pass.person_id);
-    const bool registered = live.Step();
-    ZZ_RETURN_IF_ERROR(live.status());
+    ZZ_ASSIGN_OR_RETURN(const bool registered, Registered(conn, pass.person_id, memo));
     if (!registered) {
       auto e = conn.Prepare(
           "SELECT entry_date, work_role FROM enrolments WHERE project_code = ? AND person_id = ? "
@@ -404,15 +447,18 @@ Result<bool> PassAffectsResidence(const registry::Rulebook& rules, store::Connec
   // or an alerted pair it may have split, needs the detection.
   const std::int64_t window = TravelWindowStart(rule, clock);
   if (pass.time_ms < window) return false;
-  auto here = conn.Prepare("SELECT lat, lng FROM projects WHERE code = ?");
-  here.Bind(1, pass.project);
-  if (!here.Step()) {
-    ZZ_RETURN_IF_ERROR(here.status());
-    return false;
-  }
-  if (here.IsNull(0) || here.IsNull(1)) return false;  // a site without coordinates
-  const TravelPass self{pass.seq, pass.time_ms, pass.project, here.Double(0), here.Double(1)};
+  ZZ_ASSIGN_OR_RETURN(const auto here, Coordinates(conn, pass.project, memo));
+  if (!here) return false;  // a site without coordinates
+  const TravelPass self{pass.seq, pass.time_ms, pass.project, here->first, here->second};
   if (has(type::kImpossibleTravel, std::nullopt)) return true;
+  if (memo) {
+    // The newest pass so far: nothing after it, and the pass before it is the tail's.
+    if (auto tail = memo->tails.find(pass.person_id);
+        tail != memo->tails.end() && Newer(pass, tail->second)) {
+      const auto& before = tail->second.located;
+      return before && before->time_ms >= window && Judge(rule, *before, self).impossible;
+    }
+  }
   auto prev = conn.Prepare(
       "SELECT g.seq, g.time_ms, g.project_code, p.lat, p.lng FROM gate_events g "
       "JOIN projects p ON p.code = g.project_code WHERE g.person_id = ? AND g.time_ms >= ? AND "
@@ -428,8 +474,13 @@ Result<bool> PassAffectsResidence(const registry::Rulebook& rules, store::Connec
       "NOT (g.time_ms = ? AND g.seq <= ?) AND g.identified_by != 'auto' AND "
       "p.lat IS NOT NULL AND p.lng IS NOT NULL ORDER BY g.time_ms, g.seq LIMIT 1");
   next.Bind(1, pass.person_id).Bind(2, pass.time_ms).Bind(3, pass.time_ms).Bind(4, pass.seq);
-  if (next.Step() && Judge(rule, self, ReadTravel(next)).impossible) return true;
+  if (next.Step()) {
+    ZZ_RETURN_IF_ERROR(next.status());
+    return Judge(rule, self, ReadTravel(next)).impossible;
+  }
   ZZ_RETURN_IF_ERROR(next.status());
+  // Nothing after this pass: from now on this person's newer passes are judged from memory.
+  if (memo) memo->tails[pass.person_id] = PassMemo::Tail{pass.time_ms, pass.seq, self};
   return false;
 }
 

@@ -146,6 +146,35 @@ TEST_F(ResidenceAlertsTest, UnregisteredPresenceAfterThreeDaysWithoutAnyRegistra
   ExpectScanAgrees();
 }
 
+// The pass hook remembers that a worker is registered; the memo must not outlive the
+// registration.
+TEST_F(ResidenceAlertsTest, UnregisteredPresenceAfterTheRegistrationEndedIsSeenByThePass) {
+  const std::int64_t w = Worker();
+  ASSERT_OK(Enrol("QT1", w, -30));
+  ASSERT_OK(d_->Pass("QT1", w, d_->Day(-2)));  // registered (a draft): remembered
+  ASSERT_TRUE(d_->AnswerPolice(true).ok());
+  EXPECT_TRUE(Of("unregistered_presence").empty());
+  ASSERT_OK(d_->Exit("QT1", w, d_->Day(-1)));
+  ASSERT_TRUE(d_->AnswerPolice(true).ok());  // deregistered: no live registration any more
+  ASSERT_OK(Enrol("QT2", w, -6, std::nullopt));  // no dormitory: nothing to register
+  ASSERT_OK(d_->Pass("QT2", w, d_->Day(-5)));  // arrived five days ago, unregistered
+  ASSERT_EQ(Of("unregistered_presence").size(), 1u);
+  ExpectScanAgrees();
+}
+
+// Passes judged from the memo (the newest pass so far) and from the database (a late replay)
+// find the same pairs as the full scan.
+TEST_F(ResidenceAlertsTest, ImpossibleTravelFromTheMemoAgreesWithTheScan) {
+  const std::int64_t w = Worker();
+  ASSERT_OK(Enrol("QT1", w, -30));
+  ASSERT_OK(d_->PassAt("XS1", w, At(-3, 7, 0)).status());
+  ASSERT_OK(d_->PassAt("NOGPS", w, At(-3, 7, 5)).status());  // unlocated: XS1 stays the one before
+  ASSERT_OK(d_->PassAt("QT1", w, At(-3, 7, 15)).status());   // 22 km in 15 min after XS1
+  ASSERT_EQ(Of("impossible_travel").size(), 1u);
+  EXPECT_EQ(Detail("impossible_travel")["from_project"], "XS1");
+  ExpectScanAgrees();
+}
+
 TEST_F(ResidenceAlertsTest, UnregisteredPresenceEndsWhenThePassesStop) {
   const std::int64_t w = Worker();
   ASSERT_OK(Enrol("QT1", w, -20, std::nullopt));

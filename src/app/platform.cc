@@ -293,7 +293,11 @@ void Platform::AddRoutes(http::Router& router) {
            "\n# HELP zhizhi_db_write_jobs_total Write jobs committed or rolled back.\n"
            "# TYPE zhizhi_db_write_jobs_total counter\n"
            "zhizhi_db_write_jobs_total " +
-           std::to_string(db_->jobs()) + "\n";
+           std::to_string(db_->jobs()) +
+           "\n# HELP zhizhi_db_wal_frames Pages in the write-ahead log after the last commit.\n"
+           "# TYPE zhizhi_db_wal_frames gauge\n"
+           "zhizhi_db_wal_frames " +
+           std::to_string(db_->wal_frames()) + "\n";
   });
 }
 

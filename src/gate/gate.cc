@@ -831,12 +831,6 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
     past_changes_.fetch_add(1, std::memory_order_acq_rel);
   }
 
-  if (person) {
-    const PassNotice notice{device.project, *person, a.allow, f.exited, e.time.unix_ms, a.seq};
-    for (const auto& listener : pass_listeners_)
-      ZZ_RETURN_IF_ERROR(listener(conn, notice));
-  }
-
   const bool moves = a.allow && person && !f.duplicate && !f.stale;
   if (moves) {
     ZZ_RETURN_IF_ERROR(
@@ -853,6 +847,13 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
             .Bind(5, device_id)
             .Bind(6, a.seq)
             .Run());
+  }
+  // The listeners come last of the writes: once they succeed nothing of this event can fail,
+  // so what they keep in memory (PassMemo, the residence memo) is never ahead of the database.
+  if (person) {
+    const PassNotice notice{device.project, *person, a.allow, f.exited, e.time.unix_ms, a.seq};
+    for (const auto& listener : pass_listeners_)
+      ZZ_RETURN_IF_ERROR(listener(conn, notice));
   }
   if (a.allow && person && !f.stale) {
     std::unique_lock lock(mu_);

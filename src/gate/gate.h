@@ -82,7 +82,8 @@ class Gate {
   Status OnPersonChanged(store::Connection& conn, std::int64_t person_id);
 
   // A recorded pass of a known person, told to listeners inside the writer job that stored it
-  // (the alerts engine); keep listeners cheap, they run once per gate event.
+  // (the residence module, the alerts engine), after the pass's own writes; keep listeners cheap,
+  // they run once per gate event (both answer most passes from memory).
   struct PassNotice {
     std::string project;
     std::int64_t person_id = 0;

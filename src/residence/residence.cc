@@ -93,7 +93,10 @@ const char* EventName(const std::string& kind) {
 
 Residence::Residence(store::Database* db, const security::FieldCipher* cipher,
                      const registry::Rulebook& rules, ResidenceOptions options)
-    : db_(db), cipher_(cipher), rules_(rules), options_(std::move(options)) {}
+    : db_(db), cipher_(cipher), rules_(rules), options_(std::move(options)) {
+  // The pass hook's memo holds rows of the group; a group that does not commit takes them along.
+  if (db_) db_->AddRollbackListener([this](store::Connection&) { live_.clear(); });
+}
 
 // ------------------------------------------------------------------------------ loading
 
@@ -124,6 +127,7 @@ RecordT ReadRecord(const store::Statement& s) {
 // ---------------------------------------------------------------------------- reconcile
 
 Status Residence::OnPersonChanged(store::Connection& conn, std::int64_t person_id) {
+  live_.erase(person_id);
   bool changed = false;
   ZZ_RETURN_IF_ERROR(Reconcile(conn, person_id, &changed));
   return changed ? Notify(conn, person_id) : Status::Ok();
@@ -131,18 +135,30 @@ Status Residence::OnPersonChanged(store::Connection& conn, std::int64_t person_i
 
 Status Residence::OnPass(store::Connection& conn, const gate::Gate::PassNotice& pass) {
   if (!pass.allowed) return Status::Ok();
-  // One indexed lookup (the person's live registration): does this pass date an arrival?
-  auto s = conn.Prepare(
-      "SELECT r.status, r.project_code, r.event_date, e.entry_date FROM residence_registrations r "
-      "JOIN enrolments e ON e.id = r.enrolment_id WHERE r.person_id = ? AND "
-      "r.kind = 'registration' AND r.status IN ('draft','submitted','accepted','rejected')");
-  s.Bind(1, pass.person_id);
-  if (!s.Step()) return s.status();
-  const std::string state = s.Text(0);
-  if (state != status::kDraft && state != status::kRejected) return Status::Ok();
-  if (s.Text(1) != pass.project) return Status::Ok();
-  if (pass.time_ms < StartOfDayInChina(ParseDate(s.Text(3)))) return Status::Ok();
-  const auto arrival = s.OptText(2);
+  // The person's live registration (one indexed lookup, then from memory): does this pass date
+  // an arrival?
+  auto it = live_.find(pass.person_id);
+  if (it == live_.end()) {
+    auto s = conn.Prepare(
+        "SELECT r.status, r.project_code, r.event_date, e.entry_date FROM "
+        "residence_registrations r JOIN enrolments e ON e.id = r.enrolment_id WHERE "
+        "r.person_id = ? AND r.kind = 'registration' AND "
+        "r.status IN ('draft','submitted','accepted','rejected')");
+    s.Bind(1, pass.person_id);
+    std::optional<Live> live;
+    if (s.Step()) {
+      live = Live{s.Text(0), s.Text(1), s.OptText(2), s.Text(3)};
+    } else {
+      ZZ_RETURN_IF_ERROR(s.status());
+    }
+    it = live_.emplace(pass.person_id, std::move(live)).first;
+  }
+  if (!it->second) return Status::Ok();
+  const Live& live = *it->second;
+  if (live.status != status::kDraft && live.status != status::kRejected) return Status::Ok();
+  if (live.project != pass.project) return Status::Ok();
+  if (pass.time_ms < StartOfDayInChina(ParseDate(live.entry_date))) return Status::Ok();
+  const auto& arrival = live.event_date;
   if (arrival && DateInChina(pass.time_ms).ToString() >= *arrival) return Status::Ok();
   // The first pass (or an earlier one replayed late): the draft's arrival and due date move.
   return OnPersonChanged(conn, pass.person_id);
@@ -472,6 +488,7 @@ Status Residence::Close(store::Connection& conn, const Record& record, const cha
 }
 
 Status Residence::Notify(store::Connection& conn, std::int64_t person) {
+  live_.erase(person);  // its records changed
   for (const auto& listener : listeners_)
     ZZ_RETURN_IF_ERROR(listener(conn, person));
   return Status::Ok();

@@ -30,6 +30,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -77,7 +78,8 @@ class Residence {
   // person's registration, changes and deregistration up to date, submitting complete drafts.
   Status OnPersonChanged(store::Connection& conn, std::int64_t person_id);
   // Gate pass listener: the first allowed pass at the site of a draft (or an earlier one replayed
-  // late) is the arrival. One indexed lookup per pass otherwise.
+  // late) is the arrival. Otherwise one indexed lookup for a person's first pass, and none after
+  // (the memo `live_`).
   Status OnPass(store::Connection& conn, const gate::Gate::PassNotice& pass);
 
   // --- writes (writer connection) ---
@@ -142,6 +144,16 @@ class Residence {
                                       const EnrolmentRow& housing) const;
   Status Notify(store::Connection& conn, std::int64_t person);
   nlohmann::json RecordJson(const store::Statement& row, const security::Principal& who) const;
+
+  // The person's live registration as the pass hook needs it, read once and kept until the
+  // person's records or enrolments change (OnPersonChanged, Notify) or a group commit is rolled
+  // back; none when the person has no live registration.
+  struct Live {
+    std::string status, project;
+    std::optional<std::string> event_date;
+    std::string entry_date;  // of the enrolment it is registered through
+  };
+  std::unordered_map<std::int64_t, std::optional<Live>> live_;  // writer thread only
 
   store::Database* db_;
   const security::FieldCipher* cipher_;

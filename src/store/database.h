@@ -76,6 +76,8 @@ class Database {
   // Group commits done and jobs run since start (for /metrics and benchmarks).
   std::uint64_t commits() const;
   std::uint64_t jobs() const;
+  // Frames (pages) in the WAL after the last commit; it falls when the WAL starts over.
+  std::int64_t wal_frames() const { return wal_frames_.load(std::memory_order_relaxed); }
 
  private:
   struct Job {
