@@ -4,8 +4,6 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include <unistd.h>
-
 #include "base/resident_id.h"
 #include "base/uscc.h"
 
@@ -42,13 +40,10 @@ Result<std::int64_t> RecordTestPassAt(store::Connection& conn, const std::string
 TestDistrict::TestDistrict(const std::string& parent, const std::string& now_rfc3339,
                            bool incremental, const residence::PoliceAdapter* police)
     : now_ms_(ParseNow(now_rfc3339)) {
-  // A fresh directory per district: tests run in parallel processes.
-  std::string pattern = parent + "/zhizhi-alerts-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-  dir_ = pattern;
-  auto db = store::Database::Open(dir_ + "/alerts.db");
-  if (!db.ok()) std::abort();
-  db_ = std::move(*db);
+  auto scratch = store::ScratchDatabase::Open("alerts", {}, parent);
+  if (!scratch.ok()) std::abort();
+  scratch_ = std::move(scratch).value();
+  db_ = &scratch_->db();
   security::FieldCipher::Key key{};
   key[0] = 7;
   cipher_ = std::make_unique<security::FieldCipher>(security::FieldCipher::FromMasterKey(key));
@@ -56,12 +51,12 @@ TestDistrict::TestDistrict(const std::string& parent, const std::string& now_rfc
   AlertEngineOptions options;
   options.clock = [this] { return now_ms_; };
   options.chunk = 7;  // several chunks even in small tests
-  engine_ = std::make_unique<AlertEngine>(db_.get(), registry::Rulebook::Default(), options);
+  engine_ = std::make_unique<AlertEngine>(db_, registry::Rulebook::Default(), options);
   residence::ResidenceOptions residence_options;
   residence_options.clock = [this] { return now_ms_; };
   residence_options.adapter = police;
   residence_ = std::make_unique<residence::Residence>(
-      db_.get(), cipher_.get(), registry::Rulebook::Default(), residence_options);
+      db_, cipher_.get(), registry::Rulebook::Default(), residence_options);
   if (incremental) {
     // As Platform wires them: the residence module hears the registry before the alerts do,
     // and tells the alerts about every person whose records it changed.
@@ -79,11 +74,7 @@ TestDistrict::TestDistrict(const std::string& parent, const std::string& now_rfc
 TestDistrict::~TestDistrict() {
   engine_.reset();
   residence_.reset();
-  db_.reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::remove((dir_ + "/alerts.db" + suffix).c_str());
-  }
-  ::rmdir(dir_.c_str());
+  scratch_.reset();
 }
 
 void TestDistrict::set_now(const std::string& rfc3339) {

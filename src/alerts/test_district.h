@@ -19,6 +19,7 @@
 #include "residence/residence.h"
 #include "security/field_cipher.h"
 #include "store/database.h"
+#include "store/scratch_database.h"
 
 namespace zhizhi::alerts {
 
@@ -98,10 +99,10 @@ class TestDistrict {
   std::vector<std::string> ActiveKeys();
 
  private:
-  std::string dir_;
   std::int64_t now_ms_ = 0;
   int next_person_ = 0, next_corp_ = 0, next_certificate_ = 0, next_event_ = 0;
-  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<store::ScratchDatabase> scratch_;  // a fresh directory: tests run in parallel
+  store::Database* db_ = nullptr;
   std::unique_ptr<security::FieldCipher> cipher_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<residence::Residence> residence_;

@@ -1,12 +1,9 @@
 #include "app/retention.h"
 
-#include <unistd.h>
-
-#include <filesystem>
-
 #include <gtest/gtest.h>
 
 #include "base/civil_time.h"
+#include "store/scratch_database.h"
 
 namespace zhizhi::app {
 namespace {
@@ -16,23 +13,17 @@ constexpr std::int64_t kDay = 86'400'000;
 class RetentionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/zhizhi-retention-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    dir_ = dir;
-    auto db = store::Database::Open(dir_ + "/zhizhi.db");
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-  }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
+    auto scratch = store::ScratchDatabase::Open("retention");
+    ASSERT_TRUE(scratch.ok()) << scratch.status().ToString();
+    scratch_ = std::move(scratch).value();
+    db_ = &scratch_->db();
   }
   std::int64_t Count(const char* sql) {
     return *db_->Read([&](store::Connection& conn) { return store::QueryInt(conn, sql); });
   }
 
-  std::string dir_;
-  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<store::ScratchDatabase> scratch_;
+  store::Database* db_ = nullptr;
   security::FieldCipher cipher_ =
       security::FieldCipher::FromMasterKey(security::FieldCipher::GenerateKey());
 };

@@ -1,10 +1,8 @@
 #include "security/audit_log.h"
 
-#include <unistd.h>
-
-#include <filesystem>
-
 #include <gtest/gtest.h>
+
+#include "store/scratch_database.h"
 
 namespace zhizhi::security {
 namespace {
@@ -12,23 +10,17 @@ namespace {
 class AuditLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/zhizhi-audit-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    dir_ = dir;
-    auto db = store::Database::Open(dir_ + "/zhizhi.db");
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-  }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
+    auto scratch = store::ScratchDatabase::Open("audit");
+    ASSERT_TRUE(scratch.ok()) << scratch.status().ToString();
+    scratch_ = std::move(scratch).value();
+    db_ = &scratch_->db();
   }
   Result<AuditLog::Verification> Verify(const AuditLog& log) {
     return db_->Read([&](store::Connection& conn) { return log.Verify(conn); });
   }
 
-  std::string dir_;
-  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<store::ScratchDatabase> scratch_;
+  store::Database* db_ = nullptr;
   FieldCipher cipher_ = FieldCipher::FromMasterKey(FieldCipher::GenerateKey());
 };
 
