@@ -408,8 +408,8 @@ void PassMemo::Saw(const gate::Gate::PassNotice& pass) {
   it->second.time_ms = pass.time_ms;
   it->second.seq = pass.seq;
   if (auto c = coordinates.find(pass.project); c != coordinates.end() && c->second) {
-    it->second.located = TravelPass{pass.seq, pass.time_ms, pass.project, c->second->first,
-                                    c->second->second};
+    it->second.located =
+        TravelPass{pass.seq, pass.time_ms, pass.project, c->second->first, c->second->second};
   } else if (c == coordinates.end()) {
     tails.erase(it);  // the site was never looked up: read the tail again next time
   }

@@ -155,9 +155,9 @@ TEST_F(ResidenceAlertsTest, UnregisteredPresenceAfterTheRegistrationEndedIsSeenB
   ASSERT_TRUE(d_->AnswerPolice(true).ok());
   EXPECT_TRUE(Of("unregistered_presence").empty());
   ASSERT_OK(d_->Exit("QT1", w, d_->Day(-1)));
-  ASSERT_TRUE(d_->AnswerPolice(true).ok());  // deregistered: no live registration any more
+  ASSERT_TRUE(d_->AnswerPolice(true).ok());      // deregistered: no live registration any more
   ASSERT_OK(Enrol("QT2", w, -6, std::nullopt));  // no dormitory: nothing to register
-  ASSERT_OK(d_->Pass("QT2", w, d_->Day(-5)));  // arrived five days ago, unregistered
+  ASSERT_OK(d_->Pass("QT2", w, d_->Day(-5)));    // arrived five days ago, unregistered
   ASSERT_EQ(Of("unregistered_presence").size(), 1u);
   ExpectScanAgrees();
 }

@@ -34,9 +34,9 @@
 namespace zhizhi::store {
 
 struct DatabaseOptions {
-  int max_batch = 512;      // jobs per group commit
-  int read_pool = 8;        // read-only connections kept open
-  int checkpoint_ms = 250;  // period of the background checkpointer
+  int max_batch = 512;        // jobs per group commit
+  int read_pool = 8;          // read-only connections kept open
+  int checkpoint_ms = 250;    // period of the background checkpointer
   int restart_frames = 1024;  // WAL frames (4 KiB pages) past which the WAL is started over
 };
 

@@ -455,8 +455,9 @@ CREATE INDEX gate_events_by_day_time
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
-      {1, "registry", kRegistrySchema},   {2, "gate", kGateSchema},  {3, "alerts", kAlertsSchema},
-      {4, "security", kSecuritySchema},   {5, "faces", kFaceSchema}, {6, "screen", kScreenSchema},
+      {1, "registry", kRegistrySchema},   {2, "gate", kGateSchema},
+      {3, "alerts", kAlertsSchema},       {4, "security", kSecuritySchema},
+      {5, "faces", kFaceSchema},          {6, "screen", kScreenSchema},
       {7, "residence", kResidenceSchema}, {8, "gate_day_index", kGateDayIndexSchema},
   };
   return migrations;
