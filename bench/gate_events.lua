@@ -2,14 +2,22 @@
 -- ZHIZHI_PERSONS (comma-separated ids enrolled on the device's project), direction alternating
 -- per person, time = now in UTC. Environment: ZHIZHI_DEVICE_TOKEN, ZHIZHI_PERSONS.
 -- The device must be registered with direction "both".
+--
+-- Event ids carry a run id (the start time in ms unless ZHIZHI_RUN is set), so a second run
+-- against the same device does not replay the first run's events: a replay returns the stored
+-- answer without writing and would measure the idempotency lookup instead of a pass. done()
+-- prints the answers by status and how many were replays; a figure with replays is not a figure
+-- of passes.
 local token = os.getenv("ZHIZHI_DEVICE_TOKEN")
+local run = os.getenv("ZHIZHI_RUN") or string.format("%d%03d", os.time(), math.floor(os.clock() * 1000) % 1000)
 local persons = {}
 for id in string.gmatch(os.getenv("ZHIZHI_PERSONS") or "", "[^,]+") do persons[#persons + 1] = id end
-local threads = 0
+local threads = {}
 
 function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+  thread:set("run", run)
 end
 
 local counter = 0
@@ -20,14 +28,27 @@ function request()
   local direction = inside[person] and "out" or "in"
   inside[person] = not inside[person]
   local body = string.format(
-      '{"event_id":"w%d-%d","time":"%s","person_id":%s,"score":0.93,"direction":"%s"}',
-      tid, counter, os.date("!%Y-%m-%dT%H:%M:%SZ"), person, direction)
+      '{"event_id":"w%s-%d-%d","time":"%s","person_id":%s,"score":0.93,"direction":"%s"}',
+      run, tid, counter, os.date("!%Y-%m-%dT%H:%M:%SZ"), person, direction)
   return wrk.format("POST", "/api/v1/gate/events",
                     {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"},
                     body)
 end
 
-local statuses = {}
+ok = 0
+other = 0
+replayed = 0
 function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
+  if status == 200 then ok = ok + 1 else other = other + 1 end
+  if string.find(body, '"replayed":true', 1, true) then replayed = replayed + 1 end
+end
+
+function done(summary, latency, requests)
+  local o, x, r = 0, 0, 0
+  for _, thread in ipairs(threads) do
+    o = o + thread:get("ok")
+    x = x + thread:get("other")
+    r = r + thread:get("replayed")
+  end
+  io.write(string.format("answers: %d ok, %d not 200, %d replayed\n", o, x, r))
 end
