@@ -13,6 +13,7 @@
 #include "accounts/accounts_api.h"
 #include "alerts/alerts_api.h"
 #include "base/civil_time.h"
+#include "base/thread_name.h"
 #include "face/faces_api.h"
 #include "gate/gate_api.h"
 #include "registry/registry_api.h"
@@ -101,7 +102,10 @@ Status Platform::StartGate(gate::GateOptions options) {
   ZZ_RETURN_IF_ERROR(gate_->Start());
   stats_ = std::make_unique<gate::GateStats>(db_.get(), gate_.get(), options.offline_after_ms);
   // The screen asks for the last 30 days on its first load: have them ready.
-  warm_stats_ = std::thread([stats = stats_.get()] { stats->Warm(30); });
+  warm_stats_ = std::thread([stats = stats_.get()] {
+    NameThisThread("zz-stats-warm");
+    stats->Warm(30);
+  });
   return Status::Ok();
 }
 
@@ -218,6 +222,7 @@ Status Platform::StartFaces(const face::FaceEngineOptions& engine_options,
 
 void Platform::StartRetention(RetentionDays days, std::chrono::milliseconds interval) {
   retention_ = std::thread([this, days = std::move(days), interval] {
+    NameThisThread("zz-retention");
     std::unique_lock lock(retention_mu_);
     while (!closing_) {
       lock.unlock();

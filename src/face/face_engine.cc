@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <opencv2/core.hpp>
 
+#include "base/thread_name.h"
+
 namespace zhizhi::face {
 
 Result<std::unique_ptr<FaceEngine>> FaceEngine::Start(const FaceEngineOptions& options) {
@@ -19,7 +21,10 @@ Result<std::unique_ptr<FaceEngine>> FaceEngine::Start(const FaceEngineOptions& o
   for (auto& analyzer : engine->analyzers_) {
     FaceAnalyzer* a = analyzer.get();
     FaceEngine* e = engine.get();
-    engine->threads_.emplace_back([e, a] { e->WorkerLoop(a); });
+    engine->threads_.emplace_back([e, a] {
+      NameThisThread("zz-face");
+      e->WorkerLoop(a);
+    });
   }
   spdlog::info("event=face_models_loaded dir={} model={} workers={}", engine->models_.dir,
                engine->models_.feature_id, workers);

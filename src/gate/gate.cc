@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/field_reader.h"
+#include "base/thread_name.h"
 
 #include "gate/attendance.h"
 #include "registry/code_lists.h"
@@ -273,7 +274,10 @@ Status Gate::Start() {
     Status status = Load(conn);
     if (!status.ok()) spdlog::error("event=gate_reload_failed error=\"{}\"", status.ToString());
   });
-  housekeeping_ = std::thread([this] { HousekeepingLoop(); });
+  housekeeping_ = std::thread([this] {
+    NameThisThread("zz-gate-house");
+    HousekeepingLoop();
+  });
   return Status::Ok();
 }
 

@@ -22,6 +22,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "base/civil_time.h"
+#include "base/thread_name.h"
 #include "http/rate_limiter.h"
 
 namespace zhizhi::http {
@@ -160,7 +161,10 @@ class HttpServer::Impl {
     });
     std::vector<std::thread> threads;
     for (int i = 1; i < options_.threads; ++i)
-      threads.emplace_back([this] { ioc_.run(); });
+      threads.emplace_back([this] {
+        NameThisThread("zz-http");
+        ioc_.run();
+      });
     ioc_.run();
     for (auto& t : threads)
       t.join();

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "base/thread_name.h"
+
 namespace zhizhi::residence {
 
 OutboxSender::OutboxSender(store::Database* db, Residence* residence,
@@ -22,7 +24,10 @@ OutboxSender::~OutboxSender() {
 }
 
 void OutboxSender::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("zz-outbox");
+    Loop();
+  });
 }
 
 void OutboxSender::Wake() {

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/civil_time.h"
+#include "base/thread_name.h"
 #include "sim/loopback_client.h"
 #include "sim/shift_plan.h"
 #include "sim/site_setup.h"
@@ -87,7 +88,10 @@ LiveTraffic::~LiveTraffic() {
 }
 
 void LiveTraffic::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("zz-live-traffic");
+    Run();
+  });
 }
 
 void LiveTraffic::RequestStop() {

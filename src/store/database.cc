@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include "base/thread_name.h"
 #include "store/migrations.h"
 
 namespace zhizhi::store {
@@ -31,8 +32,14 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, Databa
         return SQLITE_OK;
       },
       db.get());
-  db->writer_ = std::thread([raw = db.get()] { raw->WriterLoop(); });
-  db->checkpointer_ = std::thread([raw = db.get()] { raw->CheckpointLoop(); });
+  db->writer_ = std::thread([raw = db.get()] {
+    NameThisThread("zz-writer");
+    raw->WriterLoop();
+  });
+  db->checkpointer_ = std::thread([raw = db.get()] {
+    NameThisThread("zz-checkpoint");
+    raw->CheckpointLoop();
+  });
   return db;
 }
 

@@ -2,8 +2,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
+#include <set>
+#include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -11,6 +17,37 @@
 
 namespace zhizhi::store {
 namespace {
+
+// The names of this process's threads, from /proc/self/task/*/comm.
+std::multiset<std::string> ThreadNames() {
+  std::multiset<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name)) names.insert(name);
+  }
+  return names;
+}
+
+// `top -H` and `perf` tell the writer and the checkpointer apart from the HTTP threads by name;
+// both go away with the database.
+TEST(DatabaseTest, ItsThreadsAreNamed) {
+  {
+    auto opened = ScratchDatabase::Open("names", DatabaseOptions{});
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    // A write job has run on the writer, so its thread has started and named itself.
+    ASSERT_TRUE((*opened)->db().Write([](Connection& conn) { return conn.Exec("SELECT 1"); }).ok());
+    const auto names = ThreadNames();
+    EXPECT_EQ(names.count("zz-writer"), 1u);
+    // The checkpointer names itself first thing too, but nothing waits for it: allow it a moment.
+    for (int i = 0; i < 200 && ThreadNames().count("zz-checkpoint") == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    EXPECT_EQ(ThreadNames().count("zz-checkpoint"), 1u);
+  }
+  const auto after = ThreadNames();
+  EXPECT_EQ(after.count("zz-writer"), 0u);
+  EXPECT_EQ(after.count("zz-checkpoint"), 0u);
+}
 
 // Under writes that never pause, the WAL must still start over (else it grows without end), and
 // no acknowledged row may be lost on the way.
