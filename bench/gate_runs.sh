@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Repeated gate load runs, each on a fresh copy of the demo district, for comparisons that must
+# see through the VM's run-to-run spread (±20 %, docs/benchmarks.md): one line per run with
+# events/s, latency, the server's CPU per event by thread (writer, HTTP, checkpointer, all),
+# wrk's CPU per request and the number of replayed answers (must be 0).
+#
+# Usage: bench/gate_runs.sh [RUNS] [CONNECTIONS...]      e.g. bench/gate_runs.sh 5 256 64
+# Environment: BUILD_DIR (default build/, the RelWithDebInfo build of scripts/test; for Release
+# figures pass the BUILD_DIR that scripts/bench built), SECONDS_PER_RUN (10), SERVE_FLAGS (extra
+# `serve` flags, to compare variants), PORT (18380). Needs wrk and curl (scripts/bench installs
+# wrk). Loopback only; every run is bounded.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+RUNS="${1:-3}"
+shift || true
+CONNS=("${@:-256}")
+SECS="${SECONDS_PER_RUN:-10}"
+PORT="${PORT:-18380}"
+URL="http://127.0.0.1:$PORT"
+
+WORK="$(mktemp -d /tmp/zhizhi-gate-runs.XXXXXX)"
+PID=""
+cleanup() {
+  if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "==> demo district (seeded once, copied for every run)"
+"$BUILD_DIR/zhizhi" demo --data "$WORK/seed" --quiet >/dev/null
+
+ticks() { awk '{print $14 + $15}' "$1"; }
+# tid name ticks, one line per thread of $PID
+threads() {
+  for t in /proc/"$PID"/task/*; do
+    echo "$(basename "$t") $(cat "$t/comm") $(ticks "$t/stat")"
+  done | sort
+}
+
+for run in $(seq 1 "$RUNS"); do
+  for c in "${CONNS[@]}"; do
+    rm -rf "$WORK/gate"
+    cp -r "$WORK/seed" "$WORK/gate"
+    # shellcheck disable=SC2086
+    "$BUILD_DIR/zhizhi" serve --data "$WORK/gate" --port "$PORT" --log-level warn ${SERVE_FLAGS:-} &
+    PID=$!
+    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+    # Idle first: the start-up alert scan and residence reconciliation take ~20 s.
+    for _ in $(seq 1 120); do
+      a=$(ticks /proc/"$PID"/stat); sleep 1; b=$(ticks /proc/"$PID"/stat)
+      [ $((b - a)) -lt 5 ] && break
+    done
+    admin="$(cat "$WORK/gate/admin.token")"
+    device=$(curl -s -X POST "$URL/api/v1/projects/QT2025001/devices" \
+      -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+      -d '{"serial":"BENCH-RUNS","direction":"both"}' | sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p')
+    persons=$(curl -s "$URL/api/v1/gate/roster" -H "Authorization: Bearer $device" |
+      grep -o '"person_id":[0-9]*' | cut -d: -f2 | paste -sd, -)
+    threads > "$WORK/t0"
+    ZHIZHI_DEVICE_TOKEN="$device" ZHIZHI_PERSONS="$persons" /usr/bin/time -o "$WORK/time" -f "%U %S" \
+      wrk -t2 -c"$c" -d"${SECS}s" --latency -s "$ROOT/bench/gate_events.lua" "$URL" > "$WORK/wrk"
+    threads > "$WORK/t1"
+    kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
+    n=$(awk '/requests in/ {print $1}' "$WORK/wrk")
+    # µs of CPU per event: ticks are 10 ms
+    cpu=$(join "$WORK/t0" "$WORK/t1" | awk -v n="$n" '
+      { d = ($5 - $3) * 10000 / n; all += d
+        if ($2 == "zz-writer") w += d; else if ($2 == "zz-checkpoint") k += d; else h += d }
+      END { printf "writer %.1f, http+other %.1f, checkpointer %.1f, all %.1f", w, h, k, all }')
+    read -r wu ws < "$WORK/time"
+    printf '%s run %d, %d connections: %s events/s, p50 %s, p99 %s; server us/event: %s; wrk us/request %.1f; %s\n' \
+      "$(date +%H:%M:%S)" "$run" "$c" "$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk")" \
+      "$(awk '/ 50%/ {print $2}' "$WORK/wrk")" "$(awk '/ 99%/ {print $2}' "$WORK/wrk")" "$cpu" \
+      "$(awk -v u="$wu" -v s="$ws" -v n="$n" 'BEGIN {print (u + s) * 1e6 / n}')" \
+      "$(grep -o '[0-9]* replayed' "$WORK/wrk")"
+  done
+done
