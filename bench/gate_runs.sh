@@ -10,8 +10,7 @@
 # `serve` flags, to compare variants), PORT (18380). Needs wrk and curl (scripts/bench installs
 # wrk). Loopback only; every run is bounded.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+source "$(dirname "$0")/../scripts/lib.sh"   # ROOT, BUILD_DIR, wait_port, wait_idle, …
 RUNS="${1:-3}"
 shift || true
 CONNS=("${@:-256}")
@@ -45,18 +44,10 @@ for run in $(seq 1 "$RUNS"); do
     # shellcheck disable=SC2086
     "$BUILD_DIR/zhizhi" serve --data "$WORK/gate" --port "$PORT" --log-level warn ${SERVE_FLAGS:-} &
     PID=$!
-    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
-    # Idle first: the start-up alert scan and residence reconciliation take ~20 s.
-    for _ in $(seq 1 120); do
-      a=$(ticks /proc/"$PID"/stat); sleep 1; b=$(ticks /proc/"$PID"/stat)
-      [ $((b - a)) -lt 5 ] && break
-    done
-    admin="$(cat "$WORK/gate/admin.token")"
-    device=$(curl -s -X POST "$URL/api/v1/projects/QT2025001/devices" \
-      -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-      -d '{"serial":"BENCH-RUNS","direction":"both"}' | sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p')
-    persons=$(curl -s "$URL/api/v1/gate/roster" -H "Authorization: Bearer $device" |
-      grep -o '"person_id":[0-9]*' | cut -d: -f2 | paste -sd, -)
+    wait_port "$PORT"
+    wait_idle "$PID"
+    device=$(register_bench_device "$URL" "$(cat "$WORK/gate/admin.token")" BENCH-RUNS)
+    persons=$(roster_person_ids "$URL" "$device")
     threads > "$WORK/t0"
     ZHIZHI_DEVICE_TOKEN="$device" ZHIZHI_PERSONS="$persons" /usr/bin/time -o "$WORK/time" -f "%U %S" \
       wrk -t2 -c"$c" -d"${SECS}s" --latency -s "$ROOT/bench/gate_events.lua" "$URL" > "$WORK/wrk"

@@ -118,3 +118,43 @@ build() {
     -DZHIZHI_FACE_DATA="$FACE_DATA" >/dev/null
   cmake --build "$BUILD_DIR" -j "$(nproc)"
 }
+
+# ---- for the benchmarks (scripts/bench, bench/gate_runs.sh)
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "port $1 never opened" >&2
+  return 1
+}
+
+# Waits until process $1 used under 5 % of a core over a second: a server on the demo district
+# runs its start-up alert scan and residence reconciliation (~20 s) before it is idle, and a load
+# measured during them measures them.
+wait_idle() {
+  local a b
+  for _ in $(seq 1 120); do
+    a=$(awk '{print $14 + $15}' "/proc/$1/stat")
+    sleep 1
+    b=$(awk '{print $14 + $15}' "/proc/$1/stat")
+    [ $((b - a)) -lt 5 ] && return 0
+  done
+}
+
+# register_bench_device URL ADMIN_TOKEN SERIAL — registers a `both` device on the demo district's
+# project QT2025001 and prints its token.
+register_bench_device() {
+  curl -s -X POST "$1/api/v1/projects/QT2025001/devices" \
+    -H "Authorization: Bearer $2" -H 'Content-Type: application/json' \
+    -d "{\"serial\":\"$3\",\"direction\":\"both\"}" |
+    sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p'
+}
+
+# roster_person_ids URL DEVICE_TOKEN — prints the ids of the persons the device may let pass,
+# comma-separated (what bench/gate_events.lua takes in ZHIZHI_PERSONS).
+roster_person_ids() {
+  curl -s "$1/api/v1/gate/roster" -H "Authorization: Bearer $2" |
+    grep -o '"person_id":[0-9]*' | cut -d: -f2 | paste -sd, -
+}
