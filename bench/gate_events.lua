@@ -3,7 +3,7 @@
 -- per person, time = now in UTC. Environment: ZHIZHI_DEVICE_TOKEN, ZHIZHI_PERSONS.
 -- The device must be registered with direction "both".
 --
--- Event ids carry a run id (the start time in ms unless ZHIZHI_RUN is set), so a second run
+-- Event ids carry a run id (the time the script was loaded, or ZHIZHI_RUN), so a second run
 -- against the same device does not replay the first run's events: a replay returns the stored
 -- answer without writing and would measure the idempotency lookup instead of a pass. done()
 -- prints the answers by status and how many were replays; a figure with replays is not a figure
@@ -17,7 +17,6 @@ local threads = {}
 function setup(thread)
   table.insert(threads, thread)
   thread:set("tid", #threads)
-  thread:set("run", run)
 end
 
 local counter = 0
