@@ -4,9 +4,10 @@
 // /api/v1/gate/events.
 //
 // Every figure is read from the gate_events log through the covering index
-// gate_events_by_day_time (local_date, project_code, time_ms, decision, person_id, flags), so a
-// day costs one index range scan (30–50 ms for the district's 74,000 passes, under 1 ms for a
-// project's); the index is in time order so that a gate pass appends to it. Figures of past days do
+// gate_events_by_day_seq (local_date, project_code, time_ms, seq, decision, person_id, flags), so
+// a day costs one index range scan (30–50 ms for the district's 74,000 passes, under 1 ms for a
+// project's); the index is in time order, and in arrival order within a second, so that a gate
+// pass appends to it. Figures of past days do
 // not change unless a pass for a past day arrives (an offline replay, an automatic clock-out),
 // which Gate::past_changes() counts; they are cached until then. Automatic clock-outs are not
 // passes and are left out of the pass counts.

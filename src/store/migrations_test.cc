@@ -1,0 +1,60 @@
+#include "store/migrations.h"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "store/scratch_database.h"
+
+namespace zhizhi::store {
+namespace {
+
+// SQLite's plan for `sql`, one line per step.
+std::string PlanOf(Database& db, const std::string& sql) {
+  return db.Read([&](Connection& conn) {
+    std::string plan;
+    auto s = conn.Prepare(("EXPLAIN QUERY PLAN " + sql).c_str());
+    while (s.Step())
+      plan += s.Text(3) + "\n";
+    return plan;
+  });
+}
+
+// The key columns of `index`, in order.
+std::vector<std::string> IndexColumns(Database& db, const std::string& index) {
+  return db.Read([&](Connection& conn) {
+    std::vector<std::string> columns;
+    auto s = conn.Prepare(("PRAGMA index_info(" + index + ")").c_str());
+    while (s.Step())
+      columns.push_back(s.Text(2));
+    return columns;
+  });
+}
+
+// What every gate pass costs the writer depends on these two indexes (migration 9): a pass must
+// append to the day index, and its question about the person's active alerts must be answered
+// by the partial index alone.
+TEST(MigrationsTest, TheGatePassQueriesUseTheirIndexes) {
+  auto opened = ScratchDatabase::Open("migrations");
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  Database& db = (*opened)->db();
+
+  // Equal times (terminals send seconds) must keep arrival order, so seq follows the time.
+  EXPECT_EQ(IndexColumns(db, "gate_events_by_day_seq"),
+            (std::vector<std::string>{"local_date", "project_code", "time_ms", "seq", "decision",
+                                      "person_id", "flags"}));
+  // The command screen's figures of a day still read the index only.
+  EXPECT_NE(PlanOf(db,
+                   "SELECT decision, COUNT(*) FROM gate_events WHERE project_code = 'P' AND "
+                   "local_date = '2026-11-23' AND (flags & 4) = 0 GROUP BY decision")
+                .find("COVERING INDEX gate_events_by_day_seq"),
+            std::string::npos);
+  // AlertEngine::OnPass, once per pass.
+  const std::string plan = PlanOf(
+      db, "SELECT type, project_code FROM alerts WHERE person_id = 7 AND status != 'resolved'");
+  EXPECT_NE(plan.find("COVERING INDEX alerts_active_person"), std::string::npos) << plan;
+}
+
+}  // namespace
+}  // namespace zhizhi::store
