@@ -33,4 +33,10 @@ std::string ToUpperAscii(std::string_view text);
 // bytes of ill-formed UTF-8 become '?', so the result is always safe to put in a JSON response.
 std::string QuoteForMessage(std::string_view text, size_t max_bytes = 40);
 
+// Appends `text` to `out` as a JSON string, quotes included, as nlohmann::json's dump() writes it
+// with ensure_ascii off: '"', '\\' and C0 controls escaped (\b \f \n \r \t, else \u00XX), the
+// rest as is; each byte of ill-formed UTF-8 becomes U+FFFD. For answers written on hot paths
+// without building a json value first.
+void AppendJsonString(std::string& out, std::string_view text);
+
 }  // namespace zhizhi

@@ -1,6 +1,9 @@
 #include "base/text.h"
 
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
 
@@ -77,6 +80,38 @@ TEST(TextTest, QuoteForMessageIsSafeForJson) {
   EXPECT_EQ(QuoteForMessage("a\nb\xFF"), "\"a?b?\"");
   EXPECT_EQ(QuoteForMessage("abcdef", 3), "\"abc...\"");
   EXPECT_TRUE(IsValidUtf8(QuoteForMessage("\xE5\xBC\xA0\xE5\xBC", 4)));
+}
+
+std::string JsonString(std::string_view text) {
+  std::string out;
+  AppendJsonString(out, text);
+  return out;
+}
+
+TEST(TextTest, JsonStringIsWhatNlohmannWrites) {
+  std::vector<std::string> texts = {"", "plain", "张三 Zhang San", "quote \" backslash \\ slash /",
+                                    "\xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF", "del \x7F stays"};
+  for (int c = 0; c < 0x20; ++c)
+    texts.push_back("c" + std::string(1, static_cast<char>(c)) + "c");
+  for (const std::string& text : texts) {
+    EXPECT_EQ(JsonString(text), nlohmann::json(text).dump()) << QuoteForMessage(text);
+    EXPECT_EQ(nlohmann::json::parse(JsonString(text)), text);
+  }
+  EXPECT_EQ(JsonString("tab\tnl\ncr\r"), R"("tab\tnl\ncr\r")");
+  EXPECT_EQ(JsonString("\x01"), R"("\u0001")");
+}
+
+TEST(TextTest, JsonStringReplacesIllFormedUtf8) {
+  // Each ill-formed byte becomes U+FFFD; the result is always valid JSON and valid UTF-8.
+  EXPECT_EQ(JsonString("a\xFF" "b"), "\"a\xEF\xBF\xBD" "b\"");
+  EXPECT_EQ(JsonString("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");      // overlong '/'
+  EXPECT_EQ(JsonString("\xED\xA0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // surrogate
+  EXPECT_EQ(JsonString("cut \xE5\xBC"), "\"cut \xEF\xBF\xBD\xEF\xBF\xBD\"");
+  for (const char* bad : {"\xFF", "\xC3", "\xE5\xBC", "x\x80y", "\xF5\x80\x80\x80"}) {
+    const std::string out = JsonString(bad);
+    EXPECT_TRUE(IsValidUtf8(out)) << QuoteForMessage(bad);
+    EXPECT_FALSE(nlohmann::json::parse(out, nullptr, false).is_discarded());
+  }
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/field_reader.h"
+#include "base/text.h"
 #include "base/thread_name.h"
 
 #include "gate/attendance.h"
@@ -52,8 +53,20 @@ std::string LocalDateOf(std::int64_t unix_ms) {
   return Date::FromDays(day).ToString();
 }
 
-json ToJsonArray(const std::vector<std::string>& list) {
-  return json(list);
+void AppendJsonArray(std::string& out, const std::vector<std::string>& list) {
+  out.push_back('[');
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendJsonString(out, list[i]);
+  }
+  out.push_back(']');
+}
+
+// The JSON text of a list of codes, as stored in gate_events.reasons and .warnings.
+std::string JsonArrayText(const std::vector<std::string>& list) {
+  std::string out;
+  AppendJsonArray(out, list);
+  return out;
 }
 
 std::vector<std::string> FromJsonArray(const std::string& text) {
@@ -172,6 +185,35 @@ struct Gate::Answer {
           {"score", face_score ? json(std::round(*face_score * 1000) / 1000) : json()},
           {"liveness", face_liveness ? json(std::round(*face_liveness * 1000) / 1000) : json()}};
     }
+    return out;
+  }
+
+  // ToJson().dump(), written directly: the writer answers every pass, and building the json
+  // value (a std::map with its strings) and destroying it cost more than the text.
+  std::string ToJsonText() const {
+    std::string out;
+    out.reserve(192 + event_id.size());
+    out.append(R"({"decision":")").append(allow ? "allow" : "deny");
+    out.append(R"(","direction":)");
+    AppendJsonString(out, direction);
+    out.append(R"(,"duplicate":)").append((flags & kFlagDuplicate) != 0 ? "true" : "false");
+    out.append(R"(,"event_id":)");
+    AppendJsonString(out, event_id);
+    if (face_score || face_liveness) {
+      const auto rounded = [](std::optional<double> v) {
+        return v ? json(std::round(*v * 1000) / 1000).dump() : std::string("null");
+      };
+      out.append(R"(,"face":{"liveness":)").append(rounded(face_liveness));
+      out.append(R"(,"score":)").append(rounded(face_score)).append("}");
+    }
+    out.append(R"(,"person_id":)").append(person_id ? std::to_string(*person_id) : "null");
+    out.append(R"(,"reasons":)");
+    AppendJsonArray(out, reasons);
+    if (replayed) out.append(R"(,"replayed":true)");
+    out.append(R"(,"seq":)").append(std::to_string(seq));
+    out.append(R"(,"warnings":)");
+    AppendJsonArray(out, warnings);
+    out.push_back('}');
     return out;
   }
 };
@@ -826,7 +868,7 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
   insert.Bind(5, e.time.offset_minutes).Bind(6, LocalDateOf(e.time.unix_ms)).Bind(7, now);
   insert.Bind(8, person).Bind(9, identified_by).Bind(10, score).Bind(11, direction);
   insert.Bind(12, e.pass_mode).Bind(13, a.allow ? "allow" : "deny");
-  insert.Bind(14, ToJsonArray(a.reasons).dump()).Bind(15, ToJsonArray(a.warnings).dump());
+  insert.Bind(14, JsonArrayText(a.reasons)).Bind(15, JsonArrayText(a.warnings));
   insert.Bind(16, e.operator_name).Bind(17, e.operator_reason).Bind(18, a.flags);
   insert.Bind(19, face_json);
   ZZ_RETURN_IF_ERROR(insert.Run());
@@ -947,7 +989,7 @@ void Gate::RecogniseFaces(std::int64_t device_id,
 }
 
 void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput> event,
-                       EventDone done) {
+                       AnswerDone done) {
   if (!event.ok()) return done(event.status());
   const std::int64_t device_id = device.device_id;
   auto inputs = std::make_shared<std::vector<Result<GateEventInput>>>();
@@ -971,8 +1013,7 @@ void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput>
         [this, answer, done](const Status& status) {
           if (!status.ok()) return done(status);
           PublishPass(*answer);
-          json out = answer->ToJson();
-          done(std::move(out));
+          done(answer->ToJsonText());
         });
   });
 }

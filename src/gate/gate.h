@@ -119,8 +119,11 @@ class Gate {
 
   // --- terminals (device principal) ---
   using EventDone = std::function<void(Result<nlohmann::json>)>;
+  // The answer's JSON text, as the HTTP body: written without a json value in between.
+  using AnswerDone = std::function<void(Result<std::string>)>;
   // One event; `done` runs on the writer thread after the commit.
-  void SubmitEvent(const security::Principal& device, Result<GateEventInput> event, EventDone done);
+  void SubmitEvent(const security::Principal& device, Result<GateEventInput> event,
+                   AnswerDone done);
   // Up to 1000 events in device order, one job; each gets its own answer or error.
   void SubmitBatch(const security::Principal& device, std::vector<Result<GateEventInput>> events,
                    EventDone done);

@@ -50,11 +50,18 @@ std::string NewRequestId() {
   static const std::uint64_t prefix =
       std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32);
   static std::atomic<std::uint64_t> counter{0};
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%08llx%08llx",
-                static_cast<unsigned long long>(prefix & 0xffffffffu),
-                static_cast<unsigned long long>(counter.fetch_add(1, std::memory_order_relaxed)));
-  return buf;
+  // 32-bit prefix, then the counter: 8 hex digits, or more once it passes 2^32. By hand: the
+  // printf family cost ~2 % of the HTTP threads under load.
+  static constexpr char kHex[] = "0123456789abcdef";
+  const std::uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
+  int digits = 8;
+  while (digits < 16 && (n >> (4 * digits)) != 0) ++digits;
+  std::string id(8 + digits, '0');
+  for (int i = 0; i < 8; ++i)
+    id[7 - i] = kHex[(prefix >> (4 * i)) & 0xF];
+  for (int i = 0; i < digits; ++i)
+    id[8 + digits - 1 - i] = kHex[(n >> (4 * i)) & 0xF];
+  return id;
 }
 
 // Splits `target` into the path and decoded query pairs; false on a malformed escape.
