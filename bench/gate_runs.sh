@@ -7,7 +7,9 @@
 # Usage: bench/gate_runs.sh [RUNS] [CONNECTIONS...]      e.g. bench/gate_runs.sh 5 256 64
 # Environment: BUILD_DIR (default build/, the RelWithDebInfo build of scripts/test; for Release
 # figures pass the BUILD_DIR that scripts/bench built), SECONDS_PER_RUN (10), SERVE_FLAGS (extra
-# `serve` flags, to compare variants), PORT (18380). Needs wrk and curl (scripts/bench installs
+# `serve` flags, to compare variants), BINARIES (several zhizhi binaries, space-separated, to
+# compare builds: each run goes through them in turn on the same seed, and each line names its
+# binary; default $BUILD_DIR/zhizhi), PORT (18380). Needs wrk and curl (scripts/bench installs
 # wrk). Loopback only; every run is bounded.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"   # ROOT, BUILD_DIR, wait_port, wait_idle, …
@@ -37,12 +39,14 @@ threads() {
   done | sort
 }
 
+read -r -a BINS <<< "${BINARIES:-$BUILD_DIR/zhizhi}"
 for run in $(seq 1 "$RUNS"); do
   for c in "${CONNS[@]}"; do
+  for bin in "${BINS[@]}"; do
     rm -rf "$WORK/gate"
     cp -r "$WORK/seed" "$WORK/gate"
     # shellcheck disable=SC2086
-    "$BUILD_DIR/zhizhi" serve --data "$WORK/gate" --port "$PORT" --log-level warn ${SERVE_FLAGS:-} &
+    "$bin" serve --data "$WORK/gate" --port "$PORT" --log-level warn ${SERVE_FLAGS:-} &
     PID=$!
     wait_port "$PORT"
     wait_idle "$PID"
@@ -61,9 +65,10 @@ for run in $(seq 1 "$RUNS"); do
       END { printf "writer %.1f, http+other %.1f, checkpointer %.1f, all %.1f", w, h, k, all }')
     read -r wu ws < "$WORK/time"
     printf '%s run %d, %d connections: %s events/s, p50 %s, p99 %s; server us/event: %s; wrk us/request %.1f; %s\n' \
-      "$(date +%H:%M:%S)" "$run" "$c" "$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk")" \
+      "$(date +%H:%M:%S)$([ "${#BINS[@]}" -gt 1 ] && echo " $bin")" "$run" "$c" "$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk")" \
       "$(awk '/ 50%/ {print $2}' "$WORK/wrk")" "$(awk '/ 99%/ {print $2}' "$WORK/wrk")" "$cpu" \
       "$(awk -v u="$wu" -v s="$ws" -v n="$n" 'BEGIN {print (u + s) * 1e6 / n}')" \
       "$(grep -o '[0-9]* replayed' "$WORK/wrk")"
+  done
   done
 done
