@@ -423,9 +423,9 @@ TEST_F(GateTest, CertificatesChangeDecisionsAndTheRoster) {
   EventClock clock(50, 5 * kMinute);
   // Just after the 04:00 cutoff the clock's steps shrink below a minute; no repeat here is meant
   // as a double scan, so none may be taken for one.
-  ASSERT_EQ(server_.Api("PUT", "/api/v1/projects/GA/gate-policy", R"({"duplicate_window_s":0})")
-                .status,
-            200);
+  ASSERT_EQ(
+      server_.Api("PUT", "/api/v1/projects/GA/gate-policy", R"({"duplicate_window_s":0})").status,
+      200);
   int n = 0;
   auto ev = [&](std::int64_t person) {
     return Event("e" + std::to_string(++n), clock.Next(), person);
@@ -567,16 +567,16 @@ TEST_F(GateTest, SameEventIdIsAnsweredOnceAndStoredOnce) {
   // A single event's answer is written as text directly, a batch's through a json value: the
   // same bytes (sorted keys, compact), also for an event_id that needs escaping and for a deny
   // of nobody (reasons, a null person_id).
-  for (const json& odd : {Event("evt \"引号\" \\ / é\u00e9", clock.Next(), worker, {{"direction", "in"}}),
-                          Event("evt-stranger", clock.Next(), 987654, {{"direction", "in"}})}) {
+  for (const json& odd :
+       {Event("evt \"引号\" \\ / é\u00e9", clock.Next(), worker, {{"direction", "in"}}),
+        Event("evt-stranger", clock.Next(), 987654, {{"direction", "in"}})}) {
     const HttpResponse fresh = Pass(a, odd);
     ASSERT_EQ(fresh.status, 200) << fresh.Describe();
     EXPECT_EQ(fresh.body, fresh.json.dump());
     EXPECT_EQ(fresh.json["event_id"], odd["event_id"]);
     const HttpResponse replay = Pass(a, odd);
-    const HttpResponse in_batch =
-        server_.Request("POST", "/api/v1/gate/events:batch",
-                        json{{"events", json::array({odd})}}.dump(), a.token);
+    const HttpResponse in_batch = server_.Request(
+        "POST", "/api/v1/gate/events:batch", json{{"events", json::array({odd})}}.dump(), a.token);
     ASSERT_EQ(in_batch.status, 200) << in_batch.Describe();
     EXPECT_EQ(replay.body, in_batch.json["results"][0].dump());
     EXPECT_EQ(replay.json["replayed"], true);

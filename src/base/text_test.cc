@@ -89,8 +89,12 @@ std::string JsonString(std::string_view text) {
 }
 
 TEST(TextTest, JsonStringIsWhatNlohmannWrites) {
-  std::vector<std::string> texts = {"", "plain", "张三 Zhang San", "quote \" backslash \\ slash /",
-                                    "\xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF", "del \x7F stays"};
+  std::vector<std::string> texts = {"",
+                                    "plain",
+                                    "张三 Zhang San",
+                                    "quote \" backslash \\ slash /",
+                                    "\xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF",
+                                    "del \x7F stays"};
   for (int c = 0; c < 0x20; ++c)
     texts.push_back("c" + std::string(1, static_cast<char>(c)) + "c");
   for (const std::string& text : texts) {
@@ -103,8 +107,11 @@ TEST(TextTest, JsonStringIsWhatNlohmannWrites) {
 
 TEST(TextTest, JsonStringReplacesIllFormedUtf8) {
   // Each ill-formed byte becomes U+FFFD; the result is always valid JSON and valid UTF-8.
-  EXPECT_EQ(JsonString("a\xFF" "b"), "\"a\xEF\xBF\xBD" "b\"");
-  EXPECT_EQ(JsonString("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");      // overlong '/'
+  EXPECT_EQ(JsonString("a\xFF"
+                       "b"),
+            "\"a\xEF\xBF\xBD"
+            "b\"");
+  EXPECT_EQ(JsonString("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");  // overlong '/'
   EXPECT_EQ(JsonString("\xED\xA0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // surrogate
   EXPECT_EQ(JsonString("cut \xE5\xBC"), "\"cut \xEF\xBF\xBD\xEF\xBF\xBD\"");
   for (const char* bad : {"\xFF", "\xC3", "\xE5\xBC", "x\x80y", "\xF5\x80\x80\x80"}) {

@@ -137,10 +137,11 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref, store::Database& db_ref
         auto body = http::JsonBody(request);
         if (!body.ok()) return respond(Response::Error(body.status()));
         JsonFieldReader in(*body);
-        gate->SubmitEvent(request.principal, ParseGateEvent(in), [respond](Result<std::string> text) {
-          if (!text.ok()) return respond(Response::Error(text.status()));
-          respond(Response::Text(200, std::move(text).value(), "application/json"));
-        });
+        gate->SubmitEvent(
+            request.principal, ParseGateEvent(in), [respond](Result<std::string> text) {
+              if (!text.ok()) return respond(Response::Error(text.status()));
+              respond(Response::Text(200, std::move(text).value(), "application/json"));
+            });
       }});
   router.Add(Route{
       Verb::post, "/api/v1/gate/events:batch", Right::kGateDevice,

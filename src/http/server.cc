@@ -55,7 +55,8 @@ std::string NewRequestId() {
   static constexpr char kHex[] = "0123456789abcdef";
   const std::uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
   int digits = 8;
-  while (digits < 16 && (n >> (4 * digits)) != 0) ++digits;
+  while (digits < 16 && (n >> (4 * digits)) != 0)
+    ++digits;
   std::string id(8 + digits, '0');
   for (int i = 0; i < 8; ++i)
     id[7 - i] = kHex[(prefix >> (4 * i)) & 0xF];
