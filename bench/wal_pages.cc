@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   if (sqlite3_prepare_v2(db, "SELECT pageno, name FROM dbstat", -1, &s, nullptr) != SQLITE_OK) {
     std::fprintf(stderr, "dbstat: %s (SQLite built without SQLITE_ENABLE_DBSTAT_VTAB?)\n",
                  sqlite3_errmsg(db));
+    sqlite3_close(db);
     return 1;
   }
   while (sqlite3_step(s) == SQLITE_ROW) {

@@ -134,6 +134,8 @@ std::string QuoteForMessage(std::string_view text, size_t max_bytes) {
 void AppendJsonString(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+  // JSON's two-character escapes, as pairs: the byte, then the letter after the backslash.
+  static constexpr std::string_view kShortEscapes = "\"\"\\\\\bb\ff\nn\rr\tt";
   out.push_back('"');
   size_t i = 0;
   while (i < text.size()) {
@@ -149,36 +151,16 @@ void AppendJsonString(std::string& out, std::string_view text) {
       }
       continue;
     }
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\b':
-        out.append("\\b");
-        break;
-      case '\f':
-        out.append("\\f");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          out.append("\\u00");
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xF]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else if (const size_t k = kShortEscapes.find(static_cast<char>(c));
+               k != std::string_view::npos) {
+      out.push_back('\\');
+      out.push_back(kShortEscapes[k + 1]);
+    } else {
+      out.append("\\u00");
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
     }
     ++i;
   }

@@ -189,7 +189,9 @@ struct Gate::Answer {
   }
 
   // ToJson().dump(), written directly: the writer answers every pass, and building the json
-  // value (a std::map with its strings) and destroying it cost more than the text.
+  // value (a std::map with its strings) and destroying it cost more than the text. ToJson stays
+  // for the batch answers and the live feed, which add to it;
+  // GateTest.SameEventIdIsAnsweredOnceAndStoredOnce holds the two to the same bytes.
   std::string ToJsonText() const {
     std::string out;
     out.reserve(192 + event_id.size());

@@ -476,10 +476,14 @@ CREATE INDEX alerts_active_person
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
-      {1, "registry", kRegistrySchema},   {2, "gate", kGateSchema},
-      {3, "alerts", kAlertsSchema},       {4, "security", kSecuritySchema},
-      {5, "faces", kFaceSchema},          {6, "screen", kScreenSchema},
-      {7, "residence", kResidenceSchema}, {8, "gate_day_index", kGateDayIndexSchema},
+      {1, "registry", kRegistrySchema},
+      {2, "gate", kGateSchema},
+      {3, "alerts", kAlertsSchema},
+      {4, "security", kSecuritySchema},
+      {5, "faces", kFaceSchema},
+      {6, "screen", kScreenSchema},
+      {7, "residence", kResidenceSchema},
+      {8, "gate_day_index", kGateDayIndexSchema},
       {9, "gate_write_path", kGateWritePathSchema},
   };
   return migrations;
