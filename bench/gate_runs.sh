@@ -2,14 +2,17 @@
 # Repeated gate load runs, each on a fresh copy of the demo district, for comparisons that must
 # see through the VM's run-to-run spread (±20 %, docs/benchmarks.md): one line per run with
 # events/s, latency, the server's CPU per event by thread (writer, HTTP, checkpointer, all),
-# wrk's CPU per request and the number of replayed answers (must be 0).
+# wrk's CPU per request, and the server's count of its answers (/metrics): passes decided,
+# replays (must be 0) and refusals (must be 0).
 #
 # Usage: bench/gate_runs.sh [RUNS] [CONNECTIONS...]      e.g. bench/gate_runs.sh 5 256 64
 # Environment: BUILD_DIR (default build/, the RelWithDebInfo build of scripts/test; for Release
 # figures pass the BUILD_DIR that scripts/bench built), SECONDS_PER_RUN (10), SERVE_FLAGS (extra
 # `serve` flags, to compare variants), BINARIES (several zhizhi binaries, space-separated, to
 # compare builds: each run goes through them in turn on the same seed, and each line names its
-# binary; default $BUILD_DIR/zhizhi), PORT (18380). Needs wrk and curl (scripts/bench installs
+# binary; default $BUILD_DIR/zhizhi), PORT (18380), LUA (another wrk script than
+# bench/gate_events.lua, to compare clients), SEED (a directory for the demo district, kept
+# between invocations: seeded when it has none). Needs wrk and curl (scripts/bench installs
 # wrk). Loopback only; every run is bounded.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"   # ROOT, BUILD_DIR, wait_port, wait_idle, …
@@ -28,8 +31,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "==> demo district (seeded once, copied for every run)"
-"$BUILD_DIR/zhizhi" demo --data "$WORK/seed" --quiet >/dev/null
+SEED="${SEED:-$WORK/seed}"
+if [ ! -f "$SEED/admin.token" ]; then
+  echo "==> demo district (seeded once, copied for every run): $SEED"
+  "$BUILD_DIR/zhizhi" demo --data "$SEED" --quiet >/dev/null
+fi
 
 ticks() { awk '{print $14 + $15}' "$1"; }
 # tid name ticks, one line per thread of $PID
@@ -44,7 +50,7 @@ for run in $(seq 1 "$RUNS"); do
   for c in "${CONNS[@]}"; do
   for bin in "${BINS[@]}"; do
     rm -rf "$WORK/gate"
-    cp -r "$WORK/seed" "$WORK/gate"
+    cp -r "$SEED" "$WORK/gate"
     # shellcheck disable=SC2086
     "$bin" serve --data "$WORK/gate" --port "$PORT" --log-level warn ${SERVE_FLAGS:-} &
     PID=$!
@@ -54,8 +60,9 @@ for run in $(seq 1 "$RUNS"); do
     persons=$(roster_person_ids "$URL" "$device")
     threads > "$WORK/t0"
     ZHIZHI_DEVICE_TOKEN="$device" ZHIZHI_PERSONS="$persons" /usr/bin/time -o "$WORK/time" -f "%U %S" \
-      wrk -t2 -c"$c" -d"${SECS}s" --latency -s "$ROOT/bench/gate_events.lua" "$URL" > "$WORK/wrk"
+      wrk -t2 -c"$c" -d"${SECS}s" --latency -s "${LUA:-$ROOT/bench/gate_events.lua}" "$URL" > "$WORK/wrk"
     threads > "$WORK/t1"
+    read -r allow deny replayed refused < <(gate_answer_counts "$URL")
     kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
     n=$(awk '/requests in/ {print $1}' "$WORK/wrk")
     # µs of CPU per event: ticks are 10 ms
@@ -68,7 +75,7 @@ for run in $(seq 1 "$RUNS"); do
       "$(date +%H:%M:%S)$([ "${#BINS[@]}" -gt 1 ] && echo " $bin")" "$run" "$c" "$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk")" \
       "$(awk '/ 50%/ {print $2}' "$WORK/wrk")" "$(awk '/ 99%/ {print $2}' "$WORK/wrk")" "$cpu" \
       "$(awk -v u="$wu" -v s="$ws" -v n="$n" 'BEGIN {print (u + s) * 1e6 / n}')" \
-      "$(grep -o '[0-9]* replayed' "$WORK/wrk")"
+      "$((allow + deny)) decided, $replayed replayed, $refused refused"
   done
   done
 done

@@ -152,6 +152,13 @@ register_bench_device() {
     sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p'
 }
 
+# gate_answer_counts URL — the gate's answers to terminals since the server started, from
+# /metrics (zhizhi_gate_events_total by outcome): "ALLOW DENY REPLAYED REFUSED".
+gate_answer_counts() {
+  curl -s "$1/metrics" | awk '/^zhizhi_gate_events_total\{/ { split($1, q, "\""); n[q[2]] = $2 }
+    END { printf "%d %d %d %d\n", n["allow"], n["deny"], n["replayed"], n["refused"] }'
+}
+
 # roster_person_ids URL DEVICE_TOKEN — prints the ids of the persons the device may let pass,
 # comma-separated (what bench/gate_events.lua takes in ZHIZHI_PERSONS).
 roster_person_ids() {

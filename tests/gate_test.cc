@@ -294,6 +294,13 @@ class GateTest : public ::testing::Test {
     return r.json;
   }
   std::int64_t Events() { return server_.Count("SELECT COUNT(*) FROM gate_events"); }
+  // zhizhi_gate_events_total{outcome=…} from /metrics (-1 when the line is missing).
+  std::int64_t Answered(const std::string& outcome) {
+    const HttpResponse r = server_.Request("GET", "/metrics", "", std::nullopt);
+    const std::string line = "zhizhi_gate_events_total{outcome=\"" + outcome + "\"} ";
+    const size_t at = r.body.find(line);
+    return at == std::string::npos ? -1 : std::stoll(r.body.substr(at + line.size()));
+  }
 
   TestServer server_;
 };
@@ -582,6 +589,12 @@ TEST_F(GateTest, SameEventIdIsAnsweredOnceAndStoredOnce) {
     EXPECT_EQ(replay.json["replayed"], true);
   }
   EXPECT_EQ(Events(), 4);
+  // /metrics counts the answers: three allowed, the stranger denied, nine replays (three, the
+  // changed body, the first batch, then a single and a batch replay of each odd event).
+  EXPECT_EQ(Answered("allow"), 3);
+  EXPECT_EQ(Answered("deny"), 1);
+  EXPECT_EQ(Answered("replayed"), 9);
+  EXPECT_EQ(Answered("refused"), 0);
   ASSERT_TRUE(server_.Restart());
   json after = Answer(a, event);
   EXPECT_EQ(after["replayed"], true);
@@ -676,6 +689,11 @@ TEST_F(GateTest, MalformedEventsAndWrongTokensAreRejectedWithoutWriting) {
     EXPECT_EQ(r.status, 401) << method << " " << target << "\n" << r.Describe();
   }
   EXPECT_EQ(Events(), 3);
+  // Refused: the seven field errors and the unreadable face; the body that was no JSON and the
+  // wrong tokens never reached the gate.
+  EXPECT_EQ(Answered("refused"), 8);
+  EXPECT_EQ(Answered("allow"), 3);
+  EXPECT_EQ(Answered("replayed"), 0);
   EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM blacklist"), 0);
   EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM devices"), 2);
 }

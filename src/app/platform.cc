@@ -304,6 +304,20 @@ void Platform::AddRoutes(http::Router& router) {
            "zhizhi_db_wal_frames " +
            std::to_string(db_->wal_frames()) + "\n";
   });
+  if (gate_) {
+    metrics_->AddCollector([this] {
+      const gate::Gate::EventCounts n = gate_->event_counts();
+      std::string out =
+          "# HELP zhizhi_gate_events_total Gate events answered to terminals, by outcome.\n"
+          "# TYPE zhizhi_gate_events_total counter\n";
+      for (const auto& [outcome, count] : {std::pair{"allow", n.allowed}, {"deny", n.denied},
+                                           {"replayed", n.replayed}, {"refused", n.refused}}) {
+        out += "zhizhi_gate_events_total{outcome=\"" + std::string(outcome) + "\"} " +
+               std::to_string(count) + "\n";
+      }
+      return out;
+    });
+  }
 }
 
 }  // namespace zhizhi::app

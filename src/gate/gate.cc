@@ -990,16 +990,32 @@ void Gate::RecogniseFaces(std::int64_t device_id,
   }
 }
 
+Gate::EventCounts Gate::event_counts() const {
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  return EventCounts{allowed_.load(kRelaxed), denied_.load(kRelaxed), replayed_.load(kRelaxed),
+                     refused_.load(kRelaxed)};
+}
+
+void Gate::CountAnswer(const Answer& a) {
+  (a.replayed ? replayed_ : a.allow ? allowed_ : denied_).fetch_add(1, std::memory_order_relaxed);
+}
+
 void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput> event,
                        AnswerDone done) {
-  if (!event.ok()) return done(event.status());
+  if (!event.ok()) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    return done(event.status());
+  }
   const std::int64_t device_id = device.device_id;
   auto inputs = std::make_shared<std::vector<Result<GateEventInput>>>();
   inputs->push_back(std::move(event));
   RecogniseFaces(device_id, inputs, [this, device_id, inputs, done](FaceResults faces) {
     std::optional<FaceVerdict> face;
     if (faces[0]) {
-      if (!faces[0]->ok()) return done(faces[0]->status());
+      if (!faces[0]->ok()) {
+        refused_.fetch_add(1, std::memory_order_relaxed);
+        return done(faces[0]->status());
+      }
       face = std::move(*faces[0]).value();
     }
     auto answer = std::make_shared<Answer>();
@@ -1013,7 +1029,11 @@ void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput>
           return Status::Ok();
         },
         [this, answer, done](const Status& status) {
-          if (!status.ok()) return done(status);
+          if (!status.ok()) {
+            refused_.fetch_add(1, std::memory_order_relaxed);
+            return done(status);
+          }
+          CountAnswer(*answer);
           PublishPass(*answer);
           done(answer->ToJsonText());
         });
@@ -1062,8 +1082,11 @@ void Gate::SubmitBatch(const security::Principal& device,
           }
           return Status::Ok();
         },
-        [this, results, answers, done](const Status& status) {
-          if (!status.ok()) return done(status);
+        [this, results, answers, done, n = inputs->size()](const Status& status) {
+          if (!status.ok()) {
+            refused_.fetch_add(n, std::memory_order_relaxed);
+            return done(status);
+          }
           int allowed = 0, denied = 0, failed = 0;
           for (const json& r : *results) {
             if (r.contains("error")) {
@@ -1074,8 +1097,11 @@ void Gate::SubmitBatch(const security::Principal& device,
               ++denied;
             }
           }
-          for (const Answer& a : *answers)
+          refused_.fetch_add(failed, std::memory_order_relaxed);
+          for (const Answer& a : *answers) {
+            CountAnswer(a);
             PublishPass(a);
+          }
           done(json{{"results", std::move(*results)},
                     {"allowed", allowed},
                     {"denied", denied},

@@ -168,6 +168,16 @@ class Gate {
   // clock-outs): caches of past days' figures compare it to know they are still right.
   std::uint64_t past_changes() const { return past_changes_.load(std::memory_order_acquire); }
 
+  // Events answered to terminals (single and batch) since start, by outcome: a decision (allow,
+  // deny), the stored answer of a replayed event_id, or refused (a field missing or wrong, too
+  // old, an unreadable face …: an error answer, nothing stored; a body that is no JSON at all
+  // never reaches the gate and shows only in the HTTP metrics). For /metrics: a terminal that
+  // replays a lot has a poor link, and a benchmark whose events were replays measured no passes.
+  struct EventCounts {
+    std::uint64_t allowed = 0, denied = 0, replayed = 0, refused = 0;
+  };
+  EventCounts event_counts() const;
+
  private:
   struct State;
   struct Answer;
@@ -200,6 +210,9 @@ class Gate {
   LiveFeed live_;
   FaceMatcher* face_matcher_ = nullptr;
   std::atomic<std::uint64_t> past_changes_{0};
+  // Counted when the answer goes out (after the commit): see event_counts().
+  void CountAnswer(const Answer& answer);
+  std::atomic<std::uint64_t> allowed_{0}, denied_{0}, replayed_{0}, refused_{0};
 
   mutable std::shared_mutex mu_;
   std::unique_ptr<State> state_;

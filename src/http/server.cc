@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <array>
 #include <deque>
 #include <mutex>
 #include <random>
@@ -528,22 +529,9 @@ class HttpServer::Impl::Session : public HttpServer::Impl::SessionBase,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     server_->metrics().Observe(route, response.status, seconds);
     const bool keep = keep_alive && !server_->stopping();
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
-    res->version(11);
-    res->result(static_cast<unsigned>(response.status));
-    res->set(bhttp::field::server, "zhizhi");
-    res->set(bhttp::field::content_type, response.content_type);
-    res->set("X-Request-Id", request_id_);
-    for (const auto& [name, value] : SecurityHeaders(response.content_type))
-      res->set(name, value);
-    if constexpr (kTls) res->set(bhttp::field::strict_transport_security, "max-age=31536000");
-    res->set(bhttp::field::cache_control, "no-store");
-    for (const auto& [name, value] : response.headers)
-      res->set(name, value);
-    res->body() = std::move(response.body);
-    res->keep_alive(keep);
-    res->prepare_payload();
-    if (method == "HEAD") res->body().clear();  // Content-Length stays that of the GET
+    WriteHead(response, keep, kTls, head_);
+    body_ = std::move(response.body);
+    if (method == "HEAD" || !MayHaveBody(response.status)) body_.clear();
     const auto level = response.status >= 500 ? spdlog::level::err : spdlog::level::info;
     if (spdlog::should_log(level)) {
       spdlog::log(level,
@@ -554,12 +542,64 @@ class HttpServer::Impl::Session : public HttpServer::Impl::SessionBase,
                   static_cast<long long>(seconds * 1e6), who.empty() ? "-" : who);
     }
     ++requests_;
-    bhttp::async_write(
-        stream_, *res,
-        [self = this->shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
-          if (ec || !keep) return self->Close();
-          self->ReadHeader();
-        });
+    // One gather write of the head and the body; both stay in the session until it completes.
+    const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body_)};
+    net::async_write(stream_, buffers,
+                     [self = this->shared_from_this(), keep](beast::error_code ec, std::size_t) {
+                       if (ec || !keep) return self->Close();
+                       self->ReadHeader();
+                     });
+  }
+
+  // The status line and headers of `response` into `out`: the server's own headers (Server,
+  // Content-Type, the request id, the security headers, Cache-Control: no-store), each unless
+  // the handler set the same header, then the handler's, then Content-Length and Connection.
+  // Written by hand instead of through Beast's fields and serializer, which allocated per header
+  // and cost ~5 % of the server's CPU under the gate's load (docs/benchmarks.md).
+  void WriteHead(const Response& response, bool keep, bool tls, std::string& out) const {
+    auto overridden = [&](std::string_view name) {
+      for (const auto& h : response.headers)
+        if (beast::iequals(h.first, name)) return true;
+      return false;
+    };
+    out.clear();
+    out.append("HTTP/1.1 ").append(std::to_string(response.status)).push_back(' ');
+    out.append(bhttp::obsolete_reason(static_cast<bhttp::status>(response.status)));
+    out.append("\r\n");
+    auto header = [&](std::string_view name, std::string_view value) {
+      out.append(name).append(": ");
+      // A value never ends the header early (no response splitting through what a handler
+      // copied from a request).
+      for (char c : value)
+        out.push_back(c == '\r' || c == '\n' ? ' ' : c);
+      out.append("\r\n");
+    };
+    if (!overridden("Server")) header("Server", "zhizhi");
+    if (!overridden("Content-Type")) header("Content-Type", response.content_type);
+    if (!overridden("X-Request-Id")) header("X-Request-Id", request_id_);
+    for (const auto& [name, value] : SecurityHeaders(response.content_type))
+      if (!overridden(name)) header(name, value);
+    if (tls && !overridden("Strict-Transport-Security")) {
+      header("Strict-Transport-Security", "max-age=31536000");
+    }
+    if (!overridden("Cache-Control")) header("Cache-Control", "no-store");
+    for (size_t i = 0; i < response.headers.size(); ++i) {
+      const auto& [name, value] = response.headers[i];
+      bool later = false;  // the last of a name wins, as a handler setting it twice means
+      for (size_t j = i + 1; j < response.headers.size() && !later; ++j)
+        later = beast::iequals(response.headers[j].first, name);
+      if (!later) header(name, value);
+    }
+    // HEAD keeps the Content-Length of the GET; 1xx, 204 and 304 carry none.
+    if (MayHaveBody(response.status)) {
+      header("Content-Length", std::to_string(response.body.size()));
+    }
+    if (!keep) header("Connection", "close");
+    out.append("\r\n");
+  }
+
+  static bool MayHaveBody(int status) {
+    return !(status < 200 || status == 204 || status == 304);
   }
 
   void Close() {
@@ -580,6 +620,7 @@ class HttpServer::Impl::Session : public HttpServer::Impl::SessionBase,
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string remote_ = "-";
   std::string request_id_;
+  std::string head_, body_;  // the response being written
   std::chrono::steady_clock::time_point started_;
   std::uint64_t requests_ = 0;
   bool busy_ = false;
