@@ -3,7 +3,8 @@
 # see through the VM's run-to-run spread (±20 %, docs/benchmarks.md): one line per run with
 # events/s, latency, the server's CPU per event by thread (writer, HTTP, checkpointer, all),
 # wrk's CPU per request, and the server's count of its answers (/metrics): passes decided,
-# replays (must be 0) and refusals (must be 0).
+# replays (must be 0) and refusals (must be 0), and the mean group commit (write jobs per commit,
+# the demo's and the device registration's few included).
 #
 # Usage: bench/gate_runs.sh [RUNS] [CONNECTIONS...]      e.g. bench/gate_runs.sh 5 256 64
 # Environment: BUILD_DIR (default build/, the RelWithDebInfo build of scripts/test; for Release
@@ -63,6 +64,8 @@ for run in $(seq 1 "$RUNS"); do
       wrk -t2 -c"$c" -d"${SECS}s" --latency -s "${LUA:-$ROOT/bench/gate_events.lua}" "$URL" > "$WORK/wrk"
     threads > "$WORK/t1"
     read -r allow deny replayed refused < <(gate_answer_counts "$URL")
+    group=$(curl -s "$URL/metrics" | awk '/^zhizhi_db_write_jobs_total/ {j = $2}
+      /^zhizhi_db_group_commits_total/ {c = $2} END {printf "%.0f", c ? j / c : 0}')
     kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
     n=$(awk '/requests in/ {print $1}' "$WORK/wrk")
     # µs of CPU per event: ticks are 10 ms
@@ -75,7 +78,7 @@ for run in $(seq 1 "$RUNS"); do
       "$(date +%H:%M:%S)$([ "${#BINS[@]}" -gt 1 ] && echo " $bin")" "$run" "$c" "$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk")" \
       "$(awk '/ 50%/ {print $2}' "$WORK/wrk")" "$(awk '/ 99%/ {print $2}' "$WORK/wrk")" "$cpu" \
       "$(awk -v u="$wu" -v s="$ws" -v n="$n" 'BEGIN {print (u + s) * 1e6 / n}')" \
-      "$((allow + deny)) decided, $replayed replayed, $refused refused"
+      "$((allow + deny)) decided, $replayed replayed, $refused refused, ~$group per commit"
   done
   done
 done

@@ -310,8 +310,10 @@ void Platform::AddRoutes(http::Router& router) {
       std::string out =
           "# HELP zhizhi_gate_events_total Gate events answered to terminals, by outcome.\n"
           "# TYPE zhizhi_gate_events_total counter\n";
-      for (const auto& [outcome, count] : {std::pair{"allow", n.allowed}, {"deny", n.denied},
-                                           {"replayed", n.replayed}, {"refused", n.refused}}) {
+      for (const auto& [outcome, count] : {std::pair{"allow", n.allowed},
+                                           {"deny", n.denied},
+                                           {"replayed", n.replayed},
+                                           {"refused", n.refused}}) {
         out += "zhizhi_gate_events_total{outcome=\"" + std::string(outcome) + "\"} " +
                std::to_string(count) + "\n";
       }

@@ -735,6 +735,32 @@ Result<json> Gate::SetDeviceEnabled(std::int64_t device_id, bool enabled, const 
 
 // ------------------------------------------------------------------------------------ events
 
+Result<std::optional<Gate::Answer>> Gate::StoredAnswer(store::Connection& conn,
+                                                       std::int64_t device_id,
+                                                       const std::string& event_id) {
+  auto s = conn.Prepare(
+      "SELECT seq, person_id, decision, reasons, warnings, flags, direction, time_ms, "
+      "project_code FROM gate_events WHERE device_id = ? AND event_id = ?");
+  s.Bind(1, device_id).Bind(2, event_id);
+  if (!s.Step()) {
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+    return std::optional<Answer>();
+  }
+  Answer a;
+  a.event_id = event_id;
+  a.seq = s.Int(0);
+  a.person_id = s.OptInt(1);
+  a.allow = s.Text(2) == "allow";
+  a.reasons = FromJsonArray(s.Text(3));
+  a.warnings = FromJsonArray(s.Text(4));
+  a.flags = static_cast<int>(s.Int(5));
+  a.direction = s.Text(6);
+  a.time_ms = s.Int(7);
+  a.project = s.Text(8);
+  a.replayed = true;
+  return std::optional<Answer>(std::move(a));
+}
+
 Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t device_id,
                                         const GateEventInput& e, const FaceVerdict* face) {
   State& st = *state_;
@@ -742,49 +768,37 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
   if (device_it == st.devices.end()) return Status::Unauthenticated("unknown device");
   const DeviceFact& device = device_it->second;
 
-  // Idempotency: the same (device, event_id) returns the first answer and stores nothing.
-  {
-    auto s = conn.Prepare(
-        "SELECT seq, person_id, decision, reasons, warnings, flags, direction, time_ms, "
-        "project_code FROM gate_events WHERE device_id = ? AND event_id = ?");
-    s.Bind(1, device_id).Bind(2, e.event_id);
-    if (s.Step()) {
-      Answer a;
-      a.event_id = e.event_id;
-      a.seq = s.Int(0);
-      a.person_id = s.OptInt(1);
-      a.allow = s.Text(2) == "allow";
-      a.reasons = FromJsonArray(s.Text(3));
-      a.warnings = FromJsonArray(s.Text(4));
-      a.flags = static_cast<int>(s.Int(5));
-      a.direction = s.Text(6);
-      a.time_ms = s.Int(7);
-      a.project = s.Text(8);
-      a.replayed = true;
-      return a;
-    }
-    ZZ_RETURN_IF_ERROR(StepStatus(s));
-  }
+  // Idempotency: the same (device, event_id) returns the first answer and stores nothing. A new
+  // event is far more common than a replay, so the stored answer is looked up only when this
+  // event would be refused (a replay of an event accepted long ago is not "too old") or when
+  // its insert meets the (device, event_id) already there — not before every pass.
+  auto refuse = [&](Status refusal) -> Result<Answer> {
+    ZZ_ASSIGN_OR_RETURN(std::optional<Answer> stored, StoredAnswer(conn, device_id, e.event_id));
+    if (stored) return std::move(*stored);
+    return refusal;
+  };
 
   const std::int64_t now = NowUnixMs();
   if (e.time.unix_ms > now + options_.max_future_ms) {
-    return Status::Rule("time_in_future", "time",
-                        "event time is more than 5 minutes ahead of the server clock; check the "
-                        "device clock");
+    return refuse(Status::Rule("time_in_future", "time",
+                               "event time is more than 5 minutes ahead of the server clock; "
+                               "check the device clock"));
   }
   if (e.time.unix_ms < now - options_.max_age_ms) {
-    return Status::Rule("time_too_old", "time", "event is older than the replay window (35 days)");
+    return refuse(
+        Status::Rule("time_too_old", "time", "event is older than the replay window (35 days)"));
   }
   std::string direction;
   if (device.direction == "both") {
     if (!e.direction) {
-      return Status::InvalidArgument("direction",
-                                     "this device passes both ways; send direction in or out");
+      return refuse(Status::InvalidArgument(
+          "direction", "this device passes both ways; send direction in or out"));
     }
     direction = *e.direction;
   } else {
     if (e.direction && *e.direction != device.direction) {
-      return Status::InvalidArgument("direction", "this device only passes " + device.direction);
+      return refuse(
+          Status::InvalidArgument("direction", "this device only passes " + device.direction));
     }
     direction = device.direction;
   }
@@ -792,9 +806,10 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
   std::optional<std::int64_t> person;
   std::string identified_by = e.face_jpeg ? "face" : e.person_id ? "terminal" : "id_card";
   if (e.face_jpeg && face == nullptr) {
-    return Status::Rule("face_recognition_unavailable", "face_image",
-                        "this server has no face recognition (started without face models); send "
-                        "person_id (recognised on the terminal) or id_number (ID-card reader)");
+    return refuse(
+        Status::Rule("face_recognition_unavailable", "face_image",
+                     "this server has no face recognition (started without face models); send "
+                     "person_id (recognised on the terminal) or id_number (ID-card reader)"));
   }
   if (e.person_id) {
     if (st.persons.count(*e.person_id)) {
@@ -865,7 +880,8 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
       "INSERT INTO gate_events(device_id, event_id, project_code, time_ms, utc_offset, local_date, "
       "received_at, person_id, identified_by, score, direction, pass_mode, decision, reasons, "
       "warnings, operator, operator_reason, flags, face) "
-      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+      "ON CONFLICT(device_id, event_id) DO NOTHING");
   insert.Bind(1, device_id).Bind(2, e.event_id).Bind(3, device.project).Bind(4, e.time.unix_ms);
   insert.Bind(5, e.time.offset_minutes).Bind(6, LocalDateOf(e.time.unix_ms)).Bind(7, now);
   insert.Bind(8, person).Bind(9, identified_by).Bind(10, score).Bind(11, direction);
@@ -874,6 +890,11 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
   insert.Bind(16, e.operator_name).Bind(17, e.operator_reason).Bind(18, a.flags);
   insert.Bind(19, face_json);
   ZZ_RETURN_IF_ERROR(insert.Run());
+  if (conn.Changes() == 0) {  // this (device, event_id) is stored: a replay
+    ZZ_ASSIGN_OR_RETURN(std::optional<Answer> stored, StoredAnswer(conn, device_id, e.event_id));
+    if (!stored) return Status::Internal("gate event neither inserted nor stored");
+    return std::move(*stored);
+  }
   a.seq = conn.LastInsertRowId();
   if ((e.time.unix_ms + kChinaOffsetMs) / kDayMs != (now + kChinaOffsetMs) / kDayMs) {
     past_changes_.fetch_add(1, std::memory_order_acq_rel);

@@ -182,6 +182,9 @@ class Gate {
   struct State;
   struct Answer;
 
+  // The stored answer of (device, event_id), marked replayed; nullopt when there is none.
+  Result<std::optional<Answer>> StoredAnswer(store::Connection& conn, std::int64_t device_id,
+                                             const std::string& event_id);
   // `face`: the recognition verdict of a face_image event (null otherwise).
   Result<Answer> ProcessEvent(store::Connection& conn, std::int64_t device_id,
                               const GateEventInput& event, const FaceVerdict* face);

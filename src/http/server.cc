@@ -124,6 +124,52 @@ const std::vector<std::pair<std::string, std::string>>& SecurityHeaders(
   return content_type.rfind("text/html", 0) == 0 ? html : other;
 }
 
+bool ResponseMayHaveBody(int status) {
+  return !(status < 200 || status == 204 || status == 304);
+}
+
+void WriteResponseHead(const Response& response, std::string_view request_id, bool keep_alive,
+                       bool tls, std::string& out) {
+  auto overridden = [&](std::string_view name) {
+    for (const auto& h : response.headers)
+      if (beast::iequals(h.first, name)) return true;
+    return false;
+  };
+  auto header = [&](std::string_view name, std::string_view value) {
+    out.append(name).append(": ");
+    // A value never ends the header early (no response splitting through something a handler
+    // copied from a request).
+    for (char c : value)
+      out.push_back(c == '\r' || c == '\n' ? ' ' : c);
+    out.append("\r\n");
+  };
+  out.clear();
+  out.append("HTTP/1.1 ").append(std::to_string(response.status)).push_back(' ');
+  out.append(bhttp::obsolete_reason(static_cast<bhttp::status>(response.status)));
+  out.append("\r\n");
+  if (!overridden("Server")) header("Server", "zhizhi");
+  if (!overridden("Content-Type")) header("Content-Type", response.content_type);
+  if (!overridden("X-Request-Id")) header("X-Request-Id", request_id);
+  for (const auto& [name, value] : SecurityHeaders(response.content_type))
+    if (!overridden(name)) header(name, value);
+  if (tls && !overridden("Strict-Transport-Security")) {
+    header("Strict-Transport-Security", "max-age=31536000");
+  }
+  if (!overridden("Cache-Control")) header("Cache-Control", "no-store");
+  for (size_t i = 0; i < response.headers.size(); ++i) {
+    const auto& [name, value] = response.headers[i];
+    bool later = false;  // a name set twice: the last wins
+    for (size_t j = i + 1; j < response.headers.size() && !later; ++j)
+      later = beast::iequals(response.headers[j].first, name);
+    if (!later) header(name, value);
+  }
+  if (ResponseMayHaveBody(response.status)) {
+    header("Content-Length", std::to_string(response.body.size()));
+  }
+  if (!keep_alive) header("Connection", "close");
+  out.append("\r\n");
+}
+
 class HttpServer::Impl {
  public:
   Impl(ServerOptions options, const Router& router, security::TokenAuthenticator& auth,
@@ -529,9 +575,9 @@ class HttpServer::Impl::Session : public HttpServer::Impl::SessionBase,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     server_->metrics().Observe(route, response.status, seconds);
     const bool keep = keep_alive && !server_->stopping();
-    WriteHead(response, keep, kTls, head_);
+    WriteResponseHead(response, request_id_, keep, kTls, head_);
     body_ = std::move(response.body);
-    if (method == "HEAD" || !MayHaveBody(response.status)) body_.clear();
+    if (method == "HEAD" || !ResponseMayHaveBody(response.status)) body_.clear();
     const auto level = response.status >= 500 ? spdlog::level::err : spdlog::level::info;
     if (spdlog::should_log(level)) {
       spdlog::log(level,
@@ -549,57 +595,6 @@ class HttpServer::Impl::Session : public HttpServer::Impl::SessionBase,
                        if (ec || !keep) return self->Close();
                        self->ReadHeader();
                      });
-  }
-
-  // The status line and headers of `response` into `out`: the server's own headers (Server,
-  // Content-Type, the request id, the security headers, Cache-Control: no-store), each unless
-  // the handler set the same header, then the handler's, then Content-Length and Connection.
-  // Written by hand instead of through Beast's fields and serializer, which allocated per header
-  // and cost ~5 % of the server's CPU under the gate's load (docs/benchmarks.md).
-  void WriteHead(const Response& response, bool keep, bool tls, std::string& out) const {
-    auto overridden = [&](std::string_view name) {
-      for (const auto& h : response.headers)
-        if (beast::iequals(h.first, name)) return true;
-      return false;
-    };
-    out.clear();
-    out.append("HTTP/1.1 ").append(std::to_string(response.status)).push_back(' ');
-    out.append(bhttp::obsolete_reason(static_cast<bhttp::status>(response.status)));
-    out.append("\r\n");
-    auto header = [&](std::string_view name, std::string_view value) {
-      out.append(name).append(": ");
-      // A value never ends the header early (no response splitting through what a handler
-      // copied from a request).
-      for (char c : value)
-        out.push_back(c == '\r' || c == '\n' ? ' ' : c);
-      out.append("\r\n");
-    };
-    if (!overridden("Server")) header("Server", "zhizhi");
-    if (!overridden("Content-Type")) header("Content-Type", response.content_type);
-    if (!overridden("X-Request-Id")) header("X-Request-Id", request_id_);
-    for (const auto& [name, value] : SecurityHeaders(response.content_type))
-      if (!overridden(name)) header(name, value);
-    if (tls && !overridden("Strict-Transport-Security")) {
-      header("Strict-Transport-Security", "max-age=31536000");
-    }
-    if (!overridden("Cache-Control")) header("Cache-Control", "no-store");
-    for (size_t i = 0; i < response.headers.size(); ++i) {
-      const auto& [name, value] = response.headers[i];
-      bool later = false;  // the last of a name wins, as a handler setting it twice means
-      for (size_t j = i + 1; j < response.headers.size() && !later; ++j)
-        later = beast::iequals(response.headers[j].first, name);
-      if (!later) header(name, value);
-    }
-    // HEAD keeps the Content-Length of the GET; 1xx, 204 and 304 carry none.
-    if (MayHaveBody(response.status)) {
-      header("Content-Length", std::to_string(response.body.size()));
-    }
-    if (!keep) header("Connection", "close");
-    out.append("\r\n");
-  }
-
-  static bool MayHaveBody(int status) {
-    return !(status < 200 || status == 204 || status == 304);
   }
 
   void Close() {

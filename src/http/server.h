@@ -61,6 +61,19 @@ struct ServerOptions {
 const std::vector<std::pair<std::string, std::string>>& SecurityHeaders(
     std::string_view content_type);
 
+// The status line and headers of `response` (HTTP/1.1), written into `out` (cleared first):
+// Server, Content-Type, X-Request-Id, the security headers, Strict-Transport-Security with TLS,
+// Cache-Control: no-store — each unless the handler set the same header (case-insensitive) —
+// then the handler's headers (a name set twice: the last), Content-Length (the body's size,
+// also for HEAD; none for 1xx, 204 and 304) and `Connection: close` when the connection ends.
+// CR and LF in values become spaces. Written by hand rather than through Beast's fields and
+// serializer, which allocated per header and cost ~5 % of the server's CPU under the gate's
+// load (docs/benchmarks.md).
+void WriteResponseHead(const Response& response, std::string_view request_id, bool keep_alive,
+                       bool tls, std::string& out);
+// False for 1xx, 204 and 304, which carry no body.
+bool ResponseMayHaveBody(int status);
+
 class HttpServer {
  public:
   HttpServer(ServerOptions options, const Router& router, security::TokenAuthenticator& auth,
