@@ -553,6 +553,11 @@ TEST_F(GateTest, SameEventIdIsAnsweredOnceAndStoredOnce) {
   EXPECT_EQ(changed["replayed"], true);
   changed.erase("replayed");
   EXPECT_EQ(changed, first);
+  // ... also when the repeat itself would be refused now (no direction on a `both` device).
+  json refusable = Answer(a, Event("evt-1", clock.Next(), worker));
+  EXPECT_EQ(refusable["replayed"], true) << refusable.dump();
+  refusable.erase("replayed");
+  EXPECT_EQ(refusable, first);
   EXPECT_EQ(Events(), 1);
   EXPECT_EQ(Get("/api/v1/projects/GA/onsite")["count"], 1);
 
@@ -589,11 +594,12 @@ TEST_F(GateTest, SameEventIdIsAnsweredOnceAndStoredOnce) {
     EXPECT_EQ(replay.json["replayed"], true);
   }
   EXPECT_EQ(Events(), 4);
-  // /metrics counts the answers: three allowed, the stranger denied, nine replays (three, the
-  // changed body, the first batch, then a single and a batch replay of each odd event).
+  // /metrics counts the answers: three allowed, the stranger denied, ten replays (three, the
+  // changed body, the refusable one, the first batch, then a single and a batch replay of each
+  // odd event).
   EXPECT_EQ(Answered("allow"), 3);
   EXPECT_EQ(Answered("deny"), 1);
-  EXPECT_EQ(Answered("replayed"), 9);
+  EXPECT_EQ(Answered("replayed"), 10);
   EXPECT_EQ(Answered("refused"), 0);
   ASSERT_TRUE(server_.Restart());
   json after = Answer(a, event);
