@@ -63,9 +63,7 @@ for run in $(seq 1 "$RUNS"); do
     ZHIZHI_DEVICE_TOKEN="$device" ZHIZHI_PERSONS="$persons" /usr/bin/time -o "$WORK/time" -f "%U %S" \
       wrk -t2 -c"$c" -d"${SECS}s" --latency -s "${LUA:-$ROOT/bench/gate_events.lua}" "$URL" > "$WORK/wrk"
     threads > "$WORK/t1"
-    read -r allow deny replayed refused < <(gate_answer_counts "$URL")
-    group=$(curl -s "$URL/metrics" | awk '/^zhizhi_db_write_jobs_total/ {j = $2}
-      /^zhizhi_db_group_commits_total/ {c = $2} END {printf "%.0f", c ? j / c : 0}')
+    read -r allow deny replayed refused group < <(gate_answer_counts "$URL")
     kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
     n=$(awk '/requests in/ {print $1}' "$WORK/wrk")
     # µs of CPU per event: ticks are 10 ms

@@ -153,10 +153,13 @@ register_bench_device() {
 }
 
 # gate_answer_counts URL — the gate's answers to terminals since the server started, from
-# /metrics (zhizhi_gate_events_total by outcome): "ALLOW DENY REPLAYED REFUSED".
+# /metrics (zhizhi_gate_events_total by outcome), and the mean group commit (write jobs per
+# commit): "ALLOW DENY REPLAYED REFUSED JOBS_PER_COMMIT".
 gate_answer_counts() {
   curl -s "$1/metrics" | awk '/^zhizhi_gate_events_total\{/ { split($1, q, "\""); n[q[2]] = $2 }
-    END { printf "%d %d %d %d\n", n["allow"], n["deny"], n["replayed"], n["refused"] }'
+    /^zhizhi_db_write_jobs_total/ { jobs = $2 } /^zhizhi_db_group_commits_total/ { commits = $2 }
+    END { printf "%d %d %d %d %.0f\n", n["allow"], n["deny"], n["replayed"], n["refused"],
+          commits ? jobs / commits : 0 }'
 }
 
 # roster_person_ids URL DEVICE_TOKEN — prints the ids of the persons the device may let pass,

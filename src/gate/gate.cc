@@ -771,7 +771,8 @@ Result<Gate::Answer> Gate::ProcessEvent(store::Connection& conn, std::int64_t de
   // Idempotency: the same (device, event_id) returns the first answer and stores nothing. A new
   // event is far more common than a replay, so the stored answer is looked up only when this
   // event would be refused (a replay of an event accepted long ago is not "too old") or when
-  // its insert meets the (device, event_id) already there — not before every pass.
+  // its insert meets the (device, event_id) already there — not before every pass. Every
+  // refusal below goes through refuse(); all of them come before the first write.
   auto refuse = [&](Status refusal) -> Result<Answer> {
     ZZ_ASSIGN_OR_RETURN(std::optional<Answer> stored, StoredAnswer(conn, device_id, e.event_id));
     if (stored) return std::move(*stored);
@@ -1021,10 +1022,14 @@ void Gate::CountAnswer(const Answer& a) {
   (a.replayed ? replayed_ : a.allow ? allowed_ : denied_).fetch_add(1, std::memory_order_relaxed);
 }
 
+void Gate::CountRefused(size_t n) {
+  refused_.fetch_add(n, std::memory_order_relaxed);
+}
+
 void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput> event,
                        AnswerDone done) {
   if (!event.ok()) {
-    refused_.fetch_add(1, std::memory_order_relaxed);
+    CountRefused(1);
     return done(event.status());
   }
   const std::int64_t device_id = device.device_id;
@@ -1034,7 +1039,7 @@ void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput>
     std::optional<FaceVerdict> face;
     if (faces[0]) {
       if (!faces[0]->ok()) {
-        refused_.fetch_add(1, std::memory_order_relaxed);
+        CountRefused(1);
         return done(faces[0]->status());
       }
       face = std::move(*faces[0]).value();
@@ -1051,7 +1056,7 @@ void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput>
         },
         [this, answer, done](const Status& status) {
           if (!status.ok()) {
-            refused_.fetch_add(1, std::memory_order_relaxed);
+            CountRefused(1);
             return done(status);
           }
           CountAnswer(*answer);
@@ -1105,7 +1110,7 @@ void Gate::SubmitBatch(const security::Principal& device,
         },
         [this, results, answers, done, n = inputs->size()](const Status& status) {
           if (!status.ok()) {
-            refused_.fetch_add(n, std::memory_order_relaxed);
+            CountRefused(n);
             return done(status);
           }
           int allowed = 0, denied = 0, failed = 0;
@@ -1118,7 +1123,7 @@ void Gate::SubmitBatch(const security::Principal& device,
               ++denied;
             }
           }
-          refused_.fetch_add(failed, std::memory_order_relaxed);
+          CountRefused(failed);
           for (const Answer& a : *answers) {
             CountAnswer(a);
             PublishPass(a);

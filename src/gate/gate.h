@@ -215,6 +215,7 @@ class Gate {
   std::atomic<std::uint64_t> past_changes_{0};
   // Counted when the answer goes out (after the commit): see event_counts().
   void CountAnswer(const Answer& answer);
+  void CountRefused(size_t n);
   std::atomic<std::uint64_t> allowed_{0}, denied_{0}, replayed_{0}, refused_{0};
 
   mutable std::shared_mutex mu_;
