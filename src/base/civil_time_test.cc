@@ -1,5 +1,7 @@
 #include "base/civil_time.h"
 
+#include <cstdio>
+
 #include <gtest/gtest.h>
 
 namespace zhizhi {
@@ -79,6 +81,19 @@ TEST(DateTest, ParseIsStrict) {
 
 TEST(DateTest, ToStringPadsYear) {
   EXPECT_EQ((Date{801, 3, 4}.ToString()), "0801-03-04");
+}
+
+// Written by hand for years 0–9999; the same text as printf's %04d-%02d-%02d, also outside.
+TEST(DateTest, ToStringIsPrintfsText) {
+  for (int year : {-5, 0, 1, 9, 10, 99, 100, 999, 1000, 1970, 2024, 2026, 9999, 10000, 12345}) {
+    for (int month : {0, 1, 9, 10, 12, 13}) {
+      for (int day : {0, 1, 9, 10, 29, 31, 32}) {
+        char expected[32];
+        std::snprintf(expected, sizeof expected, "%04d-%02d-%02d", year, month, day);
+        EXPECT_EQ((Date{year, month, day}.ToString()), expected) << year << " " << month << " " << day;
+      }
+    }
+  }
 }
 
 TEST(ClockTest, NowAndToday) {
