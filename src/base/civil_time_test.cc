@@ -90,7 +90,8 @@ TEST(DateTest, ToStringIsPrintfsText) {
       for (int day : {0, 1, 9, 10, 29, 31, 32}) {
         char expected[32];
         std::snprintf(expected, sizeof expected, "%04d-%02d-%02d", year, month, day);
-        EXPECT_EQ((Date{year, month, day}.ToString()), expected) << year << " " << month << " " << day;
+        EXPECT_EQ((Date{year, month, day}.ToString()), expected)
+            << year << " " << month << " " << day;
       }
     }
   }
