@@ -87,7 +87,11 @@ class Status {
   const std::string& code() const { return code_; }
   const std::string& message() const { return message_; }
   const std::string& field() const { return field_; }
-  const nlohmann::json& details() const { return details_; }
+  // An object, empty unless With() added keys.
+  const nlohmann::json& details() const {
+    static const nlohmann::json kNone = nlohmann::json::object();
+    return details_.is_null() ? kNone : details_;
+  }
 
   // Adds a key to the error's details (e.g. `id` of the existing record). Returns *this.
   Status& With(const std::string& key, nlohmann::json value) {
@@ -113,7 +117,9 @@ class Status {
   std::string code_;
   std::string message_;
   std::string field_;
-  nlohmann::json details_ = nlohmann::json::object();
+  // Null until With() adds a key, so that a Status costs no allocation: every write job and
+  // every statement makes one.
+  nlohmann::json details_;
 };
 
 // Either a value or a non-OK Status.

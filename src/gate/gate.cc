@@ -1062,7 +1062,9 @@ void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput>
           CountAnswer(*answer);
           PublishPass(*answer);
           done(answer->ToJsonText());
-        });
+        },
+        // ProcessEvent refuses before its first write, so a pass needs no savepoint of its own.
+        store::Undo::kGroup);
   });
 }
 

@@ -67,14 +67,14 @@ Status Database::Write(WriteJob job) {
   return future.get();
 }
 
-void Database::WriteAsync(WriteJob job, WriteDone done) {
+void Database::WriteAsync(WriteJob job, WriteDone done, Undo undo) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
       done(Status::Unavailable("the database is shutting down"));
       return;
     }
-    queue_.push_back(Job{std::move(job), std::move(done)});
+    queue_.push_back(Job{std::move(job), std::move(done), undo});
     // A busy writer takes the whole queue when its commit is done; waking it per job would only
     // cost context switches.
     if (!writer_waiting_) return;
@@ -122,29 +122,41 @@ void Database::RunBatch(std::vector<Job>& batch) {
       job.done(begin);
     return;
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    conn.Prepare("SAVEPOINT job").Run();
+  bool rolled_back = false;
+  for (size_t i = 0; i < batch.size() && !rolled_back; ++i) {
+    const bool savepoint = batch[i].undo == Undo::kSavepoint;
+    if (savepoint) conn.Prepare("SAVEPOINT job").Run();
+    const std::int64_t changes = conn.TotalChanges();
     try {
       results[i] = batch[i].run(conn);
     } catch (const std::exception& e) {
       results[i] = Status::Internal(std::string("write job threw: ") + e.what());
     }
-    if (!results[i].ok()) conn.Prepare("ROLLBACK TO job").Run();
-    conn.Prepare("RELEASE job").Run();
-  }
-  Status commit = conn.Prepare("COMMIT").Run();
-  if (!commit.ok()) {
-    spdlog::error("event=group_commit_failed jobs={} error=\"{}\"", batch.size(),
-                  commit.ToString());
-    conn.Exec("ROLLBACK");
-    if (!rollback_listeners_.empty()) {
-      conn.Exec("BEGIN IMMEDIATE");
-      for (const auto& listener : rollback_listeners_)
-        listener(conn);
-      if (!conn.Exec("COMMIT").ok()) conn.Exec("ROLLBACK");
+    if (!conn.InTransaction()) {
+      // SQLite rolled the whole transaction back itself (a full disk, an I/O error), or the job
+      // ended it: the jobs before this one lost their writes, and the ones after must not run
+      // outside a transaction, where each statement would commit on its own.
+      if (results[i].ok()) results[i] = Status::Internal("a write job ended the transaction");
+      rolled_back = true;
+    } else if (savepoint) {
+      if (!results[i].ok()) conn.Prepare("ROLLBACK TO job").Run();
+      conn.Prepare("RELEASE job").Run();
+    } else if (!results[i].ok() && conn.TotalChanges() != changes) {
+      rolled_back = true;  // failed after writing, and nothing else can undo those writes
     }
-    for (auto& result : results) {
-      if (result.ok()) result = commit;
+    if (rolled_back) {
+      spdlog::error("event=group_rolled_back jobs={} failed_job={} error=\"{}\"", batch.size(), i,
+                    results[i].ToString());
+      RollBackGroup(results, Status::Unavailable("the write was rolled back with its group (" +
+                                                 results[i].ToString() + "); retry"));
+    }
+  }
+  if (!rolled_back) {
+    Status commit = conn.Prepare("COMMIT").Run();
+    if (!commit.ok()) {
+      spdlog::error("event=group_commit_failed jobs={} error=\"{}\"", batch.size(),
+                    commit.ToString());
+      RollBackGroup(results, commit);
     }
   }
   {
@@ -154,6 +166,22 @@ void Database::RunBatch(std::vector<Job>& batch) {
   }
   for (size_t i = 0; i < batch.size(); ++i)
     batch[i].done(results[i]);
+}
+
+void Database::RollBackGroup(std::vector<Status>& results, const Status& cause) {
+  Connection& conn = *writer_conn_;
+  if (conn.InTransaction()) conn.Exec("ROLLBACK");
+  if (!rollback_listeners_.empty()) {
+    conn.Exec("BEGIN IMMEDIATE");
+    for (const auto& listener : rollback_listeners_)
+      listener(conn);
+    if (!conn.Exec("COMMIT").ok()) conn.Exec("ROLLBACK");
+  }
+  for (auto& result : results) {
+    if (result.ok()) result = cause;
+  }
+  std::lock_guard lock(mu_);
+  ++groups_rolled_back_;
 }
 
 void Database::AddRollbackListener(std::function<void(Connection&)> listener) {
@@ -207,6 +235,11 @@ std::uint64_t Database::commits() const {
 std::uint64_t Database::jobs() const {
   std::lock_guard lock(mu_);
   return jobs_;
+}
+
+std::uint64_t Database::groups_rolled_back() const {
+  std::lock_guard lock(mu_);
+  return groups_rolled_back_;
 }
 
 Database::ReadLease::ReadLease(Database* db) : db(db) {

@@ -1,11 +1,11 @@
 // The system of record: one SQLite file in WAL mode under the data directory.
 //
 // Write discipline: every change runs as a job on the single writer thread. The writer takes all
-// jobs that are waiting (up to a batch limit), runs each inside its own SAVEPOINT of one shared
-// transaction and commits once — group commit: many acknowledged writes per fsync. A job that
-// fails is rolled back to its savepoint alone, so a rejected request writes nothing while its
-// neighbours in the batch still commit. A job's completion is reported only after the COMMIT is
-// durable (synchronous=FULL).
+// jobs that are waiting (up to a batch limit), runs them in one shared transaction and commits
+// once — group commit: many acknowledged writes per fsync. A job's completion is reported only
+// after the COMMIT is durable (synchronous=FULL). A failed job never leaves a write behind (see
+// Undo): by default each job runs inside its own SAVEPOINT and is rolled back to it alone, so a
+// rejected request writes nothing while its neighbours in the group still commit.
 //
 // Reads borrow a read-only connection from a pool; each Read() call sees one consistent snapshot.
 //
@@ -40,6 +40,20 @@ struct DatabaseOptions {
   int restart_frames = 1024;  // WAL frames (4 KiB pages) past which the WAL is started over
 };
 
+// How a write job that fails is undone.
+enum class Undo {
+  // The job runs inside its own SAVEPOINT and a failure rolls back to it: only this job's writes
+  // go. Right for any job.
+  kSavepoint,
+  // No savepoint, for hot jobs that check everything before their first write (a gate pass).
+  // A savepoint is not free: SQLite copies every page that a job is the first to change after
+  // it (~25 KB and ~26 mallocs per gate pass). A job that fails before writing anything costs
+  // its neighbours nothing. A job that fails after writing — a database error, a bug — rolls
+  // back the whole group: every job of the group fails (kUnavailable, so clients retry) and the
+  // rollback listeners rebuild what was kept in memory.
+  kGroup,
+};
+
 class Database {
  public:
   using WriteJob = std::function<Status(Connection&)>;
@@ -55,7 +69,7 @@ class Database {
   // Runs `job` on the writer thread and blocks until its group is durable (or rolled back).
   Status Write(WriteJob job);
   // Same, but calls `done` on the writer thread instead of blocking.
-  void WriteAsync(WriteJob job, WriteDone done);
+  void WriteAsync(WriteJob job, WriteDone done, Undo undo = Undo::kSavepoint);
 
   // Runs `fn(Connection&)` on a pooled read-only connection inside one read transaction.
   template <typename Fn>
@@ -66,7 +80,8 @@ class Database {
     return fn(conn);
   }
 
-  // Called on the writer thread after a group's COMMIT failed and was rolled back, so that
+  // Called on the writer thread after a group was rolled back (its COMMIT failed, or a kGroup
+  // job failed after writing), so that
   // in-memory state built inside its jobs can be rebuilt from the database (each module that
   // keeps such state adds one).
   void AddRollbackListener(std::function<void(Connection&)> listener);
@@ -76,6 +91,8 @@ class Database {
   // Group commits done and jobs run since start (for /metrics and benchmarks).
   std::uint64_t commits() const;
   std::uint64_t jobs() const;
+  // Groups rolled back whole since start (a failed COMMIT or a kGroup job that failed mid-write).
+  std::uint64_t groups_rolled_back() const;
   // Frames (pages) in the WAL after the last commit; it falls when the WAL starts over.
   std::int64_t wal_frames() const { return wal_frames_.load(std::memory_order_relaxed); }
 
@@ -83,6 +100,7 @@ class Database {
   struct Job {
     WriteJob run;
     WriteDone done;
+    Undo undo = Undo::kSavepoint;
   };
   struct ReadLease {
     explicit ReadLease(Database* db);
@@ -96,6 +114,9 @@ class Database {
   void CheckpointLoop();
   void FinishCheckpoint();  // writer thread, between transactions
   void RunBatch(std::vector<Job>& batch);
+  // Rolls the group's transaction back (if SQLite has not already), lets the rollback listeners
+  // rebuild their state, and gives `cause` to every job of the group that has no error yet.
+  void RollBackGroup(std::vector<Status>& results, const Status& cause);
   Result<std::unique_ptr<Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<Connection> conn);
 
@@ -112,6 +133,7 @@ class Database {
   bool writer_waiting_ = false;  // the writer sleeps on cv_ and must be woken
   std::uint64_t commits_ = 0;
   std::uint64_t jobs_ = 0;
+  std::uint64_t groups_rolled_back_ = 0;
   std::atomic<std::int64_t> wal_frames_{0};  // frames in the WAL after the last commit
   std::atomic<bool> restart_wanted_{false};  // the checkpointer left only a tail to copy
   std::thread writer_;

@@ -10,6 +10,8 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -97,6 +99,157 @@ TEST(DatabaseTest, TheWalStartsOverUnderWritesThatNeverPause) {
     ASSERT_TRUE(rows.ok());
     EXPECT_EQ(*rows, kChains * kPerChain);
   }
+}
+
+
+// Runs `jobs` as one group commit: a first job holds the writer until all of them are queued.
+// Returns each job's status, in order.
+std::vector<Status> RunAsOneGroup(Database& db,
+                                  std::vector<std::pair<Database::WriteJob, Undo>> jobs) {
+  std::promise<void> started, release;
+  auto released = release.get_future().share();
+  db.WriteAsync(
+      [&started, released](Connection&) {
+        started.set_value();
+        released.wait();
+        return Status::Ok();
+      },
+      [](const Status&) {});
+  started.get_future().wait();
+  std::vector<std::promise<Status>> done(jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    db.WriteAsync(std::move(jobs[i].first),
+                  [&done, i](const Status& s) { done[i].set_value(s); }, jobs[i].second);
+  }
+  release.set_value();
+  std::vector<Status> results;
+  for (auto& d : done)
+    results.push_back(d.get_future().get());
+  return results;
+}
+
+Database::WriteJob Insert(int v) {
+  return [v](Connection& conn) { return conn.Prepare("INSERT INTO t(v) VALUES (?)").Bind(1, v).Run(); };
+}
+
+Database::WriteJob InsertThenFail(int v) {
+  return [v](Connection& conn) {
+    ZZ_RETURN_IF_ERROR(conn.Prepare("INSERT INTO t(v) VALUES (?)").Bind(1, v).Run());
+    return Status::Rule("late_refusal", "v", "refused after writing");
+  };
+}
+
+Database::WriteJob Refuse() {
+  return [](Connection&) { return Status::Rule("refused", "v", "refused before writing"); };
+}
+
+std::vector<std::int64_t> Values(Database& db) {
+  return db.Read([](Connection& conn) {
+    std::vector<std::int64_t> values;
+    auto s = conn.Prepare("SELECT v FROM t ORDER BY v");
+    while (s.Step())
+      values.push_back(s.Int(0));
+    return values;
+  });
+}
+
+class GroupTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = ScratchDatabase::Open("group");
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    scratch_ = std::move(*opened);
+    ASSERT_TRUE(db().Write([](Connection& conn) {
+                      return conn.Exec("CREATE TABLE t(v INTEGER NOT NULL UNIQUE)");
+                    }).ok());
+    db().AddRollbackListener([this](Connection&) { ++rollbacks_; });
+  }
+  Database& db() { return scratch_->db(); }
+
+  std::unique_ptr<ScratchDatabase> scratch_;
+  std::atomic<int> rollbacks_{0};
+};
+
+// The default: a job that fails after writing is undone alone; its neighbours commit.
+TEST_F(GroupTest, AFailedJobIsRolledBackToItsOwnSavepoint) {
+  auto results = RunAsOneGroup(db(), {{Insert(1), Undo::kSavepoint},
+                                      {InsertThenFail(2), Undo::kSavepoint},
+                                      {Insert(3), Undo::kSavepoint}});
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].code(), "late_refusal");
+  EXPECT_TRUE(results[2].ok());
+  EXPECT_EQ(Values(db()), (std::vector<std::int64_t>{1, 3}));
+  EXPECT_EQ(rollbacks_, 0);
+  EXPECT_EQ(db().groups_rolled_back(), 0u);
+}
+
+// Without a savepoint, a job refused before it writes costs its neighbours nothing — also when
+// the refusal is a statement SQLite rejected (a duplicate), which leaves no row behind.
+TEST_F(GroupTest, AGroupJobRefusedBeforeWritingLeavesItsNeighboursAlone) {
+  auto results = RunAsOneGroup(db(), {{Insert(1), Undo::kGroup},
+                                      {Refuse(), Undo::kGroup},
+                                      {Insert(1), Undo::kGroup},  // UNIQUE fails: no write
+                                      {Insert(2), Undo::kGroup},
+                                      {InsertThenFail(3), Undo::kSavepoint},
+                                      {Insert(4), Undo::kSavepoint}});
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].code(), "refused");
+  EXPECT_FALSE(results[2].ok());
+  EXPECT_TRUE(results[3].ok());
+  EXPECT_EQ(results[4].code(), "late_refusal");
+  EXPECT_TRUE(results[5].ok());
+  EXPECT_EQ(Values(db()), (std::vector<std::int64_t>{1, 2, 4}));
+  EXPECT_EQ(rollbacks_, 0);
+  EXPECT_EQ(db().groups_rolled_back(), 0u);
+}
+
+// Without a savepoint nothing can undo one job's writes alone: a job failing after writing
+// rolls back its group, every other job of it fails as unavailable (the jobs after it do not
+// run), nothing of the group is stored, the rollback listeners run, and the next group is fine.
+TEST_F(GroupTest, AGroupJobFailingAfterItsFirstWriteRollsBackTheGroup) {
+  bool ran_after = false;
+  auto results = RunAsOneGroup(
+      db(), {{Insert(1), Undo::kSavepoint},
+             {Insert(2), Undo::kGroup},
+             {InsertThenFail(3), Undo::kGroup},
+             {[&ran_after](Connection& conn) {
+                ran_after = true;
+                return conn.Prepare("INSERT INTO t(v) VALUES (4)").Run();
+              },
+              Undo::kGroup}});
+  EXPECT_EQ(results[0].kind(), StatusKind::kUnavailable);
+  EXPECT_EQ(results[1].kind(), StatusKind::kUnavailable);
+  EXPECT_EQ(results[2].code(), "late_refusal");
+  EXPECT_EQ(results[3].kind(), StatusKind::kUnavailable);
+  EXPECT_FALSE(ran_after);
+  EXPECT_TRUE(Values(db()).empty());
+  EXPECT_EQ(rollbacks_, 1);
+  EXPECT_EQ(db().groups_rolled_back(), 1u);
+  EXPECT_TRUE(db().Write(Insert(5)).ok());
+  EXPECT_EQ(Values(db()), (std::vector<std::int64_t>{5}));
+}
+
+// A job that ends the transaction (as SQLite does itself on a full disk) fails its group: the
+// jobs after it must not run outside a transaction, where each statement commits on its own.
+TEST_F(GroupTest, AJobThatEndsTheTransactionFailsItsGroup) {
+  for (Undo undo : {Undo::kSavepoint, Undo::kGroup}) {
+    bool ran_after = false;
+    auto results = RunAsOneGroup(db(), {{Insert(1), undo},
+                                        {[](Connection& conn) { return conn.Exec("ROLLBACK"); },
+                                         undo},
+                                        {[&ran_after](Connection& conn) {
+                                           ran_after = true;
+                                           return conn.Prepare("INSERT INTO t(v) VALUES (3)").Run();
+                                         },
+                                         undo}});
+    EXPECT_EQ(results[0].kind(), StatusKind::kUnavailable);
+    EXPECT_EQ(results[1].kind(), StatusKind::kInternal);
+    EXPECT_EQ(results[2].kind(), StatusKind::kUnavailable);
+    EXPECT_FALSE(ran_after);
+    EXPECT_TRUE(Values(db()).empty());
+  }
+  EXPECT_EQ(rollbacks_, 2);
+  EXPECT_EQ(db().groups_rolled_back(), 2u);
 }
 
 }  // namespace

@@ -204,6 +204,10 @@ int Connection::Changes() const {
   return sqlite3_changes(db_);
 }
 
+std::int64_t Connection::TotalChanges() const {
+  return sqlite3_total_changes64(db_);
+}
+
 bool Connection::InTransaction() const {
   return sqlite3_get_autocommit(db_) == 0;
 }

@@ -92,6 +92,9 @@ class Connection {
 
   std::int64_t LastInsertRowId() const;
   int Changes() const;
+  // Rows inserted, changed or deleted by all statements since the connection opened (triggers'
+  // too): unchanged across a job means the job wrote no row.
+  std::int64_t TotalChanges() const;
   bool InTransaction() const;
   std::string LastError() const;
   sqlite3* handle() { return db_; }
