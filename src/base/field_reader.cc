@@ -126,10 +126,18 @@ Date FieldReader::RequiredDate(const std::string& name) {
   return date.value_or(Date{});
 }
 
-FieldReader::Raw JsonFieldReader::Get(const std::string& name) {
-  seen_.insert(name);
-  Raw raw;
+nlohmann::json::const_iterator JsonFieldReader::Find(const std::string& name) {
   auto it = object_.find(name);
+  if (it != object_.end()) {
+    if (seen_.empty()) seen_.reserve(object_.size());
+    seen_.push_back(&it.key());
+  }
+  return it;
+}
+
+FieldReader::Raw JsonFieldReader::Get(const std::string& name) {
+  Raw raw;
+  auto it = Find(name);
   if (it == object_.end()) return raw;
   const nlohmann::json& value = *it;
   switch (value.type()) {
@@ -171,8 +179,7 @@ std::optional<std::vector<std::string>> JsonFieldReader::OptTextList(const std::
                                                                      size_t max_items,
                                                                      size_t max_chars) {
   if (!ok()) return std::nullopt;
-  seen_.insert(name);
-  auto it = object_.find(name);
+  auto it = Find(name);
   if (it == object_.end() || it->is_null()) return std::nullopt;
   if (!it->is_array()) {
     Fail(Status::InvalidArgument(name, name + " must be an array of strings"));
@@ -205,9 +212,9 @@ std::optional<std::vector<std::string>> JsonFieldReader::OptTextList(const std::
 
 Status JsonFieldReader::Finish() {
   if (!ok()) return status_;
-  for (const auto& [key, value] : object_.items()) {
-    if (seen_.find(key) == seen_.end()) {
-      return Status::InvalidArgument(key, "unknown field " + key);
+  for (auto it = object_.begin(); it != object_.end(); ++it) {
+    if (std::find(seen_.begin(), seen_.end(), &it.key()) == seen_.end()) {
+      return Status::InvalidArgument(it.key(), "unknown field " + it.key());
     }
   }
   return Status::Ok();

@@ -10,7 +10,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,8 +72,13 @@ class JsonFieldReader : public FieldReader {
   Raw Get(const std::string& name) override;
 
  private:
+  // Finds `name` in the object and remembers it was asked for.
+  nlohmann::json::const_iterator Find(const std::string& name);
+
   const nlohmann::json& object_;
-  std::set<std::string, std::less<>> seen_;
+  // The object's own keys that were asked for (its members stay put while the reader lives):
+  // no copy of a name, and one allocation for a whole record.
+  std::vector<const std::string*> seen_;
 };
 
 // Reads one CSV row by header name. Empty cells count as absent.
