@@ -1033,6 +1033,7 @@ void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput>
     return done(event.status());
   }
   const std::int64_t device_id = device.device_id;
+  if (!event->face_jpeg) return WritePass(device_id, std::move(*event), std::nullopt, done);
   auto inputs = std::make_shared<std::vector<Result<GateEventInput>>>();
   inputs->push_back(std::move(event));
   RecogniseFaces(device_id, inputs, [this, device_id, inputs, done](FaceResults faces) {
@@ -1044,28 +1045,38 @@ void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput>
       }
       face = std::move(*faces[0]).value();
     }
-    auto answer = std::make_shared<Answer>();
-    auto verdict = std::make_shared<std::optional<FaceVerdict>>(std::move(face));
-    db_->WriteAsync(
-        [this, device_id, inputs, answer, verdict](store::Connection& conn) -> Status {
-          const FaceVerdict* v = *verdict ? &**verdict : nullptr;
-          auto result = ProcessEvent(conn, device_id, *(*inputs)[0], v);
-          if (!result.ok()) return result.status();
-          *answer = std::move(result).value();
-          return Status::Ok();
-        },
-        [this, answer, done](const Status& status) {
-          if (!status.ok()) {
-            CountRefused(1);
-            return done(status);
-          }
-          CountAnswer(*answer);
-          PublishPass(*answer);
-          done(answer->ToJsonText());
-        },
-        // ProcessEvent refuses before its first write, so a pass needs no savepoint of its own.
-        store::Undo::kGroup);
+    WritePass(device_id, std::move(*(*inputs)[0]), std::move(face), done);
   });
+}
+
+void Gate::WritePass(std::int64_t device_id, GateEventInput input,
+                     std::optional<FaceVerdict> face, AnswerDone done) {
+  // One allocation for all that the job and its completion share.
+  struct Pass {
+    GateEventInput input;
+    std::optional<FaceVerdict> face;
+    AnswerDone done;
+    Answer answer;
+  };
+  auto pass = std::make_shared<Pass>(Pass{std::move(input), std::move(face), std::move(done), {}});
+  db_->WriteAsync(
+      [this, device_id, pass](store::Connection& conn) -> Status {
+        auto result = ProcessEvent(conn, device_id, pass->input, pass->face ? &*pass->face : nullptr);
+        if (!result.ok()) return result.status();
+        pass->answer = std::move(result).value();
+        return Status::Ok();
+      },
+      [this, pass](const Status& status) {
+        if (!status.ok()) {
+          CountRefused(1);
+          return pass->done(status);
+        }
+        CountAnswer(pass->answer);
+        PublishPass(pass->answer);
+        pass->done(pass->answer.ToJsonText());
+      },
+      // ProcessEvent refuses before its first write, so a pass needs no savepoint of its own.
+      store::Undo::kGroup);
 }
 
 void Gate::SubmitBatch(const security::Principal& device,

@@ -201,6 +201,10 @@ class Gate {
   void HousekeepingLoop();
   // Sends a committed decision to the live feeds (not replays).
   void PublishPass(const Answer& answer);
+  // Decides and stores one pass on the writer (its face already matched, if it had one), then
+  // answers `done` with the answer's text or the refusal.
+  void WritePass(std::int64_t device_id, GateEventInput input, std::optional<FaceVerdict> face,
+                 AnswerDone done);
 
   Status DeviceChanged(store::Connection& conn, std::int64_t device_id);
 
