@@ -1033,7 +1033,9 @@ void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput>
     return done(event.status());
   }
   const std::int64_t device_id = device.device_id;
-  if (!event->face_jpeg) return WritePass(device_id, std::move(*event), std::nullopt, done);
+  if (!event->face_jpeg) {
+    return WritePass(device_id, std::move(*event), std::nullopt, std::move(done));
+  }
   auto inputs = std::make_shared<std::vector<Result<GateEventInput>>>();
   inputs->push_back(std::move(event));
   RecogniseFaces(device_id, inputs, [this, device_id, inputs, done](FaceResults faces) {
@@ -1049,8 +1051,8 @@ void Gate::SubmitEvent(const security::Principal& device, Result<GateEventInput>
   });
 }
 
-void Gate::WritePass(std::int64_t device_id, GateEventInput input,
-                     std::optional<FaceVerdict> face, AnswerDone done) {
+void Gate::WritePass(std::int64_t device_id, GateEventInput input, std::optional<FaceVerdict> face,
+                     AnswerDone done) {
   // One allocation for all that the job and its completion share.
   struct Pass {
     GateEventInput input;
@@ -1061,7 +1063,8 @@ void Gate::WritePass(std::int64_t device_id, GateEventInput input,
   auto pass = std::make_shared<Pass>(Pass{std::move(input), std::move(face), std::move(done), {}});
   db_->WriteAsync(
       [this, device_id, pass](store::Connection& conn) -> Status {
-        auto result = ProcessEvent(conn, device_id, pass->input, pass->face ? &*pass->face : nullptr);
+        auto result =
+            ProcessEvent(conn, device_id, pass->input, pass->face ? &*pass->face : nullptr);
         if (!result.ok()) return result.status();
         pass->answer = std::move(result).value();
         return Status::Ok();

@@ -723,8 +723,7 @@ void HttpServer::Impl::StartSession(StrandSocket socket) {
     session->Start();
     return;
   }
-  auto session =
-      std::make_shared<Session<PlainStream>>(this, PlainStream(std::move(socket)));
+  auto session = std::make_shared<Session<PlainStream>>(this, PlainStream(std::move(socket)));
   Register(session);
   session->Start();
 }

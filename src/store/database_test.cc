@@ -101,7 +101,6 @@ TEST(DatabaseTest, TheWalStartsOverUnderWritesThatNeverPause) {
   }
 }
 
-
 // Runs `jobs` as one group commit: a first job holds the writer until all of them are queued.
 // Returns each job's status, in order.
 std::vector<Status> RunAsOneGroup(Database& db,
@@ -118,8 +117,9 @@ std::vector<Status> RunAsOneGroup(Database& db,
   started.get_future().wait();
   std::vector<std::promise<Status>> done(jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i) {
-    db.WriteAsync(std::move(jobs[i].first),
-                  [&done, i](const Status& s) { done[i].set_value(s); }, jobs[i].second);
+    db.WriteAsync(
+        std::move(jobs[i].first), [&done, i](const Status& s) { done[i].set_value(s); },
+        jobs[i].second);
   }
   release.set_value();
   std::vector<Status> results;
@@ -129,7 +129,9 @@ std::vector<Status> RunAsOneGroup(Database& db,
 }
 
 Database::WriteJob Insert(int v) {
-  return [v](Connection& conn) { return conn.Prepare("INSERT INTO t(v) VALUES (?)").Bind(1, v).Run(); };
+  return [v](Connection& conn) {
+    return conn.Prepare("INSERT INTO t(v) VALUES (?)").Bind(1, v).Run();
+  };
 }
 
 Database::WriteJob InsertThenFail(int v) {
@@ -161,13 +163,14 @@ class GroupTest : public ::testing::Test {
     scratch_ = std::move(*opened);
     ASSERT_TRUE(db().Write([](Connection& conn) {
                       return conn.Exec("CREATE TABLE t(v INTEGER NOT NULL UNIQUE)");
-                    }).ok());
+                    })
+                    .ok());
     db().AddRollbackListener([this](Connection&) { ++rollbacks_; });
   }
   Database& db() { return scratch_->db(); }
 
+  std::atomic<int> rollbacks_{0};  // before scratch_: the database's listener outlives no count
   std::unique_ptr<ScratchDatabase> scratch_;
-  std::atomic<int> rollbacks_{0};
 };
 
 // The default: a job that fails after writing is undone alone; its neighbours commit.
@@ -208,15 +211,14 @@ TEST_F(GroupTest, AGroupJobRefusedBeforeWritingLeavesItsNeighboursAlone) {
 // run), nothing of the group is stored, the rollback listeners run, and the next group is fine.
 TEST_F(GroupTest, AGroupJobFailingAfterItsFirstWriteRollsBackTheGroup) {
   bool ran_after = false;
-  auto results = RunAsOneGroup(
-      db(), {{Insert(1), Undo::kSavepoint},
-             {Insert(2), Undo::kGroup},
-             {InsertThenFail(3), Undo::kGroup},
-             {[&ran_after](Connection& conn) {
-                ran_after = true;
-                return conn.Prepare("INSERT INTO t(v) VALUES (4)").Run();
-              },
-              Undo::kGroup}});
+  auto results = RunAsOneGroup(db(), {{Insert(1), Undo::kSavepoint},
+                                      {Insert(2), Undo::kGroup},
+                                      {InsertThenFail(3), Undo::kGroup},
+                                      {[&ran_after](Connection& conn) {
+                                         ran_after = true;
+                                         return conn.Prepare("INSERT INTO t(v) VALUES (4)").Run();
+                                       },
+                                       Undo::kGroup}});
   EXPECT_EQ(results[0].kind(), StatusKind::kUnavailable);
   EXPECT_EQ(results[1].kind(), StatusKind::kUnavailable);
   EXPECT_EQ(results[2].code(), "late_refusal");
@@ -234,14 +236,14 @@ TEST_F(GroupTest, AGroupJobFailingAfterItsFirstWriteRollsBackTheGroup) {
 TEST_F(GroupTest, AJobThatEndsTheTransactionFailsItsGroup) {
   for (Undo undo : {Undo::kSavepoint, Undo::kGroup}) {
     bool ran_after = false;
-    auto results = RunAsOneGroup(db(), {{Insert(1), undo},
-                                        {[](Connection& conn) { return conn.Exec("ROLLBACK"); },
-                                         undo},
-                                        {[&ran_after](Connection& conn) {
-                                           ran_after = true;
-                                           return conn.Prepare("INSERT INTO t(v) VALUES (3)").Run();
-                                         },
-                                         undo}});
+    auto results =
+        RunAsOneGroup(db(), {{Insert(1), undo},
+                             {[](Connection& conn) { return conn.Exec("ROLLBACK"); }, undo},
+                             {[&ran_after](Connection& conn) {
+                                ran_after = true;
+                                return conn.Prepare("INSERT INTO t(v) VALUES (3)").Run();
+                              },
+                              undo}});
     EXPECT_EQ(results[0].kind(), StatusKind::kUnavailable);
     EXPECT_EQ(results[1].kind(), StatusKind::kInternal);
     EXPECT_EQ(results[2].kind(), StatusKind::kUnavailable);
