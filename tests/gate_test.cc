@@ -609,6 +609,45 @@ TEST_F(GateTest, SameEventIdIsAnsweredOnceAndStoredOnce) {
   EXPECT_EQ(Events(), 4);
 }
 
+// A pass has no savepoint of its own (store::Undo::kGroup). When it fails after its first write
+// — here a trigger planted under the running server aborts the on-site upsert, after the
+// gate_events insert — its group is rolled back: the pass is answered with its own error (500,
+// the database's), its neighbours in the group would be 503 unavailable (store's GroupTest),
+// nothing of the pass stays, and a retry with the same event_id once the fault is gone is a
+// first pass, not a replay of something half-written.
+TEST_F(GateTest, APassFailingAfterItsFirstWriteLeavesNothing) {
+  District d(server_);
+  d.Project("GF");
+  const Device gate = d.AddDevice("GF", "GF-A", "both");
+  const std::int64_t worker = d.GoodWorker("钢筋工", {"GF"});
+  const std::int64_t other = d.GoodWorker("钢筋工", {"GF"});
+  EventClock clock(10, kMinute);
+  const std::string when = " ON onsite WHEN NEW.person_id = " + std::to_string(worker);
+  const std::string fault = " BEGIN SELECT RAISE(ABORT, 'planted'); END; ";
+  ASSERT_EQ(server_.Exec("CREATE TRIGGER test_fault_insert BEFORE INSERT" + when + fault +
+                         "CREATE TRIGGER test_fault_update BEFORE UPDATE" + when + fault),
+            "");
+
+  const json event = Event("fault-1", clock.Next(), worker, {{"direction", "in"}});
+  const HttpResponse failed = Pass(gate, event);
+  EXPECT_EQ(failed.status, 500) << failed.Describe();
+  EXPECT_EQ(failed.json["error"]["code"], "internal") << failed.Describe();
+  EXPECT_EQ(Events(), 0);
+  EXPECT_EQ(Get("/api/v1/projects/GF/onsite")["count"], 0);
+  EXPECT_EQ(Answered("refused"), 1);
+  // The next group is untouched by the failed one.
+  Allowed(gate, Event("fault-2", clock.Next(), other, {{"direction", "in"}}));
+  EXPECT_EQ(Events(), 1);
+
+  ASSERT_EQ(server_.Exec("DROP TRIGGER test_fault_insert; DROP TRIGGER test_fault_update;"), "");
+  const json retried = Answer(gate, event);
+  EXPECT_EQ(retried["decision"], "allow") << retried.dump();
+  EXPECT_FALSE(retried.contains("replayed")) << retried.dump();
+  EXPECT_EQ(Events(), 2);
+  EXPECT_EQ(Get("/api/v1/projects/GF/onsite")["count"], 2);
+  EXPECT_EQ(RecountInside(server_, "GF"), (Ids{std::min(worker, other), std::max(worker, other)}));
+}
+
 TEST_F(GateTest, MalformedEventsAndWrongTokensAreRejectedWithoutWriting) {
   District d(server_);
   d.Project("GA");

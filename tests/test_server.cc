@@ -354,6 +354,23 @@ void WriteFileBytes(const std::string& path, std::string_view bytes) {
   if (!out) ADD_FAILURE() << "cannot write " << path;
 }
 
+std::string ExecSql(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string error;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    error = "open " + db_path + ": " + (db ? sqlite3_errmsg(db) : "no memory");
+  } else {
+    sqlite3_busy_timeout(db, 5000);
+    char* message = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+      error = message ? message : "failed";
+    }
+    sqlite3_free(message);
+  }
+  sqlite3_close(db);
+  return error;
+}
+
 std::optional<std::string> QueryScalar(const std::string& db_path, const std::string& sql) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {

@@ -95,6 +95,11 @@ void WriteFileBytes(const std::string& path, std::string_view bytes);
 // returns "error: <message>".
 std::optional<std::string> QueryScalar(const std::string& db_path, const std::string& sql);
 
+// Runs `sql` (one or more statements) on a read-write connection to the SQLite file at
+// `db_path` — for faults planted under a running server (a trigger that aborts). Returns the
+// error message, or an empty string.
+std::string ExecSql(const std::string& db_path, const std::string& sql);
+
 // Every row of every table of the SQLite file except the append-only audit trail, as text: equal
 // fingerprints mean equal content.
 std::string DatabaseFingerprint(const std::string& db_path);
@@ -151,6 +156,8 @@ class TestServer {
   // QueryScalar on the server's database; Count() returns -1 when the query gave no integer.
   std::optional<std::string> Query(const std::string& sql) const;
   std::int64_t Count(const std::string& sql) const;
+  // ExecSql on the server's database.
+  std::string Exec(const std::string& sql) const { return ExecSql(db_path(), sql); }
 
  private:
   std::string root_;

@@ -49,8 +49,8 @@ enum class Undo {
   // A savepoint is not free: SQLite copies every page that a job is the first to change after
   // it (~25 KB and ~26 mallocs per gate pass). A job that fails before writing anything costs
   // its neighbours nothing. A job that fails after writing — a database error, a bug — rolls
-  // back the whole group: every job of the group fails (kUnavailable, so clients retry) and the
-  // rollback listeners rebuild what was kept in memory.
+  // back the whole group: it keeps its own error, every other job of the group fails as
+  // kUnavailable (so clients retry), and the rollback listeners rebuild what was kept in memory.
   kGroup,
 };
 
