@@ -635,6 +635,8 @@ TEST_F(GateTest, APassFailingAfterItsFirstWriteLeavesNothing) {
   EXPECT_EQ(Events(), 0);
   EXPECT_EQ(Get("/api/v1/projects/GF/onsite")["count"], 0);
   EXPECT_EQ(Answered("refused"), 1);
+  const HttpResponse metrics = server_.Request("GET", "/metrics", "", std::nullopt);
+  EXPECT_NE(metrics.body.find("zhizhi_db_groups_rolled_back_total 1\n"), std::string::npos);
   // The next group is untouched by the failed one.
   Allowed(gate, Event("fault-2", clock.Next(), other, {{"direction", "in"}}));
   EXPECT_EQ(Events(), 1);

@@ -299,6 +299,11 @@ void Platform::AddRoutes(http::Router& router) {
            "# TYPE zhizhi_db_write_jobs_total counter\n"
            "zhizhi_db_write_jobs_total " +
            std::to_string(db_->jobs()) +
+           "\n# HELP zhizhi_db_groups_rolled_back_total Groups rolled back whole: a failed "
+           "commit, or a pass that failed after its first write (its neighbours answered 503).\n"
+           "# TYPE zhizhi_db_groups_rolled_back_total counter\n"
+           "zhizhi_db_groups_rolled_back_total " +
+           std::to_string(db_->groups_rolled_back()) +
            "\n# HELP zhizhi_db_wal_frames Pages in the write-ahead log after the last commit.\n"
            "# TYPE zhizhi_db_wal_frames gauge\n"
            "zhizhi_db_wal_frames " +
