@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -354,31 +355,43 @@ void WriteFileBytes(const std::string& path, std::string_view bytes) {
   if (!out) ADD_FAILURE() << "cannot write " << path;
 }
 
-std::string ExecSql(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::string error;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-    error = "open " + db_path + ": " + (db ? sqlite3_errmsg(db) : "no memory");
-  } else {
-    sqlite3_busy_timeout(db, 5000);
-    char* message = nullptr;
-    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-      error = message ? message : "failed";
-    }
-    sqlite3_free(message);
+namespace {
+
+// A connection to the SQLite file at `path` with a 5 s busy timeout (the server may be writing),
+// or null with `error` set.
+std::unique_ptr<sqlite3, int (*)(sqlite3*)> OpenSqlite(const std::string& path, int flags,
+                                                       std::string& error) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close);
+  if (rc != SQLITE_OK) {
+    error = "open " + path + ": " + (raw ? sqlite3_errmsg(raw) : "no memory");
+    db.reset();
+    return db;
   }
-  sqlite3_close(db);
+  sqlite3_busy_timeout(raw, 5000);
+  return db;
+}
+
+}  // namespace
+
+std::string ExecSql(const std::string& db_path, const std::string& sql) {
+  std::string error;
+  auto db = OpenSqlite(db_path, SQLITE_OPEN_READWRITE, error);
+  if (!db) return error;
+  char* message = nullptr;
+  if (sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    error = message ? message : "failed";
+  }
+  sqlite3_free(message);
   return error;
 }
 
 std::optional<std::string> QueryScalar(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    std::string error = "error: open " + db_path + ": " + (db ? sqlite3_errmsg(db) : "no memory");
-    sqlite3_close(db);
-    return error;
-  }
-  sqlite3_busy_timeout(db, 5000);
+  std::string error;
+  auto handle = OpenSqlite(db_path, SQLITE_OPEN_READONLY, error);
+  if (!handle) return "error: " + error;
+  sqlite3* db = handle.get();
   sqlite3_stmt* stmt = nullptr;
   std::optional<std::string> result;
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
@@ -397,17 +410,14 @@ std::optional<std::string> QueryScalar(const std::string& db_path, const std::st
     }
   }
   sqlite3_finalize(stmt);
-  sqlite3_close(db);
   return result;
 }
 
 std::string DatabaseFingerprint(const std::string& db_path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return "error: cannot open " + db_path;
-  }
-  sqlite3_busy_timeout(db, 5000);
+  std::string error;
+  auto handle = OpenSqlite(db_path, SQLITE_OPEN_READONLY, error);
+  if (!handle) return "error: cannot open " + db_path;
+  sqlite3* db = handle.get();
   std::string out;
   // One read transaction, so the tables are seen at one instant.
   sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
@@ -445,7 +455,6 @@ std::string DatabaseFingerprint(const std::string& db_path) {
     sqlite3_finalize(rows);
   }
   sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
   return out;
 }
 

@@ -81,9 +81,8 @@ class Database {
   }
 
   // Called on the writer thread after a group was rolled back (its COMMIT failed, or a kGroup
-  // job failed after writing), so that
-  // in-memory state built inside its jobs can be rebuilt from the database (each module that
-  // keeps such state adds one).
+  // job failed after writing), so that in-memory state built inside its jobs can be rebuilt
+  // from the database (each module that keeps such state adds one).
   void AddRollbackListener(std::function<void(Connection&)> listener);
 
   const std::string& path() const { return path_; }
