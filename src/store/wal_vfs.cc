@@ -83,11 +83,13 @@ int Gather(File* f, const char* bytes, int amount, sqlite3_int64 offset) {
     if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   }
   if (append && amount <= kCapacity) {
-    if (f->buffer.empty()) {
+    try {  // no exception may cross SQLite's C frames
       if (f->buffer.capacity() == 0) f->buffer.reserve(kCapacity);
-      f->start = offset;
+    } catch (const std::bad_alloc&) {
+      return Real(f)->xWrite(f->real, bytes, amount, offset);  // buffer is empty: unbuffered
     }
-    f->buffer.insert(f->buffer.end(), bytes, bytes + amount);
+    if (f->buffer.empty()) f->start = offset;
+    f->buffer.insert(f->buffer.end(), bytes, bytes + amount);  // within the reserved capacity
     return SQLITE_OK;
   }
   // Not an append (the log's header after a restart, a checksum or a frame rewritten by its own
