@@ -122,7 +122,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, Mo
   const int flags = (mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
                                              : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX;
-  // The log's appends are written together at each sync (wal_vfs.h).
+  // A transaction's WAL frames are written together at its commit frame (wal_vfs.h).
   if (sqlite3_open_v2(path.c_str(), &db, flags, RegisterWalVfs()) != SQLITE_OK) {
     Status status = SqliteError(db, "open " + path);
     sqlite3_close(db);

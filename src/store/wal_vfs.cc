@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -50,7 +51,8 @@ int Flush(File* f) {
     rc = Real(f)->xWrite(f->real, f->buffer.data() + done, static_cast<int>(n),
                          f->start + static_cast<sqlite3_int64>(done));
   }
-  // On failure the transaction fails and rolls back; its frames are not written again.
+  // Called only where SQLite sees the failure as a failed write or sync (or reports it as an
+  // I/O error): the transaction then rolls back, and its frames are not written again.
   f->buffer.clear();
   return rc;
 }
@@ -65,7 +67,19 @@ int Close(sqlite3_file* file) {
 
 int Read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
   File* f = Of(file);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  const auto gathered = static_cast<sqlite3_int64>(f->buffer.size());
+  const sqlite3_int64 end = offset + amount;
+  if (gathered == 0 || end <= f->start || offset >= f->start + gathered) {
+    return Real(f)->xRead(f->real, data, amount, offset);
+  }
+  if (offset >= f->start && end <= f->start + gathered) {  // a frame spilled by this transaction
+    std::memcpy(data, f->buffer.data() + (offset - f->start), amount);
+    return SQLITE_OK;
+  }
+  // Partly gathered (SQLite reads whole headers and pages, so not expected): write what is
+  // gathered first. A failure is reported as an I/O error, on which SQLite rolls the whole
+  // transaction back, so it never commits frames that did not reach the file.
+  if (Flush(f) != SQLITE_OK) return SQLITE_IOERR_READ;
   return Real(f)->xRead(f->real, data, amount, offset);
 }
 
@@ -125,8 +139,11 @@ int Sync(sqlite3_file* file, int flags) {
 
 int FileSize(sqlite3_file* file, sqlite3_int64* size) {
   File* f = Of(file);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return Real(f)->xFileSize(f->real, size);
+  const int rc = Real(f)->xFileSize(f->real, size);
+  if (rc == SQLITE_OK && !f->buffer.empty()) {
+    *size = std::max(*size, f->start + static_cast<sqlite3_int64>(f->buffer.size()));
+  }
+  return rc;
 }
 
 int Lock(sqlite3_file* file, int level) {
@@ -144,9 +161,10 @@ int CheckReservedLock(sqlite3_file* file, int* out) {
   return Real(f)->xCheckReservedLock(f->real, out);
 }
 
+// No flush here: SQLite ignores the result of some file controls (size hints), so a failed
+// write would go unnoticed; none of them needs the gathered frames in the file.
 int FileControl(sqlite3_file* file, int op, void* arg) {
   File* f = Of(file);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   return Real(f)->xFileControl(f->real, op, arg);
 }
 
@@ -185,9 +203,8 @@ int ShmUnmap(sqlite3_file* file, int remove) {
 
 int Fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out) {
   File* f = Of(file);
-  *out = nullptr;  // "no mapping": SQLite reads instead
-  if (Real(f)->iVersion < 3) return SQLITE_OK;
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  *out = nullptr;  // "no mapping": SQLite reads instead (it never maps the log)
+  if (Real(f)->iVersion < 3 || f->wal) return SQLITE_OK;
   return Real(f)->xFetch(f->real, offset, amount, out);
 }
 

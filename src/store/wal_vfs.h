@@ -9,10 +9,13 @@
 //
 // Durability: the frames reach the file inside the xWrite of the commit frame, so before SQLite
 // syncs the log and before it publishes the commit in the WAL index, whatever the sync setting;
-// an error there fails the commit as an error of that write would have. Anything else SQLite does
-// with the log (a read, its size, a truncate, a sync, a file control, a close, a write elsewhere)
-// writes the gathered frames first. A crash loses only frames of a transaction that had not
-// committed, as a crash between two pwrites would.
+// an error there fails the commit as an error of that write would have. Frames gathered before
+// the commit (pages SQLite spills mid-transaction) are read back from memory and counted in the
+// log's size; a sync, a truncate, a close or a write elsewhere in the log writes them first. A
+// failed write of gathered frames always reaches SQLite as a failed write, sync or I/O error, on
+// which it rolls the transaction back — never as an error it may ignore (file controls do not
+// write). A crash loses only frames of a transaction that had not committed, as a crash between
+// two pwrites would.
 //
 // Thread-safety: RegisterWalVfs() may be called from any thread, any number of times. Each open
 // file belongs to one connection, which SQLite (or zhizhi's one-thread-per-connection rule)
