@@ -78,6 +78,8 @@ struct ServeFlags {
   std::uint16_t port = 8080;
   int threads = 0;
   std::size_t body_limit = 1 << 20;
+  int request_timeout = 30;
+  int idle_timeout = 75;
   std::string log_level = "info";
   int auto_clockout_hour = 4;
   int gate_tick_seconds = 15;
@@ -190,6 +192,8 @@ int Serve(const ServeFlags& flags) {
   options.bind = flags.bind;
   options.port = flags.port;
   options.body_limit = flags.body_limit;
+  options.request_timeout = std::chrono::seconds(flags.request_timeout);
+  options.idle_timeout = std::chrono::seconds(flags.idle_timeout);
   options.session_rate = flags.session_rate;
   options.tls_cert = flags.tls_cert;
   options.tls_key = flags.tls_key;
@@ -643,6 +647,16 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--threads", serve.threads, "I/O threads (default 2 × cores)");
   serve_cmd->add_option("--body-limit", serve.body_limit, "largest request body in bytes")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--request-timeout", serve.request_timeout,
+                   "seconds to receive a whole request, and to write its answer")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  serve_cmd
+      ->add_option("--idle-timeout", serve.idle_timeout,
+                   "seconds a keep-alive connection may wait for its next request")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   serve_cmd
       ->add_option("--auto-clockout-hour", serve.auto_clockout_hour,
                    "China-time hour at which open gate days are closed")

@@ -445,6 +445,44 @@ TEST(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   EXPECT_EQ(server.Stop(), 0);
 }
 
+// The connection deadlines (one timer per connection, moved by every request): a request that
+// never completes and a keep-alive connection left idle are closed; a connection that keeps
+// asking is served well past both timeouts, so an early firing of the timer must wait again.
+TEST(ServerTest, StalledAndIdleConnectionsAreClosedBusyOnesAreNot) {
+  TestServer server;
+  ASSERT_TRUE(server.Start({"--request-timeout", "1", "--idle-timeout", "2"}));
+
+  RawConnection stalled(server.port());  // half a request head, then nothing
+  ASSERT_TRUE(stalled.connected());
+  ASSERT_TRUE(stalled.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n"));
+  RawConnection silent(server.port());  // connected, never sent a byte
+  ASSERT_TRUE(silent.connected());
+  RawConnection idle(server.port());  // one request, then nothing
+  ASSERT_TRUE(idle.connected());
+  ASSERT_TRUE(idle.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(StatusLine(idle.ReadResponse()), "HTTP/1.1 200 OK");
+
+  RawConnection busy(server.port());
+  ASSERT_TRUE(busy.connected());
+  const auto start = std::chrono::steady_clock::now();
+  int answered = 0;
+  while (std::chrono::steady_clock::now() - start < 3500ms) {
+    ASSERT_TRUE(busy.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const std::string response = busy.ReadResponse();
+    ASSERT_EQ(StatusLine(response), "HTTP/1.1 200 OK") << "after " << answered << " answers";
+    ++answered;
+    std::this_thread::sleep_for(300ms);
+  }
+  EXPECT_GE(answered, 8);
+
+  EXPECT_TRUE(stalled.PeerClosed());
+  EXPECT_TRUE(silent.PeerClosed());
+  EXPECT_TRUE(idle.PeerClosed());
+  // A request head that arrives after its deadline is not answered.
+  EXPECT_EQ(stalled.data(), "");
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 TEST(ServerTest, MalformedRequestLineGets400AndTheConnectionCloses) {
   TestServer server;
   ASSERT_TRUE(server.Start());
