@@ -5,6 +5,7 @@
 #include "base/field_reader.h"
 #include "base/resident_id.h"
 #include "base/uscc.h"
+#include "gate/gate_event.h"
 #include "registry/registry_input.h"
 #include "security/field_cipher.h"
 #include "security/principal.h"
@@ -57,6 +58,33 @@ void BM_ParsePersonJson(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ParsePersonJson);
+
+// A gate event as terminals (and bench/gate_events.lua) send it: through a JSON document, and
+// through the flat reader the gate's endpoint uses.
+const std::string kGateEvent =
+    R"({"event_id":"w1764000000123-1-48213","time":"2026-11-24T07:00:01Z","person_id":4211,)"
+    R"("score":0.93,"direction":"in"})";
+
+void BM_ParseGateEventDocument(benchmark::State& state) {
+  for (auto _ : state) {
+    auto json = zhizhi::ParseJsonObject(kGateEvent);
+    zhizhi::JsonFieldReader reader(*json);
+    auto event = zhizhi::gate::ParseGateEvent(reader);
+    benchmark::DoNotOptimize(event);
+  }
+}
+BENCHMARK(BM_ParseGateEventDocument);
+
+void BM_ParseGateEventFlat(benchmark::State& state) {
+  for (auto _ : state) {
+    zhizhi::FlatJsonFieldReader reader;
+    auto status = reader.Parse(kGateEvent);
+    auto event = zhizhi::gate::ParseGateEvent(reader);
+    benchmark::DoNotOptimize(status);
+    benchmark::DoNotOptimize(event);
+  }
+}
+BENCHMARK(BM_ParseGateEventFlat);
 
 void BM_MaskIdNumber(benchmark::State& state) {
   for (auto _ : state)

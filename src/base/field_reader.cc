@@ -220,6 +220,138 @@ Status JsonFieldReader::Finish() {
   return Status::Ok();
 }
 
+// Keeps the top-level members of an object; tracks depth to tell them from nested ones.
+class FlatJsonFieldReader::Sax {
+ public:
+  using json = nlohmann::json;
+  explicit Sax(std::vector<Member>& members) : members_(members) {}
+
+  bool top_is_object() const { return top_is_object_; }
+
+  bool null() { return Scalar(Kind::kNull); }
+  bool boolean(bool value) {
+    Raw* raw = Value(Kind::kBool);
+    if (raw) raw->boolean = value;
+    return true;
+  }
+  bool number_integer(json::number_integer_t value) {
+    Raw* raw = Value(Kind::kInteger);
+    if (raw) {
+      raw->integer = value;
+      raw->number = static_cast<double>(value);
+    }
+    return true;
+  }
+  bool number_unsigned(json::number_unsigned_t value) {
+    const bool fits = value <= static_cast<std::uint64_t>(INT64_MAX);
+    Raw* raw = Value(fits ? Kind::kInteger : Kind::kNumber);
+    if (raw) {
+      raw->integer = static_cast<std::int64_t>(value);
+      raw->number = static_cast<double>(value);
+    }
+    return true;
+  }
+  bool number_float(json::number_float_t value, const json::string_t&) {
+    Raw* raw = Value(Kind::kNumber);
+    if (raw) raw->number = value;
+    return true;
+  }
+  bool string(json::string_t& value) {
+    if (Value(Kind::kString)) members_[current_].text = std::move(value);
+    return true;
+  }
+  bool binary(json::binary_t&) { return Scalar(Kind::kOther); }
+  bool start_object(std::size_t) {
+    if (depth_ == 0) top_is_object_ = true;
+    return Open();
+  }
+  bool key(json::string_t& name) {
+    if (depth_ != 1) return true;
+    for (size_t i = 0; i < members_.size(); ++i) {
+      if (members_[i].key == name) {  // a repeated key: the last value counts, as in a document
+        Member fresh;
+        fresh.key = std::move(members_[i].key);
+        members_[i] = std::move(fresh);
+        current_ = i;
+        return true;
+      }
+    }
+    current_ = members_.size();
+    members_.emplace_back().key = std::move(name);
+    return true;
+  }
+  bool end_object() { return Close(); }
+  bool start_array(std::size_t) { return Open(); }
+  bool end_array() { return Close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    return false;
+  }
+
+ private:
+  // The member a value at the current depth belongs to, with its kind set; null when the value
+  // is nested deeper or is the whole body.
+  Raw* Value(Kind kind) {
+    if (depth_ != 1 || current_ >= members_.size()) return nullptr;
+    Raw& raw = members_[current_].raw;
+    raw.kind = kind;
+    return &raw;
+  }
+  bool Scalar(Kind kind) {
+    Value(kind);
+    return true;
+  }
+  bool Open() {
+    Value(Kind::kOther);
+    ++depth_;
+    return true;
+  }
+  bool Close() {
+    --depth_;
+    return true;
+  }
+
+  std::vector<Member>& members_;
+  size_t current_ = SIZE_MAX;
+  int depth_ = 0;
+  bool top_is_object_ = false;
+};
+
+Status FlatJsonFieldReader::Parse(std::string_view body) {
+  members_.clear();
+  members_.reserve(16);
+  Sax sax(members_);
+  if (!nlohmann::json::sax_parse(body.begin(), body.end(), &sax)) {
+    members_.clear();
+    return Status::InvalidJson("request body is not valid JSON");
+  }
+  if (!sax.top_is_object()) {
+    members_.clear();
+    return Status::InvalidJson("request body must be a JSON object");
+  }
+  return Status::Ok();
+}
+
+FieldReader::Raw FlatJsonFieldReader::Get(const std::string& name) {
+  for (Member& member : members_) {
+    if (member.key != name) continue;
+    member.seen = true;
+    Raw raw = member.raw;
+    if (raw.kind == Kind::kString) raw.text = member.text;
+    return raw;
+  }
+  return Raw{};
+}
+
+Status FlatJsonFieldReader::Finish() {
+  if (!ok()) return status_;
+  const Member* first = nullptr;  // unknown, and first in a document's (sorted) key order
+  for (const Member& member : members_) {
+    if (!member.seen && (first == nullptr || member.key < first->key)) first = &member;
+  }
+  if (first != nullptr) return Status::InvalidArgument(first->key, "unknown field " + first->key);
+  return Status::Ok();
+}
+
 FieldReader::Raw CsvFieldReader::Get(const std::string& name) {
   Raw raw;
   for (size_t i = 0; i < header_.size(); ++i) {

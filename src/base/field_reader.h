@@ -81,6 +81,32 @@ class JsonFieldReader : public FieldReader {
   std::vector<const std::string*> seen_;
 };
 
+// Reads a JSON object straight from its text, for the hot path of gate events: nlohmann's SAX
+// parser checks the syntax exactly as ParseJsonObject does, but no document is built — a
+// member's scalar value is kept as it comes, and a value that is an object or an array reads as
+// a wrong type (the members of nested values are not kept). Same answers as JsonFieldReader over
+// ParseJsonObject's document, errors included (a repeated key keeps its last value; Finish()
+// names the alphabetically first unknown field); the fuzzer json_request checks that.
+class FlatJsonFieldReader : public FieldReader {
+ public:
+  // Parses `body`: 400 invalid_json as ParseJsonObject when it is not one JSON object.
+  Status Parse(std::string_view body);
+  Status Finish() override;
+
+ protected:
+  Raw Get(const std::string& name) override;
+
+ private:
+  struct Member {
+    std::string key;
+    Raw raw;           // raw.text is set by Get(), from `text`
+    std::string text;  // a string value
+    bool seen = false;
+  };
+  class Sax;
+  std::vector<Member> members_;
+};
+
 // Reads one CSV row by header name. Empty cells count as absent.
 class CsvFieldReader : public FieldReader {
  public:
