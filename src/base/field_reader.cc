@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <unordered_map>
 
 #include "base/text.h"
 
@@ -267,16 +268,16 @@ class FlatJsonFieldReader::Sax {
   }
   bool key(json::string_t& name) {
     if (depth_ != 1) return true;
-    for (size_t i = 0; i < members_.size(); ++i) {
-      if (members_[i].key == name) {  // a repeated key: the last value counts, as in a document
-        Member fresh;
-        fresh.key = std::move(members_[i].key);
-        members_[i] = std::move(fresh);
-        current_ = i;
-        return true;
-      }
+    const size_t found = Find(name);
+    if (found != members_.size()) {  // a repeated key: the last value counts, as in a document
+      Member fresh;
+      fresh.key = std::move(members_[found].key);
+      members_[found] = std::move(fresh);
+      current_ = found;
+      return true;
     }
     current_ = members_.size();
+    if (!index_.empty()) index_.emplace(name, current_);
     members_.emplace_back().key = std::move(name);
     return true;
   }
@@ -288,6 +289,24 @@ class FlatJsonFieldReader::Sax {
   }
 
  private:
+  // A gate event has a dozen members, found fastest by a linear search; a hostile body of a
+  // megabyte may have 100,000, so past kLinear members an index takes over (no quadratic time).
+  static constexpr size_t kLinear = 32;
+  size_t Find(const std::string& name) {
+    if (index_.empty() && members_.size() >= kLinear) {
+      for (size_t i = 0; i < members_.size(); ++i)
+        index_.emplace(members_[i].key, i);
+    }
+    if (!index_.empty()) {
+      auto it = index_.find(name);
+      return it == index_.end() ? members_.size() : it->second;
+    }
+    for (size_t i = 0; i < members_.size(); ++i) {
+      if (members_[i].key == name) return i;
+    }
+    return members_.size();
+  }
+
   // The member a value at the current depth belongs to, with its kind set; null when the value
   // is nested deeper or is the whole body.
   Raw* Value(Kind kind) {
@@ -311,6 +330,7 @@ class FlatJsonFieldReader::Sax {
   }
 
   std::vector<Member>& members_;
+  std::unordered_map<std::string, size_t> index_;  // key → member, once there are many
   size_t current_ = SIZE_MAX;
   int depth_ = 0;
   bool top_is_object_ = false;
