@@ -45,47 +45,32 @@ void Check(bool condition) {
   if (!condition) std::abort();
 }
 
-bool Same(const Status& a, const Status& b) {
-  return a.kind() == b.kind() && a.code() == b.code() && a.message() == b.message() &&
-         a.field() == b.field();
-}
-
-// The flat reader against the document's: the body's verdict, every member read as each type,
-// the unknown-field check, and a whole gate event.
+// The flat reader against the document's: the body's verdict, every member read as each type
+// (a fresh pair of readers per read), the unknown-field check, and a whole gate event.
 void CheckFlatReader(std::string_view bytes, const Result<json>& parsed) {
   FlatJsonFieldReader flat;
-  const Status flat_status = flat.Parse(bytes);
-  Check(Same(flat_status, parsed.status()));
+  Check(flat.Parse(bytes).ToString() == parsed.status().ToString());
   if (!parsed.ok()) return;
   const json& body = *parsed;
   for (auto it = body.begin(); it != body.end(); ++it) {
     const std::string& name = it.key();
-    JsonFieldReader doc(body);
-    FlatJsonFieldReader one;
-    Check(one.Parse(bytes).ok());
-    Check(doc.OptText(name, 1 << 20) == one.OptText(name, 1 << 20));
-    Check(doc.OptInteger(name) == one.OptInteger(name));
-    Check(doc.OptBool(name) == one.OptBool(name));
-    Check(Same(doc.Finish(), one.Finish()));
-    JsonFieldReader number_doc(body);
-    FlatJsonFieldReader number_flat;
-    Check(number_flat.Parse(bytes).ok());
-    const auto a = number_doc.OptNumber(name);
-    const auto b = number_flat.OptNumber(name);
-    Check(a.has_value() == b.has_value() && (!a || *a == *b));
-    Check(Same(number_doc.Finish(), number_flat.Finish()));
+    auto compare = [&](auto read) {
+      JsonFieldReader doc_reader(body);
+      FlatJsonFieldReader flat_reader;
+      Check(flat_reader.Parse(bytes).ok());
+      Check(read(doc_reader) == read(flat_reader));
+      Check(doc_reader.Finish().ToString() == flat_reader.Finish().ToString());
+    };
+    compare([&](FieldReader& in) { return in.OptText(name, 1 << 20); });
+    compare([&](FieldReader& in) { return in.OptInteger(name); });
+    compare([&](FieldReader& in) { return in.OptNumber(name); });
+    compare([&](FieldReader& in) { return in.OptBool(name); });
   }
   JsonFieldReader doc(body);
   const auto a = gate::ParseGateEvent(doc);
   const auto b = gate::ParseGateEvent(flat);
-  Check(Same(a.status(), b.status()));
-  if (a.ok()) {
-    Check(a->event_id == b->event_id && a->time == b->time && a->person_id == b->person_id &&
-          a->id_number == b->id_number && a->id_type == b->id_type &&
-          a->face_jpeg == b->face_jpeg && a->score == b->score && a->liveness == b->liveness &&
-          a->direction == b->direction && a->pass_mode == b->pass_mode &&
-          a->operator_name == b->operator_name && a->operator_reason == b->operator_reason);
-  }
+  Check(a.status().ToString() == b.status().ToString());
+  if (a.ok()) Check(*a == *b);
 }
 
 template <typename Parse>

@@ -15,14 +15,10 @@ struct Reading {
   std::optional<std::int64_t> integer;
   std::optional<double> number;
   std::optional<bool> boolean;
-  std::vector<std::string> errors;  // "code field message" per read, then Finish()
+  std::vector<std::string> errors;  // Finish() after each read
 
   bool operator==(const Reading&) const = default;
 };
-
-std::string Describe(const Status& s) {
-  return s.code() + " " + s.field() + " " + s.message();
-}
 
 template <typename MakeReader>
 Reading Read(MakeReader make, const std::string& name) {
@@ -30,22 +26,22 @@ Reading Read(MakeReader make, const std::string& name) {
   {
     auto in = make();
     r.text = in->OptText(name, 100);
-    r.errors.push_back(Describe(in->Finish()));
+    r.errors.push_back(in->Finish().ToString());
   }
   {
     auto in = make();
     r.integer = in->OptInteger(name);
-    r.errors.push_back(Describe(in->Finish()));
+    r.errors.push_back(in->Finish().ToString());
   }
   {
     auto in = make();
     r.number = in->OptNumber(name);
-    r.errors.push_back(Describe(in->Finish()));
+    r.errors.push_back(in->Finish().ToString());
   }
   {
     auto in = make();
     r.boolean = in->OptBool(name);
-    r.errors.push_back(Describe(in->Finish()));
+    r.errors.push_back(in->Finish().ToString());
   }
   return r;
 }
@@ -87,7 +83,7 @@ TEST(FlatJsonFieldReaderTest, ReadsLikeTheDocumentReader) {
       {R"({"a":"first","a":"second"})", "a"},  // a repeated key keeps its last value
       {R"({"a":{"x":1},"a":3})", "a"},
       {R"({"a":1,"zeta":1,"beta":2})", "a"},  // unknown fields: the first in sorted order
-      {R"({"b":1})", "a"},                     // absent
+      {R"({"b":1})", "a"},                    // absent
       {R"({})", "a"},
   };
   for (const auto& [body, name] : cases) {
@@ -144,7 +140,7 @@ TEST(FlatJsonFieldReaderTest, RejectsWhatIsNotOneObjectLikeParseJsonObject) {
     const Status doc = ParseJsonObject(body).status();
     FlatJsonFieldReader flat;
     const Status s = flat.Parse(body);
-    EXPECT_EQ(Describe(s), Describe(doc)) << body;
+    EXPECT_EQ(s.ToString(), doc.ToString()) << body;
     EXPECT_EQ(s.ok(), doc.ok()) << body;
   }
   FlatJsonFieldReader in;

@@ -30,6 +30,8 @@ struct GateEventInput {
   int pass_mode = 0;                     // 1–11; defaulted from the identification
   std::optional<std::string> operator_name;
   std::optional<std::string> operator_reason;
+
+  bool operator==(const GateEventInput&) const = default;
 };
 
 Result<GateEventInput> ParseGateEvent(FieldReader& in);

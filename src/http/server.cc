@@ -746,8 +746,7 @@ void HttpServer::Impl::Session<Stream>::Upgrade(const Route& route, int index,
   spdlog::info("event=websocket_open request_id={} remote={} route=\"{}\" principal={}",
                request->request_id, remote_, route.pattern, request->principal.name);
   upgraded_ = true;
-  ClearDeadline();
-  timer_.cancel();
+  timer_.cancel();  // a WebSocket keeps its own timeouts
   auto ws = std::make_shared<WebSocketSession<Stream>>(std::move(stream_));
   const WebSocketHandler handler = route.websocket;
   ws->Accept(parser_->release(), [ws, handler, request]() { handler(*request, ws); });

@@ -39,8 +39,8 @@ struct ServerOptions {
   // To receive a whole request (from its first byte, or the TLS handshake), and again to write
   // its answer; the handler's own work is not timed. Past it the connection is closed.
   std::chrono::seconds request_timeout{30};
-  std::chrono::seconds idle_timeout{75};     // keep-alive wait for the next request
-  std::chrono::seconds drain_timeout{10};    // graceful shutdown
+  std::chrono::seconds idle_timeout{75};   // keep-alive wait for the next request
+  std::chrono::seconds drain_timeout{10};  // graceful shutdown
   // The command screen's files, answered for GET/HEAD outside /api/ that no route matches;
   // null: none.
   std::shared_ptr<const StaticFiles> web;
