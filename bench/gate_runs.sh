@@ -6,20 +6,22 @@
 # replays (must be 0) and refusals (must be 0), and the mean group commit (write jobs per commit,
 # the demo's and the device registration's few included).
 #
-# Usage: bench/gate_runs.sh [RUNS] [CONNECTIONS...]      e.g. bench/gate_runs.sh 5 256 64
+# Usage: bench/gate_runs.sh [RUNS] [CONNECTIONS...]      e.g. bench/gate_runs.sh 5 512 256
 # Environment: BUILD_DIR (default build/, the RelWithDebInfo build of scripts/test; for Release
 # figures pass the BUILD_DIR that scripts/bench built), SECONDS_PER_RUN (10), SERVE_FLAGS (extra
 # `serve` flags, to compare variants), BINARIES (several zhizhi binaries, space-separated, to
 # compare builds: each run goes through them in turn on the same seed, and each line names its
 # binary; default $BUILD_DIR/zhizhi), PORT (18380), LUA (another wrk script than
 # bench/gate_events.lua, to compare clients), SEED (a directory for the demo district, kept
-# between invocations: seeded when it has none). Needs wrk and curl (scripts/bench installs
-# wrk). Loopback only; every run is bounded.
+# between invocations: seeded when it has none), GATE_CPU_SPLIT (0: no pinning; by default, on 4
+# or more cores, the server runs on cores 0-1 and wrk on the others: scripts/lib.sh
+# gate_cpu_split). Needs wrk and curl (scripts/bench installs wrk). Loopback only; every run is
+# bounded.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"   # ROOT, BUILD_DIR, wait_port, wait_idle, …
 RUNS="${1:-3}"
 shift || true
-CONNS=("${@:-256}")
+CONNS=("${@:-512}")
 SECS="${SECONDS_PER_RUN:-10}"
 PORT="${PORT:-18380}"
 URL="http://127.0.0.1:$PORT"
@@ -47,13 +49,15 @@ threads() {
 }
 
 read -r -a BINS <<< "${BINARIES:-$BUILD_DIR/zhizhi}"
+gate_cpu_split
+echo "==> $CPU_SPLIT"
 for run in $(seq 1 "$RUNS"); do
   for c in "${CONNS[@]}"; do
   for bin in "${BINS[@]}"; do
     rm -rf "$WORK/gate"
     cp -r "$SEED" "$WORK/gate"
     # shellcheck disable=SC2086
-    "$bin" serve --data "$WORK/gate" --port "$PORT" --log-level warn ${SERVE_FLAGS:-} &
+    "${SERVER_PIN[@]}" "$bin" serve --data "$WORK/gate" --port "$PORT" --log-level warn ${SERVE_FLAGS:-} &
     PID=$!
     wait_port "$PORT"
     wait_idle "$PID"
@@ -61,7 +65,7 @@ for run in $(seq 1 "$RUNS"); do
     persons=$(roster_person_ids "$URL" "$device")
     threads > "$WORK/t0"
     ZHIZHI_DEVICE_TOKEN="$device" ZHIZHI_PERSONS="$persons" /usr/bin/time -o "$WORK/time" -f "%U %S" \
-      wrk -t2 -c"$c" -d"${SECS}s" --latency -s "${LUA:-$ROOT/bench/gate_events.lua}" "$URL" > "$WORK/wrk"
+      "${CLIENT_PIN[@]}" wrk -t2 -c"$c" -d"${SECS}s" --latency -s "${LUA:-$ROOT/bench/gate_events.lua}" "$URL" > "$WORK/wrk"
     threads > "$WORK/t1"
     read -r allow deny replayed refused group < <(gate_answer_counts "$URL")
     kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
