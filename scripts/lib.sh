@@ -10,7 +10,7 @@ ZHIZHI_APT_PACKAGES=(
   libboost-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopencv-dev libjpeg-dev libhnswlib-dev libfaiss-dev
-  clang libclang-rt-14-dev libssl-dev
+  clang libclang-rt-14-dev libssl-dev ccache
 )
 
 # Face recognition data, fetched with npm by name (never vendored) into $FACE_DATA:
@@ -109,13 +109,18 @@ build_web() {
   fi
 }
 
+# ccache: a rebuild, CI on the same machine, or another checkout of the tree recompiles only what
+# changed (paths below the checkout are hashed relative to it, so checkouts share the cache).
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
+
 build() {
   install_apt "${ZHIZHI_APT_PACKAGES[@]}"
   fetch_face_data
   build_web
   echo "==> building in $BUILD_DIR"
   cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
-    -DZHIZHI_FACE_DATA="$FACE_DATA" >/dev/null
+    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DZHIZHI_FACE_DATA="$FACE_DATA" >/dev/null
   cmake --build "$BUILD_DIR" -j "$(nproc)"
 }
 
