@@ -13,13 +13,13 @@
 
 #include <CLI/CLI.hpp>
 
-#include "alerts/planted_district.h"
-#include "alerts/test_district.h"
+#include "testkit/planted_district.h"
+#include "testkit/test_district.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using zhizhi::alerts::TestDistrict;
+using zhizhi::testkit::TestDistrict;
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
@@ -29,7 +29,7 @@ double Seconds(Clock::time_point since) {
 
 int main(int argc, char** argv) {
   CLI::App app{"alerts engine benchmark"};
-  zhizhi::alerts::PlantedOptions options;
+  zhizhi::testkit::PlantedOptions options;
   options.projects = 2500;
   options.workers_per_project = 176;  // + 4 key managers: 180 per project, 450,000 in all
   options.key_pass_days = 90;

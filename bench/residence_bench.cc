@@ -24,7 +24,7 @@
 #include <CLI/CLI.hpp>
 
 #include "alerts/detectors.h"
-#include "alerts/test_district.h"
+#include "testkit/test_district.h"
 #include "base/resident_id.h"
 #include "residence/police_adapter.h"
 #include "residence/residence.h"
@@ -34,7 +34,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using zhizhi::Date;
 using zhizhi::Status;
-using zhizhi::alerts::TestDistrict;
+using zhizhi::testkit::TestDistrict;
 namespace residence = zhizhi::residence;
 namespace store = zhizhi::store;
 

@@ -14,6 +14,10 @@ AlertEngine::AlertEngine(store::Database* db, const registry::Rulebook& rules,
     : db_(db), detectors_(rules), options_(std::move(options)) {}
 
 AlertEngine::~AlertEngine() {
+  Stop();
+}
+
+void AlertEngine::Stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -33,8 +37,6 @@ void AlertEngine::Attach(registry::Registry* registry, gate::Gate* gate) {
     });
   }
   if (gate) {
-    // The memo holds rows of the group; a group that does not commit takes them with it.
-    db_->AddRollbackListener([this](store::Connection&) { memo_.Clear(); });
     gate->AddPassListener([this](store::Connection& conn, const gate::Gate::PassNotice& pass) {
       return OnPass(conn, pass);
     });
@@ -75,6 +77,9 @@ Status AlertEngine::OnProjectChanged(store::Connection& conn, const std::string&
 }
 
 Status AlertEngine::OnPass(store::Connection& conn, const gate::Gate::PassNotice& pass) {
+  // The memo learns rows of this job and its group: if they are rolled back, it forgets all
+  // (a cache: what it no longer holds it reads again).
+  conn.OnRollback([this] { memo_.Clear(); });
   // The person's active alerts (one indexed lookup; usually none).
   std::vector<ActiveAlert> active;
   auto s = conn.Prepare(

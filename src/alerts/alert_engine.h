@@ -46,7 +46,9 @@ class AlertEngine {
  public:
   AlertEngine(store::Database* db, const registry::Rulebook& rules,
               AlertEngineOptions options = {});
-  ~AlertEngine();  // stops the schedule
+  ~AlertEngine();  // Stop()
+  // Stops the schedule (a scan in progress stops between chunks); idempotent.
+  void Stop();
 
   // Adds the incremental hooks to the registry and the gate (either may be null).
   void Attach(registry::Registry* registry, gate::Gate* gate);

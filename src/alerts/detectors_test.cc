@@ -5,11 +5,14 @@
 #include <map>
 #include <random>
 
-#include "alerts/planted_district.h"
-#include "alerts/test_district.h"
+#include "testkit/planted_district.h"
+#include "testkit/test_district.h"
 
 namespace zhizhi::alerts {
 namespace {
+using testkit::TestDistrict;
+using testkit::PlantedOptions;
+using testkit::GeneratePlantedDistrict;
 
 #define ASSERT_OK(expr)                   \
   do {                                    \
@@ -489,6 +492,9 @@ TEST(RulebookTest, DefaultParsesAndBadFilesAreRefusedWithTheirPath) {
 
 namespace zhizhi::alerts {
 namespace {
+using testkit::TestDistrict;
+using testkit::PlantedOptions;
+using testkit::GeneratePlantedDistrict;
 
 // A generated district (hundreds of projects, tens of thousands of people) with anomalies of
 // every kind planted: the scan finds every one of them and nothing else.
@@ -528,6 +534,9 @@ TEST(PlantedDistrictTest, ScanFindsEveryPlantedAnomalyAndNothingElse) {
 
 namespace zhizhi::alerts {
 namespace {
+using testkit::TestDistrict;
+using testkit::PlantedOptions;
+using testkit::GeneratePlantedDistrict;
 
 // A face stored as a duplicate of another person's (the face module's verdict) is a
 // duplicate_identity alert, raised in the same job and agreed by the scan; removing it clears.

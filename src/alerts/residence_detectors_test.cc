@@ -4,10 +4,11 @@
 
 #include <gtest/gtest.h>
 
-#include "alerts/test_district.h"
+#include "testkit/test_district.h"
 
 namespace zhizhi::alerts {
 namespace {
+using testkit::TestDistrict;
 
 #define ASSERT_OK(expr)                    \
   do {                                     \

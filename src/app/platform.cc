@@ -68,23 +68,30 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir,
 }
 
 Platform::~Platform() {
-  // Stop housekeeping, the police sender and the alert scans, finish the photos being analysed,
-  // then the writer (draining queued jobs, some of which store faces), before the lock goes.
+  // First every thread that queues write jobs stops: retention, the police sender, the alert
+  // scans, the gate's housekeeping, and the face workers (each photo being analysed finishes
+  // and queues its job). Then the database runs what is queued — jobs that hold pointers to the
+  // modules — and stops its writer. Only then do the modules go, and the lock last.
   {
     std::lock_guard lock(retention_mu_);
     closing_ = true;
   }
   retention_cv_.notify_all();
   if (retention_.joinable()) retention_.join();
+  if (sender_) sender_->Stop();
+  if (alerts_) alerts_->Stop();
+  if (gate_) gate_->Stop();
+  if (face_engine_) face_engine_->Stop();
+  if (warm_stats_.joinable()) warm_stats_.join();
+  if (db_) db_->Close();
   sender_.reset();
   alerts_.reset();
+  faces_.reset();
   face_engine_.reset();
-  if (warm_stats_.joinable()) warm_stats_.join();
   stats_.reset();
   residence_.reset();
   gate_.reset();
   db_.reset();
-  faces_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
@@ -93,6 +100,9 @@ Status Platform::StartGate(gate::GateOptions options) {
   gate::Gate* gate = gate_.get();
   registry_->AddPersonListener([gate](store::Connection& conn, std::int64_t person) {
     return gate->OnPersonChanged(conn, person);
+  });
+  registry_->AddProjectListener([gate](store::Connection& conn, const std::string& project) {
+    return gate->OnProjectChanged(conn, project);
   });
   registry_->AddViewExtender([gate](const std::string& code, nlohmann::json& view) {
     auto onsite = gate->Onsite(code, /*with_persons=*/false);
@@ -163,7 +173,7 @@ void Platform::StartAlerts(alerts::AlertEngineOptions options, bool schedule) {
     nlohmann::json open = {{"count", 0},
                            {"by_severity", nlohmann::json::object()},
                            {"by_type", nlohmann::json::object()}};
-    db->Read([&](store::Connection& conn) {
+    Status read = db->Read([&](store::Connection& conn) {
       auto s = conn.Prepare(
           "SELECT severity, type, COUNT(*) FROM alerts WHERE project_code = ? AND status != "
           "'resolved' GROUP BY 1, 2");
@@ -178,6 +188,11 @@ void Platform::StartAlerts(alerts::AlertEngineOptions options, bool schedule) {
       open["count"] = total;
       return s.status();
     });
+    // The view is still worth showing without its alert counts; the log says why they are null.
+    if (!read.ok()) {
+      spdlog::warn("event=view_alerts_failed project={} error=\"{}\"", code, read.ToString());
+      open = nullptr;
+    }
     view["alerts"] = std::move(open);
   });
   if (schedule) alerts_->Start();

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/civil_time.h"
-#include "store/scratch_database.h"
+#include "testkit/scratch_database.h"
 
 namespace zhizhi::app {
 namespace {
@@ -13,7 +13,7 @@ constexpr std::int64_t kDay = 86'400'000;
 class RetentionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto scratch = store::ScratchDatabase::Open("retention");
+    auto scratch = testkit::ScratchDatabase::Open("retention");
     ASSERT_TRUE(scratch.ok()) << scratch.status().ToString();
     scratch_ = std::move(scratch).value();
     db_ = &scratch_->db();
@@ -22,7 +22,7 @@ class RetentionTest : public ::testing::Test {
     return *db_->Read([&](store::Connection& conn) { return store::QueryInt(conn, sql); });
   }
 
-  std::unique_ptr<store::ScratchDatabase> scratch_;
+  std::unique_ptr<testkit::ScratchDatabase> scratch_;
   store::Database* db_ = nullptr;
   security::FieldCipher cipher_ =
       security::FieldCipher::FromMasterKey(security::FieldCipher::GenerateKey());

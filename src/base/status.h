@@ -5,11 +5,15 @@
 // field when there is one, and optional JSON details (e.g. the id of the existing record on a 409).
 // Errors never cross module boundaries as exceptions. Status and Result are plain values; they are
 // safe to copy between threads but a single instance is not synchronised.
+//
+// Both are [[nodiscard]]: an error that nobody looks at does not compile. Where dropping one is
+// right, say so with `.IgnoreError()` and a comment giving the reason.
 #pragma once
 
 #include <cassert>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -32,7 +36,7 @@ enum class StatusKind {
   kUnavailable,           // 503: shutting down, overloaded
 };
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
 
@@ -99,6 +103,9 @@ class Status {
     return *this;
   }
 
+  // Drops the status on purpose; the caller's comment says why that is right.
+  void IgnoreError() const {}
+
   std::string ToString() const {
     if (ok()) return "ok";
     std::string s = code_ + ": " + message_;
@@ -124,7 +131,7 @@ class Status {
 
 // Either a value or a non-OK Status.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
@@ -133,6 +140,8 @@ class Result {
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
+  // Drops the result on purpose; the caller's comment says why that is right.
+  void IgnoreError() const {}
 
   T& value() & { return *value_; }
   const T& value() const& { return *value_; }
@@ -146,6 +155,14 @@ class Result {
   std::optional<T> value_;
   Status status_;
 };
+
+template <typename T>
+struct IsResult : std::false_type {};
+template <typename T>
+struct IsResult<Result<T>> : std::true_type {};
+// Status or some Result<T>: what a function that can fail returns.
+template <typename T>
+concept StatusOrResult = std::is_same_v<T, Status> || IsResult<T>::value;
 
 }  // namespace zhizhi
 

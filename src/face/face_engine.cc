@@ -32,13 +32,18 @@ Result<std::unique_ptr<FaceEngine>> FaceEngine::Start(const FaceEngineOptions& o
 }
 
 FaceEngine::~FaceEngine() {
+  Stop();
+}
+
+void FaceEngine::Stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
-  for (auto& t : threads_)
-    t.join();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
 }
 
 Status FaceEngine::Submit(Task task) {

@@ -36,7 +36,9 @@ struct FaceEngineOptions {
 class FaceEngine {
  public:
   static Result<std::unique_ptr<FaceEngine>> Start(const FaceEngineOptions& options);
-  ~FaceEngine();  // finishes queued work, then stops the workers
+  ~FaceEngine();  // Stop()
+  // Finishes queued work, then stops the workers; later Submit()s are refused. Idempotent.
+  void Stop();
 
   using Task = std::function<void(FaceAnalyzer&)>;
   // Runs `task` on a worker with that worker's analyzer. 503 when the queue is full or stopping.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
+#include <numeric>
 
 #include <spdlog/spdlog.h>
 
@@ -99,15 +101,17 @@ void Faces::Unindex(State& st, std::int64_t face_id, const Template& t) {
 
 Status Faces::Start() {
   if (!engine_) return Status::Ok();  // nothing can be recognised: no galleries to keep
-  ZZ_RETURN_IF_ERROR(db_->Write([this](store::Connection& conn) { return Load(conn); }));
-  db_->AddRollbackListener([this](store::Connection& conn) {
-    Status status = Load(conn);
-    if (!status.ok()) spdlog::error("event=faces_reload_failed error=\"{}\"", status.ToString());
+  return db_->Write([this](store::Connection& conn) -> Status {
+    ZZ_ASSIGN_OR_RETURN(std::unique_ptr<State> fresh, ReadState(conn));
+    ReplaceState(conn, std::move(fresh));
+    spdlog::info("event=faces_loaded faces={} persons={} projects={} district_index={}",
+                 state_->active.size(), state_->faces_of.size(), state_->projects.size(),
+                 state_->district->kind());
+    return Status::Ok();
   });
-  return Status::Ok();
 }
 
-Status Faces::Load(store::Connection& conn) {
+Result<std::unique_ptr<Faces::State>> Faces::ReadState(store::Connection& conn) const {
   auto fresh = std::make_unique<State>();
   State& st = *fresh;
   st.district = MakeGallery(options_.district_index);
@@ -138,14 +142,99 @@ Status Faces::Load(store::Connection& conn) {
     spdlog::warn("event=faces_of_another_model count={} model={} hint=\"re-enrol these faces\"",
                  other_model, model_id_);
   }
+  return fresh;
+}
+
+void Faces::ReplaceState(store::Connection& conn, std::unique_ptr<State> fresh) {
   {
     std::unique_lock lock(mu_);
-    state_ = std::move(fresh);
+    std::swap(state_, fresh);
   }
-  spdlog::info("event=faces_loaded faces={} persons={} projects={} district_index={}",
-               state_->active.size(), state_->faces_of.size(), state_->projects.size(),
-               state_->district->kind());
+  // std::function wants a copyable callable: the old state rides in a shared holder.
+  auto old = std::make_shared<std::unique_ptr<State>>(std::move(fresh));
+  conn.OnRollback([this, old] {
+    std::unique_lock lock(mu_);
+    std::swap(state_, *old);
+  });
+}
+
+void Faces::AddTemplate(store::Connection& conn, std::int64_t face_id, const Template& t) {
+  {
+    std::unique_lock lock(mu_);
+    Index(*state_, face_id, t);
+  }
+  conn.OnRollback([this, face_id, t] {
+    std::unique_lock lock(mu_);
+    Unindex(*state_, face_id, t);
+  });
+}
+
+void Faces::RemoveTemplate(store::Connection& conn, std::int64_t face_id) {
+  auto found = state_->active.find(face_id);  // the writer thread: read without the lock
+  if (found == state_->active.end()) return;
+  const Template t = found->second;
+  {
+    std::unique_lock lock(mu_);
+    Unindex(*state_, face_id, t);
+  }
+  conn.OnRollback([this, face_id, t] {
+    std::unique_lock lock(mu_);
+    Index(*state_, face_id, t);
+  });
+}
+
+Status Faces::RefreshIdPhoto(store::Connection& conn, std::int64_t person_id) {
+  std::optional<std::vector<float>> now;
+  {
+    auto s = conn.Prepare(
+        "SELECT embedding FROM faces WHERE person_id = ? AND source = 'id_card' AND model = ? "
+        "AND status IN ('active', 'duplicate') ORDER BY id DESC LIMIT 1");
+    s.Bind(1, person_id).Bind(2, model_id_);
+    if (s.Step()) {
+      ZZ_ASSIGN_OR_RETURN(now, UnsealEmbedding(s.Blob(0)));
+    }
+    ZZ_RETURN_IF_ERROR(StepStatus(s));
+  }
+  std::optional<std::vector<float>> before;
+  if (auto it = state_->id_photo.find(person_id); it != state_->id_photo.end()) {
+    before = it->second;
+  }
+  if (before == now) return Status::Ok();
+  auto put = [this, person_id](const std::optional<std::vector<float>>& photo) {
+    std::unique_lock lock(mu_);
+    if (photo) {
+      state_->id_photo[person_id] = *photo;
+    } else {
+      state_->id_photo.erase(person_id);
+    }
+  };
+  put(now);
+  conn.OnRollback([put, before] { put(before); });
   return Status::Ok();
+}
+
+void Faces::MoveProjects(State& st, std::int64_t person_id, const std::set<std::string>& from,
+                         const std::set<std::string>& to) {
+  const auto faces = st.faces_of.find(person_id);
+  if (faces != st.faces_of.end()) {
+    for (const std::string& project : from) {
+      if (to.count(project)) continue;
+      if (auto g = st.projects.find(project); g != st.projects.end()) {
+        for (std::int64_t id : faces->second)
+          g->second->Remove(id);  // exited: no longer recognised on this site
+      }
+    }
+    for (const std::string& project : to) {
+      if (from.count(project)) continue;
+      for (std::int64_t id : faces->second)
+        ProjectGallery(st, project).Add(id, st.active[id].embedding);
+    }
+  }
+  if (to.empty()) {
+    st.projects_of.erase(person_id);
+  } else {
+    st.projects_of[person_id] = to;
+  }
 }
 
 Status Faces::OnPersonChanged(store::Connection& conn, std::int64_t person_id) {
@@ -159,31 +248,19 @@ Status Faces::OnPersonChanged(store::Connection& conn, std::int64_t person_id) {
       now.insert(s.Text(0));
     ZZ_RETURN_IF_ERROR(StepStatus(s));
   }
-  std::unique_lock lock(mu_);
-  State& st = *state_;
-  std::set<std::string>& before = st.projects_of[person_id];
-  if (before == now) {
-    if (now.empty()) st.projects_of.erase(person_id);
-    return Status::Ok();
+  std::set<std::string> before;
+  if (auto it = state_->projects_of.find(person_id); it != state_->projects_of.end()) {
+    before = it->second;
   }
-  const auto faces = st.faces_of.find(person_id);
-  for (const std::string& project : before) {
-    if (now.count(project) || faces == st.faces_of.end()) continue;
-    if (auto g = st.projects.find(project); g != st.projects.end()) {
-      for (std::int64_t id : faces->second)
-        g->second->Remove(id);  // exited: no longer recognised on this site
-    }
+  if (before == now) return Status::Ok();
+  {
+    std::unique_lock lock(mu_);
+    MoveProjects(*state_, person_id, before, now);
   }
-  for (const std::string& project : now) {
-    if (before.count(project) || faces == st.faces_of.end()) continue;
-    for (std::int64_t id : faces->second)
-      ProjectGallery(st, project).Add(id, st.active[id].embedding);
-  }
-  if (now.empty()) {
-    st.projects_of.erase(person_id);
-  } else {
-    before = std::move(now);
-  }
+  conn.OnRollback([this, person_id, before, now] {
+    std::unique_lock lock(mu_);
+    MoveProjects(*state_, person_id, now, before);
+  });
   return Status::Ok();
 }
 
@@ -229,7 +306,10 @@ Result<json> Faces::List(std::int64_t person_id) const {
   return db_->Read([&](store::Connection& conn) -> Result<json> {
     auto exists = conn.Prepare("SELECT 1 FROM persons WHERE id = ?");
     exists.Bind(1, person_id);
-    if (!exists.Step()) return Status::NotFound("no person " + std::to_string(person_id));
+    if (!exists.Step()) {
+      ZZ_RETURN_IF_ERROR(StepStatus(exists));
+      return Status::NotFound("no person " + std::to_string(person_id));
+    }
     auto s = conn.Prepare(
         "SELECT id, source, status, model, quality, liveness, id_score, duplicate_of, "
         "duplicate_score, photo IS NOT NULL, created_at, created_by, changed_at FROM faces "
@@ -281,6 +361,51 @@ json Faces::Describe() const {
   return out;
 }
 
+json Faces::Describe(const State& st) {
+  const auto digest = [](const std::vector<float>& v) {
+    return std::accumulate(v.begin(), v.end(), 0.0);  // the same bits give the same sum
+  };
+  std::map<std::int64_t, json> active;
+  for (const auto& [id, t] : st.active)
+    active[id] = {t.person, t.source, digest(t.embedding)};
+  std::map<std::int64_t, std::vector<std::int64_t>> faces_of;
+  for (const auto& [person, ids] : st.faces_of) {
+    auto& sorted = faces_of[person] = ids;
+    std::sort(sorted.begin(), sorted.end());
+  }
+  std::map<std::int64_t, double> id_photo;
+  for (const auto& [person, v] : st.id_photo)
+    id_photo[person] = digest(v);
+  std::map<std::int64_t, std::set<std::string>> projects_of(st.projects_of.begin(),
+                                                            st.projects_of.end());
+  std::map<std::string, size_t> galleries;  // an empty gallery is as good as none
+  for (const auto& [code, g] : st.projects) {
+    if (g->size() > 0) galleries[code] = g->size();
+  }
+  json out = {{"active", json::array()},
+              {"faces_of", faces_of},
+              {"id_photo", id_photo},
+              {"projects_of", projects_of},
+              {"galleries", galleries},
+              {"district", st.district->size()}};
+  for (const auto& [id, t] : active)
+    out["active"].push_back({{"id", id}, {"template", t}});
+  return out;
+}
+
+json Faces::MemorySnapshot() const {
+  std::shared_lock lock(mu_);
+  return Describe(*state_);
+}
+
+Result<json> Faces::LoadSnapshot() const {
+  if (!engine_) return MemorySnapshot();  // no galleries are kept
+  return db_->Read([&](store::Connection& conn) -> Result<json> {
+    ZZ_ASSIGN_OR_RETURN(std::unique_ptr<State> fresh, ReadState(conn));
+    return Describe(*fresh);
+  });
+}
+
 std::vector<gate::FaceCandidate> Faces::PerPerson(const State& st, const std::vector<Hit>& hits,
                                                   std::int64_t exclude_person, size_t n) {
   std::vector<gate::FaceCandidate> out;
@@ -305,11 +430,10 @@ void Faces::Enrol(std::int64_t person_id, EnrolInput input, std::string created_
                              "this server has no face recognition (started without face models)"));
   }
   auto exists = db_->Read([&](store::Connection& conn) {
-    auto s = conn.Prepare("SELECT 1 FROM persons WHERE id = ?");
-    s.Bind(1, person_id);
-    return s.Step();
+    return store::RowExists(conn, "SELECT 1 FROM persons WHERE id = ?", person_id);
   });
-  if (!exists) return done(Status::NotFound("no person " + std::to_string(person_id)));
+  if (!exists.ok()) return done(exists.status());
+  if (!*exists) return done(Status::NotFound("no person " + std::to_string(person_id)));
   auto shared_input = std::make_shared<EnrolInput>(std::move(input));
   Status queued = engine_->Submit([this, person_id, shared_input, created_by, done,
                                    also = std::move(also)](FaceAnalyzer& analyzer) {
@@ -457,19 +581,10 @@ Result<json> Faces::StoreFace(store::Connection& conn, std::int64_t person_id,
     }
   }
   ZZ_RETURN_IF_ERROR(FaceChanged(conn, person_id));
-  {
-    std::unique_lock lock(mu_);
-    State& st = *state_;
-    for (std::int64_t old : superseded) {
-      if (auto t = st.active.find(old); t != st.active.end()) {
-        const Template copy = t->second;
-        Unindex(st, old, copy);
-      }
-    }
-    Template t{person_id, source, face.embedding};
-    if (source == "id_card") st.id_photo[person_id] = t.embedding;
-    if (!duplicate) Index(st, face_id, t);
-  }
+  for (std::int64_t old : superseded)
+    RemoveTemplate(conn, old);
+  if (source == "id_card") ZZ_RETURN_IF_ERROR(RefreshIdPhoto(conn, person_id));
+  if (!duplicate) AddTemplate(conn, face_id, Template{person_id, source, face.embedding});
   if (duplicate) {
     spdlog::warn("event=duplicate_identity person_id={} face_id={} duplicate_of={} score={:.3f}",
                  person_id, face_id, others[0].person_id, others[0].score);
@@ -512,13 +627,8 @@ Result<json> Faces::Remove(std::int64_t person_id, std::int64_t face_id, const A
     ZZ_RETURN_IF_ERROR(FaceChanged(conn, person_id));
     if (also) ZZ_RETURN_IF_ERROR(also(conn, out));
     if (!engine_) return Status::Ok();
-    std::unique_lock lock(mu_);
-    State& st = *state_;
-    if (auto t = st.active.find(face_id); t != st.active.end()) {
-      const Template copy = t->second;
-      Unindex(st, face_id, copy);
-    }
-    return Status::Ok();
+    RemoveTemplate(conn, face_id);
+    return RefreshIdPhoto(conn, person_id);
   });
   if (!status.ok()) return status;
   return out;

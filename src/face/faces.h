@@ -18,7 +18,9 @@
 // justify the change (like the gate's state): one per project with the active faces of the people
 // actively enrolled there (an exact SIMD scan), and one for the district with every active face
 // (adaptive: exact, then int8; or HNSW). Enrolment, exit and face changes reach them in the same
-// transaction through the registry's person listener; a failed group commit reloads everything.
+// transaction through the registry's person listener. Every change registers its undo on the
+// job's connection (store::Connection::OnRollback), so a job or group that is rolled back takes
+// its gallery changes with it.
 //
 // Recognition (gate::FaceMatcher): a gate photo is analysed on the workers, then searched
 // 1:N in the project gallery — and, when nobody there matches, in the district gallery, so that
@@ -79,8 +81,8 @@ class Faces : public gate::FaceMatcher {
   Faces(store::Database* db, const security::FieldCipher* cipher, FaceEngine* engine,
         FacesOptions options = {});
 
-  // Loads every active template of the current model into the galleries (a writer job) and
-  // registers for reloads after a failed group commit. Call once before serving.
+  // Loads every active template of the current model into the galleries (a writer job). Call
+  // once before serving.
   Status Start();
   bool available() const { return engine_ != nullptr; }
 
@@ -114,6 +116,11 @@ class Faces : public gate::FaceMatcher {
   void Identify(gate::FaceQuery query,
                 std::function<void(Result<gate::FaceVerdict>)> done) override;
 
+  // What the galleries hold now, and what a fresh load from the database would hold, in one
+  // comparable form — equal whenever no write is in flight (the fault tests compare them).
+  nlohmann::json MemorySnapshot() const;
+  Result<nlohmann::json> LoadSnapshot() const;
+
  private:
   struct Template {
     std::int64_t person = 0;
@@ -129,15 +136,27 @@ class Faces : public gate::FaceMatcher {
     std::unique_ptr<Gallery> district;
   };
 
-  Status Load(store::Connection& conn);
+  // Reads every active template of the model from the database into a new state.
+  Result<std::unique_ptr<State>> ReadState(store::Connection& conn) const;
+  static nlohmann::json Describe(const State& st);
+
+  // Changes of the state inside a writer job; each registers its undo on `conn`.
+  void ReplaceState(store::Connection& conn, std::unique_ptr<State> fresh);
+  void AddTemplate(store::Connection& conn, std::int64_t face_id, const Template& t);
+  void RemoveTemplate(store::Connection& conn, std::int64_t face_id);
+  // The person's ID-card photo as the database has it now (the latest active or duplicate one).
+  Status RefreshIdPhoto(store::Connection& conn, std::int64_t person_id);
+  // Moves the person's faces from the galleries of `from` to those of `to` (exclusive lock held).
+  static void MoveProjects(State& st, std::int64_t person_id, const std::set<std::string>& from,
+                           const std::set<std::string>& to);
   // Inside a writer job: stores the analysed face and updates memory; the JSON answer.
   Result<nlohmann::json> StoreFace(store::Connection& conn, std::int64_t person_id,
                                    const std::string& source, const std::string& jpeg,
                                    const FaceResult& face, const std::string& created_by);
   // Adds/removes a template to/from the galleries it belongs in (exclusive lock held).
-  void Index(State& st, std::int64_t face_id, const Template& t);
-  void Unindex(State& st, std::int64_t face_id, const Template& t);
-  Gallery& ProjectGallery(State& st, const std::string& project);
+  static void Index(State& st, std::int64_t face_id, const Template& t);
+  static void Unindex(State& st, std::int64_t face_id, const Template& t);
+  static Gallery& ProjectGallery(State& st, const std::string& project);
   // Best score per person among `hits`, best first, at most `n`.
   static std::vector<gate::FaceCandidate> PerPerson(const State& st, const std::vector<Hit>& hits,
                                                     std::int64_t exclude_person, size_t n);

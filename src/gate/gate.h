@@ -2,11 +2,14 @@
 // on-site state, terminal rosters, heartbeats, attendance and trajectories.
 //
 // State: what a decision needs (enrolments, certificates, blacklist, policies, devices, who is
-// inside) is held in memory and changed only inside jobs on the database's writer thread, right
-// after the rows that justify the change are written in the same transaction. Memory is
-// therefore never ahead of a committed database, except for one group whose COMMIT fails — and
-// then the whole state is reloaded from the database. Readers on other threads take a shared
-// lock; the writer takes it exclusively only while it mutates.
+// inside) is held in memory (GateState) and changed only inside jobs on the database's writer
+// thread, right after the rows that justify the change are written in the same transaction, and
+// with an undo for each change: when the job's writes are rolled back (its savepoint, or its
+// whole group), so is memory. Memory thus never keeps what the database does not.
+//
+// Files: gate.cc (life cycle, loading), roster.cc (standings and terminal rosters), devices.cc,
+// passes.cc (events: decide, store, answer), gate_views.cc (on site, attendance, trajectories),
+// policy.cc (policies, blacklist), housekeeping.cc (new day, automatic clock-out).
 //
 // Events: each event is decided and stored in one writer job (idempotent on device + event_id);
 // the HTTP answer goes out after the group commit is durable, so an answered event is never lost.
@@ -21,10 +24,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -33,7 +34,9 @@
 #include "gate/face_matcher.h"
 #include "gate/gate_decision.h"
 #include "gate/gate_event.h"
+#include "gate/gate_state.h"
 #include "gate/live_feed.h"
+#include "gate/pass_answer.h"
 #include "registry/registry.h"
 #include "security/field_cipher.h"
 #include "security/principal.h"
@@ -73,13 +76,22 @@ class Gate {
  public:
   Gate(store::Database* db, registry::Registry* registry, const security::FieldCipher* cipher,
        GateOptions options = {});
-  ~Gate();  // stops housekeeping
+  ~Gate();  // Stop()
 
   // Loads the state (in a writer job) and starts housekeeping. Call once before serving.
   Status Start();
+  // Stops housekeeping (idempotent). Jobs already queued on the database may still run.
+  void Stop();
 
-  // Registry listener: re-reads one person after an enrolment/exit/certificate change.
+  // Registry listeners: re-read one person after an enrolment/exit/certificate change, or a
+  // project after it was created or changed.
   Status OnPersonChanged(store::Connection& conn, std::int64_t person_id);
+  Status OnProjectChanged(store::Connection& conn, const std::string& project);
+
+  // What the gate holds in memory now (a copy), and what a fresh load from the database would
+  // hold — equal whenever no write is in flight (the fault tests compare them).
+  GateData MemorySnapshot() const;
+  Result<GateData> LoadSnapshot() const;
 
   // A recorded pass of a known person, told to listeners inside the writer job that stored it
   // (the residence module, the alerts engine), after the pass's own writes; keep listeners cheap,
@@ -165,7 +177,8 @@ class Gate {
   LiveFeed& live() { return live_; }
 
   // Bumped whenever a pass is stored for a day other than today (offline replays, automatic
-  // clock-outs): caches of past days' figures compare it to know they are still right.
+  // clock-outs): caches of past days' figures compare it to know they are still right. (A bump
+  // of a write that is then rolled back only costs a cache refresh.)
   std::uint64_t past_changes() const { return past_changes_.load(std::memory_order_acquire); }
 
   // Events answered to terminals (single and batch) since start, by outcome: a decision (allow,
@@ -179,28 +192,25 @@ class Gate {
   EventCounts event_counts() const;
 
  private:
-  struct State;
-  struct Answer;
-
-  // The stored answer of (device, event_id), marked replayed; nullopt when there is none.
-  Result<std::optional<Answer>> StoredAnswer(store::Connection& conn, std::int64_t device_id,
-                                             const std::string& event_id);
   // `face`: the recognition verdict of a face_image event (null otherwise).
-  Result<Answer> ProcessEvent(store::Connection& conn, std::int64_t device_id,
-                              const GateEventInput& event, const FaceVerdict* face);
+  Result<PassAnswer> ProcessEvent(store::Connection& conn, std::int64_t device_id,
+                                  const GateEventInput& event, const FaceVerdict* face);
   // Recognises the face of each face_image event (off the writer), then calls `done` with one
   // verdict or error per event (nullopt for events without a face).
   using FaceResults = std::vector<std::optional<Result<FaceVerdict>>>;
   void RecogniseFaces(std::int64_t device_id,
                       std::shared_ptr<std::vector<Result<GateEventInput>>> events,
                       std::function<void(FaceResults)> done);
+  // Reads everything from the database into memory and recomputes every standing (a writer job).
   Status Load(store::Connection& conn);
   Status ReloadPerson(store::Connection& conn, std::int64_t person_id);
+  // Re-evaluates the roster standing of `persons` on `project` and records each change.
   Status RecomputeStandings(store::Connection& conn, const std::string& project,
                             const std::vector<std::int64_t>& persons, const char* why);
+  Status RecomputeAllStandings(store::Connection& conn, const char* why);
   void HousekeepingLoop();
   // Sends a committed decision to the live feeds (not replays).
-  void PublishPass(const Answer& answer);
+  void PublishPass(const PassAnswer& answer);
   // Decides and stores one pass on the writer (its face already matched, if it had one), then
   // answers `done` with the answer's text or the refusal.
   void WritePass(std::int64_t device_id, GateEventInput input, std::optional<FaceVerdict> face,
@@ -218,12 +228,11 @@ class Gate {
   FaceMatcher* face_matcher_ = nullptr;
   std::atomic<std::uint64_t> past_changes_{0};
   // Counted when the answer goes out (after the commit): see event_counts().
-  void CountAnswer(const Answer& answer);
+  void CountAnswer(const PassAnswer& answer);
   void CountRefused(size_t n);
   std::atomic<std::uint64_t> allowed_{0}, denied_{0}, replayed_{0}, refused_{0};
 
-  mutable std::shared_mutex mu_;
-  std::unique_ptr<State> state_;
+  GateState state_;
 
   std::mutex tick_mu_;
   std::condition_variable tick_cv_;

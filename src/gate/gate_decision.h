@@ -49,6 +49,7 @@ struct GatePolicy {
   int duplicate_window_s = 60;  // repeated passes within this window are duplicates
 
   CheckMode ModeOf(std::string_view check) const;
+  bool operator==(const GatePolicy&) const = default;
   nlohmann::json ToJson() const;
   // Validates a policy document (unknown checks, modes, ranges) — 400 on anything wrong.
   static Result<GatePolicy> FromJson(const nlohmann::json& json);
@@ -65,6 +66,7 @@ struct CertificateFact {
   std::int64_t valid_to_day = 0;
   bool revoked = false;
 
+  bool operator==(const CertificateFact&) const = default;
   bool ValidOn(std::int64_t day) const {
     return !revoked && valid_from_day <= day && day <= valid_to_day;
   }

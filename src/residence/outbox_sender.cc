@@ -14,6 +14,10 @@ OutboxSender::OutboxSender(store::Database* db, Residence* residence,
     : db_(db), residence_(residence), cipher_(cipher), options_(std::move(options)) {}
 
 OutboxSender::~OutboxSender() {
+  Stop();
+}
+
+void OutboxSender::Stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;

@@ -47,7 +47,9 @@ class OutboxSender {
  public:
   OutboxSender(store::Database* db, Residence* residence, const security::FieldCipher* cipher,
                SenderOptions options = {});
-  ~OutboxSender();  // stops the thread (an attempt in flight finishes first)
+  ~OutboxSender();  // Stop()
+  // Stops the thread (an attempt in flight finishes first); idempotent.
+  void Stop();
 
   void Start();
   // A job queued a message: look again soon (after its commit).

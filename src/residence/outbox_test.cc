@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "alerts/test_district.h"
+#include "testkit/test_district.h"
 #include "base/resident_id.h"
 #include "residence/police_endpoint.h"
 
@@ -62,7 +62,7 @@ class OutboxTest : public ::testing::Test {
     auto config = PoliceConfig::FromJson(doc, "test");
     ASSERT_TRUE(config.ok()) << config.status().ToString();
     adapter_ = std::make_unique<PoliceAdapter>(*config);
-    d_ = std::make_unique<alerts::TestDistrict>(::testing::TempDir(), kNow, true, adapter_.get());
+    d_ = std::make_unique<testkit::TestDistrict>(::testing::TempDir(), kNow, true, adapter_.get());
     sender_ = std::make_unique<OutboxSender>(&d_->db(), &d_->residence(), &d_->cipher());
     auto gc = d_->Corp("总包公司");
     ASSERT_TRUE(gc.ok());
@@ -117,7 +117,7 @@ class OutboxTest : public ::testing::Test {
 
   std::unique_ptr<PoliceEndpoint> endpoint_;
   std::unique_ptr<PoliceAdapter> adapter_;
-  std::unique_ptr<alerts::TestDistrict> d_;
+  std::unique_ptr<testkit::TestDistrict> d_;
   std::unique_ptr<OutboxSender> sender_;
   std::string gc_;
 };

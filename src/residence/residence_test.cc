@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "alerts/test_district.h"
+#include "testkit/test_district.h"
 #include "base/csv.h"
 #include "residence/daily_export.h"
 
@@ -35,7 +35,7 @@ security::Principal Admin() {
 class ResidenceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    d_ = std::make_unique<alerts::TestDistrict>(::testing::TempDir(), kNow);
+    d_ = std::make_unique<testkit::TestDistrict>(::testing::TempDir(), kNow);
     auto gc = d_->Corp("总包公司");
     ASSERT_TRUE(gc.ok());
     gc_ = *gc;
@@ -93,7 +93,7 @@ class ResidenceTest : public ::testing::Test {
     return n;
   }
 
-  std::unique_ptr<alerts::TestDistrict> d_;
+  std::unique_ptr<testkit::TestDistrict> d_;
   std::string gc_;
 };
 

@@ -204,7 +204,7 @@ Result<AuditLog::Verification> AuditLog::Verify(store::Connection& conn) const {
   };
   static const std::string sql =
       std::string("SELECT ") + kRowColumns + " FROM audit_log ORDER BY seq";
-  auto s = conn.Prepare(sql.c_str());
+  auto s = conn.Prepare(sql);
   std::string previous;  // the stored hash of the previous row
   std::int64_t expected_seq = 1;
   std::int64_t subjects = 0;
@@ -268,7 +268,7 @@ Result<json> AuditLog::Query(store::Connection& conn, std::optional<std::int64_t
   static const std::string all = std::string("SELECT ") + kRowColumns +
                                  " FROM audit_log WHERE seq > ?2 AND at >= ?3 AND at < ?4 "
                                  "ORDER BY seq LIMIT ?5";  // ?1 unused: same bindings
-  auto s = conn.Prepare(person_id ? by_person.c_str() : all.c_str());
+  auto s = conn.Prepare(person_id ? by_person : all);
   s.Bind(1, person_id).Bind(2, after).Bind(3, from_ms).Bind(4, to_ms).Bind(5, page.limit);
   json items = json::array();
   std::int64_t last = 0;
@@ -296,7 +296,7 @@ Status AuditLog::Rehash(store::Connection& conn, const FieldCipher& next) const 
       std::string("SELECT ") + kRowColumns + " FROM audit_log ORDER BY seq";
   std::vector<std::pair<std::int64_t, std::string>> hashes;
   {
-    auto s = conn.Prepare(sql.c_str());
+    auto s = conn.Prepare(sql);
     std::string previous;
     while (s.Step()) {
       std::string hash = next.ChainHash(Canonical(previous, ReadRow(s)));

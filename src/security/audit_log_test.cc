@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "store/scratch_database.h"
+#include "testkit/scratch_database.h"
 
 namespace zhizhi::security {
 namespace {
@@ -10,7 +10,7 @@ namespace {
 class AuditLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto scratch = store::ScratchDatabase::Open("audit");
+    auto scratch = testkit::ScratchDatabase::Open("audit");
     ASSERT_TRUE(scratch.ok()) << scratch.status().ToString();
     scratch_ = std::move(scratch).value();
     db_ = &scratch_->db();
@@ -19,7 +19,7 @@ class AuditLogTest : public ::testing::Test {
     return db_->Read([&](store::Connection& conn) { return log.Verify(conn); });
   }
 
-  std::unique_ptr<store::ScratchDatabase> scratch_;
+  std::unique_ptr<testkit::ScratchDatabase> scratch_;
   store::Database* db_ = nullptr;
   FieldCipher cipher_ = FieldCipher::FromMasterKey(FieldCipher::GenerateKey());
 };

@@ -40,7 +40,8 @@ Status InitSodium() {
 }
 
 FieldCipher::Key FieldCipher::GenerateKey() {
-  InitSodium();
+  // Without libsodium there is no safe key to make, and no Status to carry the news: stop.
+  if (!InitSodium().ok()) std::abort();
   Key key;
   randombytes_buf(key.data(), key.size());
   return key;
@@ -94,7 +95,7 @@ Result<FieldCipher> FieldCipher::ForDataDir(const std::string& data_dir) {
 }
 
 FieldCipher FieldCipher::FromMasterKey(const Key& master) {
-  InitSodium();
+  if (!InitSodium().ok()) std::abort();  // as in GenerateKey
   FieldCipher cipher;
   crypto_kdf_derive_from_key(cipher.seal_key_.data(), cipher.seal_key_.size(), 1, kKdfContext,
                              master.data());

@@ -2,12 +2,14 @@
 
 #include <chrono>
 #include <future>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include "base/thread_name.h"
 #include "store/migrations.h"
+#include "store/savepoint.h"
 
 namespace zhizhi::store {
 
@@ -44,20 +46,31 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, Databa
 }
 
 Database::~Database() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  checkpoint_cv_.notify_all();
-  if (writer_.joinable()) writer_.join();
-  if (checkpointer_.joinable()) checkpointer_.join();
-  checkpoint_conn_.reset();
-  readers_.clear();
-  if (writer_conn_) {
-    // Fold the WAL back into the main file so a copied data directory is self-contained.
-    writer_conn_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
-  }
+  Close();
+}
+
+void Database::Close() {
+  std::call_once(closed_, [this] {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    checkpoint_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    if (checkpointer_.joinable()) checkpointer_.join();
+    checkpoint_conn_.reset();
+    {
+      std::lock_guard lock(readers_mu_);
+      readers_.clear();
+    }
+    if (writer_conn_) {
+      // Fold the WAL back into the main file so a copied data directory is self-contained. If
+      // it fails the WAL stays beside the file, and SQLite reads it at the next open.
+      Status folded = writer_conn_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      if (!folded.ok()) spdlog::warn("event=checkpoint_failed error=\"{}\"", folded.ToString());
+    }
+  });
 }
 
 Status Database::Write(WriteJob job) {
@@ -68,17 +81,19 @@ Status Database::Write(WriteJob job) {
 }
 
 void Database::WriteAsync(WriteJob job, WriteDone done, Undo undo) {
+  bool refused = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
-      done(Status::Unavailable("the database is shutting down"));
-      return;
+      refused = true;
+    } else {
+      queue_.push_back(Job{std::move(job), std::move(done), undo});
+      // A busy writer takes the whole queue when its commit is done; waking it per job would
+      // only cost context switches.
+      if (!writer_waiting_) return;
     }
-    queue_.push_back(Job{std::move(job), std::move(done), undo});
-    // A busy writer takes the whole queue when its commit is done; waking it per job would only
-    // cost context switches.
-    if (!writer_waiting_) return;
   }
+  if (refused) return done(Status::Unavailable("the database is shutting down"));
   cv_.notify_one();
 }
 
@@ -112,10 +127,52 @@ void Database::FinishCheckpoint() {
   }
 }
 
+bool Database::RunJob(Job& job, Status& result) {
+  Connection& conn = *writer_conn_;
+  std::optional<Savepoint> savepoint;
+  if (job.undo == Undo::kSavepoint) {
+    auto opened = Savepoint::Open(conn);
+    if (!opened.ok()) {
+      result = opened.status();
+      return false;
+    }
+    savepoint.emplace(std::move(opened).value());
+  }
+  const size_t undo_mark = conn.undo_mark();
+  const std::int64_t changes = conn.TotalChanges();
+  try {
+    result = job.run(conn);
+  } catch (const std::exception& e) {
+    result = Status::Internal(std::string("write job threw: ") + e.what());
+  }
+  if (!conn.InTransaction()) {
+    // SQLite rolled the whole transaction back itself (a full disk, an I/O error), or the job
+    // ended it: the jobs before this one lost their writes, and the ones after must not run
+    // outside a transaction, where each statement would commit on its own.
+    if (result.ok()) result = Status::Internal("a write job ended the transaction");
+    return false;
+  }
+  if (savepoint) {
+    // Should the savepoint itself fail to roll back or release, nobody can say what of this
+    // job is left in the transaction: the group goes.
+    Status ended = result.ok() ? savepoint->Release() : savepoint->RollBack();
+    if (!ended.ok()) {
+      if (result.ok()) result = ended;
+      return false;
+    }
+    return true;
+  }
+  if (result.ok()) return true;
+  if (conn.TotalChanges() != changes) return false;  // failed after writing: only the group's
+                                                      // rollback can undo those writes
+  conn.RunUndo(undo_mark);  // refused before its first write: nothing to undo but memory
+  return true;
+}
+
 void Database::RunBatch(std::vector<Job>& batch) {
   Connection& conn = *writer_conn_;
   std::vector<Status> results(batch.size());
-  // Cached statements: the per-job savepoint costs no SQL parsing on the hot path.
+  // Cached statements: BEGIN, the savepoints and COMMIT cost no SQL parsing on the hot path.
   Status begin = conn.Prepare("BEGIN IMMEDIATE").Run();
   if (!begin.ok()) {
     for (auto& job : batch)
@@ -124,36 +181,18 @@ void Database::RunBatch(std::vector<Job>& batch) {
   }
   bool rolled_back = false;
   for (size_t i = 0; i < batch.size() && !rolled_back; ++i) {
-    const bool savepoint = batch[i].undo == Undo::kSavepoint;
-    if (savepoint) conn.Prepare("SAVEPOINT job").Run();
-    const std::int64_t changes = conn.TotalChanges();
-    try {
-      results[i] = batch[i].run(conn);
-    } catch (const std::exception& e) {
-      results[i] = Status::Internal(std::string("write job threw: ") + e.what());
-    }
-    if (!conn.InTransaction()) {
-      // SQLite rolled the whole transaction back itself (a full disk, an I/O error), or the job
-      // ended it: the jobs before this one lost their writes, and the ones after must not run
-      // outside a transaction, where each statement would commit on its own.
-      if (results[i].ok()) results[i] = Status::Internal("a write job ended the transaction");
-      rolled_back = true;
-    } else if (savepoint) {
-      if (!results[i].ok()) conn.Prepare("ROLLBACK TO job").Run();
-      conn.Prepare("RELEASE job").Run();
-    } else if (!results[i].ok() && conn.TotalChanges() != changes) {
-      rolled_back = true;  // failed after writing, and nothing else can undo those writes
-    }
-    if (rolled_back) {
-      spdlog::error("event=group_rolled_back jobs={} failed_job={} error=\"{}\"", batch.size(), i,
-                    results[i].ToString());
-      RollBackGroup(results, Status::Unavailable("the write was rolled back with its group (" +
-                                                 results[i].ToString() + "); retry"));
-    }
+    if (RunJob(batch[i], results[i])) continue;
+    rolled_back = true;
+    spdlog::error("event=group_rolled_back jobs={} failed_job={} error=\"{}\"", batch.size(), i,
+                  results[i].ToString());
+    RollBackGroup(results, Status::Unavailable("the write was rolled back with its group (" +
+                                               results[i].ToString() + "); retry"));
   }
   if (!rolled_back) {
     Status commit = conn.Prepare("COMMIT").Run();
-    if (!commit.ok()) {
+    if (commit.ok()) {
+      conn.ForgetUndo();
+    } else {
       spdlog::error("event=group_commit_failed jobs={} error=\"{}\"", batch.size(),
                     commit.ToString());
       RollBackGroup(results, commit);
@@ -170,26 +209,18 @@ void Database::RunBatch(std::vector<Job>& batch) {
 
 void Database::RollBackGroup(std::vector<Status>& results, const Status& cause) {
   Connection& conn = *writer_conn_;
-  if (conn.InTransaction()) conn.Exec("ROLLBACK");
-  if (!rollback_listeners_.empty()) {
-    conn.Exec("BEGIN IMMEDIATE");
-    for (const auto& listener : rollback_listeners_)
-      listener(conn);
-    if (!conn.Exec("COMMIT").ok()) conn.Exec("ROLLBACK");
+  if (conn.InTransaction()) {
+    Status rolled = conn.Exec("ROLLBACK");
+    // SQLite documents no way for a ROLLBACK of a write transaction to fail and leave it open;
+    // should it happen, the next BEGIN fails and so does every job, loudly.
+    if (!rolled.ok()) spdlog::error("event=rollback_failed error=\"{}\"", rolled.ToString());
   }
+  conn.RunUndo(0);  // every job's memory, newest first: as it was before the group
   for (auto& result : results) {
     if (result.ok()) result = cause;
   }
   std::lock_guard lock(mu_);
   ++groups_rolled_back_;
-}
-
-void Database::AddRollbackListener(std::function<void(Connection&)> listener) {
-  // Handed to the writer thread through the queue, so no lock is needed on the hot path.
-  Write([this, listener = std::move(listener)](Connection&) {
-    rollback_listeners_.push_back(listener);
-    return Status::Ok();
-  });
 }
 
 void Database::CheckpointLoop() {
@@ -242,17 +273,11 @@ std::uint64_t Database::groups_rolled_back() const {
   return groups_rolled_back_;
 }
 
-Database::ReadLease::ReadLease(Database* db) : db(db) {
-  auto acquired = db->AcquireReader();
-  if (!acquired.ok()) {
-    // Opening a reader only fails when the file vanished or memory ran out; surface it loudly.
-    throw std::runtime_error(acquired.status().ToString());
-  }
-  conn = std::move(acquired).value();
-}
-
 Database::ReadLease::~ReadLease() {
-  if (conn && conn->InTransaction()) conn->Prepare("ROLLBACK").Run();
+  if (conn && conn->InTransaction()) {
+    // A read transaction that cannot end would pin its snapshot: drop the connection instead.
+    if (!conn->Prepare("ROLLBACK").Run().ok()) return;
+  }
   db->ReleaseReader(std::move(conn));
 }
 

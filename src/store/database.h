@@ -7,6 +7,11 @@
 // Undo): by default each job runs inside its own SAVEPOINT and is rolled back to it alone, so a
 // rejected request writes nothing while its neighbours in the group still commit.
 //
+// Memory follows the database: what a job changes in memory it registers an undo for
+// (Connection::OnRollback); whenever the job's writes are rolled back — its savepoint, or its
+// whole group because a later job or the COMMIT failed — the undos run, newest first, before any
+// other job runs. So no module's memory ever keeps a change that the database does not.
+//
 // Reads borrow a read-only connection from a pool; each Read() call sees one consistent snapshot.
 //
 // Checkpoints (copying the WAL back into the database file) run on their own thread and
@@ -14,7 +19,9 @@
 // To let a WAL under continuous writes start over, the writer copies the last few frames itself
 // between two transactions; it never waits for a lock.
 //
-// Thread-safety: all public methods may be called from any thread.
+// Thread-safety: all public methods may be called from any thread. Completion callbacks run on
+// the writer thread (or on the caller's, when the database is closed), never under a lock of
+// the Database.
 #pragma once
 
 #include <atomic>
@@ -26,6 +33,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "base/status.h"
@@ -48,9 +56,9 @@ enum class Undo {
   // No savepoint, for hot jobs that check everything before their first write (a gate pass).
   // A savepoint is not free: SQLite copies every page that a job is the first to change after
   // it (~25 KB and ~26 mallocs per gate pass). A job that fails before writing anything costs
-  // its neighbours nothing. A job that fails after writing — a database error, a bug — rolls
-  // back the whole group: it keeps its own error, every other job of the group fails as
-  // kUnavailable (so clients retry), and the rollback listeners rebuild what was kept in memory.
+  // its neighbours nothing (its memory undos run). A job that fails after writing — a database
+  // error, a bug — rolls back the whole group: it keeps its own error, every other job of the
+  // group fails as kUnavailable (so clients retry), and every job's memory undos run.
   kGroup,
 };
 
@@ -62,28 +70,34 @@ class Database {
   // Opens (creating if needed) `path`, applies pending schema migrations and starts the writer.
   static Result<std::unique_ptr<Database>> Open(const std::string& path,
                                                 DatabaseOptions options = {});
-  ~Database();  // drains queued writes, then stops the writer
+  ~Database();  // Close()
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
+
+  // Stops taking jobs (later ones fail as kUnavailable), runs every job already queued, stops
+  // the writer and the checkpointer and folds the WAL back. Whoever owns modules that queue
+  // jobs capturing them closes the database before destroying them. Idempotent.
+  void Close();
 
   // Runs `job` on the writer thread and blocks until its group is durable (or rolled back).
   Status Write(WriteJob job);
   // Same, but calls `done` on the writer thread instead of blocking.
   void WriteAsync(WriteJob job, WriteDone done, Undo undo = Undo::kSavepoint);
 
-  // Runs `fn(Connection&)` on a pooled read-only connection inside one read transaction.
+  // Runs `fn(Connection&)` on a pooled read-only connection inside one read transaction. `fn`
+  // returns a Status or a Result; when no connection can be had or the transaction cannot
+  // begin, Read returns that error without calling `fn`.
   template <typename Fn>
-  auto Read(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
-    ReadLease lease(this);
-    Connection& conn = *lease.conn;
-    conn.Prepare("BEGIN").Run();  // the lease ends the read transaction, also when `fn` throws
-    return fn(conn);
+  auto Read(Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
+    using Returned = std::invoke_result_t<Fn&, Connection&>;
+    static_assert(StatusOrResult<Returned>, "a read returns a Status or a Result<T>");
+    auto acquired = AcquireReader();
+    if (!acquired.ok()) return acquired.status();
+    ReadLease lease(this, std::move(acquired).value());
+    // The lease ends the read transaction, also when `fn` throws.
+    if (Status begin = lease.conn->Prepare("BEGIN").Run(); !begin.ok()) return begin;
+    return fn(*lease.conn);
   }
-
-  // Called on the writer thread after a group was rolled back (its COMMIT failed, or a kGroup
-  // job failed after writing), so that in-memory state built inside its jobs can be rebuilt
-  // from the database (each module that keeps such state adds one).
-  void AddRollbackListener(std::function<void(Connection&)> listener);
 
   const std::string& path() const { return path_; }
   int schema_version() const { return schema_version_; }
@@ -102,7 +116,9 @@ class Database {
     Undo undo = Undo::kSavepoint;
   };
   struct ReadLease {
-    explicit ReadLease(Database* db);
+    ReadLease(Database* db, std::unique_ptr<Connection> conn) : db(db), conn(std::move(conn)) {}
+    ReadLease(const ReadLease&) = delete;
+    ReadLease& operator=(const ReadLease&) = delete;
     ~ReadLease();
     Database* db;
     std::unique_ptr<Connection> conn;
@@ -113,8 +129,11 @@ class Database {
   void CheckpointLoop();
   void FinishCheckpoint();  // writer thread, between transactions
   void RunBatch(std::vector<Job>& batch);
-  // Rolls the group's transaction back (if SQLite has not already), lets the rollback listeners
-  // rebuild their state, and gives `cause` to every job of the group that has no error yet.
+  // Runs one job of the group; returns false when the whole group must be rolled back (the
+  // job's result then says why).
+  bool RunJob(Job& job, Status& result);
+  // Rolls the group's transaction back (if SQLite has not already), runs every undo of its jobs,
+  // and gives `cause` to every job of the group that has no error yet.
   void RollBackGroup(std::vector<Status>& results, const Status& cause);
   Result<std::unique_ptr<Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<Connection> conn);
@@ -138,7 +157,7 @@ class Database {
   std::thread writer_;
   std::thread checkpointer_;
   std::unique_ptr<Connection> checkpoint_conn_;
-  std::vector<std::function<void(Connection&)>> rollback_listeners_;  // writer thread only
+  std::once_flag closed_;
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Connection>> readers_;

@@ -15,10 +15,11 @@
 
 #include <gtest/gtest.h>
 
-#include "store/scratch_database.h"
+#include "testkit/scratch_database.h"
 
 namespace zhizhi::store {
 namespace {
+using testkit::ScratchDatabase;
 
 // The names of this process's threads, from /proc/self/task/*/comm.
 std::multiset<std::string> ThreadNames() {

@@ -505,7 +505,9 @@ Result<int> ApplyMigrations(Connection& conn) {
       status = conn.Exec("PRAGMA user_version=" + std::to_string(migration.version));
     }
     if (!status.ok()) {
-      conn.Exec("ROLLBACK");
+      // The migration's error is what matters; a failed ROLLBACK leaves the connection's
+      // transaction open, and the database is closed right after this error anyway.
+      conn.Exec("ROLLBACK").IgnoreError();
       return Status::Internal("migration " + std::to_string(migration.version) + " (" +
                               migration.name + ") failed: " + status.message());
     }

@@ -5,10 +5,11 @@
 
 #include <gtest/gtest.h>
 
-#include "store/scratch_database.h"
+#include "testkit/scratch_database.h"
 
 namespace zhizhi::store {
 namespace {
+using testkit::ScratchDatabase;
 
 // SQLite's plan for `sql`, one line per step.
 std::string PlanOf(Database& db, const std::string& sql) {

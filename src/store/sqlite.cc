@@ -162,7 +162,8 @@ Status Connection::Exec(std::string_view sql) {
   return Status::Ok();
 }
 
-Statement Connection::Prepare(const char* sql) {
+Statement Connection::Prepare(SqlLiteral literal) {
+  const char* sql = literal.text();
   auto it = cache_.find(sql);
   if (it != cache_.end()) return Statement(this, it->second);
   sqlite3_stmt* stmt = nullptr;
@@ -175,7 +176,7 @@ Statement Connection::Prepare(const char* sql) {
   return Statement(this, stmt);
 }
 
-Statement Connection::Prepare(const std::string& sql) {
+Statement Connection::PrepareText(const std::string& sql) {
   auto it = text_cache_.find(sql);
   if (it != text_cache_.end()) return Statement(this, it->second);
   sqlite3_stmt* stmt = nullptr;
@@ -219,13 +220,32 @@ std::string Connection::LastError() const {
   return sqlite3_errmsg(db_);
 }
 
-Result<std::int64_t> QueryInt(Connection& conn, const char* sql) {
-  Statement stmt = conn.Prepare(sql);
+void Connection::RunUndo(size_t mark) {
+  while (undo_.size() > mark) {
+    auto undo = std::move(undo_.back());
+    undo_.pop_back();
+    undo();
+  }
+}
+
+namespace {
+
+Result<std::int64_t> FirstInt(Statement stmt, std::string_view sql) {
   if (!stmt.Step()) {
     if (!stmt.status().ok()) return stmt.status();
-    return Status::Internal(std::string("no row from `") + sql + "`");
+    return Status::Internal("no row from `" + std::string(sql) + "`");
   }
   return stmt.Int(0);
+}
+
+}  // namespace
+
+Result<std::int64_t> QueryInt(Connection& conn, SqlLiteral sql) {
+  return FirstInt(conn.Prepare(sql), sql.text());
+}
+
+Result<std::int64_t> QueryIntText(Connection& conn, const std::string& sql) {
+  return FirstInt(conn.Prepare(sql), sql);
 }
 
 }  // namespace zhizhi::store

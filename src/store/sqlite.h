@@ -5,7 +5,9 @@
 // thread, or a reader borrowed from the pool); they are not synchronised.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +23,18 @@ struct sqlite3_stmt;
 namespace zhizhi::store {
 
 class Connection;
+
+// SQL text known at compile time: a string literal, or a constexpr pointer to one. Statements
+// prepared from it are cached by its address, which is why nothing else converts to it — text
+// built at run time (whose address a later string may reuse) goes to Prepare(const std::string&).
+class SqlLiteral {
+ public:
+  consteval SqlLiteral(const char* text) : text_(text) {}  // NOLINT(google-explicit-constructor)
+  const char* text() const { return text_; }
+
+ private:
+  const char* text_;
+};
 
 // A prepared statement borrowed from the connection's cache. Bind with 1-based indexes, then call
 // Step() until it returns false. The statement is reset and its bindings cleared on destruction.
@@ -81,11 +95,16 @@ class Connection {
 
   // Executes one or more statements without results (DDL, pragmas, BEGIN/COMMIT).
   Status Exec(std::string_view sql);
-  // Returns a cached prepared statement; `sql` must outlive the connection (use literals).
-  Statement Prepare(const char* sql);
+  // Returns a prepared statement cached by the literal's address (the hot path: no hashing).
+  Statement Prepare(SqlLiteral sql);
   // Returns a statement cached by its text: for SQL assembled at run time from a bounded set of
-  // shapes (optional filters), never from values — those are always bound.
-  Statement Prepare(const std::string& sql);
+  // shapes (optional filters), never from values — those are always bound. (A template only so
+  // that a string literal is not ambiguous between the two.)
+  template <typename Text>
+    requires std::same_as<Text, std::string>
+  Statement Prepare(const Text& sql) {
+    return PrepareText(sql);
+  }
   // Prepares a statement that is not cached (dynamic SQL).
   Result<std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>> PrepareUncached(
       std::string_view sql);
@@ -99,16 +118,51 @@ class Connection {
   std::string LastError() const;
   sqlite3* handle() { return db_; }
 
+  // --- memory that follows the write transaction (the writer's connection, inside a job) ---
+  //
+  // A module that keeps state in memory changes it inside the write job that changes the rows
+  // behind it, and registers here how to put it back. If the job's writes are rolled back — its
+  // savepoint (Savepoint, or the job's own in Database), or its whole group — the undos run,
+  // newest first, on the writer thread, so memory never keeps what the database does not. Once
+  // the group has committed they are dropped. An undo must not fail and must not touch the
+  // database.
+  void OnRollback(std::function<void()> undo) { undo_.push_back(std::move(undo)); }
+  // Undos registered so far; a savepoint remembers this to undo only what came after it.
+  size_t undo_mark() const { return undo_.size(); }
+  // Runs the undos registered after `mark`, newest first, and forgets them.
+  void RunUndo(size_t mark);
+  // Forgets every undo (the transaction committed).
+  void ForgetUndo() { undo_.clear(); }
+
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
+  Statement PrepareText(const std::string& sql);
 
   sqlite3* db_;
+  std::vector<std::function<void()>> undo_;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
   std::unordered_map<std::string, sqlite3_stmt*> text_cache_;
   Status broken_;  // set when a Prepare failed; the statement returned is inert
 };
 
+// Whether `sql`, with `key` bound to its one parameter, returns a row ("SELECT 1 FROM t WHERE
+// id = ?"). A query that fails is that error — never a "no" that would become a 404.
+template <typename Key>
+Result<bool> RowExists(Connection& conn, SqlLiteral sql, const Key& key) {
+  Statement s = conn.Prepare(sql);
+  s.Bind(1, key);
+  if (s.Step()) return true;
+  if (!s.status().ok()) return s.status();
+  return false;
+}
+
 // Runs `sql` on `conn` and returns the single integer of the first row (e.g. COUNT(*)).
-Result<std::int64_t> QueryInt(Connection& conn, const char* sql);
+Result<std::int64_t> QueryInt(Connection& conn, SqlLiteral sql);
+Result<std::int64_t> QueryIntText(Connection& conn, const std::string& sql);
+template <typename Text>
+  requires std::same_as<Text, std::string>
+Result<std::int64_t> QueryInt(Connection& conn, const Text& sql) {
+  return QueryIntText(conn, sql);
+}
 
 }  // namespace zhizhi::store

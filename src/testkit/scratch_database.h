@@ -17,7 +17,7 @@
 
 #include "store/database.h"
 
-namespace zhizhi::store {
+namespace zhizhi::testkit {
 
 class ScratchDatabase {
  public:
@@ -51,4 +51,4 @@ class ScratchDatabase {
   std::unique_ptr<Database> db_;
 };
 
-}  // namespace zhizhi::store
+}  // namespace zhizhi::testkit

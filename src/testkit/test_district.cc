@@ -1,4 +1,4 @@
-#include "alerts/test_district.h"
+#include "testkit/test_district.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -7,7 +7,7 @@
 #include "base/resident_id.h"
 #include "base/uscc.h"
 
-namespace zhizhi::alerts {
+namespace zhizhi::testkit {
 
 namespace {
 
@@ -329,4 +329,4 @@ std::vector<std::string> TestDistrict::ActiveKeys() {
   return out;
 }
 
-}  // namespace zhizhi::alerts
+}  // namespace zhizhi::testkit

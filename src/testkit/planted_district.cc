@@ -1,6 +1,6 @@
-#include "alerts/planted_district.h"
+#include "testkit/planted_district.h"
 
-#include "alerts/test_district.h"
+#include "testkit/test_district.h"
 
 #include <cstdio>
 #include <random>
@@ -9,7 +9,7 @@
 #include "base/resident_id.h"
 #include "base/uscc.h"
 
-namespace zhizhi::alerts {
+namespace zhizhi::testkit {
 
 namespace {
 
@@ -432,4 +432,4 @@ Result<PlantedDistrict> GeneratePlantedDistrict(store::Database& db, registry::R
   return Generator(db, registry, options, clock).Run();
 }
 
-}  // namespace zhizhi::alerts
+}  // namespace zhizhi::testkit

@@ -19,9 +19,9 @@
 #include "residence/residence.h"
 #include "security/field_cipher.h"
 #include "store/database.h"
-#include "store/scratch_database.h"
+#include "testkit/scratch_database.h"
 
-namespace zhizhi::alerts {
+namespace zhizhi::testkit {
 
 // Records a pass at `time_ms` the way the gate stores one (no device, a terminal identification,
 // direction in); returns its seq. Shared by the test district and the planted district, so both
@@ -110,4 +110,4 @@ class TestDistrict {
   std::unique_ptr<Records> records_;
 };
 
-}  // namespace zhizhi::alerts
+}  // namespace zhizhi::testkit

@@ -18,7 +18,7 @@
 #include "registry/registry.h"
 #include "store/database.h"
 
-namespace zhizhi::alerts {
+namespace zhizhi::testkit {
 
 struct PlantedOptions {
   int projects = 200;
@@ -41,4 +41,4 @@ Result<PlantedDistrict> GeneratePlantedDistrict(store::Database& db, registry::R
                                                 const PlantedOptions& options,
                                                 const DetectionClock& clock);
 
-}  // namespace zhizhi::alerts
+}  // namespace zhizhi::testkit

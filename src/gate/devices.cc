@@ -1,0 +1,200 @@
+// The gate's devices: registration with a token, listing with their health, enabling and
+// disabling, and heartbeats (clock offset, firmware, counts).
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include "base/civil_time.h"
+#include "base/field_reader.h"
+#include "gate/gate.h"
+#include "security/token_authenticator.h"
+
+namespace zhizhi::gate {
+
+using nlohmann::json;
+
+namespace {
+
+bool IsSerial(const std::string& serial) {
+  return !serial.empty() && serial.size() <= 64 &&
+         std::all_of(serial.begin(), serial.end(), [](unsigned char c) {
+           return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
+         });
+}
+
+}  // namespace
+
+Result<json> Gate::RegisterDevice(const std::string& project, const DeviceDraft& d,
+                                  const AlsoWrite& also) {
+  if (!IsSerial(d.serial)) {
+    return Status::InvalidArgument("serial", "serial must be 1–64 of [A-Za-z0-9._:-]");
+  }
+  if (d.direction != "in" && d.direction != "out" && d.direction != "both") {
+    return Status::InvalidArgument("direction", "direction must be in, out or both");
+  }
+  ZZ_ASSIGN_OR_RETURN(const std::string token, security::TokenAuthenticator::NewToken());
+  json out;
+  Status status = db_->Write([&](store::Connection& conn) -> Status {
+    std::string project_name, project_status;
+    {
+      auto s = conn.Prepare("SELECT name, status FROM projects WHERE code = ?");
+      s.Bind(1, project);
+      if (!s.Step()) {
+        ZZ_RETURN_IF_ERROR(s.status());
+        return Status::NotFound("no project " + project);
+      }
+      project_name = s.Text(0);
+      project_status = s.Text(1);
+    }
+    auto insert = conn.Prepare(
+        "INSERT INTO devices(project_code, serial, direction, zone, created_at) VALUES (?,?,?,?,?) "
+        "ON CONFLICT(serial) DO NOTHING");
+    insert.Bind(1, project)
+        .Bind(2, d.serial)
+        .Bind(3, d.direction)
+        .Bind(4, d.zone)
+        .Bind(5, NowUnixMs());
+    ZZ_RETURN_IF_ERROR(insert.Run());
+    if (conn.Changes() == 0) {
+      return Status::AlreadyExists("serial", "a device with serial " + d.serial + " is registered");
+    }
+    const std::int64_t id = conn.LastInsertRowId();
+    ZZ_RETURN_IF_ERROR(
+        conn.Prepare("INSERT INTO api_tokens(name, role, pii, token_hash, created_at, device_id) "
+                     "VALUES (?, 'device', 0, ?, ?, ?)")
+            .Bind(1, "device:" + d.serial)
+            .BindBlob(2, security::TokenAuthenticator::HashToken(token))
+            .Bind(3, NowUnixMs())
+            .Bind(4, id)
+            .Run());
+    if (also) ZZ_RETURN_IF_ERROR(also(conn));
+    state_.SetDevice(conn, id, DeviceFact{project, d.serial, d.direction, d.zone.value_or(""),
+                                          false});
+    state_.EnsureProject(conn, project, project_name, project_status);
+    out = {{"id", id},
+           {"project_code", project},
+           {"serial", d.serial},
+           {"direction", d.direction},
+           {"zone", d.zone ? json(*d.zone) : json()},
+           {"token", token}};
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+Result<json> Gate::ListDevices(const std::string& project) const {
+  const std::int64_t now = NowUnixMs();
+  return db_->Read([&](store::Connection& conn) -> Result<json> {
+    auto exists = conn.Prepare("SELECT 1 FROM projects WHERE code = ?");
+    exists.Bind(1, project);
+    if (!exists.Step()) {
+      ZZ_RETURN_IF_ERROR(exists.status());
+      return Status::NotFound("no project " + project);
+    }
+    auto s = conn.Prepare(
+        "SELECT id, serial, direction, zone, created_at, disabled_at, last_seen_at, "
+        "clock_offset_ms, firmware, person_count, face_count FROM devices WHERE project_code = ? "
+        "ORDER BY id");
+    s.Bind(1, project);
+    json items = json::array();
+    while (s.Step()) {
+      const auto last_seen = s.OptInt(6);
+      const auto offset = s.OptInt(7);
+      items.push_back({{"id", s.Int(0)},
+                       {"serial", s.Text(1)},
+                       {"direction", s.Text(2)},
+                       {"zone", s.OptText(3) ? json(*s.OptText(3)) : json()},
+                       {"created_at", FormatRfc3339(s.Int(4))},
+                       {"enabled", s.IsNull(5)},
+                       {"last_seen_at", last_seen ? json(FormatRfc3339(*last_seen)) : json()},
+                       {"online", last_seen && now - *last_seen <= options_.offline_after_ms},
+                       {"clock_offset_ms", offset ? json(*offset) : json()},
+                       {"clock_skew", offset && std::llabs(*offset) > options_.clock_skew_ms},
+                       {"firmware", s.OptText(8) ? json(*s.OptText(8)) : json()},
+                       {"person_count", s.OptInt(9) ? json(*s.OptInt(9)) : json()},
+                       {"face_count", s.OptInt(10) ? json(*s.OptInt(10)) : json()}});
+    }
+    ZZ_RETURN_IF_ERROR(s.status());
+    return json{{"items", std::move(items)}, {"next_cursor", nullptr}};
+  });
+}
+
+Status Gate::DeviceChanged(store::Connection& conn, std::int64_t device_id) {
+  if (device_listeners_.empty()) return Status::Ok();
+  auto s = conn.Prepare("SELECT project_code FROM devices WHERE id = ?");
+  s.Bind(1, device_id);
+  if (!s.Step()) return s.status();
+  const std::string project = s.Text(0);
+  for (const auto& listener : device_listeners_)
+    ZZ_RETURN_IF_ERROR(listener(conn, project));
+  return Status::Ok();
+}
+
+Result<std::string> Gate::DeviceProject(std::int64_t device_id) const {
+  auto lock = state_.ReadLock();
+  const DeviceFact* d = state_.device(device_id);
+  if (d == nullptr) return Status::NotFound("no device " + std::to_string(device_id));
+  return d->project;
+}
+
+Result<json> Gate::SetDeviceEnabled(std::int64_t device_id, bool enabled, const AlsoWrite& also) {
+  Status status = db_->Write([&](store::Connection& conn) -> Status {
+    auto s = conn.Prepare("UPDATE devices SET disabled_at = ? WHERE id = ?");
+    if (enabled) {
+      s.BindNull(1);
+    } else {
+      s.Bind(1, NowUnixMs());
+    }
+    s.Bind(2, device_id);
+    ZZ_RETURN_IF_ERROR(s.Run());
+    if (conn.Changes() == 0) return Status::NotFound("no device " + std::to_string(device_id));
+    ZZ_RETURN_IF_ERROR(DeviceChanged(conn, device_id));
+    if (also) ZZ_RETURN_IF_ERROR(also(conn));
+    state_.SetDeviceDisabled(conn, device_id, !enabled);
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return json{{"id", device_id}, {"enabled", enabled}};
+}
+
+Result<json> Gate::Heartbeat(const security::Principal& device, const json& body) {
+  JsonFieldReader in(body);
+  auto person_count = in.OptInteger("person_count");
+  auto face_count = in.OptInteger("face_count");
+  auto firmware = in.OptText("firmware", 64);
+  auto device_time = in.OptText("device_time", 40);
+  ZZ_RETURN_IF_ERROR(in.Finish());
+  const std::int64_t now = NowUnixMs();
+  std::optional<std::int64_t> offset;
+  if (device_time) {
+    ZZ_ASSIGN_OR_RETURN(auto t, Timestamp::ParseRfc3339(*device_time, "device_time"));
+    offset = t.unix_ms - now;
+  }
+  if ((person_count && *person_count < 0) || (face_count && *face_count < 0)) {
+    return Status::InvalidArgument(
+        person_count && *person_count < 0 ? "person_count" : "face_count",
+        "counts cannot be negative");
+  }
+  ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
+    ZZ_RETURN_IF_ERROR(
+        conn.Prepare("UPDATE devices SET last_seen_at = ?, clock_offset_ms = IFNULL(?, "
+                     "clock_offset_ms), "
+                     "firmware = IFNULL(?, firmware), person_count = IFNULL(?, person_count), "
+                     "face_count = IFNULL(?, face_count) WHERE id = ?")
+            .Bind(1, now)
+            .Bind(2, offset)
+            .Bind(3, firmware)
+            .Bind(4, person_count)
+            .Bind(5, face_count)
+            .Bind(6, device.device_id)
+            .Run());
+    return DeviceChanged(conn, device.device_id);
+  }));
+  json out = {{"server_time", FormatRfc3339(now)},
+              {"clock_offset_ms", offset ? json(*offset) : json()},
+              {"clock_skew", offset && std::llabs(*offset) > options_.clock_skew_ms}};
+  return out;
+}
+
+}  // namespace zhizhi::gate
