@@ -41,16 +41,23 @@ Result<ExemptionDraft> ParseExemption(FieldReader& in, const registry::Rulebook&
 
 namespace {
 
-bool Exists(store::Connection& conn, const char* sql, std::int64_t id) {
+// Whether `sql` (one parameter, bound to `key`) finds a row. A failed query is the database's
+// error, never "no": a broken database must not be answered as 404 or 422.
+template <typename Key>
+Result<bool> Exists(store::Connection& conn, const char* sql, const Key& key) {
   auto s = conn.Prepare(sql);
-  s.Bind(1, id);
-  return s.Step();
+  s.Bind(1, key);
+  if (s.Step()) return true;
+  ZZ_RETURN_IF_ERROR(s.status());
+  return false;
 }
 
-bool ProjectExists(store::Connection& conn, const std::string& code) {
-  auto s = conn.Prepare("SELECT 1 FROM projects WHERE code = ?");
-  s.Bind(1, code);
-  return s.Step();
+Result<bool> PersonExists(store::Connection& conn, std::int64_t id) {
+  return Exists(conn, "SELECT 1 FROM persons WHERE id = ?", id);
+}
+
+Result<bool> ProjectExists(store::Connection& conn, const std::string& code) {
+  return Exists(conn, "SELECT 1 FROM projects WHERE code = ?", code);
 }
 
 // Working days of [from, to] per "YYYY-MM" and per "YYYY".
@@ -96,12 +103,14 @@ constexpr const char* kExemptionColumns =
 
 Result<json> Records::AddLeave(store::Connection& conn, std::int64_t person_id, const LeaveDraft& d,
                                const std::string& approved_by) const {
-  if (!Exists(conn, "SELECT 1 FROM persons WHERE id = ?", person_id)) {
-    return Status::NotFound("no person " + std::to_string(person_id));
-  }
-  if (d.project_code && !ProjectExists(conn, *d.project_code)) {
-    return Status::Rule("project_not_registered", "project_code",
-                        "project " + *d.project_code + " is not registered");
+  ZZ_ASSIGN_OR_RETURN(const bool person_known, PersonExists(conn, person_id));
+  if (!person_known) return Status::NotFound("no person " + std::to_string(person_id));
+  if (d.project_code) {
+    ZZ_ASSIGN_OR_RETURN(const bool project_known, ProjectExists(conn, *d.project_code));
+    if (!project_known) {
+      return Status::Rule("project_not_registered", "project_code",
+                          "project " + *d.project_code + " is not registered");
+    }
   }
   // Leave limits (domain.md: ≤ 6 working days a month, ≤ 20 a year), counted with what is
   // already approved in the same months and years.
@@ -160,9 +169,8 @@ Result<json> Records::AddLeave(store::Connection& conn, std::int64_t person_id, 
 }
 
 Result<json> Records::ListLeaves(store::Connection& conn, std::int64_t person_id) const {
-  if (!Exists(conn, "SELECT 1 FROM persons WHERE id = ?", person_id)) {
-    return Status::NotFound("no person " + std::to_string(person_id));
-  }
+  ZZ_ASSIGN_OR_RETURN(const bool person_known, PersonExists(conn, person_id));
+  if (!person_known) return Status::NotFound("no person " + std::to_string(person_id));
   auto s = conn.Prepare(std::string("SELECT ") + kLeaveColumns +
                         " FROM leaves WHERE person_id = ? ORDER BY from_date, id");
   s.Bind(1, person_id);
@@ -175,11 +183,13 @@ Result<json> Records::ListLeaves(store::Connection& conn, std::int64_t person_id
 
 Result<json> Records::AddExemption(store::Connection& conn, const ExemptionDraft& d,
                                    const std::string& approved_by) const {
-  if (!Exists(conn, "SELECT 1 FROM persons WHERE id = ?", d.person_id)) {
+  ZZ_ASSIGN_OR_RETURN(const bool person_known, PersonExists(conn, d.person_id));
+  if (!person_known) {
     return Status::Rule("person_not_registered", "person_id",
                         "person " + std::to_string(d.person_id) + " is not registered");
   }
-  if (!ProjectExists(conn, d.project_code)) {
+  ZZ_ASSIGN_OR_RETURN(const bool project_known, ProjectExists(conn, d.project_code));
+  if (!project_known) {
     return Status::Rule("project_not_registered", "project_code",
                         "project " + d.project_code + " is not registered");
   }

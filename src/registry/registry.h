@@ -5,6 +5,7 @@
 // API call is one savepoint, and an import can run many of them in one transaction). They check
 // every rule that needs stored state and return a Status; on error the caller's savepoint rolls
 // back, so nothing is half-written. Read methods take a read connection and return JSON views.
+// A failed query is returned as the database error it is, never as "not found".
 //
 // ID numbers are stored only sealed (FieldCipher) plus a keyed lookup hash; views show the
 // masked form unless `full_ids` (the caller holds the pii right).
@@ -13,6 +14,9 @@
 // rows of those projects (nullptr, or a principal with all_projects, shows everything). A person
 // belongs to a caller's scope when enrolled (now or before) on one of their projects, or when the
 // caller registered them and nobody has enrolled them anywhere yet (PersonVisible).
+//
+// Methods: one file per record kind (corps.cc, projects.cc, teams.cc, persons.cc, certificates.cc,
+// enrolments.cc), project_view.cc, registry.cc (ID numbers); shared helpers: registry_internal.h.
 //
 // Thread-safety: stateless apart from the cipher (immutable); safe from any thread given a
 // connection owned by that thread.

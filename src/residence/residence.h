@@ -22,6 +22,12 @@
 // rolls the caller's savepoint back. Listeners added with AddChangeListener (the alerts engine)
 // hear about every person whose records changed, in the same job.
 //
+// The methods are implemented in one file per concern: residence.cc (the person hook: a
+// person's registration follows the registry; ReconcileAll), arrivals.cc (the pass hook),
+// registration_chain.cc (changes and deregistration), drafts.cc (writing records), submission.cc
+// (the outbox), answers.cc (delivery outcomes and answers), registration_views.cc and
+// sync_status.cc (reads); residence_internal.h holds what they share.
+//
 // Thread-safety: immutable after the listeners are added; safe from any thread given a
 // connection owned by that thread.
 #pragma once

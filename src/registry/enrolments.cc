@@ -1,0 +1,215 @@
+// Registry: enrolments — enrolling, exits, dormitory moves, an enrolment, a project's workers.
+#include "registry/registry.h"
+
+#include "registry/code_lists.h"
+#include "registry/registry_internal.h"
+
+namespace zhizhi::registry {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kWorkerSelect =
+    "SELECT e.id, e.person_id, pe.name, pe.id_masked, pe.id_cipher, e.work_role, e.work_type, "
+    "e.post, e.team_id, t.name, e.uscc, c.name, e.entry_date, e.exit_date, e.dorm_address, "
+    "e.project_code, e.card_no, e.exit_reason FROM enrolments e "
+    "JOIN persons pe ON pe.id = e.person_id "
+    "LEFT JOIN teams t ON t.id = e.team_id LEFT JOIN corps c ON c.uscc = e.uscc";
+
+}  // namespace
+
+Result<std::int64_t> Registry::Enrol(store::Connection& conn, const std::string& project,
+                                     const EnrolmentDraft& d) {
+  {
+    auto stmt = conn.Prepare("SELECT status FROM projects WHERE code = ?");
+    stmt.Bind(1, project);
+    if (!stmt.Step()) {
+      ZZ_RETURN_IF_ERROR(StepError(stmt));
+      return Status::NotFound("no project " + project);
+    }
+    if (stmt.Text(0) == "completed") {
+      return Status::Rule("project_completed", "",
+                          "project " + project + " is completed; nobody can be enrolled");
+    }
+  }
+  ZZ_ASSIGN_OR_RETURN(const bool person_known,
+                      RowExists(conn, "SELECT 1 FROM persons WHERE id = ?", d.person_id));
+  if (!person_known) {
+    return Status::Rule("person_not_found", "person_id",
+                        "no person " + std::to_string(d.person_id));
+  }
+  ZZ_RETURN_IF_ERROR(CorpMustBeOnProject(conn, project, d.uscc));
+  if (d.team_id) {
+    auto stmt = conn.Prepare("SELECT project_code, uscc FROM teams WHERE id = ?");
+    stmt.Bind(1, *d.team_id);
+    if (!stmt.Step()) {
+      ZZ_RETURN_IF_ERROR(StepError(stmt));
+      return Status::Rule("team_not_found", "team_id", "no team " + std::to_string(*d.team_id));
+    }
+    if (stmt.Text(0) != project) {
+      return Status::Rule("team_not_on_project", "team_id",
+                          "team " + std::to_string(*d.team_id) + " belongs to another project");
+    }
+    if (stmt.Text(1) != d.uscc) {
+      return Status::Rule("team_corp_mismatch", "uscc",
+                          "team " + std::to_string(*d.team_id) + " belongs to corp " +
+                              stmt.Text(1) + ", not " + d.uscc);
+    }
+  }
+  {
+    // One identity type per ID per project: an open enrolment decides the role.
+    auto stmt = conn.Prepare(
+        "SELECT id, work_role FROM enrolments WHERE project_code = ? AND person_id = ? "
+        "AND exit_date IS NULL");
+    stmt.Bind(1, project).Bind(2, d.person_id);
+    if (stmt.Step()) {
+      if (stmt.Text(1) != d.work_role) {
+        return Status::Conflict("identity_conflict", "work_role",
+                                "the person is already enrolled on " + project +
+                                    " with work_role " + stmt.Text(1) +
+                                    "; one identity type per ID per project")
+            .With("id", stmt.Int(0));
+      }
+      return Status::AlreadyExists("person_id", "the person is already enrolled on " + project)
+          .With("id", stmt.Int(0));
+    }
+    ZZ_RETURN_IF_ERROR(StepError(stmt));
+  }
+  auto stmt = conn.Prepare(
+      "INSERT INTO enrolments(project_code, person_id, team_id, uscc, work_role, work_type, post, "
+      "entry_date, dorm_address, created_at, card_no) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  stmt.Bind(1, project).Bind(2, d.person_id).Bind(3, d.team_id).Bind(4, d.uscc);
+  stmt.Bind(5, d.work_role).Bind(6, d.work_type).Bind(7, d.post);
+  stmt.Bind(8, d.entry_date.ToString()).Bind(9, d.dorm_address).Bind(10, NowUnixMs());
+  stmt.Bind(11, d.card_no);
+  ZZ_RETURN_IF_ERROR(stmt.Run());
+  const std::int64_t id = conn.LastInsertRowId();
+  ZZ_RETURN_IF_ERROR(PersonChanged(conn, d.person_id));
+  return id;
+}
+
+Status Registry::Exit(store::Connection& conn, const std::string& project, std::int64_t person_id,
+                      const ExitDraft& d) {
+  ZZ_RETURN_IF_ERROR(ProjectMustExist(conn, project));
+  auto stmt = conn.Prepare(
+      "SELECT id, entry_date FROM enrolments WHERE project_code = ? AND person_id = ? "
+      "AND exit_date IS NULL");
+  stmt.Bind(1, project).Bind(2, person_id);
+  if (!stmt.Step()) {
+    ZZ_RETURN_IF_ERROR(StepError(stmt));
+    auto past =
+        conn.Prepare("SELECT 1 FROM enrolments WHERE project_code = ? AND person_id = ? LIMIT 1");
+    past.Bind(1, project).Bind(2, person_id);
+    if (past.Step()) {
+      return Status::Conflict(
+          "already_exited", "",
+          "person " + std::to_string(person_id) + " has already exited " + project);
+    }
+    ZZ_RETURN_IF_ERROR(StepError(past));
+    return Status::NotFound("person " + std::to_string(person_id) + " is not enrolled on " +
+                            project);
+  }
+  const std::int64_t enrolment_id = stmt.Int(0);
+  const std::string entry = stmt.Text(1);
+  if (d.exit_date.ToString() < entry) {
+    return Status::Rule(
+        "exit_before_entry", "exit_date",
+        "exit_date " + d.exit_date.ToString() + " is before the entry date " + entry);
+  }
+  ZZ_RETURN_IF_ERROR(
+      conn.Prepare("UPDATE enrolments SET exit_date = ?, exited_at = ?, exit_reason = ? "
+                   "WHERE id = ?")
+          .Bind(1, d.exit_date.ToString())
+          .Bind(2, NowUnixMs())
+          .Bind(3, d.reason)
+          .Bind(4, enrolment_id)
+          .Run());
+  return PersonChanged(conn, person_id);
+}
+
+Status Registry::MoveDormitory(store::Connection& conn, const std::string& project,
+                               std::int64_t person_id, const DormMove& d) {
+  ZZ_RETURN_IF_ERROR(ProjectMustExist(conn, project));
+  auto stmt = conn.Prepare(
+      "SELECT id, entry_date, dorm_address FROM enrolments WHERE project_code = ? AND "
+      "person_id = ? AND exit_date IS NULL");
+  stmt.Bind(1, project).Bind(2, person_id);
+  if (!stmt.Step()) {
+    ZZ_RETURN_IF_ERROR(StepError(stmt));
+    return Status::NotFound("person " + std::to_string(person_id) + " is not enrolled on " +
+                            project);
+  }
+  const std::int64_t enrolment_id = stmt.Int(0);
+  const std::string entry = stmt.Text(1);
+  if (stmt.OptText(2) == d.dorm_address) return Status::Ok();
+  const Date moved_on = d.moved_on.value_or(TodayInChina());
+  if (moved_on.ToString() < entry) {
+    return Status::Rule("move_before_entry", "moved_on",
+                        "moved_on " + moved_on.ToString() + " is before the entry date " + entry);
+  }
+  ZZ_RETURN_IF_ERROR(
+      conn.Prepare("UPDATE enrolments SET dorm_address = ?, dorm_since = ? WHERE id = ?")
+          .Bind(1, d.dorm_address)
+          .Bind(2, moved_on.ToString())
+          .Bind(3, enrolment_id)
+          .Run());
+  return PersonChanged(conn, person_id);
+}
+
+// One enrolment row of kWorkerSelect as JSON.
+json Registry::WorkerJson(const store::Statement& s, bool full_ids) const {
+  return {{"id", s.Int(0)},
+          {"project_code", s.Text(15)},
+          {"person_id", s.Int(1)},
+          {"name", s.Text(2)},
+          {"id_number", ShownIdNumber(s.Blob(4), s.Text(3), full_ids)},
+          {"work_role", s.Text(5)},
+          {"work_type", s.Text(6)},
+          {"work_type_name", NameOf(WorkTypes(), s.Text(6))},
+          {"post", OptJson(s.OptText(7))},
+          {"team_id", OptJson(s.OptInt(8))},
+          {"team_name", OptJson(s.OptText(9))},
+          {"uscc", s.Text(10)},
+          {"corp_name", OptJson(s.OptText(11))},
+          {"entry_date", s.Text(12)},
+          {"exit_date", OptJson(s.OptText(13))},
+          {"dorm_address", OptJson(s.OptText(14))},
+          {"card_no", OptJson(s.OptText(16))},
+          {"exit_reason", OptJson(s.OptText(17))},
+          {"status", s.IsNull(13) ? "active" : "exited"}};
+}
+
+Result<json> Registry::ListWorkers(store::Connection& conn, const std::string& project,
+                                   const std::string& status, const Page& page,
+                                   bool full_ids) const {
+  ZZ_RETURN_IF_ERROR(ProjectMustExist(conn, project));
+  const std::int64_t after = AfterId(page);
+  static const std::string sql =
+      std::string(kWorkerSelect) +
+      " WHERE e.project_code = ?1 AND e.id > ?2 AND (?3 = 'all' OR (?3 = 'active' AND "
+      "e.exit_date IS NULL) OR (?3 = 'exited' AND e.exit_date IS NOT NULL)) ORDER BY e.id LIMIT ?4";
+  auto stmt = conn.Prepare(sql.c_str());
+  stmt.Bind(1, project).Bind(2, after).Bind(3, status).Bind(4, page.limit);
+  json items = json::array();
+  std::string last;
+  while (stmt.Step()) {
+    items.push_back(WorkerJson(stmt, full_ids));
+    last = std::to_string(stmt.Int(0));
+  }
+  ZZ_RETURN_IF_ERROR(StepError(stmt));
+  return ListPage(std::move(items), page, last);
+}
+
+Result<json> Registry::GetEnrolment(store::Connection& conn, std::int64_t id, bool full_ids) const {
+  static const std::string sql = std::string(kWorkerSelect) + " WHERE e.id = ?";
+  auto stmt = conn.Prepare(sql.c_str());
+  stmt.Bind(1, id);
+  if (!stmt.Step()) {
+    ZZ_RETURN_IF_ERROR(StepError(stmt));
+    return Status::NotFound("no enrolment " + std::to_string(id));
+  }
+  return WorkerJson(stmt, full_ids);
+}
+
+}  // namespace zhizhi::registry
