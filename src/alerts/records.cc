@@ -41,23 +41,12 @@ Result<ExemptionDraft> ParseExemption(FieldReader& in, const registry::Rulebook&
 
 namespace {
 
-// Whether `sql` (one parameter, bound to `key`) finds a row. A failed query is the database's
-// error, never "no": a broken database must not be answered as 404 or 422.
-template <typename Key>
-Result<bool> Exists(store::Connection& conn, const char* sql, const Key& key) {
-  auto s = conn.Prepare(sql);
-  s.Bind(1, key);
-  if (s.Step()) return true;
-  ZZ_RETURN_IF_ERROR(s.status());
-  return false;
-}
-
 Result<bool> PersonExists(store::Connection& conn, std::int64_t id) {
-  return Exists(conn, "SELECT 1 FROM persons WHERE id = ?", id);
+  return store::RowExists(conn, "SELECT 1 FROM persons WHERE id = ?", id);
 }
 
 Result<bool> ProjectExists(store::Connection& conn, const std::string& code) {
-  return Exists(conn, "SELECT 1 FROM projects WHERE code = ?", code);
+  return store::RowExists(conn, "SELECT 1 FROM projects WHERE code = ?", code);
 }
 
 // Working days of [from, to] per "YYYY-MM" and per "YYYY".

@@ -189,7 +189,7 @@ Result<json> Registry::ListWorkers(store::Connection& conn, const std::string& p
       std::string(kWorkerSelect) +
       " WHERE e.project_code = ?1 AND e.id > ?2 AND (?3 = 'all' OR (?3 = 'active' AND "
       "e.exit_date IS NULL) OR (?3 = 'exited' AND e.exit_date IS NOT NULL)) ORDER BY e.id LIMIT ?4";
-  auto stmt = conn.Prepare(sql.c_str());
+  auto stmt = conn.Prepare(sql);
   stmt.Bind(1, project).Bind(2, after).Bind(3, status).Bind(4, page.limit);
   json items = json::array();
   std::string last;
@@ -203,7 +203,7 @@ Result<json> Registry::ListWorkers(store::Connection& conn, const std::string& p
 
 Result<json> Registry::GetEnrolment(store::Connection& conn, std::int64_t id, bool full_ids) const {
   static const std::string sql = std::string(kWorkerSelect) + " WHERE e.id = ?";
-  auto stmt = conn.Prepare(sql.c_str());
+  auto stmt = conn.Prepare(sql);
   stmt.Bind(1, id);
   if (!stmt.Step()) {
     ZZ_RETURN_IF_ERROR(StepError(stmt));

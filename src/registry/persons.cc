@@ -114,7 +114,7 @@ Result<bool> Registry::PersonVisible(store::Connection& conn, std::int64_t id,
 Result<json> Registry::GetPerson(store::Connection& conn, std::int64_t id, bool full_ids,
                                  const security::Principal* scope) const {
   static const std::string sql = std::string(kPersonSelect) + " WHERE id = ?";
-  auto stmt = conn.Prepare(sql.c_str());
+  auto stmt = conn.Prepare(sql);
   stmt.Bind(1, id);
   if (!stmt.Step()) {
     ZZ_RETURN_IF_ERROR(StepError(stmt));
@@ -182,7 +182,7 @@ Result<json> Registry::ListPersons(store::Connection& conn, const Page& page, bo
       "persons.id AND e.project_code IN (SELECT value FROM json_each(?4))) OR (?5 != 0 AND "
       "registered_by = ?5 AND NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = "
       "persons.id))) ORDER BY id LIMIT ?2";
-  auto stmt = conn.Prepare(sql.c_str());
+  auto stmt = conn.Prepare(sql);
   stmt.Bind(1, after).Bind(2, page.limit);
   stmt.Bind(3, Limited(scope) ? 1 : 0).Bind(4, ScopeProjects(scope));
   stmt.Bind(5, Limited(scope) ? scope->user_id : std::int64_t{0});

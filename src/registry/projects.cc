@@ -75,7 +75,7 @@ Status Registry::AddProjectCorp(store::Connection& conn, const std::string& proj
 Result<json> Registry::GetProject(store::Connection& conn, const std::string& code) const {
   static const std::string sql =
       std::string("SELECT ") + kProjectColumns + " FROM projects WHERE code = ?";
-  auto stmt = conn.Prepare(sql.c_str());
+  auto stmt = conn.Prepare(sql);
   stmt.Bind(1, code);
   if (!stmt.Step()) {
     ZZ_RETURN_IF_ERROR(StepError(stmt));
@@ -91,7 +91,7 @@ Result<json> Registry::ListProjects(store::Connection& conn, const Page& page,
       std::string("SELECT ") + kProjectColumns +
       " FROM projects WHERE code > ? AND (?2 IS NULL OR status = ?2) AND (?4 = 0 OR code IN "
       "(SELECT value FROM json_each(?5))) ORDER BY code LIMIT ?3";
-  auto stmt = conn.Prepare(sql.c_str());
+  auto stmt = conn.Prepare(sql);
   stmt.Bind(1, page.after).Bind(2, status).Bind(3, page.limit);
   stmt.Bind(4, Limited(scope) ? 1 : 0).Bind(5, ScopeProjects(scope));
   json items = json::array();

@@ -48,16 +48,7 @@ inline Status StepError(const store::Statement& stmt) {
   return stmt.status().ok() ? Status::Ok() : stmt.status();
 }
 
-// Whether `sql` (one parameter, bound to `key`) finds a row. A failed query is the database's
-// error, never "no": a broken database must not be answered as 404.
-template <typename Key>
-Result<bool> RowExists(store::Connection& conn, const char* sql, const Key& key) {
-  auto stmt = conn.Prepare(sql);
-  stmt.Bind(1, key);
-  if (stmt.Step()) return true;
-  ZZ_RETURN_IF_ERROR(StepError(stmt));
-  return false;
-}
+using store::RowExists;
 
 // 404 unless project `code` is registered.
 inline Status ProjectMustExist(store::Connection& conn, const std::string& code) {

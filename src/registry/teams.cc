@@ -71,7 +71,7 @@ Result<json> Registry::ListTeams(store::Connection& conn, const std::string& pro
   ZZ_RETURN_IF_ERROR(ProjectMustExist(conn, project));
   static const std::string sql =
       std::string(kTeamSelect) + " WHERE t.project_code = ? ORDER BY t.id";
-  auto stmt = conn.Prepare(sql.c_str());
+  auto stmt = conn.Prepare(sql);
   stmt.Bind(1, project);
   json items = json::array();
   while (stmt.Step())
@@ -82,7 +82,7 @@ Result<json> Registry::ListTeams(store::Connection& conn, const std::string& pro
 
 Result<json> Registry::GetTeam(store::Connection& conn, std::int64_t id) const {
   static const std::string sql = std::string(kTeamSelect) + " WHERE t.id = ?";
-  auto stmt = conn.Prepare(sql.c_str());
+  auto stmt = conn.Prepare(sql);
   stmt.Bind(1, id);
   if (!stmt.Step()) {
     ZZ_RETURN_IF_ERROR(StepError(stmt));

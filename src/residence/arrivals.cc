@@ -11,6 +11,9 @@ Status Residence::OnPass(store::Connection& conn, const gate::Gate::PassNotice& 
   // an arrival?
   auto it = live_.find(pass.person_id);
   if (it == live_.end()) {
+    // The memo learns rows of this job's group: if they are rolled back, it forgets all (a
+    // cache: what it no longer holds it reads again).
+    conn.OnRollback([this] { live_.clear(); });
     auto s = conn.Prepare(
         "SELECT r.status, r.project_code, r.event_date, e.entry_date FROM "
         "residence_registrations r JOIN enrolments e ON e.id = r.enrolment_id WHERE "

@@ -15,7 +15,7 @@ Status Residence::ReconcileChain(store::Connection& conn, std::int64_t person, c
     static const std::string sql = std::string("SELECT ") + kRecordColumns +
                                    " FROM residence_registrations WHERE registration_id = ? "
                                    "ORDER BY id";
-    auto s = conn.Prepare(sql.c_str());
+    auto s = conn.Prepare(sql);
     s.Bind(1, root.id);
     while (s.Step())
       children.push_back(ReadRecord<Record>(s));

@@ -9,10 +9,7 @@ namespace zhizhi::residence {
 
 Residence::Residence(store::Database* db, const security::FieldCipher* cipher,
                      const registry::Rulebook& rules, ResidenceOptions options)
-    : db_(db), cipher_(cipher), rules_(rules), options_(std::move(options)) {
-  // The pass hook's memo holds rows of the group; a group that does not commit takes them along.
-  if (db_) db_->AddRollbackListener([this](store::Connection&) { live_.clear(); });
-}
+    : db_(db), cipher_(cipher), rules_(rules), options_(std::move(options)) {}
 
 Status Residence::OnPersonChanged(store::Connection& conn, std::int64_t person_id) {
   live_.erase(person_id);
@@ -47,7 +44,7 @@ Status Residence::Reconcile(store::Connection& conn, std::int64_t person, bool* 
                                    " FROM residence_registrations WHERE person_id = ? AND kind = "
                                    "'registration' AND status IN "
                                    "('draft','submitted','accepted','rejected')";
-    auto s = conn.Prepare(sql.c_str());
+    auto s = conn.Prepare(sql);
     s.Bind(1, person);
     if (s.Step()) root = ReadRecord<Record>(s);
     ZZ_RETURN_IF_ERROR(s.status());
@@ -87,7 +84,7 @@ Status Residence::Reconcile(store::Connection& conn, std::int64_t person, bool* 
     static const std::string sql = std::string("SELECT ") + kRecordColumns +
                                    " FROM residence_registrations WHERE person_id = ? AND status = "
                                    "'draft' AND missing = '[]' ORDER BY kind != 'registration', id";
-    auto s = conn.Prepare(sql.c_str());
+    auto s = conn.Prepare(sql);
     s.Bind(1, person);
     while (s.Step())
       ready.push_back(ReadRecord<Record>(s));

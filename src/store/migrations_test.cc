@@ -15,7 +15,7 @@ using testkit::ScratchDatabase;
 std::string PlanOf(Database& db, const std::string& sql) {
   return db.Read([&](Connection& conn) {
     std::string plan;
-    auto s = conn.Prepare(("EXPLAIN QUERY PLAN " + sql).c_str());
+    auto s = conn.Prepare("EXPLAIN QUERY PLAN " + sql);
     while (s.Step())
       plan += s.Text(3) + "\n";
     return plan;
@@ -26,7 +26,7 @@ std::string PlanOf(Database& db, const std::string& sql) {
 std::vector<std::string> IndexColumns(Database& db, const std::string& index) {
   return db.Read([&](Connection& conn) {
     std::vector<std::string> columns;
-    auto s = conn.Prepare(("PRAGMA index_info(" + index + ")").c_str());
+    auto s = conn.Prepare("PRAGMA index_info(" + index + ")");
     while (s.Step())
       columns.push_back(s.Text(2));
     return columns;
