@@ -188,11 +188,9 @@ Result<json> Accounts::GetUser(std::int64_t user_id) const {
 }
 
 Result<json> Accounts::ListUsers(const store::Page& page) const {
-  std::int64_t after = 0;
-  if (!page.after.empty()) after = std::strtoll(page.after.c_str(), nullptr, 10);
   return db_->Read([&](store::Connection& conn) -> Result<json> {
     auto s = conn.Prepare("SELECT id FROM users WHERE id > ? ORDER BY id LIMIT ?");
-    s.Bind(1, after).Bind(2, page.limit);
+    s.Bind(1, page.after_id).Bind(2, page.limit);
     std::vector<std::int64_t> ids;
     while (s.Step())
       ids.push_back(s.Int(0));
