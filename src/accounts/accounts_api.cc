@@ -102,7 +102,8 @@ void AddAccountRoutes(http::Router& router, Accounts& accounts_ref, store::Datab
       Operation({{"name", "string", true, "user name"}, {"password", "string", true, "password"}},
                 {400, 401, 413, 415, 429}, 201),
       [=](Request& request) {
-        if (const std::int64_t wait = login_limiter->Take(ClientAddress(request), NowUnixMs());
+        if (const std::int64_t wait =
+                login_limiter->Take(ClientAddress(request), accounts->clock()());
             wait > 0) {
           return Response::Error(
               Status(Status::RateLimited("too many logins from this address; slow down"))
