@@ -20,6 +20,7 @@
 #include "base/resident_id.h"
 #include "security/key_rotation.h"
 #include "test_server.h"
+#include "wait_until.h"
 
 namespace zhizhi::e2e {
 namespace {
@@ -590,9 +591,9 @@ TEST_F(SecurityTest, RetentionDeletesGateEventsPastTheRule) {
 
   // The server applies its rule at start (and daily after).
   ASSERT_TRUE(server_.Start({"--gate-events-days", "10"}));
-  for (int i = 0; i < 100 && server_.Count("SELECT COUNT(*) FROM gate_events") != 1; ++i)
-    std::this_thread::sleep_for(50ms);
-  EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM gate_events"), 1);
+  EXPECT_TRUE(WaitUntil([&] { return server_.Count("SELECT COUNT(*) FROM gate_events") == 1; }, 5s))
+      << "the retention run at start left " << server_.Count("SELECT COUNT(*) FROM gate_events")
+      << " passes (want 1) after 5 s";
   const HttpResponse trajectory = server_.Api(
       "GET", "/api/v1/persons/" + std::to_string(zhang_) + "/trajectory?from=" + ChinaDate(-34));
   EXPECT_EQ(trajectory.json["items"].size(), 1u) << trajectory.Describe();
