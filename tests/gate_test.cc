@@ -27,6 +27,7 @@
 #include "base/civil_time.h"
 #include "base/resident_id.h"
 #include "test_server.h"
+#include "wait_until.h"
 
 namespace zhizhi::e2e {
 namespace {
@@ -294,6 +295,17 @@ class GateTest : public ::testing::Test {
     return r.json;
   }
   std::int64_t Events() { return server_.Count("SELECT COUNT(*) FROM gate_events"); }
+  // Waits (10 s at most) until `count` live feeds have been subscribed. The server writes each
+  // subscription's audit row, durably, and subscribes the feed right after: a pass sent once the
+  // row is there is decided and committed (another fsync) before it is published.
+  bool WaitForLiveSubscriptions(std::int64_t count) {
+    return WaitUntil(
+        [&] {
+          return server_.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'live.subscribe'") ==
+                 count;
+        },
+        10s);
+  }
   // zhizhi_gate_events_total{outcome=…} from /metrics (-1 when the line is missing).
   std::int64_t Answered(const std::string& outcome) {
     const HttpResponse r = server_.Request("GET", "/metrics", "", std::nullopt);
@@ -1267,6 +1279,7 @@ TEST_F(GateTest, EveryAnsweredEventSurvivesAKill) {
   std::mutex mu;
   std::vector<Answered> answered;
   std::vector<std::string> unexpected;
+  std::atomic<int> answered_so_far{0};
   EventClock clock(200'000, 1);
   const std::uint16_t port = server_.port();
   const auto deadline = std::chrono::steady_clock::now() + 2500ms;
@@ -1290,12 +1303,15 @@ TEST_F(GateTest, EveryAnsweredEventSurvivesAKill) {
         }
         mine.push_back({devices[t].id, event["event_id"], r.json.value("seq", std::int64_t{0}),
                         r.json.value("decision", "")});
+        ++answered_so_far;
       }
       std::lock_guard lock(mu);
       answered.insert(answered.end(), mine.begin(), mine.end());
     });
   }
-  std::this_thread::sleep_for(1s);
+  // Kill mid-load: once 300 events are answered (or after 2 s at the latest) while the threads go
+  // on sending until their deadline. Whether enough were answered is asserted below.
+  WaitUntil([&] { return answered_so_far >= 300; }, 2s);
   server_.Kill();
   for (auto& thread : threads)
     thread.join();
@@ -1632,8 +1648,7 @@ TEST_F(GateTest, LiveFeedPublishesEachDecision) {
       server_.port(), "/api/v1/projects/GA/live?access_token=" + std::string(64, 'a'), &error));
   EXPECT_FALSE(
       device.Connect(server_.port(), "/api/v1/projects/GA/live?access_token=" + ga.token, &error));
-  // Subscription completes just after the handshake on the server side.
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(WaitForLiveSubscriptions(3)) << "the three feeds were not subscribed within 10 s";
 
   EventClock clock(10, kMinute);
   const json first = Answer(ga, Event("l1", clock.Next(), w, {{"score", 0.88}}));
@@ -1710,7 +1725,7 @@ TEST_F(GateTest, LiveFeedOfASiteManagerCarriesOnlyTheirProjects) {
       << error;
   EXPECT_FALSE(
       other.Connect(server_.port(), "/api/v1/projects/GB/live?access_token=" + token, &error));
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(WaitForLiveSubscriptions(1)) << "the feed was not subscribed within 10 s";
 
   EventClock clock(10, kMinute);
   Allowed(gb, Event("m1", clock.Next(), v));

@@ -13,6 +13,7 @@
 #include "residence/police_endpoint.h"
 #include "security/field_cipher.h"
 #include "test_server.h"
+#include "wait_until.h"
 
 namespace zhizhi::e2e {
 namespace {
@@ -129,14 +130,15 @@ class ResidenceE2eTest : public ::testing::Test {
 
   // Waits (bounded) until the registration is answered.
   json WaitAnswered() {
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      const json r = Registration();
-      if (r.is_object() && r["status"] != "submitted") return r;
-      std::this_thread::sleep_for(50ms);
-    }
-    ADD_FAILURE() << "not answered within 30 s; log:\n" << server_.Log();
-    return Registration();
+    json r;
+    const bool answered = WaitUntil(
+        [&] {
+          r = Registration();
+          return r.is_object() && r["status"] != "submitted";
+        },
+        30s, 50ms);
+    if (!answered) ADD_FAILURE() << "not answered within 30 s; log:\n" << server_.Log();
+    return r;
   }
 
   TestServer server_;
@@ -170,12 +172,10 @@ TEST_F(ResidenceE2eTest, ACrashBetweenTheStateChangeAndTheSendLosesNothing) {
   ASSERT_TRUE(server_.Start(flags));
   RegisterWorker();
   // Attempts fail (connection refused) and are retried; none can have reached the police.
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (server_.Count("SELECT attempts FROM sync_outbox") < 2 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
-  EXPECT_GE(server_.Count("SELECT attempts FROM sync_outbox"), 2);
+  EXPECT_TRUE(
+      WaitUntil([&] { return server_.Count("SELECT attempts FROM sync_outbox") >= 2; }, 10s))
+      << "fewer than two attempts within 10 s; log:\n"
+      << server_.Log();
   server_.Kill();
   EXPECT_EQ(server_.Query("SELECT status FROM residence_registrations"), "submitted");
   EXPECT_EQ(server_.Query("SELECT state FROM sync_outbox"), "pending");
@@ -217,10 +217,9 @@ TEST_F(ResidenceE2eTest, ACrashWhileThePoliceHoldTheRequestRegistersOnce) {
   const auto flags = Flags(*port, 30'000);
   ASSERT_TRUE(server_.Start(flags));
   RegisterWorker();
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (police.messages().empty() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
+  ASSERT_TRUE(WaitUntil([&] { return !police.messages().empty(); }, 10s))
+      << "the police got no message within 10 s; log:\n"
+      << server_.Log();
   ASSERT_EQ(police.messages().size(), 1u);
   server_.Kill();
   EXPECT_EQ(server_.Query("SELECT status FROM residence_registrations"), "submitted");
@@ -252,10 +251,9 @@ TEST_F(ResidenceE2eTest, StoppingDoesNotWaitForASlowPoliceSystem) {
   const auto flags = Flags(*port, 60'000);  // a generous deadline: only the stop can cut it short
   ASSERT_TRUE(server_.Start(flags));
   RegisterWorker();
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (police.requests() == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
+  ASSERT_TRUE(WaitUntil([&] { return police.requests() > 0; }, 10s))
+      << "the police got no request within 10 s; log:\n"
+      << server_.Log();
   ASSERT_EQ(police.requests(), 1);
   EXPECT_EQ(server_.Stop(), 0);  // within the harness's bound, far below the 60 s deadline
   EXPECT_EQ(server_.Query("SELECT state || '/' || attempts FROM sync_outbox"), "pending/0");

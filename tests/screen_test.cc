@@ -9,12 +9,12 @@
 #include <chrono>
 #include <filesystem>
 #include <set>
-#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "base/resident_id.h"
 #include "test_server.h"
+#include "wait_until.h"
 
 namespace zhizhi::e2e {
 namespace {
@@ -302,23 +302,25 @@ TEST(SimulateTest, PlaysPassesThroughTheApiAndStopsWithTheServer) {
   ASSERT_TRUE(server.Start(
       {"--web", "", "--simulate", "--simulate-speed", "3600", "--simulate-seed", "3"}));
   // A simulated day lasts 24 s: whatever the hour, the next shift change is less than 24 s away.
-  std::int64_t live = 0;
-  for (int i = 0; i < 300 && live == 0; ++i) {
-    std::this_thread::sleep_for(100ms);
-    live = server.Count("SELECT COUNT(*) FROM gate_events WHERE event_id LIKE 'live-%'");
-  }
-  std::this_thread::sleep_for(2s);
-  live = server.Count("SELECT COUNT(*) FROM gate_events WHERE event_id LIKE 'live-%'");
-  EXPECT_GT(live, 0) << server.Log();
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return server.Count("SELECT COUNT(*) FROM gate_events WHERE event_id LIKE 'live-%'") > 0;
+      },
+      30s, 100ms))
+      << "no simulated pass within 30 s; log:\n"
+      << server.Log();
   EXPECT_GT(server.Count("SELECT COUNT(*) FROM gate_events"), before);
   // Through the API as terminals: every live pass came from a demo terminal.
   EXPECT_EQ(server.Count("SELECT COUNT(*) FROM gate_events WHERE event_id LIKE 'live-%' AND "
                          "device_id NOT IN (SELECT id FROM devices WHERE serial LIKE 'QT%')"),
             0);
-  // Heartbeats: all terminals of active projects but one report.
-  EXPECT_EQ(server.Count("SELECT COUNT(*) FROM devices d JOIN projects p ON p.code = "
-                         "d.project_code WHERE p.status = 'active' AND d.last_seen_at IS NULL"),
-            1);
+  // Heartbeats (sent at the start, then every minute): all terminals of active projects but one
+  // report.
+  const std::string silent =
+      "SELECT COUNT(*) FROM devices d JOIN projects p ON p.code = d.project_code WHERE p.status = "
+      "'active' AND d.last_seen_at IS NULL";
+  EXPECT_TRUE(WaitUntil([&] { return server.Count(silent) == 1; }, 10s))
+      << server.Count(silent) << " terminals of active projects have not reported within 10 s";
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(server.Stop(), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 8s);

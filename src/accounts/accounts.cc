@@ -115,7 +115,7 @@ Result<json> Accounts::CreateUser(const UserDraft& d, const Actor& by) {
   if (!hash.ok()) return hash.status();
   json out;
   Status status = db_->Write([&](store::Connection& conn) -> Status {
-    const std::int64_t now = NowUnixMs();
+    const std::int64_t now = options_.clock();
     auto insert = conn.Prepare(
         "INSERT INTO users(name, password_hash, role, pii, created_at, created_by, "
         "password_changed_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(name) DO NOTHING");
@@ -159,7 +159,7 @@ Result<json> Accounts::CreateUser(const UserDraft& d, const Actor& by) {
 Result<json> Accounts::SetDisabled(std::int64_t user_id, bool disabled, const Actor& by) {
   json out;
   Status status = db_->Write([&](store::Connection& conn) -> Status {
-    const std::int64_t now = NowUnixMs();
+    const std::int64_t now = options_.clock();
     auto s = conn.Prepare("UPDATE users SET disabled_at = ? WHERE id = ?");
     if (disabled) {
       s.Bind(1, now);
@@ -188,11 +188,9 @@ Result<json> Accounts::GetUser(std::int64_t user_id) const {
 }
 
 Result<json> Accounts::ListUsers(const store::Page& page) const {
-  std::int64_t after = 0;
-  if (!page.after.empty()) after = std::strtoll(page.after.c_str(), nullptr, 10);
   return db_->Read([&](store::Connection& conn) -> Result<json> {
     auto s = conn.Prepare("SELECT id FROM users WHERE id > ? ORDER BY id LIMIT ?");
-    s.Bind(1, after).Bind(2, page.limit);
+    s.Bind(1, page.after_id).Bind(2, page.limit);
     std::vector<std::int64_t> ids;
     while (s.Step())
       ids.push_back(s.Int(0));
@@ -250,7 +248,7 @@ void Accounts::ClearFailures(const std::string& name) {
 
 Result<json> Accounts::Login(const std::string& name, const std::string& password,
                              const Actor& from) {
-  const std::int64_t started = NowUnixMs();
+  const std::int64_t started = options_.clock();
   if (const std::int64_t wait = LockedFor(name, started); wait > 0) {
     const std::int64_t seconds = (wait + 999) / 1000;
     return Status(Status::RateLimited("too many wrong passwords for " + name + "; try again in " +
@@ -278,7 +276,7 @@ Result<json> Accounts::Login(const std::string& name, const std::string& passwor
   if (!row.ok()) return row.status();
   // An unknown name costs one verification too, so timing does not tell which names exist.
   const bool password_ok = CheckPassword(password, row->hash);
-  const std::int64_t now = NowUnixMs();
+  const std::int64_t now = options_.clock();
   if (!password_ok || row->disabled) {
     if (!password_ok) RecordFailure(name, now);
     Actor attempt = from;
@@ -342,7 +340,7 @@ Result<json> Accounts::Logout(const security::Principal& who, const Actor& from)
   Status status = db_->Write([&](store::Connection& conn) -> Status {
     ZZ_RETURN_IF_ERROR(
         conn.Prepare("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-            .Bind(1, NowUnixMs())
+            .Bind(1, options_.clock())
             .Bind(2, who.token_id)
             .Run());
     return audit_->Append(
@@ -359,7 +357,7 @@ Result<json> Accounts::ChangePassword(const security::Principal& who, const std:
     return Status::Rule("not_a_session", "",
                         "only a user's session can change that user's password");
   }
-  if (const std::int64_t wait = LockedFor(who.name, NowUnixMs()); wait > 0) {
+  if (const std::int64_t wait = LockedFor(who.name, options_.clock()); wait > 0) {
     const std::int64_t seconds = (wait + 999) / 1000;
     return Status(Status::RateLimited("too many wrong passwords; try again in " +
                                       std::to_string(seconds) + " s"))
@@ -378,7 +376,7 @@ Result<json> Accounts::ChangePassword(const security::Principal& who, const std:
   });
   if (!hash.ok()) return hash.status();
   if (!CheckPassword(current, *hash)) {
-    RecordFailure(who.name, NowUnixMs());
+    RecordFailure(who.name, options_.clock());
     ZZ_RETURN_IF_ERROR(audit_->Record(*db_, from,
                                       AuditRecord{"password.failed",
                                                   "user:" + std::to_string(who.user_id),
@@ -393,7 +391,7 @@ Result<json> Accounts::ChangePassword(const security::Principal& who, const std:
   if (!fresh.ok()) return fresh.status();
   json out;
   Status status = db_->Write([&](store::Connection& conn) -> Status {
-    const std::int64_t now = NowUnixMs();
+    const std::int64_t now = options_.clock();
     ZZ_RETURN_IF_ERROR(
         conn.Prepare("UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?")
             .Bind(1, *fresh)

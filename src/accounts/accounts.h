@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/clock.h"
 #include "base/field_reader.h"
 #include "base/status.h"
 #include "security/audit_log.h"
@@ -41,6 +42,8 @@ struct AccountOptions {
   std::int64_t session_ttl_ms = 8LL * 3'600'000;  // a session lasts a working day
   int lockout_failures = 5;                       // wrong passwords in a row before the lock
   std::int64_t lockout_ms = 15LL * 60'000;
+  // Now, for session expiry, lock-out windows and login rate limits (tests set a ManualClock).
+  Clock clock = SystemClock();
 };
 
 struct UserDraft {
@@ -79,6 +82,9 @@ class Accounts {
   // session of the user.
   Result<nlohmann::json> ChangePassword(const security::Principal& who, const std::string& current,
                                         const std::string& next, const security::Actor& from);
+
+  // The clock the accounts keep time by; the login rate limit of the API reads it too.
+  const Clock& clock() const { return options_.clock; }
 
  private:
   struct Failures {

@@ -1,7 +1,5 @@
 #include "accounts/accounts_api.h"
 
-#include <charconv>
-
 #include "base/civil_time.h"
 #include "base/field_reader.h"
 #include "http/handler_support.h"
@@ -58,7 +56,7 @@ void AddAccountRoutes(http::Router& router, Accounts& accounts_ref, store::Datab
                              {{"limit", "integer", false, "page size, 1–1000 (default 100)"},
                               {"cursor", "string", false, "next_cursor of the previous page"}}),
                    [=](Request& request) {
-                     auto page = http::PageOf(request, "users");
+                     auto page = http::PageOf(request, "users", store::CursorKey::kId);
                      if (!page.ok()) return Response::Error(page.status());
                      return Reply(accounts->ListUsers(*page));
                    }});
@@ -104,7 +102,8 @@ void AddAccountRoutes(http::Router& router, Accounts& accounts_ref, store::Datab
       Operation({{"name", "string", true, "user name"}, {"password", "string", true, "password"}},
                 {400, 401, 413, 415, 429}, 201),
       [=](Request& request) {
-        if (const std::int64_t wait = login_limiter->Take(ClientAddress(request), NowUnixMs());
+        if (const std::int64_t wait =
+                login_limiter->Take(ClientAddress(request), accounts->clock()());
             wait > 0) {
           return Response::Error(
               Status(Status::RateLimited("too many logins from this address; slow down"))
@@ -158,16 +157,9 @@ void AddAccountRoutes(http::Router& router, Accounts& accounts_ref, store::Datab
                  {"limit", "integer", false, "page size, 1–1000 (default 100)"},
                  {"cursor", "string", false, "next_cursor of the previous page"}}),
       [=](Request& request) {
-        std::optional<std::int64_t> person;
-        if (auto text = request.Query("person_id"); text && !text->empty()) {
-          std::int64_t value = 0;
-          const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-          if (ec != std::errc() || end != text->data() + text->size() || value <= 0) {
-            return Response::Error(
-                Status::InvalidArgument("person_id", "person_id must be a positive integer"));
-          }
-          person = value;
-        }
+        auto found = http::IdQuery(request, "person_id");
+        if (!found.ok()) return Response::Error(found.status());
+        const std::optional<std::int64_t> person = *found;
         auto from = http::InstantQuery(request, "from", 0, false);
         if (!from.ok()) return Response::Error(from.status());
         auto to = http::InstantQuery(request, "to", NowUnixMs() + 1, true);
@@ -175,7 +167,7 @@ void AddAccountRoutes(http::Router& router, Accounts& accounts_ref, store::Datab
         if (*to < *from) {
           return Response::Error(Status::InvalidArgument("to", "to is before from"));
         }
-        auto page = http::PageOf(request, "audit");
+        auto page = http::PageOf(request, "audit", store::CursorKey::kId);
         if (!page.ok()) return Response::Error(page.status());
         auto result = db->Read(
             [&](store::Connection& conn) { return audit->Query(conn, person, *from, *to, *page); });

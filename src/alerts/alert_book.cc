@@ -317,19 +317,11 @@ Result<json> AlertBook::List(store::Connection& conn, const AlertFilter& f, cons
   };
 
   std::string page_sql = std::string("SELECT ") + kColumns + " FROM alerts" + where;
-  if (!page.after.empty()) page_sql += " AND id < ?";
+  if (page.after_id != 0) page_sql += " AND id < ?";
   page_sql += " ORDER BY id DESC LIMIT ?";
   auto s = conn.Prepare(page_sql);
   int next = bind(s);
-  if (!page.after.empty()) {
-    std::int64_t after = 0;
-    try {
-      after = std::stoll(page.after);
-    } catch (...) {
-      return Status::InvalidArgument("cursor", "invalid cursor");
-    }
-    s.Bind(next++, after);
-  }
+  if (page.after_id != 0) s.Bind(next++, page.after_id);
   s.Bind(next, page.limit + 1);
   json items = json::array();
   std::int64_t last_id = 0;

@@ -35,15 +35,7 @@ Result<AlertFilter> FilterOf(const Request& request) {
   if (f.project && !request.principal.MaySeeProject(*f.project)) {
     return Status::NotFound("no project " + *f.project, "project");
   }
-  if (auto person = request.Query("person_id")) {
-    try {
-      size_t used = 0;
-      f.person_id = std::stoll(*person, &used);
-      if (used != person->size() || *f.person_id <= 0) throw std::invalid_argument("id");
-    } catch (...) {
-      return Status::InvalidArgument("person_id", "person_id must be a positive integer");
-    }
-  }
+  ZZ_ASSIGN_OR_RETURN(f.person_id, http::IdQuery(request, "person_id"));
   return f;
 }
 
@@ -68,22 +60,20 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
 
   // ---- scope of path parameters for callers limited to some projects (persons/{id} is the
   // registry's): an alert or an exemption of another project is absent.
-  router.AddScopeCheck(
-      "alerts/{id}", [database](const security::Principal& p, const std::string& text) -> Status {
-        const std::int64_t id = std::strtoll(text.c_str(), nullptr, 10);
+  router.AddIdScopeCheck(
+      "alerts/{id}", [database](const security::Principal& p, std::int64_t id) -> Status {
         auto project =
             database->Read([&](store::Connection& conn) { return AlertBook::ProjectOf(conn, id); });
         if (project.ok() && *project && p.MaySeeProject(**project)) return Status::Ok();
-        return Status::NotFound("no alert with id " + text, "id");
+        return Status::NotFound("no alert with id " + std::to_string(id), "id");
       });
-  router.AddScopeCheck(
+  router.AddIdScopeCheck(
       "post-exemptions/{id}",
-      [database, records](const security::Principal& p, const std::string& text) -> Status {
-        const std::int64_t id = std::strtoll(text.c_str(), nullptr, 10);
+      [database, records](const security::Principal& p, std::int64_t id) -> Status {
         auto project = database->Read(
             [&](store::Connection& conn) { return records->ExemptionProject(conn, id); });
         if (project.ok() && p.MaySeeProject(*project)) return Status::Ok();
-        return Status::NotFound("no post exemption " + text, "id");
+        return Status::NotFound("no post exemption " + std::to_string(id), "id");
       });
 
   router.Add(Route{
@@ -101,7 +91,7 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
       [=](Request& request) {
         auto filter = FilterOf(request);
         if (!filter.ok()) return Response::Error(filter.status());
-        auto page = http::PageOf(request, "alerts");
+        auto page = http::PageOf(request, "alerts", store::CursorKey::kId);
         if (!page.ok()) return Response::Error(page.status());
         auto read = [&](store::Connection& conn) {
           return AlertBook::List(conn, *filter, *page, request.principal);
@@ -245,17 +235,10 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
       Route{Verb::get, "/api/v1/post-exemptions", Right::kAlertRead, "Post-conflict exemptions",
             Operation({}, {400}, 200, {{"person_id", "integer", false, "one person's exemptions"}}),
             [=](Request& request) {
-              std::optional<std::int64_t> person;
-              if (auto p = request.Query("person_id")) {
-                try {
-                  person = std::stoll(*p);
-                } catch (...) {
-                  return Response::Error(
-                      Status::InvalidArgument("person_id", "person_id must be a positive integer"));
-                }
-              }
+              auto person = http::IdQuery(request, "person_id");
+              if (!person.ok()) return Response::Error(person.status());
               auto result = database->Read(
-                  [&](store::Connection& conn) { return records->ListExemptions(conn, person); });
+                  [&](store::Connection& conn) { return records->ListExemptions(conn, *person); });
               if (result.ok() && !request.principal.all_projects) {
                 json& items = (*result)["items"];
                 json kept = json::array();

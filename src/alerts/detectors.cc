@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "alerts/enrolled_person.h"
 #include "alerts/residence_detectors.h"
 #include "registry/code_lists.h"
 
@@ -25,14 +26,7 @@ std::int64_t StartOfChinaDay(const Date& date) {
 
 namespace {
 
-struct Enrolment {
-  std::int64_t id;
-  std::string project, project_name, project_status, work_role, work_type, uscc;
-  std::optional<std::string> post;
-  Date entry;
-  std::optional<Date> exit;
-  bool open() const { return !exit; }
-};
+using Enrolment = EnrolledPerson::Enrolment;
 
 struct Certificate {
   std::int64_t id;
@@ -58,11 +52,6 @@ json EnrolmentLink(const Enrolment& e, std::int64_t person) {
 
 json CertificateLink(std::int64_t id) {
   return Link("certificate", std::to_string(id), "/api/v1/certificates/" + std::to_string(id));
-}
-
-Date ParseDate(const std::string& text) {
-  auto d = Date::Parse(text, "date");
-  return d.ok() ? *d : Date{};
 }
 
 bool ValidOn(const Certificate& c, const Date& day) {
@@ -112,25 +101,9 @@ class PersonDetection {
 
  private:
   Status Load() {
-    auto p = conn_.Prepare("SELECT name FROM persons WHERE id = ?");
-    p.Bind(1, person_);
-    if (p.Step()) name_ = p.Text(0);
-    ZZ_RETURN_IF_ERROR(p.status());
-
-    auto e = conn_.Prepare(
-        "SELECT e.id, e.project_code, p.name, p.status, e.work_role, e.work_type, e.uscc, e.post, "
-        "e.entry_date, e.exit_date FROM enrolments e JOIN projects p ON p.code = e.project_code "
-        "WHERE e.person_id = ? ORDER BY e.id");
-    e.Bind(1, person_);
-    while (e.Step()) {
-      Enrolment en{e.Int(0),    e.Text(1),    e.Text(2),
-                   e.Text(3),   e.Text(4),    e.Text(5),
-                   e.Text(6),   e.OptText(7), ParseDate(e.Text(8)),
-                   std::nullopt};
-      if (auto exit = e.OptText(9)) en.exit = ParseDate(*exit);
-      enrolments_.push_back(std::move(en));
-    }
-    ZZ_RETURN_IF_ERROR(e.status());
+    ZZ_ASSIGN_OR_RETURN(EnrolledPerson loaded, LoadEnrolledPerson(conn_, person_));
+    name_ = std::move(loaded.name);
+    enrolments_ = std::move(loaded.enrolments);
     if (enrolments_.empty()) return Status::Ok();
 
     auto c = conn_.Prepare(
@@ -139,7 +112,7 @@ class PersonDetection {
     c.Bind(1, person_);
     while (c.Step()) {
       certificates_.push_back(Certificate{c.Int(0), c.Text(1), c.Text(2), c.Text(3),
-                                          ParseDate(c.Text(4)), ParseDate(c.Text(5)),
+                                          StoredDate(c.Text(4)), StoredDate(c.Text(5)),
                                           c.Int(6) != 0});
     }
     ZZ_RETURN_IF_ERROR(c.status());
@@ -156,7 +129,7 @@ class PersonDetection {
         "SELECT project_code, from_date, to_date FROM leaves WHERE person_id = ? AND to_date >= ?");
     l.Bind(1, person_).Bind(2, clock_.today.AddDays(-rules_.presence().window_days - 1).ToString());
     while (l.Step()) {
-      leaves_.push_back(Leave{l.OptText(0), ParseDate(l.Text(1)), ParseDate(l.Text(2))});
+      leaves_.push_back(Leave{l.OptText(0), StoredDate(l.Text(1)), StoredDate(l.Text(2))});
     }
     return l.status();
   }
@@ -298,7 +271,7 @@ class PersonDetection {
         "AND decision = 'allow'");
     s.Bind(1, person_).Bind(2, StartOfChinaDay(from));
     while (s.Step())
-      days[s.Text(0)].insert(ParseDate(s.Text(1)).DaysSinceEpoch());
+      days[s.Text(0)].insert(StoredDate(s.Text(1)).DaysSinceEpoch());
     ZZ_RETURN_IF_ERROR(s.status());
     return days;
   }
@@ -500,7 +473,7 @@ Status Detectors::DetectProject(store::Connection& conn, const std::string& proj
   };
 
   // post_vacant: a live project past its grace period without a required key post.
-  const Date started = start ? ParseDate(*start) : DetectionClock::At(created_at).today;
+  const Date started = start ? StoredDate(*start) : DetectionClock::At(created_at).today;
   if (status == "active" &&
       started.DaysSinceEpoch() + rules_.vacant_grace_days() <= clock.today.DaysSinceEpoch()) {
     auto corps = conn.Prepare(

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <set>
 
+#include "alerts/enrolled_person.h"
 #include "base/civil_time.h"
 
 namespace zhizhi::alerts {
@@ -25,11 +26,6 @@ namespace {
 
 json Link(const char* kind, const std::string& id, const std::string& href) {
   return {{"kind", kind}, {"id", id}, {"href", href}};
-}
-
-Date ParseDate(const std::string& text) {
-  auto d = Date::Parse(text, "date");
-  return d.ok() ? *d : Date{};
 }
 
 bool RequiredRole(const registry::ResidenceRule& rule, const std::string& role) {
@@ -88,12 +84,7 @@ class ResidenceDetection {
   }
 
  private:
-  struct Enrolment {
-    std::int64_t id;
-    std::string project, project_name, role;
-    Date entry;
-    std::optional<Date> exit;
-  };
+  using Enrolment = EnrolledPerson::Enrolment;
   struct Record {
     std::int64_t id;
     std::string kind, project, status;
@@ -102,21 +93,9 @@ class ResidenceDetection {
   };
 
   Status Load() {
-    auto p = conn_.Prepare("SELECT name FROM persons WHERE id = ?");
-    p.Bind(1, person_);
-    if (p.Step()) name_ = p.Text(0);
-    ZZ_RETURN_IF_ERROR(p.status());
-    auto e = conn_.Prepare(
-        "SELECT e.id, e.project_code, p.name, e.work_role, e.entry_date, e.exit_date "
-        "FROM enrolments e JOIN projects p ON p.code = e.project_code WHERE e.person_id = ? "
-        "ORDER BY e.id");
-    e.Bind(1, person_);
-    while (e.Step()) {
-      Enrolment en{e.Int(0), e.Text(1), e.Text(2), e.Text(3), ParseDate(e.Text(4)), std::nullopt};
-      if (auto exit = e.OptText(5)) en.exit = ParseDate(*exit);
-      enrolments_.push_back(std::move(en));
-    }
-    ZZ_RETURN_IF_ERROR(e.status());
+    ZZ_ASSIGN_OR_RETURN(EnrolledPerson loaded, LoadEnrolledPerson(conn_, person_));
+    name_ = std::move(loaded.name);
+    enrolments_ = std::move(loaded.enrolments);
     if (enrolments_.empty()) return Status::Ok();
     auto r = conn_.Prepare(
         "SELECT id, kind, project_code, status, enrolment_id, due_date, event_date FROM "
@@ -228,8 +207,8 @@ class ResidenceDetection {
       }
       ZZ_ASSIGN_OR_RETURN(auto last, LastPass());
       const Date horizon = clock_.today.AddDays(-rule_.unseen_days);
-      const Date since = last ? DateInChina(*last) : ParseDate(r.event.value_or(""));
-      if (!r.event || ParseDate(*r.event) >= horizon || since >= horizon) continue;
+      const Date since = last ? DateInChina(*last) : StoredDate(r.event.value_or(""));
+      if (!r.event || StoredDate(*r.event) >= horizon || since >= horizon) continue;
       d.message = name_ + " 的居住登记 (" + e->project_name + ") 仍有效，但 " +
                   std::to_string(rule_.unseen_days) + " 天内没有任何通行记录 (最后一次 " +
                   since.ToString() + ")，可能已离开而未注销";
@@ -248,7 +227,7 @@ class ResidenceDetection {
     if (registered) return Status::Ok();
     const std::int64_t window = StartOfDayInChina(clock_.today.AddDays(-rule_.presence_days));
     for (const Enrolment& e : enrolments_) {
-      if (e.exit || !RequiredRole(rule_, e.role)) continue;
+      if (e.exit || !RequiredRole(rule_, e.work_role)) continue;
       if (e.entry.AddDays(rule_.register_days) >= clock_.today) continue;
       auto first = conn_.Prepare(
           "SELECT time_ms FROM gate_events WHERE person_id = ? AND time_ms >= ? AND "
@@ -436,7 +415,7 @@ Result<bool> PassAffectsResidence(const registry::Rulebook& rules, store::Connec
           "AND exit_date IS NULL");
       e.Bind(1, pass.project).Bind(2, pass.person_id);
       if (e.Step() && RequiredRole(rule, e.Text(1)) &&
-          ParseDate(e.Text(0)).AddDays(rule.register_days) < clock.today) {
+          StoredDate(e.Text(0)).AddDays(rule.register_days) < clock.today) {
         return true;
       }
       ZZ_RETURN_IF_ERROR(e.status());

@@ -27,16 +27,22 @@ std::string WhereInFile(std::string_view bytes, size_t offset) {
   return "at byte " + std::to_string(offset) + " (line " + std::to_string(newlines + 1) + ")";
 }
 
-// Converts GB18030 bytes to UTF-8. On ill-formed input returns the offset of the bad byte.
-Result<std::string> ConvertFromGb18030(std::string& bytes, size_t* bad_offset) {
-  IconvHandle cd(iconv_open("UTF-8", "GB18030"));
+// Converts `in` from encoding `from` to encoding `to`. `out_size` is a first guess of the output
+// size (grown as needed). Input `from` cannot read (ill-formed or truncated) is
+// Status::InvalidArgument("text", …) with *bad_offset set to the offset of the first byte it
+// could not convert; a converter iconv does not have is Status::Internal.
+Result<std::string> Iconv(const char* from, const char* to, std::string_view in, size_t out_size,
+                          size_t* bad_offset) {
+  IconvHandle cd(iconv_open(to, from));
   if (cd.get() == reinterpret_cast<iconv_t>(-1)) {
     cd.release();
-    return Status::Internal(std::string("GB18030 converter unavailable: ") + std::strerror(errno));
+    return Status::Internal(std::string(from) + " to " + to +
+                            " converter unavailable: " + std::strerror(errno));
   }
-  std::string out(bytes.size() + bytes.size() / 2 + 16, '\0');  // 2 GB18030 bytes -> <= 3 UTF-8
-  char* in_ptr = bytes.data();
-  size_t in_left = bytes.size();
+  std::string out(out_size, '\0');
+  // iconv's prototype is not const-correct; it never writes through the input pointer.
+  char* in_ptr = const_cast<char*>(in.data());
+  size_t in_left = in.size();
   size_t written = 0;
   while (in_left > 0) {
     char* out_ptr = out.data() + written;
@@ -48,8 +54,10 @@ Result<std::string> ConvertFromGb18030(std::string& bytes, size_t* bad_offset) {
       out.resize(out.size() * 2);
       continue;
     }
-    *bad_offset = static_cast<size_t>(in_ptr - bytes.data());  // EILSEQ or truncated (EINVAL)
-    return Status::InvalidArgument("file", "not GB18030");
+    const int err = errno;  // EILSEQ, or EINVAL for a sequence cut off at the end
+    *bad_offset = static_cast<size_t>(in_ptr - in.data());
+    return Status::InvalidArgument(
+        "text", std::string("cannot convert from ") + from + ": " + std::strerror(err));
   }
   out.resize(written);
   return out;
@@ -74,7 +82,9 @@ Result<std::string> DecodeToUtf8(std::string bytes, std::string* encoding) {
   }
   if (IsValidUtf8(bytes)) return bytes;
   size_t bad = 0;
-  Result<std::string> converted = ConvertFromGb18030(bytes, &bad);
+  // 2 GB18030 bytes make at most 3 UTF-8 bytes.
+  Result<std::string> converted =
+      Iconv("GB18030", "UTF-8", bytes, bytes.size() + bytes.size() / 2 + 16, &bad);
   if (!converted.ok()) {
     if (converted.status().kind() != StatusKind::kInvalid) return converted.status();
     return Status::InvalidArgument("file", "file is not UTF-8 or GBK " + WhereInFile(bytes, bad));
@@ -216,30 +226,15 @@ std::string CsvField(std::string_view field) {
 
 Result<std::string> ConvertUtf8ToGb18030(std::string_view utf8) {
   if (!IsValidUtf8(utf8)) return Status::InvalidArgument("text", "text is not UTF-8");
-  IconvHandle cd(iconv_open("GB18030", "UTF-8"));
-  if (cd.get() == reinterpret_cast<iconv_t>(-1)) {
-    cd.release();
-    return Status::Internal(std::string("GB18030 converter unavailable: ") + std::strerror(errno));
+  size_t bad = 0;
+  // 3 UTF-8 bytes make 2 GB18030 bytes, 4 make 4. GB18030 encodes every code point, so valid
+  // UTF-8 that does not convert is a fault of the converter, not of the text.
+  Result<std::string> converted = Iconv("UTF-8", "GB18030", utf8, utf8.size() + 16, &bad);
+  if (!converted.ok() && converted.status().kind() == StatusKind::kInvalid) {
+    return Status::Internal("GB18030 conversion failed at byte " + std::to_string(bad) + ": " +
+                            converted.status().message());
   }
-  std::string in(utf8);
-  std::string out(in.size() + 16, '\0');  // 3 UTF-8 bytes -> 2 GB18030; 4 -> 4
-  char* in_ptr = in.data();
-  size_t in_left = in.size();
-  size_t written = 0;
-  while (in_left > 0) {
-    char* out_ptr = out.data() + written;
-    size_t out_left = out.size() - written;
-    const size_t rc = iconv(cd.get(), &in_ptr, &in_left, &out_ptr, &out_left);
-    written = out.size() - out_left;
-    if (rc != static_cast<size_t>(-1)) break;
-    if (errno == E2BIG) {
-      out.resize(out.size() * 2);
-      continue;
-    }
-    return Status::Internal(std::string("GB18030 conversion failed: ") + std::strerror(errno));
-  }
-  out.resize(written);
-  return out;
+  return converted;
 }
 
 }  // namespace zhizhi

@@ -57,15 +57,14 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref, store::Database& db_ref
   };
 
   // A device is in a caller's scope when its project is.
-  router.AddScopeCheck("devices/{id}",
-                       [=](const security::Principal& p, const std::string& text) -> Status {
-                         const std::int64_t id = std::strtoll(text.c_str(), nullptr, 10);
-                         auto project = gate->DeviceProject(id);
-                         if (!project.ok() || !p.MaySeeProject(*project)) {
-                           return Status::NotFound("no device " + text);
-                         }
-                         return Status::Ok();
-                       });
+  router.AddIdScopeCheck("devices/{id}",
+                         [=](const security::Principal& p, std::int64_t id) -> Status {
+                           auto project = gate->DeviceProject(id);
+                           if (!project.ok() || !p.MaySeeProject(*project)) {
+                             return Status::NotFound("no device " + std::to_string(id));
+                           }
+                           return Status::Ok();
+                         });
 
   // ---- devices
   router.Add(Route{Verb::post, "/api/v1/projects/{code}/devices", Right::kGateAdmin,

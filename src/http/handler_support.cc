@@ -4,6 +4,7 @@
 
 #include "base/civil_time.h"
 #include "base/field_reader.h"
+#include "base/record_id.h"
 
 namespace zhizhi::http {
 
@@ -11,7 +12,7 @@ Result<nlohmann::json> JsonBody(const Request& request) {
   return ParseJsonObject(request.body);
 }
 
-Result<store::Page> PageOf(const Request& request, std::string_view list) {
+Result<store::Page> PageOf(const Request& request, std::string_view list, store::CursorKey key) {
   store::Page page;
   page.list = std::string(list);
   if (auto limit = request.Query("limit")) {
@@ -24,20 +25,27 @@ Result<store::Page> PageOf(const Request& request, std::string_view list) {
     }
     page.limit = value;
   }
-  if (auto cursor = request.Query("cursor"); cursor && !cursor->empty()) {
+  auto cursor = request.Query("cursor");
+  if (!cursor || cursor->empty()) return page;
+  if (key == store::CursorKey::kText) {
     ZZ_ASSIGN_OR_RETURN(page.after, store::DecodeCursor(list, *cursor));
+  } else {
+    ZZ_ASSIGN_OR_RETURN(page.after_id, store::DecodeIdCursor(list, *cursor));
+    page.after = std::to_string(page.after_id);
   }
   return page;
 }
 
 Result<std::int64_t> IdParam(const Request& request, std::string_view name) {
-  const std::string_view text = request.Param(name);
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) {
-    return Status::NotFound("no such " + std::string(name) + " \"" + std::string(text) + "\"");
-  }
-  return value;
+  return PathId(name, request.Param(name));
+}
+
+Result<std::optional<std::int64_t>> IdQuery(const Request& request, std::string_view name) {
+  auto text = request.Query(name);
+  if (!text || text->empty()) return std::optional<std::int64_t>();
+  if (auto id = ParseRecordId(*text)) return std::optional<std::int64_t>(*id);
+  return Status::InvalidArgument(std::string(name),
+                                 std::string(name) + " must be a positive integer");
 }
 
 Result<std::string> EnumQuery(const Request& request, std::string_view name,

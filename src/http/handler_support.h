@@ -1,10 +1,11 @@
-// Small helpers every module's handlers use: the JSON body, list paging, numeric path ids and
+// Small helpers every module's handlers use: the JSON body, list paging, record ids and
 // turning a Result into a Response. One way to do each of these across the API.
 //
 // Thread-safety: pure functions.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -20,11 +21,16 @@ namespace zhizhi::http {
 
 // The request body as one JSON object (400 invalid_json otherwise).
 Result<nlohmann::json> JsonBody(const Request& request);
-// `?limit=` and `?cursor=` of the list named `list`; 400 on a bad limit or a cursor we did not
-// issue for that list.
-Result<store::Page> PageOf(const Request& request, std::string_view list);
-// A positive integer path parameter; 404 when it is not one (no such resource can exist).
+// `?limit=` and `?cursor=` of the list named `list`, whose cursor holds a key of kind `key`; 400
+// invalid_argument on a bad limit, and on any cursor we did not issue for that list (field
+// `cursor`): a list never starts over at its first page because of a cursor it cannot read. An
+// empty `?cursor=` is the first page. For CursorKey::kId both `after` and `after_id` are set.
+Result<store::Page> PageOf(const Request& request, std::string_view list, store::CursorKey key);
+// A record id path parameter (http::PathId: "12", not "012", "+12" or "12abc"); 404 otherwise.
 Result<std::int64_t> IdParam(const Request& request, std::string_view name);
+// A record id in the query string (`?person_id=12`), read like a path id; none when absent or
+// empty, 400 invalid_argument naming the parameter when it is no id.
+Result<std::optional<std::int64_t>> IdQuery(const Request& request, std::string_view name);
 // One of `allowed` from the query string, or `fallback` when absent.
 Result<std::string> EnumQuery(const Request& request, std::string_view name,
                               std::initializer_list<std::string_view> allowed,

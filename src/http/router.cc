@@ -2,6 +2,9 @@
 
 #include <boost/beast/http/status.hpp>
 
+#include "base/record_id.h"
+#include "base/text.h"
+
 namespace zhizhi::http {
 
 namespace {
@@ -119,6 +122,16 @@ void Router::Add(Route route) {
 
 void Router::AddScopeCheck(std::string key, ScopeCheck check) {
   scope_checks_.emplace_back(std::move(key), std::move(check));
+}
+
+void Router::AddIdScopeCheck(std::string key, IdScopeCheck check) {
+  const size_t open = key.find('{');
+  std::string name = key.substr(open + 1, key.size() - open - 2);  // "persons/{id}" -> "id"
+  AddScopeCheck(std::move(key), [name = std::move(name), check = std::move(check)](
+                                    const security::Principal& p, const std::string& text) {
+    ZZ_ASSIGN_OR_RETURN(const std::int64_t id, PathId(name, text));
+    return check(p, id);
+  });
 }
 
 Status Router::CheckScope(int index, const Request& request) const {
@@ -254,6 +267,12 @@ nlohmann::json Router::OpenApi(const std::string& version) const {
            {{"description", "Error"},
             {"content",
              {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}}}}}};
+}
+
+Result<std::int64_t> PathId(std::string_view name, std::string_view text) {
+  if (auto id = ParseRecordId(text)) return *id;
+  return Status::NotFound("no such " + std::string(name) + " " + QuoteForMessage(text),
+                          std::string(name));
 }
 
 std::optional<std::string> PercentDecode(std::string_view text, bool form) {

@@ -14,6 +14,7 @@
 // and Find() is safe from any thread. Handlers run concurrently on the server's threads.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -93,6 +94,13 @@ struct Route {
 // Ok when `principal` may see what `value` names, else (usually) 404 not_found.
 using ScopeCheck =
     std::function<Status(const security::Principal& principal, const std::string& value)>;
+// The same for a parameter that holds a record id, given as the number it spells.
+using IdScopeCheck = std::function<Status(const security::Principal& principal, std::int64_t id)>;
+
+// The record id in path parameter `name` (base/record_id.h: "12", never "012", "+12" or "12abc"),
+// else 404 not_found naming the parameter: no record can be named otherwise. The Router's id
+// scope checks and every handler (http::IdParam) read path ids with it, so they never disagree.
+Result<std::int64_t> PathId(std::string_view name, std::string_view text);
 
 class Router {
  public:
@@ -101,6 +109,9 @@ class Router {
   // Registers the check for a path parameter, e.g. "projects/{code}". A null check declares the
   // parameter unscoped (district reference data such as corps).
   void AddScopeCheck(std::string key, ScopeCheck check);
+  // Registers the check for a parameter that holds a record id, e.g. "persons/{id}": the Router
+  // reads the id with PathId (404 when the text is no id) and gives `check` the number.
+  void AddIdScopeCheck(std::string key, IdScopeCheck check);
   // Runs the scope checks of route `index` for a scoped caller (nothing for the others).
   Status CheckScope(int index, const Request& request) const;
   // The scope keys of route `index`, e.g. {"projects/{code}"}.

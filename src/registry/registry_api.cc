@@ -62,16 +62,9 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
     if (!*visible) return Status::NotFound("no person " + std::to_string(id));
     return Status::Ok();
   };
-  router.AddScopeCheck("persons/{id}",
-                       [=](const security::Principal& p, const std::string& text) -> Status {
-                         const std::int64_t id = std::strtoll(text.c_str(), nullptr, 10);
-                         if (id <= 0) return Status::NotFound("no such person \"" + text + "\"");
-                         return person_visible(p, id);
-                       });
-  router.AddScopeCheck(
-      "certificates/{id}", [=](const security::Principal& p, const std::string& text) -> Status {
-        const std::int64_t id = std::strtoll(text.c_str(), nullptr, 10);
-        if (id <= 0) return Status::NotFound("no such certificate \"" + text + "\"");
+  router.AddIdScopeCheck("persons/{id}", person_visible);
+  router.AddIdScopeCheck(
+      "certificates/{id}", [=](const security::Principal& p, std::int64_t id) -> Status {
         auto person = database->Read(
             [&](store::Connection& conn) { return registry->CertificatePerson(conn, id); });
         if (!person.ok()) return person.status();
@@ -105,7 +98,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                    }});
   router.Add(Route{Verb::get, "/api/v1/corps", Right::kRegistryRead, "List corps",
                    Operation({}, {400}, 200, kPageQuery), [=](Request& request) {
-                     auto page = http::PageOf(request, "corps");
+                     auto page = http::PageOf(request, "corps", store::CursorKey::kText);
                      if (!page.ok()) return Response::Error(page.status());
                      return Reply(database->Read([&](store::Connection& conn) {
                        return registry->ListCorps(conn, *page);
@@ -157,7 +150,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                  {"limit", "integer", false, "page size, 1–1000 (default 100)"},
                  {"cursor", "string", false, "next_cursor of the previous page"}}),
       [=](Request& request) {
-        auto page = http::PageOf(request, "projects");
+        auto page = http::PageOf(request, "projects", store::CursorKey::kText);
         if (!page.ok()) return Response::Error(page.status());
         auto status =
             http::EnumQuery(request, "status", {"planned", "active", "suspended", "completed"}, "");
@@ -304,7 +297,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                        {"limit", "integer", false, "page size, 1–1000 (default 100)"},
                        {"cursor", "string", false, "next_cursor of the previous page"}}),
             [=](Request& request) {
-              auto page = http::PageOf(request, "persons");
+              auto page = http::PageOf(request, "persons", store::CursorKey::kId);
               if (!page.ok()) return Response::Error(page.status());
               if (auto number = request.Query("id_number")) {
                 // Look-up goes through the same parser as registration, so "x" and "X" agree.
@@ -609,7 +602,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
       [=](Request& request) {
         const std::string code(request.Param("code"));
         if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
-        auto page = http::PageOf(request, "workers:" + code);
+        auto page = http::PageOf(request, "workers:" + code, store::CursorKey::kId);
         if (!page.ok()) return Response::Error(page.status());
         auto status = http::EnumQuery(request, "status", {"active", "exited", "all"}, "active");
         if (!status.ok()) return Response::Error(status.status());

@@ -36,15 +36,7 @@ Result<RegistrationFilter> FilterOf(const Request& request) {
     }
     f.project = *project;
   }
-  if (auto person = request.Query("person_id")) {
-    try {
-      size_t used = 0;
-      f.person_id = std::stoll(*person, &used);
-      if (used != person->size() || *f.person_id <= 0) throw std::invalid_argument("id");
-    } catch (...) {
-      return Status::InvalidArgument("person_id", "person_id must be a positive integer");
-    }
-  }
+  ZZ_ASSIGN_OR_RETURN(f.person_id, http::IdQuery(request, "person_id"));
   return f;
 }
 
@@ -82,14 +74,13 @@ void AddResidenceRoutes(http::Router& router, store::Database& db_ref, Residence
   const security::AuditLog* audit = &audit_ref;
 
   // A record outside the caller's projects does not exist for them.
-  router.AddScopeCheck(
+  router.AddIdScopeCheck(
       "residence-registrations/{id}",
-      [db, residence](const security::Principal& p, const std::string& text) -> Status {
-        const std::int64_t id = std::strtoll(text.c_str(), nullptr, 10);
+      [db, residence](const security::Principal& p, std::int64_t id) -> Status {
         auto project =
             db->Read([&](store::Connection& conn) { return residence->ProjectOf(conn, id); });
         if (project.ok() && p.MaySeeProject(*project)) return Status::Ok();
-        return Status::NotFound("no residence registration " + text, "id");
+        return Status::NotFound("no residence registration " + std::to_string(id), "id");
       });
 
   router.Add(Route{
@@ -107,7 +98,7 @@ void AddResidenceRoutes(http::Router& router, store::Database& db_ref, Residence
       [=](Request& request) {
         auto filter = FilterOf(request);
         if (!filter.ok()) return Response::Error(filter.status());
-        auto page = http::PageOf(request, "residence-registrations");
+        auto page = http::PageOf(request, "residence-registrations", store::CursorKey::kId);
         if (!page.ok()) return Response::Error(page.status());
         // Registrations carry identity data (the police view): every read is audited.
         return Reply(http::ReadAudited(

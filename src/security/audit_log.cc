@@ -259,8 +259,6 @@ Result<AuditLog::Verification> AuditLog::Verify(store::Connection& conn) const {
 Result<json> AuditLog::Query(store::Connection& conn, std::optional<std::int64_t> person_id,
                              std::int64_t from_ms, std::int64_t to_ms,
                              const store::Page& page) const {
-  std::int64_t after = 0;
-  if (!page.after.empty()) after = std::strtoll(page.after.c_str(), nullptr, 10);
   static const std::string by_person =
       std::string("SELECT ") + kRowColumns +
       " FROM audit_log WHERE seq IN (SELECT seq FROM audit_subjects WHERE person_id = ?1 AND "
@@ -269,7 +267,7 @@ Result<json> AuditLog::Query(store::Connection& conn, std::optional<std::int64_t
                                  " FROM audit_log WHERE seq > ?2 AND at >= ?3 AND at < ?4 "
                                  "ORDER BY seq LIMIT ?5";  // ?1 unused: same bindings
   auto s = conn.Prepare(person_id ? by_person : all);
-  s.Bind(1, person_id).Bind(2, after).Bind(3, from_ms).Bind(4, to_ms).Bind(5, page.limit);
+  s.Bind(1, person_id).Bind(2, page.after_id).Bind(3, from_ms).Bind(4, to_ms).Bind(5, page.limit);
   json items = json::array();
   std::int64_t last = 0;
   while (s.Step()) {

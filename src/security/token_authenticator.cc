@@ -11,7 +11,6 @@
 
 #include <sodium.h>
 
-#include "base/civil_time.h"
 #include "security/field_cipher.h"
 
 namespace zhizhi::security {
@@ -55,7 +54,7 @@ Result<Principal> TokenAuthenticator::Authenticate(std::string_view header) {
   const std::string_view token = header.substr(kScheme.size());
   if (!LooksLikeToken(token)) return Status::Unauthenticated("invalid token");
   const std::string hash = HashToken(token);
-  const std::int64_t now = NowUnixMs();
+  const std::int64_t now = clock_();
   std::uint64_t generation = 0;
   {
     std::lock_guard lock(mu_);
@@ -150,7 +149,7 @@ Result<std::string> TokenAuthenticator::CreateToken(const std::string& name,
         .Bind(2, role)
         .Bind(3, pii ? 1 : 0)
         .BindBlob(4, hash)
-        .Bind(5, NowUnixMs())
+        .Bind(5, clock_())
         .Run();
   }));
   return token;

@@ -20,7 +20,9 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
+#include "base/clock.h"
 #include "base/status.h"
 #include "security/principal.h"
 #include "store/database.h"
@@ -29,7 +31,9 @@ namespace zhizhi::security {
 
 class TokenAuthenticator {
  public:
-  explicit TokenAuthenticator(store::Database* db) : db_(db) {}
+  // `clock` decides when sessions expire (tests pass a ManualClock's).
+  explicit TokenAuthenticator(store::Database* db, Clock clock = SystemClock())
+      : db_(db), clock_(std::move(clock)) {}
 
   // Resolves `Authorization` header value `Bearer <token>` to a principal, or 401.
   Result<Principal> Authenticate(std::string_view authorization_header);
@@ -54,6 +58,7 @@ class TokenAuthenticator {
 
  private:
   store::Database* db_;
+  const Clock clock_;
   std::mutex mu_;
   std::uint64_t generation_ = 0;                      // guarded by mu_
   std::unordered_map<std::string, Principal> cache_;  // token hash -> principal

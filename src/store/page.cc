@@ -4,11 +4,18 @@
 
 #include <sodium.h>
 
+#include "base/record_id.h"
+
 namespace zhizhi::store {
 
 namespace {
 constexpr std::string_view kTag = "k:";
 constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+
+Status NotOurCursor() {
+  return Status::InvalidArgument("cursor", "cursor is not one this server issued for this list");
+}
+
 }  // namespace
 
 std::string Page::NextCursor(std::string_view last_key) const {
@@ -34,9 +41,15 @@ Result<std::string> DecodeCursor(std::string_view list, std::string_view cursor)
       len >= kTag.size() && std::string_view(bin).substr(0, kTag.size()) == kTag;
   const std::string prefix = std::string(kTag) + std::string(list) + ":";
   if (!ok || len < prefix.size() || bin.compare(0, prefix.size(), prefix) != 0) {
-    return Status::InvalidArgument("cursor", "cursor is not one this server issued for this list");
+    return NotOurCursor();
   }
   return bin.substr(prefix.size(), len - prefix.size());
+}
+
+Result<std::int64_t> DecodeIdCursor(std::string_view list, std::string_view cursor) {
+  ZZ_ASSIGN_OR_RETURN(const std::string key, DecodeCursor(list, cursor));
+  if (auto id = ParseRecordId(key)) return *id;
+  return NotOurCursor();
 }
 
 }  // namespace zhizhi::store

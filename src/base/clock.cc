@@ -1,0 +1,11 @@
+#include "base/clock.h"
+
+#include "base/civil_time.h"
+
+namespace zhizhi {
+
+Clock SystemClock() {
+  return [] { return NowUnixMs(); };
+}
+
+}  // namespace zhizhi
