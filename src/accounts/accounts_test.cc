@@ -5,7 +5,7 @@
 #include "base/civil_time.h"
 #include "base/clock.h"
 #include "security/field_cipher.h"
-#include "store/scratch_database.h"
+#include "testkit/scratch_database.h"
 
 namespace zhizhi::accounts {
 namespace {
@@ -16,7 +16,7 @@ constexpr std::int64_t kStart = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
 class AccountsTest : public ::testing::Test {
  protected:
   void Open(AccountOptions options) {
-    auto scratch = store::ScratchDatabase::Open("accounts");
+    auto scratch = testkit::ScratchDatabase::Open("accounts");
     ASSERT_TRUE(scratch.ok()) << scratch.status().ToString();
     scratch_ = std::move(scratch).value();
     auth_ = std::make_unique<security::TokenAuthenticator>(&scratch_->db(), clock_.AsClock());
@@ -38,7 +38,7 @@ class AccountsTest : public ::testing::Test {
   }
 
   ManualClock clock_{kStart};
-  std::unique_ptr<store::ScratchDatabase> scratch_;
+  std::unique_ptr<testkit::ScratchDatabase> scratch_;
   security::FieldCipher cipher_ =
       security::FieldCipher::FromMasterKey(security::FieldCipher::GenerateKey());
   security::AuditLog audit_{&cipher_};

@@ -55,7 +55,7 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir,
 
   ZZ_ASSIGN_OR_RETURN(auto cipher, security::FieldCipher::ForDataDir(data_dir));
   p->cipher_ = std::make_unique<security::FieldCipher>(std::move(cipher));
-  ZZ_ASSIGN_OR_RETURN(p->db_, store::Database::Open(data_dir + "/zhizhi.db"));
+  ZZ_ASSIGN_OR_RETURN(p->db_, store::Database::Open(data_dir + "/zhizhi.db", options.database));
   ZZ_RETURN_IF_ERROR(security::EnsureFieldKey(*p->db_, p->cipher_.get(), data_dir));
   p->auth_ = std::make_unique<security::TokenAuthenticator>(p->db_.get());
   p->audit_ = std::make_unique<security::AuditLog>(p->cipher_.get());

@@ -39,6 +39,7 @@
 namespace zhizhi::app {
 
 struct PlatformOptions {
+  store::DatabaseOptions database;
   accounts::AccountOptions accounts;
   double logins_per_minute = 30;  // per client address; 0 disables the limit
   double login_burst = 10;

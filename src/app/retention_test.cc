@@ -18,8 +18,10 @@ class RetentionTest : public ::testing::Test {
     scratch_ = std::move(scratch).value();
     db_ = &scratch_->db();
   }
-  std::int64_t Count(const char* sql) {
-    return *db_->Read([&](store::Connection& conn) { return store::QueryInt(conn, sql); });
+  std::int64_t Count(const std::string& sql) {
+    auto n = db_->Read([&](store::Connection& conn) { return store::QueryInt(conn, sql); });
+    EXPECT_TRUE(n.ok()) << n.status().ToString();
+    return n.ok() ? *n : -1;
   }
 
   std::unique_ptr<testkit::ScratchDatabase> scratch_;

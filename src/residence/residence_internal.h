@@ -118,7 +118,7 @@ template <typename RecordT>
 Result<RecordT> LoadRecord(store::Connection& conn, std::int64_t id) {
   static const std::string sql =
       std::string("SELECT ") + kRecordColumns + " FROM residence_registrations WHERE id = ?";
-  auto s = conn.Prepare(sql.c_str());
+  auto s = conn.Prepare(sql);
   s.Bind(1, id);
   if (!s.Step()) {
     ZZ_RETURN_IF_ERROR(s.status());

@@ -84,13 +84,9 @@ class ResidenceTest : public ::testing::Test {
   }
 
   std::int64_t Count(const std::string& sql) {
-    std::int64_t n = -1;
-    d_->db().Read([&](store::Connection& conn) -> Status {
-      auto s = conn.Prepare(sql);  // cached by its text (QueryInt caches by address)
-      if (s.Step()) n = s.Int(0);
-      return s.status();
-    });
-    return n;
+    auto n = d_->db().Read([&](store::Connection& conn) { return store::QueryInt(conn, sql); });
+    EXPECT_TRUE(n.ok()) << n.status().ToString();
+    return n.ok() ? *n : -1;
   }
 
   std::unique_ptr<testkit::TestDistrict> d_;

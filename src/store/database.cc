@@ -15,11 +15,11 @@ namespace zhizhi::store {
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path, DatabaseOptions options) {
   std::unique_ptr<Database> db(new Database(path, options));
-  ZZ_ASSIGN_OR_RETURN(db->writer_conn_, Connection::Open(path, Connection::Mode::kReadWrite));
+  ZZ_ASSIGN_OR_RETURN(db->writer_conn_, Connection::Open(path, Connection::Mode::kReadWrite, options.base_vfs));
   ZZ_ASSIGN_OR_RETURN(db->schema_version_, ApplyMigrations(*db->writer_conn_));
   // The writer never checkpoints; the checkpointer thread does, on its own connection.
   ZZ_RETURN_IF_ERROR(db->writer_conn_->Exec("PRAGMA wal_autocheckpoint=0"));
-  ZZ_ASSIGN_OR_RETURN(db->checkpoint_conn_, Connection::Open(path, Connection::Mode::kReadWrite));
+  ZZ_ASSIGN_OR_RETURN(db->checkpoint_conn_, Connection::Open(path, Connection::Mode::kReadWrite, options.base_vfs));
   ZZ_RETURN_IF_ERROR(db->checkpoint_conn_->Exec("PRAGMA wal_autocheckpoint=0"));
   ZZ_RETURN_IF_ERROR(db->writer_conn_->Exec("PRAGMA journal_size_limit=16777216"));
   // Deleted and overwritten content is zeroed where that costs no extra I/O: what retention
@@ -290,7 +290,7 @@ Result<std::unique_ptr<Connection>> Database::AcquireReader() {
       return conn;
     }
   }
-  return Connection::Open(path_, Connection::Mode::kReadOnly);
+  return Connection::Open(path_, Connection::Mode::kReadOnly, options_.base_vfs);
 }
 
 void Database::ReleaseReader(std::unique_ptr<Connection> conn) {

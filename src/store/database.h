@@ -46,6 +46,7 @@ struct DatabaseOptions {
   int read_pool = 8;          // read-only connections kept open
   int checkpoint_ms = 250;    // period of the background checkpointer
   int restart_frames = 1024;  // WAL frames (4 KiB pages) past which the WAL is started over
+  std::string base_vfs;       // SQLite VFS under the WAL layer; empty: the default (tests: faults)
 };
 
 // How a write job that fails is undone.

@@ -13,24 +13,28 @@ using testkit::ScratchDatabase;
 
 // SQLite's plan for `sql`, one line per step.
 std::string PlanOf(Database& db, const std::string& sql) {
-  return db.Read([&](Connection& conn) {
+  auto plan = db.Read([&](Connection& conn) -> Result<std::string> {
     std::string plan;
     auto s = conn.Prepare("EXPLAIN QUERY PLAN " + sql);
     while (s.Step())
       plan += s.Text(3) + "\n";
+    ZZ_RETURN_IF_ERROR(s.status());
     return plan;
   });
+  return plan.ok() ? *plan : plan.status().ToString();
 }
 
 // The key columns of `index`, in order.
 std::vector<std::string> IndexColumns(Database& db, const std::string& index) {
-  return db.Read([&](Connection& conn) {
+  auto columns = db.Read([&](Connection& conn) -> Result<std::vector<std::string>> {
     std::vector<std::string> columns;
     auto s = conn.Prepare("PRAGMA index_info(" + index + ")");
     while (s.Step())
       columns.push_back(s.Text(2));
+    ZZ_RETURN_IF_ERROR(s.status());
     return columns;
   });
+  return columns.ok() ? *columns : std::vector<std::string>{columns.status().ToString()};
 }
 
 // What every gate pass costs the writer depends on these two indexes (migration 9): a pass must

@@ -113,7 +113,8 @@ std::string Statement::Blob(int column) const {
   return std::string(static_cast<const char*>(data), sqlite3_column_bytes(stmt_, column));
 }
 
-Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, Mode mode) {
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, Mode mode,
+                                                     const std::string& base_vfs) {
   // No memory statistics: they take a global mutex on every SQLite allocation (about a tenth of
   // the CPU of a write-heavy job). Must precede SQLite's initialisation; a no-op after it.
   static std::once_flag configured;
@@ -123,7 +124,11 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, Mo
                                              : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX;
   // A transaction's WAL frames are written together at its commit frame (wal_vfs.h).
-  if (sqlite3_open_v2(path.c_str(), &db, flags, RegisterWalVfs()) != SQLITE_OK) {
+  const char* vfs = RegisterWalVfs(base_vfs);
+  if (vfs == nullptr && !base_vfs.empty()) {
+    return Status::Internal("no SQLite VFS named " + base_vfs);
+  }
+  if (sqlite3_open_v2(path.c_str(), &db, flags, vfs) != SQLITE_OK) {
     Status status = SqliteError(db, "open " + path);
     sqlite3_close(db);
     return status;

@@ -88,7 +88,9 @@ class Connection {
  public:
   enum class Mode { kReadWrite, kReadOnly };
 
-  static Result<std::unique_ptr<Connection>> Open(const std::string& path, Mode mode);
+  // `base_vfs`: the SQLite VFS under zhizhi's WAL layer (wal_vfs.h); empty for the default.
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path, Mode mode,
+                                                  const std::string& base_vfs = "");
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <new>
+#include <string>
 #include <vector>
 
 namespace zhizhi::store {
@@ -292,17 +295,29 @@ int CurrentTimeInt64(sqlite3_vfs* vfs, sqlite3_int64* out) {
 
 }  // namespace
 
-const char* RegisterWalVfs() {
-  static sqlite3_vfs vfs;
-  static const char* registered = nullptr;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    sqlite3_vfs* base = sqlite3_vfs_find(nullptr);
-    if (base == nullptr) return;
+const char* RegisterWalVfs(const std::string& base_name) {
+  // One registration per base, kept for the life of the process (SQLite holds the pointers).
+  struct Registered {
+    sqlite3_vfs vfs{};
+    std::string name;
+  };
+  static std::mutex mu;
+  static std::map<std::string, std::unique_ptr<Registered>> registered;
+  std::lock_guard lock(mu);
+  if (auto it = registered.find(base_name); it != registered.end()) {
+    return it->second ? it->second->name.c_str() : nullptr;
+  }
+  auto& entry = registered[base_name];
+  sqlite3_vfs* base = sqlite3_vfs_find(base_name.empty() ? nullptr : base_name.c_str());
+  if (base == nullptr) return nullptr;
+  entry = std::make_unique<Registered>();
+  entry->name = base_name.empty() ? std::string(kName) : std::string(kName) + "+" + base_name;
+  sqlite3_vfs& vfs = entry->vfs;
+  {
     vfs.iVersion = base->iVersion >= 2 && base->xCurrentTimeInt64 != nullptr ? 2 : 1;
     vfs.szOsFile = static_cast<int>(kRealOffset) + base->szOsFile;
     vfs.mxPathname = base->mxPathname;
-    vfs.zName = kName;
+    vfs.zName = entry->name.c_str();
     vfs.pAppData = base;
     vfs.xOpen = Open;
     vfs.xDelete = Delete;
@@ -317,9 +332,12 @@ const char* RegisterWalVfs() {
     vfs.xCurrentTime = CurrentTime;
     vfs.xGetLastError = GetLastError;
     vfs.xCurrentTimeInt64 = CurrentTimeInt64;
-    if (sqlite3_vfs_register(&vfs, /*makeDflt=*/0) == SQLITE_OK) registered = kName;
-  });
-  return registered;
+  }
+  if (sqlite3_vfs_register(&vfs, /*makeDflt=*/0) != SQLITE_OK) {
+    entry.reset();
+    return nullptr;
+  }
+  return entry->name.c_str();
 }
 
 }  // namespace zhizhi::store

@@ -22,10 +22,14 @@
 // serialises.
 #pragma once
 
+#include <string>
+
 namespace zhizhi::store {
 
-// Registers the VFS (once) and returns its name, for sqlite3_open_v2. Null if SQLite has no
-// default VFS to wrap, in which case callers use the default.
-const char* RegisterWalVfs();
+// Registers the VFS over `base` (a registered VFS's name; empty: SQLite's default) once, and
+// returns its name for sqlite3_open_v2 — "zhizhi-wal" over the default, "zhizhi-wal+BASE" over
+// another (the fault-injection tests put it over a VFS that fails on purpose). Null if there is
+// no such base, in which case callers use the base itself.
+const char* RegisterWalVfs(const std::string& base = "");
 
 }  // namespace zhizhi::store

@@ -11,6 +11,8 @@
 
 namespace zhizhi::testkit {
 
+using namespace alerts;  // the test kit drives the alerts module
+
 namespace {
 
 // The blocks of projects each kind of anomaly is planted in, kept apart so plants never

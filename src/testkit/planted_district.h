@@ -39,6 +39,6 @@ struct PlantedDistrict {
 
 Result<PlantedDistrict> GeneratePlantedDistrict(store::Database& db, registry::Registry& registry,
                                                 const PlantedOptions& options,
-                                                const DetectionClock& clock);
+                                                const alerts::DetectionClock& clock);
 
 }  // namespace zhizhi::testkit

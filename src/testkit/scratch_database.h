@@ -1,7 +1,7 @@
 // ScratchDatabase: a database in a fresh temporary directory, removed together with it — for
 // tests and benchmarks, which run in parallel processes and must never share a file.
 //
-//   ZZ_ASSIGN_OR_RETURN(auto scratch, store::ScratchDatabase::Open("audit"));
+//   ZZ_ASSIGN_OR_RETURN(auto scratch, testkit::ScratchDatabase::Open("audit"));
 //   scratch->db().Write(...);
 //
 // Thread-safety: the database is a Database; open and destroy on one thread.
@@ -23,14 +23,14 @@ class ScratchDatabase {
  public:
   // Makes PARENT/zhizhi-NAME-XXXXXX and opens NAME.db in it.
   static Result<std::unique_ptr<ScratchDatabase>> Open(const std::string& name,
-                                                       DatabaseOptions options = {},
+                                                       store::DatabaseOptions options = {},
                                                        const std::string& parent = "/tmp") {
     std::string dir = parent + "/zhizhi-" + name + "-XXXXXX";
     if (::mkdtemp(dir.data()) == nullptr) {
       return Status::Internal("cannot make a directory under " + parent);
     }
     std::unique_ptr<ScratchDatabase> scratch(new ScratchDatabase(dir));
-    ZZ_ASSIGN_OR_RETURN(scratch->db_, Database::Open(dir + "/" + name + ".db", options));
+    ZZ_ASSIGN_OR_RETURN(scratch->db_, store::Database::Open(dir + "/" + name + ".db", options));
     return scratch;
   }
   ~ScratchDatabase() {
@@ -41,14 +41,14 @@ class ScratchDatabase {
   ScratchDatabase(const ScratchDatabase&) = delete;
   ScratchDatabase& operator=(const ScratchDatabase&) = delete;
 
-  Database& db() { return *db_; }
+  store::Database& db() { return *db_; }
   const std::string& dir() const { return dir_; }
 
  private:
   explicit ScratchDatabase(std::string dir) : dir_(std::move(dir)) {}
 
   const std::string dir_;
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<store::Database> db_;
 };
 
 }  // namespace zhizhi::testkit

@@ -9,6 +9,8 @@
 
 namespace zhizhi::testkit {
 
+using namespace alerts;  // the test kit drives the alerts module
+
 namespace {
 
 std::int64_t ParseNow(const std::string& text) {
@@ -40,7 +42,7 @@ Result<std::int64_t> RecordTestPassAt(store::Connection& conn, const std::string
 TestDistrict::TestDistrict(const std::string& parent, const std::string& now_rfc3339,
                            bool incremental, const residence::PoliceAdapter* police)
     : now_ms_(ParseNow(now_rfc3339)) {
-  auto scratch = store::ScratchDatabase::Open("alerts", {}, parent);
+  auto scratch = ScratchDatabase::Open("alerts", {}, parent);
   if (!scratch.ok()) std::abort();
   scratch_ = std::move(scratch).value();
   db_ = &scratch_->db();
@@ -303,7 +305,7 @@ Status TestDistrict::GiveManagerCertificates(std::int64_t person) {
 
 std::vector<std::string> TestDistrict::ActiveAlerts() {
   std::vector<std::string> out;
-  db_->Read([&](store::Connection& conn) {
+  Status read = db_->Read([&](store::Connection& conn) {
     auto s = conn.Prepare(
         "SELECT type, alert_key, severity, message, detail, evidence FROM alerts "
         "WHERE status != 'resolved'");
@@ -313,18 +315,20 @@ std::vector<std::string> TestDistrict::ActiveAlerts() {
     }
     return s.status();
   });
+  if (!read.ok()) return {"read failed: " + read.ToString()};  // fails any comparison
   std::sort(out.begin(), out.end());
   return out;
 }
 
 std::vector<std::string> TestDistrict::ActiveKeys() {
   std::vector<std::string> out;
-  db_->Read([&](store::Connection& conn) {
+  Status read = db_->Read([&](store::Connection& conn) {
     auto s = conn.Prepare("SELECT alert_key FROM alerts WHERE status != 'resolved'");
     while (s.Step())
       out.push_back(s.Text(0));
     return s.status();
   });
+  if (!read.ok()) return {"read failed: " + read.ToString()};
   std::sort(out.begin(), out.end());
   return out;
 }

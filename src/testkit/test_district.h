@@ -43,16 +43,16 @@ class TestDistrict {
 
   void set_now(const std::string& rfc3339);
   void Advance(std::int64_t ms) { now_ms_ += ms; }
-  const DetectionClock clock() const { return DetectionClock::At(now_ms_); }
+  const alerts::DetectionClock clock() const { return alerts::DetectionClock::At(now_ms_); }
   Date today() const { return clock().today; }
   Date Day(int offset_from_today) const { return today().AddDays(offset_from_today); }
 
   store::Database& db() { return *db_; }
   const security::FieldCipher& cipher() const { return *cipher_; }
   registry::Registry& registry() { return *registry_; }
-  AlertEngine& engine() { return *engine_; }
+  alerts::AlertEngine& engine() { return *engine_; }
   residence::Residence& residence() { return *residence_; }
-  Records& records() { return *records_; }
+  alerts::Records& records() { return *records_; }
 
   // Each helper runs one writer job; errors are returned (rule violations are expected in
   // randomised tests).
@@ -101,13 +101,13 @@ class TestDistrict {
  private:
   std::int64_t now_ms_ = 0;
   int next_person_ = 0, next_corp_ = 0, next_certificate_ = 0, next_event_ = 0;
-  std::unique_ptr<store::ScratchDatabase> scratch_;  // a fresh directory: tests run in parallel
+  std::unique_ptr<ScratchDatabase> scratch_;  // a fresh directory: tests run in parallel
   store::Database* db_ = nullptr;
   std::unique_ptr<security::FieldCipher> cipher_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<residence::Residence> residence_;
-  std::unique_ptr<AlertEngine> engine_;
-  std::unique_ptr<Records> records_;
+  std::unique_ptr<alerts::AlertEngine> engine_;
+  std::unique_ptr<alerts::Records> records_;
 };
 
 }  // namespace zhizhi::testkit
