@@ -20,10 +20,6 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 #include "base/civil_time.h"
 
@@ -35,10 +31,6 @@ namespace zhizhi::e2e {
 
 namespace {
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using tcp = net::ip::tcp;
 using namespace std::chrono_literals;
 
 bool IEquals(std::string_view a, std::string_view b) {
@@ -158,158 +150,34 @@ std::string HttpResponse::Describe() const {
 
 // --------------------------------------------------------------------------------- HttpClient
 
-class HttpClient::Impl {
- public:
-  Impl(std::uint16_t port, std::chrono::milliseconds timeout) : port_(port), timeout_(timeout) {}
-
-  bool connected() const { return stream_.has_value() && stream_->socket().is_open(); }
-
-  void Close() {
-    if (!stream_) return;
-    beast::error_code ignored;
-    stream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_->socket().close(ignored);
-    stream_.reset();
-    buffer_.clear();
-  }
-
-  // Opens a connection; empty string on success, else the error.
-  std::string Connect() {
-    Close();
-    stream_.emplace(ioc_);
-    stream_->expires_after(timeout_);
-    beast::error_code result = net::error::timed_out;
-    stream_->async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_),
-                           [&result](beast::error_code ec) { result = ec; });
-    RunIo();
-    if (result) {
-      Close();
-      return "connect to 127.0.0.1:" + std::to_string(port_) + ": " + result.message();
-    }
-    requests_on_connection_ = 0;
-    return {};
-  }
-
-  // One request/response exchange on the open connection. Write and read run concurrently, so
-  // a response sent before the whole body was accepted (413) is still received.
-  HttpResponse Exchange(const bhttp::request<bhttp::string_body>& request, bool* retryable) {
-    *retryable = false;
-    HttpResponse out;
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(64u << 20);
-    if (request.method() == bhttp::verb::head) parser.skip(true);  // no body follows
-    beast::error_code write_ec = net::error::timed_out;
-    beast::error_code read_ec = net::error::timed_out;
-    stream_->expires_after(timeout_);
-    bhttp::async_write(*stream_, request,
-                       [&write_ec](beast::error_code ec, std::size_t) { write_ec = ec; });
-    bhttp::async_read(*stream_, buffer_, parser,
-                      [&read_ec](beast::error_code ec, std::size_t) { read_ec = ec; });
-    RunIo();
-    ++requests_on_connection_;
-    if (read_ec) {
-      // A kept-alive connection the server closed meanwhile: safe to try once more.
-      *retryable = requests_on_connection_ == 1 ? false : !parser.is_header_done();
-      out.error = "read: " + read_ec.message() + (write_ec ? "; write: " + write_ec.message() : "");
-      Close();
-      return out;
-    }
-    auto& response = parser.get();
-    out.status = static_cast<int>(response.result_int());
-    for (const auto& field : response) {
-      out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    out.body = std::move(response.body());
-    if (!out.body.empty()) {
-      out.json = nlohmann::json::parse(out.body, nullptr, /*allow_exceptions=*/false);
-    } else {
-      out.json = nlohmann::json(nlohmann::json::value_t::discarded);
-    }
-    if (!response.keep_alive() || write_ec) Close();
-    return out;
-  }
-
-  std::uint16_t port() const { return port_; }
-
- private:
-  void RunIo() {
-    ioc_.restart();
-    ioc_.run_for(timeout_ + 2s);
-    if (!ioc_.stopped()) {
-      // The stream's own deadline should have fired; never leave handlers referring to locals.
-      Close();
-      ioc_.restart();
-      ioc_.run_for(2s);
-    }
-  }
-
-  net::io_context ioc_;
-  std::optional<beast::tcp_stream> stream_;
-  beast::flat_buffer buffer_;
-  std::uint16_t port_;
-  std::chrono::milliseconds timeout_;
-  int requests_on_connection_ = 0;
-};
-
 HttpClient::HttpClient(std::uint16_t port, std::chrono::milliseconds timeout)
-    : impl_(std::make_unique<Impl>(port, timeout)) {
+    : client_({.host = "127.0.0.1", .port = port, .timeout = timeout, .user_agent = "zhizhi-e2e"}) {
   IgnoreSigpipe();
-}
-
-HttpClient::~HttpClient() {
-  impl_->Close();
-}
-
-bool HttpClient::connected() const {
-  return impl_->connected();
-}
-
-void HttpClient::Close() {
-  impl_->Close();
 }
 
 HttpResponse HttpClient::Request(std::string_view method, std::string_view target, std::string body,
                                  const std::optional<std::string>& token, const Headers& headers) {
-  bhttp::request<bhttp::string_body> request;
-  const bhttp::verb verb = bhttp::string_to_verb(method);
-  if (verb == bhttp::verb::unknown) {
-    request.method_string(method);
-  } else {
-    request.method(verb);
-  }
-  request.target(target);
-  request.version(11);
-  request.set(bhttp::field::host, "127.0.0.1:" + std::to_string(impl_->port()));
-  request.set(bhttp::field::user_agent, "zhizhi-e2e");
   bool has_content_type = false;
   bool has_authorization = false;
   for (const auto& [name, value] : headers) {
     has_content_type = has_content_type || IEquals(name, "Content-Type");
     has_authorization = has_authorization || IEquals(name, "Authorization");
   }
-  if (token && !has_authorization) request.set(bhttp::field::authorization, "Bearer " + *token);
-  if (!body.empty() && !has_content_type)
-    request.set(bhttp::field::content_type, "application/json");
-  for (const auto& [name, value] : headers)
-    request.insert(name, value);
-  request.body() = std::move(body);
-  request.keep_alive(true);
-  request.prepare_payload();
-
-  for (int attempt = 0;; ++attempt) {
-    if (!impl_->connected()) {
-      std::string error = impl_->Connect();
-      if (!error.empty()) {
-        HttpResponse failed;
-        failed.error = error;
-        return failed;
-      }
-      ++connections_opened_;
-    }
-    bool retryable = false;
-    HttpResponse response = impl_->Exchange(request, &retryable);
-    if (response.status != 0 || !retryable || attempt > 0) return response;
-  }
+  Headers sent;
+  if (token && !has_authorization) sent.emplace_back("Authorization", "Bearer " + *token);
+  if (!body.empty() && !has_content_type) sent.emplace_back("Content-Type", "application/json");
+  sent.insert(sent.end(), headers.begin(), headers.end());
+  http::ClientResponse answer = client_.Send(method, target, sent, std::move(body));
+  HttpResponse out;
+  out.status = answer.status;
+  out.error = std::move(answer.error);
+  if (out.status == 0) return out;
+  out.headers = std::move(answer.headers);
+  out.body = std::move(answer.body);
+  out.json = out.body.empty()
+                 ? nlohmann::json(nlohmann::json::value_t::discarded)
+                 : nlohmann::json::parse(out.body, nullptr, /*allow_exceptions=*/false);
+  return out;
 }
 
 // ------------------------------------------------------------------------------ free helpers

@@ -28,9 +28,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/client.h"
+
 namespace zhizhi::e2e {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
+using Headers = http::HeaderList;
 
 struct HttpResponse {
   int status = 0;     // 0 when the exchange failed (see error)
@@ -46,15 +48,12 @@ struct HttpResponse {
   std::string Describe() const;
 };
 
-// A synchronous HTTP/1.1 client for 127.0.0.1:port, over Boost.Beast. Keeps the connection alive
-// between requests and reconnects when the server closed it. Every exchange has a deadline.
+// The tests' side of http::Client (http/client.h) for 127.0.0.1:port: keeps the connection
+// alive between requests and reconnects when the server closed it. Every exchange has a deadline.
 class HttpClient {
  public:
   explicit HttpClient(std::uint16_t port,
                       std::chrono::milliseconds timeout = std::chrono::seconds(15));
-  ~HttpClient();
-  HttpClient(const HttpClient&) = delete;
-  HttpClient& operator=(const HttpClient&) = delete;
 
   // `token`: sends `Authorization: Bearer TOKEN`; nullopt sends no Authorization header (an
   // explicit Authorization in `headers` wins). A non-empty body is sent as application/json
@@ -64,14 +63,12 @@ class HttpClient {
                        const Headers& headers = {});
 
   // TCP connections opened so far (1 after several requests on one kept-alive connection).
-  int connections_opened() const { return connections_opened_; }
-  bool connected() const;
-  void Close();
+  int connections_opened() const { return client_.connections_opened(); }
+  bool connected() const { return client_.connected(); }
+  void Close() { client_.Close(); }
 
  private:
-  class Impl;
-  std::unique_ptr<Impl> impl_;
-  int connections_opened_ = 0;
+  http::Client client_;
 };
 
 // The result of running a subcommand of the binary.

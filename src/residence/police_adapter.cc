@@ -8,19 +8,11 @@
 #include <set>
 #include <sstream>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
 #include "base/civil_time.h"
+#include "http/client.h"
 
 namespace zhizhi::residence {
 
-namespace beast = boost::beast;
-namespace http = boost::beast::http;
-namespace net = boost::asio;
 using nlohmann::json;
 
 namespace {
@@ -51,6 +43,22 @@ Result<std::int64_t> IntField(const json& doc, const char* key, const std::strin
                                    std::to_string(min) + ".." + std::to_string(max));
   }
   return it->get<std::int64_t>();
+}
+
+// Why a delivery got no answer, by the step it failed at: "connect: Connection refused",
+// "answer: timed out after 10000 ms" ("" when there was an answer).
+std::string NoAnswerReason(const http::ClientResponse& answer, std::int64_t timeout_ms) {
+  using Step = http::ClientStep;
+  const Step failed = answer.failed_step;
+  if (failed == Step::kNone) return {};
+  if (failed == Step::kCancelled) return "cancelled: the server is stopping";
+  const char* step = failed == Step::kResolve   ? "resolve"
+                     : failed == Step::kConnect ? "connect"
+                     : failed == Step::kWrite   ? "send"
+                                                : "answer";
+  return std::string(step) + ": " +
+         (answer.timed_out ? "timed out after " + std::to_string(timeout_ms) + " ms"
+                           : answer.step_error);
 }
 
 }  // namespace
@@ -180,16 +188,26 @@ std::string PoliceAdapter::Sign(std::string_view body, const std::string& idempo
 Delivery PoliceAdapter::Deliver(const std::string& idempotency_key, const std::string& payload,
                                 const std::string& signature, std::int64_t signed_at,
                                 const std::atomic<bool>* cancel) const {
-  const std::vector<std::pair<std::string, std::string>> headers = {
-      {kHeaderClient, config_.client_id},
-      {kHeaderKeyId, config_.key_id},
-      {kHeaderTimestamp, std::to_string(signed_at)},
-      {kHeaderIdempotency, idempotency_key},
-      {kHeaderContentSha256, Sha256Hex(payload)},
-      {kHeaderSignature, signature}};
-  const HttpExchange x = HttpPost(config_.host, config_.port, config_.path, headers, payload,
-                                  config_.timeout_ms, cancel);
-  return Interpret(x.status, x.body, x.error);
+  http::ClientOptions options;
+  options.host = config_.host;
+  options.port = config_.port;
+  options.timeout = std::chrono::milliseconds(config_.timeout_ms);
+  options.user_agent = "zhizhi-residence/1";
+  options.keep_alive = false;
+  options.body_limit = 1 << 20;
+  options.cancel = cancel;
+  http::Client client(options);
+  const http::ClientResponse answer =
+      client.Send("POST", config_.path,
+                  {{"Content-Type", "application/json; charset=utf-8"},
+                   {kHeaderClient, config_.client_id},
+                   {kHeaderKeyId, config_.key_id},
+                   {kHeaderTimestamp, std::to_string(signed_at)},
+                   {kHeaderIdempotency, idempotency_key},
+                   {kHeaderContentSha256, Sha256Hex(payload)},
+                   {kHeaderSignature, signature}},
+                  payload);
+  return Interpret(answer.status, answer.body, NoAnswerReason(answer, config_.timeout_ms));
 }
 
 Delivery PoliceAdapter::Interpret(int http_status, std::string_view body,
@@ -231,83 +249,6 @@ Delivery PoliceAdapter::Interpret(int http_status, std::string_view body,
       http_status == 408 || http_status == 425 || http_status == 429 || http_status >= 500;
   d.kind = transient ? Delivery::Kind::kRetry : Delivery::Kind::kFailed;
   return d;
-}
-
-// ---------------------------------------------------------------------------------- HTTP
-
-HttpExchange HttpPost(const std::string& host, std::uint16_t port, const std::string& target,
-                      const std::vector<std::pair<std::string, std::string>>& headers,
-                      const std::string& body, std::int64_t timeout_ms,
-                      const std::atomic<bool>* cancel) {
-  HttpExchange out;
-  net::io_context ioc;
-  beast::tcp_stream stream(ioc);
-  beast::flat_buffer buffer;
-  http::request<http::string_body> request{http::verb::post, target, 11};
-  request.set(http::field::host, host + ":" + std::to_string(port));
-  request.set(http::field::user_agent, "zhizhi-residence/1");
-  request.set(http::field::content_type, "application/json; charset=utf-8");
-  request.set(http::field::connection, "close");
-  for (const auto& [name, value] : headers)
-    request.set(name, value);
-  request.body() = body;
-  request.prepare_payload();
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(1 << 20);
-
-  const auto deadline = std::chrono::milliseconds(timeout_ms);
-  beast::error_code failure;
-  const char* stage = "resolve";
-  net::ip::tcp::resolver resolver(ioc);
-  resolver.async_resolve(host, std::to_string(port), [&](beast::error_code ec, auto results) {
-    if (ec) {
-      failure = ec;
-      return;
-    }
-    stage = "connect";
-    stream.expires_after(deadline);
-    stream.async_connect(results, [&](beast::error_code ec, const auto&) {
-      if (ec) {
-        failure = ec;
-        return;
-      }
-      stage = "send";
-      http::async_write(stream, request, [&](beast::error_code ec, std::size_t) {
-        if (ec) {
-          failure = ec;
-          return;
-        }
-        stage = "answer";
-        http::async_read(stream, buffer, parser, [&](beast::error_code ec, std::size_t) {
-          if (ec) failure = ec;
-        });
-      });
-    });
-  });
-  // Run in slices so that a stopping server does not wait for a slow police system.
-  while (!ioc.stopped()) {
-    ioc.run_for(std::chrono::milliseconds(50));
-    if (cancel && cancel->load() && !ioc.stopped()) {
-      beast::error_code ignored;
-      stream.socket().close(ignored);
-      resolver.cancel();
-      ioc.run_for(std::chrono::milliseconds(50));  // let the handlers see the cancellation
-      out.error = "cancelled: the server is stopping";
-      return out;
-    }
-  }
-  if (failure) {
-    out.error = std::string(stage) + ": " +
-                (failure == beast::error::timeout
-                     ? std::string("timed out after ") + std::to_string(timeout_ms) + " ms"
-                     : failure.message());
-    return out;
-  }
-  out.status = static_cast<int>(parser.get().result_int());
-  out.body = std::move(parser.get().body());
-  beast::error_code ignored;
-  stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-  return out;
 }
 
 }  // namespace zhizhi::residence

@@ -2,10 +2,10 @@
 //
 // It builds one message per submission — the application as JSON with the ID number encrypted
 // for the police (wire_format.h), signed with HMAC-SHA256 at the moment it is queued — and later
-// delivers it: one HTTP POST with the signature headers and the message's idempotency key, under
-// a deadline. It never decides what an answer means for a registration; it classifies the HTTP
-// exchange (accepted with a receipt number, rejected with a reason, retry later, or failed for
-// good) and the outbox sender (outbox_sender.h) applies that in a writer job.
+// delivers it: one HTTP POST (http/client.h) with the signature headers and the message's
+// idempotency key, under a deadline. It never decides what an answer means for a registration;
+// it classifies the HTTP exchange (accepted with a receipt number, rejected with a reason, retry
+// later, or failed for good) and the outbox sender (outbox_sender.h) applies that in a writer job.
 //
 // Configuration is a JSON file with the endpoint and the keys (docs/residence.md); it must not be
 // readable by group or others. Without one, submissions go to the daily export file instead.
@@ -110,16 +110,5 @@ class PoliceAdapter {
 // given applicant ID fields merged in.
 nlohmann::json MessageBody(const Application& application, const std::string& idempotency_key,
                            const MessageContext& context, nlohmann::json id_fields);
-
-// A minimal HTTP/1.1 exchange with a deadline over Boost.Beast (no TLS: see docs/residence.md).
-struct HttpExchange {
-  int status = 0;
-  std::string body;
-  std::string error;  // transport error or timeout, empty when an answer arrived
-};
-HttpExchange HttpPost(const std::string& host, std::uint16_t port, const std::string& target,
-                      const std::vector<std::pair<std::string, std::string>>& headers,
-                      const std::string& body, std::int64_t timeout_ms,
-                      const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace zhizhi::residence

@@ -1,20 +1,20 @@
-// LoopbackClient: a small synchronous HTTP/1.1 client over Boost.Beast for the simulator and
-// load generator. It talks to a zhizhi server on this machine only (loopback addresses), keeps
-// its connection alive between requests, reconnects when the server closed an idle connection,
-// and puts a deadline on every exchange.
+// LoopbackClient: the simulator's and load generator's side of http::Client (http/client.h). It
+// talks to a zhizhi server on this machine only (loopback addresses), with the API's bearer token
+// and JSON bodies; the client keeps its connection alive between requests, reconnects when the
+// server closed an idle connection, and puts a deadline on every exchange.
 //
 // Thread-safety: one client per thread; a client is not synchronised.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "http/client.h"
 
 namespace zhizhi::sim {
 
@@ -43,22 +43,19 @@ class LoopbackClient {
  public:
   explicit LoopbackClient(LoopbackUrl url,
                           std::chrono::milliseconds timeout = std::chrono::seconds(15));
-  ~LoopbackClient();
-  LoopbackClient(const LoopbackClient&) = delete;
-  LoopbackClient& operator=(const LoopbackClient&) = delete;
 
   // `method` is GET, POST, PUT or DELETE; a non-empty `token` is sent as a bearer token and a
   // non-empty body as application/json. A request on a kept-alive connection that the server
-  // closed meanwhile is retried once on a new connection.
+  // closed meanwhile is retried once on a new connection (gate events are idempotent on
+  // event_id).
   HttpReply Request(std::string_view method, std::string_view target, std::string_view token,
                     std::string body = {});
 
   // TCP connections opened so far: 1 after any number of requests on one kept-alive connection.
-  int connections_opened() const;
+  int connections_opened() const { return client_.connections_opened(); }
 
  private:
-  class Impl;
-  std::unique_ptr<Impl> impl_;
+  http::Client client_;
 };
 
 }  // namespace zhizhi::sim

@@ -1,0 +1,103 @@
+#include "app/demo_command.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "app/demo_district.h"
+#include "app/demo_faces.h"
+#include "app/platform.h"
+
+namespace zhizhi::app {
+
+namespace {
+
+struct DemoFlags {
+  std::string data;
+  DemoOptions options;
+  std::string models = "default";
+  bool no_faces = false;
+};
+
+// `models` "": no faces; else the models folder ("default": as serve's), with the sample photos
+// in its sibling samples/.
+int Demo(const std::string& data, const DemoOptions& options, const std::string& models) {
+  SetUpLogging("warn");
+  auto platform = Platform::Open(data);
+  if (!platform.ok()) return Fail(platform.status());
+  auto& p = **platform;
+  auto created = p.EnsureAdminToken();
+  if (!created.ok()) return Fail(created.status());
+  const auto start = std::chrono::steady_clock::now();
+  auto summary = SeedDemoDistrict(p, options);
+  if (!summary.ok()) return Fail(summary.status());
+  const auto& s = *summary;
+  std::printf(
+      "demo district seeded in %.1f s (registry %.1f s, gate %.1f s): %d corps, %d projects, "
+      "%d teams, %d persons, %d certificates, %d enrolments (%d exited), %d gate terminals, "
+      "%lld passes over %d days (%lld allowed, %lld denied, %lld refused)\n",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+      s.registry_seconds, s.history_seconds, s.corps, s.projects, s.teams, s.persons,
+      s.certificates, s.enrolments, s.exits, s.devices, static_cast<long long>(s.passes),
+      options.history_days + 1, static_cast<long long>(s.allowed), static_cast<long long>(s.denied),
+      static_cast<long long>(s.rejected));
+  if (models.empty()) return 0;
+  // Faces of the sample photos for a few workers, through the real pipeline; without the models
+  // or the photos the district simply has no faces.
+  const std::string models_dir = models == "default" ? DefaultModelsDir() : models;
+  const std::string samples_dir =
+      std::filesystem::path(models_dir).lexically_normal().parent_path().string() + "/samples";
+  face::FaceEngineOptions engine;
+  engine.models_dir = models_dir;
+  if (auto status = p.StartFaces(engine, {}); !status.ok()) {
+    std::printf("no faces: %s\n", status.message().c_str());
+    return 0;
+  }
+  auto faces = SeedDemoFaces(p, models_dir, samples_dir);
+  if (!faces.ok()) {
+    std::printf("no faces: %s\n", faces.status().message().c_str());
+    return 0;
+  }
+  std::string refused;
+  for (const auto& [code, n] : faces->refused)
+    refused += (refused.empty() ? "" : ", ") + code + " " + std::to_string(n);
+  std::printf(
+      "faces: %d persons with an ID-card photo and a live face (%d templates) from %d faces "
+      "in %d sample photos%s%s\n",
+      faces->persons, faces->enrolled, faces->faces, faces->photos,
+      refused.empty() ? "" : "; refused: ", refused.c_str());
+  return 0;
+}
+
+}  // namespace
+
+Command AddDemoCommand(CLI::App& app) {
+  auto flags = std::make_shared<DemoFlags>();
+  auto* cmd = app.add_subcommand("demo", "seed the demo district into an empty data directory");
+  cmd->add_option("--data", flags->data, "data directory")->required();
+  cmd->add_option("--projects", flags->options.projects, "number of projects")
+      ->capture_default_str()
+      ->check(CLI::Range(4, 2000));
+  cmd->add_option("--persons", flags->options.persons, "about this many people")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 1'000'000));
+  cmd->add_option("--history-days", flags->options.history_days,
+                  "days of gate history before today")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 30));
+  cmd->add_option("--seed", flags->options.seed,
+                  "random seed (the same seed gives the same district)")
+      ->capture_default_str();
+  cmd->add_flag("--quiet", flags->options.quiet, "no progress lines");
+  cmd->add_option("--models", flags->models,
+                  "face models folder (default as serve); the sample photos are beside it");
+  cmd->add_flag("--no-faces", flags->no_faces, "seed no faces");
+  return {cmd, [flags] {
+            return Demo(flags->data, flags->options, flags->no_faces ? "" : flags->models);
+          }};
+}
+
+}  // namespace zhizhi::app
