@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   // worker (no alert to clear). Rare path: a key manager with an open key_person_absent alert
   // (a pass today does not change last month's rate, so every call re-runs the detection).
   std::int64_t clean = 0, unseen = 0;
-  d.db().Read([&](zhizhi::store::Connection& conn) -> zhizhi::Status {
+  const zhizhi::Status picked = d.db().Read([&](zhizhi::store::Connection& conn) -> zhizhi::Status {
     auto c = zhizhi::store::QueryInt(
         conn,
         "SELECT person_id FROM enrolments WHERE work_role = '20' AND exit_date IS NULL "
@@ -96,9 +96,13 @@ int main(int argc, char** argv) {
     unseen = u.ok() ? *u : 0;
     return zhizhi::Status::Ok();
   });
+  if (!picked.ok()) {
+    std::fprintf(stderr, "%s\n", picked.ToString().c_str());
+    return 1;
+  }
   auto measure = [&](std::int64_t person, bool allowed, int calls) {
-    double seconds = 0;
-    d.db().Write([&](zhizhi::store::Connection& conn) -> zhizhi::Status {
+    double seconds = -1;  // a failed job reports a negative time
+    const zhizhi::Status measured = d.db().Write([&](zhizhi::store::Connection& conn) -> zhizhi::Status {
       std::string project;
       {
         auto s = conn.Prepare("SELECT project_code FROM enrolments WHERE person_id = ? LIMIT 1");
@@ -114,6 +118,7 @@ int main(int argc, char** argv) {
       seconds = Seconds(t0);
       return zhizhi::Status::Ok();
     });
+    if (!measured.ok()) std::fprintf(stderr, "%s\n", measured.ToString().c_str());
     return seconds * 1e6 / calls;
   };
   std::printf("incremental per pass, common path (no alert to clear): %.2f µs (%d calls)\n",

@@ -227,14 +227,14 @@ int main(int argc, char** argv) {
   }
   const double queued_jobs = Seconds(started);
   std::int64_t queued = 0, signed_rows = 0, commits = static_cast<std::int64_t>(d.db().commits());
-  d.db().Read([&](store::Connection& conn) -> Status {
+  CHECK_OK((d.db().Read([&](store::Connection& conn) -> Status {
     queued = *store::QueryInt(conn, "SELECT COUNT(*) FROM sync_outbox WHERE state = 'pending'");
     signed_rows = *store::QueryInt(
         conn,
         "SELECT COUNT(*) FROM sync_outbox WHERE signature IS NOT NULL AND payload LIKE "
         "'%\"id_number_enc\":\"xc20p1:%'");
     return Status::Ok();
-  });
+  })));
   std::printf(
       "draft + sign + enqueue, writer jobs of 500 (start-up reconciliation): %zu registrations "
       "in %.2f s = %.0f registrations/s (process CPU %.2f s)\n",
@@ -279,7 +279,7 @@ int main(int argc, char** argv) {
   // ---- 3. per pass: the hooks on a worker's latest pass (no alert to raise or clear).
   const int samples = std::min<int>(2'000, static_cast<int>(persons.size()));
   std::vector<zhizhi::gate::Gate::PassNotice> notices;
-  d.db().Read([&](store::Connection& conn) -> Status {
+  CHECK_OK((d.db().Read([&](store::Connection& conn) -> Status {
     for (int i = 0; i < samples; ++i) {
       const size_t k = static_cast<size_t>(i) * persons.size() / samples;
       auto s = conn.Prepare(
@@ -290,7 +290,7 @@ int main(int argc, char** argv) {
       }
     }
     return Status::Ok();
-  });
+  })));
   const int rounds = 50;
   double with_checks = 0, before = 0;
   CHECK_OK((d.db().Write([&](store::Connection& conn) -> Status {
@@ -324,10 +324,10 @@ int main(int argc, char** argv) {
     return Status::Ok();
   })));
   std::int64_t alerts = 0;
-  d.db().Read([&](store::Connection& conn) -> Status {
+  CHECK_OK((d.db().Read([&](store::Connection& conn) -> Status {
     alerts = *store::QueryInt(conn, "SELECT COUNT(*) FROM alerts WHERE status != 'resolved'");
     return Status::Ok();
-  });
+  })));
   const double calls = static_cast<double>(rounds) * static_cast<double>(notices.size());
   const double per_pass = with_checks * 1e6 / calls, base = before * 1e6 / calls;
   std::printf(
