@@ -17,6 +17,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, Databa
   std::unique_ptr<Database> db(new Database(path, options));
   ZZ_ASSIGN_OR_RETURN(db->writer_conn_, Connection::Open(path, Connection::Mode::kReadWrite, options.base_vfs));
   ZZ_ASSIGN_OR_RETURN(db->schema_version_, ApplyMigrations(*db->writer_conn_));
+  if (!options.undo_memory) db->writer_conn_->DisableUndoForTests();
   // The writer never checkpoints; the checkpointer thread does, on its own connection.
   ZZ_RETURN_IF_ERROR(db->writer_conn_->Exec("PRAGMA wal_autocheckpoint=0"));
   ZZ_ASSIGN_OR_RETURN(db->checkpoint_conn_, Connection::Open(path, Connection::Mode::kReadWrite, options.base_vfs));

@@ -47,6 +47,9 @@ struct DatabaseOptions {
   int checkpoint_ms = 250;    // period of the background checkpointer
   int restart_frames = 1024;  // WAL frames (4 KiB pages) past which the WAL is started over
   std::string base_vfs;       // SQLite VFS under the WAL layer; empty: the default (tests: faults)
+  // Tests only: false leaves memory as rolled-back jobs left it (Connection::OnRollback), to show
+  // that the fault tests notice.
+  bool undo_memory = true;
 };
 
 // How a write job that fails is undone.

@@ -1,5 +1,6 @@
 #include "store/sqlite.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include <sqlite3.h>
@@ -226,6 +227,10 @@ std::string Connection::LastError() const {
 }
 
 void Connection::RunUndo(size_t mark) {
+  if (undo_disabled_) {
+    undo_.resize(std::min(mark, undo_.size()));
+    return;
+  }
   while (undo_.size() > mark) {
     auto undo = std::move(undo_.back());
     undo_.pop_back();

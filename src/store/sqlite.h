@@ -135,6 +135,9 @@ class Connection {
   void RunUndo(size_t mark);
   // Forgets every undo (the transaction committed).
   void ForgetUndo() { undo_.clear(); }
+  // Tests only: RunUndo drops the undos without running them — memory then keeps what rolled
+  // back writes did, which the fault tests must detect (DatabaseOptions::undo_memory).
+  void DisableUndoForTests() { undo_disabled_ = true; }
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
@@ -142,6 +145,7 @@ class Connection {
 
   sqlite3* db_;
   std::vector<std::function<void()>> undo_;
+  bool undo_disabled_ = false;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
   std::unordered_map<std::string, sqlite3_stmt*> text_cache_;
   Status broken_;  // set when a Prepare failed; the statement returned is inert
