@@ -124,6 +124,54 @@ build() {
   cmake --build "$BUILD_DIR" -j "$(nproc)"
 }
 
+# ---- sanitizer builds (scripts/test --sanitize)
+
+# The unit tests and the end-to-end tests of the store (faults, memory), the gate and HTTP
+# (server, TLS, the API cases) — what runs under the sanitizers.
+ZHIZHI_SANITIZED_TESTS='^(zhizhi_unit|GateTest|ServerTest|TlsTest|Faults/|Undo/|ApiCases/)|Test\.'
+
+# build_sanitized address|thread — the binary and both test programs in build-asan or build-tsan,
+# with ZHIZHI_SANITIZE (CMakeLists.txt); the face data and the command screen are the plain
+# build's.
+build_sanitized() {
+  local kind="$1" dir
+  dir="$(sanitized_dir "$kind")"
+  install_apt "${ZHIZHI_APT_PACKAGES[@]}"
+  fetch_face_data
+  echo "==> building with the ${kind} sanitizer in $dir"
+  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DZHIZHI_FACE_DATA="$FACE_DATA" \
+    -DZHIZHI_SANITIZE="$kind" -DZHIZHI_BENCH=OFF >/dev/null
+  cmake --build "$dir" -j "$(nproc)" --target zhizhi zhizhi_unit_tests zhizhi_api_tests
+}
+
+sanitized_dir() {
+  if [ "$1" = address ]; then echo "${BUILD_DIR}-asan"; else echo "${BUILD_DIR}-tsan"; fi
+}
+
+# run_sanitized address|thread [ctest args] — the unit tests and the store, gate and HTTP
+# end-to-end tests (or what the ctest arguments select); any report fails the test that caused
+# it (halt_on_error, exit codes).
+run_sanitized() {
+  local kind="$1" dir
+  shift
+  dir="$(sanitized_dir "$kind")"
+  (
+    cd "$dir"
+    export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1"
+    export LSAN_OPTIONS="suppressions=$ROOT/tests/sanitizers/lsan.supp:print_suppressions=0"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$ROOT/tests/sanitizers/tsan.supp"
+    # The sanitized binary is slower; the end-to-end tests' deadlines are generous already.
+    if [ $# -gt 0 ]; then
+      ctest --output-on-failure -j "$(nproc)" --timeout 1200 "$@"
+    else
+      ctest --output-on-failure -j "$(nproc)" --timeout 1200 -L unit
+      ctest --output-on-failure -j "$(nproc)" --timeout 1200 -L e2e -R "$ZHIZHI_SANITIZED_E2E"
+    fi
+  )
+}
+
 # ---- for the benchmarks (scripts/bench, bench/gate_runs.sh)
 
 # The gate's target is "events/s with 2 cores". On a machine with 4 or more cores the server is
