@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
   }
   auto measure = [&](std::int64_t person, bool allowed, int calls) {
     double seconds = -1;  // a failed job reports a negative time
-    const zhizhi::Status measured = d.db().Write([&](zhizhi::store::Connection& conn) -> zhizhi::Status {
+    const zhizhi::Status measured = d.db().Write([&](zhizhi::store::Connection& conn)
+                                                     -> zhizhi::Status {
       std::string project;
       {
         auto s = conn.Prepare("SELECT project_code FROM enrolments WHERE person_id = ? LIMIT 1");

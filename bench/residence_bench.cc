@@ -24,10 +24,10 @@
 #include <CLI/CLI.hpp>
 
 #include "alerts/detectors.h"
-#include "testkit/test_district.h"
 #include "base/resident_id.h"
 #include "residence/police_adapter.h"
 #include "residence/residence.h"
+#include "testkit/test_district.h"
 
 namespace {
 

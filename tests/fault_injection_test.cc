@@ -140,9 +140,9 @@ District BuildDistrict(InProcessServer& s, int persons) {
           {"entry_date", ChinaDate(-20)}});
     d.persons.push_back(id);
   }
-  d.device_token = Post(s, c, "/api/v1/projects/P1/devices", {{"serial", "GATE-1"},
-                                                               {"direction", "both"}})
-                       .value("token", std::string());
+  d.device_token =
+      Post(s, c, "/api/v1/projects/P1/devices", {{"serial", "GATE-1"}, {"direction", "both"}})
+          .value("token", std::string());
   return d;
 }
 
@@ -152,10 +152,14 @@ enum class Fault { kWrite, kSync, kDiskFull, kAllocation };
 
 const char* NameOf(Fault f) {
   switch (f) {
-    case Fault::kWrite: return "write";
-    case Fault::kSync: return "sync";
-    case Fault::kDiskFull: return "disk_full";
-    case Fault::kAllocation: return "allocation";
+    case Fault::kWrite:
+      return "write";
+    case Fault::kSync:
+      return "sync";
+    case Fault::kDiskFull:
+      return "disk_full";
+    case Fault::kAllocation:
+      return "allocation";
   }
   return "?";
 }
@@ -194,10 +198,18 @@ class FaultInjectionTest : public ::testing::TestWithParam<Fault> {
   void Arm(std::mt19937& rng) {
     auto& vfs = testkit::FaultVfs::Instance();
     switch (GetParam()) {
-      case Fault::kWrite: vfs.FailWriteAfter(rng() % 40); break;
-      case Fault::kSync: vfs.FailSyncAfter(rng() % 6); break;
-      case Fault::kDiskFull: vfs.SetDiskFull(true); break;
-      case Fault::kAllocation: testkit::FaultyAllocator::FailAfter(rng() % 3000); break;
+      case Fault::kWrite:
+        vfs.FailWriteAfter(rng() % 40);
+        break;
+      case Fault::kSync:
+        vfs.FailSyncAfter(rng() % 6);
+        break;
+      case Fault::kDiskFull:
+        vfs.SetDiskFull(true);
+        break;
+      case Fault::kAllocation:
+        testkit::FaultyAllocator::FailAfter(rng() % 3000);
+        break;
     }
   }
   void Disarm() {
@@ -263,9 +275,9 @@ TEST_P(FaultInjectionTest, AcknowledgedWritesStayAndMemoryFollowsTheDatabase) {
     for (int i = 0; !stop && i < 200; ++i) {
       const int n = 1000 + lane * 1000 + i;
       const std::string name = "新工人" + std::to_string(n);
-      HttpResponse r = server_->Api(
-          c, "POST", "/api/v1/persons",
-          json{{"id_type", "01"}, {"id_number", IdNumber(n)}, {"name", name}}.dump());
+      HttpResponse r =
+          server_->Api(c, "POST", "/api/v1/persons",
+                       json{{"id_type", "01"}, {"id_number", IdNumber(n)}, {"name", name}}.dump());
       record(persons, outcome(name, r, "persons"));
       if (r.status != 201) continue;
       const std::string id = std::to_string(r.json.value("id", std::int64_t{0}));
@@ -367,12 +379,13 @@ TEST_P(FaultInjectionTest, AcknowledgedWritesStayAndMemoryFollowsTheDatabase) {
 
   // And the server carries on.
   HttpClient c(server_->port());
-  const HttpResponse after = c.Request(
-      "POST", "/api/v1/gate/events",
-      json{{"event_id", "after"}, {"time", FormatRfc3339(NowUnixMs())},
-           {"person_id", district.persons[0]}, {"direction", "in"}}
-          .dump(),
-      district.device_token);
+  const HttpResponse after = c.Request("POST", "/api/v1/gate/events",
+                                       json{{"event_id", "after"},
+                                            {"time", FormatRfc3339(NowUnixMs())},
+                                            {"person_id", district.persons[0]},
+                                            {"direction", "in"}}
+                                           .dump(),
+                                       district.device_token);
   EXPECT_EQ(after.status, 200) << after.Describe();
 }
 
@@ -400,16 +413,15 @@ TEST_P(MemoryFollowsDatabaseTest, AFailedAuditWriteTakesTheListenersChangesWithI
   app::PlatformOptions options;
   options.database.undo_memory = undo;
   // Faces with the models, so that an enrolled face enters the galleries.
-  auto started =
-      InProcessServer::Start(dir, options, std::string(ZHIZHI_FACE_DATA) + "/models");
+  auto started = InProcessServer::Start(dir, options, std::string(ZHIZHI_FACE_DATA) + "/models");
   ASSERT_TRUE(started.ok()) << started.status().ToString();
   InProcessServer& s = **started;
   const District district = BuildDistrict(s, 2);
   HttpClient c(s.port());
-  const std::int64_t newcomer = Post(s, c, "/api/v1/persons",
-                                     {{"id_type", "01"}, {"id_number", IdNumber(99)},
-                                      {"name", "新人"}})
-                                    .value("id", std::int64_t{0});
+  const std::int64_t newcomer =
+      Post(s, c, "/api/v1/persons",
+           {{"id_type", "01"}, {"id_number", IdNumber(99)}, {"name", "新人"}})
+          .value("id", std::int64_t{0});
   const MemoryCheck before = CompareMemory(s.platform());
   ASSERT_TRUE(before.gate_equal && before.faces_equal) << before.detail;
 
@@ -436,8 +448,7 @@ TEST_P(MemoryFollowsDatabaseTest, AFailedAuditWriteTakesTheListenersChangesWithI
   cv::Mat sample = cv::imread(std::string(ZHIZHI_FACE_DATA) + "/samples/sample3.jpg");
   ASSERT_FALSE(sample.empty());
   cv::Mat card;
-  cv::resize(sample(cv::Rect(560, 300, 280, 350)), card, cv::Size(102, 126), 0, 0,
-             cv::INTER_AREA);
+  cv::resize(sample(cv::Rect(560, 300, 280, 350)), card, cv::Size(102, 126), 0, 0, cv::INTER_AREA);
   const HttpResponse face =
       s.Api(c, "POST", "/api/v1/persons/" + std::to_string(district.persons[0]) + "/faces",
             json{{"source", "id_card"}, {"image", EncodeBase64(Jpeg(card))}}.dump());

@@ -10,9 +10,9 @@
 
 namespace zhizhi::alerts {
 namespace {
-using testkit::TestDistrict;
-using testkit::PlantedOptions;
 using testkit::GeneratePlantedDistrict;
+using testkit::PlantedOptions;
+using testkit::TestDistrict;
 
 #define ASSERT_OK(expr)                   \
   do {                                    \
@@ -492,9 +492,9 @@ TEST(RulebookTest, DefaultParsesAndBadFilesAreRefusedWithTheirPath) {
 
 namespace zhizhi::alerts {
 namespace {
-using testkit::TestDistrict;
-using testkit::PlantedOptions;
 using testkit::GeneratePlantedDistrict;
+using testkit::PlantedOptions;
+using testkit::TestDistrict;
 
 // A generated district (hundreds of projects, tens of thousands of people) with anomalies of
 // every kind planted: the scan finds every one of them and nothing else.
@@ -534,9 +534,9 @@ TEST(PlantedDistrictTest, ScanFindsEveryPlantedAnomalyAndNothingElse) {
 
 namespace zhizhi::alerts {
 namespace {
-using testkit::TestDistrict;
-using testkit::PlantedOptions;
 using testkit::GeneratePlantedDistrict;
+using testkit::PlantedOptions;
+using testkit::TestDistrict;
 
 // A face stored as a duplicate of another person's (the face module's verdict) is a
 // duplicate_identity alert, raised in the same job and agreed by the scan; removing it clears.

@@ -382,12 +382,9 @@ json Faces::Describe(const State& st) {
   for (const auto& [code, g] : st.projects) {
     if (g->size() > 0) galleries[code] = g->size();
   }
-  json out = {{"active", json::array()},
-              {"faces_of", faces_of},
-              {"id_photo", id_photo},
-              {"projects_of", projects_of},
-              {"galleries", galleries},
-              {"district", st.district->size()}};
+  json out = {{"active", json::array()}, {"faces_of", faces_of},
+              {"id_photo", id_photo},    {"projects_of", projects_of},
+              {"galleries", galleries},  {"district", st.district->size()}};
   for (const auto& [id, t] : active)
     out["active"].push_back({{"id", id}, {"template", t}});
   return out;

@@ -68,8 +68,8 @@ Result<json> Gate::RegisterDevice(const std::string& project, const DeviceDraft&
             .Bind(4, id)
             .Run());
     if (also) ZZ_RETURN_IF_ERROR(also(conn));
-    state_.SetDevice(conn, id, DeviceFact{project, d.serial, d.direction, d.zone.value_or(""),
-                                          false});
+    state_.SetDevice(conn, id,
+                     DeviceFact{project, d.serial, d.direction, d.zone.value_or(""), false});
     state_.EnsureProject(conn, project, project_name, project_status);
     out = {{"id", id},
            {"project_code", project},

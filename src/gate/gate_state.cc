@@ -409,8 +409,7 @@ void GateState::SetDevice(store::Connection& conn, std::int64_t device_id, Devic
   });
 }
 
-void GateState::SetDeviceDisabled(store::Connection& conn, std::int64_t device_id,
-                                  bool disabled) {
+void GateState::SetDeviceDisabled(store::Connection& conn, std::int64_t device_id, bool disabled) {
   const DeviceFact* d = device(device_id);
   if (d == nullptr) return;
   DeviceFact changed = *d;
@@ -418,8 +417,8 @@ void GateState::SetDeviceDisabled(store::Connection& conn, std::int64_t device_i
   SetDevice(conn, device_id, std::move(changed));
 }
 
-void GateState::RecordPass(store::Connection& conn, const std::string& code,
-                           std::int64_t person_id, const std::optional<OnsiteFact>& onsite,
+void GateState::RecordPass(store::Connection& conn, const std::string& code, std::int64_t person_id,
+                           const std::optional<OnsiteFact>& onsite,
                            const std::optional<LastPass>& last) {
   if (!onsite && !last) return;
   ProjectFact& project = MutableProject(code);

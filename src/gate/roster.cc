@@ -89,8 +89,7 @@ Status Gate::OnProjectChanged(store::Connection& conn, const std::string& projec
 }
 
 Status Gate::ReloadPerson(store::Connection& conn, std::int64_t person_id) {
-  ZZ_ASSIGN_OR_RETURN(std::optional<PersonRecord> record,
-                      GateState::ReadPerson(conn, person_id));
+  ZZ_ASSIGN_OR_RETURN(std::optional<PersonRecord> record, GateState::ReadPerson(conn, person_id));
   // The gate holds the persons enrolled somewhere (as a fresh load does); enrolments are never
   // deleted, so a person once held stays held.
   if (!record || (record->enrolments.empty() && state_.person(person_id) == nullptr)) {

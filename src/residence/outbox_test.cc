@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include "testkit/test_district.h"
 #include "base/resident_id.h"
 #include "residence/police_endpoint.h"
+#include "testkit/test_district.h"
 
 namespace zhizhi::residence {
 namespace {

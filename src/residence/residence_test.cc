@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "testkit/test_district.h"
 #include "base/csv.h"
 #include "residence/daily_export.h"
+#include "testkit/test_district.h"
 
 namespace zhizhi::registry {
 extern const char kDefaultRulesJson[];  // rules/zhejiang.json, compiled in

@@ -15,12 +15,14 @@ namespace zhizhi::store {
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path, DatabaseOptions options) {
   std::unique_ptr<Database> db(new Database(path, options));
-  ZZ_ASSIGN_OR_RETURN(db->writer_conn_, Connection::Open(path, Connection::Mode::kReadWrite, options.base_vfs));
+  ZZ_ASSIGN_OR_RETURN(db->writer_conn_,
+                      Connection::Open(path, Connection::Mode::kReadWrite, options.base_vfs));
   ZZ_ASSIGN_OR_RETURN(db->schema_version_, ApplyMigrations(*db->writer_conn_));
   if (!options.undo_memory) db->writer_conn_->DisableUndoForTests();
   // The writer never checkpoints; the checkpointer thread does, on its own connection.
   ZZ_RETURN_IF_ERROR(db->writer_conn_->Exec("PRAGMA wal_autocheckpoint=0"));
-  ZZ_ASSIGN_OR_RETURN(db->checkpoint_conn_, Connection::Open(path, Connection::Mode::kReadWrite, options.base_vfs));
+  ZZ_ASSIGN_OR_RETURN(db->checkpoint_conn_,
+                      Connection::Open(path, Connection::Mode::kReadWrite, options.base_vfs));
   ZZ_RETURN_IF_ERROR(db->checkpoint_conn_->Exec("PRAGMA wal_autocheckpoint=0"));
   ZZ_RETURN_IF_ERROR(db->writer_conn_->Exec("PRAGMA journal_size_limit=16777216"));
   // Deleted and overwritten content is zeroed where that costs no extra I/O: what retention
@@ -164,8 +166,9 @@ bool Database::RunJob(Job& job, Status& result) {
     return true;
   }
   if (result.ok()) return true;
-  if (conn.TotalChanges() != changes) return false;  // failed after writing: only the group's
-                                                      // rollback can undo those writes
+  if (conn.TotalChanges() != changes)
+    return false;           // failed after writing: only the group's
+                            // rollback can undo those writes
   conn.RunUndo(undo_mark);  // refused before its first write: nothing to undo but memory
   return true;
 }

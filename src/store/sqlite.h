@@ -102,8 +102,7 @@ class Connection {
   // Returns a statement cached by its text: for SQL assembled at run time from a bounded set of
   // shapes (optional filters), never from values — those are always bound. (A template only so
   // that a string literal is not ambiguous between the two.)
-  template <typename Text>
-    requires std::same_as<Text, std::string>
+  template <std::same_as<std::string> Text>
   Statement Prepare(const Text& sql) {
     return PrepareText(sql);
   }
@@ -165,8 +164,7 @@ Result<bool> RowExists(Connection& conn, SqlLiteral sql, const Key& key) {
 // Runs `sql` on `conn` and returns the single integer of the first row (e.g. COUNT(*)).
 Result<std::int64_t> QueryInt(Connection& conn, SqlLiteral sql);
 Result<std::int64_t> QueryIntText(Connection& conn, const std::string& sql);
-template <typename Text>
-  requires std::same_as<Text, std::string>
+template <std::same_as<std::string> Text>
 Result<std::int64_t> QueryInt(Connection& conn, const Text& sql) {
   return QueryIntText(conn, sql);
 }
