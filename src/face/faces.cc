@@ -304,12 +304,9 @@ Status Faces::ExtendPersonView(store::Connection& conn, std::int64_t person_id, 
 
 Result<json> Faces::List(std::int64_t person_id) const {
   return db_->Read([&](store::Connection& conn) -> Result<json> {
-    auto exists = conn.Prepare("SELECT 1 FROM persons WHERE id = ?");
-    exists.Bind(1, person_id);
-    if (!exists.Step()) {
-      ZZ_RETURN_IF_ERROR(StepStatus(exists));
-      return Status::NotFound("no person " + std::to_string(person_id));
-    }
+    ZZ_ASSIGN_OR_RETURN(const bool known,
+                        store::RowExists(conn, "SELECT 1 FROM persons WHERE id = ?", person_id));
+    if (!known) return Status::NotFound("no person " + std::to_string(person_id));
     auto s = conn.Prepare(
         "SELECT id, source, status, model, quality, liveness, id_score, duplicate_of, "
         "duplicate_score, photo IS NOT NULL, created_at, created_by, changed_at FROM faces "

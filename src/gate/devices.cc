@@ -86,12 +86,9 @@ Result<json> Gate::RegisterDevice(const std::string& project, const DeviceDraft&
 Result<json> Gate::ListDevices(const std::string& project) const {
   const std::int64_t now = NowUnixMs();
   return db_->Read([&](store::Connection& conn) -> Result<json> {
-    auto exists = conn.Prepare("SELECT 1 FROM projects WHERE code = ?");
-    exists.Bind(1, project);
-    if (!exists.Step()) {
-      ZZ_RETURN_IF_ERROR(exists.status());
-      return Status::NotFound("no project " + project);
-    }
+    ZZ_ASSIGN_OR_RETURN(const bool known,
+                        store::RowExists(conn, "SELECT 1 FROM projects WHERE code = ?", project));
+    if (!known) return Status::NotFound("no project " + project);
     auto s = conn.Prepare(
         "SELECT id, serial, direction, zone, created_at, disabled_at, last_seen_at, "
         "clock_offset_ms, firmware, person_count, face_count FROM devices WHERE project_code = ? "

@@ -135,12 +135,9 @@ Result<json> Gate::Attendance(const std::string& project, const Date& date) cons
   };
   std::map<std::int64_t, Row> rows;
   auto read = db_->Read([&](store::Connection& conn) -> Status {
-    auto exists = conn.Prepare("SELECT 1 FROM projects WHERE code = ?");
-    exists.Bind(1, project);
-    if (!exists.Step()) {
-      ZZ_RETURN_IF_ERROR(exists.status());
-      return Status::NotFound("no project " + project);
-    }
+    ZZ_ASSIGN_OR_RETURN(const bool known,
+                        store::RowExists(conn, "SELECT 1 FROM projects WHERE code = ?", project));
+    if (!known) return Status::NotFound("no project " + project);
     auto s = conn.Prepare(
         "SELECT g.person_id, p.name, p.id_masked, g.time_ms, g.direction, g.flags "
         "FROM gate_events g JOIN persons p ON p.id = g.person_id "
@@ -206,12 +203,9 @@ Result<json> Gate::Attendance(const std::string& project, const Date& date) cons
 Result<json> Gate::Trajectory(std::int64_t person_id, std::int64_t from_ms, std::int64_t to_ms,
                               const std::vector<std::string>* scope) const {
   return db_->Read([&](store::Connection& conn) -> Result<json> {
-    auto exists = conn.Prepare("SELECT 1 FROM persons WHERE id = ?");
-    exists.Bind(1, person_id);
-    if (!exists.Step()) {
-      ZZ_RETURN_IF_ERROR(exists.status());
-      return Status::NotFound("no person " + std::to_string(person_id));
-    }
+    ZZ_ASSIGN_OR_RETURN(const bool known,
+                        store::RowExists(conn, "SELECT 1 FROM persons WHERE id = ?", person_id));
+    if (!known) return Status::NotFound("no person " + std::to_string(person_id));
     auto s = conn.Prepare(
         "SELECT g.seq, g.time_ms, g.utc_offset, g.project_code, p.name, p.lat, p.lng, g.device_id, "
         "d.serial, d.zone, g.direction, g.decision, g.reasons, g.warnings, g.pass_mode, g.flags, "

@@ -68,10 +68,13 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         auto person = database->Read(
             [&](store::Connection& conn) { return registry->CertificatePerson(conn, id); });
         if (!person.ok()) return person.status();
-        if (!person_visible(p, *person).ok()) {
+        Status visible = person_visible(p, *person);
+        // Someone else's certificate is as absent as one that does not exist; a failed read is
+        // the error it is.
+        if (visible.kind() == StatusKind::kNotFound) {
           return Status::NotFound("no certificate " + std::to_string(id));
         }
-        return Status::Ok();
+        return visible;
       });
 
   // ---- corps

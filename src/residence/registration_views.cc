@@ -97,14 +97,7 @@ Result<json> Residence::List(store::Connection& conn, const RegistrationFilter& 
     if (!who.all_projects) s.Bind(i++, scope.dump());
     return i;
   };
-  std::int64_t after = 0;
-  if (!page.after.empty()) {
-    try {
-      after = std::stoll(page.after);
-    } catch (...) {
-      return Status::InvalidArgument("cursor", "bad cursor");
-    }
-  }
+  const std::int64_t after = page.after_id;  // checked where the cursor was read (http::PageOf)
   auto s = conn.Prepare(std::string("SELECT ") + kViewColumns +
                         " FROM residence_registrations r JOIN persons p ON p.id = r.person_id" +
                         where + " ORDER BY r.id LIMIT ?");

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "store/vfs_shim.h"
+
 namespace zhizhi::store {
 
 namespace {
@@ -22,14 +24,10 @@ constexpr sqlite3_int64 kCapacity = 4 << 20;
 // pieces of this size: SQLite itself never writes more than a 64 KiB page and its header.
 constexpr size_t kMaxWrite = 124 << 10;
 
-sqlite3_vfs* Base(sqlite3_vfs* vfs) {
-  return static_cast<sqlite3_vfs*>(vfs->pAppData);
-}
-
-// One open file: SQLite's header (our methods) first, the base VFS's file right after it.
+// One open file: SQLite's header (our methods) and the base's file first (vfs_shim.h), the base
+// VFS's file right after this struct.
 struct File {
-  sqlite3_file header;
-  sqlite3_file* real = nullptr;
+  ShimFile shim;
   bool wal = false;
   bool commit_page_next = false;  // the last write was a commit frame's header
   sqlite3_int64 next = -1;        // where the last write ended: a write there is an append
@@ -37,21 +35,21 @@ struct File {
   std::vector<char> buffer;       // appended frames, not yet written
 };
 
-constexpr size_t kRealOffset = (sizeof(File) + 15) / 16 * 16;
+constexpr size_t kRealOffset = ShimRealOffset(sizeof(File));
 
 File* Of(sqlite3_file* file) {
   return reinterpret_cast<File*>(file);
 }
 
 const sqlite3_io_methods* Real(File* f) {
-  return f->real->pMethods;
+  return f->shim.real->pMethods;
 }
 
 int Flush(File* f) {
   int rc = SQLITE_OK;
   for (size_t done = 0; done < f->buffer.size() && rc == SQLITE_OK; done += kMaxWrite) {
     const size_t n = std::min(kMaxWrite, f->buffer.size() - done);
-    rc = Real(f)->xWrite(f->real, f->buffer.data() + done, static_cast<int>(n),
+    rc = Real(f)->xWrite(f->shim.real, f->buffer.data() + done, static_cast<int>(n),
                          f->start + static_cast<sqlite3_int64>(done));
   }
   // Called only where SQLite sees the failure as a failed write or sync (or reports it as an
@@ -63,7 +61,7 @@ int Flush(File* f) {
 int Close(sqlite3_file* file) {
   File* f = Of(file);
   const int flushed = Flush(f);
-  const int closed = Real(f)->xClose(f->real);
+  const int closed = Real(f)->xClose(f->shim.real);
   f->~File();
   return flushed != SQLITE_OK ? flushed : closed;
 }
@@ -73,7 +71,7 @@ int Read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
   const auto gathered = static_cast<sqlite3_int64>(f->buffer.size());
   const sqlite3_int64 end = offset + amount;
   if (gathered == 0 || end <= f->start || offset >= f->start + gathered) {
-    return Real(f)->xRead(f->real, data, amount, offset);
+    return Real(f)->xRead(f->shim.real, data, amount, offset);
   }
   if (offset >= f->start && end <= f->start + gathered) {  // a frame spilled by this transaction
     std::memcpy(data, f->buffer.data() + (offset - f->start), amount);
@@ -83,7 +81,7 @@ int Read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
   // gathered first. A failure is reported as an I/O error, on which SQLite rolls the whole
   // transaction back, so it never commits frames that did not reach the file.
   if (Flush(f) != SQLITE_OK) return SQLITE_IOERR_READ;
-  return Real(f)->xRead(f->real, data, amount, offset);
+  return Real(f)->xRead(f->shim.real, data, amount, offset);
 }
 
 // SQLite writes a 24-byte header before each frame's page. Its bytes 4–7 hold the database's size
@@ -103,7 +101,7 @@ int Gather(File* f, const char* bytes, int amount, sqlite3_int64 offset) {
     try {  // no exception may cross SQLite's C frames
       if (f->buffer.capacity() == 0) f->buffer.reserve(kCapacity);
     } catch (const std::bad_alloc&) {
-      return Real(f)->xWrite(f->real, bytes, amount, offset);  // buffer is empty: unbuffered
+      return Real(f)->xWrite(f->shim.real, bytes, amount, offset);  // buffer is empty: unbuffered
     }
     if (f->buffer.empty()) f->start = offset;
     f->buffer.insert(f->buffer.end(), bytes, bytes + amount);  // within the reserved capacity
@@ -113,12 +111,12 @@ int Gather(File* f, const char* bytes, int amount, sqlite3_int64 offset) {
   // transaction): what is gathered goes first, so the file sees the writes in their order, and
   // this one goes straight to the file.
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return Real(f)->xWrite(f->real, bytes, amount, offset);
+  return Real(f)->xWrite(f->shim.real, bytes, amount, offset);
 }
 
 int Write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
   File* f = Of(file);
-  if (!f->wal) return Real(f)->xWrite(f->real, data, amount, offset);
+  if (!f->wal) return Real(f)->xWrite(f->shim.real, data, amount, offset);
   const auto* bytes = static_cast<const char*>(data);
   const bool commit_page = f->commit_page_next;
   f->commit_page_next = IsCommitFrameHeader(bytes, amount);
@@ -131,166 +129,57 @@ int Write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset
 int Truncate(sqlite3_file* file, sqlite3_int64 size) {
   File* f = Of(file);
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return Real(f)->xTruncate(f->real, size);
+  return Real(f)->xTruncate(f->shim.real, size);
 }
 
 int Sync(sqlite3_file* file, int flags) {
   File* f = Of(file);
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return Real(f)->xSync(f->real, flags);
+  return Real(f)->xSync(f->shim.real, flags);
 }
 
 int FileSize(sqlite3_file* file, sqlite3_int64* size) {
   File* f = Of(file);
-  const int rc = Real(f)->xFileSize(f->real, size);
+  const int rc = Real(f)->xFileSize(f->shim.real, size);
   if (rc == SQLITE_OK && !f->buffer.empty()) {
     *size = std::max(*size, f->start + static_cast<sqlite3_int64>(f->buffer.size()));
   }
   return rc;
 }
 
-int Lock(sqlite3_file* file, int level) {
-  File* f = Of(file);
-  return Real(f)->xLock(f->real, level);
-}
-
-int Unlock(sqlite3_file* file, int level) {
-  File* f = Of(file);
-  return Real(f)->xUnlock(f->real, level);
-}
-
-int CheckReservedLock(sqlite3_file* file, int* out) {
-  File* f = Of(file);
-  return Real(f)->xCheckReservedLock(f->real, out);
-}
-
-// No flush here: SQLite ignores the result of some file controls (size hints), so a failed
-// write would go unnoticed; none of them needs the gathered frames in the file.
-int FileControl(sqlite3_file* file, int op, void* arg) {
-  File* f = Of(file);
-  return Real(f)->xFileControl(f->real, op, arg);
-}
-
-int SectorSize(sqlite3_file* file) {
-  File* f = Of(file);
-  return Real(f)->xSectorSize(f->real);
-}
-
-int DeviceCharacteristics(sqlite3_file* file) {
-  File* f = Of(file);
-  return Real(f)->xDeviceCharacteristics(f->real);
-}
-
-int ShmMap(sqlite3_file* file, int region, int size, int extend, void volatile** out) {
-  File* f = Of(file);
-  if (Real(f)->iVersion < 2) return SQLITE_IOERR_SHMMAP;
-  return Real(f)->xShmMap(f->real, region, size, extend, out);
-}
-
-int ShmLock(sqlite3_file* file, int offset, int n, int flags) {
-  File* f = Of(file);
-  if (Real(f)->iVersion < 2) return SQLITE_IOERR_SHMLOCK;
-  return Real(f)->xShmLock(f->real, offset, n, flags);
-}
-
-void ShmBarrier(sqlite3_file* file) {
-  File* f = Of(file);
-  if (Real(f)->iVersion >= 2) Real(f)->xShmBarrier(f->real);
-}
-
-int ShmUnmap(sqlite3_file* file, int remove) {
-  File* f = Of(file);
-  if (Real(f)->iVersion < 2) return SQLITE_OK;
-  return Real(f)->xShmUnmap(f->real, remove);
-}
-
 int Fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out) {
   File* f = Of(file);
   *out = nullptr;  // "no mapping": SQLite reads instead (it never maps the log)
   if (Real(f)->iVersion < 3 || f->wal) return SQLITE_OK;
-  return Real(f)->xFetch(f->real, offset, amount, out);
+  return Real(f)->xFetch(f->shim.real, offset, amount, out);
 }
 
 int Unfetch(sqlite3_file* file, sqlite3_int64 offset, void* page) {
   File* f = Of(file);
   if (Real(f)->iVersion < 3) return SQLITE_OK;
-  return Real(f)->xUnfetch(f->real, offset, page);
+  return Real(f)->xUnfetch(f->shim.real, offset, page);
 }
 
-const sqlite3_io_methods kMethods = {
-    .iVersion = 3,
-    .xClose = Close,
-    .xRead = Read,
-    .xWrite = Write,
-    .xTruncate = Truncate,
-    .xSync = Sync,
-    .xFileSize = FileSize,
-    .xLock = Lock,
-    .xUnlock = Unlock,
-    .xCheckReservedLock = CheckReservedLock,
-    .xFileControl = FileControl,
-    .xSectorSize = SectorSize,
-    .xDeviceCharacteristics = DeviceCharacteristics,
-    .xShmMap = ShmMap,
-    .xShmLock = ShmLock,
-    .xShmBarrier = ShmBarrier,
-    .xShmUnmap = ShmUnmap,
-    .xFetch = Fetch,
-    .xUnfetch = Unfetch,
-};
+// Pass-through but for what gathering changes.
+const sqlite3_io_methods kMethods = [] {
+  sqlite3_io_methods m = PassThroughMethods();
+  m.xClose = Close;
+  m.xRead = Read;
+  m.xWrite = Write;
+  m.xTruncate = Truncate;
+  m.xSync = Sync;
+  m.xFileSize = FileSize;
+  m.xFetch = Fetch;
+  m.xUnfetch = Unfetch;
+  return m;
+}();
 
 int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags, int* out_flags) {
   File* f = new (file) File;
-  f->header.pMethods = nullptr;
-  f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + kRealOffset);
-  f->real->pMethods = nullptr;
   f->wal = (flags & SQLITE_OPEN_WAL) != 0;
-  const int rc = Base(vfs)->xOpen(Base(vfs), name, f->real, flags, out_flags);
-  // SQLite closes a file whose open failed only if its methods are set; so do we.
-  if (f->real->pMethods == nullptr) {
-    f->~File();
-    return rc != SQLITE_OK ? rc : SQLITE_CANTOPEN;
-  }
-  f->header.pMethods = &kMethods;
+  const int rc = OpenShimFile(vfs, name, file, flags, out_flags, kRealOffset, &kMethods);
+  if (f->shim.header.pMethods == nullptr) f->~File();  // SQLite will not close it
   return rc;
-}
-
-// The rest goes to the base VFS, with its own pointer (its functions may read their own fields).
-int Delete(sqlite3_vfs* vfs, const char* name, int sync_dir) {
-  return Base(vfs)->xDelete(Base(vfs), name, sync_dir);
-}
-int Access(sqlite3_vfs* vfs, const char* name, int flags, int* out) {
-  return Base(vfs)->xAccess(Base(vfs), name, flags, out);
-}
-int FullPathname(sqlite3_vfs* vfs, const char* name, int size, char* out) {
-  return Base(vfs)->xFullPathname(Base(vfs), name, size, out);
-}
-void* DlOpen(sqlite3_vfs* vfs, const char* name) {
-  return Base(vfs)->xDlOpen(Base(vfs), name);
-}
-void DlError(sqlite3_vfs* vfs, int size, char* out) {
-  Base(vfs)->xDlError(Base(vfs), size, out);
-}
-void (*DlSym(sqlite3_vfs* vfs, void* handle, const char* symbol))(void) {
-  return Base(vfs)->xDlSym(Base(vfs), handle, symbol);
-}
-void DlClose(sqlite3_vfs* vfs, void* handle) {
-  Base(vfs)->xDlClose(Base(vfs), handle);
-}
-int Randomness(sqlite3_vfs* vfs, int size, char* out) {
-  return Base(vfs)->xRandomness(Base(vfs), size, out);
-}
-int Sleep(sqlite3_vfs* vfs, int microseconds) {
-  return Base(vfs)->xSleep(Base(vfs), microseconds);
-}
-int CurrentTime(sqlite3_vfs* vfs, double* out) {
-  return Base(vfs)->xCurrentTime(Base(vfs), out);
-}
-int GetLastError(sqlite3_vfs* vfs, int size, char* out) {
-  return Base(vfs)->xGetLastError(Base(vfs), size, out);
-}
-int CurrentTimeInt64(sqlite3_vfs* vfs, sqlite3_int64* out) {
-  return Base(vfs)->xCurrentTimeInt64(Base(vfs), out);
 }
 
 }  // namespace
@@ -307,34 +196,15 @@ const char* RegisterWalVfs(const std::string& base_name) {
   if (auto it = registered.find(base_name); it != registered.end()) {
     return it->second ? it->second->name.c_str() : nullptr;
   }
-  auto& entry = registered[base_name];
   sqlite3_vfs* base = sqlite3_vfs_find(base_name.empty() ? nullptr : base_name.c_str());
   if (base == nullptr) return nullptr;
+  auto& entry = registered[base_name];
   entry = std::make_unique<Registered>();
   entry->name = base_name.empty() ? std::string(kName) : std::string(kName) + "+" + base_name;
   sqlite3_vfs& vfs = entry->vfs;
-  {
-    vfs.iVersion = base->iVersion >= 2 && base->xCurrentTimeInt64 != nullptr ? 2 : 1;
-    vfs.szOsFile = static_cast<int>(kRealOffset) + base->szOsFile;
-    vfs.mxPathname = base->mxPathname;
-    vfs.zName = entry->name.c_str();
-    vfs.pAppData = base;
-    vfs.xOpen = Open;
-    vfs.xDelete = Delete;
-    vfs.xAccess = Access;
-    vfs.xFullPathname = FullPathname;
-    vfs.xDlOpen = DlOpen;
-    vfs.xDlError = DlError;
-    vfs.xDlSym = DlSym;
-    vfs.xDlClose = DlClose;
-    vfs.xRandomness = Randomness;
-    vfs.xSleep = Sleep;
-    vfs.xCurrentTime = CurrentTime;
-    vfs.xGetLastError = GetLastError;
-    vfs.xCurrentTimeInt64 = CurrentTimeInt64;
-  }
+  InitShimVfs(vfs, base, entry->name.c_str(), sizeof(File), Open);
   if (sqlite3_vfs_register(&vfs, /*makeDflt=*/0) != SQLITE_OK) {
-    entry.reset();
+    registered.erase(base_name);
     return nullptr;
   }
   return entry->name.c_str();

@@ -5,6 +5,8 @@
 #include <mutex>
 #include <new>
 
+#include "store/vfs_shim.h"
+
 namespace zhizhi::testkit {
 
 namespace {
@@ -18,31 +20,15 @@ bool Due(std::atomic<std::int64_t>& countdown) {
   return false;
 }
 
-sqlite3_vfs* Base(sqlite3_vfs* vfs) {
-  return static_cast<sqlite3_vfs*>(vfs->pAppData);
-}
-
-// An open file: our header, then the base VFS's file.
-struct File {
-  sqlite3_file header;
-  sqlite3_file* real;
-};
-
-constexpr size_t kRealOffset = (sizeof(File) + 15) / 16 * 16;
+using store::ShimFile;
 
 sqlite3_file* Real(sqlite3_file* file) {
-  return reinterpret_cast<File*>(file)->real;
+  return reinterpret_cast<ShimFile*>(file)->real;
 }
 const sqlite3_io_methods* M(sqlite3_file* file) {
   return Real(file)->pMethods;
 }
 
-int Close(sqlite3_file* file) {
-  return M(file)->xClose(Real(file));
-}
-int Read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
-  return M(file)->xRead(Real(file), data, amount, offset);
-}
 int Write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
   sqlite3_int64 size = 0;
   const bool grows = M(file)->xFileSize(Real(file), &size) != SQLITE_OK || offset + amount > size;
@@ -57,115 +43,20 @@ int Sync(sqlite3_file* file, int flags) {
   if (int rc = FaultVfs::Instance().OnSync(); rc != SQLITE_OK) return rc;
   return M(file)->xSync(Real(file), flags);
 }
-int FileSize(sqlite3_file* file, sqlite3_int64* size) {
-  return M(file)->xFileSize(Real(file), size);
-}
-int Lock(sqlite3_file* file, int level) {
-  return M(file)->xLock(Real(file), level);
-}
-int Unlock(sqlite3_file* file, int level) {
-  return M(file)->xUnlock(Real(file), level);
-}
-int CheckReservedLock(sqlite3_file* file, int* out) {
-  return M(file)->xCheckReservedLock(Real(file), out);
-}
-int FileControl(sqlite3_file* file, int op, void* arg) {
-  return M(file)->xFileControl(Real(file), op, arg);
-}
-int SectorSize(sqlite3_file* file) {
-  return M(file)->xSectorSize(Real(file));
-}
-int DeviceCharacteristics(sqlite3_file* file) {
-  return M(file)->xDeviceCharacteristics(Real(file));
-}
-int ShmMap(sqlite3_file* file, int region, int size, int extend, void volatile** out) {
-  return M(file)->xShmMap(Real(file), region, size, extend, out);
-}
-int ShmLock(sqlite3_file* file, int offset, int n, int flags) {
-  return M(file)->xShmLock(Real(file), offset, n, flags);
-}
-void ShmBarrier(sqlite3_file* file) {
-  M(file)->xShmBarrier(Real(file));
-}
-int ShmUnmap(sqlite3_file* file, int remove) {
-  return M(file)->xShmUnmap(Real(file), remove);
-}
-int Fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out) {
-  *out = nullptr;  // no memory map: every page goes through Read
-  return SQLITE_OK;
-}
-int Unfetch(sqlite3_file* file, sqlite3_int64 offset, void* page) {
-  return SQLITE_OK;
-}
 
-const sqlite3_io_methods kMethods = {
-    .iVersion = 3,
-    .xClose = Close,
-    .xRead = Read,
-    .xWrite = Write,
-    .xTruncate = Truncate,
-    .xSync = Sync,
-    .xFileSize = FileSize,
-    .xLock = Lock,
-    .xUnlock = Unlock,
-    .xCheckReservedLock = CheckReservedLock,
-    .xFileControl = FileControl,
-    .xSectorSize = SectorSize,
-    .xDeviceCharacteristics = DeviceCharacteristics,
-    .xShmMap = ShmMap,
-    .xShmLock = ShmLock,
-    .xShmBarrier = ShmBarrier,
-    .xShmUnmap = ShmUnmap,
-    .xFetch = Fetch,
-    .xUnfetch = Unfetch,
-};
+// Pass-through (no memory maps: every page is read through the base) but for the faults.
+const sqlite3_io_methods kMethods = [] {
+  sqlite3_io_methods m = store::PassThroughMethods();
+  m.xWrite = Write;
+  m.xTruncate = Truncate;
+  m.xSync = Sync;
+  return m;
+}();
+
+constexpr size_t kRealOffset = store::ShimRealOffset(sizeof(ShimFile));
 
 int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags, int* out_flags) {
-  File* f = reinterpret_cast<File*>(file);
-  f->header.pMethods = nullptr;
-  f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + kRealOffset);
-  f->real->pMethods = nullptr;
-  const int rc = Base(vfs)->xOpen(Base(vfs), name, f->real, flags, out_flags);
-  if (f->real->pMethods == nullptr) return rc != SQLITE_OK ? rc : SQLITE_CANTOPEN;
-  f->header.pMethods = &kMethods;
-  return rc;
-}
-
-int Delete(sqlite3_vfs* vfs, const char* name, int sync_dir) {
-  return Base(vfs)->xDelete(Base(vfs), name, sync_dir);
-}
-int Access(sqlite3_vfs* vfs, const char* name, int flags, int* out) {
-  return Base(vfs)->xAccess(Base(vfs), name, flags, out);
-}
-int FullPathname(sqlite3_vfs* vfs, const char* name, int size, char* out) {
-  return Base(vfs)->xFullPathname(Base(vfs), name, size, out);
-}
-void* DlOpen(sqlite3_vfs* vfs, const char* name) {
-  return Base(vfs)->xDlOpen(Base(vfs), name);
-}
-void DlError(sqlite3_vfs* vfs, int size, char* out) {
-  Base(vfs)->xDlError(Base(vfs), size, out);
-}
-void (*DlSym(sqlite3_vfs* vfs, void* handle, const char* symbol))(void) {
-  return Base(vfs)->xDlSym(Base(vfs), handle, symbol);
-}
-void DlClose(sqlite3_vfs* vfs, void* handle) {
-  Base(vfs)->xDlClose(Base(vfs), handle);
-}
-int Randomness(sqlite3_vfs* vfs, int size, char* out) {
-  return Base(vfs)->xRandomness(Base(vfs), size, out);
-}
-int Sleep(sqlite3_vfs* vfs, int microseconds) {
-  return Base(vfs)->xSleep(Base(vfs), microseconds);
-}
-int CurrentTime(sqlite3_vfs* vfs, double* out) {
-  return Base(vfs)->xCurrentTime(Base(vfs), out);
-}
-int GetLastError(sqlite3_vfs* vfs, int size, char* out) {
-  return Base(vfs)->xGetLastError(Base(vfs), size, out);
-}
-int CurrentTimeInt64(sqlite3_vfs* vfs, sqlite3_int64* out) {
-  return Base(vfs)->xCurrentTimeInt64(Base(vfs), out);
+  return store::OpenShimFile(vfs, name, file, flags, out_flags, kRealOffset, &kMethods);
 }
 
 // ---- the allocator
@@ -220,25 +111,7 @@ Status Reconfigure(const sqlite3_mem_methods& methods) {
 FaultVfs& FaultVfs::Instance() {
   static FaultVfs* instance = [] {
     static sqlite3_vfs vfs{};
-    sqlite3_vfs* base = sqlite3_vfs_find(nullptr);
-    vfs.iVersion = 2;
-    vfs.szOsFile = static_cast<int>(kRealOffset) + base->szOsFile;
-    vfs.mxPathname = base->mxPathname;
-    vfs.zName = "zhizhi-fault";
-    vfs.pAppData = base;
-    vfs.xOpen = Open;
-    vfs.xDelete = Delete;
-    vfs.xAccess = Access;
-    vfs.xFullPathname = FullPathname;
-    vfs.xDlOpen = DlOpen;
-    vfs.xDlError = DlError;
-    vfs.xDlSym = DlSym;
-    vfs.xDlClose = DlClose;
-    vfs.xRandomness = Randomness;
-    vfs.xSleep = Sleep;
-    vfs.xCurrentTime = CurrentTime;
-    vfs.xGetLastError = GetLastError;
-    vfs.xCurrentTimeInt64 = CurrentTimeInt64;
+    store::InitShimVfs(vfs, sqlite3_vfs_find(nullptr), "zhizhi-fault", sizeof(ShimFile), Open);
     sqlite3_vfs_register(&vfs, /*makeDflt=*/0);
     return new FaultVfs();  // lives as long as the process: SQLite keeps the VFS
   }();
