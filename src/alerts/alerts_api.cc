@@ -65,11 +65,8 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
         auto project =
             database->Read([&](store::Connection& conn) { return AlertBook::ProjectOf(conn, id); });
         if (project.ok() && *project && p.MaySeeProject(**project)) return Status::Ok();
-        // Out of scope looks like absent; a failed read is the error it is, never a 404.
-        if (!project.ok() && project.status().kind() != StatusKind::kNotFound) {
-          return project.status();
-        }
-        return Status::NotFound("no alert with id " + std::to_string(id), "id");
+        return http::OutOfScope(project.status(),
+                                Status::NotFound("no alert with id " + std::to_string(id), "id"));
       });
   router.AddIdScopeCheck(
       "post-exemptions/{id}",
@@ -77,10 +74,8 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
         auto project = database->Read(
             [&](store::Connection& conn) { return records->ExemptionProject(conn, id); });
         if (project.ok() && p.MaySeeProject(*project)) return Status::Ok();
-        if (!project.ok() && project.status().kind() != StatusKind::kNotFound) {
-          return project.status();
-        }
-        return Status::NotFound("no post exemption " + std::to_string(id), "id");
+        return http::OutOfScope(project.status(),
+                                Status::NotFound("no post exemption " + std::to_string(id), "id"));
       });
 
   router.Add(Route{

@@ -44,6 +44,14 @@ Result<std::int64_t> InstantQuery(const Request& request, std::string_view name,
 // Who made the request, for the audit trail.
 security::Actor ActorOf(const Request& request);
 
+// What a scope check answers when its lookup failed or found a record out of the caller's
+// scope: out of scope looks like absent (`absent`, a 404), and a lookup that failed for another
+// reason — a database error — is that error, never a 404.
+inline Status OutOfScope(const Status& lookup, Status absent) {
+  if (!lookup.ok() && lookup.kind() != StatusKind::kNotFound) return lookup;
+  return absent;
+}
+
 // The audit row of `action` on `target` (e.g. person:12), about `persons`, with `detail`.
 security::AuditRecord Audit(std::string action, std::string target,
                             std::vector<std::int64_t> persons = {},

@@ -69,12 +69,8 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
             [&](store::Connection& conn) { return registry->CertificatePerson(conn, id); });
         if (!person.ok()) return person.status();
         Status visible = person_visible(p, *person);
-        // Someone else's certificate is as absent as one that does not exist; a failed read is
-        // the error it is.
-        if (visible.kind() == StatusKind::kNotFound) {
-          return Status::NotFound("no certificate " + std::to_string(id));
-        }
-        return visible;
+        if (visible.ok()) return visible;
+        return http::OutOfScope(visible, Status::NotFound("no certificate " + std::to_string(id)));
       });
 
   // ---- corps

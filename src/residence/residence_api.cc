@@ -80,11 +80,9 @@ void AddResidenceRoutes(http::Router& router, store::Database& db_ref, Residence
         auto project =
             db->Read([&](store::Connection& conn) { return residence->ProjectOf(conn, id); });
         if (project.ok() && p.MaySeeProject(*project)) return Status::Ok();
-        // Out of scope looks like absent; a failed read is the error it is, never a 404.
-        if (!project.ok() && project.status().kind() != StatusKind::kNotFound) {
-          return project.status();
-        }
-        return Status::NotFound("no residence registration " + std::to_string(id), "id");
+        return http::OutOfScope(
+            project.status(),
+            Status::NotFound("no residence registration " + std::to_string(id), "id"));
       });
 
   router.Add(Route{
