@@ -153,7 +153,10 @@ Result<json> Records::AddLeave(store::Connection& conn, std::int64_t person_id, 
   ZZ_RETURN_IF_ERROR(engine_->OnPersonChanged(conn, person_id));
   auto s = conn.Prepare(std::string("SELECT ") + kLeaveColumns + " FROM leaves WHERE id = ?");
   s.Bind(1, id);
-  if (!s.Step()) return Status::Internal("leave vanished");
+  if (!s.Step()) {
+    ZZ_RETURN_IF_ERROR(s.status());
+    return Status::Internal("leave vanished");
+  }
   return LeaveJson(s);
 }
 
@@ -208,7 +211,10 @@ Result<json> Records::AddExemption(store::Connection& conn, const ExemptionDraft
   auto s = conn.Prepare(std::string("SELECT ") + kExemptionColumns +
                         " FROM post_exemptions WHERE id = ?");
   s.Bind(1, id);
-  if (!s.Step()) return Status::Internal("exemption vanished");
+  if (!s.Step()) {
+    ZZ_RETURN_IF_ERROR(s.status());
+    return Status::Internal("exemption vanished");
+  }
   return ExemptionJson(s);
 }
 
@@ -234,7 +240,10 @@ Result<json> Records::RevokeExemption(store::Connection& conn, std::int64_t id) 
   auto s = conn.Prepare(std::string("SELECT ") + kExemptionColumns +
                         " FROM post_exemptions WHERE id = ?");
   s.Bind(1, id);
-  if (!s.Step()) return Status::Internal("exemption vanished");
+  if (!s.Step()) {
+    ZZ_RETURN_IF_ERROR(s.status());
+    return Status::Internal("exemption vanished");
+  }
   return ExemptionJson(s);
 }
 

@@ -35,7 +35,10 @@ Status Residence::SubmitRecord(store::Connection& conn, const Record& record,
   if (options_.adapter) {
     auto p = conn.Prepare("SELECT id_cipher FROM persons WHERE id = ?");
     p.Bind(1, record.person_id);
-    if (!p.Step()) return Status::Internal("person of registration vanished");
+    if (!p.Step()) {
+      ZZ_RETURN_IF_ERROR(p.status());
+      return Status::Internal("person of registration vanished");
+    }
     ZZ_ASSIGN_OR_RETURN(std::string id_number, cipher_->Unseal(p.Blob(0)));
     m = options_.adapter->Build(app, id_number, key, context, now);
   } else {
