@@ -166,8 +166,11 @@ run_sanitized() {
     if [ $# -gt 0 ]; then
       ctest --output-on-failure -j "$(nproc)" --timeout 1200 "$@"
     else
-      ctest --output-on-failure -j "$(nproc)" --timeout 1200 -L unit
-      ctest --output-on-failure -j "$(nproc)" --timeout 1200 -L e2e -R "$ZHIZHI_SANITIZED_E2E"
+      local status=0
+      ctest --output-on-failure -j "$(nproc)" --timeout 1200 -L unit || status=1
+      ctest --output-on-failure -j "$(nproc)" --timeout 1200 -L e2e -R "$ZHIZHI_SANITIZED_E2E" ||
+        status=1
+      return $status
     fi
   )
 }
