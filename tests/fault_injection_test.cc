@@ -170,6 +170,7 @@ struct Outcome {
   int status = 0;
   std::string code;  // the error's code
   std::string target;
+  std::string message;  // the error's message, to explain an unexpected answer
 };
 
 class FaultInjectionTest : public ::testing::TestWithParam<Fault> {
@@ -236,15 +237,17 @@ TEST_P(FaultInjectionTest, AcknowledgedWritesStayAndMemoryFollowsTheDatabase) {
   auto record = [&](std::vector<Outcome>& into, Outcome o) {
     std::lock_guard lock(mu);
     if (o.status >= 300 && o.status != 500 && o.status != 503) {
-      bad_answers.push_back(o.target + " → " + std::to_string(o.status) + " " + o.code);
+      bad_answers.push_back(o.target + " → " + std::to_string(o.status) + " " + o.code + ": " +
+                            o.message);
     }
     if (o.status >= 300 && o.code.empty()) bad_answers.push_back(o.target + " → no error code");
     into.push_back(std::move(o));
   };
   auto outcome = [](std::string key, const HttpResponse& r, std::string target) {
-    Outcome o{std::move(key), r.status, "", std::move(target)};
+    Outcome o{std::move(key), r.status, "", std::move(target), ""};
     if (r.status >= 300 && r.json.is_object() && r.json.contains("error")) {
       o.code = r.json["error"].value("code", "");
+      o.message = r.json["error"].value("message", "");
     }
     return o;
   };

@@ -102,14 +102,15 @@ Result<std::int64_t> Reseal(store::Connection& conn, const SealedColumn& column,
     const std::string hash = next.LookupHash(hash_prefix + *plain);
     sodium_memzero(plain->data(), plain->size());
     sqlite3_reset(write.get());
-    sqlite3_bind_blob(write.get(), 1, resealed.data(), static_cast<int>(resealed.size()),
-                      SQLITE_TRANSIENT);
-    if (column.lookup_hash) {
-      sqlite3_bind_blob(write.get(), 2, hash.data(), static_cast<int>(hash.size()),
-                        SQLITE_TRANSIENT);
+    // A bind that fails (the copy runs out of memory) would write another row's value or NULL.
+    int bound = sqlite3_bind_blob(write.get(), 1, resealed.data(),
+                                  static_cast<int>(resealed.size()), SQLITE_TRANSIENT);
+    if (bound == SQLITE_OK && column.lookup_hash) {
+      bound = sqlite3_bind_blob(write.get(), 2, hash.data(), static_cast<int>(hash.size()),
+                                SQLITE_TRANSIENT);
     }
-    sqlite3_bind_int64(write.get(), 3, key);
-    if (sqlite3_step(write.get()) != SQLITE_DONE) {
+    if (bound == SQLITE_OK) bound = sqlite3_bind_int64(write.get(), 3, key);
+    if (bound != SQLITE_OK || sqlite3_step(write.get()) != SQLITE_DONE) {
       return Status::Internal("re-sealing " + std::string(column.table) + ": " + conn.LastError());
     }
     ++count;

@@ -33,6 +33,37 @@ std::multiset<std::string> ThreadNames() {
   return names;
 }
 
+// A parameter that could not be bound must not leave the statement to run with NULL in its place:
+// "WHERE code = NULL" finds nothing, and a lookup would answer "absent" for what was an error (the
+// fault tests met this as a 404 when the copy of a bound text ran out of memory).
+TEST(StatementTest, AFailedBindIsTheStatementsError) {
+  auto opened = ScratchDatabase::Open("bind");
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  ScratchDatabase& scratch = **opened;
+  ASSERT_TRUE(scratch.db()
+                  .Write([](Connection& conn) {
+                    ZZ_RETURN_IF_ERROR(conn.Exec("CREATE TABLE p(code TEXT)"));
+                    return conn.Exec("INSERT INTO p VALUES ('P1')");
+                  })
+                  .ok());
+  const Result<bool> found = scratch.db().Read([](Connection& conn) -> Result<bool> {
+    Statement s = conn.Prepare("SELECT 1 FROM p WHERE code = ?");
+    s.Bind(2, std::string("P1"));  // no parameter 2: SQLITE_RANGE, parameter 1 stays NULL
+    if (s.Step()) return true;
+    if (!s.status().ok()) return s.status();
+    return false;
+  });
+  ASSERT_FALSE(found.ok()) << "the lookup answered " << (*found ? "found" : "absent");
+  EXPECT_NE(found.status().message().find("bind ?2"), std::string::npos)
+      << found.status().ToString();
+  // The cached statement is whole again for the next caller.
+  const Result<bool> again = scratch.db().Read([](Connection& conn) {
+    return RowExists(conn, "SELECT 1 FROM p WHERE code = ?", std::string("P1"));
+  });
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(*again);
+}
+
 // `top -H` and `perf` tell the writer and the checkpointer apart from the HTTP threads by name;
 // both go away with the database.
 TEST(DatabaseTest, ItsThreadsAreNamed) {

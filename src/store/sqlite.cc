@@ -31,31 +31,43 @@ Statement::~Statement() {
   sqlite3_clear_bindings(stmt_);
 }
 
-Statement& Statement::Bind(int index, std::int64_t value) {
-  if (stmt_) sqlite3_bind_int64(stmt_, index, value);
-  return *this;
-}
-
-Statement& Statement::Bind(int index, double value) {
-  if (stmt_) sqlite3_bind_double(stmt_, index, value);
-  return *this;
-}
-
-Statement& Statement::Bind(int index, std::string_view text) {
-  if (stmt_) {
-    sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+// A bind can fail (a text or blob is copied, and the copy can run out of memory; an index out of
+// range). The statement then must not run: with the parameter left NULL, "WHERE code = ?" would
+// find nothing and a lookup would answer "absent" for what is an error. The first failure is kept
+// and Step() reports it.
+Statement& Statement::Checked(int rc, int index) {
+  if (rc != SQLITE_OK && status_.ok()) {
+    status_ = SqliteError(sqlite3_db_handle(stmt_), "bind ?" + std::to_string(index));
   }
   return *this;
 }
 
+Statement& Statement::Bind(int index, std::int64_t value) {
+  if (!stmt_) return *this;
+  return Checked(sqlite3_bind_int64(stmt_, index, value), index);
+}
+
+Statement& Statement::Bind(int index, double value) {
+  if (!stmt_) return *this;
+  return Checked(sqlite3_bind_double(stmt_, index, value), index);
+}
+
+Statement& Statement::Bind(int index, std::string_view text) {
+  if (!stmt_) return *this;
+  return Checked(
+      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
+      index);
+}
+
 Statement& Statement::BindBlob(int index, std::string_view bytes) {
-  if (stmt_) sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
-  return *this;
+  if (!stmt_) return *this;
+  return Checked(sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT),
+                 index);
 }
 
 Statement& Statement::BindNull(int index) {
-  if (stmt_) sqlite3_bind_null(stmt_, index);
-  return *this;
+  if (!stmt_) return *this;
+  return Checked(sqlite3_bind_null(stmt_, index), index);
 }
 
 bool Statement::Step() {
@@ -63,6 +75,7 @@ bool Statement::Step() {
     if (status_.ok()) status_ = Status::Internal("statement failed to prepare");
     return false;
   }
+  if (!status_.ok()) return false;  // a failed bind, or an error of an earlier step
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc != SQLITE_DONE) status_ = SqliteError(sqlite3_db_handle(stmt_), "step");

@@ -60,7 +60,8 @@ class Statement {
     return Bind(index, *value);
   }
 
-  // Advances to the next row. Returns true on a row, false when done; errors go to status().
+  // Advances to the next row. Returns true on a row, false when done; errors go to status(),
+  // also a failed Bind — a statement whose parameters could not all be bound does not run.
   bool Step();
   // Runs a statement that returns no rows (or ignores them).
   Status Run();
@@ -78,6 +79,7 @@ class Statement {
  private:
   friend class Connection;
   Statement(Connection* connection, sqlite3_stmt* stmt) : connection_(connection), stmt_(stmt) {}
+  Statement& Checked(int rc, int index);
 
   Connection* connection_;
   sqlite3_stmt* stmt_;
