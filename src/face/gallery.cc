@@ -16,7 +16,9 @@ namespace {
 
 // The kernels are compiled for AVX-512, AVX2+FMA and baseline x86-64; the loader picks the best
 // the CPU has (GCC function multi-versioning). Plain loops the compiler vectorises: no intrinsics.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// Not under ThreadSanitizer: the loader runs the clones' resolvers before TSan's runtime is up,
+// and an instrumented resolver crashes the process at start.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 #define ZZ_SIMD_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
 #else
 #define ZZ_SIMD_CLONES
