@@ -210,6 +210,7 @@ class AccessMatrixTest : public ::testing::Test {
     if (key == "post-exemptions/{id}") return std::to_string(side.exemption);
     if (key == "faces/{face_id}") return std::to_string(side.face);
     if (key == "residence-registrations/{id}") return std::to_string(side.registration);
+    if (key == "divisions/{code}") return std::string("330114");  // reference data, no scope
     return std::nullopt;
   }
 

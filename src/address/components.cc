@@ -296,6 +296,8 @@ Components ParseComponents(std::u32string_view input) {
         } else {
           c.road = Number(joined) + "弄";
         }
+      } else if (joined.find_first_of(U"0123456789") == std::u32string::npos) {
+        // Letters without a marker (TEST, AB) are no number: passed over like other text.
       } else if (groups.size() >= 3) {  // 3-2-501
         set(c.building, groups[0]);
         set(c.unit, groups[1]);

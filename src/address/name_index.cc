@@ -130,8 +130,16 @@ std::unique_ptr<const NameIndex> NameIndex::Build(const Gazetteer& g, const Norm
     const Level level = g.LevelOf(i);
     if (level == Level::kVillage) {
       f.common = static_cast<std::uint16_t>(CommonFormLength(name));
-      f.bare = static_cast<std::uint16_t>(
-          VillageBareLength(name.substr(0, f.common > 0 ? f.common : name.size())));
+      const std::u32string_view common = name.substr(0, f.common > 0 ? f.common : name.size());
+      if (f.common > 0 && !EndsWith(common, U"社区") && !EndsWith(common, U"村") &&
+          !EndsWith(common, U"嘎查")) {
+        // 下沙居委会 written 下沙: no word says it is a community — as bare as 文海 for 文海社区,
+        // found only under the town or county that holds it.
+        f.bare = f.common;
+        f.common = 0;
+      } else {
+        f.bare = static_cast<std::uint16_t>(VillageBareLength(common));
+      }
     } else {
       f.bare = static_cast<std::uint16_t>(BareFormLength(name, level));
     }

@@ -222,6 +222,7 @@ Result<Standardized> Standardizer::Standardize(std::string_view input) const {
   size_t rest_begin = 0;
   size_t explained = 0;
   bool bare_low = false;
+  bool anchored = false;  // the chain names a county, city or province
   if (top > -std::numeric_limits<float>::infinity()) {
     // Every chain that scores the top: the same division, or only the levels they share.
     int chosen = -1;
@@ -259,6 +260,7 @@ Result<Standardized> Standardizer::Standardize(std::string_view input) const {
       explained += matches[k].end - matches[k].start;
       out.historical = out.historical || matches[k].historical;
       bare_low = bare_low || (matches[k].form == Form::kBare && matches[k].level >= Level::kTown);
+      anchored = anchored || matches[k].level <= Level::kCounty;
       if (matches[k].previous < 0) {
         // Text before the chain that is only a repetition of its first level (杭州杭州市) is read.
         for (const Match& m : matches) {
@@ -291,6 +293,9 @@ Result<Standardized> Standardizer::Standardize(std::string_view input) const {
     confidence = kDepth[static_cast<int>(g.LevelOf(out.division))];
   }
   if (bare_low) confidence *= 0.95;
+  // A chain that starts below the county (a town or community named alone) has nothing that
+  // confirms it: 下沙 is a street of 钱塘区 and a village of 浦东新区.
+  if (!anchored && out.division != kNoDivision) confidence *= 0.8;
   if (out.historical) confidence *= 0.9;
   if (out.ambiguous) confidence *= 0.7;
   const double read = static_cast<double>(n - out.parts.dropped);
@@ -301,22 +306,27 @@ Result<Standardized> Standardizer::Standardize(std::string_view input) const {
   if (out.parts.dropped > 0) confidence *= 0.97;
   out.confidence = std::round(std::clamp(confidence, 0.0, 1.0) * 100.0) / 100.0;
 
-  // The canonical string: today's names, then the components with their standard markers.
-  std::string& c = out.canonical;
-  for (int l = 0; out.division != kNoDivision && l <= static_cast<int>(g.LevelOf(out.division));
-       ++l) {
-    const std::uint32_t d = g.AncestorAt(out.division, static_cast<Level>(l));
+  out.canonical = Canonical(out);
+  return out;
+}
+
+std::string Standardizer::Canonical(const Standardized& a) const {
+  // Today's names, then the components with their standard markers.
+  const Gazetteer& g = *gazetteer_;
+  std::string c;
+  for (int l = 0; a.division != kNoDivision && l <= static_cast<int>(g.LevelOf(a.division)); ++l) {
+    const std::uint32_t d = g.AncestorAt(a.division, static_cast<Level>(l));
     if (d == kNoDivision || !g.Nameable(d)) continue;
-    const std::uint16_t common = index.CommonLength(d);
+    const std::uint16_t common = index_->CommonLength(d);
     c += common > 0 ? Utf8Prefix(g.Name(d), common) : g.Name(d);
   }
-  const Components& p = out.parts;
+  const Components& p = a.parts;
   if (p.road) c += *p.road;
   if (p.number) c += *p.number + "号";
   if (p.building) c += *p.building + "幢";
   if (p.unit) c += *p.unit + "单元";
   if (p.room) c += *p.room + "室";
-  return out;
+  return c;
 }
 
 std::string Standardizer::CodeAt(const Standardized& s, Level level) const {

@@ -63,6 +63,9 @@ class Standardizer {
   nlohmann::json ToJson(const Standardized& s) const;
   // The same, written straight into `out` (the CLI's hot path).
   void AppendJson(const Standardized& s, std::string& out) const;
+  // The canonical string of `a`: today's names of its division's chain (villages without their
+  // committee), then road, number号, building幢, unit单元, room室.
+  std::string Canonical(const Standardized& a) const;
   // The code at `level` of a result, or "" when the level is not settled.
   std::string CodeAt(const Standardized& s, Level level) const;
 

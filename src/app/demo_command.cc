@@ -29,6 +29,7 @@ int Demo(const std::string& data, const DemoOptions& options, const std::string&
   auto platform = Platform::Open(data);
   if (!platform.ok()) return Fail(platform.status());
   auto& p = **platform;
+  p.addresses().StartLoading();  // the dormitories are standardised as they are enrolled
   auto created = p.EnsureAdminToken();
   if (!created.ok()) return Fail(created.status());
   const auto start = std::chrono::steady_clock::now();

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "accounts/accounts_api.h"
+#include "address/address_api.h"
 #include "alerts/alerts_api.h"
 #include "base/civil_time.h"
 #include "base/thread_name.h"
@@ -63,7 +64,9 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir,
                                                       options.accounts);
   p->login_limiter_ =
       std::make_unique<http::RateLimiter>(options.logins_per_minute / 60.0, options.login_burst);
+  p->addresses_ = std::make_unique<address::AddressService>(p->db_.get(), options.gazetteer);
   p->registry_ = std::make_unique<registry::Registry>(p->cipher_.get());
+  p->registry_->SetAddresses(p->addresses_.get());
   return p;
 }
 
@@ -91,6 +94,8 @@ Platform::~Platform() {
   stats_.reset();
   residence_.reset();
   gate_.reset();
+  registry_.reset();
+  addresses_.reset();
   db_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
@@ -127,6 +132,7 @@ Status Platform::StartResidence(ResidenceSetup setup) {
     options.adapter = police_.get();
   }
   options.defer_submission = setup.defer_submission;
+  options.require_community = true;  // dormitories are standardised (AddressService)
   residence_ = std::make_unique<residence::Residence>(db_.get(), cipher_.get(),
                                                       registry::ActiveRules(), options);
   residence::Residence* r = residence_.get();
@@ -292,6 +298,7 @@ void Platform::AddRoutes(http::Router& router) {
 
   accounts::AddAccountRoutes(router, *accounts_, *db_, *audit_, *login_limiter_);
   registry::AddRegistryRoutes(router, *db_, *registry_, *audit_);
+  address::AddAddressRoutes(router, *addresses_, *db_, *audit_);
   if (gate_) gate::AddGateRoutes(router, *gate_, *db_, *audit_);
   if (alerts_) alerts::AddAlertRoutes(router, *db_, *alerts_, *audit_);
   if (faces_) face::AddFaceRoutes(router, *faces_, *db_, *audit_);

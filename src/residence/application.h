@@ -59,6 +59,12 @@ struct Application {
   std::optional<std::string> phone;
   // Residence.
   std::optional<std::string> residence_address;
+  // The dormitory's community (12-digit code) and standard address, as the registry settled its
+  // text (address/address_service.h); absent when the text does not name its community.
+  std::optional<std::string> residence_community;
+  std::optional<std::string> residence_standard_address;
+  std::optional<std::int64_t> residence_address_id;
+  bool community_required = false;  // the platform standardises addresses
   std::optional<Date> event_date;  // arrival, move, or leaving
   std::string reason;              // 务工
   // Employer and project (from the enrolment).
@@ -70,12 +76,17 @@ struct Application {
   nlohmann::json ToJson() const;  // no ID number: see the header comment
 };
 
+// The record's own residence address: the settled community and standard address are the
+// enrolment's only while the record is about the dormitory the enrolment has now.
+void SetAddress(Application& a, const std::optional<std::string>& address, bool require_community);
+
 // Reads the application of `person_id` living through `enrolment_id` (registry data only; the
 // caller sets kind, event_date and, for a change, the residence address of the move).
 Result<Application> LoadApplication(store::Connection& conn, std::int64_t person_id,
                                     std::int64_t enrolment_id, const std::string& reason);
 
 // What `a` lacks, as codes: name, sex, nation, birth_date, id_address, phone, residence_address,
+// residence_community (when community_required: the address does not settle to a community),
 // arrival_date / move_date / leave_date, employer, project, and face_verified (registrations of a
 // person whose identity is not verified, see face_verification.h).
 std::vector<std::string> Missing(const Application& a, bool face_verified);

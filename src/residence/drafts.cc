@@ -31,11 +31,11 @@ struct Drafted {
 Result<Drafted> Draft(store::Connection& conn, const std::string& reason,
                       const std::string& record_kind, std::int64_t person,
                       std::int64_t enrolment_id, std::optional<Date> event_date,
-                      const std::string& address) {
+                      const std::string& address, bool require_community) {
   ZZ_ASSIGN_OR_RETURN(Application app, LoadApplication(conn, person, enrolment_id, reason));
   app.kind = record_kind;
   app.event_date = event_date;
-  app.residence_address = address;
+  SetAddress(app, address, require_community);
   bool verified = true;
   if (record_kind == kind::kRegistration) {
     ZZ_ASSIGN_OR_RETURN(auto face, CheckFaceVerification(conn, person));
@@ -51,7 +51,8 @@ Result<bool> Residence::Refresh(store::Connection& conn, const Record& record,
                                 const EnrolmentRow& housing, std::optional<Date> event_date,
                                 const std::string& address, Built* built) {
   ZZ_ASSIGN_OR_RETURN(Drafted draft, Draft(conn, rules_.residence().reason, record.kind,
-                                           record.person_id, housing.id, event_date, address));
+                                           record.person_id, housing.id, event_date, address,
+                                           options_.require_community));
   const auto& missing = draft.missing;
   const std::string application = draft.app.ToJson().dump();
   const std::string missing_json = json(missing).dump();
@@ -91,7 +92,8 @@ Result<std::int64_t> Residence::Create(store::Connection& conn, const char* kind
                                        const EnrolmentRow& housing, std::optional<Date> event_date,
                                        const std::string& address, Built* built) {
   ZZ_ASSIGN_OR_RETURN(Drafted draft, Draft(conn, rules_.residence().reason, kind, person,
-                                           housing.id, event_date, address));
+                                           housing.id, event_date, address,
+                                           options_.require_community));
   const auto& missing = draft.missing;
   const std::int64_t now = options_.clock();
   ZZ_RETURN_IF_ERROR(

@@ -61,6 +61,9 @@ struct ResidenceOptions {
   // Keep complete drafts as drafts (processes without the police configuration, e.g. import);
   // `serve` submits them when it starts.
   bool defer_submission = false;
+  // Dormitory addresses are standardised (the platform has an address service): a registration
+  // also needs the dormitory's community, listed as missing residence_community until settled.
+  bool require_community = false;
 };
 
 struct RegistrationFilter {

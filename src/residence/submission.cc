@@ -29,7 +29,7 @@ Status Residence::SubmitRecord(store::Connection& conn, const Record& record,
                                                        rules_.residence().reason));
   app.kind = record.kind;
   if (record.event_date) app.event_date = ParseDate(*record.event_date);
-  app.residence_address = record.address;
+  SetAddress(app, record.address, options_.require_community);
 
   OutboxMessage m;
   if (options_.adapter) {

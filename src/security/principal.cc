@@ -32,6 +32,8 @@ std::string_view RightName(Right right) {
       return "residence.read";
     case Right::kResidenceWrite:
       return "residence.write";
+    case Right::kAddressRead:
+      return "addresses.read";
   }
   return "unknown";
 }
@@ -45,21 +47,22 @@ std::uint32_t RightsOfRole(std::string_view role) {
     // Everything a person can do; `pii` comes with the user, not the role.
     return Right::kRegistryRead | Right::kRegistryWrite | Right::kAdmin | Right::kGateRead |
            Right::kGateAdmin | Right::kPersonRead | Right::kAlertRead | Right::kAlertWrite |
-           Right::kResidenceRead | Right::kResidenceWrite;
+           Right::kResidenceRead | Right::kResidenceWrite | Right::kAddressRead;
   }
   if (role == "site_manager") {
     // Everything about their own projects; nothing district-wide.
     return Right::kRegistryRead | Right::kRegistryWrite | Right::kGateRead | Right::kGateAdmin |
            Right::kPersonRead | Right::kAlertRead | Right::kAlertWrite | Right::kResidenceRead |
-           Right::kResidenceWrite;
+           Right::kResidenceWrite | Right::kAddressRead;
   }
   if (role == "police") {
-    // Residence registrations (with the identity fields they carry) and nothing else.
-    return static_cast<std::uint32_t>(Right::kResidenceRead);
+    // Residence registrations (with the identity fields they carry) and the standard addresses
+    // they are registered at; nothing else.
+    return Right::kResidenceRead | Right::kAddressRead;
   }
   if (role == "inspector") {
     // Read-only over projects (with their posts) and alerts; no personal-data lists.
-    return Right::kRegistryRead | Right::kAlertRead;
+    return Right::kRegistryRead | Right::kAlertRead | Right::kAddressRead;
   }
   if (role == "device") return static_cast<std::uint32_t>(Right::kGateDevice);
   return 0;

@@ -33,6 +33,7 @@ enum class Right : std::uint32_t {
   kPersonRead = 1u << 9,       // persons, enrolment lists, trajectories (personal data)
   kResidenceRead = 1u << 10,   // residence registrations (the police view) and sync status
   kResidenceWrite = 1u << 11,  // submit registrations, record upstream answers, sync export
+  kAddressRead = 1u << 12,     // the gazetteer, the standardiser, the standard addresses
 };
 
 constexpr std::uint32_t operator|(Right a, Right b) {

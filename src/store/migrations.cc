@@ -472,6 +472,36 @@ CREATE INDEX alerts_active_person
   ON alerts(person_id, type, project_code, status) WHERE status != 'resolved';
 )sql";
 
+// Standard addresses (issue 25, docs/addresses.md): the district's door-plate (门楼牌) and
+// floor/household (层户) addresses with the police system's codes, each standardised against the
+// gazetteer on import; match_key (county|road|number|building|unit|room) is what a standardised
+// address is looked up by. Enrolments keep their dormitory's standardised form next to the text.
+constexpr const char* kAddressSchema = R"sql(
+CREATE TABLE standard_addresses (
+  id          INTEGER PRIMARY KEY,
+  code        TEXT NOT NULL UNIQUE,
+  kind        TEXT NOT NULL CHECK (kind IN ('door', 'household')),
+  parent_id   INTEGER REFERENCES standard_addresses(id),
+  county      TEXT NOT NULL,
+  town        TEXT,
+  village     TEXT NOT NULL,
+  road        TEXT,
+  number      TEXT,
+  building    TEXT,
+  unit        TEXT,
+  room        TEXT,
+  canonical   TEXT NOT NULL,
+  match_key   TEXT NOT NULL,
+  source_text TEXT NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+CREATE INDEX standard_addresses_by_key ON standard_addresses(match_key);
+CREATE INDEX standard_addresses_by_village ON standard_addresses(village, id);
+ALTER TABLE enrolments ADD COLUMN dorm_community TEXT;
+ALTER TABLE enrolments ADD COLUMN dorm_standard TEXT;
+ALTER TABLE enrolments ADD COLUMN dorm_address_id INTEGER;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -485,6 +515,7 @@ const std::vector<Migration>& Migrations() {
       {7, "residence", kResidenceSchema},
       {8, "gate_day_index", kGateDayIndexSchema},
       {9, "gate_write_path", kGateWritePathSchema},
+      {10, "addresses", kAddressSchema},
   };
   return migrations;
 }

@@ -4,101 +4,36 @@
 //   ZHIZHI_BINARY=build/zhizhi node --test web/e2e/     (scripts/test runs it through ctest)
 //
 // Environment: ZHIZHI_BINARY (required), ZHIZHI_WEB_DIST (default web/dist), CHROMIUM (default
-// /usr/bin/chromium), ZHIZHI_ARTIFACTS (screenshots; default build/artifacts).
+// /usr/bin/chromium), ZHIZHI_ARTIFACTS (screenshots; default build/artifacts); helpers.mjs.
 // Screenshots of every view are written there; look at them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, mkdirSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { apiOf, artifacts, launchBrowser, login as loginTo, startDistrict } from './helpers.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-const binary = process.env.ZHIZHI_BINARY;
-const dist = process.env.ZHIZHI_WEB_DIST ?? join(repo, 'web', 'dist');
-const browserPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const artifacts = process.env.ZHIZHI_ARTIFACTS ?? join(repo, 'build', 'artifacts');
-
-let server;
+let district;
 let base;
 let token;
-let data;
 let browser;
 let devices;
-let serverLog = '';
+let api;
 
-function need(condition, what) {
-  if (!condition) throw new Error(`prerequisite missing: ${what}`);
-}
-
-async function api(method, path, body, auth = token) {
-  const response = await fetch(base + path, {
-    method,
-    headers: { Authorization: `Bearer ${auth}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? JSON.parse(text) : null };
-}
-
-async function login(page) {
-  await page.goto(base + '/');
-  await page.waitForURL(/\/login/);
-  await page.locator('details.token-box summary').click();
-  await page.fill('[data-testid=login-token]', token);
-  await page.click('[data-testid=login-submit]');
-  await page.waitForSelector('main.page[data-ready="1"]', { timeout: 15000 });
-}
+const login = (page) => loginTo(page, district);
 
 function valueOf(page, testid) {
   return page.locator(`[data-testid=${testid}] .value`).getAttribute('data-value').then(Number);
 }
 
 before(async () => {
-  need(binary && existsSync(binary), 'ZHIZHI_BINARY (the zhizhi binary)');
-  need(existsSync(join(dist, 'index.html')), `${dist}/index.html (npm run build in web/)`);
-  need(existsSync(browserPath), `${browserPath} (apt install chromium)`);
-  mkdirSync(artifacts, { recursive: true });
-  data = mkdtempSync(join(tmpdir(), 'zhizhi-screen-'));
-  execFileSync(binary, ['demo', '--data', data, '--projects', '8', '--persons', '1600', '--history-days', '3', '--seed', '6', '--quiet'], {
-    stdio: 'inherit',
-  });
-  token = readFileSync(join(data, 'admin.token'), 'utf8').trim();
-  devices = JSON.parse(readFileSync(join(data, 'demo-devices.json'), 'utf8')).devices;
-  server = spawn(binary, ['serve', '--data', data, '--port', '0', '--web', dist, '--log-level', 'info'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const port = await new Promise((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${serverLog}`)), 20000);
-    const onData = (chunk) => {
-      serverLog += chunk;
-      const m = serverLog.match(/event=listening address=http:\/\/[^:]+:(\d+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolvePort(Number(m[1]));
-      }
-    };
-    server.stdout.on('data', onData);
-    server.stderr.on('data', onData);
-    server.on('exit', (code) => reject(new Error(`server exited ${code}:\n${serverLog}`)));
-  });
-  base = `http://127.0.0.1:${port}`;
-  browser = await chromium.launch({
-    executablePath: browserPath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  district = await startDistrict(['--projects', '8', '--persons', '1600', '--history-days', '3', '--seed', '6']);
+  ({ base, token, devices } = district);
+  api = apiOf(district);
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
-  if (data) rmSync(data, { recursive: true, force: true });
+  await district?.stop();
 });
 
 test('the log-in page refuses a wrong token and lets the administrator token in', async () => {

@@ -149,3 +149,53 @@ export interface LivePass {
   onsite_count: number;
   duplicate?: boolean;
 }
+
+// A division of the gazetteer (GET /api/v1/divisions[/{code}]); code and name are null at the
+// root, whose children are the provinces.
+export interface Division {
+  code: string | null;
+  name: string | null;
+  level: string | null;
+  parent: string | null;
+  children: { code: string; name: string }[];
+}
+
+export const addressLevels = ['province', 'city', 'county', 'town', 'village'] as const;
+export type AddressLevel = (typeof addressLevels)[number];
+
+// One line of POST /api/v1/addresses:standardize: the codes of the levels it settled (null
+// below them) and the components under the village, or the line's error.
+export type StandardizedAddress =
+  | ({
+      [level in AddressLevel]: string | null;
+    } & {
+      road: string | null;
+      number: string | null;
+      building: string | null;
+      unit: string | null;
+      room: string | null;
+      confidence: number;
+      canonical: string;
+      standard_address_id?: number;
+      error?: undefined;
+    })
+  | { error: { code: string; message: string } };
+
+// A standard address of the district (GET /api/v1/addresses).
+export interface StandardAddress {
+  id: number;
+  code: string;
+  kind: 'door' | 'household';
+  village: string | null;
+  canonical: string;
+  road: string | null;
+  number: string | null;
+  building: string | null;
+  unit: string | null;
+  room: string | null;
+}
+
+export interface StandardAddressList {
+  items: StandardAddress[];
+  next_cursor: string | null;
+}

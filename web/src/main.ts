@@ -14,6 +14,7 @@ import { overviewPage } from './pages/overview';
 import { projectPage } from './pages/project';
 import { personPage } from './pages/person';
 import { alertsPage } from './pages/alerts';
+import { addressesPage } from './pages/addresses';
 
 export type Cleanup = (() => void) | void;
 type Page = (root: HTMLElement, params: Record<string, string>, query: URLSearchParams) => Cleanup;
@@ -23,6 +24,7 @@ const routes: [RegExp, Page, string[]][] = [
   [/^\/projects\/([^/]+)$/, projectPage, ['code']],
   [/^\/persons\/(\d+)$/, personPage, ['id']],
   [/^\/alerts$/, alertsPage, []],
+  [/^\/addresses$/, addressesPage, []],
 ];
 
 const app = document.getElementById('app')!;
@@ -60,6 +62,11 @@ function header(): HTMLElement {
         'a',
         { href: '/alerts', 'data-route': '1', class: location.pathname === '/alerts' ? 'active' : '' },
         t('nav.alerts'),
+      ),
+      h(
+        'a',
+        { href: '/addresses', 'data-route': '1', class: location.pathname === '/addresses' ? 'active' : '' },
+        t('nav.addresses'),
       ),
     ),
     h(

@@ -1,0 +1,366 @@
+#include "address/address_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <map>
+
+#include "base/civil_time.h"
+#include "base/clock.h"
+#include "base/csv.h"
+#include "base/text.h"
+
+namespace zhizhi::address {
+
+using nlohmann::json;
+
+namespace {
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+json OptText(const store::Statement& s, int column) {
+  return s.IsNull(column) ? json(nullptr) : json(s.Text(column));
+}
+
+}  // namespace
+
+AddressService::AddressService(store::Database* db, std::string gazetteer_dir)
+    : db_(db), dir_(gazetteer_dir.empty() ? Gazetteer::DefaultDir() : std::move(gazetteer_dir)) {}
+
+AddressService::~AddressService() {
+  // A load still running holds no pointer to us beyond its own result; wait for it to end.
+  if (loaded_.valid()) loaded_.wait();
+}
+
+void AddressService::StartLoading() {
+  std::call_once(start_once_, [this] {
+    loaded_ = std::async(std::launch::async, [dir = dir_, this] {
+                auto loaded = std::make_shared<Loaded>();
+                const auto started = std::chrono::steady_clock::now();
+                auto standardizer = Standardizer::Load(dir);
+                if (!standardizer.ok()) {
+                  loaded->status = Status::Unavailable("the gazetteer is unavailable: " +
+                                                       standardizer.status().message());
+                  spdlog::error("event=gazetteer_failed dir=\"{}\" error=\"{}\"", dir,
+                                standardizer.status().ToString());
+                  return std::shared_ptr<const Loaded>(loaded);
+                }
+                loaded->standardizer = std::move(standardizer).value();
+                spdlog::info("event=gazetteer_loaded source=\"{}\" divisions={} ms={}",
+                             loaded->standardizer->gazetteer().source(),
+                             loaded->standardizer->gazetteer().size(),
+                             std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - started)
+                                 .count());
+                return std::shared_ptr<const Loaded>(loaded);
+              }).share();
+  });
+}
+
+Result<const Standardizer*> AddressService::Get() const {
+  const_cast<AddressService*>(this)->StartLoading();
+  const auto& loaded = loaded_.get();
+  if (!loaded->status.ok()) return loaded->status;
+  // The base needs the standardiser; the first caller builds it.
+  if (!book()) ZZ_RETURN_IF_ERROR(ReloadBook());
+  return loaded->standardizer.get();
+}
+
+std::shared_ptr<const AddressService::Book> AddressService::book() const {
+  std::lock_guard lock(book_mu_);
+  return book_;
+}
+
+std::string AddressService::MatchKey(const Standardizer& s, const Standardized& a) {
+  std::string key = s.CodeAt(a, Level::kCounty);
+  for (const auto* part : {&a.parts.road, &a.parts.number, &a.parts.building, &a.parts.unit,
+                           &a.parts.room}) {
+    key += '|';
+    if (*part) key += **part;
+  }
+  return key;
+}
+
+Status AddressService::ReloadBook() const {
+  const auto& loaded = loaded_.get();
+  if (!loaded->status.ok()) return loaded->status;
+  const Gazetteer& g = loaded->standardizer->gazetteer();
+  auto next = std::make_shared<Book>();
+  ZZ_RETURN_IF_ERROR(db_->Read([&](store::Connection& conn) -> Status {
+    auto s = conn.Prepare("SELECT id, match_key, village FROM standard_addresses");
+    while (s.Step()) {
+      const auto village = g.Find(s.Text(2));
+      if (!village) continue;  // a community the gazetteer no longer has
+      next->by_key.emplace(s.Text(1), BookEntry{s.Int(0), *village});
+    }
+    return s.status();
+  }));
+  std::lock_guard lock(book_mu_);
+  book_ = std::move(next);
+  return Status::Ok();
+}
+
+Result<Standardized> AddressService::Standardize(std::string_view input) const {
+  ZZ_ASSIGN_OR_RETURN(const Standardizer* s, Get());
+  ZZ_ASSIGN_OR_RETURN(Standardized a, s->Standardize(input));
+  const auto current = book();
+  if (!current || current->by_key.empty() || !a.parts.road || !a.parts.number) return a;
+  const auto it = current->by_key.find(MatchKey(*s, a));
+  if (it == current->by_key.end()) return a;
+  const Gazetteer& g = s->gazetteer();
+  const BookEntry& entry = it->second;
+  // The base knows the community: a text that stopped above it, on the same chain, is completed.
+  if (a.division == kNoDivision || g.IsAncestor(a.division, entry.village) ||
+      a.division == entry.village) {
+    if (a.division != entry.village) {
+      a.division = entry.village;
+      a.confidence = std::min(1.0, a.confidence + 0.05);
+    }
+    a.standard_address_id = entry.id;
+    a.canonical = s->Canonical(a);
+  }
+  return a;
+}
+
+json AddressService::Answer(const Result<Standardized>& result) const {
+  if (!result.ok()) {
+    return {{"error", {{"code", result.status().code()}, {"message", result.status().message()}}}};
+  }
+  auto s = Get();
+  return s.ok() ? (*s)->ToJson(*result) : json{{"error", {{"code", s.status().code()},
+                                                          {"message", s.status().message()}}}};
+}
+
+Result<SettledAddress> AddressService::Settle(std::string_view input) const {
+  SettledAddress settled;
+  auto ready = Get();
+  // Without a gazetteer the enrolment is still taken; its community stays unsettled, and the
+  // residence registration lists it as missing (the log said why at load).
+  if (!ready.ok() && ready.status().kind() == StatusKind::kUnavailable) return settled;
+  ZZ_ASSIGN_OR_RETURN(const Standardizer* s, std::move(ready));
+  auto a = Standardize(input);
+  if (!a.ok()) {
+    if (a.status().kind() == StatusKind::kUnavailable || a.status().kind() == StatusKind::kInternal) {
+      return a.status();
+    }
+    return settled;  // not an address: nothing settled
+  }
+  settled.canonical = a->canonical;
+  settled.standard_address_id = a->standard_address_id;
+  if (a->division != kNoDivision && s->gazetteer().LevelOf(a->division) == Level::kVillage) {
+    settled.community = s->gazetteer().Code(a->division);
+  }
+  return settled;
+}
+
+Result<ImportSummary> AddressService::Import(
+    std::string csv_text, bool partial,
+    const std::function<Status(store::Connection&, const ImportSummary&)>& also) {
+  ZZ_ASSIGN_OR_RETURN(const Standardizer* s, Get());
+  const Gazetteer& g = s->gazetteer();
+  ZZ_ASSIGN_OR_RETURN(CsvReader reader, CsvReader::FromBuffer(std::move(csv_text)));
+  std::vector<std::string> fields;
+  if (!reader.Next(&fields)) {
+    if (!reader.status().ok()) return reader.status();
+    return Status::InvalidArgument("content", "the file is empty; it needs a header line");
+  }
+  std::map<std::string, size_t> column;
+  for (size_t i = 0; i < fields.size(); ++i)
+    column[Lower(Trim(fields[i]))] = i;
+  for (const char* required : {"code", "kind", "address"}) {
+    if (!column.count(required)) {
+      return Status::InvalidArgument("content", std::string("the header has no column \"") +
+                                                    required + "\" (code, kind, address; "
+                                                    "optional village, parent_code)");
+    }
+  }
+  auto field = [&](const char* name) -> std::string {
+    const auto it = column.find(name);
+    if (it == column.end() || it->second >= fields.size()) return "";
+    return std::string(Trim(fields[it->second]));
+  };
+
+  struct Row {
+    int line;
+    std::string code, kind, parent_code, source;
+    Standardized a;
+  };
+  std::vector<Row> rows;
+  ImportSummary summary;
+  std::map<std::string, int> seen;
+  while (reader.Next(&fields)) {
+    Row row;
+    row.line = reader.line();
+    auto fail = [&](std::string code, std::string message) {
+      summary.errors.push_back({row.line, std::move(code), std::move(message)});
+    };
+    row.code = field("code");
+    std::string kind = field("kind");
+    row.source = field("address");
+    row.parent_code = field("parent_code");
+    if (row.code.empty() || row.code.size() > 64 || HasControlChars(row.code)) {
+      fail("invalid_code", "code must be 1–64 characters");
+      continue;
+    }
+    if (seen.count(row.code)) {
+      fail("duplicate_code", "code " + row.code + " is also on line " + std::to_string(seen[row.code]));
+      continue;
+    }
+    if (kind == "door" || kind == "门楼牌") {
+      row.kind = "door";
+    } else if (kind == "household" || kind == "层户") {
+      row.kind = "household";
+    } else {
+      fail("invalid_kind", "kind must be door (门楼牌) or household (层户), not " + QuoteForMessage(kind));
+      continue;
+    }
+    auto a = s->Standardize(row.source);
+    if (!a.ok()) {
+      fail(a.status().code(), a.status().message());
+      continue;
+    }
+    if (const std::string village = field("village"); !village.empty()) {
+      const auto v = g.Find(village);
+      if (!v || g.LevelOf(*v) != Level::kVillage) {
+        fail("unknown_village", "village " + QuoteForMessage(village) + " is no 12-digit community code of the gazetteer");
+        continue;
+      }
+      if (a->division != kNoDivision && a->division != *v && !g.IsAncestor(a->division, *v)) {
+        fail("village_mismatch", "the address reads as " + s->CodeAt(*a, g.LevelOf(a->division)) +
+                                     ", which does not hold village " + village);
+        continue;
+      }
+      a->division = *v;
+    }
+    if (a->division == kNoDivision || g.LevelOf(a->division) != Level::kVillage) {
+      fail("village_unsettled",
+           "the address does not name its community; add it to the text or a village column");
+      continue;
+    }
+    if (!a->parts.road || !a->parts.number) {
+      fail("door_unsettled", "a standard address needs its road and door number");
+      continue;
+    }
+    const bool detail = a->parts.building || a->parts.unit || a->parts.room;
+    if (row.kind == "door" && detail) {
+      fail("kind_mismatch", "a door plate (门楼牌) has no building, unit or room; this is a household");
+      continue;
+    }
+    if (row.kind == "household" && !detail) {
+      fail("kind_mismatch", "a household (层户) address needs a building, unit or room");
+      continue;
+    }
+    seen[row.code] = row.line;
+    row.a = std::move(a).value();
+    rows.push_back(std::move(row));
+  }
+  if (!reader.status().ok()) return reader.status();
+  if (!summary.errors.empty() && !partial) return summary;  // nothing written
+
+  const std::int64_t now = NowUnixMs();
+  ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
+    int imported = 0, updated = 0;
+    for (const Row& row : rows) {
+      std::optional<std::int64_t> parent;
+      if (!row.parent_code.empty()) {
+        auto p = conn.Prepare("SELECT id FROM standard_addresses WHERE code = ?");
+        p.Bind(1, row.parent_code);
+        if (p.Step()) {
+          parent = p.Int(0);
+        } else {
+          ZZ_RETURN_IF_ERROR(p.status());
+        }
+      }
+      ZZ_ASSIGN_OR_RETURN(const bool known,
+                          store::RowExists(conn, "SELECT 1 FROM standard_addresses WHERE code = ?",
+                                           row.code));
+      auto w = conn.Prepare(
+          "INSERT INTO standard_addresses(code, kind, parent_id, county, town, village, road, "
+          "number, building, unit, room, canonical, match_key, source_text, updated_at) "
+          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(code) DO UPDATE SET "
+          "kind = excluded.kind, parent_id = excluded.parent_id, county = excluded.county, "
+          "town = excluded.town, village = excluded.village, road = excluded.road, "
+          "number = excluded.number, building = excluded.building, unit = excluded.unit, "
+          "room = excluded.room, canonical = excluded.canonical, match_key = excluded.match_key, "
+          "source_text = excluded.source_text, updated_at = excluded.updated_at");
+      const Standardized& a = row.a;
+      w.Bind(1, row.code).Bind(2, row.kind).Bind(3, parent);
+      w.Bind(4, s->CodeAt(a, Level::kCounty)).Bind(5, s->CodeAt(a, Level::kTown));
+      w.Bind(6, s->CodeAt(a, Level::kVillage));
+      w.Bind(7, a.parts.road).Bind(8, a.parts.number).Bind(9, a.parts.building);
+      w.Bind(10, a.parts.unit).Bind(11, a.parts.room);
+      // With a village column the text's canonical may stop above it: rebuilt from the chain.
+      const std::string canonical = s->Canonical(a);
+      w.Bind(12, canonical).Bind(13, MatchKey(*s, a)).Bind(14, row.source).Bind(15, now);
+      ZZ_RETURN_IF_ERROR(w.Run());
+      (known ? updated : imported) += 1;
+    }
+    summary.imported = imported;
+    summary.updated = updated;
+    return also ? also(conn, summary) : Status::Ok();
+  }));
+  ZZ_RETURN_IF_ERROR(ReloadBook());
+  return summary;
+}
+
+Result<json> AddressService::List(const std::string& q, const std::string& village,
+                                  std::int64_t after_id, int limit) const {
+  return db_->Read([&](store::Connection& conn) -> Result<json> {
+    auto s = conn.Prepare(
+        "SELECT id, code, kind, parent_id, county, town, village, road, number, building, unit, "
+        "room, canonical FROM standard_addresses WHERE id > ?1 "
+        "AND (?2 = '' OR village = ?2) "
+        "AND (?3 = '' OR instr(canonical, ?3) > 0 OR code = ?3 OR instr(source_text, ?3) > 0) "
+        "ORDER BY id LIMIT ?4");
+    s.Bind(1, after_id).Bind(2, village).Bind(3, q).Bind(4, limit);
+    json items = json::array();
+    while (s.Step()) {
+      items.push_back({{"id", s.Int(0)},
+                       {"code", s.Text(1)},
+                       {"kind", s.Text(2)},
+                       {"parent_id", s.IsNull(3) ? json(nullptr) : json(s.Int(3))},
+                       {"county", s.Text(4)},
+                       {"town", OptText(s, 5)},
+                       {"village", s.Text(6)},
+                       {"road", OptText(s, 7)},
+                       {"number", OptText(s, 8)},
+                       {"building", OptText(s, 9)},
+                       {"unit", OptText(s, 10)},
+                       {"room", OptText(s, 11)},
+                       {"canonical", s.Text(12)}});
+    }
+    ZZ_RETURN_IF_ERROR(s.status());
+    return items;
+  });
+}
+
+Result<json> AddressService::Division(std::string_view code) const {
+  ZZ_ASSIGN_OR_RETURN(const Standardizer* s, Get());
+  const Gazetteer& g = s->gazetteer();
+  std::uint32_t index = kNoDivision;
+  if (!code.empty()) {
+    const auto found = g.Find(code);
+    if (!found) return Status::NotFound("no division " + QuoteForMessage(code), "code");
+    index = *found;
+  }
+  json children = json::array();
+  for (std::uint32_t child : g.Children(index))
+    children.push_back({{"code", g.Code(child)}, {"name", std::string(g.Name(child))}});
+  if (index == kNoDivision) {
+    return json{{"code", nullptr}, {"name", nullptr}, {"level", nullptr}, {"parent", nullptr},
+                {"children", std::move(children)}, {"source", g.source()}};
+  }
+  const std::uint32_t parent = g.at(index).parent;
+  return json{{"code", g.Code(index)},
+              {"name", std::string(g.Name(index))},
+              {"level", LevelName(g.LevelOf(index))},
+              {"parent", parent == kNoDivision ? json(nullptr) : json(g.Code(parent))},
+              {"children", std::move(children)}};
+}
+
+}  // namespace zhizhi::address

@@ -1,0 +1,98 @@
+// What the browser tests share: a seeded demo district served by the real zhizhi binary on a
+// free loopback port (serving web/dist), Debian's Chromium through playwright-core, the API as
+// the administrator, and the log-in with the administrator token.
+//
+// Environment: ZHIZHI_BINARY (required), ZHIZHI_WEB_DIST (default web/dist), CHROMIUM (default
+// /usr/bin/chromium), ZHIZHI_ARTIFACTS (screenshots; default build/artifacts).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..');
+const binary = process.env.ZHIZHI_BINARY;
+const dist = process.env.ZHIZHI_WEB_DIST ?? join(repo, 'web', 'dist');
+const browserPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const artifacts = process.env.ZHIZHI_ARTIFACTS ?? join(repo, 'build', 'artifacts');
+
+function need(condition, what) {
+  if (!condition) throw new Error(`prerequisite missing: ${what}`);
+}
+
+// Seeds a demo district (`zhizhi demo` with `demoArgs`) into a fresh data directory and serves
+// it. Answers { base, token, devices, stop() }; stop() ends the server and removes the data.
+export async function startDistrict(demoArgs) {
+  need(binary && existsSync(binary), 'ZHIZHI_BINARY (the zhizhi binary)');
+  need(existsSync(join(dist, 'index.html')), `${dist}/index.html (npm run build in web/)`);
+  need(existsSync(browserPath), `${browserPath} (apt install chromium)`);
+  mkdirSync(artifacts, { recursive: true });
+  const data = mkdtempSync(join(tmpdir(), 'zhizhi-screen-'));
+  let server;
+  const stop = async () => {
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+    rmSync(data, { recursive: true, force: true });
+  };
+  try {
+    execFileSync(binary, ['demo', '--data', data, ...demoArgs, '--quiet'], { stdio: 'inherit' });
+    const token = readFileSync(join(data, 'admin.token'), 'utf8').trim();
+    const devices = JSON.parse(readFileSync(join(data, 'demo-devices.json'), 'utf8')).devices;
+    server = spawn(binary, ['serve', '--data', data, '--port', '0', '--web', dist, '--log-level', 'info'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let serverLog = '';
+    const port = await new Promise((resolvePort, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${serverLog}`)), 20000);
+      const onData = (chunk) => {
+        serverLog += chunk;
+        const m = serverLog.match(/event=listening address=http:\/\/[^:]+:(\d+)/);
+        if (m) {
+          clearTimeout(timer);
+          resolvePort(Number(m[1]));
+        }
+      };
+      server.stdout.on('data', onData);
+      server.stderr.on('data', onData);
+      server.on('exit', (code) => reject(new Error(`server exited ${code}:\n${serverLog}`)));
+    });
+    return { base: `http://127.0.0.1:${port}`, token, devices, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: browserPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+}
+
+// The API of `district` as the administrator (or as `auth`): { status, json }.
+export function apiOf(district) {
+  return async (method, path, body, auth = district.token) => {
+    const response = await fetch(district.base + path, {
+      method,
+      headers: { Authorization: `Bearer ${auth}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : null };
+  };
+}
+
+// Logs `page` in with the administrator token; it lands on the overview.
+export async function login(page, district) {
+  await page.goto(district.base + '/');
+  await page.waitForURL(/\/login/);
+  await page.locator('details.token-box summary').click();
+  await page.fill('[data-testid=login-token]', district.token);
+  await page.click('[data-testid=login-submit]');
+  await page.waitForSelector('main.page[data-ready="1"]', { timeout: 15000 });
+}
