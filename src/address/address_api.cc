@@ -44,8 +44,8 @@ void AddAddressRoutes(http::Router& router, AddressService& service_ref, store::
         }
         for (size_t i = 0; i < it->size(); ++i) {
           if (!(*it)[i].is_string()) {
-            return Response::Error(Status::InvalidArgument(
-                "addresses[" + std::to_string(i) + "]", "each address is a string"));
+            return Response::Error(Status::InvalidArgument("addresses[" + std::to_string(i) + "]",
+                                                           "each address is a string"));
           }
         }
         // The gazetteer first: unavailable is the call's error, not each line's.
@@ -59,8 +59,7 @@ void AddAddressRoutes(http::Router& router, AddressService& service_ref, store::
   auto division = [=](std::string_view code) { return Reply(service->Division(code)); };
   router.Add(Route{Verb::get, "/api/v1/divisions", Right::kAddressRead,
                    "The provinces of the gazetteer (the root of GET /api/v1/divisions/{code})",
-                   Operation({}, {503}),
-                   [=](Request&) { return division(""); }});
+                   Operation({}, {503}), [=](Request&) { return division(""); }});
   router.Add(Route{
       Verb::get, "/api/v1/divisions/{code}", Right::kAddressRead,
       "A division of the gazetteer (2/4/6/9/12-digit code) with its level, parent and children",
@@ -80,7 +79,8 @@ void AddAddressRoutes(http::Router& router, AddressService& service_ref, store::
         if (!page.ok()) return Response::Error(page.status());
         const std::string q = request.Query("q").value_or("");
         const std::string village = request.Query("village").value_or("");
-        if (q.size() > 200) return Response::Error(Status::InvalidArgument("q", "at most 200 bytes"));
+        if (q.size() > 200)
+          return Response::Error(Status::InvalidArgument("q", "at most 200 bytes"));
         if (!village.empty() && (village.size() != 12 ||
                                  village.find_first_not_of("0123456789") != std::string::npos)) {
           return Response::Error(Status::InvalidArgument("village", "a 12-digit community code"));
@@ -128,15 +128,13 @@ void AddAddressRoutes(http::Router& router, AddressService& service_ref, store::
         json errors = json::array();
         for (const ImportError& e : summary->errors)
           errors.push_back({{"line", e.line}, {"code", e.code}, {"message", e.message}});
-        const json answer = {{"imported", summary->imported},
-                             {"updated", summary->updated},
-                             {"errors", errors}};
+        const json answer = {
+            {"imported", summary->imported}, {"updated", summary->updated}, {"errors", errors}};
         if (!summary->errors.empty() && !partial.get<bool>()) {
-          return Response::Error(
-              Status::Rule("invalid_rows", "content",
-                           std::to_string(summary->errors.size()) +
-                               " rows cannot be imported; nothing was written")
-                  .With("errors", errors));
+          return Response::Error(Status::Rule("invalid_rows", "content",
+                                              std::to_string(summary->errors.size()) +
+                                                  " rows cannot be imported; nothing was written")
+                                     .With("errors", errors));
         }
         return Response::Json(200, answer);
       }});

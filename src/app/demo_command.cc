@@ -38,11 +38,12 @@ int Demo(const std::string& data, const DemoOptions& options, const std::string&
   const auto& s = *summary;
   std::printf(
       "demo district seeded in %.1f s (registry %.1f s, gate %.1f s): %d corps, %d projects, "
-      "%d teams, %d persons, %d certificates, %d enrolments (%d exited), %d gate terminals, "
+      "%d teams, %d persons, %d certificates, %d enrolments (%d exited), %d standard addresses, "
+      "%d gate terminals, "
       "%lld passes over %d days (%lld allowed, %lld denied, %lld refused)\n",
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
       s.registry_seconds, s.history_seconds, s.corps, s.projects, s.teams, s.persons,
-      s.certificates, s.enrolments, s.exits, s.devices, static_cast<long long>(s.passes),
+      s.certificates, s.enrolments, s.exits, s.addresses, s.devices, static_cast<long long>(s.passes),
       options.history_days + 1, static_cast<long long>(s.allowed), static_cast<long long>(s.denied),
       static_cast<long long>(s.rejected));
   if (models.empty()) return 0;

@@ -269,6 +269,8 @@ class Seeder {
       return MakeProjects(conn);
     }));
     PlanSizes();
+    Progress("addresses: the dormitories' door plates and rooms");
+    ZZ_RETURN_IF_ERROR(SeedAddresses());
     for (size_t i = 0; i < sites_.size(); ++i) {
       ZZ_RETURN_IF_ERROR(
           p_.db().Write([&](store::Connection& conn) { return StaffSite(conn, i); }));
@@ -428,13 +430,59 @@ class Seeder {
     return Status::Ok();
   }
 
-  std::string Dorm(const Site& site, std::int64_t person) {
-    const auto& communities = communities_[site.street];
-    const std::string community =
-        communities.empty() ? "" : communities[static_cast<size_t>(person) % communities.size()];
+  // Each site houses its workers in one dormitory, 建设者之家, in a community of its street, on a
+  // numbered road: its door plate and the rooms of its nine buildings are standard addresses.
+  std::string DormDoor(const Site& site) const {
+    const auto i = static_cast<size_t>(&site - sites_.data());
+    const auto found = communities_.find(site.street);
+    const std::string community = found == communities_.end() || found->second.empty()
+                                      ? ""
+                                      : found->second[i % found->second.size()];
     return std::string("浙江省杭州市钱塘区") + kQiantangStreets[site.street].name + community +
-           "建设者之家" + std::to_string(1 + person % 9) + "幢" +
-           std::to_string(100 * (1 + person % 6) + 1 + person % 18) + "室";
+           std::to_string(1 + i % 29) + "号大街" + std::to_string(2 + 2 * (i / 29)) + "号";
+  }
+  static std::string DormRoom(int building, int room) {
+    return "建设者之家" + std::to_string(building) + "幢" + std::to_string(room) + "室";
+  }
+  std::string Dorm(const Site& site, std::int64_t person) const {
+    return DormDoor(site) + DormRoom(static_cast<int>(1 + person % 9),
+                                     static_cast<int>(100 * (1 + person % 6) + 1 + person % 18));
+  }
+
+  // The dormitories' standard addresses, through the import a district's address office uses:
+  // each site's door plate and its 972 rooms (9 buildings, 6 floors, 18 rooms).
+  Status SeedAddresses() {
+    std::string csv = "code,kind,address,parent_code\n";
+    for (const Site& site : sites_) {
+      const std::string door = DormDoor(site);
+      const std::string door_code = "QT-" + site.code;
+      csv += door_code + ",door," + door + ",\n";
+      for (int b = 1; b <= 9; ++b) {
+        for (int floor = 1; floor <= 6; ++floor) {
+          for (int r = 1; r <= 18; ++r) {
+            const int room = 100 * floor + r;
+            csv += door_code + "-" + std::to_string(b) + "-" + std::to_string(room) +
+                   ",household," + door + DormRoom(b, room) + "," + door_code + "\n";
+          }
+        }
+      }
+    }
+    auto imported = p_.addresses().Import(std::move(csv), /*partial=*/false);
+    if (!imported.ok()) {
+      if (imported.status().kind() == StatusKind::kUnavailable) {
+        std::fprintf(stderr, "demo: no standard addresses (%s)\n",
+                     imported.status().ToString().c_str());
+        return Status::Ok();
+      }
+      return imported.status();
+    }
+    if (!imported->errors.empty()) {
+      const auto& e = imported->errors.front();
+      return Status::Internal("demo standard addresses: line " + std::to_string(e.line) + ": " +
+                              e.code + ": " + e.message);
+    }
+    summary_.addresses = imported->imported;
+    return Status::Ok();
   }
 
   Result<std::int64_t> Enrol(store::Connection& conn, Site& site, std::int64_t person,

@@ -49,6 +49,7 @@ struct DemoSummary {
   int enrolments = 0;
   int exits = 0;
   int devices = 0;
+  int addresses = 0;  // standard addresses of the dormitories
   std::int64_t passes = 0;
   std::int64_t allowed = 0;
   std::int64_t denied = 0;

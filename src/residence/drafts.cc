@@ -50,9 +50,9 @@ Result<Drafted> Draft(store::Connection& conn, const std::string& reason,
 Result<bool> Residence::Refresh(store::Connection& conn, const Record& record,
                                 const EnrolmentRow& housing, std::optional<Date> event_date,
                                 const std::string& address, Built* built) {
-  ZZ_ASSIGN_OR_RETURN(Drafted draft, Draft(conn, rules_.residence().reason, record.kind,
-                                           record.person_id, housing.id, event_date, address,
-                                           options_.require_community));
+  ZZ_ASSIGN_OR_RETURN(Drafted draft,
+                      Draft(conn, rules_.residence().reason, record.kind, record.person_id,
+                            housing.id, event_date, address, options_.require_community));
   const auto& missing = draft.missing;
   const std::string application = draft.app.ToJson().dump();
   const std::string missing_json = json(missing).dump();
@@ -91,9 +91,9 @@ Result<std::int64_t> Residence::Create(store::Connection& conn, const char* kind
                                        std::optional<std::int64_t> registration_id,
                                        const EnrolmentRow& housing, std::optional<Date> event_date,
                                        const std::string& address, Built* built) {
-  ZZ_ASSIGN_OR_RETURN(Drafted draft, Draft(conn, rules_.residence().reason, kind, person,
-                                           housing.id, event_date, address,
-                                           options_.require_community));
+  ZZ_ASSIGN_OR_RETURN(Drafted draft,
+                      Draft(conn, rules_.residence().reason, kind, person, housing.id, event_date,
+                            address, options_.require_community));
   const auto& missing = draft.missing;
   const std::int64_t now = options_.clock();
   ZZ_RETURN_IF_ERROR(
