@@ -127,8 +127,8 @@ constexpr std::u32string_view kRoadSuffixes[] = {U"大街", U"大道", U"胡同"
 
 // Words that end the name of a place, not of a road: what stands before the road and ends in one of
 // them is not part of the road.
-constexpr std::u32string_view kPlaceSuffixes[] = {U"社区", U"小区", U"花园", U"家园",
-                                                  U"公寓", U"大厦", U"村"};
+constexpr std::u32string_view kPlaceSuffixes[] = {U"社区", U"小区", U"花园", U"家园", U"公寓",
+                                                  U"大厦", U"村",   U"镇",   U"乡",   U"街道"};
 
 // Characters a road name cannot hold: they mark a building, unit or room.
 bool BreaksRoad(char32_t c) {
@@ -215,6 +215,8 @@ Components ParseComponents(std::u32string_view input) {
         const size_t at = road.rfind(place);
         if (at == std::u32string::npos) continue;
         // … but 花园北路 is a road: a direction and the suffix alone are no road's name.
+        // 镇海路, 乡村路: one character at the start begins the road's own name.
+        if (at == 0 && place.size() == 1) continue;
         const size_t after = at + place.size();
         const bool direction_only =
             after < p && p - after <= 1 &&

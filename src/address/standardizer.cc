@@ -24,12 +24,15 @@ struct Match {
   bool historical;
   bool may_start;  // may begin a chain (not a bare village, not a shared bare town)
   float weight;
-  bool home = false;  // in the caller's home division (a start it may assume)
+  bool home = false;    // in the caller's home division (a start it may assume)
+  bool may_end = true;  // may end a chain that began with it (a shared name may not)
   float best = -std::numeric_limits<float>::infinity();
   int previous = -1;
 };
 
-constexpr float kGapPenalty = 0.15f;  // per character between two levels of a chain
+constexpr float kGapPenalty = 0.15f;
+constexpr size_t kMaxShared = 512;  // hits of one name taken without an ancestor before them  //
+                                    // per character between two levels of a chain
 
 // A road follows: 文海南路 is a road, not the village 文海 and then 南路.
 bool RoadFollows(std::u32string_view text, size_t at) {
@@ -126,21 +129,27 @@ Result<Standardized> Standardizer::Standardize(std::string_view input, std::uint
       // 中山路 before a number is the road, not the community 中山路居委会 written short.
       const bool is_road = pos + len < n && text[pos + len] >= U'0' && text[pos + len] <= U'9' &&
                            EndsInRoad(std::u32string_view(text).substr(pos, len));
+      // A name many divisions share is settled only by the levels around it: before it (the
+      // hits under a level already found), or after it — 城关镇新利村 names one 城关镇 of 88 — so
+      // its hits may begin a chain but not end one alone. Beyond kMaxShared only the first way.
       const bool crowded = hits.size() > 16;
-      bool kept = false;
+      const bool too_many = hits.size() > kMaxShared;
+      bool any_under = false;
       for (const NameHit& hit : hits) {
         if ((road_follows || is_road) && hit.form != Form::kFull) continue;
         const Level level = hit.level;
-        if (crowded && !(level >= Level::kTown && at_home(hit.code, level))) {
-          bool under = false;
+        bool under = false;
+        if (crowded) {
           for (const Match& a : matches) {
             if (a.end <= pos && Gazetteer::CodeIsAncestor(a.code, a.level, hit.code, level)) {
               under = true;
               break;
             }
           }
-          if (!under) continue;
         }
+        const bool home_hit = level >= Level::kTown && at_home(hit.code, level);
+        if (too_many && !under && !home_hit) continue;
+        any_under = any_under || under;
         Match m{hit.code,
                 hit.division,
                 static_cast<std::uint16_t>(pos),
@@ -148,18 +157,22 @@ Result<Standardized> Standardizer::Standardize(std::string_view input, std::uint
                 level,
                 hit.form,
                 hit.historical,
-                !(hit.form == Form::kBare && level == Level::kTown && !hit.unique),
+                !(hit.form == Form::kBare && level == Level::kVillage),
                 Weight(len, hit.form, hit.historical)};
-        if (crowded) m.may_start = false;  // settled only under its parents
-        if (level >= Level::kTown && at_home(hit.code, level)) {
+        // A bare town name that other towns share (下沙, 金川) needs a level after it too.
+        if (hit.form == Form::kBare && level == Level::kTown && !hit.unique) m.may_end = false;
+        if (crowded && !under) m.may_end = false;
+        if (crowded && under) m.may_start = false;  // settled by its parents
+        if (home_hit) {
           m.may_start = true;
+          m.may_end = true;
           m.weight += 0.3f;
           m.home = true;
         }
         matches.push_back(m);
-        kept = true;
       }
-      if (crowded && !kept && !road_follows && !is_road) unsettled.emplace_back(pos, pos + len);
+      if (crowded && !any_under && !road_follows && !is_road)
+        unsettled.emplace_back(pos, pos + len);
     });
   }
   std::erase_if(matches, [&](const Match& m) {
@@ -190,6 +203,8 @@ Result<Standardized> Standardizer::Standardize(std::string_view input, std::uint
         if (text[pos] != first) continue;
         if (std::u32string_view(text).substr(pos, bare) != index.FullName(v).substr(0, bare))
           continue;
+        // 车站路社区 written 车站路 is the road's name first.
+        if (EndsInRoad(index.FullName(v).substr(0, bare))) continue;
         if (RoadFollows(text, pos + bare)) continue;
         matches.push_back(Match{g.at(v).code, v, static_cast<std::uint16_t>(pos),
                                 static_cast<std::uint16_t>(pos + bare), Level::kVillage,
@@ -227,7 +242,7 @@ Result<Standardized> Standardizer::Standardize(std::string_view input, std::uint
         mb.previous = static_cast<int>(a);
       }
     }
-    top = std::max(top, mb.best);
+    if (mb.may_end || mb.previous >= 0) top = std::max(top, mb.best);
   }
 
   Standardized out;
@@ -242,7 +257,9 @@ Result<Standardized> Standardizer::Standardize(std::string_view input, std::uint
     std::uint32_t settled = kNoDivision;
     bool first = true;
     for (size_t k = 0; k < matches.size(); ++k) {
-      if (matches[k].best < top - 1e-4f) continue;
+      if (matches[k].best < top - 1e-4f || (!matches[k].may_end && matches[k].previous < 0)) {
+        continue;
+      }
       if (first) {
         chosen = static_cast<int>(k);
         settled = matches[k].division;
@@ -267,6 +284,13 @@ Result<Standardized> Standardizer::Standardize(std::string_view input, std::uint
       if (common != settled) out.ambiguous = true;
       settled = common;
     }
+    // A city without districts (儋州市, 嘉峪关市, 东莞市) has one county-level child of its own
+    // name: the same place, one level down.
+    if (settled != kNoDivision && g.LevelOf(settled) == Level::kCity) {
+      for (std::uint32_t child : g.Children(settled)) {
+        if (g.Name(child) == g.Name(settled)) settled = child;
+      }
+    }
     out.division = settled;
     rest_begin = matches[chosen].end;
     for (int k = chosen; k >= 0; k = matches[k].previous) {
@@ -289,7 +313,9 @@ Result<Standardized> Standardizer::Standardize(std::string_view input, std::uint
   std::u32string rest(text.substr(rest_begin));
   ConvertNumerals(rest);
   out.parts = ParseComponents(rest);
-  const bool names_read = top > -std::numeric_limits<float>::infinity() || !unsettled.empty();
+  const bool names_read =
+      top > -std::numeric_limits<float>::infinity() || !unsettled.empty() || !matches.empty();
+  if (out.division == kNoDivision && !matches.empty()) out.ambiguous = true;
   if (out.division == kNoDivision && !unsettled.empty()) out.ambiguous = true;
   if (!names_read && !out.parts.any()) {
     return Status::Rule(
