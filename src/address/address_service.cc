@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cmath>
 #include <map>
 
 #include "base/civil_time.h"
@@ -110,7 +111,12 @@ Status AddressService::ReloadBook() const {
       if (!village) continue;  // a community the gazetteer no longer has
       next->by_key.emplace(s.Text(1), BookEntry{s.Int(0), *village});
     }
-    return s.status();
+    ZZ_RETURN_IF_ERROR(s.status());
+    auto r =
+        conn.Prepare("SELECT DISTINCT county, road FROM standard_addresses WHERE road IS NOT NULL");
+    while (r.Step())
+      next->roads[r.Text(0)].push_back(FromUtf8(r.Text(1)));
+    return r.status();
   }));
   std::lock_guard lock(book_mu_);
   book_ = std::move(next);
@@ -121,7 +127,10 @@ Result<Standardized> AddressService::Standardize(std::string_view input) const {
   ZZ_ASSIGN_OR_RETURN(const Standardizer* s, Get());
   ZZ_ASSIGN_OR_RETURN(Standardized a, s->Standardize(input, loaded_.get()->home));
   const auto current = book();
-  if (!current || current->by_key.empty() || !a.parts.road || !a.parts.number) return a;
+  if (!current || current->by_key.empty() || !a.parts.road) return a;
+  CorrectRoad(*current, s->CodeAt(a, Level::kCounty), a);
+  if (a.road_as_typed) a.canonical = s->Canonical(a);
+  if (!a.parts.number) return a;
   const auto it = current->by_key.find(MatchKey(*s, a));
   if (it == current->by_key.end()) return a;
   const Gazetteer& g = s->gazetteer();
@@ -137,6 +146,27 @@ Result<Standardized> AddressService::Standardize(std::string_view input) const {
     a.canonical = s->Canonical(a);
   }
   return a;
+}
+
+void AddressService::CorrectRoad(const Book& book, const std::string& county, Standardized& a) {
+  const auto roads = book.roads.find(county);
+  if (county.empty() || roads == book.roads.end()) return;
+  const std::u32string typed = FromUtf8(*a.parts.road);
+  const std::u32string* only = nullptr;
+  for (const std::u32string& road : roads->second) {
+    if (road == typed) return;  // a road of the base: nothing to correct
+    if (road.size() != typed.size() || road.size() < 3 || road.back() != typed.back()) continue;
+    size_t differ = 0;
+    for (size_t i = 0; i < road.size() && differ < 2; ++i)
+      differ += road[i] != typed[i] ? 1 : 0;
+    if (differ != 1) continue;
+    if (only != nullptr) return;  // two roads are that close: leave it as typed
+    only = &road;
+  }
+  if (only == nullptr) return;
+  a.road_as_typed = a.parts.road;
+  a.parts.road = ToUtf8(*only);
+  a.confidence = std::round(a.confidence * 0.95 * 100.0) / 100.0;
 }
 
 json AddressService::Answer(const Result<Standardized>& result) const {

@@ -64,7 +64,9 @@ class AddressService {
   Result<const Standardizer*> Get() const;
 
   // Standardises `input` and looks it up in the base: the matched id, and the town and
-  // community of the matched address when the text named neither.
+  // community of the matched address when the text named neither. A road the county's base does
+  // not have, one character away from exactly one road it has, is read as that road
+  // (`road_as_typed` keeps what was typed).
   Result<Standardized> Standardize(std::string_view input) const;
   // The JSON of one answer (Standardizer::ToJson) or of its error {"error":{"code","message"}}.
   nlohmann::json Answer(const Result<Standardized>& result) const;
@@ -96,7 +98,11 @@ class AddressService {
   };
   struct Book {
     std::unordered_map<std::string, BookEntry> by_key;
+    // The roads of the base per county (normalised), to correct a road typed with one wrong
+    // character (学琳街 for 学林街) when only one road of the county is that close.
+    std::unordered_map<std::string, std::vector<std::u32string>> roads;
   };
+  static void CorrectRoad(const Book& book, const std::string& county, Standardized& a);
   struct Loaded {
     Status status;
     std::unique_ptr<const Standardizer> standardizer;

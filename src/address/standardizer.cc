@@ -405,6 +405,10 @@ void Standardizer::AppendJson(const Standardized& s, std::string& out) const {
     out += ",\"standard_address_id\":";
     out += std::to_string(*s.standard_address_id);
   }
+  if (s.road_as_typed) {
+    out += ",\"road_as_typed\":";
+    AppendJsonString(out, *s.road_as_typed);
+  }
 }
 
 nlohmann::json Standardizer::ToJson(const Standardized& s) const {
@@ -425,6 +429,7 @@ nlohmann::json Standardizer::ToJson(const Standardized& s) const {
   j["confidence"] = s.confidence;
   j["canonical"] = s.canonical;
   if (s.standard_address_id) j["standard_address_id"] = *s.standard_address_id;
+  if (s.road_as_typed) j["road_as_typed"] = *s.road_as_typed;
   return j;
 }
 

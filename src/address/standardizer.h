@@ -47,7 +47,8 @@ struct Standardized {
   std::string canonical;
   bool ambiguous = false;   // two chains explained the text equally: only their common levels
   bool historical = false;  // an old name was read (江干区)
-  std::optional<std::int64_t> standard_address_id;  // from the district's base (address_book.h)
+  std::optional<std::int64_t> standard_address_id;  // from the district's base (address_service.h)
+  std::optional<std::string> road_as_typed;         // the road before the base corrected it
 };
 
 class Standardizer {
