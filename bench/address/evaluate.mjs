@@ -11,10 +11,10 @@ import { pathToFileURL } from 'node:url';
 import { COMPONENTS, FIELDS, LEVELS, cityShort, countyShort, loadGazetteer, provinceShort } from './gazetteer.mjs';
 
 const USAGE = 'usage: node evaluate.mjs --set FILE [--zhizhi BINARY] [--threads N] [--address-parse] '
-  + '[--json FILE] [--show-errors [N]] [--startup-runs N]';
+  + '[--json FILE] [--show-errors [N]] [--startup-runs N] [--min FIELD[/-KIND]=RATE ...]';
 
 function parseArgs(argv) {
-  const o = { set: null, zhizhi: null, threads: 1, addressParse: false, json: null, showErrors: 0, startupRuns: 3 };
+  const o = { set: null, zhizhi: null, threads: 1, addressParse: false, json: null, showErrors: 0, startupRuns: 3, min: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -26,6 +26,13 @@ function parseArgs(argv) {
     else if (a === '--threads') o.threads = Number(val());
     else if (a === '--address-parse') o.addressParse = true;
     else if (a === '--json') o.json = val();
+    else if (a === '--min') {
+      // FIELD=RATE or FIELD/-KIND=RATE (over the lines without that noise kind): the run fails
+      // (exit 3) when zhizhi's accuracy is below — the quality bar as a test.
+      const m = /^([a-z]+)(?:\/-([a-z_]+))?=(0(?:\.\d+)?|1(?:\.0+)?)$/.exec(val());
+      if (!m) throw new Error('--min FIELD=RATE or FIELD/-KIND=RATE, RATE from 0 to 1');
+      o.min.push({ field: m[1], without: m[2] || null, rate: Number(m[3]) });
+    }
     else if (a === '--startup-runs') o.startupRuns = Number(val());
     else if (a === '--show-errors') o.showErrors = /^\d+$/.test(argv[i + 1] || '') ? Number(argv[++i]) : 20;
     else if (a === '-h' || a === '--help') { console.log(USAGE); process.exit(0); } else throw new Error(`unknown argument ${a}\n${USAGE}`);
@@ -152,6 +159,7 @@ function score(lines, got, fields) {
   let pcc = 0; // province, city and county all right
   const kinds = new Map(); // kind → { lines, county, town, village, components, exact }
   const mistakes = [];
+  const perLine = []; // { noise, r }: for --min over the lines without a kind
   const addKind = (k, line, r) => {
     let s = kinds.get(k);
     if (!s) kinds.set(k, (s = { lines: 0, county: 0, town: 0, village: 0, components: 0, exact: 0 }));
@@ -179,6 +187,7 @@ function score(lines, got, fields) {
     r.exact = all;
     if (all) exact++;
     if (AP_FIELDS.every((f) => r[f])) pcc++;
+    perLine.push({ noise: line.noise, r });
     for (const k of line.noise.length > 0 ? line.noise : ['(none)']) addKind(k, line, r);
     addKind('(all)', line, r);
     const e = line.expected;
@@ -187,7 +196,7 @@ function score(lines, got, fields) {
     else if (e.province !== null) addKind('(region) rest of China', line, r);
     if (!all) mistakes.push({ id: line.id, input: line.input, noise: line.noise, wrong, expected: line.expected, got: g });
   });
-  return { right, exact, pcc, kinds, mistakes, total: lines.length };
+  return { right, exact, pcc, kinds, mistakes, perLine, total: lines.length };
 }
 
 // ---- report ----------------------------------------------------------------------------------
@@ -334,6 +343,21 @@ async function main() {
   }
   process.stdout.write(md.join('\n') + '\n');
 
+  if (zz && o.min.length > 0) {
+    const failed = [];
+    for (const { field, without, rate } of o.min) {
+      if (!FIELDS.includes(field)) throw new Error(`--min: unknown field ${field}`);
+      const rows = zz.score.perLine.filter((x) => !without || !x.noise.includes(without));
+      const got = rows.filter((x) => x.r[field]).length / Math.max(1, rows.length);
+      const what = `${field}${without ? ` (lines without ${without})` : ''}`;
+      const line = `quality: ${what} ${(100 * got).toFixed(2)} % (minimum ${(100 * rate).toFixed(1)} %)`;
+      if (got < rate) failed.push(line);
+      else console.error(line);
+    }
+    for (const f of failed) console.error(`${f} — BELOW`);
+    if (failed.length > 0) process.exitCode = 3;
+  }
+
   if (o.json) {
     const pack = (s, fields) => ({
       fields: Object.fromEntries(fields.map((f) => [f, { right: s.right[f], rate: s.right[f] / s.total }])),
@@ -343,7 +367,7 @@ async function main() {
     });
     const j = { ...report };
     if (zz) {
-      const { score: s, ...rest } = zz;
+      const { score: { perLine, ...s }, ...rest } = zz;
       j.zhizhi = { ...rest, ...pack(s, FIELDS) };
     }
     if (ap) j.address_parse = { version: ap.version, load_s: ap.load_s, wall_s: ap.wall_s, addresses_per_s: ap.addresses_per_s, ...pack(ap.score, AP_FIELDS) };
