@@ -203,6 +203,8 @@ Result<Standardized> Standardizer::Standardize(std::string_view input, std::uint
         if (text[pos] != first) continue;
         if (std::u32string_view(text).substr(pos, bare) != index.FullName(v).substr(0, bare))
           continue;
+        // 下沙街道下沙街道: the town written twice, not its community 下沙社区 written short.
+        if (std::u32string_view(text).substr(pos).starts_with(index.FullName(a.division))) continue;
         // 车站路社区 written 车站路 is the road's name first.
         if (EndsInRoad(index.FullName(v).substr(0, bare))) continue;
         if (RoadFollows(text, pos + bare)) continue;
