@@ -100,6 +100,9 @@ std::string AddressService::MatchKey(const Standardizer& s, const Standardized& 
 }
 
 Status AddressService::ReloadBook() const {
+  // One reload at a time, read and install together: an older read never replaces a newer one.
+  std::lock_guard reloading(reload_mu_);
+  if (!loaded_.valid()) return Status::Unavailable("the gazetteer is not loading");
   const auto& loaded = loaded_.get();
   if (!loaded->status.ok()) return loaded->status;
   const Gazetteer& g = loaded->standardizer->gazetteer();
@@ -128,10 +131,16 @@ Result<Standardized> AddressService::Standardize(std::string_view input) const {
   ZZ_ASSIGN_OR_RETURN(Standardized a, s->Standardize(input, loaded_.get()->home));
   const auto current = book();
   if (!current || current->by_key.empty() || !a.parts.road) return a;
+  const double confidence = a.confidence;
   CorrectRoad(*current, s->CodeAt(a, Level::kCounty), a);
+  auto it = a.parts.number ? current->by_key.find(MatchKey(*s, a)) : current->by_key.end();
+  if (a.road_as_typed && it == current->by_key.end()) {
+    // A correction stands only when it names an address of the base: 2号大街 is not 3号大街.
+    a.parts.road = std::move(a.road_as_typed);
+    a.road_as_typed.reset();
+    a.confidence = confidence;
+  }
   if (a.road_as_typed) a.canonical = s->Canonical(a);
-  if (!a.parts.number) return a;
-  const auto it = current->by_key.find(MatchKey(*s, a));
   if (it == current->by_key.end()) return a;
   const Gazetteer& g = s->gazetteer();
   const BookEntry& entry = it->second;
@@ -140,7 +149,7 @@ Result<Standardized> AddressService::Standardize(std::string_view input) const {
       a.division == entry.village) {
     if (a.division != entry.village) {
       a.division = entry.village;
-      a.confidence = std::min(1.0, a.confidence + 0.05);
+      a.confidence = std::round(std::min(1.0, a.confidence + 0.05) * 100.0) / 100.0;
     }
     a.standard_address_id = entry.id;
     a.canonical = s->Canonical(a);
@@ -157,9 +166,14 @@ void AddressService::CorrectRoad(const Book& book, const std::string& county, St
     if (road == typed) return;  // a road of the base: nothing to correct
     if (road.size() != typed.size() || road.size() < 3 || road.back() != typed.back()) continue;
     size_t differ = 0;
-    for (size_t i = 0; i < road.size() && differ < 2; ++i)
-      differ += road[i] != typed[i] ? 1 : 0;
-    if (differ != 1) continue;
+    bool digit = false;  // a number in a road's name is not a typo (2号大街, 3号大街)
+    for (size_t i = 0; i < road.size() && differ < 2; ++i) {
+      if (road[i] == typed[i]) continue;
+      ++differ;
+      digit =
+          digit || (road[i] >= U'0' && road[i] <= U'9') || (typed[i] >= U'0' && typed[i] <= U'9');
+    }
+    if (differ != 1 || digit) continue;
     if (only != nullptr) return;  // two roads are that close: leave it as typed
     only = &road;
   }
@@ -178,8 +192,20 @@ json AddressService::Answer(const Result<Standardized>& result) const {
                 : json{{"error", {{"code", s.status().code()}, {"message", s.status().message()}}}};
 }
 
+bool AddressService::Ready() const {
+  const_cast<AddressService*>(this)->StartLoading();
+  return loaded_.wait_for(std::chrono::seconds(0)) == std::future_status::ready &&
+         loaded_.get()->status.ok() && book() != nullptr;
+}
+
 Result<SettledAddress> AddressService::Settle(std::string_view input) const {
   SettledAddress settled;
+  // Inside a write job: never wait for the gazetteer. Until it is ready the address stays
+  // unsettled, and SettleDormitories (registry) settles it once it is.
+  if (!Ready()) {
+    settled.pending = true;
+    return settled;
+  }
   auto ready = Get();
   // Without a gazetteer the enrolment is still taken; its community stays unsettled, and the
   // residence registration lists it as missing (the log said why at load).
@@ -322,6 +348,10 @@ Result<ImportSummary> AddressService::Import(
           parent = p.Int(0);
         } else {
           ZZ_RETURN_IF_ERROR(p.status());
+          // Parents come first: in the base already, or on an earlier line of the file.
+          return Status::Rule("unknown_parent", "content",
+                              "line " + std::to_string(row.line) + ": parent_code " +
+                                  row.parent_code + " is not a standard address");
         }
       }
       ZZ_ASSIGN_OR_RETURN(
@@ -352,7 +382,12 @@ Result<ImportSummary> AddressService::Import(
     summary.updated = updated;
     return also ? also(conn, summary) : Status::Ok();
   }));
-  ZZ_RETURN_IF_ERROR(ReloadBook());
+  if (Status reloaded = ReloadBook(); !reloaded.ok()) {
+    // The rows are committed: the answer says so; the base in memory is read again on next use.
+    spdlog::error("event=address_book_reload_failed error=\"{}\"", reloaded.ToString());
+    std::lock_guard lock(book_mu_);
+    book_.reset();
+  }
   return summary;
 }
 

@@ -47,6 +47,7 @@ struct SettledAddress {
   std::optional<std::string> community;  // 12-digit village/community code, when settled
   std::string canonical;                 // the canonical string ("" when not an address)
   std::optional<std::int64_t> standard_address_id;
+  bool pending = false;  // the gazetteer was not ready: try again later
 };
 
 class AddressService {
@@ -62,6 +63,8 @@ class AddressService {
   void StartLoading();
   // The standardiser, loaded on first use; 503 gazetteer_unavailable when it cannot be read.
   Result<const Standardizer*> Get() const;
+  // Loaded, with the base, without waiting (starts the load when nobody has).
+  bool Ready() const;
 
   // Standardises `input` and looks it up in the base: the matched id, and the town and
   // community of the matched address when the text named neither. A road the county's base does
@@ -70,8 +73,9 @@ class AddressService {
   Result<Standardized> Standardize(std::string_view input) const;
   // The JSON of one answer (Standardizer::ToJson) or of its error {"error":{"code","message"}}.
   nlohmann::json Answer(const Result<Standardized>& result) const;
-  // For a dormitory: the community code and canonical form; never fails for a bad address (the
-  // community is then absent and the registration says what is missing).
+  // For a dormitory, inside a write job: the community code and canonical form; never fails for a
+  // bad address (the community is then absent and the registration says what is missing), never
+  // waits for the gazetteer (`pending` until it is ready).
   Result<SettledAddress> Settle(std::string_view input) const;
 
   // Imports CSV text (header: code, kind, address, and optionally village, parent_code): each
@@ -116,6 +120,7 @@ class AddressService {
   std::string region_;
   mutable std::once_flag start_once_;
   mutable std::shared_future<std::shared_ptr<const Loaded>> loaded_;
+  mutable std::mutex reload_mu_;
   mutable std::mutex book_mu_;
   mutable std::shared_ptr<const Book> book_;
 };

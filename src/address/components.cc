@@ -145,6 +145,14 @@ size_t RoadSuffixAt(std::u32string_view s, size_t i) {
   return 0;
 }
 
+// Letters that begin a building's name: B座, A幢, 7#, AB12.
+bool StartsGroup(std::u32string_view s, size_t i) {
+  if (!IsLetter(s[i]) || i + 1 >= s.size()) return false;
+  const char32_t next = s[i + 1];
+  return next == U'座' || next == U'幢' || next == U'栋' || next == U'#' || next == U'区' ||
+         IsLetter(next) || IsDigit(next);
+}
+
 }  // namespace
 
 void ConvertNumerals(std::u32string& text) {
@@ -235,10 +243,7 @@ Components ParseComponents(std::u32string_view input) {
 
   bool has_detail = false;  // a number, building, unit or room was read
   while (i < n) {
-    if (IsDigit(s[i]) ||
-        (IsLetter(s[i]) && i + 1 < n &&
-         (s[i + 1] == U'座' || s[i + 1] == U'幢' || s[i + 1] == U'栋' || s[i + 1] == U'#' ||
-          s[i + 1] == U'区' || IsLetter(s[i + 1]) || IsDigit(s[i + 1])))) {
+    if (IsDigit(s[i]) || StartsGroup(s, i)) {
       // Groups of digits (or letters) joined by '-': 46, 3-2-501, A.
       const size_t start = i;
       std::vector<std::u32string> groups(1);
@@ -325,8 +330,9 @@ Components ParseComponents(std::u32string_view input) {
     }
     // Text between parts: an estate name (建设者之家, 文海苑) when more parts follow; after the
     // last part, a description (东门对面, 附近).
+    // … up to the next number, or the next letter that names a building (文海苑B座).
     size_t j = i;
-    while (j < n && !IsDigit(s[j]))
+    while (j < n && !IsDigit(s[j]) && !StartsGroup(s, j))
       ++j;
     if (j == n) {
       c.dropped += n - i;

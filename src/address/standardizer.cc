@@ -31,8 +31,11 @@ struct Match {
 };
 
 constexpr float kGapPenalty = 0.15f;
-constexpr size_t kMaxShared = 512;  // hits of one name taken without an ancestor before them  //
-                                    // per character between two levels of a chain
+constexpr size_t kMaxShared = 512;
+// Matches of shared names taken without an ancestor, at most: a text of repeated shared names
+// (团结村团结村…) would otherwise make the chain's search quadratic in thousands of matches.
+constexpr size_t kMaxMatches = 256;  // hits of one name taken without an ancestor before them  //
+                                     // per character between two levels of a chain
 
 // A road follows: 文海南路 is a road, not the village 文海 and then 南路.
 bool RoadFollows(std::u32string_view text, size_t at) {
@@ -148,7 +151,7 @@ Result<Standardized> Standardizer::Standardize(std::string_view input, std::uint
           }
         }
         const bool home_hit = level >= Level::kTown && at_home(hit.code, level);
-        if (too_many && !under && !home_hit) continue;
+        if ((too_many || matches.size() >= kMaxMatches) && !under && !home_hit) continue;
         any_under = any_under || under;
         Match m{hit.code,
                 hit.division,
@@ -340,7 +343,7 @@ Result<Standardized> Standardizer::Standardize(std::string_view input, std::uint
   if (!anchored && out.division != kNoDivision) confidence *= at_home_only ? 0.9 : 0.8;
   if (out.historical) confidence *= 0.9;
   if (out.ambiguous) confidence *= 0.7;
-  const double read = static_cast<double>(n - out.parts.dropped);
+  const double read = static_cast<double>(n > out.parts.dropped ? n - out.parts.dropped : 0);
   if (read > 0) {
     const double unexplained = std::max(0.0, read - static_cast<double>(explained)) / read;
     confidence *= 1.0 - 0.5 * unexplained;
@@ -359,8 +362,9 @@ std::string Standardizer::Canonical(const Standardized& a) const {
   for (int l = 0; a.division != kNoDivision && l <= static_cast<int>(g.LevelOf(a.division)); ++l) {
     const std::uint32_t d = g.AncestorAt(a.division, static_cast<Level>(l));
     if (d == kNoDivision || !g.Nameable(d)) continue;
+    // The common form is cut from the normalised name, whose length it counts.
     const std::uint16_t common = index_->CommonLength(d);
-    c += common > 0 ? Utf8Prefix(g.Name(d), common) : g.Name(d);
+    c += common > 0 ? ToUtf8(index_->FullName(d).substr(0, common)) : std::string(g.Name(d));
   }
   const Components& p = a.parts;
   if (p.road) c += *p.road;

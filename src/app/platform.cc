@@ -87,6 +87,7 @@ Platform::~Platform() {
   if (gate_) gate_->Stop();
   if (face_engine_) face_engine_->Stop();
   if (warm_stats_.joinable()) warm_stats_.join();
+  if (settle_dormitories_.joinable()) settle_dormitories_.join();
   if (db_) db_->Close();
   sender_.reset();
   alerts_.reset();
@@ -240,6 +241,15 @@ Status Platform::StartFaces(const face::FaceEngineOptions& engine_options,
     });
   }
   return faces_->Start();
+}
+
+void Platform::StartSettlingDormitories() {
+  settle_dormitories_ = std::thread([this] {
+    NameThisThread("zz-settle");
+    if (Status s = registry_->SettleDormitories(*db_); !s.ok()) {
+      spdlog::warn("event=dormitories_unsettled error=\"{}\"", s.ToString());
+    }
+  });
 }
 
 void Platform::StartRetention(RetentionDays days, std::chrono::milliseconds interval) {

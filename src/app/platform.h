@@ -94,6 +94,11 @@ class Platform {
   // Creates DATA_DIR/admin.token when the database has no token yet; true when created.
   Result<bool> EnsureAdminToken();
 
+  // Settles, on a thread of its own, the dormitories never standardised (Registry::
+  // SettleDormitories): after an upgrade, or enrolled while the gazetteer was loading. Call once
+  // the listeners are wired (after StartResidence and StartAlerts).
+  void StartSettlingDormitories();
+
   // Applies the retention rules now and then every `interval` until the Platform closes.
   void StartRetention(RetentionDays days, std::chrono::milliseconds interval);
 
@@ -131,6 +136,7 @@ class Platform {
   std::unique_ptr<face::Faces> faces_;
   std::unique_ptr<gate::GateStats> stats_;
   std::thread warm_stats_;
+  std::thread settle_dormitories_;
   std::unique_ptr<http::Metrics> metrics_;
 
   std::mutex retention_mu_;

@@ -113,6 +113,7 @@ int Serve(const ServeFlags& flags) {
         {{"gate_events", flags.gate_events_days}},
         std::chrono::milliseconds(static_cast<std::int64_t>(flags.retention_hours * 3'600'000)));
   }
+  p.StartSettlingDormitories();  // every listener is wired now
   http::Router router;
   p.AddRoutes(router);
 

@@ -91,6 +91,35 @@ Result<std::int64_t> Registry::Enrol(store::Connection& conn, const std::string&
   return id;
 }
 
+Status Registry::SettleDormitories(store::Database& db) {
+  if (addresses_ == nullptr) return Status::Ok();
+  ZZ_RETURN_IF_ERROR(addresses_->Get().status());
+  struct Row {
+    std::int64_t id, person;
+    std::string address;
+  };
+  std::vector<Row> rows;
+  ZZ_RETURN_IF_ERROR(db.Read([&](store::Connection& conn) -> Status {
+    auto s = conn.Prepare(
+        "SELECT id, person_id, dorm_address FROM enrolments WHERE dorm_address IS NOT NULL AND "
+        "dorm_address != '' AND dorm_standard IS NULL AND exit_date IS NULL ORDER BY id");
+    while (s.Step())
+      rows.push_back({s.Int(0), s.Int(1), s.Text(2)});
+    return s.status();
+  }));
+  constexpr size_t kChunk = 200;
+  for (size_t begin = 0; begin < rows.size(); begin += kChunk) {
+    ZZ_RETURN_IF_ERROR(db.Write([&](store::Connection& conn) -> Status {
+      for (size_t i = begin; i < std::min(rows.size(), begin + kChunk); ++i) {
+        ZZ_RETURN_IF_ERROR(SettleDormitory(conn, rows[i].id, rows[i].address));
+        ZZ_RETURN_IF_ERROR(PersonChanged(conn, rows[i].person));
+      }
+      return Status::Ok();
+    }));
+  }
+  return Status::Ok();
+}
+
 Status Registry::SettleDormitory(store::Connection& conn, std::int64_t enrolment,
                                  const std::optional<std::string>& dorm_address) const {
   std::optional<address::SettledAddress> settled;
@@ -152,8 +181,8 @@ Status Registry::MoveDormitory(store::Connection& conn, const std::string& proje
                                std::int64_t person_id, const DormMove& d) {
   ZZ_RETURN_IF_ERROR(ProjectMustExist(conn, project));
   auto stmt = conn.Prepare(
-      "SELECT id, entry_date, dorm_address FROM enrolments WHERE project_code = ? AND "
-      "person_id = ? AND exit_date IS NULL");
+      "SELECT id, entry_date, dorm_address, dorm_standard FROM enrolments WHERE "
+      "project_code = ? AND person_id = ? AND exit_date IS NULL");
   stmt.Bind(1, project).Bind(2, person_id);
   if (!stmt.Step()) {
     ZZ_RETURN_IF_ERROR(StepError(stmt));
@@ -162,7 +191,12 @@ Status Registry::MoveDormitory(store::Connection& conn, const std::string& proje
   }
   const std::int64_t enrolment_id = stmt.Int(0);
   const std::string entry = stmt.Text(1);
-  if (stmt.OptText(2) == d.dorm_address) return Status::Ok();
+  if (stmt.OptText(2) == d.dorm_address) {
+    // The same dormitory again: nothing moves, but an address never settled is settled now.
+    if (!stmt.IsNull(3)) return Status::Ok();
+    ZZ_RETURN_IF_ERROR(SettleDormitory(conn, enrolment_id, d.dorm_address));
+    return PersonChanged(conn, person_id);
+  }
   const Date moved_on = d.moved_on.value_or(TodayInChina());
   if (moved_on.ToString() < entry) {
     return Status::Rule("move_before_entry", "moved_on",

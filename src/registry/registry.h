@@ -56,6 +56,16 @@ class Registry {
   // Dormitory addresses are standardised on entry with `addresses` (the community code and the
   // canonical form are kept beside the text, for the residence registration); none: kept as text.
   void SetAddresses(const address::AddressService* addresses) { addresses_ = addresses; }
+  // Settles the dormitories of active enrolments that were never standardised (written before the
+  // gazetteer was ready, or before this version), in jobs of a few hundred, each telling the
+  // person listeners (the residence registration then sees its community). Waits for the
+  // gazetteer on the caller's thread; call it from a thread of its own.
+  Status SettleDormitories(store::Database& db);
+  // Waits (on the caller's thread, never the writer's) until dormitories can be settled: the
+  // handlers of enrolments and moves call it before queuing their job.
+  void WaitForAddresses() const {
+    if (addresses_ != nullptr) addresses_->Get().status().IgnoreError();
+  }
 
   // Called inside the same write job after a change to a person's enrolments or certificates,
   // so that other modules (the gate, the face galleries, the alerts) update their state in the

@@ -501,6 +501,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
         JsonFieldReader in(*body);
         auto draft = ParseEnrolment(in, /*read_person_id=*/true);
         if (!draft.ok()) return Response::Error(draft.status());
+        if (draft->dorm_address) registry->WaitForAddresses();
         return Reply(
             http::WriteAudited(
                 *database, *audit, request,
@@ -545,6 +546,7 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                      if (!person.ok()) return Response::Error(person.status());
                      auto move = http::ParseBody<DormMove>(request, ParseDormMove);
                      if (!move.ok()) return Response::Error(move.status());
+                     registry->WaitForAddresses();
                      return Reply(http::WriteAudited(
                          *database, *audit, request,
                          [&](store::Connection& conn) -> Result<json> {
