@@ -63,17 +63,6 @@ float Weight(size_t length, Form form, bool historical) {
   return w + 0.5f;
 }
 
-// The first `points` code points of UTF-8 `text`.
-std::string_view Utf8Prefix(std::string_view text, size_t points) {
-  size_t i = 0;
-  while (i < text.size() && points > 0) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    i += b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
-    --points;
-  }
-  return text.substr(0, std::min(i, text.size()));
-}
-
 void AppendOpt(std::string& out, const char* key, const std::optional<std::string>& value) {
   out += ",\"";
   out += key;
