@@ -43,9 +43,9 @@ int Demo(const std::string& data, const DemoOptions& options, const std::string&
       "%lld passes over %d days (%lld allowed, %lld denied, %lld refused)\n",
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
       s.registry_seconds, s.history_seconds, s.corps, s.projects, s.teams, s.persons,
-      s.certificates, s.enrolments, s.exits, s.addresses, s.devices, static_cast<long long>(s.passes),
-      options.history_days + 1, static_cast<long long>(s.allowed), static_cast<long long>(s.denied),
-      static_cast<long long>(s.rejected));
+      s.certificates, s.enrolments, s.exits, s.addresses, s.devices,
+      static_cast<long long>(s.passes), options.history_days + 1, static_cast<long long>(s.allowed),
+      static_cast<long long>(s.denied), static_cast<long long>(s.rejected));
   if (models.empty()) return 0;
   // Faces of the sample photos for a few workers, through the real pipeline; without the models
   // or the photos the district simply has no faces.

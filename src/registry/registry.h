@@ -30,8 +30,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base/civil_time.h"
 #include "address/address_service.h"
+#include "base/civil_time.h"
 #include "base/status.h"
 #include "registry/registry_input.h"
 #include "security/field_cipher.h"

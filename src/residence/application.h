@@ -65,8 +65,8 @@ struct Application {
   std::optional<std::string> residence_standard_address;
   std::optional<std::int64_t> residence_address_id;
   bool community_required = false;  // the platform standardises addresses
-  std::optional<Date> event_date;  // arrival, move, or leaving
-  std::string reason;              // 务工
+  std::optional<Date> event_date;   // arrival, move, or leaving
+  std::string reason;               // 务工
   // Employer and project (from the enrolment).
   std::int64_t enrolment_id = 0;
   std::string employer_uscc, employer_name;
