@@ -17,13 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 json OptText(const store::Statement& s, int column) {
   return s.IsNull(column) ? json(nullptr) : json(s.Text(column));
 }
@@ -240,9 +233,9 @@ Result<ImportSummary> AddressService::Import(
   }
   std::map<std::string, size_t> column;
   for (size_t i = 0; i < fields.size(); ++i)
-    column[Lower(Trim(fields[i]))] = i;
+    column[ToUpperAscii(Trim(fields[i]))] = i;  // headers in any case
   for (const char* required : {"code", "kind", "address"}) {
-    if (!column.count(required)) {
+    if (!column.count(ToUpperAscii(required))) {
       return Status::InvalidArgument("content", std::string("the header has no column \"") +
                                                     required +
                                                     "\" (code, kind, address; "
@@ -250,7 +243,7 @@ Result<ImportSummary> AddressService::Import(
     }
   }
   auto field = [&](const char* name) -> std::string {
-    const auto it = column.find(name);
+    const auto it = column.find(ToUpperAscii(name));
     if (it == column.end() || it->second >= fields.size()) return "";
     return std::string(Trim(fields[it->second]));
   };
