@@ -11,6 +11,7 @@ ZHIZHI_APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libopencv-dev libjpeg-dev libhnswlib-dev libfaiss-dev
   clang libclang-rt-14-dev libssl-dev ccache libopencc-dev
+  golang-github-mozillazg-go-pinyin-dev
 )
 
 # Face recognition data, fetched with npm by name (never vendored) into $FACE_DATA:

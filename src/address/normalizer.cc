@@ -10,62 +10,11 @@ namespace zhizhi::address {
 
 namespace {
 
-// Decodes one code point of well-formed UTF-8 at `i` and advances it.
-char32_t Decode(std::string_view s, size_t& i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) {
-    ++i;
-    return b0;
-  }
-  int extra = b0 >= 0xF0 ? 3 : b0 >= 0xE0 ? 2 : 1;
-  char32_t c = b0 & (0x3F >> extra);
-  ++i;
-  while (extra-- > 0 && i < s.size()) {
-    c = (c << 6) | (static_cast<unsigned char>(s[i]) & 0x3F);
-    ++i;
-  }
-  return c;
-}
-
 bool IsAsciiDigit(char32_t c) {
   return c >= U'0' && c <= U'9';
 }
 
 }  // namespace
-
-void AppendUtf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
-std::string ToUtf8(std::u32string_view text) {
-  std::string out;
-  out.reserve(text.size() * 3);
-  for (char32_t c : text)
-    AppendUtf8(out, c);
-  return out;
-}
-
-std::u32string FromUtf8(std::string_view utf8) {
-  std::u32string out;
-  out.reserve(utf8.size());
-  for (size_t i = 0; i < utf8.size();)
-    out.push_back(Decode(utf8, i));
-  return out;
-}
 
 Result<Normalizer> Normalizer::Create() {
   Normalizer n;
@@ -155,7 +104,7 @@ bool Normalizer::Normalize(std::string_view utf8, std::u32string* out) const {
   if (!IsValidUtf8(utf8)) return false;
   bool pending_separator = false;
   for (size_t i = 0; i < utf8.size();) {
-    const char32_t c = Fold(Decode(utf8, i));
+    const char32_t c = Fold(DecodeUtf8(utf8, i));
     if (IsSeparator(c) || c < 0x20 || c == 0x7F) {
       pending_separator = true;
       continue;

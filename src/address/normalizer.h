@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/text.h"
 
 namespace zhizhi::address {
 
@@ -42,10 +43,5 @@ class Normalizer {
   size_t changed_ = 0;
 };
 
-// UTF-8 of code points (for output; the input was validated).
-std::string ToUtf8(std::u32string_view text);
-void AppendUtf8(std::string& out, char32_t c);
-// Code points of well-formed UTF-8 (no validation: for the gazetteer's and our own literals).
-std::u32string FromUtf8(std::string_view utf8);
 
 }  // namespace zhizhi::address

@@ -39,4 +39,12 @@ std::string QuoteForMessage(std::string_view text, size_t max_bytes = 40);
 // without building a json value first.
 void AppendJsonString(std::string& out, std::string_view text);
 
+// Code points. These do not validate: use them on text IsValidUtf8 accepted, or on our own
+// literals and data (the gazetteer, the pinyin table).
+// Decodes the code point of well-formed UTF-8 that starts at `i` and moves `i` past it.
+char32_t DecodeUtf8(std::string_view utf8, size_t& i);
+std::u32string FromUtf8(std::string_view utf8);
+void AppendUtf8(std::string& out, char32_t c);
+std::string ToUtf8(std::u32string_view text);
+
 }  // namespace zhizhi
