@@ -23,6 +23,7 @@
 #include "app/command.h"
 #include "app/demo_command.h"
 #include "app/import_command.h"
+#include "app/linkage_command.h"
 #include "app/residence_commands.h"
 #include "app/security_commands.h"
 #include "app/serve_command.h"
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
                               AddRetentionCommand(app),
                               AddResidenceCommand(app),
                               AddAddressCommand(app),
+                              AddLinkageCommand(app),
                               AddPoliceEndpointCommand(app),
                               AddVersionCommand(app)};
   CLI11_PARSE(app, argc, argv);

@@ -93,6 +93,19 @@ Result<std::string> DecodeToUtf8(std::string bytes, std::string* encoding) {
   return converted;
 }
 
+}  // namespace
+
+Result<std::string> ConvertGb18030ToUtf8(std::string_view bytes) {
+  size_t bad = 0;
+  Result<std::string> converted =
+      Iconv("GB18030", "UTF-8", bytes, bytes.size() + bytes.size() / 2 + 16, &bad);
+  if (!converted.ok() && converted.status().kind() == StatusKind::kInvalid)
+    return Status::InvalidArgument("file", "file is not GBK " + WhereInFile(bytes, bad));
+  return converted;
+}
+
+namespace {
+
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

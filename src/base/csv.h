@@ -63,5 +63,7 @@ std::string CsvField(std::string_view field);
 // UTF-8 text as GB18030 (a superset of GBK) for spreadsheets and upload tools that expect it;
 // Status::InvalidArgument("text", …) when `utf8` is not valid UTF-8.
 Result<std::string> ConvertUtf8ToGb18030(std::string_view utf8);
+// GB18030 (GBK) bytes as UTF-8; Status::InvalidArgument("file", "… not GBK at byte N (line L)").
+Result<std::string> ConvertGb18030ToUtf8(std::string_view bytes);
 
 }  // namespace zhizhi

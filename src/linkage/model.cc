@@ -15,11 +15,17 @@ double Clamp(double p) {
   return std::clamp(p, kFloor, 1 - kFloor);
 }
 
-// Scales `v` to sum 1 with every entry at least kFloor.
+// Scales `v` to sum 1 with every entry at least about kFloor.
 void Normalise(std::vector<double>& v) {
-  double sum = 0;
-  for (double& x : v) sum += (x = std::max(x, kFloor));
-  for (double& x : v) x /= sum;
+  for (int pass = 0; pass < 2; ++pass) {
+    double sum = 0;
+    for (double& x : v) sum += (x = std::max(x, pass == 0 ? 0.0 : kFloor));
+    if (sum <= 0) {
+      for (double& x : v) x = 1.0 / static_cast<double>(v.size());
+      return;
+    }
+    for (double& x : v) x /= sum;
+  }
 }
 
 }  // namespace
@@ -134,6 +140,35 @@ EmReport Model::Estimate(const PatternCodec& codec, const std::vector<std::uint6
   report.iterations = std::min(report.iterations, max_iterations);
   report.prior = prior_;
   return report;
+}
+
+void Model::EstimatePrior(const PatternCodec& codec, const std::vector<std::uint64_t>& counts,
+                          int max_iterations, double tolerance) {
+  std::vector<double> ratio;  // Π m / Π u per occurring pattern
+  std::vector<double> n;
+  double total = 0;
+  for (std::uint32_t code = 0; code < counts.size(); ++code) {
+    if (counts[code] == 0) continue;
+    const Pattern p = codec.Decode(code);
+    double r = 1;
+    for (size_t f = 0; f < fields_.size(); ++f)
+      if (p[f] != kMissing) r *= m_[f][p[f]] / u_[f][p[f]];
+    ratio.push_back(r);
+    n.push_back(static_cast<double>(counts[code]));
+    total += n.back();
+  }
+  if (total == 0) return;
+  for (int i = 0; i < max_iterations; ++i) {
+    double matches = 0;
+    for (size_t k = 0; k < ratio.size(); ++k) {
+      const double odds = prior_ / (1 - prior_) * ratio[k];
+      matches += n[k] * odds / (1 + odds);
+    }
+    const double next = Clamp(matches / total);
+    const bool done = std::abs(next - prior_) < tolerance;
+    prior_ = next;
+    if (done) break;
+  }
 }
 
 double Model::Weight(int field, int level) const {

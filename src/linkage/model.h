@@ -71,6 +71,10 @@ class Model {
   EmReport Estimate(const PatternCodec& codec, const std::vector<std::uint64_t>& counts,
                     bool fix_u, int max_iterations = 200, double tolerance = 1e-7);
 
+  // EM for the prior alone, m and u held.
+  void EstimatePrior(const PatternCodec& codec, const std::vector<std::uint64_t>& counts,
+                     int max_iterations = 200, double tolerance = 1e-9);
+
   // log2(m/u) of a field's level (0 for kMissing).
   double Weight(int field, int level) const;
   // log2(prior / (1 − prior)) + Σ fields' weights.

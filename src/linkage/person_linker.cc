@@ -75,7 +75,20 @@ std::uint64_t RuleKey(int rule, const PersonRecord& r) {
 
 struct Candidate {
   std::uint32_t a, b, code;
+  int rule;
 };
+
+// The fields a rule's key is made of: their agreement among the rule's pairs is forced, so they
+// say nothing about m there (Splink estimates m the same way, rule by rule).
+bool RuleUses(int rule, int field) {
+  switch (rule) {
+    case 0: return field == kName || field == kBirthDate;
+    case 1: return field == kName || field == kBirthDate;
+    case 2: return field == kPhone;
+    case 3: return field == kName || field == kAddress;
+  }
+  return false;
+}
 
 // Term frequencies of a key over the records: f(v) = count(v) / n, and Σ f² (the chance that two
 // random records agree on it).
@@ -123,6 +136,7 @@ LinkResult LinkPersons(const std::vector<PersonRecord>& records,
       keys[rule][i] = RuleKey(rule, records[i]);
     }
   std::vector<Candidate> candidates;
+  std::vector<std::vector<std::uint64_t>> em_counts(kRules);
   for (int rule = 0; rule < kRules; ++rule) {
     BlockingRuleReport rule_report{kRuleNames[rule]};
     std::vector<std::pair<std::uint64_t, std::uint32_t>> sorted;
@@ -144,9 +158,14 @@ LinkResult LinkPersons(const std::vector<PersonRecord>& records,
       }
       b = e;
     }
+    // Every pair of the rule's blocks counts towards the rule's EM (masked: its own fields left
+    // out) — also those compared under an earlier rule, or the rule's matches would be only
+    // those that earlier rules missed; only the new ones become candidates.
     std::vector<std::vector<Candidate>> found(threads);
+    std::vector<std::vector<std::uint64_t>> rule_counts(threads, std::vector<std::uint64_t>(codec.size(), 0));
     auto work = [&](int t) {
       std::vector<Candidate>& out = found[t];
+      std::vector<std::uint64_t>& count = rule_counts[t];
       for (size_t k = t; k < blocks.size(); k += threads) {
         const auto [b, e] = blocks[k];
         for (size_t x = b; x < e; ++x)
@@ -155,9 +174,11 @@ LinkResult LinkPersons(const std::vector<PersonRecord>& records,
             bool earlier = false;
             for (int r = 0; r < rule && !earlier; ++r)
               earlier = keys[r][i] != 0 && keys[r][i] == keys[r][j];
-            if (earlier) continue;
-            out.push_back({std::min(i, j), std::max(i, j),
-                           codec.Encode(ComparePersons(records[i], records[j]))});
+            Pattern p = ComparePersons(records[i], records[j]);
+            if (!earlier) out.push_back({std::min(i, j), std::max(i, j), codec.Encode(p), rule});
+            for (int f = 0; f < kPersonFields; ++f)
+              if (RuleUses(rule, f)) p[f] = kMissing;
+            ++count[codec.Encode(p)];
           }
       }
     };
@@ -169,6 +190,9 @@ LinkResult LinkPersons(const std::vector<PersonRecord>& records,
       rule_report.pairs += part.size();
       candidates.insert(candidates.end(), part.begin(), part.end());
     }
+    em_counts[rule].assign(codec.size(), 0);
+    for (const auto& part : rule_counts)
+      for (size_t c = 0; c < part.size(); ++c) em_counts[rule][c] += part[c];
     report.rules.push_back(rule_report);
   }
   report.comparisons = candidates.size();
@@ -176,13 +200,56 @@ LinkResult LinkPersons(const std::vector<PersonRecord>& records,
   report.comparison_share = all_pairs > 0 ? static_cast<double>(candidates.size()) / all_pairs : 0;
   report.seconds_blocking = SecondsSince(start);
 
-  // 3. EM over the candidates' patterns.
+  // 3. u from random pairs (nearly all non-matches, whatever blocking chose); m by EM over each
+  // rule's candidates with the rule's own fields left out; the prior from the rules' estimates.
   const auto em_start = Clock::now();
+  Model& model = result.model;
+  const auto specs = PersonFieldSpecs();
+  {
+    std::vector<std::vector<double>> u(specs.size());
+    for (size_t f = 0; f < specs.size(); ++f) u[f].assign(specs[f].levels.size(), 0.5);
+    std::uint64_t state = 0x5EED;
+    const std::uint64_t samples = n < 2 ? 0 : std::min(options.u_samples, static_cast<std::uint64_t>(all_pairs));
+    for (std::uint64_t s = 0; s < samples; ++s) {
+      const auto i = static_cast<std::uint32_t>(Mix(state++) % n);
+      const auto j = static_cast<std::uint32_t>(Mix(state++) % n);
+      if (i == j) continue;
+      const Pattern p = ComparePersons(records[i], records[j]);
+      for (size_t f = 0; f < specs.size(); ++f)
+        if (p[f] != kMissing) u[f][p[f]] += 1;
+    }
+    for (size_t f = 0; f < specs.size(); ++f) model.SetU(static_cast<int>(f), u[f]);
+  }
+  std::vector<std::vector<double>> m_sum(specs.size());
+  std::vector<double> m_weight(specs.size(), 0);
+  for (size_t f = 0; f < specs.size(); ++f) m_sum[f].assign(specs[f].levels.size(), 0);
+  for (int rule = 0; rule < kRules; ++rule) {
+    const std::vector<std::uint64_t>& counts = em_counts[rule];
+    std::uint64_t pairs = 0;
+    for (std::uint64_t c : counts) pairs += c;
+    if (pairs == 0) continue;
+    Model rule_model = model;
+    rule_model.SetPrior(0.1);
+    // u free here: the rule's non-matches (a family in one house) agree more than random pairs.
+    const EmReport em = rule_model.Estimate(codec, counts, /*fix_u=*/false);
+    report.em.iterations = std::max(report.em.iterations, em.iterations);
+    report.em.converged = (rule == 0 || report.em.converged) && em.converged;
+    const double rule_matches = em.prior * static_cast<double>(pairs);
+    for (int f = 0; f < kPersonFields; ++f) {
+      if (RuleUses(rule, f)) continue;
+      for (size_t l = 0; l < specs[f].levels.size(); ++l)
+        m_sum[f][l] += rule_model.m(f, static_cast<int>(l)) * rule_matches;
+      m_weight[f] += rule_matches;
+    }
+  }
+  for (int f = 0; f < kPersonFields; ++f)
+    if (m_weight[f] > 0) model.SetM(f, m_sum[f]);
+  // The prior among the candidates: EM over their full patterns with m and u held.
   std::vector<std::uint64_t> counts(codec.size(), 0);
   for (const Candidate& c : candidates) ++counts[c.code];
-  Model& model = result.model;
   model.SetPrior(0.1);
-  report.em = model.Estimate(codec, counts, /*fix_u=*/false);
+  model.EstimatePrior(codec, counts);
+  report.em.prior = model.prior();
   TermFrequencies names, houses;
   for (const PersonRecord& r : records) {
     if (!r.name.empty()) names.Add(NameHash(r.name));

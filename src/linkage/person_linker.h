@@ -2,7 +2,8 @@
 //   1. exact keys: records with the same valid ID number are one person;
 //   2. blocking: candidate pairs are those that share a blocking key under at least one rule
 //      (below); a pair is compared once, under the first rule it meets;
-//   3. Fellegi–Sunter: m and u by EM over the candidates' comparison patterns (model.h), with a
+//   3. Fellegi–Sunter (model.h): u from random pairs; m by EM over each blocking rule's candidates
+//      with that rule's own fields left out (their agreement there is forced), with a
 //      term-frequency adjustment for exact names and shared houses (张伟 is weak evidence, a
 //      rare name strong; so is a dormitory of thirty);
 //   4. clustering, strongest pairs first, with refusals (clusters.h): two valid ID numbers never
@@ -34,6 +35,7 @@ struct LinkOptions {
   double match_probability = 0.99;  // linked at or above
   double review_probability = 0.5;  // reviewed at or above (below the match probability)
   size_t max_block = 1000;
+  std::uint64_t u_samples = 2'000'000;  // random pairs for u
   int threads = 2;
 };
 

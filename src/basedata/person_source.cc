@@ -1,0 +1,86 @@
+#include "basedata/person_source.h"
+
+#include "base/text.h"
+
+namespace zhizhi::basedata {
+
+namespace {
+
+std::uint64_t Mix(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+std::uint64_t HashText(std::uint64_t h, const std::optional<std::string>& s) {
+  h = Mix(h ^ (s ? s->size() + 1 : 0));
+  if (s)
+    for (unsigned char c : *s) h = Mix(h ^ c);
+  return h;
+}
+
+enum Field { kName, kIdNumber, kSex, kBirthDate, kPhone, kAddress };  // FieldsOf(kPerson)
+
+}  // namespace
+
+HouseKey PersonConverter::House(const std::string& address) {
+  if (standardizer_ == nullptr || address.empty()) return {};
+  if (auto it = houses_.find(address); it != houses_.end()) return it->second;
+  HouseKey key;
+  Result<address::Standardized> s = standardizer_->Standardize(address, home_);
+  if (s.ok() && s->division != address::kNoDivision) {
+    const auto& g = standardizer_->gazetteer();
+    const std::uint32_t village = g.AncestorAt(s->division, address::Level::kVillage);
+    if (village != address::kNoDivision) key.village = g.at(village).code;
+    const std::uint32_t county = g.AncestorAt(s->division, address::Level::kCounty);
+    const auto& p = s->parts;
+    if (county != address::kNoDivision && p.number) {
+      std::uint64_t h = Mix(g.at(county).code);
+      for (const auto* part : {&p.road, &p.number, &p.building, &p.unit, &p.room}) h = HashText(h, *part);
+      key.house = h | 1;
+    }
+  }
+  if (houses_.size() < 1'000'000) houses_.emplace(address, key);
+  return key;
+}
+
+linkage::PersonRecord PersonConverter::Convert(const SourceRow& row, std::vector<RowIssue>* issues) {
+  linkage::PersonRecord r;
+  auto warn = [&](const char* field, std::string message) {
+    issues->push_back({row.line, row.source_id, "invalid_value", field, std::move(message), false});
+  };
+  // Name: folded like addresses (traditional → simplified, full-width → ASCII), no spaces.
+  const std::string& name = row.values[kName];
+  if (!name.empty()) {
+    for (size_t i = 0; i < name.size();) {
+      char32_t c = DecodeUtf8(name, i);
+      if (standardizer_ != nullptr) c = standardizer_->normalizer().Fold(c);
+      if (c == U' ' || c == U'\u3000' || c == U'\t') continue;
+      if (c == U'•' || c == U'・' || c == U'.' || c == U'．') c = U'·';
+      r.name.push_back(c);
+    }
+    if (r.name.size() > 40) {
+      warn("name", "a name of more than 40 characters");
+      r.name.clear();
+    }
+  }
+  if (const std::string& id = row.values[kIdNumber]; !id.empty() && !linkage::ParseIdNumber(id, &r)) {
+    warn("id_number", "not an 18-character ID number");
+    r.id = {};
+  } else if (!id.empty() && !r.id_valid) {
+    issues->push_back({row.line, row.source_id, "id_number_checksum", "id_number",
+                       "the check digit does not hold: kept for comparison, not as a key", false});
+  }
+  if (const std::string& d = row.values[kBirthDate]; !d.empty() && !linkage::ParseBirthDate(d, &r.birth))
+    warn("birth_date", QuoteForMessage(d) + " is not a date");
+  if (const std::string& s = row.values[kSex]; !s.empty()) r.sex = s == "M" ? 'M' : 'F';
+  if (const std::string& p = row.values[kPhone]; !p.empty() && !linkage::ParsePhone(p, &r.phone))
+    warn("phone", QuoteForMessage(p) + " is not a phone number");
+  const HouseKey house = House(row.values[kAddress]);
+  r.house = house.house;
+  r.village = house.village;
+  return r;
+}
+
+}  // namespace zhizhi::basedata
