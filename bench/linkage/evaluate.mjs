@@ -3,6 +3,7 @@
 // namesakes) that were wrongly made one.
 //
 //   node bench/linkage/evaluate.mjs --feeds DIR --links FILE [--min-precision P --min-recall R]
+//                                   [--max-joined-hard-negatives N]
 //
 // With --min-precision/--min-recall it exits 1 when a figure is below (for ctest).
 import { createReadStream, readFileSync } from 'node:fs';
@@ -76,6 +77,12 @@ const report = {
   hard_negatives: Object.fromEntries(Object.keys(planted).map((k) => [k, { planted: planted[k], joined: joined[k] ?? 0 }])),
 };
 console.log(JSON.stringify(report, null, 2));
+const maxJoined = args['max-joined-hard-negatives'] !== undefined ? Number(args['max-joined-hard-negatives']) : null;
+const joinedTotal = Object.values(joined).reduce((a, b) => a + b, 0);
+if (maxJoined !== null && joinedTotal > maxJoined) {
+  console.error(`${joinedTotal} planted twin or namesake pairs were made one person`);
+  process.exit(1);
+}
 const minP = args['min-precision'] ? Number(args['min-precision']) : null;
 const minR = args['min-recall'] ? Number(args['min-recall']) : null;
 if ((minP !== null && precision < minP) || (minR !== null && recall < minR)) {
