@@ -92,9 +92,8 @@ int RunLink(const RunFlags& flags) {
   // The gazetteer loads (about a second) while the feeds are read.
   const std::string gazetteer_dir =
       flags.gazetteer.empty() ? address::Gazetteer::DefaultDir() : flags.gazetteer;
-  auto standardizer_future = std::async(std::launch::async, [&] {
-    return address::Standardizer::Load(gazetteer_dir);
-  });
+  auto standardizer_future =
+      std::async(std::launch::async, [&] { return address::Standardizer::Load(gazetteer_dir); });
   std::vector<PersonFeed> feeds;
   std::vector<basedata::RowIssue> issues;
   std::map<std::string, size_t> issue_counts;
@@ -103,7 +102,9 @@ int RunLink(const RunFlags& flags) {
   std::vector<fs::path> mapping_files;
   for (const auto& entry : fs::directory_iterator(fs::path(flags.feeds) / "mappings", ec))
     if (entry.path().extension() == ".json") mapping_files.push_back(entry.path());
-  if (ec) return Fail(Status::NotFound("cannot list " + flags.feeds + "/mappings: " + ec.message(), "feeds"));
+  if (ec)
+    return Fail(
+        Status::NotFound("cannot list " + flags.feeds + "/mappings: " + ec.message(), "feeds"));
   std::sort(mapping_files.begin(), mapping_files.end());
   const auto read_start = Clock::now();
   for (const fs::path& file : mapping_files) {
@@ -113,12 +114,14 @@ int RunLink(const RunFlags& flags) {
     if (!mapping.ok()) return FailIn(file.string(), mapping.status());
     if (mapping->kind != basedata::Kind::kPerson) continue;
     if (mapping->source.empty()) mapping->source = file.stem().string();
-    const fs::path data = fs::path(flags.feeds) / (mapping->source + (mapping->jsonl ? ".jsonl" : ".csv"));
+    const fs::path data =
+        fs::path(flags.feeds) / (mapping->source + (mapping->jsonl ? ".jsonl" : ".csv"));
     Result<basedata::FeedReader> reader = basedata::FeedReader::OpenFile(*mapping, data.string());
     if (!reader.ok()) return FailIn(data.string(), reader.status());
     PersonFeed feed{*mapping, {}};
     basedata::SourceRow row;
-    while (reader->Next(&row, &issues)) feed.rows.push_back(row);
+    while (reader->Next(&row, &issues))
+      feed.rows.push_back(row);
     if (!reader->status().ok()) return FailIn(data.string(), reader->status());
     rows += feed.rows.size();
     feeds.push_back(std::move(feed));
@@ -133,7 +136,8 @@ int RunLink(const RunFlags& flags) {
   const auto convert_start = Clock::now();
   std::vector<std::pair<const basedata::SourceRow*, const std::string*>> order;
   for (const PersonFeed& feed : feeds)
-    for (const basedata::SourceRow& row : feed.rows) order.emplace_back(&row, &feed.mapping.source);
+    for (const basedata::SourceRow& row : feed.rows)
+      order.emplace_back(&row, &feed.mapping.source);
   std::vector<linkage::PersonRecord> records(order.size());
   std::vector<std::vector<basedata::RowIssue>> thread_issues(flags.threads);
   auto convert = [&](int t) {
@@ -143,11 +147,15 @@ int RunLink(const RunFlags& flags) {
       records[i] = converter.Convert(*order[i].first, &thread_issues[t]);
   };
   std::vector<std::thread> pool;
-  for (int t = 1; t < flags.threads; ++t) pool.emplace_back(convert, t);
+  for (int t = 1; t < flags.threads; ++t)
+    pool.emplace_back(convert, t);
   convert(0);
-  for (std::thread& t : pool) t.join();
-  for (auto& part : thread_issues) issues.insert(issues.end(), part.begin(), part.end());
-  for (const basedata::RowIssue& issue : issues) ++issue_counts[issue.code];
+  for (std::thread& t : pool)
+    t.join();
+  for (auto& part : thread_issues)
+    issues.insert(issues.end(), part.begin(), part.end());
+  for (const basedata::RowIssue& issue : issues)
+    ++issue_counts[issue.code];
   const double convert_seconds = SecondsSince(convert_start);
 
   linkage::LinkOptions options;
@@ -177,7 +185,9 @@ int RunLink(const RunFlags& flags) {
   report["seconds"]["end_to_end"] = total;
   report["rows_per_second_read"] = read_seconds > 0 ? rows / read_seconds : 0;
   report["comparisons_per_second"] =
-      result.report.seconds_blocking > 0 ? result.report.comparisons / result.report.seconds_blocking : 0;
+      result.report.seconds_blocking > 0
+          ? result.report.comparisons / result.report.seconds_blocking
+          : 0;
   report["max_rss_mib"] = MaxRssMiB();
   report["threads"] = flags.threads;
   report["model"] = nlohmann::json::parse(result.model.ToJson());
@@ -188,10 +198,12 @@ int RunLink(const RunFlags& flags) {
 }  // namespace
 
 Command AddLinkageCommand(CLI::App& app) {
-  auto* linkage = app.add_subcommand("linkage", "record linkage of base-data feeds (docs/basedata.md)");
+  auto* linkage =
+      app.add_subcommand("linkage", "record linkage of base-data feeds (docs/basedata.md)");
   linkage->require_subcommand(1);
   auto feeds_flags = std::make_shared<FeedsFlags>();
-  auto* feeds = linkage->add_subcommand("feeds", "write the demo district's source feeds with planted duplicates");
+  auto* feeds = linkage->add_subcommand(
+      "feeds", "write the demo district's source feeds with planted duplicates");
   feeds->add_option("--out", feeds_flags->out, "folder to write")->required();
   feeds->add_option("--people", feeds_flags->options.people, "real persons");
   feeds->add_option("--houses", feeds_flags->options.houses, "real houses");

@@ -19,11 +19,12 @@ Result<std::string> ToUtf8Text(const Mapping& mapping, std::string bytes) {
   if (bytes.starts_with(kUtf8Bom)) bytes.erase(0, kUtf8Bom.size());
   const size_t bad = FindInvalidUtf8(bytes);
   if (bad != std::string::npos) {
-    const auto line = std::count(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(bad), '\n') + 1;
-    return Status::InvalidArgument(
-        "encoding", "the mapping says utf-8 but the file is not UTF-8 at byte " +
-                        std::to_string(bad) + " (line " + std::to_string(line) +
-                        "); if it is GBK, say \"encoding\":\"gbk\"");
+    const auto line =
+        std::count(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(bad), '\n') + 1;
+    return Status::InvalidArgument("encoding",
+                                   "the mapping says utf-8 but the file is not UTF-8 at byte " +
+                                       std::to_string(bad) + " (line " + std::to_string(line) +
+                                       "); if it is GBK, say \"encoding\":\"gbk\"");
   }
   return bytes;
 }
@@ -88,8 +89,9 @@ Result<FeedReader> FeedReader::OpenFile(const Mapping& mapping, const std::strin
   const auto size = std::filesystem::file_size(path, ec);
   if (ec) return Status::NotFound("cannot read " + path + ": " + ec.message(), "file");
   if (size > kMaxFeedBytes)
-    return Status::TooLarge(path + " is " + std::to_string(size >> 20) + " MiB; a feed is read whole, at most " +
-                            std::to_string(kMaxFeedBytes >> 20) + " MiB: split it into several files");
+    return Status::TooLarge(
+        path + " is " + std::to_string(size >> 20) + " MiB; a feed is read whole, at most " +
+        std::to_string(kMaxFeedBytes >> 20) + " MiB: split it into several files");
   std::ifstream in(path, std::ios::binary);
   std::string bytes(size, '\0');
   if (!in.read(bytes.data(), static_cast<std::streamsize>(size)))
@@ -111,11 +113,13 @@ bool FeedReader::NextCsv(SourceRow* row, std::vector<RowIssue>* issues) {
   while (csv_->Next(&cells_)) {
     row->line = csv_->line();
     auto cell = [&](int column) -> std::string {
-      return column >= 0 && static_cast<size_t>(column) < cells_.size() ? cells_[column] : std::string();
+      return column >= 0 && static_cast<size_t>(column) < cells_.size() ? cells_[column]
+                                                                        : std::string();
     };
     row->source_id = cell(key_column_);
     row->withdrawn = withdrawn_column_ >= 0 && IsWithdrawnMark(Trim(cell(withdrawn_column_)));
-    for (int f = 0; f < kMaxMappedFields; ++f) row->values[f] = cell(column_of_[f]);
+    for (int f = 0; f < kMaxMappedFields; ++f)
+      row->values[f] = cell(column_of_[f]);
     if (Finish(row, issues)) return true;
   }
   if (!csv_->status().ok()) status_ = csv_->status();
@@ -147,7 +151,8 @@ bool FeedReader::NextJsonl(SourceRow* row, std::vector<RowIssue>* issues) {
       } else if (it->is_number_float() || it->is_boolean()) {
         *out = it->dump();
       } else {
-        issues->push_back({line_, "", "wrong_type", field, key + " is not a string or a number", true});
+        issues->push_back(
+            {line_, "", "wrong_type", field, key + " is not a string or a number", true});
         return false;
       }
       return true;
@@ -159,7 +164,8 @@ bool FeedReader::NextJsonl(SourceRow* row, std::vector<RowIssue>* issues) {
     const auto& fields = FieldsOf(mapping_.kind);
     for (size_t f = 0; ok && f < fields.size(); ++f) {
       row->values[f].clear();
-      if (mapping_.columns[f]) ok = value(*mapping_.columns[f], &row->values[f], std::string(fields[f]));
+      if (mapping_.columns[f])
+        ok = value(*mapping_.columns[f], &row->values[f], std::string(fields[f]));
     }
     if (!ok) continue;
     if (Finish(row, issues)) return true;
@@ -170,18 +176,20 @@ bool FeedReader::NextJsonl(SourceRow* row, std::vector<RowIssue>* issues) {
 bool FeedReader::Finish(SourceRow* row, std::vector<RowIssue>* issues) {
   row->source_id = std::string(Trim(row->source_id));
   if (row->source_id.empty()) {
-    issues->push_back({row->line, "", "missing_key", "key", "the row has no " + mapping_.key, true});
+    issues->push_back(
+        {row->line, "", "missing_key", "key", "the row has no " + mapping_.key, true});
     return false;
   }
   if (row->source_id.size() > 100 || HasControlChars(row->source_id)) {
-    issues->push_back({row->line, "", "invalid_value", "key", "the record id is not a short line of text", true});
+    issues->push_back(
+        {row->line, "", "invalid_value", "key", "the record id is not a short line of text", true});
     return false;
   }
   auto [it, fresh] = first_line_.emplace(row->source_id, row->line);
   if (!fresh) {
     issues->push_back({row->line, row->source_id, "duplicate_source_id", "key",
-                       mapping_.key + " " + QuoteForMessage(row->source_id) + " is already on line " +
-                           std::to_string(it->second),
+                       mapping_.key + " " + QuoteForMessage(row->source_id) +
+                           " is already on line " + std::to_string(it->second),
                        true});
     return false;
   }
@@ -199,10 +207,10 @@ bool FeedReader::Finish(SourceRow* row, std::vector<RowIssue>* issues) {
     else if (list.empty() && IsOurCode(mapping_.kind, fields[f], v))
       ours = v;
     if (ours.empty()) {
-      issues->push_back({row->line, row->source_id, "unknown_code", std::string(fields[f]),
-                         QuoteForMessage(v) + " is not in the mapping's code list for " +
-                             std::string(fields[f]),
-                         false});
+      issues->push_back(
+          {row->line, row->source_id, "unknown_code", std::string(fields[f]),
+           QuoteForMessage(v) + " is not in the mapping's code list for " + std::string(fields[f]),
+           false});
     }
     v = std::move(ours);
   }

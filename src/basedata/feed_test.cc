@@ -11,9 +11,11 @@ namespace zhizhi::basedata {
 namespace {
 
 Mapping PersonMapping(const char* extra = "") {
-  const auto json = nlohmann::json::parse(std::string(R"({"source":"ps","kind":"person","key":"编号",
+  const auto json =
+      nlohmann::json::parse(std::string(R"({"source":"ps","kind":"person","key":"编号",
       "fields":{"name":"姓名","id_number":"身份证","sex":"性别","birth_date":"出生日期"},
-      "codes":{"sex":{"1":"M","2":"F"}})") + extra + "}");
+      "codes":{"sex":{"1":"M","2":"F"}})") +
+                            extra + "}");
   Result<Mapping> m = Mapping::FromJson(json);
   EXPECT_TRUE(m.ok()) << m.status().ToString();
   return m.ok() ? *m : Mapping{};
@@ -22,7 +24,8 @@ Mapping PersonMapping(const char* extra = "") {
 std::vector<SourceRow> ReadAll(FeedReader& reader, std::vector<RowIssue>* issues) {
   std::vector<SourceRow> rows;
   SourceRow row;
-  while (reader.Next(&row, issues)) rows.push_back(row);
+  while (reader.Next(&row, issues))
+    rows.push_back(row);
   return rows;
 }
 
@@ -54,13 +57,13 @@ TEST(FeedReaderTest, MappingColumnsMustBeInTheHeader) {
 }
 
 TEST(FeedReaderTest, RowsIssuesAndCodes) {
-  Result<FeedReader> r = FeedReader::Open(
-      PersonMapping(),
-      "编号,姓名,身份证,性别,出生日期\n"
-      "A1, 张三 ,110105194912310021,1,19491231\n"
-      ",李四,,2,\n"                  // no key
-      "A1,张三,,1,\n"                // duplicate id
-      "A3,王五,,9,1990-01-01\n");    // unknown sex code: field emptied, row kept
+  Result<FeedReader> r =
+      FeedReader::Open(PersonMapping(),
+                       "编号,姓名,身份证,性别,出生日期\n"
+                       "A1, 张三 ,110105194912310021,1,19491231\n"
+                       ",李四,,2,\n"                // no key
+                       "A1,张三,,1,\n"              // duplicate id
+                       "A3,王五,,9,1990-01-01\n");  // unknown sex code: field emptied, row kept
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   std::vector<RowIssue> issues;
   const auto rows = ReadAll(*r, &issues);
@@ -120,7 +123,8 @@ TEST(FeedReaderTest, JsonLinesWithWrongTypesAndWithdrawnRows) {
 }
 
 TEST(FeedReaderTest, ABrokenFileIsTheReadersError) {
-  Result<FeedReader> r = FeedReader::Open(PersonMapping(), "编号,姓名,身份证,性别,出生日期\nA1,\"张三,,1,\n");
+  Result<FeedReader> r =
+      FeedReader::Open(PersonMapping(), "编号,姓名,身份证,性别,出生日期\nA1,\"张三,,1,\n");
   ASSERT_TRUE(r.ok());
   std::vector<RowIssue> issues;
   ReadAll(*r, &issues);

@@ -24,8 +24,8 @@ bool IsColumnName(const nlohmann::json& j) {
 // The values our coded fields take.
 const std::vector<std::string_view>& CodeValues(Kind kind, std::string_view field) {
   static const std::vector<std::string_view> sexes = {"M", "F"};
-  static const std::vector<std::string_view> uses = {"own", "rental", "vacant", "dormitory",
-                                                     "business", "other"};
+  static const std::vector<std::string_view> uses = {"own",       "rental",   "vacant",
+                                                     "dormitory", "business", "other"};
   static const std::vector<std::string_view> none;
   if (kind == Kind::kPerson && field == "sex") return sexes;
   if (kind == Kind::kHouse && field == "use") return uses;
@@ -36,24 +36,30 @@ const std::vector<std::string_view>& CodeValues(Kind kind, std::string_view fiel
 
 const char* KindName(Kind kind) {
   switch (kind) {
-    case Kind::kPerson: return "person";
-    case Kind::kHouse: return "house";
-    case Kind::kUnit: return "unit";
+    case Kind::kPerson:
+      return "person";
+    case Kind::kHouse:
+      return "house";
+    case Kind::kUnit:
+      return "unit";
   }
   return "person";
 }
 
 const std::vector<std::string_view>& FieldsOf(Kind kind) {
-  static const std::vector<std::string_view> person = {"name",  "id_number", "sex",
-                                                       "birth_date", "phone", "address"};
-  static const std::vector<std::string_view> house = {"address",    "area",           "use",
-                                                      "owner_name", "owner_id_number", "owner_phone"};
+  static const std::vector<std::string_view> person = {"name",       "id_number", "sex",
+                                                       "birth_date", "phone",     "address"};
+  static const std::vector<std::string_view> house = {
+      "address", "area", "use", "owner_name", "owner_id_number", "owner_phone"};
   static const std::vector<std::string_view> unit = {"uscc", "name", "address", "phone",
                                                      "legal_person"};
   switch (kind) {
-    case Kind::kPerson: return person;
-    case Kind::kHouse: return house;
-    case Kind::kUnit: return unit;
+    case Kind::kPerson:
+      return person;
+    case Kind::kHouse:
+      return house;
+    case Kind::kUnit:
+      return unit;
   }
   return person;
 }
@@ -120,12 +126,13 @@ Result<Mapping> Mapping::FromJson(const nlohmann::json& json, std::string_view f
   }
   const auto fields = json.find("fields");
   if (fields == json.end() || !fields->is_object() || fields->empty())
-    return Status::InvalidArgument(at + ".fields", "fields maps our fields to the source's columns");
+    return Status::InvalidArgument(at + ".fields",
+                                   "fields maps our fields to the source's columns");
   for (const auto& [name, column] : fields->items()) {
     const int i = m.FieldIndex(name);
     if (i < 0)
-      return Status::InvalidArgument(at + ".fields." + name,
-                                     std::string("a ") + KindName(m.kind) + " has no field " + name);
+      return Status::InvalidArgument(
+          at + ".fields." + name, std::string("a ") + KindName(m.kind) + " has no field " + name);
     if (!IsColumnName(column))
       return Status::InvalidArgument(at + ".fields." + name, "a column name is a non-empty string");
     m.columns[i] = column.get<std::string>();
@@ -138,11 +145,12 @@ Result<Mapping> Mapping::FromJson(const nlohmann::json& json, std::string_view f
       if (i < 0 || !IsCodedField(m.kind, name))
         return Status::InvalidArgument(at + ".codes." + name, name + " takes no code list");
       if (!list.is_object())
-        return Status::InvalidArgument(at + ".codes." + name, "a code list maps source values to ours");
+        return Status::InvalidArgument(at + ".codes." + name,
+                                       "a code list maps source values to ours");
       const auto& allowed = CodeValues(m.kind, name);
       for (const auto& [from, to] : list.items()) {
-        if (!to.is_string() ||
-            std::find(allowed.begin(), allowed.end(), to.get_ref<const std::string&>()) == allowed.end())
+        if (!to.is_string() || std::find(allowed.begin(), allowed.end(),
+                                         to.get_ref<const std::string&>()) == allowed.end())
           return Status::InvalidArgument(at + ".codes." + name + "." + from,
                                          "not one of our values for " + name);
         m.codes[i].emplace(from, to.get<std::string>());
@@ -150,10 +158,12 @@ Result<Mapping> Mapping::FromJson(const nlohmann::json& json, std::string_view f
     }
   }
   // What each kind cannot link without.
-  const char* needed = m.kind == Kind::kPerson ? "name" : m.kind == Kind::kHouse ? "address" : "name";
+  const char* needed = m.kind == Kind::kPerson  ? "name"
+                       : m.kind == Kind::kHouse ? "address"
+                                                : "name";
   if (!m.columns[m.FieldIndex(needed)])
-    return Status::InvalidArgument(at + ".fields." + needed,
-                                   std::string("a ") + KindName(m.kind) + " source needs " + needed);
+    return Status::InvalidArgument(
+        at + ".fields." + needed, std::string("a ") + KindName(m.kind) + " source needs " + needed);
   return m;
 }
 
@@ -164,13 +174,17 @@ nlohmann::json Mapping::ToJson() const {
     if (columns[i]) fields[std::string(names[i])] = *columns[i];
     if (!codes[i].empty()) {
       nlohmann::json list = nlohmann::json::object();
-      for (const auto& [from, to] : codes[i]) list[from] = to;
+      for (const auto& [from, to] : codes[i])
+        list[from] = to;
       codes_json[std::string(names[i])] = std::move(list);
     }
   }
-  nlohmann::json j = {{"source", source},  {"kind", KindName(kind)},
-                      {"format", jsonl ? "jsonl" : "csv"}, {"encoding", gbk ? "gbk" : "utf-8"},
-                      {"key", key},        {"fields", std::move(fields)}};
+  nlohmann::json j = {{"source", source},
+                      {"kind", KindName(kind)},
+                      {"format", jsonl ? "jsonl" : "csv"},
+                      {"encoding", gbk ? "gbk" : "utf-8"},
+                      {"key", key},
+                      {"fields", std::move(fields)}};
   if (withdrawn) j["withdrawn"] = *withdrawn;
   if (!codes_json.empty()) j["codes"] = std::move(codes_json);
   return j;

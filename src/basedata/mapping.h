@@ -39,10 +39,11 @@ bool IsOurCode(Kind kind, std::string_view field, std::string_view value);
 struct Mapping {
   std::string source;  // [a-z0-9_]{1,40}
   Kind kind = Kind::kPerson;
-  bool jsonl = false;   // else CSV with a header line
-  bool gbk = false;     // else UTF-8
-  std::string key;      // the column of the source's own record id
-  std::optional<std::string> withdrawn;  // a column whose non-empty, non-"0" value withdraws the row
+  bool jsonl = false;  // else CSV with a header line
+  bool gbk = false;    // else UTF-8
+  std::string key;     // the column of the source's own record id
+  std::optional<std::string>
+      withdrawn;  // a column whose non-empty, non-"0" value withdraws the row
   std::array<std::optional<std::string>, kMaxMappedFields> columns;  // per FieldsOf(kind) index
   std::array<std::map<std::string, std::string, std::less<>>, kMaxMappedFields> codes;
 

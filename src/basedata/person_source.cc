@@ -16,7 +16,8 @@ std::uint64_t Mix(std::uint64_t x) {
 std::uint64_t HashText(std::uint64_t h, const std::optional<std::string>& s) {
   h = Mix(h ^ (s ? s->size() + 1 : 0));
   if (s)
-    for (unsigned char c : *s) h = Mix(h ^ c);
+    for (unsigned char c : *s)
+      h = Mix(h ^ c);
   return h;
 }
 
@@ -37,7 +38,8 @@ HouseKey PersonConverter::House(const std::string& address) {
     const auto& p = s->parts;
     if (county != address::kNoDivision && p.number) {
       std::uint64_t h = Mix(g.at(county).code);
-      for (const auto* part : {&p.road, &p.number, &p.building, &p.unit, &p.room}) h = HashText(h, *part);
+      for (const auto* part : {&p.road, &p.number, &p.building, &p.unit, &p.room})
+        h = HashText(h, *part);
       key.house = h | 1;
     }
   }
@@ -45,7 +47,8 @@ HouseKey PersonConverter::House(const std::string& address) {
   return key;
 }
 
-linkage::PersonRecord PersonConverter::Convert(const SourceRow& row, std::vector<RowIssue>* issues) {
+linkage::PersonRecord PersonConverter::Convert(const SourceRow& row,
+                                               std::vector<RowIssue>* issues) {
   linkage::PersonRecord r;
   auto warn = [&](const char* field, std::string message) {
     issues->push_back({row.line, row.source_id, "invalid_value", field, std::move(message), false});
@@ -65,14 +68,16 @@ linkage::PersonRecord PersonConverter::Convert(const SourceRow& row, std::vector
       r.name.clear();
     }
   }
-  if (const std::string& id = row.values[kIdNumber]; !id.empty() && !linkage::ParseIdNumber(id, &r)) {
+  if (const std::string& id = row.values[kIdNumber];
+      !id.empty() && !linkage::ParseIdNumber(id, &r)) {
     warn("id_number", "not an 18-character ID number");
     r.id = {};
   } else if (!id.empty() && !r.id_valid) {
     issues->push_back({row.line, row.source_id, "id_number_checksum", "id_number",
                        "the check digit does not hold: kept for comparison, not as a key", false});
   }
-  if (const std::string& d = row.values[kBirthDate]; !d.empty() && !linkage::ParseBirthDate(d, &r.birth))
+  if (const std::string& d = row.values[kBirthDate];
+      !d.empty() && !linkage::ParseBirthDate(d, &r.birth))
     warn("birth_date", QuoteForMessage(d) + " is not a date");
   if (const std::string& s = row.values[kSex]; !s.empty()) r.sex = s == "M" ? 'M' : 'F';
   if (const std::string& p = row.values[kPhone]; !p.empty() && !linkage::ParsePhone(p, &r.phone))

@@ -49,7 +49,8 @@ std::vector<std::uint32_t> Clusters::Representatives() {
     smallest[root] = std::min(smallest[root], r);
   }
   std::vector<std::uint32_t> out(n);
-  for (std::uint32_t r = 0; r < n; ++r) out[r] = smallest[Find(r)];
+  for (std::uint32_t r = 0; r < n; ++r)
+    out[r] = smallest[Find(r)];
   return out;
 }
 

@@ -18,8 +18,8 @@ TEST(ClustersTest, UnionsAreTransitive) {
 
 TEST(ClustersTest, TwoIdentitiesNeverJoinThroughAThirdRecord) {
   Clusters c(3);
-  c.SetIdentity(0, 11);  // twin A
-  c.SetIdentity(2, 22);  // twin B
+  c.SetIdentity(0, 11);         // twin A
+  c.SetIdentity(2, 22);         // twin B
   EXPECT_TRUE(c.Union(0, 1));   // a vague record joins A …
   EXPECT_FALSE(c.Union(1, 2));  // … and cannot bring B along
   EXPECT_TRUE(c.Conflicts(1, 2));

@@ -19,12 +19,15 @@ double Clamp(double p) {
 void Normalise(std::vector<double>& v) {
   for (int pass = 0; pass < 2; ++pass) {
     double sum = 0;
-    for (double& x : v) sum += (x = std::max(x, pass == 0 ? 0.0 : kFloor));
+    for (double& x : v)
+      sum += (x = std::max(x, pass == 0 ? 0.0 : kFloor));
     if (sum <= 0) {
-      for (double& x : v) x = 1.0 / static_cast<double>(v.size());
+      for (double& x : v)
+        x = 1.0 / static_cast<double>(v.size());
       return;
     }
-    for (double& x : v) x /= sum;
+    for (double& x : v)
+      x /= sum;
   }
 }
 
@@ -124,12 +127,14 @@ EmReport Model::Estimate(const PatternCodec& codec, const std::vector<std::uint6
     for (int f = 0; f < nf; ++f) {
       std::vector<double> m = m_acc[f];
       Normalise(m);
-      for (size_t l = 0; l < m.size(); ++l) moved = std::max(moved, std::abs(m[l] - m_[f][l]));
+      for (size_t l = 0; l < m.size(); ++l)
+        moved = std::max(moved, std::abs(m[l] - m_[f][l]));
       m_[f] = std::move(m);
       if (fix_u) continue;
       std::vector<double> u = u_acc[f];
       Normalise(u);
-      for (size_t l = 0; l < u.size(); ++l) moved = std::max(moved, std::abs(u[l] - u_[f][l]));
+      for (size_t l = 0; l < u.size(); ++l)
+        moved = std::max(moved, std::abs(u[l] - u_[f][l]));
       u_[f] = std::move(u);
     }
     if (moved < tolerance) {
@@ -178,7 +183,8 @@ double Model::Weight(int field, int level) const {
 
 double Model::MatchWeight(const Pattern& p) const {
   double w = std::log2(prior_ / (1 - prior_));
-  for (int f = 0; f < static_cast<int>(fields_.size()); ++f) w += Weight(f, p[f]);
+  for (int f = 0; f < static_cast<int>(fields_.size()); ++f)
+    w += Weight(f, p[f]);
   return w;
 }
 

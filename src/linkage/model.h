@@ -68,8 +68,8 @@ class Model {
   // stops when no parameter moves by more than `tolerance` or after `max_iterations`. With
   // `fix_u`, u stays as set (estimated elsewhere, e.g. from random pairs). Probabilities are kept
   // within [1e-6, 1 − 1e-6] so that no weight is infinite.
-  EmReport Estimate(const PatternCodec& codec, const std::vector<std::uint64_t>& counts,
-                    bool fix_u, int max_iterations = 200, double tolerance = 1e-7);
+  EmReport Estimate(const PatternCodec& codec, const std::vector<std::uint64_t>& counts, bool fix_u,
+                    int max_iterations = 200, double tolerance = 1e-7);
 
   // EM for the prior alone, m and u held.
   void EstimatePrior(const PatternCodec& codec, const std::vector<std::uint64_t>& counts,

@@ -26,8 +26,8 @@ TEST(ModelTest, EmRecoversKnownParameters) {
         p[0] = static_cast<std::int8_t>(a);
         p[1] = static_cast<std::int8_t>(b);
         p[2] = static_cast<std::int8_t>(c);
-        const double share = prior * m[0][a] * m[1][b] * m[2][c] +
-                             (1 - prior) * u[0][a] * u[1][b] * u[2][c];
+        const double share =
+            prior * m[0][a] * m[1][b] * m[2][c] + (1 - prior) * u[0][a] * u[1][b] * u[2][c];
         counts[codec.Encode(p)] = static_cast<std::uint64_t>(std::llround(share * 1e9));
       }
   Model model(fields);
@@ -49,7 +49,8 @@ TEST(ModelTest, PatternCodesRoundTripWithMissingFields) {
   const std::vector<FieldSpec> fields = {{"a", {"x", "y"}}, {"b", {"x", "y", "z"}}};
   const PatternCodec codec(fields);
   EXPECT_EQ(codec.size(), 3u * 4u);
-  for (std::uint32_t code = 0; code < codec.size(); ++code) EXPECT_EQ(codec.Encode(codec.Decode(code)), code);
+  for (std::uint32_t code = 0; code < codec.size(); ++code)
+    EXPECT_EQ(codec.Encode(codec.Decode(code)), code);
   Pattern p;
   p.fill(kMissing);
   p[1] = 2;

@@ -32,12 +32,11 @@ bool OneTypoApart(const T* a, const T* b, size_t n) {
     if (first == n) first = i;
   }
   if (diffs <= 1) return true;
-  return first + 1 < n && a[first] == b[first + 1] && a[first + 1] == b[first] &&
-         [&] {
-           for (size_t i = first + 2; i < n; ++i)
-             if (a[i] != b[i]) return false;
-           return true;
-         }();
+  return first + 1 < n && a[first] == b[first + 1] && a[first + 1] == b[first] && [&] {
+    for (size_t i = first + 2; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }();
 }
 
 }  // namespace
@@ -70,7 +69,8 @@ int CompareNames(std::u32string_view a, std::u32string_view b) {
     const std::u32string_view& shorter = a.size() > b.size() ? b : a;
     if (longer.size() != shorter.size() + 1 || shorter.size() < 2) return kNameOther;
     size_t i = 0;
-    while (i < shorter.size() && longer[i] == shorter[i]) ++i;
+    while (i < shorter.size() && longer[i] == shorter[i])
+      ++i;
     return longer.substr(i + 1) == shorter.substr(i) ? kNameOneOff : kNameOther;
   }
   bool sounds = true;
@@ -110,8 +110,10 @@ int ComparePhones(std::uint64_t a, std::uint64_t b) {
   if (a == b) return kExact;
   char da[20], db[20];
   int na = 0, nb = 0;
-  for (; a > 0; a /= 10) da[na++] = static_cast<char>(a % 10);
-  for (; b > 0; b /= 10) db[nb++] = static_cast<char>(b % 10);
+  for (; a > 0; a /= 10)
+    da[na++] = static_cast<char>(a % 10);
+  for (; b > 0; b /= 10)
+    db[nb++] = static_cast<char>(b % 10);
   return na == nb && OneTypoApart(da, db, static_cast<size_t>(na)) ? kNear : kOther;
 }
 

@@ -31,7 +31,7 @@ struct PersonRecord {
   std::int32_t birth = 0;     // YYYYMMDD, 0 if unknown
   char sex = 0;               // 'M', 'F' or 0
   std::uint64_t phone = 0;    // the digits, 0 if none
-  std::uint64_t house = 0;    // the standard address (or a hash of the canonical address), 0 if none
+  std::uint64_t house = 0;  // the standard address (or a hash of the canonical address), 0 if none
   std::uint64_t village = 0;  // 12-digit community code, 0 if the address did not settle one
 
   bool has_id() const { return id[0] != 0; }

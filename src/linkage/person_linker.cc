@@ -35,19 +35,22 @@ std::uint64_t Sound(char32_t c) {
 
 std::uint64_t NameSound(const std::u32string& name) {
   std::uint64_t h = 0x51ED;
-  for (char32_t c : name) h = Mix(h ^ Sound(c));
+  for (char32_t c : name)
+    h = Mix(h ^ Sound(c));
   return h;
 }
 
 std::uint64_t NameHash(const std::u32string& name) {
   std::uint64_t h = 0xA11CE;
-  for (char32_t c : name) h = Mix(h ^ c);
+  for (char32_t c : name)
+    h = Mix(h ^ c);
   return h;
 }
 
 std::uint64_t IdHash(const PersonRecord& r) {
   std::uint64_t h = 0x1D;
-  for (char c : r.id) h = Mix(h ^ static_cast<unsigned char>(c));
+  for (char c : r.id)
+    h = Mix(h ^ static_cast<unsigned char>(c));
   return h | 1;  // never 0 (0 = no identity)
 }
 
@@ -82,10 +85,14 @@ struct Candidate {
 // say nothing about m there (Splink estimates m the same way, rule by rule).
 bool RuleUses(int rule, int field) {
   switch (rule) {
-    case 0: return field == kName || field == kBirthDate;
-    case 1: return field == kName || field == kBirthDate;
-    case 2: return field == kPhone;
-    case 3: return field == kName || field == kAddress;
+    case 0:
+      return field == kName || field == kBirthDate;
+    case 1:
+      return field == kName || field == kBirthDate;
+    case 2:
+      return field == kPhone;
+    case 3:
+      return field == kName || field == kAddress;
   }
   return false;
 }
@@ -149,10 +156,12 @@ LinkResult LinkPersons(const std::vector<PersonRecord>& records,
     std::vector<std::pair<size_t, size_t>> blocks;
     for (size_t b = 0; b < sorted.size();) {
       size_t e = b + 1;
-      while (e < sorted.size() && sorted[e].first == sorted[b].first) ++e;
+      while (e < sorted.size() && sorted[e].first == sorted[b].first)
+        ++e;
       if (e - b > options.max_block) {
         ++rule_report.skipped_blocks;
-        for (size_t i = b; i < e; ++i) keys[rule][sorted[i].second] = 0;
+        for (size_t i = b; i < e; ++i)
+          keys[rule][sorted[i].second] = 0;
       } else if (e - b > 1) {
         blocks.emplace_back(b, e);
       }
@@ -162,7 +171,8 @@ LinkResult LinkPersons(const std::vector<PersonRecord>& records,
     // out) — also those compared under an earlier rule, or the rule's matches would be only
     // those that earlier rules missed; only the new ones become candidates.
     std::vector<std::vector<Candidate>> found(threads);
-    std::vector<std::vector<std::uint64_t>> rule_counts(threads, std::vector<std::uint64_t>(codec.size(), 0));
+    std::vector<std::vector<std::uint64_t>> rule_counts(
+        threads, std::vector<std::uint64_t>(codec.size(), 0));
     auto work = [&](int t) {
       std::vector<Candidate>& out = found[t];
       std::vector<std::uint64_t>& count = rule_counts[t];
@@ -183,16 +193,19 @@ LinkResult LinkPersons(const std::vector<PersonRecord>& records,
       }
     };
     std::vector<std::thread> workers;
-    for (int t = 1; t < threads; ++t) workers.emplace_back(work, t);
+    for (int t = 1; t < threads; ++t)
+      workers.emplace_back(work, t);
     work(0);
-    for (std::thread& w : workers) w.join();
+    for (std::thread& w : workers)
+      w.join();
     for (auto& part : found) {
       rule_report.pairs += part.size();
       candidates.insert(candidates.end(), part.begin(), part.end());
     }
     em_counts[rule].assign(codec.size(), 0);
     for (const auto& part : rule_counts)
-      for (size_t c = 0; c < part.size(); ++c) em_counts[rule][c] += part[c];
+      for (size_t c = 0; c < part.size(); ++c)
+        em_counts[rule][c] += part[c];
     report.rules.push_back(rule_report);
   }
   report.comparisons = candidates.size();
@@ -207,9 +220,11 @@ LinkResult LinkPersons(const std::vector<PersonRecord>& records,
   const auto specs = PersonFieldSpecs();
   {
     std::vector<std::vector<double>> u(specs.size());
-    for (size_t f = 0; f < specs.size(); ++f) u[f].assign(specs[f].levels.size(), 0.5);
+    for (size_t f = 0; f < specs.size(); ++f)
+      u[f].assign(specs[f].levels.size(), 0.5);
     std::uint64_t state = 0x5EED;
-    const std::uint64_t samples = n < 2 ? 0 : std::min(options.u_samples, static_cast<std::uint64_t>(all_pairs));
+    const std::uint64_t samples =
+        n < 2 ? 0 : std::min(options.u_samples, static_cast<std::uint64_t>(all_pairs));
     for (std::uint64_t s = 0; s < samples; ++s) {
       const auto i = static_cast<std::uint32_t>(Mix(state++) % n);
       const auto j = static_cast<std::uint32_t>(Mix(state++) % n);
@@ -218,15 +233,18 @@ LinkResult LinkPersons(const std::vector<PersonRecord>& records,
       for (size_t f = 0; f < specs.size(); ++f)
         if (p[f] != kMissing) u[f][p[f]] += 1;
     }
-    for (size_t f = 0; f < specs.size(); ++f) model.SetU(static_cast<int>(f), u[f]);
+    for (size_t f = 0; f < specs.size(); ++f)
+      model.SetU(static_cast<int>(f), u[f]);
   }
   std::vector<std::vector<double>> m_sum(specs.size());
   std::vector<double> m_weight(specs.size(), 0);
-  for (size_t f = 0; f < specs.size(); ++f) m_sum[f].assign(specs[f].levels.size(), 0);
+  for (size_t f = 0; f < specs.size(); ++f)
+    m_sum[f].assign(specs[f].levels.size(), 0);
   for (int rule = 0; rule < kRules; ++rule) {
     const std::vector<std::uint64_t>& counts = em_counts[rule];
     std::uint64_t pairs = 0;
-    for (std::uint64_t c : counts) pairs += c;
+    for (std::uint64_t c : counts)
+      pairs += c;
     if (pairs == 0) continue;
     Model rule_model = model;
     rule_model.SetPrior(0.1);
@@ -246,7 +264,8 @@ LinkResult LinkPersons(const std::vector<PersonRecord>& records,
     if (m_weight[f] > 0) model.SetM(f, m_sum[f]);
   // The prior among the candidates: EM over their full patterns with m and u held.
   std::vector<std::uint64_t> counts(codec.size(), 0);
-  for (const Candidate& c : candidates) ++counts[c.code];
+  for (const Candidate& c : candidates)
+    ++counts[c.code];
   model.SetPrior(0.1);
   model.EstimatePrior(codec, counts);
   report.em.prior = model.prior();
@@ -260,7 +279,8 @@ LinkResult LinkPersons(const std::vector<PersonRecord>& records,
   // The weight of each pattern once, then each pair's term frequencies.
   std::vector<float> pattern_weight(codec.size(), 0);
   for (std::uint32_t code = 0; code < codec.size(); ++code)
-    if (counts[code] != 0) pattern_weight[code] = static_cast<float>(model.MatchWeight(codec.Decode(code)));
+    if (counts[code] != 0)
+      pattern_weight[code] = static_cast<float>(model.MatchWeight(codec.Decode(code)));
   report.seconds_em = SecondsSince(em_start);
 
   // 4. Clustering, strongest first; 5. reviews.
@@ -271,18 +291,21 @@ LinkResult LinkPersons(const std::vector<PersonRecord>& records,
   for (const LinkDecision& d : decisions)
     if (!d.same && d.a < n && d.b < n) clusters.AddCannotLink(d.a, d.b);
   for (const LinkDecision& d : decisions)
-    if (d.same && d.a < n && d.b < n && clusters.Union(d.a, d.b, /*force=*/true)) ++report.exact_links;
+    if (d.same && d.a < n && d.b < n && clusters.Union(d.a, d.b, /*force=*/true))
+      ++report.exact_links;
   {
     std::vector<std::pair<std::uint64_t, std::uint32_t>> by_id;
     for (std::uint32_t i = 0; i < n; ++i)
       if (records[i].id_valid) by_id.emplace_back(IdHash(records[i]), i);
     std::sort(by_id.begin(), by_id.end());
     for (size_t i = 1; i < by_id.size(); ++i)
-      if (by_id[i].first == by_id[i - 1].first && !clusters.Together(by_id[i].second, by_id[i - 1].second) &&
+      if (by_id[i].first == by_id[i - 1].first &&
+          !clusters.Together(by_id[i].second, by_id[i - 1].second) &&
           clusters.Union(by_id[i].second, by_id[i - 1].second))
         ++report.exact_links;
   }
-  const double match_weight = std::log2(options.match_probability / (1 - options.match_probability));
+  const double match_weight =
+      std::log2(options.match_probability / (1 - options.match_probability));
   const double review_weight =
       std::log2(options.review_probability / (1 - options.review_probability));
   std::vector<ScoredPair> links, reviews;
@@ -345,21 +368,24 @@ std::vector<FieldWeight> ExplainPair(const Model& model, const ScoredPair& pair)
 std::string LinkReport::ToJson() const {
   nlohmann::json rule_list = nlohmann::json::array();
   for (const BlockingRuleReport& r : rules)
-    rule_list.push_back({{"rule", r.name}, {"pairs", r.pairs}, {"skipped_blocks", r.skipped_blocks}});
-  return nlohmann::json{{"records", records},
-                        {"exact_links", exact_links},
-                        {"comparisons", comparisons},
-                        {"comparison_share", comparison_share},
-                        {"blocking", std::move(rule_list)},
-                        {"em", {{"iterations", em.iterations}, {"converged", em.converged}, {"prior", em.prior}}},
-                        {"links", links},
-                        {"refused", refused},
-                        {"reviews", reviews},
-                        {"entities", entities},
-                        {"seconds", {{"blocking_and_comparison", seconds_blocking},
-                                     {"em", seconds_em},
-                                     {"clustering", seconds_clustering},
-                                     {"total", seconds_total}}}}
+    rule_list.push_back(
+        {{"rule", r.name}, {"pairs", r.pairs}, {"skipped_blocks", r.skipped_blocks}});
+  return nlohmann::json{
+      {"records", records},
+      {"exact_links", exact_links},
+      {"comparisons", comparisons},
+      {"comparison_share", comparison_share},
+      {"blocking", std::move(rule_list)},
+      {"em", {{"iterations", em.iterations}, {"converged", em.converged}, {"prior", em.prior}}},
+      {"links", links},
+      {"refused", refused},
+      {"reviews", reviews},
+      {"entities", entities},
+      {"seconds",
+       {{"blocking_and_comparison", seconds_blocking},
+        {"em", seconds_em},
+        {"clustering", seconds_clustering},
+        {"total", seconds_total}}}}
       .dump();
 }
 

@@ -47,10 +47,10 @@ struct LinkDecision {
 
 struct ScoredPair {
   std::uint32_t a = 0, b = 0;
-  float weight = 0;            // match weight in bits, term frequencies included
-  float tf_adjustment = 0;     // the part of `weight` from term frequencies
+  float weight = 0;         // match weight in bits, term frequencies included
+  float tf_adjustment = 0;  // the part of `weight` from term frequencies
   Pattern pattern{};
-  std::string reason;          // for reviews: "grey_zone", "name_and_birth_only", "conflict"
+  std::string reason;  // for reviews: "grey_zone", "name_and_birth_only", "conflict"
 };
 
 struct BlockingRuleReport {
@@ -61,13 +61,13 @@ struct BlockingRuleReport {
 
 struct LinkReport {
   size_t records = 0;
-  size_t exact_links = 0;        // unions by ID number (and by reviewers' merges)
-  std::uint64_t comparisons = 0; // candidate pairs compared
-  double comparison_share = 0;   // comparisons / (n(n−1)/2)
+  size_t exact_links = 0;         // unions by ID number (and by reviewers' merges)
+  std::uint64_t comparisons = 0;  // candidate pairs compared
+  double comparison_share = 0;    // comparisons / (n(n−1)/2)
   std::vector<BlockingRuleReport> rules;
   EmReport em;
-  size_t links = 0;              // unions by match weight
-  size_t refused = 0;            // links refused by an identity or a reviewer
+  size_t links = 0;    // unions by match weight
+  size_t refused = 0;  // links refused by an identity or a reviewer
   size_t reviews = 0;
   size_t entities = 0;
   double seconds_blocking = 0, seconds_em = 0, seconds_clustering = 0, seconds_total = 0;

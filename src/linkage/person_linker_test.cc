@@ -16,7 +16,7 @@ namespace {
 // Twins share surname, birth date, house and phone; only their given names and ID numbers differ.
 struct Town {
   std::vector<PersonRecord> records;
-  std::vector<int> truth;  // per record: the person
+  std::vector<int> truth;                                      // per record: the person
   std::vector<std::pair<std::uint32_t, std::uint32_t>> twins;  // their public-security records
 };
 
@@ -43,11 +43,11 @@ Town MakeTown(int people, std::uint64_t seed) {
     }
     r.name = twin ? std::u32string{sibling->name[0], given[pick(given.size())]}
                   : std::u32string{surnames[pick(surnames.size())], given[pick(given.size())]};
-    const Date birth = twin ? *Date::FromYmd(sibling->birth / 10000, sibling->birth / 100 % 100,
-                                             sibling->birth % 100)
-                            : *Date::FromYmd(1960 + static_cast<int>(pick(40)),
-                                             1 + static_cast<int>(pick(12)),
-                                             1 + static_cast<int>(pick(28)));
+    const Date birth =
+        twin ? *Date::FromYmd(sibling->birth / 10000, sibling->birth / 100 % 100,
+                              sibling->birth % 100)
+             : *Date::FromYmd(1960 + static_cast<int>(pick(40)), 1 + static_cast<int>(pick(12)),
+                              1 + static_cast<int>(pick(28)));
     const int sequence = twin ? 2 * p % 999 + 1 : 2 * p % 999;
     EXPECT_TRUE(ParseIdNumber(MakeResidentIdNumber("330106", birth, sequence), &r));
     r.birth = birth.year * 10000 + birth.month * 100 + birth.day;
@@ -57,10 +57,10 @@ Town MakeTown(int people, std::uint64_t seed) {
     r.village = 330114001000ull + r.house % 40;
     if (twin) {
       if (r.name == sibling->name) r.name[1] = r.name[1] == U'伟' ? U'强' : U'伟';
-      town.twins.emplace_back(static_cast<std::uint32_t>(
-                                  std::find(town.truth.begin(), town.truth.end(), p - 1) -
-                                  town.truth.begin()),
-                              static_cast<std::uint32_t>(town.records.size()));
+      town.twins.emplace_back(
+          static_cast<std::uint32_t>(std::find(town.truth.begin(), town.truth.end(), p - 1) -
+                                     town.truth.begin()),
+          static_cast<std::uint32_t>(town.records.size()));
     }
     const PersonRecord ps = r;
     add(r, p);
@@ -72,7 +72,8 @@ Town MakeTown(int people, std::uint64_t seed) {
       auto it = homophone.find(grid.name[1]);
       if (it != homophone.end()) grid.name[1] = it->second;
     }
-    if (pick(100) < 4) grid.birth = grid.birth / 100 * 100 + (grid.birth % 10) * 10 + grid.birth % 100 / 10;
+    if (pick(100) < 4)
+      grid.birth = grid.birth / 100 * 100 + (grid.birth % 10) * 10 + grid.birth % 100 / 10;
     add(grid, p);
   }
   return town;
@@ -100,14 +101,16 @@ TEST(PersonLinkerTest, LinksCopiesAndKeepsTwinsApart) {
   LinkOptions options;
   const LinkResult result = LinkPersons(town.records, {}, options);
   const PairCounts c = CountPairs(town, result.entity);
-  const double precision = static_cast<double>(c.true_positive) / (c.true_positive + c.false_positive);
+  const double precision =
+      static_cast<double>(c.true_positive) / (c.true_positive + c.false_positive);
   const double recall = static_cast<double>(c.true_positive) / (c.true_positive + c.false_negative);
   EXPECT_GE(precision, 0.99) << result.report.ToJson();
   EXPECT_GE(recall, 0.97) << result.report.ToJson();
   EXPECT_TRUE(result.report.em.converged);
   EXPECT_LT(result.report.comparison_share, 0.01);
   ASSERT_FALSE(town.twins.empty());
-  for (const auto& [a, b] : town.twins) EXPECT_NE(result.entity[a], result.entity[b]);
+  for (const auto& [a, b] : town.twins)
+    EXPECT_NE(result.entity[a], result.entity[b]);
   // Exact ID agreement outweighs any other single field.
   EXPECT_GT(result.model.Weight(kIdNumber, 2), result.model.Weight(kName, 3));
   EXPECT_LT(result.model.Weight(kIdNumber, 0), 0);
@@ -116,9 +119,12 @@ TEST(PersonLinkerTest, LinksCopiesAndKeepsTwinsApart) {
 TEST(PersonLinkerTest, NameAndBirthDateAloneAreNotOnePerson) {
   // Two namesakes born the same day, in different houses, phones different; one copy without ID.
   std::vector<PersonRecord> records(3);
-  for (PersonRecord& r : records) r.name = U"张伟", r.birth = 19850611, r.sex = 'M';
-  ASSERT_TRUE(ParseIdNumber(MakeResidentIdNumber("330106", *Date::FromYmd(1985, 6, 11), 11), &records[0]));
-  ASSERT_TRUE(ParseIdNumber(MakeResidentIdNumber("410105", *Date::FromYmd(1985, 6, 11), 13), &records[1]));
+  for (PersonRecord& r : records)
+    r.name = U"张伟", r.birth = 19850611, r.sex = 'M';
+  ASSERT_TRUE(
+      ParseIdNumber(MakeResidentIdNumber("330106", *Date::FromYmd(1985, 6, 11), 11), &records[0]));
+  ASSERT_TRUE(
+      ParseIdNumber(MakeResidentIdNumber("410105", *Date::FromYmd(1985, 6, 11), 13), &records[1]));
   records[0].house = 1, records[0].village = 330114001001, records[0].phone = 13800000001;
   records[1].house = 2, records[1].village = 330114002001, records[1].phone = 13800000002;
   records[2].house = 3, records[2].village = 330114003001;  // the grid's vague copy
@@ -154,7 +160,8 @@ TEST(PersonLinkerTest, ReviewsExplainTheirWeights) {
   const ScoredPair& top = result.reviews.front();
   const auto weights = ExplainPair(result.model, top);
   double sum = 0;
-  for (const FieldWeight& w : weights) sum += w.weight;
+  for (const FieldWeight& w : weights)
+    sum += w.weight;
   EXPECT_NEAR(sum, top.weight, 1e-3);
   EXPECT_EQ(weights[0].field, "id_number");
 }

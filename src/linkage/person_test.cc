@@ -39,10 +39,10 @@ TEST(PersonCompareTest, IdNumbers) {
 
 TEST(PersonCompareTest, Names) {
   EXPECT_EQ(CompareNames(U"张伟", U"张伟"), 3);
-  EXPECT_EQ(CompareNames(U"王丽", U"王莉"), 2);    // sounds alike
-  EXPECT_EQ(CompareNames(U"张伟", U"章玮"), 2);    // every differing character sounds alike
-  EXPECT_EQ(CompareNames(U"张伟", U"张强"), 1);    // one character off
-  EXPECT_EQ(CompareNames(U"张伟", U"李伟"), 0);    // another surname is another family
+  EXPECT_EQ(CompareNames(U"王丽", U"王莉"), 2);  // sounds alike
+  EXPECT_EQ(CompareNames(U"张伟", U"章玮"), 2);  // every differing character sounds alike
+  EXPECT_EQ(CompareNames(U"张伟", U"张强"), 1);  // one character off
+  EXPECT_EQ(CompareNames(U"张伟", U"李伟"), 0);  // another surname is another family
   EXPECT_EQ(CompareNames(U"欧阳娜娜", U"欧阳娜"), 1);
   EXPECT_EQ(CompareNames(U"王建国", U"李建华"), 0);
   EXPECT_EQ(CompareNames(U"", U"张伟"), kMissing);

@@ -19,7 +19,8 @@ TEST(PinyinTest, ToneMarksAreGoneAndRepeatsFolded) {
   ASSERT_GE(r.count, 3);
   EXPECT_EQ(SyllableText(r.ids[0]), "ai");
   for (int i = 0; i < r.count; ++i)
-    for (int j = i + 1; j < r.count; ++j) EXPECT_NE(r.ids[i], r.ids[j]);
+    for (int j = i + 1; j < r.count; ++j)
+      EXPECT_NE(r.ids[i], r.ids[j]);
 }
 
 TEST(PinyinTest, HomophonesSoundAlike) {
