@@ -43,5 +43,4 @@ class Normalizer {
   size_t changed_ = 0;
 };
 
-
 }  // namespace zhizhi::address
