@@ -6,18 +6,13 @@ namespace zhizhi::basedata {
 
 namespace {
 
-std::uint64_t Mix(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+using linkage::MixBits;
 
 std::uint64_t HashText(std::uint64_t h, const std::optional<std::string>& s) {
-  h = Mix(h ^ (s ? s->size() + 1 : 0));
+  h = MixBits(h ^ (s ? s->size() + 1 : 0));
   if (s)
     for (unsigned char c : *s)
-      h = Mix(h ^ c);
+      h = MixBits(h ^ c);
   return h;
 }
 
@@ -37,7 +32,7 @@ HouseKey PersonConverter::House(const std::string& address) {
     const std::uint32_t county = g.AncestorAt(s->division, address::Level::kCounty);
     const auto& p = s->parts;
     if (county != address::kNoDivision && p.number) {
-      std::uint64_t h = Mix(g.at(county).code);
+      std::uint64_t h = MixBits(g.at(county).code);
       for (const auto* part : {&p.road, &p.number, &p.building, &p.unit, &p.room})
         h = HashText(h, *part);
       key.house = h | 1;

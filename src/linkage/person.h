@@ -37,6 +37,14 @@ struct PersonRecord {
   bool has_id() const { return id[0] != 0; }
 };
 
+// splitmix64's finaliser: the one 64-bit mixer of keys and hashes in linkage and its callers.
+inline std::uint64_t MixBits(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
 // The field specs of the person model, in PersonField order.
 std::vector<FieldSpec> PersonFieldSpecs();
 

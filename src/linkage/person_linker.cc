@@ -21,13 +21,6 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::uint64_t Mix(std::uint64_t x) {  // splitmix64's finaliser
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
 std::uint64_t Sound(char32_t c) {
   const pinyin::Syllable s = pinyin::Of(c).first();
   return s != 0 ? s : 0x100000000ull + c;
@@ -36,21 +29,21 @@ std::uint64_t Sound(char32_t c) {
 std::uint64_t NameSound(const std::u32string& name) {
   std::uint64_t h = 0x51ED;
   for (char32_t c : name)
-    h = Mix(h ^ Sound(c));
+    h = MixBits(h ^ Sound(c));
   return h;
 }
 
 std::uint64_t NameHash(const std::u32string& name) {
   std::uint64_t h = 0xA11CE;
   for (char32_t c : name)
-    h = Mix(h ^ c);
+    h = MixBits(h ^ c);
   return h;
 }
 
 std::uint64_t IdHash(const PersonRecord& r) {
   std::uint64_t h = 0x1D;
   for (char c : r.id)
-    h = Mix(h ^ static_cast<unsigned char>(c));
+    h = MixBits(h ^ static_cast<unsigned char>(c));
   return h | 1;  // never 0 (0 = no identity)
 }
 
@@ -61,16 +54,17 @@ std::uint64_t RuleKey(int rule, const PersonRecord& r) {
   std::uint64_t k = 0;
   switch (rule) {
     case 0:
-      if (!r.name.empty() && r.birth != 0) k = Mix(NameSound(r.name) ^ Mix(r.birth / 10000));
+      if (!r.name.empty() && r.birth != 0)
+        k = MixBits(NameSound(r.name) ^ MixBits(r.birth / 10000));
       break;
     case 1:
-      if (!r.name.empty() && r.birth != 0) k = Mix(Mix(r.birth) ^ r.name[0]);
+      if (!r.name.empty() && r.birth != 0) k = MixBits(MixBits(r.birth) ^ r.name[0]);
       break;
     case 2:
-      if (r.phone != 0) k = Mix(r.phone ^ 0x9E0E);
+      if (r.phone != 0) k = MixBits(r.phone ^ 0x9E0E);
       break;
     case 3:
-      if (!r.name.empty() && r.house != 0) k = Mix(Mix(r.house) ^ Sound(r.name[0]));
+      if (!r.name.empty() && r.house != 0) k = MixBits(MixBits(r.house) ^ Sound(r.name[0]));
       break;
   }
   return k;  // 0: the record has no key under this rule
@@ -226,8 +220,8 @@ LinkResult LinkPersons(const std::vector<PersonRecord>& records,
     const std::uint64_t samples =
         n < 2 ? 0 : std::min(options.u_samples, static_cast<std::uint64_t>(all_pairs));
     for (std::uint64_t s = 0; s < samples; ++s) {
-      const auto i = static_cast<std::uint32_t>(Mix(state++) % n);
-      const auto j = static_cast<std::uint32_t>(Mix(state++) % n);
+      const auto i = static_cast<std::uint32_t>(MixBits(state++) % n);
+      const auto j = static_cast<std::uint32_t>(MixBits(state++) % n);
       if (i == j) continue;
       const Pattern p = ComparePersons(records[i], records[j]);
       for (size_t f = 0; f < specs.size(); ++f)
