@@ -20,6 +20,7 @@
 
 #include "app/address_command.h"
 #include "app/alert_commands.h"
+#include "app/basedata_command.h"
 #include "app/command.h"
 #include "app/demo_command.h"
 #include "app/import_command.h"
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   // In the order of `zhizhi --help`.
   const Command commands[] = {AddServeCommand(app, ZHIZHI_WEB_DIST),
                               AddImportCommand(app),
+                              AddImportSourceCommand(app),
                               AddDemoCommand(app),
                               AddSimulateCommand(app),
                               AddScanCommand(app),

@@ -77,6 +77,11 @@ Result<const Standardizer*> AddressService::Get() const {
   return loaded->standardizer.get();
 }
 
+Result<std::uint32_t> AddressService::Home() const {
+  ZZ_RETURN_IF_ERROR(Get().status());
+  return loaded_.get()->home;
+}
+
 std::shared_ptr<const AddressService::Book> AddressService::book() const {
   std::lock_guard lock(book_mu_);
   return book_;

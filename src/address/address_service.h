@@ -63,6 +63,9 @@ class AddressService {
   void StartLoading();
   // The standardiser, loaded on first use; 503 gazetteer_unavailable when it cannot be read.
   Result<const Standardizer*> Get() const;
+  // The division this node serves (its county), as Standardizer::Standardize's `home`; waits for
+  // the gazetteer like Get().
+  Result<std::uint32_t> Home() const;
   // Loaded, with the base, without waiting (starts the load when nobody has).
   bool Ready() const;
 

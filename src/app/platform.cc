@@ -15,6 +15,7 @@
 #include "alerts/alerts_api.h"
 #include "base/civil_time.h"
 #include "base/thread_name.h"
+#include "basedata/basedata_api.h"
 #include "face/faces_api.h"
 #include "gate/gate_api.h"
 #include "registry/registry_api.h"
@@ -66,6 +67,8 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir,
       std::make_unique<http::RateLimiter>(options.logins_per_minute / 60.0, options.login_burst);
   p->addresses_ =
       std::make_unique<address::AddressService>(p->db_.get(), options.gazetteer, options.region);
+  p->base_data_ = std::make_unique<basedata::BaseData>(p->db_.get(), p->cipher_.get(),
+                                                       p->audit_.get(), p->addresses_.get());
   p->registry_ = std::make_unique<registry::Registry>(p->cipher_.get());
   p->registry_->SetAddresses(p->addresses_.get());
   return p;
@@ -86,6 +89,7 @@ Platform::~Platform() {
   if (alerts_) alerts_->Stop();
   if (gate_) gate_->Stop();
   if (face_engine_) face_engine_->Stop();
+  if (base_data_) base_data_->Stop();
   if (warm_stats_.joinable()) warm_stats_.join();
   if (settle_dormitories_.joinable()) settle_dormitories_.join();
   if (db_) db_->Close();
@@ -97,6 +101,7 @@ Platform::~Platform() {
   residence_.reset();
   gate_.reset();
   registry_.reset();
+  base_data_.reset();
   addresses_.reset();
   db_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
@@ -310,6 +315,7 @@ void Platform::AddRoutes(http::Router& router) {
   accounts::AddAccountRoutes(router, *accounts_, *db_, *audit_, *login_limiter_);
   registry::AddRegistryRoutes(router, *db_, *registry_, *audit_);
   address::AddAddressRoutes(router, *addresses_, *db_, *audit_);
+  basedata::AddBaseDataRoutes(router, *base_data_, *db_, *audit_);
   if (gate_) gate::AddGateRoutes(router, *gate_, *db_, *audit_);
   if (alerts_) alerts::AddAlertRoutes(router, *db_, *alerts_, *audit_);
   if (faces_) face::AddFaceRoutes(router, *faces_, *db_, *audit_);

@@ -21,6 +21,7 @@
 #include "alerts/alert_engine.h"
 #include "app/retention.h"
 #include "base/status.h"
+#include "basedata/base_data.h"
 #include "face/face_engine.h"
 #include "face/faces.h"
 #include "gate/gate.h"
@@ -91,6 +92,11 @@ class Platform {
   Status StartFaces(const face::FaceEngineOptions& engine, const face::FacesOptions& options);
   face::Faces* faces() { return faces_.get(); }
 
+  // Starts base data's linker thread (imports are linked by themselves; those a stop
+  // interrupted are linked again now).
+  Status StartBaseData() { return base_data_->Start(); }
+  basedata::BaseData& base_data() { return *base_data_; }
+
   // Creates DATA_DIR/admin.token when the database has no token yet; true when created.
   Result<bool> EnsureAdminToken();
 
@@ -125,6 +131,7 @@ class Platform {
   std::unique_ptr<accounts::Accounts> accounts_;
   std::unique_ptr<http::RateLimiter> login_limiter_;
   std::unique_ptr<address::AddressService> addresses_;
+  std::unique_ptr<basedata::BaseData> base_data_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<gate::Gate> gate_;
   std::unique_ptr<residence::PoliceAdapter> police_;

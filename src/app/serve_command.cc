@@ -114,6 +114,7 @@ int Serve(const ServeFlags& flags) {
         std::chrono::milliseconds(static_cast<std::int64_t>(flags.retention_hours * 3'600'000)));
   }
   p.StartSettlingDormitories();  // every listener is wired now
+  if (auto status = p.StartBaseData(); !status.ok()) return Fail(status);
   http::Router router;
   p.AddRoutes(router);
 

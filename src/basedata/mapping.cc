@@ -85,7 +85,8 @@ Result<Mapping> Mapping::FromJson(const nlohmann::json& json, std::string_view f
   if (!json.is_object()) return Status::InvalidArgument(at, "the mapping must be a JSON object");
   for (const auto& [name, value] : json.items())
     if (name != "source" && name != "kind" && name != "format" && name != "encoding" &&
-        name != "key" && name != "withdrawn" && name != "fields" && name != "codes")
+        name != "key" && name != "withdrawn" && name != "fields" && name != "codes" &&
+        name != "priority" && name != "snapshot")
       return Status::InvalidArgument(at + "." + name, "unknown mapping entry " + name);
   Mapping m;
   if (json.contains("source")) {
@@ -123,6 +124,17 @@ Result<Mapping> Mapping::FromJson(const nlohmann::json& json, std::string_view f
     if (!IsColumnName(json["withdrawn"]))
       return Status::InvalidArgument(at + ".withdrawn", "withdrawn names a column");
     m.withdrawn = json["withdrawn"].get<std::string>();
+  }
+  if (json.contains("priority")) {
+    const auto& p = json["priority"];
+    if (!p.is_number_integer() || p.get<std::int64_t>() < 0 || p.get<std::int64_t>() > 100)
+      return Status::InvalidArgument(at + ".priority", "priority is an integer 0–100");
+    m.priority = p.get<int>();
+  }
+  if (json.contains("snapshot")) {
+    if (!json["snapshot"].is_boolean())
+      return Status::InvalidArgument(at + ".snapshot", "snapshot is true or false");
+    m.snapshot = json["snapshot"].get<bool>();
   }
   const auto fields = json.find("fields");
   if (fields == json.end() || !fields->is_object() || fields->empty())
@@ -184,6 +196,8 @@ nlohmann::json Mapping::ToJson() const {
                       {"format", jsonl ? "jsonl" : "csv"},
                       {"encoding", gbk ? "gbk" : "utf-8"},
                       {"key", key},
+                      {"priority", priority},
+                      {"snapshot", snapshot},
                       {"fields", std::move(fields)}};
   if (withdrawn) j["withdrawn"] = *withdrawn;
   if (!codes_json.empty()) j["codes"] = std::move(codes_json);

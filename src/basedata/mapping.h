@@ -6,7 +6,7 @@
 //    "key":"人员编号","withdrawn":"注销标志",
 //    "fields":{"name":"姓名","id_number":"公民身份号码","sex":"性别","birth_date":"出生日期",
 //              "phone":"联系电话","address":"居住地址"},
-//    "codes":{"sex":{"1":"M","2":"F"}}}
+//    "codes":{"sex":{"1":"M","2":"F"}},"priority":80,"snapshot":false}
 //
 // Thread-safety: a value.
 #pragma once
@@ -44,6 +44,11 @@ struct Mapping {
   std::string key;     // the column of the source's own record id
   std::optional<std::string>
       withdrawn;  // a column whose non-empty, non-"0" value withdraws the row
+  // Which source wins a golden field when sources disagree equally often (higher wins).
+  int priority = 50;
+  // The file is the source's whole current set: its records missing from the file are withdrawn.
+  // Otherwise an import is incremental (new and changed rows, and rows marked withdrawn).
+  bool snapshot = false;
   std::array<std::optional<std::string>, kMaxMappedFields> columns;  // per FieldsOf(kind) index
   std::array<std::map<std::string, std::string, std::less<>>, kMaxMappedFields> codes;
 

@@ -20,6 +20,20 @@ enum Field { kName, kIdNumber, kSex, kBirthDate, kPhone, kAddress };  // FieldsO
 
 }  // namespace
 
+std::u32string FoldName(const address::Standardizer* standardizer, std::string_view text,
+                        size_t max_chars) {
+  std::u32string out;
+  for (size_t i = 0; i < text.size();) {
+    char32_t c = DecodeUtf8(text, i);
+    if (standardizer != nullptr) c = standardizer->normalizer().Fold(c);
+    if (c == U' ' || c == U'\u3000' || c == U'\t') continue;
+    if (c == U'•' || c == U'・' || c == U'.' || c == U'．') c = U'·';
+    out.push_back(c);
+  }
+  if (out.size() > max_chars) out.clear();
+  return out;
+}
+
 HouseKey PersonConverter::House(const std::string& address) {
   if (standardizer_ == nullptr || address.empty()) return {};
   if (auto it = houses_.find(address); it != houses_.end()) return it->second;
@@ -49,19 +63,9 @@ linkage::PersonRecord PersonConverter::Convert(const SourceRow& row,
     issues->push_back({row.line, row.source_id, "invalid_value", field, std::move(message), false});
   };
   // Name: folded like addresses (traditional → simplified, full-width → ASCII), no spaces.
-  const std::string& name = row.values[kName];
-  if (!name.empty()) {
-    for (size_t i = 0; i < name.size();) {
-      char32_t c = DecodeUtf8(name, i);
-      if (standardizer_ != nullptr) c = standardizer_->normalizer().Fold(c);
-      if (c == U' ' || c == U'\u3000' || c == U'\t') continue;
-      if (c == U'•' || c == U'・' || c == U'.' || c == U'．') c = U'·';
-      r.name.push_back(c);
-    }
-    if (r.name.size() > 40) {
-      warn("name", "a name of more than 40 characters");
-      r.name.clear();
-    }
+  if (const std::string& name = row.values[kName]; !name.empty()) {
+    r.name = FoldName(standardizer_, name);
+    if (r.name.empty()) warn("name", "a name of more than 40 characters");
   }
   if (const std::string& id = row.values[kIdNumber];
       !id.empty() && !linkage::ParseIdNumber(id, &r)) {

@@ -24,6 +24,11 @@ struct HouseKey {
   std::uint64_t village = 0;
 };
 
+// A name as linkage compares it: simplified characters, full-width forms folded, no spaces, the
+// middle dot of minority names unified; empty when longer than `max_chars` characters.
+std::u32string FoldName(const address::Standardizer* standardizer, std::string_view text,
+                        size_t max_chars = 40);
+
 class PersonConverter {
  public:
   // `standardizer` may be null (addresses are then not compared); `home` is the district's county.

@@ -127,6 +127,9 @@ const std::vector<SealedColumn>& SealedColumns() {
       // Face templates (biometrics) and, with `serve --keep-face-photos`, the enrolment photos.
       {"faces", "id", "embedding", nullptr, nullptr},
       {"faces", "id", "photo", nullptr, nullptr},
+      // Base data (basedata/record_store.h) hashes resident ID numbers like the registry.
+      {"source_records", "id", "id_cipher", "id_hash", "'01:'"},
+      {"entities", "id", "id_cipher", "id_hash", "'01:'"},
   };
   return columns;
 }

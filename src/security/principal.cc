@@ -34,6 +34,10 @@ std::string_view RightName(Right right) {
       return "residence.write";
     case Right::kAddressRead:
       return "addresses.read";
+    case Right::kBaseDataRead:
+      return "basedata.read";
+    case Right::kBaseDataWrite:
+      return "basedata.write";
   }
   return "unknown";
 }
@@ -47,7 +51,8 @@ std::uint32_t RightsOfRole(std::string_view role) {
     // Everything a person can do; `pii` comes with the user, not the role.
     return Right::kRegistryRead | Right::kRegistryWrite | Right::kAdmin | Right::kGateRead |
            Right::kGateAdmin | Right::kPersonRead | Right::kAlertRead | Right::kAlertWrite |
-           Right::kResidenceRead | Right::kResidenceWrite | Right::kAddressRead;
+           Right::kResidenceRead | Right::kResidenceWrite | Right::kAddressRead |
+           Right::kBaseDataRead | Right::kBaseDataWrite;
   }
   if (role == "site_manager") {
     // Everything about their own projects; nothing district-wide.
@@ -56,9 +61,9 @@ std::uint32_t RightsOfRole(std::string_view role) {
            Right::kResidenceWrite | Right::kAddressRead;
   }
   if (role == "police") {
-    // Residence registrations (with the identity fields they carry) and the standard addresses
-    // they are registered at; nothing else.
-    return Right::kResidenceRead | Right::kAddressRead;
+    // Residence registrations (with the identity fields they carry), the standard addresses
+    // they are registered at, and the base data (population, housing, units) they keep.
+    return Right::kResidenceRead | Right::kAddressRead | Right::kBaseDataRead;
   }
   if (role == "inspector") {
     // Read-only over projects (with their posts) and alerts; no personal-data lists.

@@ -34,6 +34,8 @@ enum class Right : std::uint32_t {
   kResidenceRead = 1u << 10,   // residence registrations (the police view) and sync status
   kResidenceWrite = 1u << 11,  // submit registrations, record upstream answers, sync export
   kAddressRead = 1u << 12,     // the gazetteer, the standardiser, the standard addresses
+  kBaseDataRead = 1u << 13,    // base data: people, houses, units, imports, the review queue
+  kBaseDataWrite = 1u << 14,   // base data: source imports, reviewers' linkage decisions
 };
 
 constexpr std::uint32_t operator|(Right a, Right b) {

@@ -502,6 +502,106 @@ ALTER TABLE enrolments ADD COLUMN dorm_standard TEXT;
 ALTER TABLE enrolments ADD COLUMN dorm_address_id INTEGER;
 )sql";
 
+// Base data (issue 26, docs/basedata.md): the source systems' records of people, houses and
+// units as each source last sent them (keyed by source and the source's own id; `digest` spots
+// an unchanged row on re-import, `withdrawn` a row the source took back), the imports that brought
+// them (key_*: the fields as record linkage compares them), and the golden records (entities) that
+// record linkage makes of them. ID numbers are sealed like the registry's (id_cipher) with the same
+// keyed lookup hash ("01:" + number), so a base-data person and a registered worker are found by
+// one hash. Reviewers' decisions are kept forever (undone ones too, with who undid them); the
+// review queue is the last linking run's. Links between entities are not stored: a person lives at
+// the houses its records name (key_house), a unit is located at its house, and works for a unit
+// when its workforce record carries the unit's USCC (key_uscc) — always as current as the records.
+constexpr const char* kBaseDataSchema = R"sql(
+CREATE TABLE basedata_imports (
+  id           INTEGER PRIMARY KEY,
+  source       TEXT NOT NULL,
+  kind         TEXT NOT NULL CHECK (kind IN ('person', 'house', 'unit')),
+  status       TEXT NOT NULL CHECK (status IN ('running', 'linked', 'failed')),
+  actor        TEXT NOT NULL,
+  mapping      TEXT NOT NULL,
+  counts       TEXT NOT NULL,
+  issues       TEXT NOT NULL,
+  issue_count  INTEGER NOT NULL,
+  linkage      TEXT,
+  error        TEXT,
+  created_at   INTEGER NOT NULL,
+  finished_at  INTEGER
+);
+CREATE TABLE source_records (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL CHECK (kind IN ('person', 'house', 'unit')),
+  source      TEXT NOT NULL,
+  source_id   TEXT NOT NULL,
+  priority    INTEGER NOT NULL,
+  digest      BLOB NOT NULL,
+  withdrawn   INTEGER NOT NULL DEFAULT 0,
+  import_id   INTEGER NOT NULL REFERENCES basedata_imports(id),
+  line        INTEGER NOT NULL,
+  fields      TEXT NOT NULL,
+  id_cipher   BLOB,
+  id_hash     BLOB,
+  key_name    TEXT,
+  key_birth   INTEGER,
+  key_sex     TEXT,
+  key_phone   INTEGER,
+  key_house   INTEGER,
+  key_village INTEGER,
+  key_uscc    TEXT,
+  entity_id   INTEGER,
+  updated_at  INTEGER NOT NULL,
+  UNIQUE (kind, source, source_id)
+);
+CREATE INDEX source_records_by_entity ON source_records(entity_id);
+CREATE INDEX source_records_by_id_hash ON source_records(id_hash) WHERE id_hash IS NOT NULL;
+CREATE INDEX source_records_by_house ON source_records(kind, key_house) WHERE key_house IS NOT NULL;
+CREATE INDEX source_records_by_uscc ON source_records(kind, key_uscc) WHERE key_uscc IS NOT NULL;
+CREATE TABLE entities (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind         TEXT NOT NULL CHECK (kind IN ('person', 'house', 'unit')),
+  golden       TEXT NOT NULL,
+  id_cipher    BLOB,
+  id_hash      BLOB,
+  name         TEXT,
+  phone        TEXT,
+  address      TEXT,
+  village      TEXT,
+  house_key    INTEGER,
+  records      INTEGER NOT NULL,
+  members      BLOB NOT NULL,
+  updated_at   INTEGER NOT NULL
+);
+CREATE INDEX entities_by_kind ON entities(kind, id);
+CREATE INDEX entities_by_name ON entities(kind, name);
+CREATE INDEX entities_by_phone ON entities(phone) WHERE phone IS NOT NULL;
+CREATE INDEX entities_by_id_hash ON entities(id_hash) WHERE id_hash IS NOT NULL;
+CREATE INDEX entities_by_village ON entities(kind, village, id);
+CREATE INDEX entities_by_house ON entities(kind, house_key) WHERE house_key IS NOT NULL;
+CREATE TABLE linkage_decisions (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL CHECK (kind IN ('person', 'house', 'unit')),
+  record_a    INTEGER NOT NULL REFERENCES source_records(id),
+  record_b    INTEGER NOT NULL REFERENCES source_records(id),
+  same        INTEGER NOT NULL CHECK (same IN (0, 1)),
+  note        TEXT,
+  actor       TEXT NOT NULL,
+  decided_at  INTEGER NOT NULL,
+  undone_by   TEXT,
+  undone_at   INTEGER
+);
+CREATE INDEX linkage_decisions_in_force ON linkage_decisions(kind) WHERE undone_at IS NULL;
+CREATE TABLE linkage_reviews (
+  id           INTEGER PRIMARY KEY,
+  kind         TEXT NOT NULL,
+  record_a     INTEGER NOT NULL,
+  record_b     INTEGER NOT NULL,
+  weight       REAL NOT NULL,
+  probability  REAL NOT NULL,
+  reason       TEXT NOT NULL,
+  fields       TEXT NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -516,6 +616,7 @@ const std::vector<Migration>& Migrations() {
       {8, "gate_day_index", kGateDayIndexSchema},
       {9, "gate_write_path", kGateWritePathSchema},
       {10, "addresses", kAddressSchema},
+      {11, "basedata", kBaseDataSchema},
   };
   return migrations;
 }

@@ -1,0 +1,92 @@
+#include "app/basedata_command.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "app/platform.h"
+#include "basedata/feed.h"
+#include "basedata/mapping.h"
+
+namespace zhizhi::app {
+
+namespace {
+
+struct ImportSourceFlags {
+  std::string data;
+  std::string source;
+  std::string file;
+  std::string mapping;
+  bool no_link = false;
+};
+
+Result<std::string> ReadWhole(const std::string& path, std::uint64_t limit) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Status::NotFound("cannot read " + path, "file");
+  if (static_cast<std::uint64_t>(st.st_size) > limit) {
+    return Status::TooLarge(path + " has " + std::to_string(st.st_size) +
+                            " bytes; a feed may have at most " + std::to_string(limit) +
+                            ": split it by the source's own key");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read " + path, "file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+int ImportSource(const ImportSourceFlags& flags) {
+  SetUpLogging("warn");
+  auto mapping_text = ReadWhole(flags.mapping, 1 << 20);
+  if (!mapping_text.ok()) return Fail(mapping_text.status());
+  nlohmann::json mapping_json = nlohmann::json::parse(*mapping_text, nullptr, false);
+  if (mapping_json.is_discarded()) return Fail(Status::InvalidJson(flags.mapping + " is not JSON"));
+  if (mapping_json.is_object() && mapping_json.contains("source") &&
+      mapping_json["source"] != flags.source)
+    return Fail(Status::InvalidArgument(
+        "mapping.source", flags.mapping + " names source " + mapping_json["source"].dump()));
+  if (mapping_json.is_object()) mapping_json["source"] = flags.source;
+  auto mapping = basedata::Mapping::FromJson(mapping_json, "mapping");
+  if (!mapping.ok()) return Fail(mapping.status());
+  auto bytes = ReadWhole(flags.file, basedata::kMaxFeedBytes);
+  if (!bytes.ok()) return Fail(bytes.status());
+
+  auto platform = Platform::Open(flags.data);
+  if (!platform.ok()) return Fail(platform.status());
+  auto& p = **platform;
+  auto started =
+      p.base_data().Import(*mapping, std::move(*bytes), security::Actor::Command("import-source"));
+  if (!started.ok()) return Fail(started.status());
+  const std::int64_t id = (*started)["id"].get<std::int64_t>();
+  if (!flags.no_link && (*started)["status"] == "running") {
+    if (Status linked = p.base_data().LinkNow(mapping->kind); !linked.ok()) return Fail(linked);
+  }
+  auto status = p.base_data().ImportStatus(id);
+  if (!status.ok()) return Fail(status.status());
+  std::cout << status->dump(2) << "\n";
+  return (*status)["status"] == "failed" ? 1 : 0;
+}
+
+}  // namespace
+
+Command AddImportSourceCommand(CLI::App& app) {
+  auto flags = std::make_shared<ImportSourceFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "import-source",
+      "Import a base-data source feed (people, houses or units) through its mapping and link it");
+  cmd->add_option("--data", flags->data, "data directory")->required();
+  cmd->add_option("source", flags->source, "the source's name, e.g. ps_population")->required();
+  cmd->add_option("file", flags->file, "the feed: CSV with a header line, or JSON lines")
+      ->required();
+  cmd->add_option("--mapping", flags->mapping, "the mapping (JSON file; docs/basedata.md)")
+      ->required();
+  cmd->add_flag("--no-link", flags->no_link, "store only; the server links at its next start");
+  return {cmd, [flags] { return ImportSource(*flags); }};
+}
+
+}  // namespace zhizhi::app
