@@ -69,7 +69,7 @@ class BaseDataTest : public ::testing::Test {
 const char* kHeader = "k,name,id,birth,phone,address\n";
 
 TEST_F(BaseDataTest, EntitiesKeepTheirIdsAndUnchangedOnesAreNotRewritten) {
-  Import(PersonMapping("a"), std::string(kHeader) +
+  Import(PersonMapping("a", 80), std::string(kHeader) +
                                  "1,王丽,330114199003071236,1990-03-07,13800001234,\n"
                                  "2,李强,411522198511203379,1985-11-20,,\n"
                                  "3,赵敏,330106197206150015,1972-06-15,,\n");
@@ -92,7 +92,7 @@ TEST_F(BaseDataTest, EntitiesKeepTheirIdsAndUnchangedOnesAreNotRewritten) {
   EXPECT_EQ((*status)["status"], "linked");
   EXPECT_EQ((*status)["linkage"]["entities_changed"], 1) << status->dump();
 
-  // The golden phone: one record each, the higher priority wins; then b outranks a.
+  // The golden phone: one record each, the higher priority wins (a at 80); then b at 90.
   auto person = base_->Entity(Kind::kPerson, before.at("a:1"), true);
   ASSERT_TRUE(person.ok());
   EXPECT_EQ((*person)["fields"]["phone"]["value"], "13800001234");
