@@ -24,9 +24,16 @@ const std::vector<std::string>& ProjectScopedTypes() {
   return types;
 }
 
+const std::vector<std::string>& BaseDataTypes() {
+  static const std::vector<std::string> types = {
+      type::kHouseOvercrowded, type::kWorkerNotInPopulation, type::kUnitAddressNotStandard,
+      type::kPersonTwoResidences};
+  return types;
+}
+
 bool IsKnownType(std::string_view t) {
   auto has = [&](const auto& list) { return std::find(list.begin(), list.end(), t) != list.end(); };
-  return has(PersonScopedTypes()) || has(ProjectScopedTypes());
+  return has(PersonScopedTypes()) || has(ProjectScopedTypes()) || has(BaseDataTypes());
 }
 
 namespace {
@@ -127,6 +134,11 @@ Result<std::map<std::string, Active>> LoadActive(store::Connection& conn, const 
   for (const std::string& project : scope.projects) {
     auto s = conn.Prepare(project_sql);
     s.Bind(1, project);
+    ZZ_RETURN_IF_ERROR(collect(s));
+  }
+  for (const std::string& type : scope.types) {
+    auto s = conn.Prepare(std::string(kSelect) + "WHERE type = ? AND status != 'resolved'");
+    s.Bind(1, type);
     ZZ_RETURN_IF_ERROR(collect(s));
   }
   return out;

@@ -46,11 +46,18 @@ inline constexpr const char* kResidenceOverdue = "residence_overdue";
 inline constexpr const char* kUnregisteredPresence = "unregistered_presence";
 inline constexpr const char* kResidenceNotDeregistered = "residence_not_deregistered";
 inline constexpr const char* kImpossibleTravel = "impossible_travel";
+// Base-data checks (basedata/checks.h).
+inline constexpr const char* kHouseOvercrowded = "house_overcrowded";
+inline constexpr const char* kWorkerNotInPopulation = "worker_not_in_population";
+inline constexpr const char* kUnitAddressNotStandard = "unit_address_not_standard";
+inline constexpr const char* kPersonTwoResidences = "person_two_residences";
 }  // namespace type
 
 // Types owned by the person scope (reconciled per person) and by the project scope.
 const std::vector<std::string>& PersonScopedTypes();
 const std::vector<std::string>& ProjectScopedTypes();
+// Types owned by base data's checks (reconciled as a whole after each linking run).
+const std::vector<std::string>& BaseDataTypes();
 // Every type this server can raise (for validating ?type=), including later modules' codes.
 bool IsKnownType(std::string_view type);
 
@@ -68,12 +75,14 @@ struct AlertDraft {
   nlohmann::json detail = nlohmann::json::object();
 };
 
-// Which active alerts a reconciliation owns: person-scoped types of these persons, and
-// project-scoped types of these projects. `all` owns every active alert.
+// Which active alerts a reconciliation owns: person-scoped types of these persons,
+// project-scoped types of these projects, and every active alert of `types`. `all` owns every
+// active alert.
 struct Scope {
   bool all = false;
   std::set<std::int64_t> persons;
   std::set<std::string> projects;
+  std::set<std::string> types;
 };
 
 struct ReconcileCounts {

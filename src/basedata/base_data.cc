@@ -4,6 +4,7 @@
 
 #include "base/civil_time.h"
 #include "base/text.h"
+#include "basedata/checks.h"
 #include "basedata/entities.h"
 #include "basedata/feed.h"
 #include "basedata/record_store.h"
@@ -107,7 +108,7 @@ Result<Kind> KindOf(std::string_view name) {
 
 BaseData::BaseData(store::Database* db, const security::FieldCipher* cipher,
                    const security::AuditLog* audit, const address::AddressService* addresses,
-                   linkage::LinkOptions options)
+                   BaseDataOptions options)
     : db_(db), cipher_(cipher), audit_(audit), addresses_(addresses), options_(options) {}
 
 BaseData::~BaseData() {
@@ -130,6 +131,7 @@ Status BaseData::Start() {
     Queue(kind);
   }
   std::lock_guard lock(mu_);
+  sync_wanted_ = true;  // the registry, at once
   if (!linker_.joinable() && !stopping_) linker_ = std::thread([this] { LinkerLoop(); });
   return Status::Ok();
 }
@@ -164,11 +166,26 @@ Status BaseData::WaitForPersonLinking(std::chrono::milliseconds timeout) {
 void BaseData::LinkerLoop() {
   for (;;) {
     unsigned work = 0;
+    bool sync = false;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || dirty_ != 0; });
+      auto ready = [&] { return stopping_ || dirty_ != 0 || sync_wanted_; };
+      bool timed_out = false;
+      if (options_.workforce_sync_interval.count() > 0)
+        timed_out = !cv_.wait_for(lock, options_.workforce_sync_interval, ready);
+      else
+        cv_.wait(lock, ready);
       // Work left at a stop is found again at the next start (its imports are still running).
       if (stopping_) return;
+      sync = timed_out || sync_wanted_;
+      sync_wanted_ = false;
+    }
+    if (sync) {
+      if (auto synced = SyncWorkforce(security::Actor::Command("workforce-sync")); !synced.ok())
+        spdlog::warn("event=workforce_sync_failed error={}", synced.status().message());
+    }
+    {
+      std::lock_guard lock(mu_);
       work = dirty_;
       dirty_ = 0;
     }
@@ -205,10 +222,17 @@ Status BaseData::Link(Kind kind) {
     std::unordered_map<std::int64_t, std::string> previous;
     ZZ_ASSIGN_OR_RETURN(EntityPlan plan,
                         LoadForLinking(*db_, *cipher_, kind, &decisions, &previous));
-    PlanEntities(&plan, decisions, previous, options_);
+    PlanEntities(&plan, decisions, previous, options_.link);
     ZZ_RETURN_IF_ERROR(ComposeGoldens(*db_, &plan));
     ZZ_RETURN_IF_ERROR(WriteEntities(*db_, *cipher_, plan, NowUnixMs()));
     plan.report["reviews"] = plan.reviews.size();
+    ZZ_ASSIGN_OR_RETURN(CheckCounts checks, RunChecks(*db_, options_.checks, NowUnixMs()));
+    plan.report["checks"] = {{"house_overcrowded", checks.overcrowded},
+                             {"worker_not_in_population", checks.workers_not_in_population},
+                             {"unit_address_not_standard", checks.units_not_standard},
+                             {"person_two_residences", checks.two_residences},
+                             {"alerts_opened", checks.alerts.opened},
+                             {"alerts_resolved", checks.alerts.resolved}};
     plan.report["seconds"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return plan.report;
@@ -241,17 +265,26 @@ Status BaseData::Link(Kind kind) {
 
 Result<json> BaseData::Import(const Mapping& mapping, std::string bytes,
                               const security::Actor& actor) {
+  if (mapping.source == kWorkforceSource)
+    return Status::InvalidArgument("source",
+                                   "the workforce source is taken from the registry "
+                                   "(POST /api/v1/sources/workforce/sync)");
   ZZ_ASSIGN_OR_RETURN(const address::Standardizer* standardizer, addresses_->Get());
   ZZ_ASSIGN_OR_RETURN(std::uint32_t home, addresses_->Home());
   ZZ_ASSIGN_OR_RETURN(FeedReader reader, FeedReader::Open(mapping, std::move(bytes)));
-  RowConverter converter(mapping.kind, standardizer, home);
+  RowConverter converter(mapping.kind, standardizer, home, addresses_);
   std::vector<IncomingRecord> records;
   std::vector<RowIssue> issues;
   SourceRow row;
   while (reader.Next(&row, &issues))
     records.push_back(converter.Convert(row, &issues));
   ZZ_RETURN_IF_ERROR(reader.status());
+  return Store(mapping, records, issues, actor, /*keep_if_unchanged=*/true);
+}
 
+Result<json> BaseData::Store(const Mapping& mapping, const std::vector<IncomingRecord>& records,
+                             const std::vector<RowIssue>& issues, const security::Actor& actor,
+                             bool keep_if_unchanged) {
   std::int64_t rejected = 0;
   for (const RowIssue& issue : issues)
     rejected += issue.rejected;
@@ -280,6 +313,17 @@ Result<json> BaseData::Import(const Mapping& mapping, std::string bytes,
     counts.warnings = static_cast<std::int64_t>(issues.size()) - rejected;
     // Nothing new: nothing to link again.
     const bool unchanged = counts.added + counts.changed + counts.withdrawn == 0;
+    answer = {{"id", id},
+              {"status", unchanged ? "linked" : "running"},
+              {"source", mapping.source},
+              {"kind", KindName(mapping.kind)},
+              {"counts", counts.ToJson()},
+              {"issue_count", issues.size()}};
+    if (unchanged && !keep_if_unchanged) {
+      // A periodic sync that found nothing new leaves no trace.
+      answer["id"] = nullptr;
+      return conn.Prepare("DELETE FROM basedata_imports WHERE id = ?").Bind(1, id).Run();
+    }
     ZZ_RETURN_IF_ERROR(conn.Prepare("UPDATE basedata_imports SET counts = ?, status = ?, "
                                     "finished_at = ? WHERE id = ?")
                            .Bind(1, counts.ToJson().dump())
@@ -287,20 +331,13 @@ Result<json> BaseData::Import(const Mapping& mapping, std::string bytes,
                            .Bind(3, unchanged ? std::optional<std::int64_t>(now) : std::nullopt)
                            .Bind(4, id)
                            .Run());
-    ZZ_RETURN_IF_ERROR(audit_->Append(conn, actor,
-                                      security::AuditRecord{"basedata.import",
-                                                            "import:" + std::to_string(id),
-                                                            {},
-                                                            {{"source", mapping.source},
-                                                             {"kind", KindName(mapping.kind)},
-                                                             {"counts", counts.ToJson()}}}));
-    answer = {{"id", id},
-              {"status", unchanged ? "linked" : "running"},
-              {"source", mapping.source},
-              {"kind", KindName(mapping.kind)},
-              {"counts", counts.ToJson()},
-              {"issue_count", issues.size()}};
-    return Status::Ok();
+    return audit_->Append(conn, actor,
+                          security::AuditRecord{"basedata.import",
+                                                "import:" + std::to_string(id),
+                                                {},
+                                                {{"source", mapping.source},
+                                                 {"kind", KindName(mapping.kind)},
+                                                 {"counts", counts.ToJson()}}});
   }));
   if (answer["status"] == "running") Queue(mapping.kind);
   return answer;
@@ -368,6 +405,12 @@ Result<json> BaseData::Entity(Kind kind, std::int64_t id, bool pii) const {
       records.push_back(RecordJson(*cipher_, kind, r, 0, pii));
     ZZ_RETURN_IF_ERROR(r.status());
     out["records"] = std::move(records);
+    auto standard = conn.Prepare(
+        "SELECT standard_address_id FROM source_records WHERE entity_id = ? AND withdrawn = 0 "
+        "AND standard_address_id IS NOT NULL GROUP BY 1 ORDER BY COUNT(*) DESC, 1 LIMIT 1");
+    standard.Bind(1, id);
+    out["standard_address_id"] = standard.Step() ? json(standard.Int(0)) : json(nullptr);
+    ZZ_RETURN_IF_ERROR(standard.status());
 
     // Links, through the live records' keys.
     auto entities = [&](store::Statement& q) -> Result<json> {

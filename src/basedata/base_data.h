@@ -26,7 +26,9 @@
 
 #include "address/address_service.h"
 #include "base/status.h"
+#include "basedata/checks.h"
 #include "basedata/mapping.h"
+#include "basedata/record_store.h"
 #include "linkage/person_linker.h"
 #include "security/audit_log.h"
 #include "security/field_cipher.h"
@@ -38,11 +40,22 @@ namespace zhizhi::basedata {
 // Issues kept per import (the count is kept whole).
 inline constexpr size_t kMaxKeptIssues = 1000;
 
+// The source name of zhizhi's own workforce registry (workforce.h); no feed may take it.
+inline constexpr const char* kWorkforceSource = "workforce";
+
+struct BaseDataOptions {
+  linkage::LinkOptions link;
+  CheckOptions checks;
+  // How often the linker thread takes the workforce registry in again (also at start); 0: only
+  // when asked (SyncWorkforce).
+  std::chrono::milliseconds workforce_sync_interval = std::chrono::minutes(10);
+};
+
 class BaseData {
  public:
   BaseData(store::Database* db, const security::FieldCipher* cipher,
            const security::AuditLog* audit, const address::AddressService* addresses,
-           linkage::LinkOptions options = {});
+           BaseDataOptions options = {});
   ~BaseData();  // Stop()
   BaseData(const BaseData&) = delete;
   BaseData& operator=(const BaseData&) = delete;
@@ -78,6 +91,12 @@ class BaseData {
   Result<nlohmann::json> Undo(std::int64_t id, const security::Actor& actor);
   Result<nlohmann::json> Decisions(const store::Page& page) const;
 
+  // Takes the workforce registry in as source `workforce` (workforce.h): corps as units,
+  // dormitories as houses, enrolled workers as people — a snapshot each, stored only where
+  // something changed, then linked like any import. Answers the three imports (null id: nothing
+  // changed).
+  Result<nlohmann::json> SyncWorkforce(const security::Actor& actor);
+
   // Links `kind` now on the caller's thread (the command line; tests).
   Status LinkNow(Kind kind);
   // Blocks until a linking run of person records that started after the last decision (or
@@ -88,12 +107,16 @@ class BaseData {
   void LinkerLoop();
   Status Link(Kind kind);
   void Queue(Kind kind);
+  // Stores one import's converted rows in one writer job with its audit row; queues linking.
+  Result<nlohmann::json> Store(const Mapping& mapping, const std::vector<IncomingRecord>& records,
+                               const std::vector<RowIssue>& issues, const security::Actor& actor,
+                               bool keep_if_unchanged);
 
   store::Database* db_;
   const security::FieldCipher* cipher_;
   const security::AuditLog* audit_;
   const address::AddressService* addresses_;
-  const linkage::LinkOptions options_;
+  const BaseDataOptions options_;
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -104,6 +127,7 @@ class BaseData {
   std::uint64_t covered_[3] = {0, 0, 0};
   std::condition_variable linked_cv_;
   bool stopping_ = false;
+  bool sync_wanted_ = false;
   std::thread linker_;
   std::mutex link_mu_;  // one linking run at a time (the thread, or LinkNow)
 };

@@ -70,9 +70,9 @@ const char* kHeader = "k,name,id,birth,phone,address\n";
 
 TEST_F(BaseDataTest, EntitiesKeepTheirIdsAndUnchangedOnesAreNotRewritten) {
   Import(PersonMapping("a", 80), std::string(kHeader) +
-                                 "1,王丽,330114199003071236,1990-03-07,13800001234,\n"
-                                 "2,李强,411522198511203379,1985-11-20,,\n"
-                                 "3,赵敏,330106197206150015,1972-06-15,,\n");
+                                     "1,王丽,330114199003071236,1990-03-07,13800001234,\n"
+                                     "2,李强,411522198511203379,1985-11-20,,\n"
+                                     "3,赵敏,330106197206150015,1972-06-15,,\n");
   ASSERT_TRUE(base_->LinkNow(Kind::kPerson).ok());
   const auto before = EntityOf();
   ASSERT_EQ(before.size(), 3u);

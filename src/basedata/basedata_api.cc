@@ -120,6 +120,12 @@ void AddBaseDataRoutes(http::Router& router, BaseData& base_data_ref, store::Dat
             202);
       }});
   router.Add(Route{
+      Verb::post, "/api/v1/sources/workforce/sync", Right::kBaseDataWrite,
+      "Take the workforce registry in now as source workforce (corps → units, dormitories → "
+      "houses, enrolled workers → people; the server also does it every 10 minutes)",
+      Operation({}, {503}),
+      [=](Request& request) { return Reply(base_data->SyncWorkforce(http::ActorOf(request))); }});
+  router.Add(Route{
       Verb::get, "/api/v1/imports/{id}", Right::kBaseDataRead,
       "An import: running, linked or failed, its counts, its row issues (the first "
       "1,000) and the linking run's report",

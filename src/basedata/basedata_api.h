@@ -1,5 +1,6 @@
 // HTTP handlers of the base data (api-v1.md "Base data"):
 //   POST /api/v1/sources/{source}/imports      a source feed with its mapping → an import
+//   POST /api/v1/sources/workforce/sync        the workforce registry taken in now
 //   GET  /api/v1/imports/{id}                  its status (running/linked/failed), counts, issues
 //   GET  /api/v1/people|houses|units           search (name, ID number with pii, phone, address)
 //   GET  /api/v1/people|houses|units/{id}      a golden record with provenance, records, links

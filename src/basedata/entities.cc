@@ -74,7 +74,8 @@ std::vector<std::uint32_t> PersonRepresentatives(EntityPlan* plan,
   return std::move(result.entity);
 }
 
-// Houses: one per standardised door (house key); an address that names no door stays alone.
+// Houses: one per standardised door (house key) or standard address; an address that names no
+// door stays alone.
 std::vector<std::uint32_t> HouseRepresentatives(EntityPlan* plan) {
   const auto& records = plan->records;
   linkage::Clusters clusters(records.size());
@@ -85,6 +86,14 @@ std::vector<std::uint32_t> HouseRepresentatives(EntityPlan* plan) {
     if (key == 0) continue;
     auto [it, fresh] = first.emplace(key, i);
     if (!fresh) unions += clusters.Union(it->second, i);
+  }
+  // The same standard address, however the door was written.
+  first.clear();
+  for (std::uint32_t i = 0; i < records.size(); ++i) {
+    const auto key = static_cast<std::uint64_t>(records[i].keys.standard_address);
+    if (key == 0) continue;
+    auto [it, fresh] = first.emplace(key, i);
+    if (!fresh && !clusters.Together(it->second, i)) unions += clusters.Union(it->second, i);
   }
   plan->report = {{"records", records.size()}, {"exact_links", unions}};
   return clusters.Representatives();

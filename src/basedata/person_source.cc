@@ -38,7 +38,10 @@ HouseKey PersonConverter::House(const std::string& address) {
   if (standardizer_ == nullptr || address.empty()) return {};
   if (auto it = houses_.find(address); it != houses_.end()) return it->second;
   HouseKey key;
-  Result<address::Standardized> s = standardizer_->Standardize(address, home_);
+  Result<address::Standardized> s = service_ != nullptr
+                                        ? service_->Standardize(address)
+                                        : standardizer_->Standardize(address, home_);
+  if (s.ok() && s->standard_address_id) key.standard_address = *s->standard_address_id;
   if (s.ok() && s->division != address::kNoDivision) {
     const auto& g = standardizer_->gazetteer();
     const std::uint32_t village = g.AncestorAt(s->division, address::Level::kVillage);

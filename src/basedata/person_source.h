@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "address/address_service.h"
 #include "address/standardizer.h"
 #include "basedata/feed.h"
 #include "linkage/person.h"
@@ -22,6 +23,7 @@ namespace zhizhi::basedata {
 struct HouseKey {
   std::uint64_t house = 0;
   std::uint64_t village = 0;
+  std::int64_t standard_address = 0;  // the district's standard address it matched, 0 if none
 };
 
 // A name as linkage compares it: simplified characters, full-width forms folded, no spaces, the
@@ -32,8 +34,12 @@ std::u32string FoldName(const address::Standardizer* standardizer, std::string_v
 class PersonConverter {
  public:
   // `standardizer` may be null (addresses are then not compared); `home` is the district's county.
-  PersonConverter(const address::Standardizer* standardizer, std::uint32_t home)
-      : standardizer_(standardizer), home_(home) {}
+  // With `service` (the running platform's, whose standardiser is `standardizer`), addresses are
+  // also matched against the district's standard-address base, and a road typed one character
+  // off a road of the base is read as that road.
+  PersonConverter(const address::Standardizer* standardizer, std::uint32_t home,
+                  const address::AddressService* service = nullptr)
+      : standardizer_(standardizer), home_(home), service_(service) {}
 
   // Unusable values (an ID number of the wrong form, a date that does not exist) leave the field
   // empty and add a warning to *issues.
@@ -43,6 +49,7 @@ class PersonConverter {
  private:
   const address::Standardizer* standardizer_;
   std::uint32_t home_;
+  const address::AddressService* service_;
   std::unordered_map<std::string, HouseKey> houses_;  // addresses repeat: a house has occupants
 };
 

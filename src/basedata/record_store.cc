@@ -31,7 +31,8 @@ std::string Digest(const IncomingRecord& r, int priority) {
   text += r.keys.name;
   for (std::uint64_t v :
        {static_cast<std::uint64_t>(r.keys.birth), static_cast<std::uint64_t>(r.keys.sex),
-        r.keys.phone, r.keys.house, r.keys.village, static_cast<std::uint64_t>(priority),
+        r.keys.phone, r.keys.house, r.keys.village,
+        static_cast<std::uint64_t>(r.keys.standard_address), static_cast<std::uint64_t>(priority),
         static_cast<std::uint64_t>(r.withdrawn)}) {
     text += '\0';
     text += std::to_string(v);
@@ -114,6 +115,8 @@ IncomingRecord RowConverter::Convert(const SourceRow& row, std::vector<RowIssue>
       r.keys.phone = p.phone;
       r.keys.house = p.house;
       r.keys.village = p.village;
+      if (p.house != 0)
+        r.keys.standard_address = persons_.House(row.values[kPersonAddress]).standard_address;
       break;
     }
     case Kind::kHouse: {
@@ -121,6 +124,7 @@ IncomingRecord RowConverter::Convert(const SourceRow& row, std::vector<RowIssue>
       const HouseKey key = persons_.House(row.values[kHouseAddress]);
       r.keys.house = key.house;
       r.keys.village = key.village;
+      r.keys.standard_address = key.standard_address;
       if (const std::string& area = row.values[kHouseArea]; !area.empty()) {
         double value = 0;
         const auto [end, ec] = std::from_chars(area.data(), area.data() + area.size(), value);
@@ -157,6 +161,7 @@ IncomingRecord RowConverter::Convert(const SourceRow& row, std::vector<RowIssue>
       const HouseKey key = persons_.House(row.values[kUnitAddress]);
       r.keys.house = key.house;
       r.keys.village = key.village;
+      r.keys.standard_address = key.standard_address;
       phone(kUnitPhone, "phone");
       break;
     }
@@ -210,14 +215,14 @@ Result<ImportCounts> StoreRecords(store::Connection& conn, const security::Field
                        "UPDATE source_records SET priority = ?4, digest = ?5, withdrawn = ?6, "
                        "import_id = ?7, line = ?8, fields = ?9, id_cipher = ?10, id_hash = ?11, "
                        "key_name = ?12, key_birth = ?13, key_sex = ?14, key_phone = ?15, "
-                       "key_house = ?16, key_village = ?17, key_uscc = ?18, updated_at = ?19 "
-                       "WHERE id = ?20")
+                       "key_house = ?16, key_village = ?17, key_uscc = ?18, updated_at = ?19, "
+                       "standard_address_id = ?21 WHERE id = ?20")
                  : conn.Prepare(
                        "INSERT INTO source_records(kind, source, source_id, priority, digest, "
                        "withdrawn, import_id, line, fields, id_cipher, id_hash, key_name, "
                        "key_birth, key_sex, key_phone, key_house, key_village, key_uscc, "
-                       "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                       "?13, ?14, ?15, ?16, ?17, ?18, ?19)");
+                       "updated_at, standard_address_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                       "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?21)");
     if (!existing) s.Bind(1, kind).Bind(2, mapping.source).Bind(3, r.source_id);
     s.Bind(4, mapping.priority)
         .BindBlob(5, digest)
@@ -238,7 +243,8 @@ Result<ImportCounts> StoreRecords(store::Connection& conn, const security::Field
         .Bind(16, OptionalSqlKey(r.keys.house))
         .Bind(17, OptionalSqlKey(r.keys.village))
         .Bind(18, OptionalText(r.keys.uscc))
-        .Bind(19, now_ms);
+        .Bind(19, now_ms)
+        .Bind(21, OptionalKey<std::int64_t>(r.keys.standard_address));
     if (existing) s.Bind(20, *existing);
     ZZ_RETURN_IF_ERROR(s.Run());
     if (!existing)
@@ -274,7 +280,8 @@ Result<std::vector<LoadedRecord>> LoadRecords(store::Connection& conn,
   std::vector<LoadedRecord> out;
   auto s = conn.Prepare(
       "SELECT id, entity_id, digest, key_name, key_birth, key_sex, key_phone, key_house, "
-      "key_village, key_uscc, id_cipher FROM source_records WHERE kind = ? AND withdrawn = 0 "
+      "key_village, key_uscc, id_cipher, standard_address_id FROM source_records WHERE kind = ? "
+      "AND withdrawn = 0 "
       "ORDER BY id");
   s.Bind(1, KindName(kind));
   while (s.Step()) {
@@ -292,6 +299,7 @@ Result<std::vector<LoadedRecord>> LoadRecords(store::Connection& conn,
     if (!s.IsNull(10)) {
       ZZ_ASSIGN_OR_RETURN(r.id_number, cipher.Unseal(s.Blob(10)));
     }
+    r.keys.standard_address = s.OptInt(11).value_or(0);
     out.push_back(std::move(r));
   }
   ZZ_RETURN_IF_ERROR(s.status());

@@ -33,9 +33,10 @@ struct LinkKeys {
   std::int32_t birth = 0;
   char sex = 0;
   std::uint64_t phone = 0;
-  std::uint64_t house = 0;    // HouseKey::house
-  std::uint64_t village = 0;  // HouseKey::village
-  std::string uscc;           // a valid USCC: the unit's, or a worker's employer's
+  std::uint64_t house = 0;            // HouseKey::house
+  std::uint64_t village = 0;          // HouseKey::village
+  std::string uscc;                   // a valid USCC: the unit's, or a worker's employer's
+  std::int64_t standard_address = 0;  // the standard address the address matched, 0 if none
 };
 
 struct IncomingRecord {
@@ -50,8 +51,9 @@ struct IncomingRecord {
 class RowConverter {
  public:
   // `standardizer` may be null (no address keys); `home` is the district's county.
-  RowConverter(Kind kind, const address::Standardizer* standardizer, std::uint32_t home)
-      : kind_(kind), persons_(standardizer, home), standardizer_(standardizer) {}
+  RowConverter(Kind kind, const address::Standardizer* standardizer, std::uint32_t home,
+               const address::AddressService* service = nullptr)
+      : kind_(kind), persons_(standardizer, home, service), standardizer_(standardizer) {}
 
   // Unusable values are dropped with a warning in *issues (the row is kept).
   IncomingRecord Convert(const SourceRow& row, std::vector<RowIssue>* issues);

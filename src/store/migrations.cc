@@ -505,7 +505,8 @@ ALTER TABLE enrolments ADD COLUMN dorm_address_id INTEGER;
 // Base data (issue 26, docs/basedata.md): the source systems' records of people, houses and
 // units as each source last sent them (keyed by source and the source's own id; `digest` spots
 // an unchanged row on re-import, `withdrawn` a row the source took back), the imports that brought
-// them (key_*: the fields as record linkage compares them), and the golden records (entities) that
+// them (key_*: the fields as record linkage compares them; standard_address_id: the district's
+// standard address the record's address matched), and the golden records (entities) that
 // record linkage makes of them. ID numbers are sealed like the registry's (id_cipher) with the same
 // keyed lookup hash ("01:" + number), so a base-data person and a registered worker are found by
 // one hash. Reviewers' decisions are kept forever (undone ones too, with who undid them); the
@@ -548,6 +549,7 @@ CREATE TABLE source_records (
   key_house   INTEGER,
   key_village INTEGER,
   key_uscc    TEXT,
+  standard_address_id INTEGER,
   entity_id   INTEGER,
   updated_at  INTEGER NOT NULL,
   UNIQUE (kind, source, source_id)
@@ -602,6 +604,48 @@ CREATE TABLE linkage_reviews (
 );
 )sql";
 
+// Alerts about base data (issue 26): their subjects are base-data entities — a person of the
+// real population (`base_person`), a house, a unit — so the subject kinds widen. SQLite cannot
+// alter a CHECK: the table is rebuilt (rebuilds_tables) with its rows and every index.
+constexpr const char* kAlertSubjectsSchema = R"sql(
+CREATE TABLE alerts_new (
+  id              INTEGER PRIMARY KEY,
+  type            TEXT NOT NULL,
+  severity        TEXT NOT NULL CHECK (severity IN ('red','orange','yellow','blue')),
+  alert_key       TEXT NOT NULL,
+  subject_kind    TEXT NOT NULL
+                  CHECK (subject_kind IN ('person','project','device','base_person','house','unit')),
+  subject_id      TEXT NOT NULL,
+  project_code    TEXT,
+  person_id       INTEGER,
+  device_id       INTEGER,
+  message         TEXT NOT NULL,
+  evidence        TEXT NOT NULL,
+  detail          TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('open','acknowledged','resolved')),
+  first_seen      INTEGER NOT NULL,
+  last_seen       INTEGER NOT NULL,
+  acknowledged_at INTEGER,
+  acknowledged_by TEXT,
+  resolved_at     INTEGER,
+  resolved_by     TEXT,
+  resolution      TEXT CHECK (resolution IN ('manual','auto')),
+  note            TEXT
+);
+INSERT INTO alerts_new SELECT id, type, severity, alert_key, subject_kind, subject_id,
+  project_code, person_id, device_id, message, evidence, detail, status, first_seen, last_seen,
+  acknowledged_at, acknowledged_by, resolved_at, resolved_by, resolution, note FROM alerts;
+DROP TABLE alerts;
+ALTER TABLE alerts_new RENAME TO alerts;
+CREATE UNIQUE INDEX alerts_active_key ON alerts(alert_key) WHERE status != 'resolved';
+CREATE INDEX alerts_active_project ON alerts(project_code, type) WHERE status != 'resolved';
+CREATE INDEX alerts_by_project ON alerts(project_code, id);
+CREATE INDEX alerts_by_person ON alerts(person_id, id);
+CREATE INDEX alerts_active_person
+  ON alerts(person_id, type, project_code, status) WHERE status != 'resolved';
+CREATE INDEX alerts_active_type ON alerts(type) WHERE status != 'resolved';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -617,6 +661,7 @@ const std::vector<Migration>& Migrations() {
       {9, "gate_write_path", kGateWritePathSchema},
       {10, "addresses", kAddressSchema},
       {11, "basedata", kBaseDataSchema},
+      {12, "alert_subjects", kAlertSubjectsSchema, /*rebuilds_tables=*/true},
   };
   return migrations;
 }
@@ -631,8 +676,18 @@ Result<int> ApplyMigrations(Connection& conn) {
   }
   for (const Migration& migration : all) {
     if (migration.version <= current) continue;
+    // Outside a transaction, or SQLite ignores it.
+    if (migration.rebuilds_tables) ZZ_RETURN_IF_ERROR(conn.Exec("PRAGMA foreign_keys=OFF"));
     ZZ_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
     Status status = conn.Exec(migration.sql);
+    if (status.ok() && migration.rebuilds_tables) {
+      auto check = conn.Prepare("PRAGMA foreign_key_check");
+      if (check.Step()) {
+        status = Status::Internal("the rebuild breaks a foreign key of table " + check.Text(0));
+      } else if (!check.status().ok()) {
+        status = check.status();
+      }
+    }
     if (status.ok()) {
       status = conn.Exec("PRAGMA user_version=" + std::to_string(migration.version));
     }
@@ -640,10 +695,12 @@ Result<int> ApplyMigrations(Connection& conn) {
       // The migration's error is what matters; a failed ROLLBACK leaves the connection's
       // transaction open, and the database is closed right after this error anyway.
       conn.Exec("ROLLBACK").IgnoreError();
+      if (migration.rebuilds_tables) conn.Exec("PRAGMA foreign_keys=ON").IgnoreError();
       return Status::Internal("migration " + std::to_string(migration.version) + " (" +
                               migration.name + ") failed: " + status.message());
     }
     ZZ_RETURN_IF_ERROR(conn.Exec("COMMIT"));
+    if (migration.rebuilds_tables) ZZ_RETURN_IF_ERROR(conn.Exec("PRAGMA foreign_keys=ON"));
     spdlog::info("event=schema_migrated version={} name={}", migration.version, migration.name);
     current = migration.version;
   }

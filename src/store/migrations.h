@@ -12,6 +12,10 @@ struct Migration {
   int version;
   const char* name;
   const char* sql;
+  // The migration rebuilds a table that others reference (SQLite cannot alter a CHECK): it runs
+  // with foreign keys off, as SQLite's documented twelve-step procedure says, and must leave
+  // PRAGMA foreign_key_check empty before it commits.
+  bool rebuilds_tables = false;
 };
 
 // All migrations, oldest first. Never edit a shipped migration: append a new one.
