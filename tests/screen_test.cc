@@ -134,7 +134,8 @@ Demo SeedDemo(const std::string& root, const std::string& name, int seed) {
   Demo d;
   d.dir = root + "/" + name;
   d.result = RunZhizhi({"demo", "--data", d.dir, "--projects", "10", "--persons", "1500",
-                        "--history-days", "2", "--seed", std::to_string(seed), "--quiet"},
+                        "--history-days", "2", "--seed", std::to_string(seed),
+                        "--base-data-scale", "0.002", "--quiet"},
                        120s);
   return d;
 }
@@ -170,6 +171,19 @@ TEST(DemoDistrictTest, IsReproducibleRealisticAndHasWhatTheAlertsLookFor) {
   }
   EXPECT_NE(Rows(dba, "SELECT name FROM persons ORDER BY id"),
             Rows(dbc, "SELECT name FROM persons ORDER BY id"));
+
+  // Base data at a 500th of the seed's scale (2,060 people), linked: the sources' records are
+  // fewer people than records, every import is linked, and the workers are a source too.
+  EXPECT_TRUE(Contains(a.result.out, "base data seeded")) << a.result.out;
+  const int people = std::stoi(Rows(dba, "SELECT COUNT(*) FROM entities WHERE kind = 'person'"));
+  const int person_records = std::stoi(Rows(
+      dba, "SELECT COUNT(*) FROM source_records WHERE kind = 'person' AND source != 'workforce'"));
+  EXPECT_GT(people, 2000);
+  EXPECT_LT(people, person_records);
+  EXPECT_EQ(Rows(dba, "SELECT COUNT(*) FROM basedata_imports WHERE status != 'linked'"), "0");
+  EXPECT_NE(Rows(dba, "SELECT COUNT(*) FROM source_records WHERE source = 'workforce'"), "0");
+  EXPECT_EQ(Rows(dba, "SELECT COUNT(*) FROM entities WHERE kind = 'person'"),
+            Rows(dbb, "SELECT COUNT(*) FROM entities WHERE kind = 'person'"));
 
   // Faces of the sample photos through the real pipeline: some workers have an ID-card photo and
   // a live face matched to it (the same workers for the same seed); refusals are reported.

@@ -1,5 +1,8 @@
 #include "basedata/base_data.h"
 
+#include <array>
+#include <map>
+
 #include <spdlog/spdlog.h>
 
 #include "base/civil_time.h"
@@ -508,6 +511,84 @@ Result<json> BaseData::Search(Kind kind, const std::string& q, const std::string
     if (static_cast<int>(items.size()) == page.limit)
       next = page.NextCursor(std::to_string(items.back()["id"].get<std::int64_t>()));
     return json{{"items", std::move(items)}, {"next_cursor", next}};
+  });
+}
+
+Result<json> BaseData::Figures() const {
+  ZZ_ASSIGN_OR_RETURN(const address::Standardizer* standardizer, addresses_->Get());
+  const address::Gazetteer& g = standardizer->gazetteer();
+  auto name_of = [&](const std::string& code) -> json {
+    auto index = g.Find(code);
+    return index ? json(std::string(g.Name(*index))) : json(nullptr);
+  };
+  return db_->Read([&](store::Connection& conn) -> Result<json> {
+    // community → {people, houses, units, alerts}
+    std::map<std::string, std::array<std::int64_t, 4>> villages;
+    std::array<std::int64_t, 4> unplaced{}, totals{};
+    auto counts = conn.Prepare(
+        "SELECT kind, COALESCE(village, ''), COUNT(*) FROM entities GROUP BY kind, village");
+    while (counts.Step()) {
+      const std::string kind = counts.Text(0);
+      const int column = kind == "person" ? 0 : kind == "house" ? 1 : 2;
+      const std::string village = counts.Text(1);
+      (village.size() == 12 ? villages[village] : unplaced)[column] += counts.Int(2);
+      totals[column] += counts.Int(2);
+    }
+    ZZ_RETURN_IF_ERROR(counts.status());
+    auto alerts = conn.Prepare(
+        "SELECT COALESCE(e.village, ''), COUNT(*) FROM alerts a JOIN entities e ON e.id = "
+        "CAST(a.subject_id AS INTEGER) WHERE a.status != 'resolved' AND a.subject_kind IN "
+        "('base_person', 'house', 'unit') GROUP BY e.village");
+    while (alerts.Step()) {
+      const std::string village = alerts.Text(0);
+      (village.size() == 12 ? villages[village] : unplaced)[3] += alerts.Int(1);
+      totals[3] += alerts.Int(1);
+    }
+    ZZ_RETURN_IF_ERROR(alerts.status());
+    auto figures = [](const std::array<std::int64_t, 4>& n) {
+      return json{{"people", n[0]}, {"houses", n[1]}, {"units", n[2]}, {"alerts", n[3]}};
+    };
+    json streets = json::array();
+    std::string street_code;
+    std::array<std::int64_t, 4> street{};
+    json communities = json::array();
+    auto close_street = [&] {
+      if (street_code.empty()) return;
+      json s = figures(street);
+      s["code"] = street_code;
+      s["name"] = name_of(street_code);
+      s["communities"] = std::move(communities);
+      streets.push_back(std::move(s));
+      communities = json::array();
+      street = {};
+    };
+    for (const auto& [village, n] : villages) {
+      const std::string town = village.substr(0, 9);
+      if (town != street_code) {
+        close_street();
+        street_code = town;
+      }
+      for (int i = 0; i < 4; ++i)
+        street[i] += n[i];
+      json c = figures(n);
+      c["code"] = village;
+      c["name"] = name_of(village);
+      communities.push_back(std::move(c));
+    }
+    close_street();
+    json sources = json::array();
+    auto per_source = conn.Prepare(
+        "SELECT source, kind, COUNT(*) FROM source_records WHERE withdrawn = 0 GROUP BY source, "
+        "kind ORDER BY kind, source");
+    while (per_source.Step())
+      sources.push_back({{"source", per_source.Text(0)},
+                         {"kind", per_source.Text(1)},
+                         {"records", per_source.Int(2)}});
+    ZZ_RETURN_IF_ERROR(per_source.status());
+    return json{{"totals", figures(totals)},
+                {"streets", std::move(streets)},
+                {"unplaced", figures(unplaced)},
+                {"sources", std::move(sources)}};
   });
 }
 

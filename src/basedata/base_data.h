@@ -82,6 +82,11 @@ class BaseData {
   Result<nlohmann::json> Search(Kind kind, const std::string& q, const std::string& village,
                                 const store::Page& page, bool pii) const;
 
+  // GET /api/v1/basedata/figures: people, houses, units and active base-data alerts per street
+  // and community (by the golden records' communities), the entities no community was settled
+  // for, and the live records per source.
+  Result<nlohmann::json> Figures() const;
+
   // GET /api/v1/linkage/reviews: the grey-zone pairs of the last run, strongest first.
   Result<nlohmann::json> Reviews(const store::Page& page, bool pii) const;
   // A reviewer's decision on two person records; queues a linking run.

@@ -1,0 +1,127 @@
+#include "app/demo_base_data.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "app/basedata_feeds.h"
+#include "basedata/mapping.h"
+
+namespace zhizhi::app {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+Result<std::string> ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Internal("cannot read " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Which source wins a golden field on a tie: the public-security and market-regulation
+// registers over grid collection, grid collection over landlords' reports.
+int PriorityOf(const std::string& source) {
+  static const std::map<std::string, int> priorities = {
+      {"ps_population", 80}, {"ps_housing", 80}, {"market_units", 80},
+      {"grid_people", 50},   {"grid_houses", 50}, {"grid_units", 50},
+      {"rental_tenants", 40}};
+  auto it = priorities.find(source);
+  return it == priorities.end() ? 50 : it->second;
+}
+
+Result<std::int64_t> Count(store::Database& db, const char* kind) {
+  return db.Read([&](store::Connection& conn) -> Result<std::int64_t> {
+    auto s = conn.Prepare("SELECT COUNT(*) FROM entities WHERE kind = ?");
+    s.Bind(1, kind);
+    if (!s.Step()) return s.status();
+    return s.Int(0);
+  });
+}
+
+}  // namespace
+
+Result<DemoBaseDataSummary> SeedDemoBaseData(Platform& p, double scale, std::uint64_t seed,
+                                             bool quiet) {
+  if (!(scale > 0 && scale <= 1))
+    return Status::InvalidArgument("base-data-scale", "a share of the seed's scale, (0, 1]");
+  auto say = [&](const std::string& line) {
+    if (!quiet) std::fprintf(stderr, "demo: %s\n", line.c_str());
+  };
+  DemoBaseDataSummary summary;
+  ZZ_ASSIGN_OR_RETURN(const address::Standardizer* standardizer, p.addresses().Get());
+
+  BaseDataFeedOptions options;
+  options.seed = seed;
+  options.people = static_cast<size_t>(options.people * scale);
+  options.houses = static_cast<size_t>(options.houses * scale);
+  options.addresses = static_cast<size_t>(options.addresses * scale);
+  options.units = static_cast<size_t>(options.units * scale);
+  const fs::path dir = fs::path(p.data_dir()) / "demo-feeds";
+  std::error_code ignored;
+  fs::remove_all(dir, ignored);
+  auto start = Clock::now();
+  say("writing the base-data feeds (" + std::to_string(options.people) + " people) …");
+  ZZ_ASSIGN_OR_RETURN(BaseDataFeedCounts counts,
+                      WriteBaseDataFeeds(standardizer->gazetteer(), options, dir.string()));
+  summary.generate_seconds = Since(start);
+
+  start = Clock::now();
+  say("importing " + std::to_string(counts.addresses) + " standard addresses …");
+  ZZ_ASSIGN_OR_RETURN(std::string addresses, ReadFile(dir / "addresses.csv"));
+  ZZ_ASSIGN_OR_RETURN(address::ImportSummary imported,
+                      p.addresses().Import(std::move(addresses), /*partial=*/true));
+  summary.addresses = imported.imported + imported.updated;
+  summary.address_seconds = Since(start);
+
+  start = Clock::now();
+  const security::Actor actor = security::Actor::Command("demo");
+  for (const char* source : {"ps_population", "grid_people", "rental_tenants", "ps_housing",
+                             "grid_houses", "market_units", "grid_units"}) {
+    ZZ_ASSIGN_OR_RETURN(std::string text,
+                        ReadFile(dir / "mappings" / (std::string(source) + ".json")));
+    nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+    json["priority"] = PriorityOf(source);
+    ZZ_ASSIGN_OR_RETURN(basedata::Mapping mapping, basedata::Mapping::FromJson(json));
+    const char* extension = mapping.jsonl ? ".jsonl" : ".csv";
+    ZZ_ASSIGN_OR_RETURN(std::string bytes, ReadFile(dir / (std::string(source) + extension)));
+    say(std::string("importing ") + source + " …");
+    ZZ_ASSIGN_OR_RETURN(nlohmann::json answer, p.base_data().Import(mapping, std::move(bytes), actor));
+    summary.records += answer["counts"]["added"].get<std::int64_t>();
+  }
+  ZZ_RETURN_IF_ERROR(p.base_data().SyncWorkforce(actor).status());
+  summary.import_seconds = Since(start);
+  fs::remove_all(dir, ignored);
+
+  start = Clock::now();
+  for (basedata::Kind kind :
+       {basedata::Kind::kUnit, basedata::Kind::kHouse, basedata::Kind::kPerson}) {
+    say(std::string("linking ") + basedata::KindName(kind) + " records …");
+    ZZ_RETURN_IF_ERROR(p.base_data().LinkNow(kind));
+  }
+  summary.link_seconds = Since(start);
+  ZZ_ASSIGN_OR_RETURN(summary.people, Count(p.db(), "person"));
+  ZZ_ASSIGN_OR_RETURN(summary.houses, Count(p.db(), "house"));
+  ZZ_ASSIGN_OR_RETURN(summary.units, Count(p.db(), "unit"));
+  ZZ_ASSIGN_OR_RETURN(summary.alerts, p.db().Read([](store::Connection& conn) {
+    return store::QueryInt(conn,
+                           "SELECT COUNT(*) FROM alerts WHERE status != 'resolved' AND type IN "
+                           "('house_overcrowded', 'worker_not_in_population', "
+                           "'unit_address_not_standard', 'person_two_residences')");
+  }));
+  return summary;
+}
+
+}  // namespace zhizhi::app
