@@ -63,3 +63,61 @@ TEST(MigrationsTest, TheGatePassQueriesUseTheirIndexes) {
 
 }  // namespace
 }  // namespace zhizhi::store
+
+namespace zhizhi::store {
+namespace {
+
+// Migration 12 rebuilds the alerts table (a CHECK cannot be altered): a database at version 11
+// with alerts and their history keeps every row and reference, and takes the new subjects.
+TEST(MigrationsTest, RebuildingTheAlertsTableKeepsItsRowsAndReferences) {
+  auto scratch = ScratchDatabase::Open("migrations-rebuild");
+  ASSERT_TRUE(scratch.ok()) << scratch.status().ToString();
+  const std::string path = (*scratch)->dir() + "/old.db";
+  auto opened = Connection::Open(path, Connection::Mode::kReadWrite);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  Connection& conn = **opened;
+  for (const Migration& m : Migrations()) {
+    if (m.version > 11) break;
+    ASSERT_TRUE(conn.Exec(m.sql).ok()) << m.name;
+  }
+  ASSERT_TRUE(conn.Exec("PRAGMA user_version=11").ok());
+  ASSERT_TRUE(conn.Exec("INSERT INTO alerts(id, type, severity, alert_key, subject_kind, "
+                        "subject_id, message, evidence, detail, status, first_seen, last_seen) "
+                        "VALUES (7, 'device_offline', 'orange', 'device_offline:P1:3', 'device', "
+                        "'3', 'm', '[]', '{}', 'open', 1, 2);"
+                        "INSERT INTO alert_history(alert_id, at, action, actor) VALUES (7, 1, "
+                        "'opened', 'system');")
+                  .ok());
+  // Before: a house cannot be an alert's subject.
+  EXPECT_FALSE(conn.Exec("INSERT INTO alerts(type, severity, alert_key, subject_kind, subject_id, "
+                         "message, evidence, detail, status, first_seen, last_seen) VALUES "
+                         "('house_overcrowded', 'orange', 'k', 'house', '1', 'm', '[]', '{}', "
+                         "'open', 1, 1)")
+                   .ok());
+
+  auto version = ApplyMigrations(conn);
+  ASSERT_TRUE(version.ok()) << version.status().ToString();
+  EXPECT_EQ(*version, Migrations().back().version);
+  EXPECT_EQ(*QueryInt(conn, "SELECT COUNT(*) FROM alerts WHERE id = 7 AND alert_key = "
+                            "'device_offline:P1:3' AND last_seen = 2"),
+            1);
+  EXPECT_EQ(*QueryInt(conn, "SELECT COUNT(*) FROM alert_history h JOIN alerts a ON a.id = "
+                            "h.alert_id"),
+            1);
+  EXPECT_EQ(*QueryInt(conn, "SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
+  EXPECT_EQ(*QueryInt(conn, "PRAGMA foreign_keys"), 1);  // back on
+  EXPECT_TRUE(conn.Exec("INSERT INTO alerts(type, severity, alert_key, subject_kind, subject_id, "
+                        "message, evidence, detail, status, first_seen, last_seen) VALUES "
+                        "('house_overcrowded', 'orange', 'k', 'house', '1', 'm', '[]', '{}', "
+                        "'open', 1, 1)")
+                  .ok());
+  // The active-key index came back: a second active alert with one key is refused.
+  EXPECT_FALSE(conn.Exec("INSERT INTO alerts(type, severity, alert_key, subject_kind, subject_id, "
+                         "message, evidence, detail, status, first_seen, last_seen) VALUES "
+                         "('house_overcrowded', 'orange', 'k', 'house', '1', 'm', '[]', '{}', "
+                         "'open', 1, 1)")
+                   .ok());
+}
+
+}  // namespace
+}  // namespace zhizhi::store
