@@ -1,5 +1,6 @@
 #include "basedata/base_data.h"
 
+#include <algorithm>
 #include <array>
 #include <map>
 
@@ -274,15 +275,46 @@ Result<json> BaseData::Import(const Mapping& mapping, std::string bytes,
                                    "(POST /api/v1/sources/workforce/sync)");
   ZZ_ASSIGN_OR_RETURN(const address::Standardizer* standardizer, addresses_->Get());
   ZZ_ASSIGN_OR_RETURN(std::uint32_t home, addresses_->Home());
+  const auto started = std::chrono::steady_clock::now();
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
   ZZ_ASSIGN_OR_RETURN(FeedReader reader, FeedReader::Open(mapping, std::move(bytes)));
-  RowConverter converter(mapping.kind, standardizer, home, addresses_);
-  std::vector<IncomingRecord> records;
+  std::vector<SourceRow> rows;
   std::vector<RowIssue> issues;
-  SourceRow row;
-  while (reader.Next(&row, &issues))
-    records.push_back(converter.Convert(row, &issues));
+  for (SourceRow row; reader.Next(&row, &issues);)
+    rows.push_back(std::move(row));
   ZZ_RETURN_IF_ERROR(reader.status());
-  return Store(mapping, records, issues, actor, /*keep_if_unchanged=*/true);
+  const double read_seconds = seconds();
+  // Converting is mostly standardising addresses: in slices, one thread and converter each.
+  const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1,
+                                            std::max<size_t>(1, rows.size() / 5000));
+  std::vector<IncomingRecord> records(rows.size());
+  std::vector<std::vector<RowIssue>> found(threads);
+  auto convert = [&](size_t t) {
+    RowConverter converter(mapping.kind, standardizer, home, addresses_);
+    for (size_t i = t * rows.size() / threads; i < (t + 1) * rows.size() / threads; ++i)
+      records[i] = converter.Convert(rows[i], &found[t]);
+  };
+  std::vector<std::thread> workers;
+  for (size_t t = 1; t < threads; ++t)
+    workers.emplace_back(convert, t);
+  convert(0);
+  for (std::thread& w : workers)
+    w.join();
+  rows.clear();
+  for (auto& more : found)
+    issues.insert(issues.end(), more.begin(), more.end());
+  std::stable_sort(issues.begin(), issues.end(),
+                   [](const RowIssue& a, const RowIssue& b) { return a.line < b.line; });
+  const double convert_seconds = seconds() - read_seconds;
+  auto stored = Store(mapping, records, issues, actor, /*keep_if_unchanged=*/true);
+  spdlog::info(
+      "event=basedata_import source={} rows={} read_s={:.2f} convert_s={:.2f} store_s={:.2f} "
+      "rows_per_s={:.0f}",
+      mapping.source, records.size(), read_seconds, convert_seconds,
+      seconds() - read_seconds - convert_seconds, records.size() / std::max(seconds(), 1e-9));
+  return stored;
 }
 
 Result<json> BaseData::Store(const Mapping& mapping, const std::vector<IncomingRecord>& records,
