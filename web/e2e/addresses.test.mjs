@@ -18,7 +18,7 @@ let browser;
 let api;
 
 before(async () => {
-  district = await startDistrict(['--projects', '4', '--persons', '100', '--history-days', '0', '--seed', '7', '--no-faces']);
+  district = await startDistrict(['--projects', '4', '--persons', '100', '--history-days', '0', '--seed', '7', '--no-faces', '--base-data-scale', '0']);
   api = apiOf(district);
   browser = await launchBrowser();
   // One door plate of 上沙社区 and its households, floor by floor.

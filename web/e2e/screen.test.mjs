@@ -25,7 +25,7 @@ function valueOf(page, testid) {
 }
 
 before(async () => {
-  district = await startDistrict(['--projects', '8', '--persons', '1600', '--history-days', '3', '--seed', '6']);
+  district = await startDistrict(['--projects', '8', '--persons', '1600', '--history-days', '3', '--seed', '6', '--base-data-scale', '0']);
   ({ base, token, devices } = district);
   api = apiOf(district);
   browser = await launchBrowser();

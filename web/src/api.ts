@@ -199,3 +199,102 @@ export interface StandardAddressList {
   items: StandardAddress[];
   next_cursor: string | null;
 }
+
+// ---- base data (三实: people, houses, units), docs/basedata.md "The API"
+
+export interface BaseCounts {
+  people: number;
+  houses: number;
+  units: number;
+  alerts: number;
+}
+
+export interface BaseCommunity extends BaseCounts {
+  code: string;
+  name: string;
+}
+
+export interface BaseStreet extends BaseCommunity {
+  communities: BaseCommunity[];
+}
+
+// GET /api/v1/basedata/figures: per street and community, what no community was settled for,
+// and the live records per source.
+export interface BaseFigures {
+  totals: BaseCounts;
+  streets: BaseStreet[];
+  unplaced: BaseCounts;
+  sources: { source: string; kind: BaseKind; records: number }[];
+}
+
+export type BaseKind = 'person' | 'house' | 'unit';
+
+// A list item of GET /api/v1/people|houses|units (and the links of an entity): the golden values
+// by field name beside id, village, records and updated_at.
+export interface BaseSummary {
+  id: number;
+  village: string | null;
+  records: number;
+  updated_at: string;
+  [field: string]: string | number | null;
+}
+
+export interface BaseList {
+  items: BaseSummary[];
+  next_cursor: string | null;
+}
+
+// A golden field: its value, the record it came from, and how many records agree with it.
+export interface GoldenField {
+  value: string;
+  source: string;
+  source_id: string;
+  agree: number;
+  of: number;
+}
+
+export interface SourceRecord {
+  record_id: number;
+  source: string;
+  source_id: string;
+  fields: Record<string, string>;
+  updated_at: string;
+  entity_id: number;
+}
+
+// GET /api/v1/people|houses|units/{id}; the links a kind has are set, the others absent.
+export interface BaseEntity {
+  id: number;
+  kind: BaseKind;
+  village: string | null;
+  standard_address_id: number | null;
+  updated_at?: string;
+  fields: Record<string, GoldenField>;
+  records: SourceRecord[];
+  houses?: BaseSummary[];
+  units?: BaseSummary[];
+  occupants?: BaseSummary[];
+  people?: BaseSummary[];
+}
+
+// A pair of person records the last linking run left to a person (GET /api/v1/linkage/reviews).
+export interface LinkageReview {
+  id: number;
+  weight: number;
+  probability: number;
+  reason: string;
+  fields: { field: string; level: string; weight: number }[];
+  a: SourceRecord;
+  b: SourceRecord;
+}
+
+export interface LinkageDecision {
+  id: number;
+  record_a: number;
+  record_b: number;
+  decision: 'same' | 'different';
+  note: string;
+  actor: string;
+  decided_at: string;
+  undone_at: string | null;
+}

@@ -15,6 +15,9 @@ import { projectPage } from './pages/project';
 import { personPage } from './pages/person';
 import { alertsPage } from './pages/alerts';
 import { addressesPage } from './pages/addresses';
+import { basedataPage } from './pages/basedata';
+import { houseFilePage, personFilePage, unitFilePage } from './pages/entity';
+import { reviewsPage } from './pages/reviews';
 
 export type Cleanup = (() => void) | void;
 type Page = (root: HTMLElement, params: Record<string, string>, query: URLSearchParams) => Cleanup;
@@ -25,7 +28,15 @@ const routes: [RegExp, Page, string[]][] = [
   [/^\/persons\/(\d+)$/, personPage, ['id']],
   [/^\/alerts$/, alertsPage, []],
   [/^\/addresses$/, addressesPage, []],
+  [/^\/basedata$/, basedataPage, []],
+  [/^\/people\/(\d+)$/, personFilePage, ['id']],
+  [/^\/houses\/(\d+)$/, houseFilePage, ['id']],
+  [/^\/units\/(\d+)$/, unitFilePage, ['id']],
+  [/^\/linkage\/reviews$/, reviewsPage, []],
 ];
+
+// The base-data pages share one entry of the navigation.
+const BASEDATA_PATHS = /^\/(basedata|people|houses|units|linkage)(\/|$)/;
 
 const app = document.getElementById('app')!;
 let cleanup: Cleanup;
@@ -67,6 +78,11 @@ function header(): HTMLElement {
         'a',
         { href: '/addresses', 'data-route': '1', class: location.pathname === '/addresses' ? 'active' : '' },
         t('nav.addresses'),
+      ),
+      h(
+        'a',
+        { href: '/basedata', 'data-route': '1', class: BASEDATA_PATHS.test(location.pathname) ? 'active' : '' },
+        t('nav.basedata'),
       ),
     ),
     h(

@@ -47,6 +47,13 @@ function askNote(title: string, required: boolean): Promise<string | null> {
   });
 }
 
+// The file of a base-data alert's subject (a person, house or unit of 三实), or null.
+function baseSubject(a: Alert): HTMLElement | null {
+  const path = ({ base_person: 'people', house: 'houses', unit: 'units' } as Record<string, string>)[a.subject_kind];
+  if (!path || !a.subject_id) return null;
+  return h('div.small', link(`/${path}/${enc(a.subject_id)}`, `${label('bd_kind', a.subject_kind === 'base_person' ? 'person' : a.subject_kind)} #${a.subject_id}`));
+}
+
 // A table of alerts with their actions; `changed` runs after an acknowledge or resolve.
 export function alertTable(items: Alert[], changed: () => void): HTMLElement {
   if (items.length === 0) return h('p.empty', t('alerts.none'));
@@ -92,6 +99,7 @@ export function alertTable(items: Alert[], changed: () => void): HTMLElement {
             a.note ? h('div.muted.small', `${t('alerts.note')}: ${a.note}`) : null,
             who ? h('div.muted.small', who) : null,
             a.person_id ? h('div.small', link(`/persons/${a.person_id}`, `#${a.person_id}`)) : null,
+            baseSubject(a),
           ),
           h('td.nowrap', a.project_code ? link(`/projects/${enc(a.project_code)}`, a.project_code) : '—'),
           h('td.nowrap', formatTime(a.last_seen, true)),
