@@ -1,6 +1,8 @@
 // `zhizhi import --data DIR KIND FILE.csv`: CSV files written here are imported with the real
 // binary, then checked in the database and through the API of a server started on the same
 // directory.
+#include <unistd.h>
+
 #include <string>
 #include <vector>
 
@@ -335,6 +337,67 @@ TEST_F(ImportTest, ImportIsRefusedWhileAServerRunsOnTheDirectory) {
 
   ImportAll("persons", file, 1);
   EXPECT_EQ(Count("persons"), 1);
+}
+
+}  // namespace
+}  // namespace zhizhi::e2e
+
+namespace zhizhi::e2e {
+namespace {
+
+// `zhizhi import-source`: a base-data feed of any size up to 2 GiB from the command line,
+// imported and linked; the server started afterwards answers its golden records. A 10 GB file is
+// refused before a byte of it is read, and leaves nothing behind.
+TEST(ImportSourceTest, FeedsAreImportedAndLinkedAndAHugeFileIsRefused) {
+  TestServer server;
+  const std::string mapping = server.root() + "/ps.json";
+  WriteFileBytes(mapping, R"({"kind":"person","format":"csv","encoding":"gbk","key":"编号",
+    "fields":{"name":"姓名","id_number":"身份证","phone":"电话"}})");
+  // GBK bytes of: 编号,姓名,身份证,电话 / P1,王丽,330114199003071236,13800001234 / P2,王丽,
+  // 330114199003071236, (the same woman twice) / P3,李强,411522198511203379,
+  const std::string gbk =
+      "\xB1\xE0\xBA\xC5,\xD0\xD5\xC3\xFB,\xC9\xED\xB7\xDD\xD6\xA4,\xB5\xE7\xBB\xB0\n"
+      "P1,\xCD\xF5\xC0\xF6,330114199003071236,13800001234\n"
+      "P2,\xCD\xF5\xC0\xF6,330114199003071236,\n"
+      "P3,\xC0\xEE\xC7\xBF,411522198511203379,\n";
+  const std::string feed = server.root() + "/ps.csv";
+  WriteFileBytes(feed, gbk);
+  ProcessResult r = RunZhizhi(
+      {"import-source", "--data", server.data_dir(), "ps_population", feed, "--mapping", mapping},
+      120s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json status = json::parse(r.out);
+  EXPECT_EQ(status["status"], "linked") << r.out;
+  EXPECT_EQ(status["counts"]["added"], 3);
+  EXPECT_EQ(status["linkage"]["entities"], 2);
+  EXPECT_EQ(server.Count("SELECT COUNT(*) FROM entities WHERE kind = 'person'"), 2);
+
+  // 10 GB of nothing (a sparse file): refused by its size, not read.
+  const std::string huge = server.root() + "/huge.csv";
+  WriteFileBytes(huge, "");
+  ASSERT_EQ(::truncate(huge.c_str(), 10'000'000'000LL), 0);
+  r = RunZhizhi(
+      {"import-source", "--data", server.data_dir(), "ps_population", huge, "--mapping", mapping});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(Contains(r.err, "too_large")) << r.err;
+  EXPECT_EQ(server.Count("SELECT COUNT(*) FROM basedata_imports"), 1);
+  ::unlink(huge.c_str());
+
+  // The mapping names a column the file lacks: nothing is written.
+  WriteFileBytes(mapping, R"({"kind":"person","key":"编号","encoding":"gbk",
+    "fields":{"name":"姓名","birth_date":"出生日期"}})");
+  r = RunZhizhi(
+      {"import-source", "--data", server.data_dir(), "ps_population", feed, "--mapping", mapping});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(Contains(r.err, "mapping.fields.birth_date")) << r.err;
+  EXPECT_EQ(server.Count("SELECT COUNT(*) FROM source_records"), 3);
+
+  ASSERT_TRUE(server.Start());
+  HttpResponse people = server.Api("GET", "/api/v1/people?q=王丽");
+  ASSERT_EQ(people.status, 200) << people.Describe();
+  ASSERT_EQ(people.json["items"].size(), 1u) << people.Describe();
+  EXPECT_EQ(people.json["items"][0]["records"], 2);
+  EXPECT_EQ(people.json["items"][0]["phone"], "13800001234");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include <sodium.h>
@@ -55,7 +56,13 @@ std::vector<std::uint32_t> PersonRepresentatives(EntityPlan* plan,
     if (a && b) link_decisions.push_back({*a, *b, d.same});
   }
   linkage::LinkResult result = linkage::LinkPersons(persons, link_decisions, options);
+  // A pair a reviewer decided on is not asked about again (a "different" pair stays apart and
+  // would otherwise come back every run).
+  std::set<std::pair<std::uint32_t, std::uint32_t>> decided;
+  for (const linkage::LinkDecision& d : link_decisions)
+    decided.emplace(std::min(d.a, d.b), std::max(d.a, d.b));
   for (const linkage::ScoredPair& pair : result.reviews) {
+    if (decided.contains({std::min(pair.a, pair.b), std::max(pair.a, pair.b)})) continue;
     PlannedReview review;
     review.record_a = records[pair.a].id;
     review.record_b = records[pair.b].id;
@@ -65,9 +72,6 @@ std::vector<std::uint32_t> PersonRepresentatives(EntityPlan* plan,
     review.fields = json::array();
     for (const linkage::FieldWeight& f : linkage::ExplainPair(result.model, pair))
       review.fields.push_back({{"field", f.field}, {"level", f.level}, {"weight", f.weight}});
-    if (pair.tf_adjustment != 0)
-      review.fields.push_back(
-          {{"field", "term_frequency"}, {"level", "adjustment"}, {"weight", pair.tf_adjustment}});
     plan->reviews.push_back(std::move(review));
   }
   plan->report = json::parse(result.report.ToJson());

@@ -333,8 +333,13 @@ LinkResult LinkPersons(const std::vector<PersonRecord>& records,
       reviews.push_back(std::move(pair));
     }
   }
-  // A review is worth a person's time only if its records are still apart.
-  std::erase_if(reviews, [&](const ScoredPair& r) { return clusters.Together(r.a, r.b); });
+  // A review is worth a person's time only if its records are still apart, and could be one
+  // person: two valid ID numbers that differ are two people (an ID number lent to another is
+  // the faces' duplicate_identity alert, not a linkage question).
+  std::erase_if(reviews, [&](const ScoredPair& r) {
+    const PersonRecord &a = records[r.a], &b = records[r.b];
+    return clusters.Together(r.a, r.b) || (a.id_valid && b.id_valid && a.id != b.id);
+  });
   std::sort(reviews.begin(), reviews.end(),
             [](const ScoredPair& x, const ScoredPair& y) { return x.weight > y.weight; });
   result.reviews = std::move(reviews);

@@ -164,6 +164,11 @@ TEST(PersonLinkerTest, ReviewsExplainTheirWeights) {
     sum += w.weight;
   EXPECT_NEAR(sum, top.weight, 1e-3);
   EXPECT_EQ(weights[0].field, "id_number");
+  // Two valid ID numbers that differ are two people: never a question for a reviewer.
+  for (const ScoredPair& r : result.reviews) {
+    const PersonRecord &a = town.records[r.a], &b = town.records[r.b];
+    EXPECT_FALSE(a.id_valid && b.id_valid && a.id != b.id) << r.a << " " << r.b;
+  }
 }
 
 }  // namespace

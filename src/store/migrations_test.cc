@@ -98,11 +98,13 @@ TEST(MigrationsTest, RebuildingTheAlertsTableKeepsItsRowsAndReferences) {
   auto version = ApplyMigrations(conn);
   ASSERT_TRUE(version.ok()) << version.status().ToString();
   EXPECT_EQ(*version, Migrations().back().version);
-  EXPECT_EQ(*QueryInt(conn, "SELECT COUNT(*) FROM alerts WHERE id = 7 AND alert_key = "
-                            "'device_offline:P1:3' AND last_seen = 2"),
+  EXPECT_EQ(*QueryInt(conn,
+                      "SELECT COUNT(*) FROM alerts WHERE id = 7 AND alert_key = "
+                      "'device_offline:P1:3' AND last_seen = 2"),
             1);
-  EXPECT_EQ(*QueryInt(conn, "SELECT COUNT(*) FROM alert_history h JOIN alerts a ON a.id = "
-                            "h.alert_id"),
+  EXPECT_EQ(*QueryInt(conn,
+                      "SELECT COUNT(*) FROM alert_history h JOIN alerts a ON a.id = "
+                      "h.alert_id"),
             1);
   EXPECT_EQ(*QueryInt(conn, "SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
   EXPECT_EQ(*QueryInt(conn, "PRAGMA foreign_keys"), 1);  // back on
