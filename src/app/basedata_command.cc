@@ -41,7 +41,7 @@ Result<std::string> ReadWhole(const std::string& path, std::uint64_t limit) {
 }
 
 int ImportSource(const ImportSourceFlags& flags) {
-  SetUpLogging("warn");
+  SetUpLogging("info");  // the import's and the linking run's timings, on stderr
   auto mapping_text = ReadWhole(flags.mapping, 1 << 20);
   if (!mapping_text.ok()) return Fail(mapping_text.status());
   nlohmann::json mapping_json = nlohmann::json::parse(*mapping_text, nullptr, false);
@@ -63,7 +63,16 @@ int ImportSource(const ImportSourceFlags& flags) {
       p.base_data().Import(*mapping, std::move(*bytes), security::Actor::Command("import-source"));
   if (!started.ok()) return Fail(started.status());
   const std::int64_t id = (*started)["id"].get<std::int64_t>();
-  if (!flags.no_link && (*started)["status"] == "running") {
+  // Link this import's kind when it, or an earlier import stored with --no-link, waits for it.
+  auto waiting = p.db().Read([&](store::Connection& conn) -> Result<std::int64_t> {
+    auto s =
+        conn.Prepare("SELECT COUNT(*) FROM basedata_imports WHERE kind = ? AND status = 'running'");
+    s.Bind(1, basedata::KindName(mapping->kind));
+    if (!s.Step()) return s.status();
+    return s.Int(0);
+  });
+  if (!waiting.ok()) return Fail(waiting.status());
+  if (!flags.no_link && *waiting > 0) {
     if (Status linked = p.base_data().LinkNow(mapping->kind); !linked.ok()) return Fail(linked);
   }
   auto status = p.base_data().ImportStatus(id);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <map>
 
 #include <spdlog/spdlog.h>
@@ -222,13 +223,21 @@ Status BaseData::Link(Kind kind) {
     return Result<std::int64_t>(s.Int(0));
   }));
   auto run = [&]() -> Result<json> {
+    auto lap = [last = std::chrono::steady_clock::now()]() mutable {
+      const auto now = std::chrono::steady_clock::now();
+      const double seconds = std::chrono::duration<double>(now - last).count();
+      last = now;
+      return std::round(seconds * 100) / 100;
+    };
     std::vector<StoredDecision> decisions;
     std::unordered_map<std::int64_t, std::string> previous;
     ZZ_ASSIGN_OR_RETURN(EntityPlan plan,
                         LoadForLinking(*db_, *cipher_, kind, &decisions, &previous));
+    const double load = lap();
     PlanEntities(&plan, decisions, previous, options_.link);
-    ZZ_RETURN_IF_ERROR(ComposeGoldens(*db_, &plan));
-    ZZ_RETURN_IF_ERROR(WriteEntities(*db_, *cipher_, plan, NowUnixMs()));
+    const double planning = lap();
+    ZZ_RETURN_IF_ERROR(WriteEntities(*db_, *cipher_, &plan, NowUnixMs()));
+    const double writing = lap();
     plan.report["reviews"] = plan.reviews.size();
     ZZ_ASSIGN_OR_RETURN(CheckCounts checks, RunChecks(*db_, options_.checks, NowUnixMs()));
     plan.report["checks"] = {{"house_overcrowded", checks.overcrowded},
@@ -237,6 +246,8 @@ Status BaseData::Link(Kind kind) {
                              {"person_two_residences", checks.two_residences},
                              {"alerts_opened", checks.alerts.opened},
                              {"alerts_resolved", checks.alerts.resolved}};
+    plan.report["phases"] = {
+        {"load", load}, {"plan", planning}, {"write", writing}, {"checks", lap()}};
     plan.report["seconds"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return plan.report;

@@ -197,8 +197,7 @@ void AddBaseDataRoutes(http::Router& router, BaseData& base_data_ref, store::Dat
   router.Add(Route{Verb::get, "/api/v1/basedata/figures", Right::kBaseDataRead,
                    "People, houses, units and active base-data alerts per street and community, "
                    "and the live records per source (the command screen's figures)",
-                   Operation({}, {503}),
-                   [=](Request&) { return Reply(base_data->Figures()); }});
+                   Operation({}, {503}), [=](Request&) { return Reply(base_data->Figures()); }});
   router.Add(Route{
       Verb::get, "/api/v1/linkage/reviews", Right::kBaseDataRead,
       "Pairs of person records in the grey zone of the last linking run, strongest first, each "

@@ -7,12 +7,12 @@
 //                  community or with the same phone. Each entity keeps the id that most of its
 //                  records had (largest entities choose first), so ids stay stable across runs;
 //                  an entity whose records did not change is not rewritten.
-//   ComposeGoldens the golden record of each changed entity: per field, the value most of its
-//                  records give, then the source of higher priority, then the newest; each with
-//                  its source and source id (provenance).
-//   WriteEntities  the plan into entities, source_records.entity_id and linkage_reviews, in
-//                  writer jobs of bounded size (a first run over a million records must not hold
-//                  the writer for its whole length); the reviews and retired ids go last.
+//   WriteEntities  the golden record of each changed entity — per field, the value most of its
+//                  records give, then the source of higher priority, then the newest, then the
+//                  longer; each with its source and source id (provenance) — composed and written
+//                  with source_records.entity_id in writer jobs of bounded size (a first run over
+//                  a million records must not hold the writer, nor the memory, for its whole
+//                  length); the reviews and retired ids go last.
 //
 // Thread-safety: plain functions; run on the linker's thread.
 #pragma once
@@ -41,8 +41,8 @@ struct PlannedEntity {
   std::vector<std::uint32_t> members;  // indices into the loaded records, ascending
   std::string members_digest;
   bool changed = true;  // new, or its records changed since the last run
-  // Filled by ComposeGoldens for changed entities.
-  nlohmann::json golden;
+  // Filled for changed entities a chunk at a time while they are written (WriteEntities).
+  std::string golden;     // JSON: {field: {value, source, source_id, agree, of}}
   std::string id_number;  // the golden ID number (person), "" if none
   std::optional<std::string> name, phone, address, village;
   std::optional<std::int64_t> house_key;
@@ -80,9 +80,9 @@ void PlanEntities(EntityPlan* plan, const std::vector<StoredDecision>& decisions
                   const std::unordered_map<std::int64_t, std::string>& previous,
                   const linkage::LinkOptions& options);
 
-Status ComposeGoldens(store::Database& db, EntityPlan* plan);
-
-Status WriteEntities(store::Database& db, const security::FieldCipher& cipher,
-                     const EntityPlan& plan, std::int64_t now_ms);
+// Composes the golden records of the changed entities and writes them, a chunk at a time (the
+// golden records of a million entities are not held at once), then the retired ids and reviews.
+Status WriteEntities(store::Database& db, const security::FieldCipher& cipher, EntityPlan* plan,
+                     std::int64_t now_ms);
 
 }  // namespace zhizhi::basedata

@@ -574,7 +574,6 @@ CREATE TABLE entities (
   updated_at   INTEGER NOT NULL
 );
 CREATE INDEX entities_by_kind ON entities(kind, id);
-CREATE INDEX entities_by_name ON entities(kind, name);
 CREATE INDEX entities_by_phone ON entities(phone) WHERE phone IS NOT NULL;
 CREATE INDEX entities_by_id_hash ON entities(id_hash) WHERE id_hash IS NOT NULL;
 CREATE INDEX entities_by_village ON entities(kind, village, id);
