@@ -211,6 +211,11 @@ class AccessMatrixTest : public ::testing::Test {
     if (key == "faces/{face_id}") return std::to_string(side.face);
     if (key == "residence-registrations/{id}") return std::to_string(side.registration);
     if (key == "divisions/{code}") return std::string("330114");  // reference data, no scope
+    // Base data is district-wide (no scope): any id shows the right, found or not.
+    if (key == "sources/{source}") return std::string("ps_population");
+    if (key == "imports/{id}" || key == "people/{id}" || key == "houses/{id}" ||
+        key == "units/{id}" || key == "decisions/{id}")
+      return std::string("1");
     return std::nullopt;
   }
 

@@ -223,8 +223,8 @@ Command AddServeCommand(CLI::App& app, std::string web_dist) {
       ->capture_default_str()
       ->check(CLI::Range(1.0, 100.0));
   cmd->add_option("--workforce-sync", flags->workforce_sync_seconds,
-                  "seconds between takes of the workforce registry into base data (0: only at "
-                  "start and when asked)")
+                  "seconds between takes of the workforce registry into base data, also at "
+                  "start (0: only when asked, POST /api/v1/sources/workforce/sync)")
       ->capture_default_str()
       ->check(CLI::Range(0, 7 * 86400));
   cmd->add_option("--gazetteer", flags->gazetteer,

@@ -136,7 +136,8 @@ Status BaseData::Start() {
     Queue(kind);
   }
   std::lock_guard lock(mu_);
-  sync_wanted_ = true;  // the registry, at once
+  // The registry, at once (unless syncs are only on demand).
+  sync_wanted_ = options_.workforce_sync_interval.count() > 0;
   if (!linker_.joinable() && !stopping_) linker_ = std::thread([this] { LinkerLoop(); });
   return Status::Ok();
 }
@@ -304,8 +305,10 @@ Result<json> BaseData::Import(const Mapping& mapping, std::string bytes,
   std::vector<std::vector<RowIssue>> found(threads);
   auto convert = [&](size_t t) {
     RowConverter converter(mapping.kind, standardizer, home, addresses_);
-    for (size_t i = t * rows.size() / threads; i < (t + 1) * rows.size() / threads; ++i)
+    for (size_t i = t * rows.size() / threads; i < (t + 1) * rows.size() / threads; ++i) {
       records[i] = converter.Convert(rows[i], &found[t]);
+      Prepare(&records[i], *cipher_, mapping.priority);
+    }
   };
   std::vector<std::thread> workers;
   for (size_t t = 1; t < threads; ++t)

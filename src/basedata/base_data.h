@@ -47,7 +47,7 @@ struct BaseDataOptions {
   linkage::LinkOptions link;
   CheckOptions checks;
   // How often the linker thread takes the workforce registry in again (also at start); 0: only
-  // when asked (SyncWorkforce).
+  // when asked (SyncWorkforce), not at start either.
   std::chrono::milliseconds workforce_sync_interval = std::chrono::minutes(10);
 };
 

@@ -77,6 +77,15 @@ std::optional<std::string> OptionalText(const std::string& s) {
 
 }  // namespace
 
+void Prepare(IncomingRecord* r, const security::FieldCipher& cipher, int priority) {
+  r->digest = Digest(*r, priority);
+  r->fields_text = r->fields.dump();
+  if (!r->id_number.empty()) {
+    r->id_sealed = cipher.Seal(r->id_number);
+    r->id_hash = IdLookupHash(cipher, r->id_number);
+  }
+}
+
 std::string PhoneDigits(std::string_view text) {
   std::uint64_t value = 0;
   if (!linkage::ParsePhone(text, &value)) return "";
@@ -183,9 +192,17 @@ Result<ImportCounts> StoreRecords(store::Connection& conn, const security::Field
   counts.rows = static_cast<std::int64_t>(records.size());
   std::unordered_set<std::string_view> seen;
   if (mapping.snapshot) seen.reserve(records.size());
-  for (const IncomingRecord& r : records) {
-    if (mapping.snapshot) seen.insert(r.source_id);
-    const std::string digest = Digest(r, mapping.priority);
+  IncomingRecord unprepared;
+  for (const IncomingRecord& prepared : records) {
+    const IncomingRecord* record = &prepared;
+    if (prepared.digest.empty()) {
+      unprepared = prepared;
+      Prepare(&unprepared, cipher, mapping.priority);
+      record = &unprepared;
+    }
+    const IncomingRecord& r = *record;
+    if (mapping.snapshot) seen.insert(prepared.source_id);
+    const std::string& digest = r.digest;
     std::optional<std::int64_t> existing;
     bool was_withdrawn = false;
     {
@@ -205,11 +222,6 @@ Result<ImportCounts> StoreRecords(store::Connection& conn, const security::Field
       }
     }
     if (!existing && r.withdrawn) continue;  // never seen, already withdrawn: nothing to keep
-    std::optional<std::string> sealed, hash;
-    if (!r.id_number.empty()) {
-      sealed = cipher.Seal(r.id_number);
-      hash = IdLookupHash(cipher, r.id_number);
-    }
     auto s = existing
                  ? conn.Prepare(
                        "UPDATE source_records SET priority = ?4, digest = ?5, withdrawn = ?6, "
@@ -229,9 +241,9 @@ Result<ImportCounts> StoreRecords(store::Connection& conn, const security::Field
         .Bind(6, r.withdrawn ? 1 : 0)
         .Bind(7, import_id)
         .Bind(8, r.line)
-        .Bind(9, r.fields.dump());
-    if (sealed) {
-      s.BindBlob(10, *sealed).BindBlob(11, *hash);
+        .Bind(9, r.fields_text);
+    if (!r.id_sealed.empty()) {
+      s.BindBlob(10, r.id_sealed).BindBlob(11, r.id_hash);
     } else {
       s.BindNull(10).BindNull(11);
     }

@@ -46,7 +46,13 @@ struct IncomingRecord {
   nlohmann::json fields = nlohmann::json::object();  // our fields as text, ID numbers left out
   std::string id_number;  // the ID number (person) or the owner's (house), 18 chars, or ""
   LinkKeys keys;
+  // What the store writes, prepared off the writer's thread (Prepare): empty until then.
+  std::string digest, fields_text, id_sealed, id_hash;
 };
+
+// Computes the record's digest, its values as JSON text and its sealed ID number and lookup hash,
+// so that the writer's job only binds them (StoreRecords does it for a record not prepared).
+void Prepare(IncomingRecord* record, const security::FieldCipher& cipher, int priority);
 
 class RowConverter {
  public:
