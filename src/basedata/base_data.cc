@@ -103,6 +103,45 @@ constexpr const char* kSummaryColumns =
     "e.id, e.golden, e.id_cipher, e.village, e.records, "
     "e.updated_at";
 
+// An entity's links, through the live records' keys: ?1 is the entity's id, or its house key.
+struct LinkQuery {
+  Kind of;
+  const char* name;
+  const char* where;
+  bool by_house_key;
+  int limit;
+};
+constexpr const char* kLinkedEntities =
+    "SELECT e.id, e.golden, e.id_cipher, e.village, e.records, e.updated_at, e.kind FROM "
+    "entities e WHERE ";
+constexpr LinkQuery kLinkQueries[] = {
+    // A person lives at the houses its records name, and works for the units whose USCC its
+    // (workforce) records carry.
+    {Kind::kPerson, "houses",
+     "e.kind = 'house' AND e.house_key IN (SELECT key_house FROM source_records WHERE entity_id "
+     "= ?1 AND withdrawn = 0 AND key_house IS NOT NULL)",
+     false, 100},
+    {Kind::kPerson, "units",
+     "e.id IN (SELECT u.entity_id FROM source_records u WHERE u.kind = 'unit' AND u.withdrawn = "
+     "0 AND u.key_uscc IN (SELECT key_uscc FROM source_records WHERE entity_id = ?1 AND "
+     "withdrawn = 0 AND key_uscc IS NOT NULL))",
+     false, 100},
+    {Kind::kHouse, "occupants",
+     "e.id IN (SELECT entity_id FROM source_records WHERE kind = 'person' AND key_house = ?1 AND "
+     "withdrawn = 0)",
+     true, 1000},
+    {Kind::kHouse, "units",
+     "e.id IN (SELECT entity_id FROM source_records WHERE kind = 'unit' AND key_house = ?1 AND "
+     "withdrawn = 0)",
+     true, 100},
+    {Kind::kUnit, "people",
+     "e.id IN (SELECT p.entity_id FROM source_records p WHERE p.kind = 'person' AND p.withdrawn "
+     "= 0 AND p.key_uscc IN (SELECT key_uscc FROM source_records WHERE entity_id = ?1 AND "
+     "withdrawn = 0 AND key_uscc IS NOT NULL))",
+     false, 1000},
+    {Kind::kUnit, "houses", "e.kind = 'house' AND e.house_key = ?1", true, 10},
+};
+
 Result<Kind> KindOf(std::string_view name) {
   for (Kind k : kKinds)
     if (name == KindName(k)) return k;
@@ -469,49 +508,12 @@ Result<json> BaseData::Entity(Kind kind, std::int64_t id, bool pii) const {
       ZZ_RETURN_IF_ERROR(q.status());
       return list;
     };
-    if (kind == Kind::kPerson) {
-      auto h = conn.Prepare(
-          "SELECT e.id, e.golden, e.id_cipher, e.village, e.records, e.updated_at, e.kind FROM "
-          "entities e WHERE e.kind = 'house' AND e.house_key IN (SELECT key_house FROM "
-          "source_records WHERE entity_id = ?1 AND withdrawn = 0 AND key_house IS NOT NULL) "
-          "ORDER BY e.id LIMIT 100");
-      h.Bind(1, id);
-      ZZ_ASSIGN_OR_RETURN(out["houses"], entities(h));
-      auto u = conn.Prepare(
-          "SELECT e.id, e.golden, e.id_cipher, e.village, e.records, e.updated_at, e.kind FROM "
-          "entities e WHERE e.id IN (SELECT u.entity_id FROM source_records u WHERE u.kind = "
-          "'unit' AND u.withdrawn = 0 AND u.key_uscc IN (SELECT key_uscc FROM source_records "
-          "WHERE entity_id = ?1 AND withdrawn = 0 AND key_uscc IS NOT NULL)) ORDER BY e.id "
-          "LIMIT 100");
-      u.Bind(1, id);
-      ZZ_ASSIGN_OR_RETURN(out["units"], entities(u));
-    } else if (kind == Kind::kHouse) {
-      auto p = conn.Prepare(
-          "SELECT e.id, e.golden, e.id_cipher, e.village, e.records, e.updated_at, e.kind FROM "
-          "entities e WHERE e.id IN (SELECT entity_id FROM source_records WHERE kind = 'person' "
-          "AND key_house = ?1 AND withdrawn = 0) ORDER BY e.id LIMIT 1000");
-      p.Bind(1, house_key.value_or(0));
-      ZZ_ASSIGN_OR_RETURN(out["occupants"], entities(p));
-      auto u = conn.Prepare(
-          "SELECT e.id, e.golden, e.id_cipher, e.village, e.records, e.updated_at, e.kind FROM "
-          "entities e WHERE e.id IN (SELECT entity_id FROM source_records WHERE kind = 'unit' "
-          "AND key_house = ?1 AND withdrawn = 0) ORDER BY e.id LIMIT 100");
-      u.Bind(1, house_key.value_or(0));
-      ZZ_ASSIGN_OR_RETURN(out["units"], entities(u));
-    } else {
-      auto p = conn.Prepare(
-          "SELECT e.id, e.golden, e.id_cipher, e.village, e.records, e.updated_at, e.kind FROM "
-          "entities e WHERE e.id IN (SELECT p.entity_id FROM source_records p WHERE p.kind = "
-          "'person' AND p.withdrawn = 0 AND p.key_uscc IN (SELECT key_uscc FROM source_records "
-          "WHERE entity_id = ?1 AND withdrawn = 0 AND key_uscc IS NOT NULL)) ORDER BY e.id "
-          "LIMIT 1000");
-      p.Bind(1, id);
-      ZZ_ASSIGN_OR_RETURN(out["people"], entities(p));
-      auto h = conn.Prepare(
-          "SELECT e.id, e.golden, e.id_cipher, e.village, e.records, e.updated_at, e.kind FROM "
-          "entities e WHERE e.kind = 'house' AND e.house_key = ?1 ORDER BY e.id LIMIT 10");
-      h.Bind(1, house_key.value_or(0));
-      ZZ_ASSIGN_OR_RETURN(out["houses"], entities(h));
+    for (const LinkQuery& link : kLinkQueries) {
+      if (link.of != kind) continue;
+      auto q = conn.Prepare(std::string(kLinkedEntities) + link.where + " ORDER BY e.id LIMIT " +
+                            std::to_string(link.limit));
+      q.Bind(1, link.by_house_key ? house_key.value_or(0) : id);
+      ZZ_ASSIGN_OR_RETURN(out[link.name], entities(q));
     }
     return out;
   });
