@@ -135,6 +135,7 @@ class BaseData {
   bool sync_wanted_ = false;
   std::thread linker_;
   std::mutex link_mu_;  // one linking run at a time (the thread, or LinkNow)
+  std::mutex sync_mu_;  // one workforce sync at a time (the thread, or a call)
 };
 
 }  // namespace zhizhi::basedata

@@ -96,6 +96,8 @@ Result<Rows> ReadRegistry(store::Connection& conn, const security::FieldCipher& 
 }  // namespace
 
 Result<json> BaseData::SyncWorkforce(const security::Actor& actor) {
+  // Two syncs at once could store an older snapshot after a newer one.
+  std::lock_guard lock(sync_mu_);
   ZZ_ASSIGN_OR_RETURN(const address::Standardizer* standardizer, addresses_->Get());
   ZZ_ASSIGN_OR_RETURN(std::uint32_t home, addresses_->Home());
   ZZ_ASSIGN_OR_RETURN(
