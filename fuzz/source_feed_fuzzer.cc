@@ -27,21 +27,20 @@ namespace {
 using namespace zhizhi;
 
 basedata::Mapping MappingFor(bool jsonl, bool gbk) {
-  nlohmann::json json = {
-      {"source", "fuzz"},
-      {"kind", "person"},
-      {"format", jsonl ? "jsonl" : "csv"},
-      {"encoding", gbk ? "gbk" : "utf-8"},
-      {"key", "k"},
-      {"withdrawn", "w"},
-      {"fields",
-       {{"name", "name"},
-        {"id_number", "id"},
-        {"sex", "sex"},
-        {"birth_date", "birth"},
-        {"phone", "phone"},
-        {"address", "address"}}},
-      {"codes", {{"sex", {{"1", "M"}, {"2", "F"}}}}}};
+  nlohmann::json json = {{"source", "fuzz"},
+                         {"kind", "person"},
+                         {"format", jsonl ? "jsonl" : "csv"},
+                         {"encoding", gbk ? "gbk" : "utf-8"},
+                         {"key", "k"},
+                         {"withdrawn", "w"},
+                         {"fields",
+                          {{"name", "name"},
+                           {"id_number", "id"},
+                           {"sex", "sex"},
+                           {"birth_date", "birth"},
+                           {"phone", "phone"},
+                           {"address", "address"}}},
+                         {"codes", {{"sex", {{"1", "M"}, {"2", "F"}}}}}};
   auto mapping = basedata::Mapping::FromJson(json);
   if (!mapping.ok()) std::abort();
   return *mapping;

@@ -133,10 +133,10 @@ struct Demo {
 Demo SeedDemo(const std::string& root, const std::string& name, int seed) {
   Demo d;
   d.dir = root + "/" + name;
-  d.result = RunZhizhi({"demo", "--data", d.dir, "--projects", "10", "--persons", "1500",
-                        "--history-days", "2", "--seed", std::to_string(seed),
-                        "--base-data-scale", "0.002", "--quiet"},
-                       120s);
+  d.result =
+      RunZhizhi({"demo", "--data", d.dir, "--projects", "10", "--persons", "1500", "--history-days",
+                 "2", "--seed", std::to_string(seed), "--base-data-scale", "0.002", "--quiet"},
+                120s);
   return d;
 }
 

@@ -35,9 +35,8 @@ Result<std::string> ReadFile(const fs::path& path) {
 // registers over grid collection, grid collection over landlords' reports.
 int PriorityOf(const std::string& source) {
   static const std::map<std::string, int> priorities = {
-      {"ps_population", 80}, {"ps_housing", 80}, {"market_units", 80},
-      {"grid_people", 50},   {"grid_houses", 50}, {"grid_units", 50},
-      {"rental_tenants", 40}};
+      {"ps_population", 80}, {"ps_housing", 80}, {"market_units", 80},  {"grid_people", 50},
+      {"grid_houses", 50},   {"grid_units", 50}, {"rental_tenants", 40}};
   auto it = priorities.find(source);
   return it == priorities.end() ? 50 : it->second;
 }
@@ -98,7 +97,8 @@ Result<DemoBaseDataSummary> SeedDemoBaseData(Platform& p, double scale, std::uin
     const char* extension = mapping.jsonl ? ".jsonl" : ".csv";
     ZZ_ASSIGN_OR_RETURN(std::string bytes, ReadFile(dir / (std::string(source) + extension)));
     say(std::string("importing ") + source + " …");
-    ZZ_ASSIGN_OR_RETURN(nlohmann::json answer, p.base_data().Import(mapping, std::move(bytes), actor));
+    ZZ_ASSIGN_OR_RETURN(nlohmann::json answer,
+                        p.base_data().Import(mapping, std::move(bytes), actor));
     summary.records += answer["counts"]["added"].get<std::int64_t>();
   }
   ZZ_RETURN_IF_ERROR(p.base_data().SyncWorkforce(actor).status());

@@ -16,8 +16,8 @@
 namespace zhizhi::app {
 
 struct DemoBaseDataSummary {
-  std::int64_t addresses = 0;  // standard addresses imported
-  std::int64_t records = 0;    // source records imported (all feeds)
+  std::int64_t addresses = 0;                      // standard addresses imported
+  std::int64_t records = 0;                        // source records imported (all feeds)
   std::int64_t people = 0, houses = 0, units = 0;  // entities after linking
   std::int64_t alerts = 0;                         // active base-data alerts
   double generate_seconds = 0, address_seconds = 0, import_seconds = 0, link_seconds = 0;

@@ -56,8 +56,7 @@ int Demo(const std::string& data, const DemoOptions& options, double base_data_s
         "base data seeded in %.1f s (feeds %.1f s, addresses %.1f s, imports %.1f s, linking "
         "%.1f s): %lld standard addresses, %lld source records → %lld people, %lld houses, "
         "%lld units; %lld base-data alerts\n",
-        base->generate_seconds + base->address_seconds + base->import_seconds +
-            base->link_seconds,
+        base->generate_seconds + base->address_seconds + base->import_seconds + base->link_seconds,
         base->generate_seconds, base->address_seconds, base->import_seconds, base->link_seconds,
         static_cast<long long>(base->addresses), static_cast<long long>(base->records),
         static_cast<long long>(base->people), static_cast<long long>(base->houses),
