@@ -1,15 +1,12 @@
 #include "app/basedata_command.h"
 
-#include <sys/stat.h>
-
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "app/platform.h"
+#include "base/file.h"
 #include "basedata/feed.h"
 #include "basedata/mapping.h"
 
@@ -25,24 +22,9 @@ struct ImportSourceFlags {
   bool no_link = false;
 };
 
-Result<std::string> ReadWhole(const std::string& path, std::uint64_t limit) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return Status::NotFound("cannot read " + path, "file");
-  if (static_cast<std::uint64_t>(st.st_size) > limit) {
-    return Status::TooLarge(path + " has " + std::to_string(st.st_size) +
-                            " bytes; a feed may have at most " + std::to_string(limit) +
-                            ": split it by the source's own key");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + path, "file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 int ImportSource(const ImportSourceFlags& flags) {
   SetUpLogging("info");  // the import's and the linking run's timings, on stderr
-  auto mapping_text = ReadWhole(flags.mapping, 1 << 20);
+  auto mapping_text = ReadWholeFile(flags.mapping, 1 << 20);
   if (!mapping_text.ok()) return Fail(mapping_text.status());
   nlohmann::json mapping_json = nlohmann::json::parse(*mapping_text, nullptr, false);
   if (mapping_json.is_discarded()) return Fail(Status::InvalidJson(flags.mapping + " is not JSON"));
@@ -53,7 +35,7 @@ int ImportSource(const ImportSourceFlags& flags) {
   if (mapping_json.is_object()) mapping_json["source"] = flags.source;
   auto mapping = basedata::Mapping::FromJson(mapping_json, "mapping");
   if (!mapping.ok()) return Fail(mapping.status());
-  auto bytes = ReadWhole(flags.file, basedata::kMaxFeedBytes);
+  auto bytes = ReadWholeFile(flags.file, basedata::kMaxFeedBytes);
   if (!bytes.ok()) return Fail(bytes.status());
 
   auto platform = Platform::Open(flags.data);

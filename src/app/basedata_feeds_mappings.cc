@@ -12,14 +12,21 @@ namespace zhizhi::app::feeds {
 
 Status Generator::WriteMappings(const std::filesystem::path& dir) {
   using ordered = nlohmann::ordered_json;
-  const auto mapping = [](const char* source, const char* kind, const char* format,
-                          const char* encoding, const char* key, ordered fields, ordered codes) {
+  // Which source wins a golden field on a tie: the public-security and market-regulation
+  // registers over grid collection, grid collection over landlords' reports.
+  const auto priority = [](std::string_view source) {
+    if (source == "rental_tenants") return 40;
+    return source.starts_with("grid_") ? 50 : 80;
+  };
+  const auto mapping = [&](const char* source, const char* kind, const char* format,
+                           const char* encoding, const char* key, ordered fields, ordered codes) {
     ordered m;
     m["source"] = source;
     m["kind"] = kind;
     m["format"] = format;
     m["encoding"] = encoding;
     m["key"] = key;
+    m["priority"] = priority(source);
     m["fields"] = std::move(fields);
     m["codes"] = std::move(codes);
     return m;

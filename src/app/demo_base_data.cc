@@ -3,13 +3,12 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <map>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "app/basedata_feeds.h"
+#include "base/file.h"
+#include "basedata/feed.h"
 #include "basedata/mapping.h"
 
 namespace zhizhi::app {
@@ -21,24 +20,6 @@ using Clock = std::chrono::steady_clock;
 
 double Since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-Result<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Internal("cannot read " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Which source wins a golden field on a tie: the public-security and market-regulation
-// registers over grid collection, grid collection over landlords' reports.
-int PriorityOf(const std::string& source) {
-  static const std::map<std::string, int> priorities = {
-      {"ps_population", 80}, {"ps_housing", 80}, {"market_units", 80},  {"grid_people", 50},
-      {"grid_houses", 50},   {"grid_units", 50}, {"rental_tenants", 40}};
-  auto it = priorities.find(source);
-  return it == priorities.end() ? 50 : it->second;
 }
 
 Result<std::int64_t> Count(store::Database& db, const char* kind) {
@@ -79,7 +60,8 @@ Result<DemoBaseDataSummary> SeedDemoBaseData(Platform& p, double scale, std::uin
 
   start = Clock::now();
   say("importing " + std::to_string(counts.addresses) + " standard addresses …");
-  ZZ_ASSIGN_OR_RETURN(std::string addresses, ReadFile(dir / "addresses.csv"));
+  ZZ_ASSIGN_OR_RETURN(std::string addresses,
+                      ReadWholeFile((dir / "addresses.csv").string(), basedata::kMaxFeedBytes));
   ZZ_ASSIGN_OR_RETURN(address::ImportSummary imported,
                       p.addresses().Import(std::move(addresses), /*partial=*/true));
   summary.addresses = imported.imported + imported.updated;
@@ -89,13 +71,15 @@ Result<DemoBaseDataSummary> SeedDemoBaseData(Platform& p, double scale, std::uin
   const security::Actor actor = security::Actor::Command("demo");
   for (const char* source : {"ps_population", "grid_people", "rental_tenants", "ps_housing",
                              "grid_houses", "market_units", "grid_units"}) {
-    ZZ_ASSIGN_OR_RETURN(std::string text,
-                        ReadFile(dir / "mappings" / (std::string(source) + ".json")));
-    nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
-    json["priority"] = PriorityOf(source);
-    ZZ_ASSIGN_OR_RETURN(basedata::Mapping mapping, basedata::Mapping::FromJson(json));
+    ZZ_ASSIGN_OR_RETURN(
+        std::string text,
+        ReadWholeFile((dir / "mappings" / (std::string(source) + ".json")).string(), 1 << 20));
+    ZZ_ASSIGN_OR_RETURN(basedata::Mapping mapping,
+                        basedata::Mapping::FromJson(nlohmann::json::parse(text, nullptr, false)));
     const char* extension = mapping.jsonl ? ".jsonl" : ".csv";
-    ZZ_ASSIGN_OR_RETURN(std::string bytes, ReadFile(dir / (std::string(source) + extension)));
+    ZZ_ASSIGN_OR_RETURN(
+        std::string bytes,
+        ReadWholeFile((dir / (std::string(source) + extension)).string(), basedata::kMaxFeedBytes));
     say(std::string("importing ") + source + " …");
     ZZ_ASSIGN_OR_RETURN(nlohmann::json answer,
                         p.base_data().Import(mapping, std::move(bytes), actor));

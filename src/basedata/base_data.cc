@@ -142,6 +142,14 @@ constexpr LinkQuery kLinkQueries[] = {
     {Kind::kUnit, "houses", "e.kind = 'house' AND e.house_key = ?1", true, 10},
 };
 
+// A page of a list keyed by id: its items and the cursor of the next page (null at the end).
+json Paged(json items, const store::Page& page) {
+  json next = nullptr;
+  if (static_cast<int>(items.size()) == page.limit)
+    next = page.NextCursor(std::to_string(items.back()["id"].get<std::int64_t>()));
+  return json{{"items", std::move(items)}, {"next_cursor", std::move(next)}};
+}
+
 Result<Kind> KindOf(std::string_view name) {
   for (Kind k : kKinds)
     if (name == KindName(k)) return k;
@@ -555,10 +563,7 @@ Result<json> BaseData::Search(Kind kind, const std::string& q, const std::string
     while (s.Step())
       items.push_back(Summary(*cipher_, kind, s, pii));
     ZZ_RETURN_IF_ERROR(s.status());
-    json next = nullptr;
-    if (static_cast<int>(items.size()) == page.limit)
-      next = page.NextCursor(std::to_string(items.back()["id"].get<std::int64_t>()));
-    return json{{"items", std::move(items)}, {"next_cursor", next}};
+    return Paged(std::move(items), page);
   });
 }
 
@@ -665,10 +670,7 @@ Result<json> BaseData::Reviews(const store::Page& page, bool pii) const {
       items.push_back(std::move(review));
     }
     ZZ_RETURN_IF_ERROR(s.status());
-    json next = nullptr;
-    if (static_cast<int>(items.size()) == page.limit)
-      next = page.NextCursor(std::to_string(items.back()["id"].get<std::int64_t>()));
-    return json{{"items", std::move(items)}, {"next_cursor", next}};
+    return Paged(std::move(items), page);
   });
 }
 
@@ -774,10 +776,7 @@ Result<json> BaseData::Decisions(const store::Page& page) const {
                        {"undone_at", s.IsNull(8) ? json(nullptr) : json(FormatRfc3339(s.Int(8)))}});
     }
     ZZ_RETURN_IF_ERROR(s.status());
-    json next = nullptr;
-    if (static_cast<int>(items.size()) == page.limit)
-      next = page.NextCursor(std::to_string(items.back()["id"].get<std::int64_t>()));
-    return json{{"items", std::move(items)}, {"next_cursor", next}};
+    return Paged(std::move(items), page);
   });
 }
 

@@ -1,11 +1,10 @@
 #include "basedata/feed.h"
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
+#include "base/file.h"
 #include "base/text.h"
 
 namespace zhizhi::basedata {
@@ -85,17 +84,7 @@ Result<FeedReader> FeedReader::Open(const Mapping& mapping, std::string bytes) {
 }
 
 Result<FeedReader> FeedReader::OpenFile(const Mapping& mapping, const std::string& path) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return Status::NotFound("cannot read " + path + ": " + ec.message(), "file");
-  if (size > kMaxFeedBytes)
-    return Status::TooLarge(
-        path + " is " + std::to_string(size >> 20) + " MiB; a feed is read whole, at most " +
-        std::to_string(kMaxFeedBytes >> 20) + " MiB: split it into several files");
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes(size, '\0');
-  if (!in.read(bytes.data(), static_cast<std::streamsize>(size)))
-    return Status::Internal("cannot read " + path);
+  ZZ_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path, kMaxFeedBytes));
   return Open(mapping, std::move(bytes));
 }
 
