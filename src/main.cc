@@ -12,6 +12,7 @@
 //   zhizhi retention run --data DIR [--gate-events-days 730]     delete what is past its rule
 //   zhizhi residence export --data DIR [--encoding gbk]          the daily residence export now
 //   zhizhi address standardize [--threads N]                      addresses, stdin → stdout
+//   zhizhi lottery demo|verify …                                 the resettlement-housing draw
 //   zhizhi police-endpoint --config FILE                         reference police receiver
 //   zhizhi version
 //
@@ -25,6 +26,7 @@
 #include "app/demo_command.h"
 #include "app/import_command.h"
 #include "app/linkage_command.h"
+#include "app/lottery_command.h"
 #include "app/residence_commands.h"
 #include "app/security_commands.h"
 #include "app/serve_command.h"
@@ -48,6 +50,7 @@ int main(int argc, char** argv) {
                               AddResidenceCommand(app),
                               AddAddressCommand(app),
                               AddLinkageCommand(app),
+                              AddLotteryCommand(app),
                               AddPoliceEndpointCommand(app),
                               AddVersionCommand(app)};
   CLI11_PARSE(app, argc, argv);

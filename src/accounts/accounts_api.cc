@@ -39,7 +39,7 @@ void AddAccountRoutes(http::Router& router, Accounts& accounts_ref, store::Datab
       Operation({{"name", "string", true, "login name, 2–64 of [A-Za-z0-9._@-]"},
                  {"password", "string", true,
                   "10–128 characters, three of lower/upper/digit/other, not the name"},
-                 {"role", "string", true, "district_admin, site_manager, police or inspector"},
+                 {"role", "string", true, "district_admin, site_manager, police, inspector, lottery_operator or notary"},
                  {"projects", "array", false, "project codes; site managers only (at least one)"},
                  {"pii", "boolean", false, "may see full ID numbers (default false)"}},
                 {400, 409, 413, 415, 422}, 201),

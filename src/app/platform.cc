@@ -18,6 +18,7 @@
 #include "basedata/basedata_api.h"
 #include "face/faces_api.h"
 #include "gate/gate_api.h"
+#include "lottery/lottery_api.h"
 #include "registry/registry_api.h"
 #include "security/key_rotation.h"
 
@@ -69,6 +70,8 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir,
       std::make_unique<address::AddressService>(p->db_.get(), options.gazetteer, options.region);
   p->base_data_ = std::make_unique<basedata::BaseData>(
       p->db_.get(), p->cipher_.get(), p->audit_.get(), p->addresses_.get(), options.base_data);
+  p->lotteries_ =
+      std::make_unique<lottery::LotteryService>(p->db_.get(), p->cipher_.get(), p->audit_.get());
   p->registry_ = std::make_unique<registry::Registry>(p->cipher_.get());
   p->registry_->SetAddresses(p->addresses_.get());
   return p;
@@ -90,6 +93,7 @@ Platform::~Platform() {
   if (gate_) gate_->Stop();
   if (face_engine_) face_engine_->Stop();
   if (base_data_) base_data_->Stop();
+  if (lotteries_) lotteries_->Stop();
   if (warm_stats_.joinable()) warm_stats_.join();
   if (settle_dormitories_.joinable()) settle_dormitories_.join();
   if (db_) db_->Close();
@@ -102,6 +106,7 @@ Platform::~Platform() {
   gate_.reset();
   registry_.reset();
   base_data_.reset();
+  lotteries_.reset();
   addresses_.reset();
   db_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
@@ -316,6 +321,7 @@ void Platform::AddRoutes(http::Router& router) {
   registry::AddRegistryRoutes(router, *db_, *registry_, *audit_);
   address::AddAddressRoutes(router, *addresses_, *db_, *audit_);
   basedata::AddBaseDataRoutes(router, *base_data_, *db_, *audit_);
+  lottery::AddLotteryRoutes(router, *lotteries_);
   if (gate_) gate::AddGateRoutes(router, *gate_, *db_, *audit_);
   if (alerts_) alerts::AddAlertRoutes(router, *db_, *alerts_, *audit_);
   if (faces_) face::AddFaceRoutes(router, *faces_, *db_, *audit_);

@@ -29,6 +29,7 @@
 #include "http/metrics.h"
 #include "http/rate_limiter.h"
 #include "http/router.h"
+#include "lottery/lottery_service.h"
 #include "registry/registry.h"
 #include "residence/outbox_sender.h"
 #include "residence/residence.h"
@@ -97,6 +98,9 @@ class Platform {
   // interrupted are linked again now).
   Status StartBaseData() { return base_data_->Start(); }
   basedata::BaseData& base_data() { return *base_data_; }
+  // Starts the lottery's drawer (draws a stop interrupted resume) and its board watcher.
+  Status StartLottery() { return lotteries_->Start(); }
+  lottery::LotteryService& lotteries() { return *lotteries_; }
 
   // Creates DATA_DIR/admin.token when the database has no token yet; true when created.
   Result<bool> EnsureAdminToken();
@@ -133,6 +137,7 @@ class Platform {
   std::unique_ptr<http::RateLimiter> login_limiter_;
   std::unique_ptr<address::AddressService> addresses_;
   std::unique_ptr<basedata::BaseData> base_data_;
+  std::unique_ptr<lottery::LotteryService> lotteries_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<gate::Gate> gate_;
   std::unique_ptr<residence::PoliceAdapter> police_;

@@ -120,6 +120,7 @@ int Serve(const ServeFlags& flags) {
   }
   p.StartSettlingDormitories();  // every listener is wired now
   if (auto status = p.StartBaseData(); !status.ok()) return Fail(status);
+  if (auto status = p.StartLottery(); !status.ok()) return Fail(status);
   http::Router router;
   p.AddRoutes(router);
 

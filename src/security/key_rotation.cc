@@ -130,6 +130,8 @@ const std::vector<SealedColumn>& SealedColumns() {
       // Base data (basedata/record_store.h) hashes resident ID numbers like the registry.
       {"source_records", "id", "id_cipher", "id_hash", "'01:'"},
       {"entities", "id", "id_cipher", "id_hash", "'01:'"},
+      // A lottery's secret, sealed until its draw is over (lottery/lottery_service.h).
+      {"lotteries", "id", "secret_cipher", nullptr, nullptr},
   };
   return columns;
 }

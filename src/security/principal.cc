@@ -38,6 +38,12 @@ std::string_view RightName(Right right) {
       return "basedata.read";
     case Right::kBaseDataWrite:
       return "basedata.write";
+    case Right::kLotteryRead:
+      return "lottery.read";
+    case Right::kLotteryOperate:
+      return "lottery.operate";
+    case Right::kLotteryNotarise:
+      return "lottery.notarise";
   }
   return "unknown";
 }
@@ -52,7 +58,8 @@ std::uint32_t RightsOfRole(std::string_view role) {
     return Right::kRegistryRead | Right::kRegistryWrite | Right::kAdmin | Right::kGateRead |
            Right::kGateAdmin | Right::kPersonRead | Right::kAlertRead | Right::kAlertWrite |
            Right::kResidenceRead | Right::kResidenceWrite | Right::kAddressRead |
-           Right::kBaseDataRead | Right::kBaseDataWrite;
+           Right::kBaseDataRead | Right::kBaseDataWrite | Right::kLotteryRead |
+           Right::kLotteryOperate;
   }
   if (role == "site_manager") {
     // Everything about their own projects; nothing district-wide.
@@ -68,6 +75,15 @@ std::uint32_t RightsOfRole(std::string_view role) {
   if (role == "inspector") {
     // Read-only over projects (with their posts) and alerts; no personal-data lists.
     return Right::kRegistryRead | Right::kAlertRead | Right::kAddressRead;
+  }
+  if (role == "lottery_operator") {
+    // The housing bureau's staff who prepare and run a resettlement draw.
+    return Right::kLotteryRead | Right::kLotteryOperate;
+  }
+  if (role == "notary") {
+    // The notary: watches every draft, enters the public entropy, signs the record off. The
+    // entropy is theirs alone — not even a district admin can enter it.
+    return Right::kLotteryRead | Right::kLotteryNotarise;
   }
   if (role == "device") return static_cast<std::uint32_t>(Right::kGateDevice);
   return 0;

@@ -20,22 +20,25 @@
 namespace zhizhi::security {
 
 enum class Right : std::uint32_t {
-  kAuthenticated = 0,          // any valid token
-  kRegistryRead = 1u << 0,     // corps, projects, teams, the one-click view, certificates
-  kRegistryWrite = 1u << 1,    // registry changes within the caller's projects
-  kPii = 1u << 2,              // may see full ID numbers
-  kAdmin = 1u << 3,            // district administration: projects, users, blacklist, audit
-  kGateRead = 1u << 4,         // on-site, attendance, devices, gate policy, live feeds
-  kGateAdmin = 1u << 5,        // register devices, gate policy
-  kGateDevice = 1u << 6,       // a gate terminal: events, roster, heartbeat of its own project
-  kAlertRead = 1u << 7,        // alerts, leave and post exemptions
-  kAlertWrite = 1u << 8,       // acknowledge/resolve alerts, record leave and exemptions
-  kPersonRead = 1u << 9,       // persons, enrolment lists, trajectories (personal data)
-  kResidenceRead = 1u << 10,   // residence registrations (the police view) and sync status
-  kResidenceWrite = 1u << 11,  // submit registrations, record upstream answers, sync export
-  kAddressRead = 1u << 12,     // the gazetteer, the standardiser, the standard addresses
-  kBaseDataRead = 1u << 13,    // base data: people, houses, units, imports, the review queue
-  kBaseDataWrite = 1u << 14,   // base data: source imports, reviewers' linkage decisions
+  kAuthenticated = 0,           // any valid token
+  kRegistryRead = 1u << 0,      // corps, projects, teams, the one-click view, certificates
+  kRegistryWrite = 1u << 1,     // registry changes within the caller's projects
+  kPii = 1u << 2,               // may see full ID numbers
+  kAdmin = 1u << 3,             // district administration: projects, users, blacklist, audit
+  kGateRead = 1u << 4,          // on-site, attendance, devices, gate policy, live feeds
+  kGateAdmin = 1u << 5,         // register devices, gate policy
+  kGateDevice = 1u << 6,        // a gate terminal: events, roster, heartbeat of its own project
+  kAlertRead = 1u << 7,         // alerts, leave and post exemptions
+  kAlertWrite = 1u << 8,        // acknowledge/resolve alerts, record leave and exemptions
+  kPersonRead = 1u << 9,        // persons, enrolment lists, trajectories (personal data)
+  kResidenceRead = 1u << 10,    // residence registrations (the police view) and sync status
+  kResidenceWrite = 1u << 11,   // submit registrations, record upstream answers, sync export
+  kAddressRead = 1u << 12,      // the gazetteer, the standardiser, the standard addresses
+  kBaseDataRead = 1u << 13,     // base data: people, houses, units, imports, the review queue
+  kBaseDataWrite = 1u << 14,    // base data: source imports, reviewers' linkage decisions
+  kLotteryRead = 1u << 15,      // lotteries with their drafts, for those who run or notarise them
+  kLotteryOperate = 1u << 16,   // create lotteries, put their inputs, commit them
+  kLotteryNotarise = 1u << 17,  // enter a draw's public entropy, sign its record off
 };
 
 constexpr std::uint32_t operator|(Right a, Right b) {
@@ -49,8 +52,8 @@ constexpr std::uint32_t operator|(std::uint32_t a, Right b) {
 std::string_view RightName(Right right);
 
 // The roles a user can have; `device` is for gate terminals and is never a user's role.
-inline constexpr std::string_view kUserRoles[] = {"district_admin", "site_manager", "police",
-                                                  "inspector"};
+inline constexpr std::string_view kUserRoles[] = {"district_admin", "site_manager",     "police",
+                                                  "inspector",      "lottery_operator", "notary"};
 bool IsUserRole(std::string_view role);
 
 // Rights of a role name; 0 for an unknown role.

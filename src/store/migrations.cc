@@ -645,6 +645,67 @@ CREATE INDEX alerts_active_person
 CREATE INDEX alerts_active_type ON alerts(type) WHERE status != 'resolved';
 )sql";
 
+// The resettlement-housing lottery (issue 30, docs/lottery.md): a draw's inputs (the draft's
+// parts until committed, then frozen), its commitment and sealed secret, the notary's entropy,
+// the seed, and its results as they were drawn, one row each, so that a draw a crash stopped
+// resumes after its last durable result and is checked against it.
+constexpr const char* kLotterySchema = R"sql(
+CREATE TABLE lotteries (
+  id            INTEGER PRIMARY KEY,
+  title         TEXT NOT NULL,
+  status        TEXT NOT NULL
+                CHECK (status IN ('draft', 'committed', 'drawing', 'drawn', 'signed')),
+  inputs        TEXT NOT NULL,
+  inputs_hash   TEXT,
+  commitment    TEXT,
+  secret_cipher BLOB,
+  entropy       TEXT,
+  seed          TEXT,
+  interval_ms   INTEGER NOT NULL,
+  total         INTEGER,
+  created_by    TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  committed_by  TEXT,
+  committed_at  INTEGER,
+  entropy_by    TEXT,
+  started_at    INTEGER,
+  drawn_at      INTEGER,
+  signed_by     TEXT,
+  signed_at     INTEGER,
+  statement     TEXT,
+  record_hash   TEXT
+);
+CREATE TABLE lottery_results (
+  lottery_id  INTEGER NOT NULL REFERENCES lotteries(id),
+  ord         INTEGER NOT NULL,
+  household   TEXT NOT NULL,
+  allocation  TEXT NOT NULL,
+  drawn_at    INTEGER NOT NULL,
+  PRIMARY KEY (lottery_id, ord)
+) WITHOUT ROWID;
+)sql";
+
+// The lottery's roles (issue 30): the housing bureau's `lottery_operator` and the `notary` are
+// users too. SQLite cannot alter a CHECK: the users table is rebuilt with its rows.
+constexpr const char* kLotteryRolesSchema = R"sql(
+CREATE TABLE users_new (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  role          TEXT NOT NULL CHECK (role IN ('district_admin','site_manager','police','inspector',
+                                              'lottery_operator','notary')),
+  pii           INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL,
+  created_by    TEXT,
+  disabled_at   INTEGER,
+  password_changed_at INTEGER NOT NULL
+);
+INSERT INTO users_new SELECT id, name, password_hash, role, pii, created_at, created_by,
+  disabled_at, password_changed_at FROM users;
+DROP TABLE users;
+ALTER TABLE users_new RENAME TO users;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -661,6 +722,8 @@ const std::vector<Migration>& Migrations() {
       {10, "addresses", kAddressSchema},
       {11, "basedata", kBaseDataSchema},
       {12, "alert_subjects", kAlertSubjectsSchema, /*rebuilds_tables=*/true},
+      {13, "lottery", kLotterySchema},
+      {14, "lottery_roles", kLotteryRolesSchema, /*rebuilds_tables=*/true},
   };
   return migrations;
 }
