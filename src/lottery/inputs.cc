@@ -66,8 +66,8 @@ Result<std::optional<int>> Integer(const json& object, const char* name, const s
 // "89.56" → 8956: areas are decimal strings, so that every language reads the same value.
 Result<std::optional<std::int64_t>> Area(const json& object, const char* name,
                                          const std::string& where) {
+  if (!object.contains(name)) return std::optional<std::int64_t>();
   ZZ_ASSIGN_OR_RETURN(std::string text, Text(object, name, where, false, 16));
-  if (text.empty()) return std::optional<std::int64_t>();
   const std::string field = where + "." + name;
   const auto dot = text.find('.');
   const std::string whole = text.substr(0, dot);
