@@ -25,8 +25,9 @@ namespace {
 
 using nlohmann::json;
 
-const std::vector<std::string> kRoles = {"district_admin", "site_manager", "police", "inspector",
-                                         "device"};
+const std::vector<std::string> kRoles = {"district_admin", "site_manager", "police",
+                                         "inspector",      "device",       "lottery_operator",
+                                         "notary"};
 constexpr const char* kPassword = "Matrix-Pass-2026";
 
 // What names another project's data in an answer.
@@ -216,6 +217,9 @@ class AccessMatrixTest : public ::testing::Test {
     if (key == "imports/{id}" || key == "people/{id}" || key == "houses/{id}" ||
         key == "units/{id}" || key == "decisions/{id}")
       return std::string("1");
+    // So are lotteries.
+    if (key == "lotteries/{id}") return std::string("1");
+    if (key == "inputs/{part}") return std::string("households");
     return std::nullopt;
   }
 

@@ -82,7 +82,8 @@ Result<UserDraft> ParseUser(JsonFieldReader& in) {
   }
   if (!security::IsUserRole(d.role)) {
     return Status::InvalidArgument(
-        "role", "role must be district_admin, site_manager, police, inspector, lottery_operator or notary");
+        "role",
+        "role must be district_admin, site_manager, police, inspector, lottery_operator or notary");
   }
   if (projects) d.projects = std::move(*projects);
   if (d.role == "site_manager" && d.projects.empty()) {

@@ -166,7 +166,9 @@ Command AddUserCommand(CLI::App& app) {
                                             "stdin or --password-file");
   user_add->add_option("--data", flags->data, "data directory")->required();
   user_add->add_option("name", flags->name, "login name")->required();
-  user_add->add_option("--role", flags->role, "district_admin, site_manager, police, inspector, lottery_operator, notary")
+  user_add
+      ->add_option("--role", flags->role,
+                   "district_admin, site_manager, police, inspector, lottery_operator, notary")
       ->required();
   user_add->add_option("--project", flags->projects, "a project of a site manager (repeatable)");
   user_add->add_flag("--pii", flags->pii, "may see full ID numbers");
