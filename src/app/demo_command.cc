@@ -10,6 +10,7 @@
 #include "app/demo_base_data.h"
 #include "app/demo_district.h"
 #include "app/demo_faces.h"
+#include "app/demo_lottery.h"
 #include "app/platform.h"
 
 namespace zhizhi::app {
@@ -20,6 +21,7 @@ struct DemoFlags {
   std::string data;
   DemoOptions options;
   double base_data_scale = 1.0;
+  int lottery_households = 1544;
   std::string models = "default";
   bool no_faces = false;
 };
@@ -27,7 +29,7 @@ struct DemoFlags {
 // `models` "": no faces; else the models folder ("default": as serve's), with the sample photos
 // in its sibling samples/.
 int Demo(const std::string& data, const DemoOptions& options, double base_data_scale,
-         const std::string& models) {
+         int lottery_households, const std::string& models) {
   SetUpLogging("warn");
   auto platform = Platform::Open(data);
   if (!platform.ok()) return Fail(platform.status());
@@ -62,6 +64,10 @@ int Demo(const std::string& data, const DemoOptions& options, double base_data_s
         static_cast<long long>(base->people), static_cast<long long>(base->houses),
         static_cast<long long>(base->units), static_cast<long long>(base->alerts));
   }
+  if (auto status = SeedDemoLotteries(p, lottery_households); !status.ok()) return Fail(status);
+  if (lottery_households > 0)
+    std::printf("lottery: a draw of %d households drawn and signed off, a second one committed\n",
+                lottery_households);
   if (models.empty()) return 0;
   // Faces of the sample photos for a few workers, through the real pipeline; without the models
   // or the photos the district simply has no faces.
@@ -115,12 +121,16 @@ Command AddDemoCommand(CLI::App& app) {
                   "1 is 1.03 M people; 0 for none")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--lottery-households", flags->lottery_households,
+                  "households of the demo's resettlement draw (docs/lottery.md); 0 for none")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
   cmd->add_option("--models", flags->models,
                   "face models folder (default as serve); the sample photos are beside it");
   cmd->add_flag("--no-faces", flags->no_faces, "seed no faces");
   return {cmd, [flags] {
             return Demo(flags->data, flags->options, flags->base_data_scale,
-                        flags->no_faces ? "" : flags->models);
+                        flags->lottery_households, flags->no_faces ? "" : flags->models);
           }};
 }
 

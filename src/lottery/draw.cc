@@ -27,12 +27,19 @@ int HexDigit(char c) {
   return c <= '9' ? c - '0' : c - 'a' + 10;
 }
 
-// What is left of one pool: indices into its canonical order.
+// What is left of one pool (or of one flat type's part of it): indices in canonical order.
 class Remaining {
  public:
+  Remaining() = default;
   explicit Remaining(size_t size) {
     for (size_t i = 0; i < size; ++i)
       left_.push_back(i);
+  }
+  void Add(size_t item) { left_.push_back(item); }
+  // Draws one of the items left; none when none is.
+  std::optional<size_t> Draw(KeyStream& stream) {
+    if (left_.empty()) return std::nullopt;
+    return Take(stream.Below(static_cast<std::uint32_t>(left_.size())));
   }
   // Draws one of the items that `allowed` accepts; none when none is left.
   template <typename Allowed>
@@ -41,13 +48,15 @@ class Remaining {
     for (size_t i = 0; i < left_.size(); ++i)
       if (allowed(left_[i])) candidates_.push_back(i);
     if (candidates_.empty()) return std::nullopt;
-    const size_t pick = candidates_[stream.Below(static_cast<std::uint32_t>(candidates_.size()))];
-    const size_t item = left_[pick];
-    left_.erase(left_.begin() + static_cast<std::ptrdiff_t>(pick));
-    return item;
+    return Take(candidates_[stream.Below(static_cast<std::uint32_t>(candidates_.size()))]);
   }
 
  private:
+  size_t Take(size_t position) {
+    const size_t item = left_[position];
+    left_.erase(left_.begin() + static_cast<std::ptrdiff_t>(position));
+    return item;
+  }
   std::vector<size_t> left_;
   std::vector<size_t> candidates_;
 };
@@ -154,13 +163,16 @@ std::vector<Allocation> RunDraw(const Inputs& inputs, const std::string& seed_he
   }
   // 2. In that order, each household's flats (by type, within its floor limit), then its parking
   // spaces, then its farm-tool rooms.
+  // Each flat type's part of the flat pool, in pool order: a household's candidates are its
+  // type's flats left (within its floor limit), exactly as the specification filters the pool.
   const std::vector<Flat>& pool = inputs.flats;
   std::vector<std::string> flat_ids;
-  for (const Flat& flat : pool)
-    flat_ids.push_back(flat.id);
-  Remaining flats(pool.size()), parking(inputs.parking.size()),
-      farm_rooms(inputs.farm_rooms.size());
-  const auto any = [](size_t) { return true; };
+  std::map<std::string, Remaining> flats;
+  for (size_t i = 0; i < pool.size(); ++i) {
+    flat_ids.push_back(pool[i].id);
+    flats[pool[i].type].Add(i);
+  }
+  Remaining parking(inputs.parking.size()), farm_rooms(inputs.farm_rooms.size());
   std::vector<Allocation> allocations;
   allocations.reserve(order.size());
   for (const Household* household : order) {
@@ -168,16 +180,17 @@ std::vector<Allocation> RunDraw(const Inputs& inputs, const std::string& seed_he
     allocation.order = static_cast<int>(allocations.size()) + 1;
     allocation.household = household->id;
     for (const std::string& type : household->flats) {
-      const auto drawn = flats.Draw(stream, [&](size_t i) {
-        return pool[i].type == type &&
-               (!household->max_floor || pool[i].floor <= *household->max_floor);
-      });
+      Remaining& left = flats[type];
+      const auto drawn =
+          household->max_floor
+              ? left.Draw(stream, [&](size_t i) { return pool[i].floor <= *household->max_floor; })
+              : left.Draw(stream);
       allocation.flat.push_back(IdOf(drawn, flat_ids));
     }
     for (int i = 0; i < household->parking; ++i)
-      allocation.parking.push_back(IdOf(parking.Draw(stream, any), inputs.parking));
+      allocation.parking.push_back(IdOf(parking.Draw(stream), inputs.parking));
     for (int i = 0; i < household->farm_room; ++i)
-      allocation.farm_room.push_back(IdOf(farm_rooms.Draw(stream, any), inputs.farm_rooms));
+      allocation.farm_room.push_back(IdOf(farm_rooms.Draw(stream), inputs.farm_rooms));
     allocations.push_back(std::move(allocation));
   }
   return allocations;
