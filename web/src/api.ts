@@ -10,6 +10,9 @@ export class ApiError extends Error {
     public status: number,
     public code: string,
     message: string,
+    // The whole `error` object of the answer: `field`, and what some errors add (a CSV's
+    // `problems`, a lottery's `shortfalls`, sometimes under `details`).
+    public details: Record<string, any> = {},
   ) {
     super(message);
   }
@@ -35,6 +38,7 @@ export async function api<T = any>(
   path: string,
   body?: unknown,
   auth: string | null = token(),
+  signal?: AbortSignal,
 ): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (auth) headers.Authorization = `Bearer ${auth}`;
@@ -46,8 +50,10 @@ export async function api<T = any>(
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
+      signal,
     });
   } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
     throw new ApiError(0, 'network', (e as Error).message);
   }
   const text = await response.text();
@@ -60,13 +66,14 @@ export async function api<T = any>(
   if (!response.ok) {
     const error = json?.error ?? {};
     if (response.status === 401 && auth && auth === token()) onUnauthenticated();
-    throw new ApiError(response.status, error.code ?? `http_${response.status}`, error.message ?? response.statusText);
+    throw new ApiError(response.status, error.code ?? `http_${response.status}`, error.message ?? response.statusText, error);
   }
   return json as T;
 }
 
 export const get = <T = any>(path: string) => api<T>('GET', path);
 export const post = <T = any>(path: string, body?: unknown) => api<T>('POST', path, body ?? {});
+export const put = <T = any>(path: string, body: unknown) => api<T>('PUT', path, body);
 
 // GET that answers null when the endpoint does not exist on this server (404 not_found for an
 // unknown path) — for modules that land in later issues.
@@ -297,4 +304,110 @@ export interface LinkageDecision {
   actor: string;
   decided_at: string;
   undone_at: string | null;
+}
+
+// ---- the resettlement-housing lottery (安置房抽号分房), docs/lottery.md
+
+export type LotteryStatus = 'draft' | 'committed' | 'drawing' | 'drawn' | 'signed';
+
+export interface LotteryRule {
+  tag: string;
+  name: string;
+  tier: number;
+  max_floor?: number;
+}
+
+export interface LotteryNotary {
+  name: string;
+  signed_at: string;
+  statement: string;
+  record_hash: string;
+}
+
+// GET /api/v1/lotteries/{id} (and the items of the lists, without `rules`); a draft also has
+// `problems`, what still keeps it from being committed.
+export interface LotterySummary {
+  id: number;
+  title: string;
+  status: LotteryStatus;
+  interval_ms?: number;
+  counts: { households: number; flat: number; parking: number; farm_room: number };
+  rules?: LotteryRule[];
+  inputs_hash: string | null;
+  commitment: string | null;
+  entropy: string | null;
+  progress: { done: number; total: number };
+  created_at?: string;
+  committed_at: string | null;
+  started_at: string | null;
+  drawn_at: string | null;
+  notary?: LotteryNotary;
+  problems?: string[];
+}
+
+// One household's draw: what it got, one entry per entitlement.
+export interface LotteryResult {
+  order: number;
+  household: string;
+  flat: (string | null)[];
+  parking: (string | null)[];
+  farm_room: (string | null)[];
+  name?: string; // on the board: the masked head of household
+}
+
+// GET /api/v1/public/lotteries/{id}/board?after=N&wait=S: the summary and the results after N.
+export interface LotteryBoard extends LotterySummary {
+  results: LotteryResult[];
+}
+
+export interface LotteryFlat {
+  id: string;
+  type: string;
+  floor: number;
+  building?: string;
+  unit?: string;
+  room?: string;
+  area_m2?: string;
+}
+
+export interface LotteryHousehold {
+  id: string;
+  name?: string;
+  flats?: string[];
+  parking?: number;
+  farm_room?: number;
+  tags?: string[];
+  area_quota_m2?: string;
+}
+
+export interface LotteryInputs {
+  title: string;
+  rules?: LotteryRule[];
+  households: LotteryHousehold[];
+  // parking and farm_room may be absent (none); rules likewise
+  pools: { flat: LotteryFlat[]; parking?: { id: string; location?: string }[]; farm_room?: { id: string; location?: string }[] };
+}
+
+// GET /api/v1/public/lotteries/{id}/record: what `zhizhi lottery verify` checks, and information.
+export interface LotteryRecord {
+  algorithm: { name: string; version: number };
+  lottery_id: number;
+  title: string;
+  status: LotteryStatus;
+  inputs_hash: string;
+  commitment: string;
+  committed_at?: string;
+  started_at?: string;
+  drawn_at?: string;
+  seed: { secret: string | null; entropy: string | null; value: string | null };
+  inputs: LotteryInputs;
+  results: LotteryResult[];
+  notary?: LotteryNotary;
+}
+
+// GET /api/v1/sessions/current: who the caller is.
+export interface CurrentSession {
+  name: string;
+  role: string;
+  rights: string[];
 }

@@ -18,6 +18,10 @@ import { addressesPage } from './pages/addresses';
 import { basedataPage } from './pages/basedata';
 import { houseFilePage, personFilePage, unitFilePage } from './pages/entity';
 import { reviewsPage } from './pages/reviews';
+import { lotteriesPage } from './pages/lotteries';
+import { lotteryBoardPage, lotteryListPage } from './pages/lottery_board';
+import { lotteryRecordPage } from './pages/lottery_record';
+import { currentSession, hasRight } from './session';
 
 export type Cleanup = (() => void) | void;
 type Page = (root: HTMLElement, params: Record<string, string>, query: URLSearchParams) => Cleanup;
@@ -33,7 +37,28 @@ const routes: [RegExp, Page, string[]][] = [
   [/^\/houses\/(\d+)$/, houseFilePage, ['id']],
   [/^\/units\/(\d+)$/, unitFilePage, ['id']],
   [/^\/linkage\/reviews$/, reviewsPage, []],
+  [/^\/lotteries$/, lotteriesPage, []],
 ];
+
+// Pages for the public, without logging in and without the header (docs/lottery.md): the
+// published draws, a draw's live board for the hall's big screen and its notarial record. Only
+// these paths; they read only the /api/v1/public/ endpoints, never with the token.
+const publicRoutes: [RegExp, Page, string[]][] = [
+  [/^\/lottery-board$/, lotteryListPage, []],
+  [/^\/lottery-board\/(\d+)$/, lotteryBoardPage, ['id']],
+  [/^\/lottery-record\/(\d+)$/, lotteryRecordPage, ['id']],
+];
+
+function match(path: string, table: [RegExp, Page, string[]][]): [Page, Record<string, string>] | null {
+  for (const [pattern, page, names] of table) {
+    const m = path.match(pattern);
+    if (!m) continue;
+    const params: Record<string, string> = {};
+    names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1])));
+    return [page, params];
+  }
+  return null;
+}
 
 // The base-data pages share one entry of the navigation.
 const BASEDATA_PATHS = /^\/(basedata|people|houses|units|linkage)(\/|$)/;
@@ -42,7 +67,21 @@ const app = document.getElementById('app')!;
 let cleanup: Cleanup;
 
 
+// The entries of the navigation and the right each needs (docs/security.md). An entry the
+// caller's session lacks the right for is hidden; the lottery, which most roles do not have, is
+// shown only once the session says so. Without an answer from the server, the others stay.
+const navEntries: { href: string; key: string; right: string; active: (path: string) => boolean; optIn?: boolean }[] = [
+  { href: '/', key: 'nav.overview', right: 'gate.read', active: (p) => p === '/' },
+  { href: '/alerts', key: 'nav.alerts', right: 'alerts.read', active: (p) => p === '/alerts' },
+  { href: '/addresses', key: 'nav.addresses', right: 'addresses.read', active: (p) => p === '/addresses' },
+  { href: '/basedata', key: 'nav.basedata', right: 'basedata.read', active: (p) => BASEDATA_PATHS.test(p) },
+  { href: '/lotteries', key: 'nav.lotteries', right: 'lottery.read', active: (p) => p === '/lotteries', optIn: true },
+];
+
 function header(): HTMLElement {
+  const links = navEntries.map((e) =>
+    h('a', { href: e.href, 'data-route': '1', hidden: !!e.optIn, class: e.active(location.pathname) ? 'active' : '' }, t(e.key)),
+  );
   const clock = h('span.clock', { 'data-testid': 'clock' });
   const tick = () => {
     clock.textContent = new Intl.DateTimeFormat(lang(), {
@@ -63,28 +102,15 @@ function header(): HTMLElement {
     status.textContent = connected ? `● ${t('live.connected')}` : `○ ${t('live.disconnected')}`;
     status.classList.toggle('down', !connected);
   });
+  void currentSession().then((session) => {
+    if (!session) return;
+    navEntries.forEach((e, i) => (links[i].hidden = !hasRight(session, e.right)));
+    status.hidden = !hasRight(session, 'gate.read'); // no live gate feed for them (see render)
+  });
   const el = h(
     'header.topbar',
     h('a.brand', { href: '/', 'data-route': '1' }, h('span.logo', '治'), h('span.title', t('app.title'))),
-    h(
-      'nav',
-      h('a', { href: '/', 'data-route': '1', class: location.pathname === '/' ? 'active' : '' }, t('nav.overview')),
-      h(
-        'a',
-        { href: '/alerts', 'data-route': '1', class: location.pathname === '/alerts' ? 'active' : '' },
-        t('nav.alerts'),
-      ),
-      h(
-        'a',
-        { href: '/addresses', 'data-route': '1', class: location.pathname === '/addresses' ? 'active' : '' },
-        t('nav.addresses'),
-      ),
-      h(
-        'a',
-        { href: '/basedata', 'data-route': '1', class: BASEDATA_PATHS.test(location.pathname) ? 'active' : '' },
-        t('nav.basedata'),
-      ),
-    ),
+    h('nav', links),
     h(
       'div.tools',
       status,
@@ -129,8 +155,18 @@ function render(): void {
   (headerEl as any)?._cleanup?.();
   headerEl = null;
   document.title = t('app.title');
+  // `/#/lottery-board/1` (the form docs and notices print) is `/lottery-board/1`.
+  if (location.pathname === '/' && /^#\/[^#]*$/.test(location.hash)) history.replaceState(null, '', location.hash.slice(1));
   const path = location.pathname;
   const query = new URLSearchParams(location.search);
+  const open = match(path, publicRoutes);
+  if (open) {
+    stopLive();
+    const root = h('main.public');
+    replace(app, root);
+    cleanup = open[0](root, open[1], query);
+    return;
+  }
   if (path === '/login' || !token()) {
     stopLive();
     const root = h('main.login-root');
@@ -139,19 +175,26 @@ function render(): void {
     cleanup = loginPage(root, {}, query);
     return;
   }
-  startLive();
+  // The live gate feed, for those who may read the gates (not notaries, say).
+  void currentSession().then((session) => {
+    if (headerEl && token() && (!session || hasRight(session, 'gate.read'))) startLive();
+  });
   headerEl = header();
   const root = h('main.page');
   replace(app, headerEl, root);
-  for (const [pattern, page, names] of routes) {
-    const m = path.match(pattern);
-    if (!m) continue;
-    const params: Record<string, string> = {};
-    names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1])));
-    cleanup = page(root, params, query);
+  const found = match(path, routes);
+  if (!found) {
+    replace(root, h('p.empty', '404'));
     return;
   }
-  replace(root, h('p.empty', '404'));
+  cleanup = found[0](root, found[1], query);
+  if (path === '/') {
+    // Notaries and the housing bureau's staff see no site figures: their start is the lottery.
+    void currentSession().then((session) => {
+      if (location.pathname === '/' && session && !hasRight(session, 'gate.read') && hasRight(session, 'lottery.read'))
+        navigate('/lotteries', true);
+    });
+  }
 }
 
 document.addEventListener('click', (event) => {
@@ -161,6 +204,9 @@ document.addEventListener('click', (event) => {
   navigate(a.getAttribute('href') ?? '/');
 });
 window.addEventListener('popstate', render);
+window.addEventListener('hashchange', () => {
+  if (location.hash.startsWith('#/')) render();
+});
 window.addEventListener('zhizhi:navigate', render);
 whenUnauthenticated(() => {
   setToken(null);
