@@ -180,9 +180,13 @@ void AddLotteryRoutes(http::Router& router, LotteryService& lotteries_ref) {
               "/api/v1/public/lotteries/{id}/board",
               std::nullopt,
               "The live board: commitment, entropy, progress and the results after `after`; "
-              "with `wait`, answered when there is news",
+              "with `wait`, answered when there is news (results, or a status other than "
+              "`status`)",
               Operation({}, {400, 404}, 200,
                         {{"after", "integer", false, "results already shown (default 0)"},
+                         {"status", "string", false,
+                          "the status the board shows: news is also any other status (the draw "
+                          "starting, ending, signed off)"},
                          {"wait", "integer", false, "seconds (0–25) to wait for news"}}),
               nullptr};
   board.async = [=](Request& request, http::Respond respond) {
@@ -190,7 +194,12 @@ void AddLotteryRoutes(http::Router& router, LotteryService& lotteries_ref) {
     if (!id.ok()) return respond(Response::Error(id.status()));
     auto query = BoardQuery(request);
     if (!query.ok()) return respond(Response::Error(query.status()));
-    lotteries->WatchBoard(*id, query->first, std::chrono::seconds(query->second),
+    std::string known = request.Query("status").value_or("");
+    if (!known.empty() && known != "committed" && known != "drawing" && known != "drawn" &&
+        known != "signed")
+      return respond(Response::Error(
+          Status::InvalidArgument("status", "committed, drawing, drawn or signed")));
+    lotteries->WatchBoard(*id, query->first, std::move(known), std::chrono::seconds(query->second),
                           [respond](Result<json> answer) { respond(Reply(answer)); });
   };
   router.Add(std::move(board));

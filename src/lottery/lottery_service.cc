@@ -479,21 +479,21 @@ Result<json> LotteryService::Board(std::int64_t id, int after) {
   });
 }
 
-void LotteryService::WatchBoard(std::int64_t id, int after, std::chrono::milliseconds wait,
-                                BoardReply reply) {
+void LotteryService::WatchBoard(std::int64_t id, int after, std::string known,
+                                std::chrono::milliseconds wait, BoardReply reply) {
   std::uint64_t seen;
   {
     std::lock_guard lock(mu_);
     seen = version_;
   }
   auto board = Board(id, after);
-  const bool news = HasNews(board);
+  const bool news = HasNews(board, known);
   {
     std::lock_guard lock(mu_);
     if (!news && wait.count() > 0 && !stopping_ && watcher_.joinable() &&
         watches_.size() < kMaxWatches) {
-      watches_.push_back(
-          {id, after, std::chrono::steady_clock::now() + wait, seen, std::move(reply)});
+      watches_.push_back({id, after, std::move(known), std::chrono::steady_clock::now() + wait,
+                          seen, std::move(reply)});
       cv_.notify_all();
       return;
     }
@@ -501,9 +501,10 @@ void LotteryService::WatchBoard(std::int64_t id, int after, std::chrono::millise
   reply(std::move(board));
 }
 
-// Whether a board has something a watcher waits for: new results, or the draw not running.
-bool LotteryService::HasNews(const Result<json>& board) {
-  return !board.ok() || !(*board)["results"].empty() || (*board)["status"] != "drawing";
+// Whether a board has something its watcher waits for: new results, or another status.
+bool LotteryService::HasNews(const Result<json>& board, const std::string& known) {
+  if (!board.ok() || !(*board)["results"].empty()) return true;
+  return known.empty() ? (*board)["status"] != "drawing" : (*board)["status"] != known;
 }
 
 std::chrono::steady_clock::time_point LotteryService::NextDeadline() const {
@@ -533,7 +534,7 @@ void LotteryService::WatcherLoop() {
       std::vector<Watch> again;
       for (Watch& watch : due) {
         auto board = Board(watch.id, watch.after);
-        if (HasNews(board) || stopping_ || watch.deadline <= now) {
+        if (HasNews(board, watch.known) || stopping_ || watch.deadline <= now) {
           watch.reply(std::move(board));
         } else {
           watch.version = version;  // a change, but not for this board: wait on

@@ -70,11 +70,13 @@ class LotteryService {
   Result<nlohmann::json> Record(std::int64_t id);
   // The public board: state, commitment, progress and the results after `after`.
   Result<nlohmann::json> Board(std::int64_t id, int after);
-  // The same, answered once there is something new (a result after `after`, the draw over) or
-  // `wait` passed, without holding the caller's thread: `reply` runs later on the service's
-  // watcher thread, or at once when there is news already.
+  // The same, answered once there is something new — a result after `after`, or a status other
+  // than `known` (the one the board shows; empty: any but `drawing`) — or `wait` passed, without
+  // holding the caller's thread: `reply` runs later on the service's watcher thread, or at once
+  // when there is news already.
   using BoardReply = std::function<void(Result<nlohmann::json>)>;
-  void WatchBoard(std::int64_t id, int after, std::chrono::milliseconds wait, BoardReply reply);
+  void WatchBoard(std::int64_t id, int after, std::string known, std::chrono::milliseconds wait,
+                  BoardReply reply);
 
   // Blocks until lottery `id` is no longer drawing, or `timeout` passes; true when done.
   bool WaitUntilDrawn(std::int64_t id, std::chrono::milliseconds timeout);
@@ -89,7 +91,7 @@ class LotteryService {
                                      const std::function<Status(nlohmann::json&)>& change);
   void DrawerLoop();
   void WatcherLoop();
-  static bool HasNews(const Result<nlohmann::json>& board);
+  static bool HasNews(const Result<nlohmann::json>& board, const std::string& known);
   std::chrono::steady_clock::time_point NextDeadline() const;  // under mu_
   Status DrawOne(std::int64_t id);
   void Changed();
@@ -108,6 +110,7 @@ class LotteryService {
   struct Watch {
     std::int64_t id;
     int after;
+    std::string known;
     std::chrono::steady_clock::time_point deadline;
     std::uint64_t version;
     BoardReply reply;

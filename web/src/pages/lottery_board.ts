@@ -9,8 +9,9 @@
 //                    farm-tool room) in very large type, the progress, every result so far (the
 //                    newest on top), the notary's entropy;
 //   after the draw   抽签结束, the secret and the seed, how to verify, the record to download.
-// It long-polls GET /api/v1/public/lotteries/{id}/board?after=<results shown>&wait=20: the
-// server answers as soon as a result is written. It stops when the page is left and backs off
+// It long-polls GET /api/v1/public/lotteries/{id}/board?after=<results shown>&status=<the status
+// on show>&wait=20: the server answers as soon as a result is written or the status changes (the
+// notary starts the draw, it ends, it is signed off). It stops when the page is left and backs off
 // on errors. The secret and the seed are read from the public record once the draw is over (the
 // board's answer does not carry them); the flats' buildings, rooms and areas from the published
 // inputs in the same record.
@@ -21,8 +22,8 @@ import { formatNumber, formatTime, lang, t } from '../i18n';
 import { flatText, hexBlocks, places, publicPath, rulesList, statusLabel } from '../lottery';
 
 const WAIT = 20; // seconds the server may hold a board request
-const BEFORE_DRAW = 1500; // ms between polls while the notary has not entered the entropy (answered at once)
-const AFTER_DRAW = 10000; // ms between polls once the draw is over (for the notary's signature)
+const BEFORE_DRAW = 1500; // ms before asking again when the server could not wait (before the draw)
+const AFTER_DRAW = 10000; // the same once the draw is over
 
 const isOver = (status: string) => status === 'drawn' || status === 'signed';
 
@@ -407,9 +408,13 @@ export function lotteryBoardPage(root: HTMLElement, params: Record<string, strin
     let failures = 0;
     while (!stop.signal.aborted) {
       const asked = Date.now();
+      // The status on show: the server answers when it changes (or a result comes).
+      const status = board.dataset.status ?? '';
+      const known = ['committed', 'drawing', 'drawn', 'signed'].includes(status) ? status : '';
       let b: LotteryBoard;
       try {
-        b = await api<LotteryBoard>('GET', `${publicPath(id, 'board')}?after=${shown}&wait=${WAIT}`, undefined, null, stop.signal);
+        const query = `after=${shown}${known ? `&status=${known}` : ''}&wait=${WAIT}`;
+        b = await api<LotteryBoard>('GET', `${publicPath(id, 'board')}?${query}`, undefined, null, stop.signal);
       } catch (e) {
         if (stop.signal.aborted) return;
         failures += 1;
@@ -431,13 +436,12 @@ export function lotteryBoardPage(root: HTMLElement, params: Record<string, strin
         // The board goes on without the flats' details; the secret is asked for again.
       }
       if (b.results.length > 0 && shown < b.progress.total) continue; // more to catch up with
-      if (b.status === 'drawing') {
-        // The server waited for news; an answer at once without any means it could not wait.
-        if (b.results.length === 0 && Date.now() - asked < 200) await pause(1000, stop.signal);
-        continue;
-      }
       if (b.status === 'signed' && secretRead) return; // nothing changes any more
-      await pause(b.status === 'committed' ? BEFORE_DRAW : AFTER_DRAW, stop.signal);
+      // The server waits for news (a result, another status); an answer at once without any
+      // means it could not wait (too many boards): ask again a little later.
+      if (b.results.length === 0 && b.status === known && Date.now() - asked < 200) {
+        await pause(b.status === 'committed' ? BEFORE_DRAW : AFTER_DRAW, stop.signal);
+      }
     }
   };
   void loop();
