@@ -29,6 +29,7 @@ const show = (value) => (value === undefined ? 'missing' : JSON.stringify(value)
 const byUtf8 = (a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 export function canonical(value) {
+  if (value === null) return 'null';
   if (typeof value === 'string') return JSON.stringify(value);
   if (Number.isSafeInteger(value)) return String(value);
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -114,12 +115,13 @@ const flat = object({
 const space = object({ id: [id, true], location: [text, false] });
 const inputsShape = object({
   title: [text, true], rules: [list(rule), false], households: [list(household), true],
-  pools: [object({ flat: [list(flat), false], parking: [list(space), false], farm_room: [list(space), false] }), true],
+  pools: [object({ flat: [list(flat), true], parking: [list(space), false], farm_room: [list(space), false] }), true],
 });
 
 export function checkInputs(inputs) {
-  if (!wholeNumbers(inputs)) differ('inputs', 'numbers must be integers (areas are decimal strings)');
   inputsShape(inputs, 'inputs');
+  // Every field is known by now: any number left that is not whole is one the fields let through.
+  if (!wholeNumbers(inputs)) differ('inputs', 'numbers must be integers (areas are decimal strings)');
   // Absent lists and counts are empty.
   const rules = inputs.rules ?? [];
   const pools = { flat: [], parking: [], farm_room: [], ...inputs.pools };
@@ -194,8 +196,22 @@ export function draw({ rules, households: all, pools: given }, seedHex) {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
+// Levels of nesting, counted without recursion (a hostile record may be a million deep).
+function depth(value) {
+  let deepest = 0;
+  const stack = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, level] = stack.pop();
+    deepest = Math.max(deepest, level);
+    if (level > 16) return level;
+    if (node !== null && typeof node === 'object') for (const child of Object.values(node)) stack.push([child, level + 1]);
+  }
+  return deepest;
+}
+
 function verify(record) {
   if (!isObject(record)) differ('the record is not a JSON object');
+  if (depth(record) > 16) differ('the record is nested deeper than a record can be');
   // 1. The algorithm.
   const algorithm = record.algorithm;
   if (!isObject(algorithm) || algorithm.name !== 'zhizhi-lottery' || algorithm.version !== 1) {
@@ -240,6 +256,18 @@ function verify(record) {
     for (const k of Object.keys(got)) if (!fields.includes(k)) differ(place, `unknown field "${k}"`);
   }
   if (results.length !== expected.length) differ('results', `${results.length} in the record, the draw gives ${expected.length}`);
+  // 7. A notary's sign-off, when there is one, is of exactly this record: SHA-256 of the canonical
+  // JSON of the signed fields (absent ones as null).
+  if (isObject(record.notary) && Object.hasOwn(record.notary, 'record_hash')) {
+    const signed = {};
+    for (const f of ['algorithm', 'title', 'inputs_hash', 'commitment', 'seed', 'inputs', 'results']) {
+      signed[f] = Object.hasOwn(record, f) ? record[f] : null;
+    }
+    const hash = sha256Hex(canonical(signed));
+    if (record.notary.record_hash !== hash) {
+      differ('notary.record_hash', `${show(record.notary.record_hash)} in the record, recomputed "${hash}"`);
+    }
+  }
   return expected.length;
 }
 

@@ -151,8 +151,9 @@ int Serve(const ServeFlags& flags) {
                         ? flags.threads
                         : static_cast<int>(std::max(2u, 2 * std::thread::hardware_concurrency()));
   std::unique_ptr<sim::LiveTraffic> live;
-  options.on_stop = [&live] {
+  options.on_stop = [&live, &p] {
     if (live) live->RequestStop();
+    p.lotteries().ReleaseWatches();  // no long-polling board outlives the server
   };
   http::HttpServer server(options, router, p.auth(), p.metrics());
   auto port = server.Start();

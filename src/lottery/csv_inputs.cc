@@ -136,11 +136,12 @@ Result<CsvPart> ReadPart(const char* part, std::string bytes, bool mask_names) {
         problem(columns[c].name, "control characters");
         continue;
       }
-      if (value.size() > (c == 0 ? 64u : 200u)) {
-        problem(columns[c].name, c == 0 ? "at most 64 bytes" : "at most 200 bytes");
+      const std::string_view name = columns[c].name;
+      const size_t limit = name == "name" || name == "location" ? 200 : 64;
+      if (value.size() > limit) {
+        problem(columns[c].name, "at most " + std::to_string(limit) + " bytes");
         continue;
       }
-      const std::string_view name = columns[c].name;
       if ((name == "area_m2" || name == "area_quota_m2") && !IsArea(value)) {
         problem(columns[c].name, "square metres such as 89.56, not " + QuoteForMessage(value));
         continue;
@@ -151,6 +152,7 @@ Result<CsvPart> ReadPart(const char* part, std::string bytes, bool mask_names) {
           break;
         case Type::kList:
           item[columns[c].name] = ListOf(value);
+          if (item[columns[c].name].size() > 10) problem(columns[c].name, "at most 10 entries");
           break;
         case Type::kInteger:
           if (value.size() > 4 || value.find_first_not_of("-0123456789") != std::string::npos ||

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 namespace zhizhi::lottery {
 
@@ -18,7 +19,8 @@ constexpr int kMaxCount = 10;  // parking spaces, farm-tool rooms or flats of on
 
 Status Unknown(const json& object, std::initializer_list<const char*> known,
                const std::string& where) {
-  for (const auto& [name, value] : object.items()) {
+  for (const auto& item : object.items()) {
+    const std::string& name = item.key();
     if (std::none_of(known.begin(), known.end(), [&](const char* k) { return name == k; }))
       return Status::InvalidArgument(where + "." + name, "unknown field " + name);
   }
@@ -56,7 +58,9 @@ Result<std::optional<int>> Integer(const json& object, const char* name, const s
   const std::string field = where + "." + name;
   if (!value->is_number_integer())
     return Status::InvalidArgument(field, "a whole number (no fraction, no exponent)");
-  const auto number = value->get<std::int64_t>();
+  // A huge unsigned number must not wrap around into range.
+  const bool huge = value->is_number_unsigned() && value->get<std::uint64_t>() > 1'000'000;
+  const auto number = huge ? std::int64_t{1'000'001} : value->get<std::int64_t>();
   if (number < low || number > high)
     return Status::InvalidArgument(
         field, "between " + std::to_string(low) + " and " + std::to_string(high));
@@ -249,11 +253,12 @@ Result<std::string> CanonicalJson(const json& document) {
     stack.pop_back();
     if (value->is_number_float())
       return Status::InvalidArgument("inputs", "numbers must be whole (areas go as strings)");
-    if (value->is_number_integer()) {
-      const auto number = value->get<std::int64_t>();
-      if (number > (std::int64_t{1} << 53) - 1 || number < -((std::int64_t{1} << 53) - 1))
-        return Status::InvalidArgument("inputs", "a number beyond ±(2^53 − 1)");
-    }
+    constexpr std::int64_t kSafe = (std::int64_t{1} << 53) - 1;  // JavaScript's safe integers
+    if (value->is_number_unsigned() ? value->get<std::uint64_t>() > std::uint64_t{kSafe}
+        : value->is_number_integer()
+            ? value->get<std::int64_t>() > kSafe || value->get<std::int64_t>() < -kSafe
+            : false)
+      return Status::InvalidArgument("inputs", "a number beyond ±(2^53 − 1)");
     if (value->is_structured())
       for (const auto& child : *value)
         stack.push_back(&child);
@@ -268,7 +273,6 @@ Result<std::string> CanonicalJson(const json& document) {
 Result<Inputs> Inputs::FromJson(const json& document) {
   if (!document.is_object()) return Status::InvalidArgument("inputs", "a JSON object");
   ZZ_RETURN_IF_ERROR(Unknown(document, {"title", "rules", "households", "pools"}, "inputs"));
-  ZZ_RETURN_IF_ERROR(CanonicalJson(document).status());
   Inputs inputs;
   inputs.document = document;
   ZZ_ASSIGN_OR_RETURN(inputs.title, Text(document, "title", "inputs", true, kMaxTextBytes));
@@ -283,6 +287,8 @@ Result<Inputs> Inputs::FromJson(const json& document) {
   for (const Flat& flat : inputs.flats)
     flat_types.insert(flat.type);
   ZZ_ASSIGN_OR_RETURN(inputs.households, ReadHouseholds(document, inputs.rules, flat_types));
+  // Last: every field is known by now, so the document is a few levels deep at most.
+  ZZ_RETURN_IF_ERROR(CanonicalJson(document).status());
   return inputs;
 }
 
@@ -318,25 +324,29 @@ std::vector<std::string> Inputs::Shortfalls() const {
   if (farm_demand > static_cast<int>(farm_rooms.size()))
     problems.push_back("farm-tool rooms: " + std::to_string(farm_demand) + " due, " +
                        std::to_string(farm_rooms.size()) + " in the pool");
-  // A floor limit is met only when the flats low enough outnumber the households bound to them
-  // (these draw first: a rule with a floor limit must put them in a higher tier).
-  for (const Rule& rule : rules) {
-    if (!rule.max_floor) continue;
-    std::map<std::string, int> bound, low;
-    for (const Household& household : households)
-      if (household.max_floor && *household.max_floor <= *rule.max_floor)
-        for (const std::string& type : household.flats)
-          ++bound[type];
-    for (const Flat& flat : flats)
-      if (flat.floor <= *rule.max_floor) ++low[flat.type];
-    for (const auto& [type, wanted] : bound)
-      if (wanted > low[type])
-        problems.push_back("rule " + rule.name + ": " + std::to_string(wanted) + " flats of type " +
-                           type + " up to floor " + std::to_string(*rule.max_floor) + " due, " +
-                           std::to_string(low[type]) + " in the pool");
-    if (rule.tier == 0 && !bound.empty())
-      problems.push_back("rule " + rule.name +
-                         ": a floor limit needs a tier above 0, so that its households draw first");
+  // A household with a floor limit draws after every household of a higher tier and maybe after
+  // those of its own: when it draws, as many flats of its type as they are due may be gone, the
+  // low ones among them. Only as many low flats as that demand (its own included) is sure to
+  // leave one for it.
+  std::map<std::tuple<std::string, int, int>, bool> checked;  // type, tier, floor limit
+  for (const Household& household : households) {
+    if (!household.max_floor) continue;
+    const int limit = *household.max_floor;
+    for (const std::string& type : household.flats) {
+      if (checked[{type, household.tier, limit}]) continue;
+      checked[{type, household.tier, limit}] = true;
+      int before = 0, low = 0;
+      for (const Household& other : households)
+        if (other.tier >= household.tier)
+          before += static_cast<int>(std::count(other.flats.begin(), other.flats.end(), type));
+      for (const Flat& flat : flats)
+        if (flat.type == type && flat.floor <= limit) ++low;
+      if (low < before)
+        problems.push_back("flat type " + type + " up to floor " + std::to_string(limit) + ": " +
+                           std::to_string(before) + " may be drawn before the last household " +
+                           "limited to it is (tier " + std::to_string(household.tier) +
+                           " and up), " + std::to_string(low) + " in the pool");
+    }
   }
   return problems;
 }

@@ -19,9 +19,11 @@ using security::Right;
 // A body of exactly the fields `known`, as JSON.
 Result<json> BodyOf(const Request& request, std::initializer_list<const char*> known) {
   ZZ_ASSIGN_OR_RETURN(json body, http::JsonBody(request));
-  for (const auto& [name, value] : body.items())
+  for (const auto& item : body.items()) {
+    const std::string& name = item.key();
     if (std::none_of(known.begin(), known.end(), [&](const char* k) { return name == k; }))
       return Status::InvalidArgument(name, "unknown field " + name);
+  }
   return body;
 }
 

@@ -23,6 +23,8 @@ constexpr int kBoardPage = 500;
 constexpr size_t kBatch = 200;
 // Boards waiting for news at once; more are answered at once (and poll again).
 constexpr size_t kMaxWatches = 2000;
+// The pause before a draw that met a passing failure goes on.
+constexpr auto kRetry = std::chrono::seconds(2);
 
 json EmptyInputs(const std::string& title, const json& rules) {
   return {{"title", title},
@@ -75,8 +77,10 @@ LotteryService::~LotteryService() {
 Status LotteryService::Start() {
   {
     std::lock_guard lock(mu_);
-    if (drawer_.joinable()) return Status::Ok();
+    if (running_) return Status::Ok();
+    running_ = true;
     stopping_ = false;
+    releasing_ = false;
     work_ = true;  // draws a stop interrupted
   }
   drawer_ = std::thread([this] {
@@ -90,14 +94,25 @@ Status LotteryService::Start() {
   return Status::Ok();
 }
 
+void LotteryService::ReleaseWatches() {
+  {
+    std::lock_guard lock(mu_);
+    releasing_ = true;
+  }
+  cv_.notify_all();
+}
+
 void LotteryService::Stop() {
   {
     std::lock_guard lock(mu_);
+    if (!running_) return;
     stopping_ = true;
   }
   cv_.notify_all();
-  if (drawer_.joinable()) drawer_.join();
-  if (watcher_.joinable()) watcher_.join();
+  drawer_.join();
+  watcher_.join();
+  std::lock_guard lock(mu_);
+  running_ = false;
 }
 
 void LotteryService::Changed() {
@@ -148,17 +163,18 @@ Result<LotteryService::Row> LotteryService::Load(store::Connection& conn, std::i
 }
 
 json LotteryService::Summary(store::Connection& conn, const Row& row) const {
-  const json& pools = row.inputs["pools"];
+  const json pools = row.inputs.value("pools", json::object());
+  const auto count = [&](const char* pool) { return pools.value(pool, json::array()).size(); };
   json out = {
       {"id", row.id},
       {"title", row.title},
       {"status", row.status},
       {"interval_ms", row.interval_ms},
       {"counts",
-       {{"households", row.inputs["households"].size()},
-        {"flat", pools["flat"].size()},
-        {"parking", pools["parking"].size()},
-        {"farm_room", pools["farm_room"].size()}}},
+       {{"households", row.inputs.value("households", json::array()).size()},
+        {"flat", count("flat")},
+        {"parking", count("parking")},
+        {"farm_room", count("farm_room")}}},
       {"rules", row.inputs.value("rules", json::array())},
       {"inputs_hash", row.inputs_hash.empty() ? json() : json(row.inputs_hash)},
       {"commitment", row.commitment.empty() ? json() : json(row.commitment)},
@@ -174,6 +190,10 @@ json LotteryService::Summary(store::Connection& conn, const Row& row) const {
                      {"signed_at", FormatRfc3339(*row.signed_at)},
                      {"statement", row.statement},
                      {"record_hash", row.record_hash}};
+  if (row.status == "drawing") {
+    std::lock_guard lock(mu_);
+    if (auto it = halted_.find(row.id); it != halted_.end()) out["halted"] = it->second;
+  }
   return out;
 }
 
@@ -190,7 +210,7 @@ Result<json> LotteryService::RecordOf(store::Connection& conn, const Row& row) c
   if (Over(row.status)) {
     // Revealed only now: with the seed, anyone could tell the results before they are drawn.
     ZZ_ASSIGN_OR_RETURN(parts.secret, cipher_->Unseal(row.secret_cipher));
-    parts.seed = row.seed;
+    parts.seed = SeedOf(row.commitment, parts.secret, row.entropy);
   }
   auto s = conn.Prepare("SELECT allocation FROM lottery_results WHERE lottery_id = ? ORDER BY ord");
   s.Bind(1, row.id);
@@ -301,11 +321,15 @@ Result<json> LotteryService::PutPart(std::int64_t id, const std::string& part, s
   });
 }
 
-Result<json> LotteryService::PutInputs(std::int64_t id, const json& inputs,
+Result<json> LotteryService::PutInputs(std::int64_t id, const json& document,
                                        const security::Actor& actor) {
-  ZZ_RETURN_IF_ERROR(Inputs::FromJson(inputs).status());
+  ZZ_RETURN_IF_ERROR(Inputs::FromJson(document).status());
+  // Published heads of household are masked, whichever way the inputs came in.
+  json inputs = document;
+  for (json& household : inputs["households"])
+    if (household.contains("name")) household["name"] = MaskName(household["name"]);
   return UpdateDraft(id, actor, "all", [&](json& stored) {
-    stored = inputs;
+    stored = std::move(inputs);
     return Status::Ok();
   });
 }
@@ -359,12 +383,12 @@ Result<json> LotteryService::Draw(std::int64_t id, const std::string& entropy,
       return Status::Conflict(
           "lottery_started", "id",
           "the entropy of lottery " + std::to_string(id) + " was entered already");
-    ZZ_ASSIGN_OR_RETURN(std::string secret, cipher_->Unseal(row.secret_cipher));
-    const std::string seed = SeedOf(row.commitment, secret, entropy);
+    // The seed is not stored while the draw runs: whoever reads the file (or a backup) could
+    // tell the results ahead of the board. The drawer derives it from the sealed secret.
     auto s = conn.Prepare(
-        "UPDATE lotteries SET status = 'drawing', entropy = ?, seed = ?, entropy_by = ?, "
-        "started_at = ? WHERE id = ?");
-    s.Bind(1, entropy).Bind(2, seed).Bind(3, actor.name).Bind(4, NowUnixMs()).Bind(5, id);
+        "UPDATE lotteries SET status = 'drawing', entropy = ?, entropy_by = ?, started_at = ? "
+        "WHERE id = ?");
+    s.Bind(1, entropy).Bind(2, actor.name).Bind(3, NowUnixMs()).Bind(4, id);
     ZZ_RETURN_IF_ERROR(s.Run());
     return audit_->Append(
         conn, actor, {"lottery.draw", "lottery:" + std::to_string(id), {}, {{"entropy", entropy}}});
@@ -382,20 +406,30 @@ Result<json> LotteryService::Sign(std::int64_t id, const std::string& statement,
                                   const security::Actor& actor) {
   if (statement.size() > 2000 || !IsValidUtf8(statement))
     return Status::InvalidArgument("statement", "the notary's statement, at most 2000 bytes");
-  ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
-    ZZ_ASSIGN_OR_RETURN(Row row, Load(conn, id));
+  const auto state = [id](const Row& row) -> Status {
     if (row.status == "signed")
       return Status::Conflict("lottery_signed", "id",
                               "lottery " + std::to_string(id) + " was signed off already");
     if (row.status != "drawn")
       return Status::Conflict("lottery_not_drawn", "id",
                               "lottery " + std::to_string(id) + " is not drawn yet");
-    ZZ_ASSIGN_OR_RETURN(json record, RecordOf(conn, row));
-    const Verdict verdict = VerifyRecord(record);
-    if (!verdict.verified)
-      return Status::Internal("the record of lottery " + std::to_string(id) +
-                              " does not verify: " + verdict.difference);
-    const std::string record_hash = Sha256Hex(record.dump());
+    return Status::Ok();
+  };
+  // The record is verified on a snapshot, outside the writer: a drawn record changes no more.
+  ZZ_ASSIGN_OR_RETURN(std::string record_hash,
+                      db_->Read([&](store::Connection& conn) -> Result<std::string> {
+                        ZZ_ASSIGN_OR_RETURN(Row row, Load(conn, id));
+                        ZZ_RETURN_IF_ERROR(state(row));
+                        ZZ_ASSIGN_OR_RETURN(json record, RecordOf(conn, row));
+                        const Verdict verdict = VerifyRecord(record);
+                        if (!verdict.verified)
+                          return Status::Internal("the record of lottery " + std::to_string(id) +
+                                                  " does not verify: " + verdict.difference);
+                        return RecordHash(record);
+                      }));
+  ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
+    ZZ_ASSIGN_OR_RETURN(Row row, Load(conn, id));
+    ZZ_RETURN_IF_ERROR(state(row));
     auto s = conn.Prepare(
         "UPDATE lotteries SET status = 'signed', signed_by = ?, signed_at = ?, statement = ?, "
         "record_hash = ? WHERE id = ?");
@@ -431,13 +465,17 @@ Result<json> LotteryService::Get(std::int64_t id) {
 
 Result<json> LotteryService::List(bool published_only) {
   return db_->Read([&](store::Connection& conn) -> Result<json> {
-    auto s = conn.Prepare("SELECT id FROM lotteries ORDER BY id DESC LIMIT 200");
+    auto s = conn.Prepare(
+        "SELECT id FROM lotteries WHERE ? = 0 OR status != 'draft' ORDER BY id DESC LIMIT 200");
+    s.Bind(1, published_only ? 1 : 0);
     json items = json::array();
     while (s.Step()) {
       ZZ_ASSIGN_OR_RETURN(Row row, Load(conn, s.Int(0)));
-      if (published_only && !Published(row.status)) continue;
       json summary = Summary(conn, row);
       summary.erase("rules");
+      if (published_only)
+        for (const char* internal : {"interval_ms", "created_at"})
+          summary.erase(internal);
       items.push_back(std::move(summary));
     }
     ZZ_RETURN_IF_ERROR(s.status());
@@ -487,11 +525,10 @@ void LotteryService::WatchBoard(std::int64_t id, int after, std::string known,
     seen = version_;
   }
   auto board = Board(id, after);
-  const bool news = HasNews(board, known);
-  {
+  if (!HasNews(board, known) && wait.count() > 0) {
     std::lock_guard lock(mu_);
-    if (!news && wait.count() > 0 && !stopping_ && watcher_.joinable() &&
-        watches_.size() < kMaxWatches) {
+    // A stopping server answers at once (its connections are about to close).
+    if (running_ && !stopping_ && !releasing_ && watches_.size() < kMaxWatches) {
       watches_.push_back({id, after, std::move(known), std::chrono::steady_clock::now() + wait,
                           seen, std::move(reply)});
       cv_.notify_all();
@@ -517,10 +554,12 @@ std::chrono::steady_clock::time_point LotteryService::NextDeadline() const {
 void LotteryService::WatcherLoop() {
   std::unique_lock lock(mu_);
   for (;;) {
+    // Every watch is answered when the service stops or the server goes (ReleaseWatches).
+    const bool flush = stopping_ || releasing_;
     const auto now = std::chrono::steady_clock::now();
     std::vector<Watch> due;
     for (size_t i = 0; i < watches_.size();) {
-      if (stopping_ || watches_[i].version != version_ || watches_[i].deadline <= now) {
+      if (flush || watches_[i].version != version_ || watches_[i].deadline <= now) {
         due.push_back(std::move(watches_[i]));
         watches_[i] = std::move(watches_.back());
         watches_.pop_back();
@@ -534,7 +573,7 @@ void LotteryService::WatcherLoop() {
       std::vector<Watch> again;
       for (Watch& watch : due) {
         auto board = Board(watch.id, watch.after);
-        if (HasNews(board, watch.known) || stopping_ || watch.deadline <= now) {
+        if (flush || HasNews(board, watch.known) || watch.deadline <= now) {
           watch.reply(std::move(board));
         } else {
           watch.version = version;  // a change, but not for this board: wait on
@@ -544,17 +583,15 @@ void LotteryService::WatcherLoop() {
       lock.lock();
       for (Watch& watch : again)
         watches_.push_back(std::move(watch));
-      if (again.size() == due.size()) {
-        // Nothing to answer: wait for the next change rather than spin.
-        cv_.wait_until(lock, NextDeadline(), [&] { return stopping_ || version_ != version; });
-      }
-      continue;
+      continue;  // changes made meanwhile are seen by the next scan
     }
     if (stopping_) return;
     const std::uint64_t seen = version_;
     const size_t waiting = watches_.size();
-    cv_.wait_until(lock, NextDeadline(),
-                   [&] { return stopping_ || version_ != seen || watches_.size() != waiting; });
+    cv_.wait_until(lock, NextDeadline(), [&] {
+      return stopping_ || (releasing_ && !watches_.empty()) || version_ != seen ||
+             watches_.size() != waiting;
+    });
   }
 }
 
@@ -580,13 +617,17 @@ bool LotteryService::WaitUntilDrawn(std::int64_t id, std::chrono::milliseconds t
 }
 
 void LotteryService::DrawerLoop() {
+  bool retry = false;
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return work_ || stopping_; });
+      // After a passing failure (the database busy, a group rolled back), again in a while.
+      if (retry) cv_.wait_for(lock, kRetry, [&] { return stopping_; });
+      cv_.wait(lock, [&] { return work_ || retry || stopping_; });
       if (stopping_) return;
       work_ = false;
     }
+    retry = false;
     auto drawing = db_->Read([](store::Connection& conn) -> Result<std::vector<std::int64_t>> {
       auto s = conn.Prepare("SELECT id FROM lotteries WHERE status = 'drawing' ORDER BY id");
       std::vector<std::int64_t> ids;
@@ -596,12 +637,27 @@ void LotteryService::DrawerLoop() {
       return ids;
     });
     if (!drawing.ok()) {
-      spdlog::error("lottery: cannot list the draws under way: {}", drawing.status().ToString());
+      spdlog::warn("lottery: cannot list the draws under way, trying again: {}",
+                   drawing.status().ToString());
+      retry = true;
       continue;
     }
+    // One draw after the other, as in one hall.
     for (std::int64_t id : *drawing) {
       Status status = DrawOne(id);
-      if (!status.ok()) spdlog::error("lottery {}: the draw stopped: {}", id, status.ToString());
+      std::lock_guard lock(mu_);
+      if (status.ok()) {
+        halted_.erase(id);
+      } else if (status.kind() == StatusKind::kUnavailable) {
+        spdlog::warn("lottery {}: the draw paused, trying again: {}", id, status.ToString());
+        retry = true;
+      } else {
+        // Not worth retrying (results in the database that are not the draw's): it stays
+        // `drawing`, shows why, and is tried again at the next start.
+        spdlog::error("lottery {}: the draw stopped: {}", id, status.ToString());
+        halted_[id] = status.message();
+        ++version_;
+      }
     }
   }
 }
@@ -623,7 +679,9 @@ Status LotteryService::DrawOne(std::int64_t id) {
     return out;
   }));
   ZZ_ASSIGN_OR_RETURN(Inputs inputs, Inputs::FromJson(start.row.inputs));
-  const std::vector<Allocation> allocations = RunDraw(inputs, start.row.seed);
+  ZZ_ASSIGN_OR_RETURN(std::string secret, cipher_->Unseal(start.row.secret_cipher));
+  const std::string seed = SeedOf(start.row.commitment, secret, start.row.entropy);
+  const std::vector<Allocation> allocations = RunDraw(inputs, seed);
   // A resumed draw: what is written must be this draw's own beginning.
   for (size_t i = 0; i < start.written.size(); ++i) {
     if (i >= allocations.size() || json::parse(start.written[i]) != allocations[i].ToJson())
@@ -655,8 +713,9 @@ Status LotteryService::DrawOne(std::int64_t id) {
         ZZ_RETURN_IF_ERROR(s.Run());
       }
       if (end < allocations.size()) return Status::Ok();
-      auto s = conn.Prepare("UPDATE lotteries SET status = 'drawn', drawn_at = ? WHERE id = ?");
-      s.Bind(1, now).Bind(2, id);
+      auto s = conn.Prepare(
+          "UPDATE lotteries SET status = 'drawn', drawn_at = ?, seed = ? WHERE id = ?");
+      s.Bind(1, now).Bind(2, seed).Bind(3, id);
       ZZ_RETURN_IF_ERROR(s.Run());
       return audit_->Append(conn, security::Actor::Command("lottery"),
                             {"lottery.drawn",

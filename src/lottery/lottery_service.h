@@ -10,7 +10,9 @@
 //
 // A draw that a crash or a stop interrupted resumes at the next start: the drawer re-runs the
 // draw from the seed, checks that the results already written are its own, and writes the rest.
-// Every step is audited.
+// A passing failure (the database busy) pauses a draw for a moment; results that are not the
+// draw's halt it (`halted` in its state) until the next start. The seed is not stored until the
+// draw is over: the drawer derives it from the sealed secret. Every step is audited.
 //
 // Thread-safety: all public methods may be called from any thread.
 #pragma once
@@ -19,6 +21,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -42,8 +45,11 @@ class LotteryService {
   LotteryService(const LotteryService&) = delete;
   LotteryService& operator=(const LotteryService&) = delete;
 
-  // Starts the drawer thread; draws left `drawing` by a stop resume.
+  // Starts the drawer thread and the boards' watcher; draws left `drawing` by a stop resume.
   Status Start();
+  // Answers every board waiting for news now, and lets none wait from now on: call when the
+  // HTTP server begins to stop, so that no answer outlives it.
+  void ReleaseWatches();
   void Stop();
 
   // `{"title", "rules"?, "interval_ms"?}` → the new draft.
@@ -100,11 +106,14 @@ class LotteryService {
   const security::FieldCipher* cipher_;
   const security::AuditLog* audit_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::uint64_t version_ = 0;  // bumped on every change the board shows
+  bool running_ = false;       // Start() .. Stop()
   bool stopping_ = false;
-  bool work_ = false;  // a draw may be waiting
+  bool releasing_ = false;                      // ReleaseWatches(): no more waiting boards
+  bool work_ = false;                           // a draw may be waiting
+  std::map<std::int64_t, std::string> halted_;  // draws that stopped, and why
   std::thread drawer_;
 
   struct Watch {

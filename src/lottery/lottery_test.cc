@@ -157,8 +157,9 @@ TEST(DrawTest, ShortfallsAreFoundBeforeCommitting) {
   const std::string all = json(shortfalls).dump();
   EXPECT_NE(all.find("flat type A: 3 households' entitlements, 2 flats"), std::string::npos) << all;
   EXPECT_NE(all.find("parking: 2 spaces due, 0 in the pool"), std::string::npos) << all;
-  EXPECT_NE(all.find("up to floor 1 due, 1 in the pool"), std::string::npos) << all;
-  EXPECT_NE(all.find("a floor limit needs a tier above 0"), std::string::npos) << all;
+  EXPECT_NE(all.find("flat type A up to floor 1: 3 may be drawn before the last household"),
+            std::string::npos)
+      << all;
   EXPECT_NE(all.find("over its quota of 60 m²"), std::string::npos) << all;
   // Drawn anyway (a verifier must reproduce it), whoever is left without a flat gets null.
   const auto a = RunDraw(*inputs, Sha256Hex("x"));
@@ -172,6 +173,29 @@ TEST(DrawTest, ShortfallsAreFoundBeforeCommitting) {
   EXPECT_TRUE(a[0].ToJson()["parking"] == json::array({nullptr, nullptr}) ||
               a[1].ToJson()["parking"] == json::array({nullptr, nullptr}) ||
               a[2].ToJson()["parking"] == json::array({nullptr, nullptr}));
+}
+
+TEST(DrawTest, AFloorLimitCountsEveryoneWhoMayDrawFirst) {
+  // H0 may live up to floor 1 (tier 1); H1 (tier 2, no limit) draws first and may take the only
+  // flat that low: the check must see it, and the draw shows it is real.
+  json doc = SmallInputs(2, 2);
+  doc["rules"] = {{{"tag", "d"}, {"name", "d"}, {"tier", 1}, {"max_floor", 1}},
+                  {{"tag", "e"}, {"name", "e"}, {"tier", 2}}};
+  doc["households"][0]["tags"] = {"d"};
+  doc["households"][1]["tags"] = {"e"};
+  auto inputs = Inputs::FromJson(doc);
+  ASSERT_TRUE(inputs.ok()) << inputs.status().ToString();
+  EXPECT_EQ(inputs->Shortfalls().size(), 1u);
+  int short_draws = 0;
+  for (int draw = 0; draw < 100; ++draw)
+    short_draws += !RunDraw(*inputs, Sha256Hex(std::to_string(draw)))[1].flat[0].has_value();
+  EXPECT_GT(short_draws, 20);
+  // With both flats low enough, nothing is reported and nobody ever goes short.
+  doc["pools"]["flat"][1]["floor"] = 1;
+  inputs = Inputs::FromJson(doc);
+  EXPECT_TRUE(inputs->Shortfalls().empty());
+  for (int draw = 0; draw < 100; ++draw)
+    EXPECT_TRUE(RunDraw(*inputs, Sha256Hex(std::to_string(draw)))[1].flat[0].has_value());
 }
 
 TEST(InputsTest, RefusesWhatAPublicRecordMustNotHold) {
@@ -192,13 +216,20 @@ TEST(InputsTest, RefusesWhatAPublicRecordMustNotHold) {
   EXPECT_EQ(field_of(bad), "inputs.households[0].flats[0]");
   bad = doc;
   bad["pools"]["flat"][0]["floor"] = 1.5;
-  EXPECT_EQ(field_of(bad), "inputs");
+  EXPECT_EQ(field_of(bad), "inputs.pools.flat[0].floor");
+  bad = doc;
+  bad["households"][0]["tags"] = {json::array({1.5})};  // not even a tag
+  EXPECT_EQ(field_of(bad), "inputs.households[0].tags[0]");
   bad = doc;
   bad["pools"]["flat"][0]["area_m2"] = "";
   EXPECT_EQ(field_of(bad), "inputs.pools.flat[0].area_m2");
   bad = doc;
   bad["households"] = json::array();
   EXPECT_EQ(field_of(bad), "inputs.households");
+  // An unsigned number that would wrap around into range is out of range.
+  bad = json::parse(R"({"title":"t","households":[{"id":"H","flats":["A"]}],
+                        "pools":{"flat":[{"id":"F","type":"A","floor":18446744073709551615}]}})");
+  EXPECT_EQ(field_of(bad), "inputs.pools.flat[0].floor");
 }
 
 TEST(RecordTest, DemoVerifiesAndAnySingleChangeIsNamed) {
@@ -224,9 +255,24 @@ TEST(RecordTest, DemoVerifiesAndAnySingleChangeIsNamed) {
   EXPECT_EQ(differs([](json& r) { r["inputs"]["households"][0]["parking"] = 0; }), "inputs_hash");
   EXPECT_EQ(differs([](json& r) {
               r["inputs"]["households"][0]["parking"] = 0;
-              r.erase("inputs_hash");
+              r["inputs_hash"] = Sha256Hex(*CanonicalJson(r["inputs"]));
             }),
             "commitment");
+  EXPECT_EQ(differs([](json& r) { r.erase("inputs_hash"); }), "inputs_hash");
+  // A notary's sign-off is of exactly this record.
+  json signed_record = *record;
+  signed_record["notary"] = {{"name", "公证员"}, {"record_hash", *RecordHash(*record)}};
+  EXPECT_TRUE(VerifyRecord(signed_record).verified);
+  EXPECT_EQ(differs([&](json& r) {
+              r = signed_record;
+              r["title"] = "另一次抽签";
+            }),
+            "notary.record_hash");
+  // A hostile record nested a million deep is refused, not printed.
+  std::string deep(1'000'000, '[');
+  EXPECT_EQ(
+      differs([&](json& r) { r["algorithm"] = json::parse(deep + std::string(1'000'000, ']')); }),
+      "the record is nested deeper than a record can be");
   EXPECT_EQ(differs([](json& r) { r["algorithm"]["version"] = 2; }), "algorithm");
   EXPECT_EQ(differs([](json& r) { r["seed"]["secret"] = nullptr; }), "seed.secret");
 }

@@ -1,5 +1,8 @@
 #include "lottery/record.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace zhizhi::lottery {
 
 namespace {
@@ -8,6 +11,25 @@ using nlohmann::json;
 
 Verdict Differs(std::string what) {
   return Verdict{false, std::move(what), 0};
+}
+
+// A record is six levels deep (results[i].flat[j]); a hostile one may be a million, and
+// printing it in a message would recurse that deep.
+constexpr int kMaxDepth = 16;
+
+int Depth(const json& value) {
+  int deepest = 0;
+  std::vector<std::pair<const json*, int>> stack{{&value, 1}};
+  while (!stack.empty()) {
+    auto [node, depth] = stack.back();
+    stack.pop_back();
+    deepest = std::max(deepest, depth);
+    if (depth > kMaxDepth) return depth;
+    if (node->is_structured())
+      for (const auto& child : *node)
+        stack.push_back({&child, depth + 1});
+  }
+  return deepest;
 }
 
 std::string TextAt(const json& object, const char* name) {
@@ -49,8 +71,18 @@ json MakeRecord(const RecordParts& parts) {
   return record;
 }
 
+Result<std::string> RecordHash(const json& record) {
+  json signed_part = json::object();
+  for (const char* field :
+       {"algorithm", "title", "inputs_hash", "commitment", "seed", "inputs", "results"})
+    signed_part[field] = record.contains(field) ? record[field] : json();
+  ZZ_ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(signed_part));
+  return Sha256Hex(canonical);
+}
+
 Verdict VerifyRecord(const json& record) {
   if (!record.is_object()) return Differs("the record is not a JSON object");
+  if (Depth(record) > kMaxDepth) return Differs("the record is nested deeper than a record can be");
   const json algorithm = record.value("algorithm", json());
   if (!algorithm.is_object() || algorithm.value("name", json()) != kAlgorithmName ||
       algorithm.value("version", json()) != kAlgorithmVersion)
@@ -61,7 +93,7 @@ Verdict VerifyRecord(const json& record) {
   if (!inputs.ok()) return Differs(inputs.status().field() + ": " + inputs.status().message());
   auto canonical = CanonicalJson(record["inputs"]);
   const std::string inputs_hash = InputsHash(*canonical);
-  if (record.contains("inputs_hash") && TextAt(record, "inputs_hash") != inputs_hash)
+  if (TextAt(record, "inputs_hash") != inputs_hash)
     return Differs("inputs_hash: the record says " + record["inputs_hash"].dump() +
                    ", its inputs hash to " + inputs_hash);
   const json seed = record.value("seed", json());
@@ -93,6 +125,14 @@ Verdict VerifyRecord(const json& record) {
   if (results.size() != drawn.size())
     return Differs("results: the record has " + std::to_string(results.size()) +
                    " results, the draw gives " + std::to_string(drawn.size()));
+  // The notary's sign-off, when there is one, is of exactly this record.
+  const json notary = record.value("notary", json());
+  if (notary.is_object() && notary.contains("record_hash")) {
+    auto hash = RecordHash(record);
+    if (!hash.ok() || notary["record_hash"] != *hash)
+      return Differs("notary.record_hash: the notary signed " + notary["record_hash"].dump() +
+                     ", this record hashes to " + (hash.ok() ? *hash : hash.status().message()));
+  }
   return Verdict{true, {}, drawn.size()};
 }
 

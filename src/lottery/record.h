@@ -39,8 +39,13 @@ struct Verdict {
   size_t results = 0;      // results re-derived
 };
 
-// Re-runs a record. A record that is not even shaped like one is a difference too.
+// Re-runs a record. A record that is not even shaped like one is a difference too. When the
+// record carries a notary's sign-off, its `record_hash` must be the record's (RecordHash).
 Verdict VerifyRecord(const nlohmann::json& record);
+
+// What a notary signs: SHA-256 (hex) of the canonical JSON of the record's `algorithm`, `title`,
+// `inputs_hash`, `commitment`, `seed`, `inputs` and `results` (docs/lottery.md, "Record").
+Result<std::string> RecordHash(const nlohmann::json& record);
 
 // Draws a whole record from inputs, a secret and entropy in one go (the demo, the tests).
 Result<nlohmann::json> DrawRecord(const nlohmann::json& inputs_document, const std::string& secret,

@@ -155,9 +155,29 @@ const tamperings = [
   ['an unknown field in the inputs', 'inputs.households[2].phone', (r) => { r.inputs.households[2].phone = '1'; }],
   ['a duplicate household id', 'inputs.households[3].id', (r) => { r.inputs.households[3].id = r.inputs.households[2].id; }],
   ['a flat type not in the pool', 'inputs.households[3].flats[0]', (r) => { r.inputs.households[3].flats = ['Z']; }],
-  ['a fractional number', 'inputs', (r) => { r.inputs.households[3].parking = 0.5; }],
+  ['a fractional number', 'inputs.households[3].parking', (r) => { r.inputs.households[3].parking = 0.5; }],
   ['a seed withheld', 'seed.secret', (r) => { r.seed.secret = null; }],
+  ['the inputs hash dropped', 'inputs_hash', (r) => { delete r.inputs_hash; }],
+  ['a notary\'s sign-off of another record', 'notary.record_hash', (r) => {
+    r.notary = { name: '公证员', record_hash: '0'.repeat(64) };
+  }],
+  ['nesting a hostile verifier would recurse into', 'the record is nested deeper than a record can be', (r) => {
+    let deep = [];
+    for (let i = 0; i < 100; i++) deep = [deep];
+    r.algorithm = deep;
+  }],
 ];
+
+// The notary signs SHA-256 of the canonical signed fields: computed here, accepted by zhizhi.
+test('a notary\'s record hash computed by the JS side verifies in zhizhi', () => {
+  const record = structuredClone(records[300].record);
+  const signed = {};
+  for (const f of ['algorithm', 'title', 'inputs_hash', 'commitment', 'seed', 'inputs', 'results']) signed[f] = record[f];
+  record.notary = { name: '公证员', record_hash: sha256Hex(canonical(signed)) };
+  bothAccept(record, 300, 'signed record');
+  record.notary.record_hash = flip(record.notary.record_hash);
+  bothRefuse(record, 'notary.record_hash', 'signed record, hash flipped');
+});
 
 for (const [what, place, mutate] of tamperings) {
   test(`tampered (${what}): both verifiers refuse at ${place}`, () => {
