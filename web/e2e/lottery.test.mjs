@@ -270,7 +270,8 @@ test('operators make a draft and import its files on their page; the notary star
   assert.equal(draft.title, '前进街道安置房分房（界面测试）');
   assert.equal(draft.interval_ms, 0);
   assert.deepEqual(draft.rules.map((r) => r.tag), ['disabled']);
-  assert.ok(await page.locator(`[data-testid=lotteries-list] tr[data-id="${id}"]`).isVisible());
+  // The list reloads after the draft is made (the demo's two draws are in it too).
+  await page.waitForSelector(`[data-testid=lotteries-list] tr[data-id="${id}"]`, { timeout: 10000 });
   assert.ok((await page.locator('[data-testid=lottery-draft-problems] li').count()) > 0, 'an empty draft cannot be committed');
 
   // A households file with a bad row is refused whole; its problem is shown with its line.
