@@ -71,7 +71,20 @@ Status AlertEngine::OnProjectChanged(store::Connection& conn, const std::string&
   const DetectionClock clock = DetectionClock::At(options_.clock());
   Scope scope;
   scope.projects.insert(project);
+  // Whether a project is live decides whether its posts conflict with posts elsewhere (挂证),
+  // and whether its people's certificates matter: its post holders are detected again too.
+  auto s = conn.Prepare(
+      "SELECT DISTINCT person_id FROM enrolments WHERE project_code = ? AND exit_date IS NULL "
+      "AND post IS NOT NULL");
+  s.Bind(1, project);
+  while (s.Step())
+    scope.persons.insert(s.Int(0));
+  ZZ_RETURN_IF_ERROR(s.status());
   std::vector<AlertDraft> drafts;
+  for (std::int64_t person : scope.persons) {
+    memo_.Forget(person);
+    ZZ_RETURN_IF_ERROR(detectors_.DetectPerson(conn, person, clock, drafts));
+  }
   ZZ_RETURN_IF_ERROR(detectors_.DetectProject(conn, project, clock, drafts));
   return AlertBook::Reconcile(conn, scope, std::move(drafts), clock.now_ms).status();
 }

@@ -83,6 +83,35 @@ json ExemptionJson(const store::Statement& s) {
           {"revoked_at", s.OptInt(8) ? json(FormatRfc3339(*s.OptInt(8))) : json(nullptr)}};
 }
 
+// The exemptions that state a fact of the project are granted only while it is true: a project
+// past completion acceptance is `completed`; one stopped long enough has been suspended since
+// at least `stopped_days` ago (PATCH /api/v1/projects/{code} records both).
+Status CheckExemptionApplies(store::Connection& conn, const ExemptionDraft& d,
+                             const registry::Rulebook& rules) {
+  if (d.reason != "completion_accepted" && d.reason != "stopped_120_days") return Status::Ok();
+  auto s = conn.Prepare("SELECT status, suspended_on FROM projects WHERE code = ?");
+  s.Bind(1, d.project_code);
+  if (!s.Step()) return s.status();
+  const std::string status = s.Text(0);
+  if (d.reason == "completion_accepted") {
+    if (status == "completed") return Status::Ok();
+    return Status::Rule("exemption_not_applicable", "reason",
+                        "project " + d.project_code + " is " + status +
+                            ", not completed: completion_accepted does not apply");
+  }
+  const std::optional<std::string> since = s.OptText(1);
+  const Date today = TodayInChina();
+  if (status == "suspended" && since) {
+    auto day = Date::Parse(*since, "suspended_on");
+    if (day.ok() && today.DaysSinceEpoch() - day->DaysSinceEpoch() >= rules.stopped_days())
+      return Status::Ok();
+  }
+  return Status::Rule("exemption_not_applicable", "reason",
+                      "project " + d.project_code + " has not stopped for " +
+                          std::to_string(rules.stopped_days()) + " days (" + status +
+                          (since ? " since " + *since : "") + ")");
+}
+
 constexpr const char* kLeaveColumns =
     "id, person_id, project_code, from_date, to_date, reason, approved_by, created_at";
 constexpr const char* kExemptionColumns =
@@ -195,6 +224,7 @@ Result<json> Records::AddExemption(store::Connection& conn, const ExemptionDraft
                           "the person holds no post on project " + d.project_code);
     }
   }
+  ZZ_RETURN_IF_ERROR(CheckExemptionApplies(conn, d, engine_->detectors().rules()));
   ZZ_RETURN_IF_ERROR(conn.Prepare("INSERT INTO post_exemptions(person_id, project_code, reason, "
                                   "note, approved_by, valid_to, created_at) "
                                   "VALUES (?,?,?,?,?,?,?)")

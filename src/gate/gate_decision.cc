@@ -24,7 +24,7 @@ const std::vector<std::string_view>& GatePolicy::ConfigurableChecks() {
   static const std::vector<std::string_view> checks = {
       reason::kCertificateMissing, reason::kCertificateExpired, reason::kTrainingMissing,
       reason::kBlacklisted,        reason::kFaceMismatch,       reason::kLivenessFailed,
-      reason::kAntiPassback};
+      reason::kAntiPassback,       reason::kProjectCompleted};
   return checks;
 }
 
@@ -137,6 +137,7 @@ GateDecision Decide(const PassFacts& f, const GatePolicy& policy) {
     if (f.certificates.expired) fail(reason::kCertificateExpired, true);
     if (!f.training_ok) fail(reason::kTrainingMissing, true);
     if (f.blacklisted) fail(reason::kBlacklisted, true);
+    if (f.project_completed) fail(reason::kProjectCompleted, true);
   }
   if ((f.score && *f.score < policy.face_threshold) || (f.face_matched && !*f.face_matched)) {
     fail(reason::kFaceMismatch, true);

@@ -38,6 +38,8 @@ inline constexpr std::string_view kFaceMismatch = "face_mismatch";
 inline constexpr std::string_view kLivenessFailed = "liveness_failed";
 inline constexpr std::string_view kDeviceUnknown = "device_unknown";
 inline constexpr std::string_view kAntiPassback = "anti_passback";
+// The project passed completion acceptance: its site is closed (a policy may warn instead).
+inline constexpr std::string_view kProjectCompleted = "project_completed";
 }  // namespace reason
 
 enum class CheckMode { kDeny, kWarn, kOff };
@@ -100,6 +102,7 @@ struct PassFacts {
   bool duplicate = false;            // same direction again within the duplicate window
   bool stale = false;                // older than the person's last recorded pass (offline replay)
   bool exceptional = false;          // pass modes 7, 8, 9
+  bool project_completed = false;    // the device's project is completed
 };
 
 struct GateDecision {

@@ -36,6 +36,7 @@ void Break(PassFacts& f, std::string_view check) {
   if (check == reason::kFaceMismatch) f.score = 0.1;
   if (check == reason::kLivenessFailed) f.liveness = false;
   if (check == reason::kAntiPassback) f.inside = true;
+  if (check == reason::kProjectCompleted) f.project_completed = true;
 }
 
 // ------------------------------------------------------------------------------------ Decide
@@ -64,8 +65,9 @@ TEST(GateDecisionTest, EachDenyReasonAlone) {
       {reason::kLivenessFailed, [](PassFacts& f) { f.liveness = false; }},
       {reason::kDeviceUnknown, [](PassFacts& f) { f.device_enabled = false; }},
       {reason::kAntiPassback, [](PassFacts& f) { f.inside = true; }},
+      {reason::kProjectCompleted, [](PassFacts& f) { f.project_completed = true; }},
   };
-  ASSERT_EQ(cases.size(), 11u);  // every stable reason code of api-v1.md
+  ASSERT_EQ(cases.size(), 12u);  // every stable reason code of api-v1.md, and project_completed
   for (const Case& c : cases) {
     PassFacts f = Good();
     c.apply(f);
@@ -376,7 +378,7 @@ TEST(GatePolicyTest, DefaultsDenyEverything) {
   const json j = policy.ToJson();
   EXPECT_EQ(j["face_threshold"], 0.5);
   EXPECT_EQ(j["duplicate_window_s"], 60);
-  ASSERT_EQ(j["checks"].size(), 7u);
+  ASSERT_EQ(j["checks"].size(), 8u);
   for (const auto& [check, mode] : j["checks"].items())
     EXPECT_EQ(mode, "deny") << check;
 }

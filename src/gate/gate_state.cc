@@ -262,6 +262,7 @@ const DeviceFact* GateState::device(std::int64_t id) const {
 PassFacts GateState::Standing(const ProjectFact& project, std::int64_t person_id) const {
   PassFacts f;
   f.identified = true;
+  f.project_completed = project.status == "completed";
   auto enrolment = project.enrolments.find(person_id);
   if (enrolment == project.enrolments.end()) return f;
   const EnrolmentFact& e = enrolment->second;
@@ -307,6 +308,30 @@ void GateState::Replace(store::Connection& conn, GateData fresh) {
     std::unique_lock lock(mu_);
     std::swap(data_, *old);
   });
+}
+
+bool GateState::UpdateProject(store::Connection& conn, const std::string& code,
+                              const std::string& name, const std::string& status) {
+  auto it = data_.projects.find(code);
+  if (it == data_.projects.end()) {
+    EnsureProject(conn, code, name, status);
+    return false;
+  }
+  const std::string old_name = it->second.name, old_status = it->second.status;
+  if (old_name == name && old_status == status) return false;
+  {
+    std::unique_lock lock(mu_);
+    it->second.name = name;
+    it->second.status = status;
+  }
+  conn.OnRollback([this, code, old_name, old_status] {
+    std::unique_lock lock(mu_);
+    if (auto p = data_.projects.find(code); p != data_.projects.end()) {
+      p->second.name = old_name;
+      p->second.status = old_status;
+    }
+  });
+  return old_status != status;
 }
 
 void GateState::EnsureProject(store::Connection& conn, const std::string& code,

@@ -138,6 +138,9 @@ class GateState {
   // Adds the project (with its name and status) unless the state holds it.
   void EnsureProject(store::Connection& conn, const std::string& code, const std::string& name,
                      const std::string& status);
+  // A held project's new name and status (undone with the job); true when the status changed.
+  bool UpdateProject(store::Connection& conn, const std::string& code, const std::string& name,
+                     const std::string& status);
   void SetPerson(store::Connection& conn, std::int64_t person_id, PersonFact person);
   // The project must be held (EnsureProject).
   void SetEnrolment(store::Connection& conn, const std::string& code, std::int64_t person_id,

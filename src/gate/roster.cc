@@ -84,8 +84,12 @@ Status Gate::OnProjectChanged(store::Connection& conn, const std::string& projec
   auto s = conn.Prepare("SELECT name, status FROM projects WHERE code = ?");
   s.Bind(1, project);
   if (!s.Step()) return s.status();
-  state_.EnsureProject(conn, project, s.Text(0), s.Text(1));
-  return Status::Ok();
+  if (!state_.UpdateProject(conn, project, s.Text(0), s.Text(1))) return Status::Ok();
+  // A completed site closes (a policy may only warn): every enrolled person's standing again.
+  std::vector<std::int64_t> persons;
+  for (const auto& [person, e] : state_.project(project)->enrolments)
+    persons.push_back(person);
+  return RecomputeStandings(conn, project, persons, "project_status");
 }
 
 Status Gate::ReloadPerson(store::Connection& conn, std::int64_t person_id) {

@@ -2,6 +2,7 @@
 #include "registry/registry.h"
 
 #include <map>
+#include <set>
 
 #include "registry/registry_internal.h"
 
@@ -24,12 +25,33 @@ json ProjectJson(const store::Statement& s) {
           {"status", s.Text(7)},
           {"start_date", OptJson(s.OptText(8))},
           {"end_date", OptJson(s.OptText(9))},
-          {"created_at", FormatRfc3339(s.Int(10))}};
+          {"created_at", FormatRfc3339(s.Int(10))},
+          {"suspended_on", OptJson(s.OptText(11))},
+          {"completed_on", OptJson(s.OptText(12))}};
 }
 
 constexpr const char* kProjectColumns =
     "code, name, region_code, address, lat, lng, permit_no, status, start_date, end_date, "
-    "created_at";
+    "created_at, suspended_on, completed_on";
+
+// The moves a project's status may make (the contract's "allowed transitions only").
+bool AllowedTransition(const std::string& from, const std::string& to) {
+  static const std::set<std::pair<std::string, std::string>> kAllowed = {
+      {"planned", "active"},   {"active", "suspended"},    {"suspended", "active"},
+      {"active", "completed"}, {"suspended", "completed"},
+  };
+  return kAllowed.count({from, to}) > 0;
+}
+
+// A day of the change: not in the future, not before the project started.
+Status CheckChangeDay(const char* field, const Date& day, const std::optional<Date>& start) {
+  if (day > TodayInChina())
+    return Status::Rule("date_in_future", field, std::string(field) + " is in the future");
+  if (start && day < *start)
+    return Status::Rule("date_before_start", field,
+                        std::string(field) + " is before the project's start " + start->ToString());
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -50,6 +72,60 @@ Status Registry::CreateProject(store::Connection& conn, const ProjectDraft& d) {
         .With("project_code", d.code);
   }
   return ProjectChanged(conn, d.code);
+}
+
+Result<json> Registry::UpdateProject(store::Connection& conn, const std::string& code,
+                                     const ProjectPatch& p) {
+  auto row = conn.Prepare(
+      "SELECT status, start_date, end_date, suspended_on, completed_on FROM projects WHERE code = "
+      "?");
+  row.Bind(1, code);
+  if (!row.Step()) {
+    ZZ_RETURN_IF_ERROR(StepError(row));
+    return Status::NotFound("no project " + code);
+  }
+  const std::string from = row.Text(0);
+  std::optional<Date> start, end = p.end_date;
+  if (auto text = row.OptText(1)) {
+    ZZ_ASSIGN_OR_RETURN(start, Date::Parse(*text, "start_date"));
+  }
+  std::optional<std::string> suspended_on = row.OptText(3), completed_on = row.OptText(4);
+  const std::string to = p.status.value_or(from);
+  if (to != from && !AllowedTransition(from, to)) {
+    return Status::Conflict("invalid_transition", "status",
+                            "a project that is " + from + " cannot become " + to +
+                                " (planned → active ⇄ suspended → completed)");
+  }
+  // The day of the change goes with its status: given with it, or correcting it while in it.
+  if (p.suspended_on && to != "suspended")
+    return Status::InvalidArgument("suspended_on", "suspended_on goes with status suspended");
+  if (p.completed_on && to != "completed")
+    return Status::InvalidArgument("completed_on", "completed_on goes with status completed");
+  if (to == "suspended" && from != "suspended" && !p.suspended_on)
+    return Status::InvalidArgument("suspended_on", "the day the project stopped is needed");
+  if (to == "completed" && from != "completed" && !p.completed_on)
+    return Status::InvalidArgument("completed_on",
+                                   "the day of the completion acceptance is needed");
+  if (p.suspended_on) {
+    ZZ_RETURN_IF_ERROR(CheckChangeDay("suspended_on", *p.suspended_on, start));
+    suspended_on = p.suspended_on->ToString();
+  }
+  if (p.completed_on) {
+    ZZ_RETURN_IF_ERROR(CheckChangeDay("completed_on", *p.completed_on, start));
+    completed_on = p.completed_on->ToString();
+  }
+  if (to == "active") suspended_on.reset();  // resumed
+  if (end && start && *end < *start)
+    return Status::InvalidArgument("end_date", "end_date is before start_date");
+  auto update = conn.Prepare(
+      "UPDATE projects SET name = COALESCE(?, name), status = ?, end_date = COALESCE(?, end_date), "
+      "suspended_on = ?, completed_on = ? WHERE code = ?");
+  update.Bind(1, p.name).Bind(2, to);
+  update.Bind(3, end ? std::optional(end->ToString()) : std::nullopt);
+  update.Bind(4, suspended_on).Bind(5, completed_on).Bind(6, code);
+  ZZ_RETURN_IF_ERROR(update.Run());
+  ZZ_RETURN_IF_ERROR(ProjectChanged(conn, code));
+  return json{{"from", from}, {"to", to}};
 }
 
 Status Registry::AddProjectCorp(store::Connection& conn, const std::string& project,

@@ -94,6 +94,12 @@ class Registry {
   // --- writes (writer connection, inside a job) ---
   Status CreateCorp(store::Connection& conn, const CorpDraft& draft);
   Status CreateProject(store::Connection& conn, const ProjectDraft& draft);
+  // Changes a project's name, end date or status. Status moves only along planned → active ⇄
+  // suspended → completed (active → completed too); suspending needs `suspended_on`, completing
+  // `completed_on` (neither in the future nor before the start). Returns {"from","to"} of the
+  // status for the audit; the project's listeners (gate, alerts) run on the change.
+  Result<nlohmann::json> UpdateProject(store::Connection& conn, const std::string& code,
+                                       const ProjectPatch& patch);
   Status AddProjectCorp(store::Connection& conn, const std::string& project,
                         const ProjectCorpDraft& draft);
   Result<std::int64_t> CreateTeam(store::Connection& conn, const std::string& project,

@@ -142,6 +142,38 @@ void AddRegistryRoutes(http::Router& router, store::Database& db, Registry& regi
                      201);
       }});
   router.Add(Route{
+      Verb::patch, "/api/v1/projects/{code}", Right::kAdmin,
+      "Change a project (district_admin): its name, end date, or status along planned → active "
+      "⇄ suspended → completed, with the day of the change; audited, and the gate and the "
+      "detectors follow",
+      Operation({{"name", "string", false, "project name"},
+                 {"status", "string", false, "active, suspended or completed"},
+                 {"suspended_on", "date", false, "the day it stopped (with status suspended)"},
+                 {"completed_on", "date", false,
+                  "the day it passed completion acceptance (with status completed)"},
+                 {"end_date", "date", false, "planned or actual end"}},
+                {400, 404, 409, 422}),
+      [=](Request& request) {
+        const std::string code(request.Param("code"));
+        auto patch = http::ParseBody<ProjectPatch>(request, ParseProjectPatch);
+        if (!patch.ok()) return Response::Error(patch.status());
+        json change;
+        return Reply(http::WriteAudited(
+            *database, *audit, request,
+            [&](store::Connection& conn) -> Result<json> {
+              ZZ_ASSIGN_OR_RETURN(change, registry->UpdateProject(conn, code, *patch));
+              return registry->GetProject(conn, code);
+            },
+            [&](const json&) {
+              json detail = {{"status", change}};
+              if (patch->name) detail["name"] = *patch->name;
+              if (patch->suspended_on) detail["suspended_on"] = patch->suspended_on->ToString();
+              if (patch->completed_on) detail["completed_on"] = patch->completed_on->ToString();
+              if (patch->end_date) detail["end_date"] = patch->end_date->ToString();
+              return http::Audit("project.update", "project:" + code, {}, std::move(detail));
+            }));
+      }});
+  router.Add(Route{
       Verb::get, "/api/v1/projects", Right::kRegistryRead,
       "List projects with their open manager and worker enrolment counts",
       Operation({}, {400}, 200,

@@ -140,6 +140,27 @@ Result<ProjectDraft> ParseProject(FieldReader& in) {
   return d;
 }
 
+Result<ProjectPatch> ParseProjectPatch(FieldReader& in) {
+  ProjectPatch p;
+  p.name = in.OptText("name", 200);
+  p.status = in.OptText("status", 16);
+  p.suspended_on = in.OptDate("suspended_on");
+  p.completed_on = in.OptDate("completed_on");
+  p.end_date = in.OptDate("end_date");
+  ZZ_RETURN_IF_ERROR(in.Finish());
+  if (p.name && p.name->empty()) return Status::InvalidArgument("name", "name must not be empty");
+  if (p.status && *p.status != "planned" && *p.status != "active" && *p.status != "suspended" &&
+      *p.status != "completed") {
+    return Status::InvalidArgument("status",
+                                   "status must be planned, active, suspended or completed");
+  }
+  if (!p.name && !p.status && !p.suspended_on && !p.completed_on && !p.end_date)
+    return Status::InvalidArgument("",
+                                   "nothing to change: name, status, suspended_on, "
+                                   "completed_on or end_date");
+  return p;
+}
+
 Result<ProjectCorpDraft> ParseProjectCorp(FieldReader& in) {
   ProjectCorpDraft d;
   const std::string uscc = in.Text("uscc", 32);

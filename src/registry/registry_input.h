@@ -37,6 +37,15 @@ struct ProjectDraft {
   std::optional<Date> end_date;
 };
 
+// A change of a project (PATCH /api/v1/projects/{code}): what is given changes.
+struct ProjectPatch {
+  std::optional<std::string> name;
+  std::optional<std::string> status;
+  std::optional<Date> suspended_on;  // the day it stopped (with status suspended)
+  std::optional<Date> completed_on;  // the day it passed completion acceptance (status completed)
+  std::optional<Date> end_date;
+};
+
 struct ProjectCorpDraft {
   std::string uscc;
   std::string corp_type;
@@ -108,6 +117,7 @@ struct DormMove {
 
 Result<CorpDraft> ParseCorp(FieldReader& in);
 Result<ProjectDraft> ParseProject(FieldReader& in);
+Result<ProjectPatch> ParseProjectPatch(FieldReader& in);
 Result<ProjectCorpDraft> ParseProjectCorp(FieldReader& in);
 Result<TeamDraft> ParseTeam(FieldReader& in);
 Result<PersonDraft> ParsePerson(FieldReader& in);

@@ -181,6 +181,8 @@ Result<std::unique_ptr<Rulebook>> Rulebook::Parse(std::string_view json_text,
     if (!text.is_string()) return r.Error("post_conflict.exemption_reasons", "text expected");
     book->exemptions_[code] = text.get<std::string>();
   }
+  ZZ_ASSIGN_OR_RETURN(book->stopped_days_,
+                      r.Int(*conflict, "stopped_days", "post_conflict", 120, 1, 3650));
 
   ZZ_ASSIGN_OR_RETURN(const json* vacant, r.Member(doc, "post_vacant", json::value_t::object, "$"));
   ZZ_ASSIGN_OR_RETURN(book->vacant_grace_days_,

@@ -90,6 +90,8 @@ class Rulebook {
   const std::set<std::string>& conflict_live_statuses() const { return conflict_live_statuses_; }
   // Legal exceptions to post_conflict: reason code -> description.
   const std::map<std::string, std::string>& exemption_reasons() const { return exemptions_; }
+  // How long a project must have stopped before its posts may be exempted (stopped_120_days).
+  int stopped_days() const { return stopped_days_; }
   int vacant_grace_days() const { return vacant_grace_days_; }
   // Descending, e.g. {90, 60, 30}: a certificate is "expiring" within the first stage.
   const std::vector<int>& expiry_stages() const { return expiry_stages_; }
@@ -115,6 +117,7 @@ class Rulebook {
   CertificateRequirements worker_training_;
   std::map<std::string, std::vector<std::string>> required_posts_;
   std::set<std::string> conflict_live_statuses_;
+  int stopped_days_ = 120;
   std::map<std::string, std::string> exemptions_;
   int vacant_grace_days_ = 7;
   std::vector<int> expiry_stages_;

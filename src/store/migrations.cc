@@ -706,6 +706,14 @@ DROP TABLE users;
 ALTER TABLE users_new RENAME TO users;
 )sql";
 
+// Projects change state (issue 24, PATCH /api/v1/projects/{code}): the day a project stopped
+// (kept while it is suspended) and the day it passed completion acceptance. Post exemptions and
+// the gate follow them.
+constexpr const char* kProjectStatesSchema = R"sql(
+ALTER TABLE projects ADD COLUMN suspended_on TEXT;
+ALTER TABLE projects ADD COLUMN completed_on TEXT;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -724,6 +732,7 @@ const std::vector<Migration>& Migrations() {
       {12, "alert_subjects", kAlertSubjectsSchema, /*rebuilds_tables=*/true},
       {13, "lottery", kLotterySchema},
       {14, "lottery_roles", kLotteryRolesSchema, /*rebuilds_tables=*/true},
+      {15, "project_states", kProjectStatesSchema},
   };
   return migrations;
 }
