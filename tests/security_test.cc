@@ -313,6 +313,11 @@ TEST_F(SecurityTest, AuditVerifyDetectsEditedAndDeletedRows) {
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
   EXPECT_TRUE(Contains(verify.out, "audit chain intact: " + std::to_string(rows) + " rows"))
       << verify.out;
+  // The run is a security event in the chain itself, after the head it verified.
+  EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'audit.verify' AND "
+                          "json_extract(detail, '$.intact') = 1 AND seq = " +
+                          std::to_string(rows + 1)),
+            1);
 
   // SQL refuses changes while the triggers stand.
   EXPECT_TRUE(Contains(Tamper(server_.db_path(), "UPDATE audit_log SET actor = 'x' WHERE seq = 3"),

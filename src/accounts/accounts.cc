@@ -221,23 +221,29 @@ Result<std::optional<std::int64_t>> Accounts::FindUserId(const std::string& name
 
 // ------------------------------------------------------------------------------- lock-out
 
-std::int64_t Accounts::LockedFor(const std::string& name, std::int64_t now) {
+std::int64_t Accounts::LockedFor(const std::string& name, std::int64_t now, bool* ran_out) {
   std::lock_guard lock(mu_);
   auto it = failures_.find(name);
   if (it == failures_.end()) return 0;
   if (it->second.locked_until > now) return it->second.locked_until - now;
-  if (it->second.locked_until != 0) failures_.erase(it);  // the lock has run out: start over
+  if (it->second.locked_until != 0) {
+    failures_.erase(it);  // the lock has run out: start over
+    *ran_out = true;
+  }
   return 0;
 }
 
-void Accounts::RecordFailure(const std::string& name, std::int64_t now) {
+bool Accounts::RecordFailure(const std::string& name, std::int64_t now) {
   std::lock_guard lock(mu_);
   if (failures_.size() > 100'000) {
     // Bounded memory under a flood of made-up names (the per-IP login limit comes first).
     std::erase_if(failures_, [now](const auto& entry) { return entry.second.locked_until < now; });
   }
   Failures& f = failures_[name];
-  if (++f.count >= options_.lockout_failures) f.locked_until = now + options_.lockout_ms;
+  if (++f.count < options_.lockout_failures) return false;
+  const bool newly = f.locked_until == 0;
+  f.locked_until = now + options_.lockout_ms;
+  return newly;
 }
 
 void Accounts::ClearFailures(const std::string& name) {
@@ -250,12 +256,26 @@ void Accounts::ClearFailures(const std::string& name) {
 Result<json> Accounts::Login(const std::string& name, const std::string& password,
                              const Actor& from) {
   const std::int64_t started = options_.clock();
-  if (const std::int64_t wait = LockedFor(name, started); wait > 0) {
+  // Security events (MLPS 等保三级): who tried which name, from where, and what came of it —
+  // never the password.
+  Actor attempt = from;
+  attempt.name = name;
+  attempt.role = "-";
+  bool ran_out = false;
+  if (const std::int64_t wait = LockedFor(name, started, &ran_out); wait > 0) {
     const std::int64_t seconds = (wait + 999) / 1000;
+    ZZ_RETURN_IF_ERROR(audit_->Record(
+        *db_, attempt,
+        AuditRecord{
+            "session.refused", "", {}, {{"reason", "locked_out"}, {"retry_after", seconds}}}));
     return Status(Status::RateLimited("too many wrong passwords for " + name + "; try again in " +
                                       std::to_string(seconds) + " s"))
         .With("retry_after", seconds)
         .With("reason", "locked_out");
+  }
+  if (ran_out) {
+    ZZ_RETURN_IF_ERROR(audit_->Record(
+        *db_, attempt, AuditRecord{"session.unlocked", "", {}, {{"reason", "expired"}}}));
   }
   struct UserRow {
     std::int64_t id = 0;
@@ -279,10 +299,7 @@ Result<json> Accounts::Login(const std::string& name, const std::string& passwor
   const bool password_ok = CheckPassword(password, row->hash);
   const std::int64_t now = options_.clock();
   if (!password_ok || row->disabled) {
-    if (!password_ok) RecordFailure(name, now);
-    Actor attempt = from;
-    attempt.name = name;
-    attempt.role = "-";
+    const bool locked = !password_ok && RecordFailure(name, now);
     attempt.user_id = row->id;
     const char* reason =
         row->id == 0 ? "unknown_user" : (!password_ok ? "wrong_password" : "user_disabled");
@@ -292,6 +309,15 @@ Result<json> Accounts::Login(const std::string& name, const std::string& passwor
                                    row->id == 0 ? std::string() : "user:" + std::to_string(row->id),
                                    {},
                                    {{"reason", reason}}}));
+    if (locked) {
+      ZZ_RETURN_IF_ERROR(audit_->Record(
+          *db_, attempt,
+          AuditRecord{
+              "session.locked",
+              row->id == 0 ? std::string() : "user:" + std::to_string(row->id),
+              {},
+              {{"failures", options_.lockout_failures}, {"seconds", options_.lockout_ms / 1000}}}));
+    }
     if (password_ok) return Status::Unauthenticated("this user is disabled");
     return Status::Unauthenticated("wrong name or password");
   }
@@ -358,8 +384,16 @@ Result<json> Accounts::ChangePassword(const security::Principal& who, const std:
     return Status::Rule("not_a_session", "",
                         "only a user's session can change that user's password");
   }
-  if (const std::int64_t wait = LockedFor(who.name, options_.clock()); wait > 0) {
+  bool ran_out = false;
+  if (const std::int64_t wait = LockedFor(who.name, options_.clock(), &ran_out); wait > 0) {
     const std::int64_t seconds = (wait + 999) / 1000;
+    ZZ_RETURN_IF_ERROR(audit_->Record(
+        *db_, from,
+        AuditRecord{
+            "session.refused",
+            "user:" + std::to_string(who.user_id),
+            {},
+            {{"reason", "locked_out"}, {"retry_after", seconds}, {"what", "password change"}}}));
     return Status(Status::RateLimited("too many wrong passwords; try again in " +
                                       std::to_string(seconds) + " s"))
         .With("retry_after", seconds)
@@ -377,12 +411,20 @@ Result<json> Accounts::ChangePassword(const security::Principal& who, const std:
   });
   if (!hash.ok()) return hash.status();
   if (!CheckPassword(current, *hash)) {
-    RecordFailure(who.name, options_.clock());
+    const bool locked = RecordFailure(who.name, options_.clock());
     ZZ_RETURN_IF_ERROR(audit_->Record(*db_, from,
                                       AuditRecord{"password.failed",
                                                   "user:" + std::to_string(who.user_id),
                                                   {},
                                                   {{"reason", "wrong_password"}}}));
+    if (locked) {
+      ZZ_RETURN_IF_ERROR(audit_->Record(*db_, from,
+                                        AuditRecord{"session.locked",
+                                                    "user:" + std::to_string(who.user_id),
+                                                    {},
+                                                    {{"failures", options_.lockout_failures},
+                                                     {"seconds", options_.lockout_ms / 1000}}}));
+    }
     return Status::Rule("wrong_password", "current_password",
                         "current_password is not this user's password");
   }

@@ -92,8 +92,10 @@ class Accounts {
     std::int64_t locked_until = 0;
   };
   // 0 when `name` may try now, else the milliseconds until it may.
-  std::int64_t LockedFor(const std::string& name, std::int64_t now);
-  void RecordFailure(const std::string& name, std::int64_t now);
+  // Milliseconds `name` stays locked out; sets *ran_out when a lock has just run out.
+  std::int64_t LockedFor(const std::string& name, std::int64_t now, bool* ran_out);
+  // Counts a wrong password; true when it locks the name out now.
+  bool RecordFailure(const std::string& name, std::int64_t now);
   void ClearFailures(const std::string& name);
   bool CheckPassword(const std::string& password, const std::string& hash);
 

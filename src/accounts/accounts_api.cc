@@ -155,6 +155,9 @@ void AddAccountRoutes(http::Router& router, Accounts& accounts_ref, store::Datab
                 {{"person_id", "integer", false, "only entries about this person"},
                  {"from", "date-time", false, "RFC 3339 or a date (default: the beginning)"},
                  {"to", "date-time", false, "RFC 3339 or a date, inclusive (default: now)"},
+                 {"kind", "string", false,
+                  "security: only the security events (log-ins, lock-outs, refused calls, key "
+                  "rotation, audit verification)"},
                  {"limit", "integer", false, "page size, 1–1000 (default 100)"},
                  {"cursor", "string", false, "next_cursor of the previous page"}}),
       [=](Request& request) {
@@ -170,10 +173,15 @@ void AddAccountRoutes(http::Router& router, Accounts& accounts_ref, store::Datab
         }
         auto page = http::PageOf(request, "audit", store::CursorKey::kId);
         if (!page.ok()) return Response::Error(page.status());
-        auto result = db->Read(
-            [&](store::Connection& conn) { return audit->Query(conn, person, *from, *to, *page); });
+        auto kind = http::EnumQuery(request, "kind", {"all", "security"}, "all");
+        if (!kind.ok()) return Response::Error(kind.status());
+        const bool security_only = *kind == "security";
+        auto result = db->Read([&](store::Connection& conn) {
+          return audit->Query(conn, person, *from, *to, *page, security_only);
+        });
         if (!result.ok()) return Response::Error(result.status());
         json detail = {{"from", FormatRfc3339(*from)}, {"rows", (*result)["items"].size()}};
+        if (security_only) detail["kind"] = "security";
         if (person) detail["person_id"] = *person;
         if (auto s = audit->Record(*db, http::ActorOf(request),
                                    security::AuditRecord{"audit.read", "", {}, detail});

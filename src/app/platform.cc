@@ -62,6 +62,7 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir,
   ZZ_RETURN_IF_ERROR(security::EnsureFieldKey(*p->db_, p->cipher_.get(), data_dir));
   p->auth_ = std::make_unique<security::TokenAuthenticator>(p->db_.get());
   p->audit_ = std::make_unique<security::AuditLog>(p->cipher_.get());
+  p->refusals_ = std::make_unique<security::RefusalLog>(p->db_.get(), p->audit_.get());
   p->accounts_ = std::make_unique<accounts::Accounts>(p->db_.get(), p->auth_.get(), p->audit_.get(),
                                                       options.accounts);
   p->login_limiter_ =

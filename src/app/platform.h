@@ -36,6 +36,7 @@
 #include "residence/residence_api.h"
 #include "security/audit_log.h"
 #include "security/field_cipher.h"
+#include "security/refusal_log.h"
 #include "security/token_authenticator.h"
 #include "store/database.h"
 
@@ -119,6 +120,8 @@ class Platform {
   security::FieldCipher* mutable_cipher() { return cipher_.get(); }
   security::TokenAuthenticator& auth() { return *auth_; }
   const security::AuditLog& audit() const { return *audit_; }
+  // Refused calls as security events (serve wires it to the server's on_refusal).
+  security::RefusalLog& refusals() { return *refusals_; }
   accounts::Accounts& accounts() { return *accounts_; }
   registry::Registry& registry() { return *registry_; }
   // Standard addresses; the gazetteer loads on first use, or now with StartLoading().
@@ -133,6 +136,7 @@ class Platform {
   std::unique_ptr<security::FieldCipher> cipher_;
   std::unique_ptr<security::TokenAuthenticator> auth_;
   std::unique_ptr<security::AuditLog> audit_;
+  std::unique_ptr<security::RefusalLog> refusals_;
   std::unique_ptr<accounts::Accounts> accounts_;
   std::unique_ptr<http::RateLimiter> login_limiter_;
   std::unique_ptr<address::AddressService> addresses_;

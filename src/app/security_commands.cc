@@ -121,6 +121,18 @@ int AuditVerify(const std::string& data) {
   auto& p = **platform;
   auto v = p.db().Read([&](store::Connection& conn) { return p.audit().Verify(conn); });
   if (!v.ok()) return Fail(v.status());
+  // The run is a security event of its own, appended after the head it verified (so that head,
+  // written down elsewhere, still pins the chain).
+  Status recorded = p.audit().Record(p.db(), security::Actor::Command("audit verify"),
+                                     {"audit.verify",
+                                      "",
+                                      {},
+                                      {{"rows", v->rows},
+                                       {"head_seq", v->head_seq},
+                                       {"head_hash", v->head_hash},
+                                       {"intact", v->problems.empty()},
+                                       {"problems", v->problems.size()}}});
+  if (!recorded.ok()) return Fail(recorded);
   if (v->problems.empty()) {
     std::printf("audit chain intact: %lld rows, head seq %lld hash %s\n",
                 static_cast<long long>(v->rows), static_cast<long long>(v->head_seq),

@@ -10,6 +10,8 @@
 #include <CLI/CLI.hpp>
 
 #include "app/platform.h"
+#include "base/civil_time.h"
+#include "http/handler_support.h"
 #include "http/server.h"
 #include "registry/rulebook.h"
 #include "sim/live_traffic.h"
@@ -151,6 +153,15 @@ int Serve(const ServeFlags& flags) {
                         ? flags.threads
                         : static_cast<int>(std::max(2u, 2 * std::thread::hardware_concurrency()));
   std::unique_ptr<sim::LiveTraffic> live;
+  // Refused calls go to the audit trail as security events (security/refusal_log.h).
+  options.on_refusal = [&p](const http::Request& request, const http::Route& route,
+                            std::string_view outcome) {
+    p.refusals().Refused(
+        http::ActorOf(request),
+        std::string(boost::beast::http::to_string(request.method)) + " " + route.pattern,
+        request.path, std::string(outcome),
+        route.right ? std::string(security::RightName(*route.right)) : std::string(), NowUnixMs());
+  };
   options.on_stop = [&live, &p] {
     if (live) live->RequestStop();
     p.lotteries().ReleaseWatches();  // no long-polling board outlives the server

@@ -280,6 +280,11 @@ class HttpServer::Impl {
       }
       request.principal = std::move(principal).value();
       if (!request.principal.Has(*route.right)) {
+        if (options_.on_refusal) {
+          const bool misuse =
+              request.principal.device_id != 0 && *route.right != security::Right::kGateDevice;
+          options_.on_refusal(request, route, misuse ? "token_misuse" : "permission_denied");
+        }
         return done(
             Response::Error(Status::PermissionDenied(
                 "this token lacks the right " + std::string(security::RightName(*route.right)))),
@@ -297,6 +302,8 @@ class HttpServer::Impl {
       }
       // A project, person, device … outside a scoped caller's projects does not exist for them.
       if (Status scope = router_.CheckScope(index, request); !scope.ok()) {
+        if (options_.on_refusal && scope.kind() == StatusKind::kNotFound)
+          options_.on_refusal(request, route, "out_of_scope");
         return done(Response::Error(scope), index);
       }
     }

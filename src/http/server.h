@@ -46,6 +46,10 @@ struct ServerOptions {
   std::shared_ptr<const StaticFiles> web;
   // Called once when the server begins to stop (signal or Stop()), before it drains.
   std::function<void()> on_stop;
+  // Called for a call refused to an authenticated caller — its right missing (403; outcome
+  // `permission_denied`, or `token_misuse` for a gate device's token on another route) or what
+  // it names out of its scope (404, `out_of_scope`) — for the audit trail. Must not block.
+  std::function<void(const Request&, const Route&, std::string_view outcome)> on_refusal;
   // Requests per second (and burst) allowed per user session; 0 disables. The administrator
   // token and device tokens are not limited (automation and gate terminals).
   double session_rate = 20;

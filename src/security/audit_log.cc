@@ -257,17 +257,24 @@ Result<AuditLog::Verification> AuditLog::Verify(store::Connection& conn) const {
 }
 
 Result<json> AuditLog::Query(store::Connection& conn, std::optional<std::int64_t> person_id,
-                             std::int64_t from_ms, std::int64_t to_ms,
-                             const store::Page& page) const {
+                             std::int64_t from_ms, std::int64_t to_ms, const store::Page& page,
+                             bool security_only) const {
+  // ?6: only the security events (their actions' prefixes).
+  static const std::string kind =
+      " AND (?6 = 0 OR action LIKE 'session.%' OR action LIKE 'password.%' OR action LIKE 'user.%' "
+      "OR action LIKE 'access.%' "
+      "OR action LIKE 'key.%' OR action LIKE 'audit.%')";
   static const std::string by_person =
       std::string("SELECT ") + kRowColumns +
       " FROM audit_log WHERE seq IN (SELECT seq FROM audit_subjects WHERE person_id = ?1 AND "
-      "seq > ?2) AND at >= ?3 AND at < ?4 ORDER BY seq LIMIT ?5";
+      "seq > ?2) AND at >= ?3 AND at < ?4" +
+      kind + " ORDER BY seq LIMIT ?5";
   static const std::string all = std::string("SELECT ") + kRowColumns +
-                                 " FROM audit_log WHERE seq > ?2 AND at >= ?3 AND at < ?4 "
-                                 "ORDER BY seq LIMIT ?5";  // ?1 unused: same bindings
+                                 " FROM audit_log WHERE seq > ?2 AND at >= ?3 AND at < ?4" + kind +
+                                 " ORDER BY seq LIMIT ?5";  // ?1 unused: same bindings
   auto s = conn.Prepare(person_id ? by_person : all);
   s.Bind(1, person_id).Bind(2, page.after_id).Bind(3, from_ms).Bind(4, to_ms).Bind(5, page.limit);
+  s.Bind(6, security_only ? 1 : 0);
   json items = json::array();
   std::int64_t last = 0;
   while (s.Step()) {

@@ -76,9 +76,12 @@ class AuditLog {
   Result<Verification> Verify(store::Connection& conn) const;
 
   // Rows oldest first, optionally only those about one person, within [from_ms, to_ms).
+  // With `security_only`, only the security events: log-ins and their failures, lock-outs,
+  // sessions, users, refused calls (`access.refused`), key rotation, audit reads and verifications
+  // (actions session.*, password.*, user.*, access.*, key.*, audit.*).
   Result<nlohmann::json> Query(store::Connection& conn, std::optional<std::int64_t> person_id,
-                               std::int64_t from_ms, std::int64_t to_ms,
-                               const store::Page& page) const;
+                               std::int64_t from_ms, std::int64_t to_ms, const store::Page& page,
+                               bool security_only = false) const;
 
   // Key rotation: verifies the chain under this log's key and writes every hash anew under
   // `next`'s, in the caller's transaction. Refuses a chain that does not verify.

@@ -1,0 +1,42 @@
+#include "security/refusal_log.h"
+
+#include <spdlog/spdlog.h>
+
+namespace zhizhi::security {
+
+void RefusalLog::Refused(const Actor& actor, const std::string& route, const std::string& path,
+                         const std::string& outcome, const std::string& right,
+                         std::int64_t now_ms) {
+  const std::string who =
+      actor.token_id != 0 ? "token:" + std::to_string(actor.token_id) : "name:" + actor.name;
+  std::int64_t suppressed = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (windows_.size() > 10'000) windows_.clear();  // bounded under a flood of principals
+    Window& w = windows_[who];
+    const std::int64_t minute = now_ms / 60'000;
+    if (w.minute != minute) {
+      w.minute = minute;
+      w.recorded = 0;
+    }
+    if (w.recorded >= kPerMinute) {
+      ++w.suppressed;
+      return;
+    }
+    ++w.recorded;
+    suppressed = w.suppressed;
+    w.suppressed = 0;
+  }
+  nlohmann::json detail = {{"route", route}, {"path", path}, {"outcome", outcome}};
+  if (!right.empty()) detail["right"] = right;
+  if (suppressed > 0) detail["suppressed"] = suppressed;
+  AuditRecord record{"access.refused", route, {}, std::move(detail)};
+  db_->WriteAsync([this, actor, record = std::move(record)](
+                      store::Connection& conn) { return audit_->Append(conn, actor, record); },
+                  [](const Status& status) {
+                    if (!status.ok())
+                      spdlog::warn("event=refusal_not_audited error=\"{}\"", status.ToString());
+                  });
+}
+
+}  // namespace zhizhi::security
