@@ -299,11 +299,15 @@ std::string DatabaseFingerprint(const std::string& db_path) {
   sqlite3_finalize(list);
   for (const std::string& table : tables) {
     // The audit trail records failures too (a wrong password, a look-up that found nobody):
-    // it is the one thing a rejected request may add to.
+    // it is the one thing a rejected request may add to — with the alert a burst of refused
+    // calls raises (security/refusal_log.h), a security record as well.
     if (table == "audit_log" || table == "audit_subjects") continue;
     out += "[" + table + "]\n";
     sqlite3_stmt* rows = nullptr;
-    const std::string sql = "SELECT * FROM \"" + table + "\"";
+    std::string sql = "SELECT * FROM \"" + table + "\"";
+    if (table == "alerts") sql += " WHERE type != 'access_refusal_burst'";
+    if (table == "alert_history")
+      sql += " WHERE alert_id NOT IN (SELECT id FROM alerts WHERE type = 'access_refusal_burst')";
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &rows, nullptr) != SQLITE_OK) {
       out += std::string("error: ") + sqlite3_errmsg(db) + "\n";
       continue;

@@ -31,9 +31,15 @@ const std::vector<std::string>& BaseDataTypes() {
   return types;
 }
 
+const std::vector<std::string>& EventTypes() {
+  static const std::vector<std::string> types = {type::kAccessRefusalBurst};
+  return types;
+}
+
 bool IsKnownType(std::string_view t) {
   auto has = [&](const auto& list) { return std::find(list.begin(), list.end(), t) != list.end(); };
-  return has(PersonScopedTypes()) || has(ProjectScopedTypes()) || has(BaseDataTypes());
+  return has(PersonScopedTypes()) || has(ProjectScopedTypes()) || has(BaseDataTypes()) ||
+         has(EventTypes());
 }
 
 namespace {
@@ -145,6 +151,27 @@ Result<std::map<std::string, Active>> LoadActive(store::Connection& conn, const 
 }
 
 }  // namespace
+
+Status AlertBook::Raise(store::Connection& conn, const AlertDraft& d, std::int64_t now_ms) {
+  Scope none;  // owns nothing: the draft is added or refreshed, nothing else is touched
+  auto s = conn.Prepare("SELECT id FROM alerts WHERE alert_key = ? AND status != 'resolved'");
+  s.Bind(1, d.key);
+  if (s.Step()) {
+    const std::int64_t id = s.Int(0);
+    ZZ_RETURN_IF_ERROR(conn.Prepare("UPDATE alerts SET severity = ?, message = ?, evidence = ?, "
+                                    "detail = ?, last_seen = ? WHERE id = ?")
+                           .Bind(1, d.severity)
+                           .Bind(2, d.message)
+                           .Bind(3, d.evidence.dump())
+                           .Bind(4, d.detail.dump())
+                           .Bind(5, now_ms)
+                           .Bind(6, id)
+                           .Run());
+    return History(conn, id, now_ms, "changed", "system", d.message);
+  }
+  ZZ_RETURN_IF_ERROR(s.status());
+  return Reconcile(conn, none, {d}, now_ms).status();
+}
 
 Result<ReconcileCounts> AlertBook::Reconcile(store::Connection& conn, const Scope& scope,
                                              std::vector<AlertDraft> drafts, std::int64_t now_ms) {

@@ -51,6 +51,8 @@ inline constexpr const char* kHouseOvercrowded = "house_overcrowded";
 inline constexpr const char* kWorkerNotInPopulation = "worker_not_in_population";
 inline constexpr const char* kUnitAddressNotStandard = "unit_address_not_standard";
 inline constexpr const char* kPersonTwoResidences = "person_two_residences";
+// Security (security/refusal_log.h): one principal refused again and again in a minute.
+inline constexpr const char* kAccessRefusalBurst = "access_refusal_burst";
 }  // namespace type
 
 // Types owned by the person scope (reconciled per person) and by the project scope.
@@ -58,6 +60,9 @@ const std::vector<std::string>& PersonScopedTypes();
 const std::vector<std::string>& ProjectScopedTypes();
 // Types owned by base data's checks (reconciled as a whole after each linking run).
 const std::vector<std::string>& BaseDataTypes();
+// Types raised by events rather than found by a detector: no reconciliation resolves them, a
+// person does (acknowledge, resolve).
+const std::vector<std::string>& EventTypes();
 // Every type this server can raise (for validating ?type=), including later modules' codes.
 bool IsKnownType(std::string_view type);
 
@@ -65,7 +70,7 @@ struct AlertDraft {
   std::string type;
   std::string key;
   std::string severity;
-  std::string subject_kind;  // person, project, device
+  std::string subject_kind;  // person, project, device, base_person, house, unit, user, token
   std::string subject_id;
   std::optional<std::string> project_code;
   std::optional<std::int64_t> person_id;
@@ -99,6 +104,10 @@ class AlertBook {
   // Applies the drafts of `scope` (writer connection, inside a job).
   static Result<ReconcileCounts> Reconcile(store::Connection& conn, const Scope& scope,
                                            std::vector<AlertDraft> drafts, std::int64_t now_ms);
+
+  // Raises an event's alert (EventTypes): a new one, or the active one of the same key
+  // refreshed; never resolves anything.
+  static Status Raise(store::Connection& conn, const AlertDraft& draft, std::int64_t now_ms);
 
   // Manual transitions; 404 for an unknown id, 409 invalid_transition when already resolved.
   static Result<nlohmann::json> Acknowledge(store::Connection& conn, std::int64_t id,

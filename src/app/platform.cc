@@ -13,6 +13,7 @@
 #include "accounts/accounts_api.h"
 #include "address/address_api.h"
 #include "alerts/alerts_api.h"
+#include "alerts/security_alerts.h"
 #include "base/civil_time.h"
 #include "base/thread_name.h"
 #include "basedata/basedata_api.h"
@@ -63,6 +64,11 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir,
   p->auth_ = std::make_unique<security::TokenAuthenticator>(p->db_.get());
   p->audit_ = std::make_unique<security::AuditLog>(p->cipher_.get());
   p->refusals_ = std::make_unique<security::RefusalLog>(p->db_.get(), p->audit_.get());
+  p->refusals_->SetBurstListener(
+      [](store::Connection& conn, const security::Actor& actor, int refusals, std::int64_t now_ms) {
+        return alerts::AlertBook::Raise(conn, alerts::RefusalBurstAlert(actor, refusals, now_ms),
+                                        now_ms);
+      });
   p->accounts_ = std::make_unique<accounts::Accounts>(p->db_.get(), p->auth_.get(), p->audit_.get(),
                                                       options.accounts);
   p->login_limiter_ =

@@ -10,10 +10,15 @@
 // keeps knocking costs at most kPerMinute rows a minute; what is left out is counted and
 // reported (`suppressed`) in that caller's next row.
 //
-// Thread-safety: Refused() may be called from any thread.
+// A burst — kBurst refusals of one principal within a minute — is told to the burst listener in
+// the same writer job as the refusal's row (the platform raises an alert: access_refusal_burst).
+//
+// Thread-safety: Refused() may be called from any thread; set the listener before serving.
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -26,8 +31,14 @@ namespace zhizhi::security {
 class RefusalLog {
  public:
   static constexpr int kPerMinute = 30;
+  static constexpr int kBurst = 10;  // refusals of one principal within 60 s
 
   RefusalLog(store::Database* db, const AuditLog* audit) : db_(db), audit_(audit) {}
+
+  // Called in the writer job of the refusal that makes a burst: the actor, the refusals in the
+  // last minute, the time.
+  using BurstListener = std::function<Status(store::Connection&, const Actor&, int, std::int64_t)>;
+  void SetBurstListener(BurstListener listener) { burst_ = std::move(listener); }
 
   // `route` as "METHOD /pattern"; `outcome` permission_denied, out_of_scope or token_misuse.
   void Refused(const Actor& actor, const std::string& route, const std::string& path,
@@ -38,9 +49,11 @@ class RefusalLog {
     std::int64_t minute = 0;
     int recorded = 0;
     std::int64_t suppressed = 0;
+    std::deque<std::int64_t> recent;  // the last kBurst refusals' times
   };
   store::Database* db_;
   const AuditLog* audit_;
+  BurstListener burst_;
   std::mutex mu_;
   std::map<std::string, Window> windows_;  // per principal (token id, else name)
 };

@@ -1,5 +1,7 @@
 #include "store/migrations.h"
 
+#include <string>
+
 #include <spdlog/spdlog.h>
 
 namespace zhizhi::store {
@@ -603,17 +605,18 @@ CREATE TABLE linkage_reviews (
 );
 )sql";
 
-// Alerts about base data (issue 26): their subjects are base-data entities — a person of the
-// real population (`base_person`), a house, a unit — so the subject kinds widen. SQLite cannot
-// alter a CHECK: the table is rebuilt (rebuilds_tables) with its rows and every index.
-constexpr const char* kAlertSubjectsSchema = R"sql(
+// The alerts table rebuilt with `subject_kinds` allowed (SQLite cannot alter a CHECK): its rows
+// and every index kept (rebuilds_tables).
+std::string AlertsRebuiltFor(const std::string& subject_kinds) {
+  return std::string(R"sql(
 CREATE TABLE alerts_new (
   id              INTEGER PRIMARY KEY,
   type            TEXT NOT NULL,
   severity        TEXT NOT NULL CHECK (severity IN ('red','orange','yellow','blue')),
   alert_key       TEXT NOT NULL,
   subject_kind    TEXT NOT NULL
-                  CHECK (subject_kind IN ('person','project','device','base_person','house','unit')),
+                  CHECK (subject_kind IN ()sql") +
+         subject_kinds + R"sql()),
   subject_id      TEXT NOT NULL,
   project_code    TEXT,
   person_id       INTEGER,
@@ -644,6 +647,22 @@ CREATE INDEX alerts_active_person
   ON alerts(person_id, type, project_code, status) WHERE status != 'resolved';
 CREATE INDEX alerts_active_type ON alerts(type) WHERE status != 'resolved';
 )sql";
+}
+
+// Alerts about base data (issue 26): their subjects are base-data entities — a person of the
+// real population (`base_person`), a house, a unit — so the subject kinds widen.
+const char* AlertSubjectsSchema() {
+  static const std::string sql =
+      AlertsRebuiltFor("'person','project','device','base_person','house','unit'");
+  return sql.c_str();
+}
+
+// Security alerts (issue 24: a burst of refused calls) are about a user or a token.
+const char* AlertPrincipalSubjectsSchema() {
+  static const std::string sql =
+      AlertsRebuiltFor("'person','project','device','base_person','house','unit','user','token'");
+  return sql.c_str();
+}
 
 // The resettlement-housing lottery (issue 30, docs/lottery.md): a draw's inputs (the draft's
 // parts until committed, then frozen), its commitment and sealed secret, the notary's entropy,
@@ -729,10 +748,11 @@ const std::vector<Migration>& Migrations() {
       {9, "gate_write_path", kGateWritePathSchema},
       {10, "addresses", kAddressSchema},
       {11, "basedata", kBaseDataSchema},
-      {12, "alert_subjects", kAlertSubjectsSchema, /*rebuilds_tables=*/true},
+      {12, "alert_subjects", AlertSubjectsSchema(), /*rebuilds_tables=*/true},
       {13, "lottery", kLotterySchema},
       {14, "lottery_roles", kLotteryRolesSchema, /*rebuilds_tables=*/true},
       {15, "project_states", kProjectStatesSchema},
+      {16, "alert_principal_subjects", AlertPrincipalSubjectsSchema(), /*rebuilds_tables=*/true},
   };
   return migrations;
 }

@@ -360,6 +360,7 @@ const zh: Record<string, string> = {
   'alert_type.worker_not_in_population': '工人不在实有人口中',
   'alert_type.unit_address_not_standard': '单位地址不是标准地址',
   'alert_type.person_two_residences': '一人登记两处住所',
+  'alert_type.access_refusal_burst': '频繁越权访问被拒',
   'nav.lotteries': '抽签分房',
   'lottery_status.draft': '草稿',
   'lottery_status.committed': '待抽签',
@@ -824,6 +825,7 @@ const en: Record<string, string> = {
   'alert_type.worker_not_in_population': 'Worker not in the population',
   'alert_type.unit_address_not_standard': 'Unit at no standard address',
   'alert_type.person_two_residences': 'Person at two residences',
+  'alert_type.access_refusal_burst': 'Burst of refused calls',
   'nav.lotteries': 'Lotteries',
   'lottery_status.draft': 'Draft',
   'lottery_status.committed': 'Waiting for the draw',
@@ -972,6 +974,23 @@ export function formatTime(iso: string | null | undefined, withDate = false): st
     timeZone: 'Asia/Shanghai',
     hour12: false,
     ...(withDate ? { month: '2-digit', day: '2-digit' } : {}),
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).format(d);
+}
+
+// 2026-12-07 13:22:13, China time (the notarial record, the header's clock).
+export function formatFullTime(value: string | Date | null | undefined): string {
+  if (!value) return '—';
+  const d = typeof value === 'string' ? new Date(value) : value;
+  if (Number.isNaN(d.getTime())) return String(value);
+  return new Intl.DateTimeFormat(current, {
+    timeZone: 'Asia/Shanghai',
+    hour12: false,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',

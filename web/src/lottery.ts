@@ -24,6 +24,22 @@ export function hexBlocks(value: string | null | undefined, testid: string, pend
   );
 }
 
+// The head of a results table (the board's and the record's).
+export function resultsHead(): HTMLElement {
+  return h(
+    'thead',
+    h(
+      'tr',
+      h('th.num', t('lottery.order')),
+      h('th', t('lottery.household')),
+      h('th', t('lottery.head')),
+      h('th', t('lottery.flat')),
+      h('th', t('lottery.parking')),
+      h('th', t('lottery.farm_rooms')),
+    ),
+  );
+}
+
 // "1-1-0101、1-2-0302", or — when a household has none of them.
 export function places(items: (string | null)[] | undefined): string {
   if (!items || items.length === 0) return '—';

@@ -6,7 +6,7 @@ import './style.css';
 import { token, setToken, whenUnauthenticated } from './api';
 import { disposeCharts } from './charts';
 import { h, replace } from './dom';
-import { lang, setLang, t } from './i18n';
+import { formatFullTime, lang, setLang, t } from './i18n';
 import { onLiveState, startLive, stopLive } from './live';
 import { navigate } from './nav';
 import { loginPage } from './pages/login';
@@ -84,16 +84,7 @@ function header(): HTMLElement {
   );
   const clock = h('span.clock', { 'data-testid': 'clock' });
   const tick = () => {
-    clock.textContent = new Intl.DateTimeFormat(lang(), {
-      timeZone: 'Asia/Shanghai',
-      hour12: false,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    }).format(new Date());
+    clock.textContent = formatFullTime(new Date());
   };
   tick();
   const timer = window.setInterval(tick, 1000);

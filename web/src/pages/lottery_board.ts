@@ -19,7 +19,7 @@
 import { api, ApiError, type LotteryBoard, type LotteryFlat, type LotteryHousehold, type LotteryRecord, type LotteryResult, type LotterySummary } from '../api';
 import { h, link, replace } from '../dom';
 import { formatNumber, formatTime, lang, t } from '../i18n';
-import { flatText, hexBlocks, places, publicPath, rulesList, statusLabel } from '../lottery';
+import { flatText, hexBlocks, places, publicPath, resultsHead, rulesList, statusLabel } from '../lottery';
 
 const WAIT = 20; // seconds the server may hold a board request
 const BEFORE_DRAW = 1500; // ms before asking again when the server could not wait (before the draw)
@@ -180,18 +180,7 @@ export function lotteryBoardPage(root: HTMLElement, params: Record<string, strin
     h(
       'table.lb-table',
       { 'data-testid': 'board-results' },
-      h(
-        'thead',
-        h(
-          'tr',
-          h('th.num', t('lottery.order')),
-          h('th', t('lottery.household')),
-          h('th', t('lottery.head')),
-          h('th', t('lottery.flat')),
-          h('th', t('lottery.parking')),
-          h('th', t('lottery.farm_rooms')),
-        ),
-      ),
+      resultsHead(),
       rows,
     ),
     noneYet,

@@ -8,25 +8,10 @@
 
 import { api, ApiError, type LotteryRecord } from '../api';
 import { h, link, replace } from '../dom';
-import { formatNumber, lang, t } from '../i18n';
-import { hexBlocks, places, publicPath, rulesList, statusLabel } from '../lottery';
+import { formatFullTime, formatNumber, t } from '../i18n';
+import { hexBlocks, places, publicPath, resultsHead, rulesList, statusLabel } from '../lottery';
 
-// 2026-12-07 13:22:13, China time.
-function fullTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(lang(), {
-    timeZone: 'Asia/Shanghai',
-    hour12: false,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).format(d);
-}
+const fullTime = formatFullTime;
 
 function fact(title: string, testid: string, ...value: (HTMLElement | string)[]): HTMLElement[] {
   return [h('dt', title), h('dd', { 'data-testid': testid }, ...value)];
@@ -101,18 +86,7 @@ function sheet(record: LotteryRecord, id: string): HTMLElement {
       h(
         'table.record-table',
         { 'data-testid': 'record-results' },
-        h(
-          'thead',
-          h(
-            'tr',
-            h('th.num', t('lottery.order')),
-            h('th', t('lottery.household')),
-            h('th', t('lottery.head')),
-            h('th', t('lottery.flat')),
-            h('th', t('lottery.parking')),
-            h('th', t('lottery.farm_rooms')),
-          ),
-        ),
+        resultsHead(),
         h(
           'tbody',
           record.results.map((r) =>

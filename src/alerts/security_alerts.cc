@@ -1,0 +1,27 @@
+#include "alerts/security_alerts.h"
+
+#include "base/civil_time.h"
+
+namespace zhizhi::alerts {
+
+AlertDraft RefusalBurstAlert(const security::Actor& actor, int refusals, std::int64_t now_ms) {
+  AlertDraft d;
+  d.type = type::kAccessRefusalBurst;
+  d.severity = "orange";
+  const bool user = actor.user_id != 0;
+  d.subject_kind = user ? "user" : "token";
+  d.subject_id = std::to_string(user ? actor.user_id : actor.token_id);
+  d.key = std::string(type::kAccessRefusalBurst) + ":" + d.subject_kind + ":" + d.subject_id;
+  const std::string who = (user ? "用户 " : "令牌 ") + actor.name + " (" + actor.role + ")";
+  d.message = who + " 一分钟内 " + std::to_string(refusals) + " 次访问被拒（无权限或超出范围）" +
+              (actor.ip.empty() ? "" : "，来自 " + actor.ip);
+  d.evidence.push_back(
+      {{"kind", "audit"},
+       {"id", d.subject_id},
+       {"href", "/api/v1/audit?kind=security&from=" + FormatRfc3339(now_ms - 60'000)}});
+  d.detail = {{"refusals", refusals}, {"within_seconds", 60}, {"name", actor.name},
+              {"role", actor.role},   {"ip", actor.ip},       {"last_at", FormatRfc3339(now_ms)}};
+  return d;
+}
+
+}  // namespace zhizhi::alerts
