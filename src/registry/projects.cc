@@ -114,7 +114,7 @@ Result<json> Registry::UpdateProject(store::Connection& conn, const std::string&
     ZZ_RETURN_IF_ERROR(CheckChangeDay("completed_on", *p.completed_on, start));
     completed_on = p.completed_on->ToString();
   }
-  if (to == "active") suspended_on.reset();  // resumed
+  if (to != "suspended") suspended_on.reset();  // resumed, or completed: it no longer stands
   if (end && start && *end < *start)
     return Status::InvalidArgument("end_date", "end_date is before start_date");
   auto update = conn.Prepare(

@@ -2,12 +2,69 @@
 // certificate status, teams, the muster list of who is inside (printable), the attendance sheet
 // of a day, the gate devices with their online status, hourly passes and the project's alerts.
 
-import { enc, get, optional, type AlertList, type LivePass } from '../api';
+import { api, enc, get, optional, type AlertList, type LivePass } from '../api';
 import { axisStyle, makeChart, palette } from '../charts';
 import { card, h, link, replace } from '../dom';
 import { chinaToday, formatNumber, formatTime, label, t } from '../i18n';
 import { onPass } from '../live';
+import { currentSession, hasRight } from '../session';
 import { alertTable } from './alerts';
+
+// The moves a project's status may make (PATCH /api/v1/projects/{code}), and the day each needs.
+const NEXT_STATUS: Record<string, string[]> = {
+  planned: ['active'],
+  active: ['suspended', 'completed'],
+  suspended: ['active', 'completed'],
+  completed: [],
+};
+const DAY_FIELD: Record<string, string> = { suspended: 'suspended_on', completed: 'completed_on' };
+
+// A district admin changes the project's status here: the next status, the day of the change
+// (stopped, or passed completion acceptance) and the API's answer.
+function statusForm(code: string, status: string, changed: () => void): HTMLElement | null {
+  const next = NEXT_STATUS[status] ?? [];
+  if (next.length === 0) return null;
+  const select = h(
+    'select',
+    { 'data-testid': 'project-next-status' },
+    next.map((s) => h('option', { value: s }, label('status', s))),
+  ) as HTMLSelectElement;
+  const day = h('input', { type: 'date', max: chinaToday(), value: chinaToday(), 'data-testid': 'project-status-day' }) as HTMLInputElement;
+  const dayLabel = h('label', t('project.status_day'), day);
+  const message = h('span.error.small', { role: 'alert', 'data-testid': 'project-status-error' });
+  const showDay = () => {
+    dayLabel.hidden = !DAY_FIELD[select.value];
+  };
+  select.addEventListener('change', showDay);
+  showDay();
+  const submit = h('button.primary', { type: 'submit', 'data-testid': 'project-status-submit' }, t('project.change_status'));
+  return h(
+    'form.status-form',
+    {
+      'data-testid': 'project-status-form',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        message.textContent = '';
+        const body: Record<string, string> = { status: select.value };
+        const field = DAY_FIELD[select.value];
+        if (field) body[field] = day.value;
+        submit.setAttribute('disabled', '');
+        try {
+          await api('PATCH', `/api/v1/projects/${enc(code)}`, body);
+          changed();
+        } catch (err) {
+          message.textContent = (err as Error).message;
+        } finally {
+          submit.removeAttribute('disabled');
+        }
+      },
+    },
+    select,
+    dayLabel,
+    submit,
+    message,
+  );
+}
 
 function certBadge(status: string): HTMLElement {
   return h(`span.badge.cert-${status}`, label('cert', status));
@@ -58,7 +115,9 @@ export function projectPage(root: HTMLElement, params: Record<string, string>): 
     if (!disposed) error.textContent = t('common.error', { message: (e as Error).message });
   };
 
+  let canChange = false; // a district admin (the admin right) changes the status
   const loadView = async () => {
+    canChange = hasRight(await currentSession(), 'admin');
     const v = await get<any>(`/api/v1/projects/${enc(code)}`);
     title.textContent = v.name;
     title.title = v.name;
@@ -68,7 +127,15 @@ export function projectPage(root: HTMLElement, params: Record<string, string>): 
       h(
         'dl.facts',
         h('dt', t('project.code')), h('dd', v.code),
-        h('dt', t('table.status')), h('dd', h(`span.badge.status-${v.status}`, label('status', v.status))),
+        h('dt', t('table.status')),
+        h(
+          'dd',
+          { 'data-testid': 'project-status', 'data-status': v.status },
+          h(`span.badge.status-${v.status}`, label('status', v.status)),
+          v.suspended_on ? h('span.muted', ` ${t('project.suspended_on', { day: v.suspended_on })}`) : null,
+          v.completed_on ? h('span.muted', ` ${t('project.completed_on', { day: v.completed_on })}`) : null,
+          canChange ? statusForm(code, v.status, () => void loadView().catch(fail)) : null,
+        ),
         h('dt', t('project.address')), h('dd', v.address ?? '—'),
         h('dt', t('project.permit')), h('dd', v.permit_no ?? '—'),
         h('dt', t('project.period')), h('dd', `${v.start_date ?? '?'} — ${v.end_date ?? '?'}`),
