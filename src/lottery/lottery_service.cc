@@ -55,7 +55,7 @@ struct LotteryService::Row {
   std::int64_t id = 0;
   std::string title;
   std::string status;
-  json inputs;
+  std::shared_ptr<const json> inputs;  // frozen ones are shared from the cache
   std::string inputs_hash, commitment, secret_cipher, entropy, seed;
   int interval_ms = 0;
   std::int64_t total = 0;
@@ -115,17 +115,21 @@ void LotteryService::Stop() {
   running_ = false;
 }
 
-void LotteryService::Changed() {
+void LotteryService::Changed(std::int64_t id) {
   {
     std::lock_guard lock(mu_);
     ++version_;
+    ++versions_[id];
   }
   cv_.notify_all();
 }
 
 Result<LotteryService::Row> LotteryService::Load(store::Connection& conn, std::int64_t id) const {
+  // A published draw's inputs never change: parsed once and shared (a public board reads them
+  // on every answer); a draft's are read each time.
   auto s = conn.Prepare(
-      "SELECT id, title, status, inputs, inputs_hash, commitment, secret_cipher, entropy, seed, "
+      "SELECT id, title, status, CASE WHEN status = 'draft' THEN inputs END, inputs_hash, "
+      "commitment, secret_cipher, entropy, seed, "
       "interval_ms, total, created_by, created_at, committed_by, committed_at, entropy_by, "
       "started_at, drawn_at, signed_by, signed_at, statement, record_hash, "
       "(SELECT count(*) FROM lottery_results WHERE lottery_id = lotteries.id) "
@@ -139,8 +143,12 @@ Result<LotteryService::Row> LotteryService::Load(store::Connection& conn, std::i
   row.id = s.Int(0);
   row.title = s.Text(1);
   row.status = s.Text(2);
-  row.inputs = json::parse(s.Text(3));
   row.inputs_hash = s.OptText(4).value_or("");
+  if (row.status == "draft") {
+    row.inputs = std::make_shared<const json>(json::parse(s.Text(3)));
+  } else {
+    ZZ_ASSIGN_OR_RETURN(row.inputs, FrozenInputs(conn, id, row.inputs_hash));
+  }
   row.commitment = s.OptText(5).value_or("");
   row.secret_cipher = s.IsNull(6) ? std::string() : s.Blob(6);
   row.entropy = s.OptText(7).value_or("");
@@ -162,20 +170,48 @@ Result<LotteryService::Row> LotteryService::Load(store::Connection& conn, std::i
   return row;
 }
 
+Result<std::shared_ptr<const json>> LotteryService::FrozenInputs(store::Connection& conn,
+                                                                 std::int64_t id,
+                                                                 const std::string& hash) const {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = frozen_.find(id); it != frozen_.end() && it->second.first == hash)
+      return it->second.second;
+  }
+  auto s = conn.Prepare("SELECT inputs FROM lotteries WHERE id = ?");
+  s.Bind(1, id);
+  if (!s.Step()) {
+    if (!s.status().ok()) return s.status();
+    return Status::NotFound("no lottery " + std::to_string(id), "id");
+  }
+  auto inputs = std::make_shared<const json>(json::parse(s.Text(0)));
+  std::lock_guard lock(mu_);
+  frozen_[id] = {hash, inputs};
+  return inputs;
+}
+
 json LotteryService::Summary(store::Connection& conn, const Row& row) const {
-  const json pools = row.inputs.value("pools", json::object());
-  const auto count = [&](const char* pool) { return pools.value(pool, json::array()).size(); };
+  const json& inputs = *row.inputs;
+  // Sizes and parts read in place: the inputs of a big draw are a megabyte, not to be copied
+  // for every board's answer.
+  static const json kNone = json::array();
+  const auto member = [](const json& object, const char* name) -> const json& {
+    auto it = object.find(name);
+    return it == object.end() ? kNone : *it;
+  };
+  const json& pools = member(inputs, "pools");
+  const auto count = [&](const char* pool) { return member(pools, pool).size(); };
   json out = {
       {"id", row.id},
       {"title", row.title},
       {"status", row.status},
       {"interval_ms", row.interval_ms},
       {"counts",
-       {{"households", row.inputs.value("households", json::array()).size()},
+       {{"households", member(inputs, "households").size()},
         {"flat", count("flat")},
         {"parking", count("parking")},
         {"farm_room", count("farm_room")}}},
-      {"rules", row.inputs.value("rules", json::array())},
+      {"rules", member(inputs, "rules")},
       {"inputs_hash", row.inputs_hash.empty() ? json() : json(row.inputs_hash)},
       {"commitment", row.commitment.empty() ? json() : json(row.commitment)},
       {"entropy", row.entropy.empty() ? json() : json(row.entropy)},
@@ -202,7 +238,7 @@ Result<json> LotteryService::RecordOf(store::Connection& conn, const Row& row) c
     return Status::NotFound("lottery " + std::to_string(row.id) + " is not published yet", "id");
   RecordParts parts;
   parts.title = row.title;
-  parts.inputs = row.inputs;
+  parts.inputs = *row.inputs;
   parts.inputs_hash = row.inputs_hash;
   parts.commitment = row.commitment;
   parts.committed_at = Time(row.committed_at);
@@ -278,9 +314,10 @@ Result<json> LotteryService::UpdateDraft(std::int64_t id, const security::Actor&
       return Status::Conflict("lottery_committed", "id",
                               "the inputs of lottery " + std::to_string(id) +
                                   " were committed: they cannot change any more");
-    ZZ_RETURN_IF_ERROR(change(row.inputs));
+    json inputs = *row.inputs;
+    ZZ_RETURN_IF_ERROR(change(inputs));
     auto s = conn.Prepare("UPDATE lotteries SET inputs = ?, title = ? WHERE id = ?");
-    s.Bind(1, row.inputs.dump()).Bind(2, row.inputs.value("title", row.title)).Bind(3, id);
+    s.Bind(1, inputs.dump()).Bind(2, inputs.value("title", row.title)).Bind(3, id);
     ZZ_RETURN_IF_ERROR(s.Run());
     return audit_->Append(
         conn, actor, {"lottery.inputs", "lottery:" + std::to_string(id), {}, {{"part", what}}});
@@ -341,7 +378,7 @@ Result<json> LotteryService::Commit(std::int64_t id, const security::Actor& acto
     if (row.status != "draft")
       return Status::Conflict("lottery_committed", "id",
                               "lottery " + std::to_string(id) + " was committed already");
-    ZZ_ASSIGN_OR_RETURN(Inputs inputs, Inputs::FromJson(row.inputs));
+    ZZ_ASSIGN_OR_RETURN(Inputs inputs, Inputs::FromJson(*row.inputs));
     if (auto shortfalls = inputs.Shortfalls(); !shortfalls.empty()) {
       Status status =
           Status::Rule("lottery_shortfall", "inputs",
@@ -349,7 +386,7 @@ Result<json> LotteryService::Commit(std::int64_t id, const security::Actor& acto
       status.With("shortfalls", shortfalls);
       return status;
     }
-    ZZ_ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(row.inputs));
+    ZZ_ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(*row.inputs));
     const std::string inputs_hash = InputsHash(canonical);
     const std::string commitment = CommitmentOf(inputs_hash, secret);
     auto s = conn.Prepare(
@@ -365,7 +402,7 @@ Result<json> LotteryService::Commit(std::int64_t id, const security::Actor& acto
                            {},
                            {{"inputs_hash", inputs_hash}, {"commitment", commitment}}});
   }));
-  Changed();
+  Changed(id);
   return Get(id);
 }
 
@@ -397,6 +434,7 @@ Result<json> LotteryService::Draw(std::int64_t id, const std::string& entropy,
     std::lock_guard lock(mu_);
     work_ = true;
     ++version_;
+    ++versions_[id];
   }
   cv_.notify_all();
   return Get(id);
@@ -440,7 +478,7 @@ Result<json> LotteryService::Sign(std::int64_t id, const std::string& statement,
         conn, actor,
         {"lottery.sign", "lottery:" + std::to_string(id), {}, {{"record_hash", record_hash}}});
   }));
-  Changed();
+  Changed(id);
   return Get(id);
 }
 
@@ -451,7 +489,7 @@ Result<json> LotteryService::Get(std::int64_t id) {
     if (row.status == "draft") {
       // What still keeps the draft from being committed.
       json problems = json::array();
-      auto inputs = Inputs::FromJson(row.inputs);
+      auto inputs = Inputs::FromJson(*row.inputs);
       if (!inputs.ok())
         problems.push_back(inputs.status().field() + ": " + inputs.status().message());
       else
@@ -496,7 +534,9 @@ Result<json> LotteryService::Board(std::int64_t id, int after) {
     if (!Published(row.status))
       return Status::NotFound("lottery " + std::to_string(id) + " is not published yet", "id");
     std::map<std::string, std::string> names;
-    for (const json& household : row.inputs["households"])
+    static const json kNone = json::array();
+    auto households = row.inputs->find("households");
+    for (const json& household : households == row.inputs->end() ? kNone : *households)
       names[household["id"]] = household.value("name", "");
     json out = Summary(conn, row);
     for (const char* internal : {"interval_ms", "created_at"})
@@ -522,7 +562,7 @@ void LotteryService::WatchBoard(std::int64_t id, int after, std::string known,
   std::uint64_t seen;
   {
     std::lock_guard lock(mu_);
-    seen = version_;
+    seen = versions_[id];
   }
   auto board = Board(id, after);
   if (!HasNews(board, known) && wait.count() > 0) {
@@ -559,7 +599,8 @@ void LotteryService::WatcherLoop() {
     const auto now = std::chrono::steady_clock::now();
     std::vector<Watch> due;
     for (size_t i = 0; i < watches_.size();) {
-      if (flush || watches_[i].version != version_ || watches_[i].deadline <= now) {
+      if (flush || watches_[i].version != versions_[watches_[i].id] ||
+          watches_[i].deadline <= now) {
         due.push_back(std::move(watches_[i]));
         watches_[i] = std::move(watches_.back());
         watches_.pop_back();
@@ -568,7 +609,9 @@ void LotteryService::WatcherLoop() {
       }
     }
     if (!due.empty()) {
-      const std::uint64_t version = version_;
+      std::map<std::int64_t, std::uint64_t> version;  // of each due watch's lottery, now
+      for (const Watch& watch : due)
+        version[watch.id] = versions_[watch.id];
       lock.unlock();
       std::vector<Watch> again;
       for (Watch& watch : due) {
@@ -576,7 +619,7 @@ void LotteryService::WatcherLoop() {
         if (flush || HasNews(board, watch.known) || watch.deadline <= now) {
           watch.reply(std::move(board));
         } else {
-          watch.version = version;  // a change, but not for this board: wait on
+          watch.version = version[watch.id];  // a change, but not for this board: wait on
           again.push_back(std::move(watch));
         }
       }
@@ -657,6 +700,7 @@ void LotteryService::DrawerLoop() {
         spdlog::error("lottery {}: the draw stopped: {}", id, status.ToString());
         halted_[id] = status.message();
         ++version_;
+        ++versions_[id];
       }
     }
   }
@@ -678,7 +722,7 @@ Status LotteryService::DrawOne(std::int64_t id) {
     ZZ_RETURN_IF_ERROR(s.status());
     return out;
   }));
-  ZZ_ASSIGN_OR_RETURN(Inputs inputs, Inputs::FromJson(start.row.inputs));
+  ZZ_ASSIGN_OR_RETURN(Inputs inputs, Inputs::FromJson(*start.row.inputs));
   ZZ_ASSIGN_OR_RETURN(std::string secret, cipher_->Unseal(start.row.secret_cipher));
   const std::string seed = SeedOf(start.row.commitment, secret, start.row.entropy);
   const std::vector<Allocation> allocations = RunDraw(inputs, seed);
@@ -724,7 +768,7 @@ Status LotteryService::DrawOne(std::int64_t id) {
                              {{"results", allocations.size()}}});
     }));
     next = end;
-    Changed();
+    Changed(id);
   }
   spdlog::info("lottery {}: drawn, {} households", id, allocations.size());
   return Status::Ok();

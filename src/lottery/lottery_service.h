@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -100,7 +101,11 @@ class LotteryService {
   static bool HasNews(const Result<nlohmann::json>& board, const std::string& known);
   std::chrono::steady_clock::time_point NextDeadline() const;  // under mu_
   Status DrawOne(std::int64_t id);
-  void Changed();
+  void Changed(std::int64_t id);
+  // A published draw's inputs, parsed once (they never change after the commitment).
+  Result<std::shared_ptr<const nlohmann::json>> FrozenInputs(store::Connection& conn,
+                                                             std::int64_t id,
+                                                             const std::string& hash) const;
 
   store::Database* db_;
   const security::FieldCipher* cipher_;
@@ -108,8 +113,11 @@ class LotteryService {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::uint64_t version_ = 0;  // bumped on every change the board shows
-  bool running_ = false;       // Start() .. Stop()
+  std::uint64_t version_ = 0;                       // bumped on every change the board shows
+  std::map<std::int64_t, std::uint64_t> versions_;  // the same per lottery (its boards wake)
+  mutable std::map<std::int64_t, std::pair<std::string, std::shared_ptr<const nlohmann::json>>>
+      frozen_;            // lottery → (inputs hash, parsed inputs)
+  bool running_ = false;  // Start() .. Stop()
   bool stopping_ = false;
   bool releasing_ = false;                      // ReleaseWatches(): no more waiting boards
   bool work_ = false;                           // a draw may be waiting
