@@ -32,16 +32,19 @@ void AlertEngine::Attach(registry::Registry* registry, gate::Gate* gate) {
     registry->AddPersonListener([this](store::Connection& conn, std::int64_t person) {
       return OnPersonChanged(conn, person);
     });
+    // A project's own change (created, joined, its status) decides whether its posts are live:
+    // its post holders are detected again too.
     registry->AddProjectListener([this](store::Connection& conn, const std::string& project) {
-      return OnProjectChanged(conn, project);
+      return OnProjectChanged(conn, project, /*post_holders=*/true);
     });
   }
   if (gate) {
     gate->AddPassListener([this](store::Connection& conn, const gate::Gate::PassNotice& pass) {
       return OnPass(conn, pass);
     });
+    // A device's heartbeat or state touches only the project's own detectors.
     gate->AddDeviceListener([this](store::Connection& conn, const std::string& project) {
-      return OnProjectChanged(conn, project);
+      return OnProjectChanged(conn, project, /*post_holders=*/false);
     });
   }
 }
@@ -66,20 +69,23 @@ Status AlertEngine::OnPersonChanged(store::Connection& conn, std::int64_t person
   return AlertBook::Reconcile(conn, scope, std::move(drafts), clock.now_ms).status();
 }
 
-Status AlertEngine::OnProjectChanged(store::Connection& conn, const std::string& project) {
+Status AlertEngine::OnProjectChanged(store::Connection& conn, const std::string& project,
+                                     bool post_holders) {
   memo_.ForgetProject(project);
   const DetectionClock clock = DetectionClock::At(options_.clock());
   Scope scope;
   scope.projects.insert(project);
   // Whether a project is live decides whether its posts conflict with posts elsewhere (挂证),
   // and whether its people's certificates matter: its post holders are detected again too.
-  auto s = conn.Prepare(
-      "SELECT DISTINCT person_id FROM enrolments WHERE project_code = ? AND exit_date IS NULL "
-      "AND post IS NOT NULL");
-  s.Bind(1, project);
-  while (s.Step())
-    scope.persons.insert(s.Int(0));
-  ZZ_RETURN_IF_ERROR(s.status());
+  if (post_holders) {
+    auto s = conn.Prepare(
+        "SELECT DISTINCT person_id FROM enrolments WHERE project_code = ? AND exit_date IS NULL "
+        "AND post IS NOT NULL");
+    s.Bind(1, project);
+    while (s.Step())
+      scope.persons.insert(s.Int(0));
+    ZZ_RETURN_IF_ERROR(s.status());
+  }
   std::vector<AlertDraft> drafts;
   for (std::int64_t person : scope.persons) {
     memo_.Forget(person);

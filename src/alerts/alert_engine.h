@@ -57,7 +57,10 @@ class AlertEngine {
 
   // --- incremental hooks (writer connection, inside the job of the change) ---
   Status OnPersonChanged(store::Connection& conn, std::int64_t person_id);
-  Status OnProjectChanged(store::Connection& conn, const std::string& project);
+  // With `post_holders` (the registry's project changes: its status decides whether its posts
+  // are live), the persons holding a post on it are detected again too; a device's change or
+  // heartbeat needs only the project's own detectors.
+  Status OnProjectChanged(store::Connection& conn, const std::string& project, bool post_holders);
   // Cheap unless the pass can change an alert: one indexed lookup per pass (its active alerts),
   // the rest from the memo for the person's second and later passes.
   Status OnPass(store::Connection& conn, const gate::Gate::PassNotice& pass);

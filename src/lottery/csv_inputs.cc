@@ -72,17 +72,6 @@ json ListOf(std::string_view text) {
   return list;
 }
 
-// "89.56", "120": what Inputs reads as an area.
-bool IsArea(const std::string& text) {
-  const auto dot = text.find('.');
-  const std::string whole = text.substr(0, dot);
-  const std::string fraction = dot == std::string::npos ? "0" : text.substr(dot + 1);
-  const auto digits = [](const std::string& s) {
-    return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
-  };
-  return digits(whole) && whole.size() <= 6 && digits(fraction) && fraction.size() <= 2;
-}
-
 Result<CsvPart> ReadPart(const char* part, std::string bytes, bool mask_names) {
   ZZ_ASSIGN_OR_RETURN(CsvReader reader, CsvReader::FromBuffer(std::move(bytes)));
   const std::vector<Column>& columns = ColumnsOf(part);
@@ -142,7 +131,7 @@ Result<CsvPart> ReadPart(const char* part, std::string bytes, bool mask_names) {
         problem(columns[c].name, "at most " + std::to_string(limit) + " bytes");
         continue;
       }
-      if ((name == "area_m2" || name == "area_quota_m2") && !IsArea(value)) {
+      if ((name == "area_m2" || name == "area_quota_m2") && !ParseArea(value)) {
         problem(columns[c].name, "square metres such as 89.56, not " + QuoteForMessage(value));
         continue;
       }

@@ -11,22 +11,6 @@ namespace zhizhi::lottery {
 
 namespace {
 
-constexpr const char* kHex = "0123456789abcdef";
-
-std::string Hex(const unsigned char* bytes, size_t size) {
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out.push_back(kHex[bytes[i] >> 4]);
-    out.push_back(kHex[bytes[i] & 15]);
-  }
-  return out;
-}
-
-int HexDigit(char c) {
-  return c <= '9' ? c - '0' : c - 'a' + 10;
-}
-
 // What is left of one pool (or of one flat type's part of it): indices in canonical order.
 class Remaining {
  public:
@@ -68,12 +52,6 @@ std::optional<std::string> IdOf(std::optional<size_t> index, const std::vector<s
 
 }  // namespace
 
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  return Hex(digest, sizeof(digest));
-}
-
 std::string InputsHash(const std::string& canonical_inputs) {
   return Sha256Hex(canonical_inputs);
 }
@@ -91,7 +69,7 @@ Result<std::string> NewSecret() {
   ZZ_RETURN_IF_ERROR(security::InitSodium());
   unsigned char bytes[32];
   randombytes_buf(bytes, sizeof(bytes));
-  return Hex(bytes, sizeof(bytes));
+  return security::ToHex(std::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
 }
 
 bool IsHex256(std::string_view text) {
@@ -101,9 +79,8 @@ bool IsHex256(std::string_view text) {
 }
 
 KeyStream::KeyStream(const std::string& seed_hex) {
-  for (size_t i = 0; i < key_.size() && 2 * i + 1 < seed_hex.size(); ++i)
-    key_[i] =
-        static_cast<unsigned char>(HexDigit(seed_hex[2 * i]) * 16 + HexDigit(seed_hex[2 * i + 1]));
+  const auto key = security::FromHex(seed_hex);
+  if (key.ok() && key->size() == key_.size()) std::copy(key->begin(), key->end(), key_.begin());
 }
 
 void KeyStream::Refill() {

@@ -24,14 +24,14 @@
 
 #include "base/status.h"
 #include "lottery/inputs.h"
+#include "security/field_cipher.h"
 
 namespace zhizhi::lottery {
 
 inline constexpr const char* kAlgorithmName = "zhizhi-lottery";
 inline constexpr int kAlgorithmVersion = 1;
 
-// Lowercase hex SHA-256 of `bytes`.
-std::string Sha256Hex(std::string_view bytes);
+using security::Sha256Hex;  // lowercase hex SHA-256
 
 std::string InputsHash(const std::string& canonical_inputs);
 std::string CommitmentOf(const std::string& inputs_hash, const std::string& secret);

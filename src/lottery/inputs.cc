@@ -67,24 +67,16 @@ Result<std::optional<int>> Integer(const json& object, const char* name, const s
   return std::optional<int>(static_cast<int>(number));
 }
 
-// "89.56" → 8956: areas are decimal strings, so that every language reads the same value.
+// Areas are decimal strings, so that every language reads the same value.
 Result<std::optional<std::int64_t>> Area(const json& object, const char* name,
                                          const std::string& where) {
   if (!object.contains(name)) return std::optional<std::int64_t>();
   ZZ_ASSIGN_OR_RETURN(std::string text, Text(object, name, where, false, 16));
-  const std::string field = where + "." + name;
-  const auto dot = text.find('.');
-  const std::string whole = text.substr(0, dot);
-  const std::string fraction = dot == std::string::npos ? "" : text.substr(dot + 1);
-  const auto digits = [](const std::string& s) {
-    return s.find_first_not_of("0123456789") == std::string::npos;
-  };
-  if (whole.empty() || whole.size() > 6 || !digits(whole) || fraction.size() > 2 ||
-      !digits(fraction) || (dot != std::string::npos && fraction.empty()))
-    return Status::InvalidArgument(field, "square metres as a decimal string such as \"89.56\"");
-  std::int64_t value = std::stoll(whole) * 100;
-  if (!fraction.empty()) value += std::stoll(fraction) * (fraction.size() == 1 ? 10 : 1);
-  return std::optional<std::int64_t>(value);
+  auto area = ParseArea(text);
+  if (!area)
+    return Status::InvalidArgument(where + "." + name,
+                                   "square metres as a decimal string such as \"89.56\"");
+  return area;
 }
 
 Result<std::vector<std::string>> TextList(const json& object, const char* name,
@@ -231,6 +223,23 @@ Result<std::vector<Household>> ReadHouseholds(const json& document, const std::v
 }
 
 }  // namespace
+
+std::optional<std::int64_t> ParseArea(std::string_view text) {
+  const auto dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view fraction =
+      dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  const auto digits = [](std::string_view s) {
+    return s.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  if (whole.empty() || whole.size() > 6 || !digits(whole) || fraction.size() > 2 ||
+      !digits(fraction) || (dot != std::string_view::npos && fraction.empty()))
+    return std::nullopt;
+  std::int64_t value = std::stoll(std::string(whole)) * 100;
+  if (!fraction.empty())
+    value += std::stoll(std::string(fraction)) * (fraction.size() == 1 ? 10 : 1);
+  return value;
+}
 
 const char* PoolName(Pool pool) {
   switch (pool) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -70,6 +71,10 @@ struct Inputs {
   // area quota): a draw is committed only when this is empty. Each entry is a sentence.
   std::vector<std::string> Shortfalls() const;
 };
+
+// "89.56" → 8956 (0.01 m²): square metres as a decimal string, at most 6 whole digits and 2
+// decimals; none for anything else ("", "12.", "1e2", "89.567").
+std::optional<std::int64_t> ParseArea(std::string_view text);
 
 // The document's canonical bytes (docs/lottery.md, "Canonical JSON"): keys sorted by their
 // bytes, no white space, integers only. Fails on a number with a fraction or an exponent.

@@ -20,12 +20,6 @@ std::string CanonicalString(const CanonicalRequest& r) {
   return s;
 }
 
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  return security::ToHex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
-}
-
 namespace {
 
 void Hmac(const WireKey& key, std::string_view message,

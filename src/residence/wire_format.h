@@ -29,6 +29,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "security/field_cipher.h"
 
 namespace zhizhi::residence {
 
@@ -56,7 +57,7 @@ struct CanonicalRequest {
 };
 
 std::string CanonicalString(const CanonicalRequest& request);
-std::string Sha256Hex(std::string_view bytes);
+using security::Sha256Hex;
 // Lowercase hex HMAC-SHA256 of `message`.
 std::string HmacSha256Hex(const WireKey& key, std::string_view message);
 // Constant-time comparison of a received signature with the expected one.

@@ -162,6 +162,12 @@ std::string ToHex(std::string_view bytes) {
   return out;
 }
 
+std::string Sha256Hex(std::string_view bytes) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  return ToHex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
 Result<std::string> FromHex(std::string_view hex) {
   auto nibble = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';

@@ -63,5 +63,7 @@ Status InitSodium();
 // Hex helpers for keys and tokens.
 std::string ToHex(std::string_view bytes);
 Result<std::string> FromHex(std::string_view hex);
+// Lowercase hex SHA-256 of `bytes` (the police wire format, the lottery's hashes).
+std::string Sha256Hex(std::string_view bytes);
 
 }  // namespace zhizhi::security
