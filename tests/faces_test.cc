@@ -1,7 +1,8 @@
 // Faces end to end, on the real binary with the real models and the sample photos of
 // @vladmandic/face-api: enrolment (ID-card photo, live face, 人证比对, duplicate identity, every
-// rejection with its reason and nothing written), and server-side recognition at the gate (1:N on
-// the project, 1:1 against a claim, the district fallback, liveness, exit and restart).
+// rejection with its reason and nothing written, a borrowed ID card at enrolment and gate), and
+// server-side recognition at the gate (1:N on the project, 1:1 against a claim, the district
+// fallback, liveness, exit and restart).
 //
 // The photos are cut from the group photos with fixed rectangles (one person each); the people:
 //   A  sample3.jpg, left woman      B  sample3.jpg, middle woman    C  sample4.jpg, second left
@@ -218,10 +219,13 @@ TEST_F(FacesTest, EnrolmentChecksTheIdPhotoQualityLivenessAndDuplicates) {
   EXPECT_EQ(live["live"], true);
   EXPECT_TRUE(live["duplicate_of"].is_null());
 
-  // B's ID card, then A's face as B's live face: 人证不符, nothing written.
+  // B's ID card, then C's face as B's live face: 人证不符, nothing written (C is enrolled
+  // nowhere yet: no fraud signal; A's face there is one — BorrowedIdCard… below).
   Enrolled(b, "id_card", BCard());
-  const json mismatch = Rejected(b, "live", Jpeg(ALive()), 422, "face_mismatch");
+  const json mismatch = Rejected(b, "live", Jpeg(CLive()), 422, "face_mismatch");
   EXPECT_LT(mismatch["id_score"].get<double>(), 0.5);
+  EXPECT_FALSE(mismatch.contains("duplicate_of")) << mismatch.dump();
+  EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM identity_attempts"), 0);
   // B's own face, but a capture the liveness model rejects.
   const json spoof = Rejected(b, "live", Jpeg(BNotLive()), 422, "liveness_failed");
   EXPECT_LT(spoof["liveness"].get<double>(), 0.5);
@@ -299,6 +303,136 @@ TEST_F(FacesTest, EnrolmentChecksTheIdPhotoQualityLivenessAndDuplicates) {
   EXPECT_EQ(server_.Stop(), 0);
 }
 
+// Worker A's face under worker B's ID card (a lent or borrowed card): refused at enrolment and
+// at the gate as 人证不符 — and each attempt kept and raised as a red duplicate_identity alert
+// naming both persons, the project, the device or user, and both scores.
+TEST_F(FacesTest, BorrowedIdCardIsAFraudSignalAtEnrolmentAndAtTheGate) {
+  Project("GA");
+  Project("GB");
+  const std::int64_t a = Person("甲");
+  const std::int64_t b = Person("乙");
+  Enrolled(a, "id_card", ACard());
+  Enrolled(a, "live", ALive());
+  Worker("GA", a);
+  Enrolled(b, "id_card", BCard());
+  Worker("GA", b);
+
+  auto alerts_of = [&](std::int64_t person, const std::string& status) {
+    return Call("GET",
+                "/api/v1/alerts?type=duplicate_identity&status=" + status +
+                    "&person_id=" + std::to_string(person),
+                nullptr, 200)["items"];
+  };
+
+  // Enrolment: A's face as B's live face. Refused, no face stored — the attempt kept.
+  const std::int64_t faces = server_.Count("SELECT COUNT(*) FROM faces");
+  const HttpResponse refused = Enrol(b, "live", Jpeg(Recaptured(ALive())));
+  ASSERT_EQ(refused.status, 422) << refused.Describe();
+  const json error = refused.json["error"];
+  EXPECT_EQ(error["code"], "face_mismatch");
+  EXPECT_LT(error["id_score"].get<double>(), 0.5);
+  EXPECT_EQ(error["duplicate_of"]["person_id"], a) << error.dump();
+  EXPECT_GE(error["duplicate_of"]["score"].get<double>(), 0.55);
+  EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM faces"), faces);
+  EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM identity_attempts WHERE person_id = " +
+                          std::to_string(b) + " AND enrolled_as = " + std::to_string(a) +
+                          " AND channel = 'enrolment' AND actor = 'admin'"),
+            1);
+  EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'face.enrol' AND "
+                          "detail LIKE '%\"status\":\"refused\"%'"),
+            1);
+  json open = alerts_of(b, "active");
+  ASSERT_EQ(open.size(), 1u) << open.dump();
+  EXPECT_EQ(open[0]["severity"], "red");
+  EXPECT_EQ(open[0]["project_code"], "GA");
+  EXPECT_EQ(open[0]["detail"]["duplicate_of"], a);
+  EXPECT_EQ(open[0]["detail"]["channel"], "enrolment");
+  EXPECT_EQ(open[0]["detail"]["user"], "admin");
+  EXPECT_LT(open[0]["detail"]["claim_score"].get<double>(), 0.5);
+  EXPECT_GE(open[0]["detail"]["score"].get<double>(), 0.55);
+  EXPECT_EQ(open[0]["detail"]["attempts"], 1);
+  const std::string evidence = open[0]["evidence"].dump();
+  EXPECT_NE(evidence.find("/api/v1/persons/" + std::to_string(a)), std::string::npos) << evidence;
+  EXPECT_NE(evidence.find("/api/v1/persons/" + std::to_string(b)), std::string::npos) << evidence;
+
+  // A site manager of GB who may not see A: refused the same way, without A's id.
+  ASSERT_EQ(server_
+                .Api("POST", "/api/v1/users",
+                     json{{"name", "gb.site"},
+                          {"password", "Borrowed-Card-2026"},
+                          {"role", "site_manager"},
+                          {"projects", {"GB"}}}
+                         .dump())
+                .status,
+            201);
+  const HttpResponse login = server_.Request(
+      "POST", "/api/v1/sessions",
+      json{{"name", "gb.site"}, {"password", "Borrowed-Card-2026"}}.dump(), std::nullopt);
+  ASSERT_EQ(login.status, 201) << login.Describe();
+  const std::string site = login.json.value("token", "");
+  const HttpResponse created =
+      server_.Request("POST", "/api/v1/persons",
+                      json{{"name", "丙"},
+                           {"id_type", "01"},
+                           {"id_number", MakeResidentIdNumber("330102", Date{1990, 3, 3}, 777)}}
+                          .dump(),
+                      site);
+  ASSERT_EQ(created.status, 201) << created.Describe();
+  const std::int64_t c = created.json.value("id", std::int64_t{0});
+  auto enrol_as_site = [&](const std::string& source, const cv::Mat& photo) {
+    return server_.Request("POST", "/api/v1/persons/" + std::to_string(c) + "/faces",
+                           json{{"source", source}, {"image", B64(Jpeg(photo))}}.dump(), site);
+  };
+  ASSERT_EQ(enrol_as_site("id_card", IdCard(CLive())).status, 201);
+  const HttpResponse hidden = enrol_as_site("live", ALive());
+  ASSERT_EQ(hidden.status, 422) << hidden.Describe();
+  EXPECT_TRUE(hidden.json["error"]["duplicate_of"]["person_id"].is_null()) << hidden.Describe();
+  EXPECT_GE(hidden.json["error"]["duplicate_of"]["score"].get<double>(), 0.55);
+  EXPECT_EQ(alerts_of(c, "active").size(), 1u);
+
+  // The gate: B's ID card read, A's face in front of the camera. Denied as face_mismatch; the
+  // pass names whose face it was, and B's alert counts a second attempt, now with the device.
+  const std::string ga = Device("GA", "GA-1");
+  const json pass = Decision(ga, ALive(), {{"id_number", PersonView(b)["id_number"]}});
+  EXPECT_EQ(pass["decision"], "deny") << pass.dump();
+  EXPECT_EQ(pass["person_id"], b);
+  EXPECT_NE(std::find(pass["reasons"].begin(), pass["reasons"].end(), "face_mismatch"),
+            pass["reasons"].end())
+      << pass.dump();
+  const json verdict =
+      json::parse(*server_.Query("SELECT face FROM gate_events ORDER BY seq DESC LIMIT 1"));
+  EXPECT_EQ(verdict["enrolled_as"]["person_id"], a) << verdict.dump();
+  EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM identity_attempts WHERE channel = 'gate' AND "
+                          "device_id IS NOT NULL AND gate_seq IS NOT NULL"),
+            1);
+  open = alerts_of(b, "active");
+  ASSERT_EQ(open.size(), 1u) << open.dump();
+  EXPECT_EQ(open[0]["detail"]["attempts"], 2);
+  EXPECT_EQ(open[0]["detail"]["channel"], "gate");
+  EXPECT_TRUE(open[0]["detail"]["device_id"].is_number()) << open[0].dump();
+  EXPECT_TRUE(open[0]["detail"]["gate_seq"].is_number()) << open[0].dump();
+  // A's own pass is no attempt.
+  EXPECT_EQ(Decision(ga, ALive(), {{"id_number", PersonView(a)["id_number"]}})["decision"],
+            "allow");
+  EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM identity_attempts"), 3);
+
+  // Resolved by a person, the alert stays resolved through a full scan and a restart; the next
+  // attempt opens a new one.
+  const std::int64_t id = open[0]["id"];
+  Call("POST", "/api/v1/alerts/" + std::to_string(id) + "/resolve",
+       {{"note", "乙的身份证借给了甲，已约谈"}}, 200);
+  Call("POST", "/api/v1/alerts/scan", nullptr, 200);
+  ASSERT_TRUE(server_.Restart());
+  Call("POST", "/api/v1/alerts/scan", nullptr, 200);
+  EXPECT_EQ(alerts_of(b, "active").size(), 0u);
+  EXPECT_EQ(Decision(ga, Recaptured(ALive()), {{"person_id", b}})["decision"], "deny");
+  open = alerts_of(b, "active");
+  ASSERT_EQ(open.size(), 1u) << open.dump();
+  EXPECT_NE(open[0]["id"], id);
+  EXPECT_EQ(open[0]["detail"]["attempts"], 1);
+  EXPECT_EQ(server_.Stop(), 0);
+}
+
 TEST_F(FacesTest, GateRecognisesOnTheServer) {
   Project("GA");
   Project("GB");
@@ -346,6 +480,13 @@ TEST_F(FacesTest, GateRecognisesOnTheServer) {
   EXPECT_EQ(claimed["warnings"], json::array({"face_mismatch"})) << claimed.dump();
   const json claimed_in = Decision(ga, BLive(), {{"id_number", PersonView(a)["id_number"]}});
   EXPECT_EQ(claimed_in["decision"], "deny");
+  // B's enrolled face under A's identity, twice: one duplicate_identity alert about A.
+  const json borrowed =
+      Call("GET", "/api/v1/alerts?type=duplicate_identity&person_id=" + std::to_string(a), nullptr,
+           200)["items"];
+  ASSERT_EQ(borrowed.size(), 1u) << borrowed.dump();
+  EXPECT_EQ(borrowed[0]["detail"]["duplicate_of"], b);
+  EXPECT_EQ(borrowed[0]["detail"]["attempts"], 2);
   EXPECT_EQ(claimed_in["person_id"], a);
   EXPECT_NE(std::find(claimed_in["reasons"].begin(), claimed_in["reasons"].end(), "face_mismatch"),
             claimed_in["reasons"].end())

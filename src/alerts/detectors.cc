@@ -1,12 +1,14 @@
 #include "alerts/detectors.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <optional>
 #include <set>
 
 #include "alerts/enrolled_person.h"
 #include "alerts/residence_detectors.h"
+#include "base/civil_time.h"
 #include "registry/code_lists.h"
 
 namespace zhizhi::alerts {
@@ -426,7 +428,104 @@ class PersonDetection {
           {"score", s.OptDouble(2) ? nlohmann::json(*s.OptDouble(2)) : nlohmann::json(nullptr)}};
       out_.push_back(std::move(d));
     }
-    return s.status();
+    ZZ_RETURN_IF_ERROR(s.status());
+    return IdentityAttempts();
+  }
+
+  // This person's ID card was shown with another enrolled person's face (identity_attempts:
+  // a live enrolment or a gate pass refused as face_mismatch). One alert per other person; the
+  // attempts stay as evidence, so the alert holds until a person resolves it — later attempts
+  // open a new one.
+  Status IdentityAttempts() {
+    struct Attempt {
+      std::int64_t at = 0;
+      nlohmann::json fields;
+    };
+    std::map<std::int64_t, std::vector<Attempt>> by_other;  // oldest first
+    auto s = conn_.Prepare(
+        "SELECT a.enrolled_as, a.channel, a.claim_score, a.face_score, a.liveness, "
+        "a.project_code, a.device_id, a.gate_seq, a.actor, a.created_at, p.name FROM "
+        "identity_attempts a LEFT JOIN persons p ON p.id = a.enrolled_as WHERE a.person_id = ? "
+        "ORDER BY a.id");
+    s.Bind(1, person_);
+    while (s.Step()) {
+      auto score = [&](int column) {
+        const std::optional<double> v = s.OptDouble(column);
+        return v ? nlohmann::json(std::round(*v * 1000) / 1000) : nlohmann::json(nullptr);
+      };
+      Attempt a;
+      a.at = s.Int(9);
+      a.fields = {
+          {"channel", s.Text(1)},      {"claim_score", score(2)},
+          {"score", score(3)},         {"liveness", score(4)},
+          {"at", FormatRfc3339(a.at)}, {"enrolled_as_name", s.IsNull(10) ? "" : s.Text(10)}};
+      if (!s.IsNull(5)) a.fields["project_code"] = s.Text(5);
+      if (!s.IsNull(6)) a.fields["device_id"] = s.Int(6);
+      if (!s.IsNull(7)) a.fields["gate_seq"] = s.Int(7);
+      if (!s.IsNull(8)) a.fields["user"] = s.Text(8);
+      by_other[s.Int(0)].push_back(std::move(a));
+    }
+    ZZ_RETURN_IF_ERROR(s.status());
+    for (const auto& [other, attempts] : by_other) {
+      const std::string key = std::string(type::kDuplicateIdentity) + ":" +
+                              std::to_string(person_) + ":as:" + std::to_string(other);
+      // Attempts up to a person's resolution of this pair's alert are settled.
+      auto settled = conn_.Prepare(
+          "SELECT MAX(resolved_at) FROM alerts WHERE person_id = ? AND alert_key = ? AND status = "
+          "'resolved' AND resolved_by != 'system'");
+      settled.Bind(1, person_).Bind(2, key);
+      std::int64_t settled_at = -1;
+      if (settled.Step() && !settled.IsNull(0)) settled_at = settled.Int(0);
+      ZZ_RETURN_IF_ERROR(settled.status());
+      auto open = std::find_if(attempts.begin(), attempts.end(),
+                               [&](const Attempt& a) { return a.at > settled_at; });
+      if (open == attempts.end()) continue;
+      DraftAttemptAlert(key, other, attempts.back().fields, static_cast<int>(attempts.end() - open),
+                        open->at);
+    }
+    return Status::Ok();
+  }
+
+  void DraftAttemptAlert(const std::string& key, std::int64_t other, const nlohmann::json& last,
+                         int attempts, std::int64_t first_at) {
+    AlertDraft d;
+    d.type = type::kDuplicateIdentity;
+    d.key = key;
+    d.severity = std::string(rules_.Severity(type::kDuplicateIdentity));
+    d.subject_kind = "person";
+    d.subject_id = std::to_string(person_);
+    d.person_id = person_;
+    if (last.contains("project_code")) {
+      d.project_code = last["project_code"].get<std::string>();
+    } else {
+      for (const Enrolment& e : enrolments_) {
+        if (e.open()) {
+          d.project_code = e.project;
+          break;
+        }
+      }
+    }
+    if (last.contains("device_id")) d.device_id = last["device_id"].get<std::int64_t>();
+    const std::string me = std::to_string(person_);
+    const std::string them = std::to_string(other);
+    d.evidence.push_back(Link("person", me, "/api/v1/persons/" + me));
+    d.evidence.push_back(Link("person", them, "/api/v1/persons/" + them));
+    if (last.contains("gate_seq")) {
+      d.evidence.push_back(Link("gate_event", std::to_string(last["gate_seq"].get<std::int64_t>()),
+                                "/api/v1/persons/" + me + "/trajectory"));
+    }
+    const bool gate = last["channel"] == "gate";
+    const std::string their_name = last["enrolled_as_name"].get<std::string>();
+    d.message = std::string(gate ? "闸机" : "人脸登记") + "：持 " + name_ +
+                " 的身份证件，人脸却是已登记的 " +
+                (their_name.empty() ? std::string("他人") : their_name) + " (冒用身份证件嫌疑)" +
+                (attempts > 1 ? "，共 " + std::to_string(attempts) + " 次" : "");
+    d.detail = last;
+    d.detail.erase("enrolled_as_name");
+    d.detail["duplicate_of"] = other;
+    d.detail["attempts"] = attempts;
+    d.detail["first_at"] = FormatRfc3339(first_at);
+    out_.push_back(std::move(d));
   }
 
   const registry::Rulebook& rules_;

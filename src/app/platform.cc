@@ -331,7 +331,7 @@ void Platform::AddRoutes(http::Router& router) {
   lottery::AddLotteryRoutes(router, *lotteries_);
   if (gate_) gate::AddGateRoutes(router, *gate_, *db_, *audit_);
   if (alerts_) alerts::AddAlertRoutes(router, *db_, *alerts_, *audit_);
-  if (faces_) face::AddFaceRoutes(router, *faces_, *db_, *audit_);
+  if (faces_) face::AddFaceRoutes(router, *faces_, *db_, *registry_, *audit_);
   if (stats_) gate::AddStatsRoutes(router, *stats_);
   if (residence_) {
     residence::AddResidenceRoutes(router, *db_, *residence_, sender_.get(), sync_, *audit_);

@@ -464,17 +464,19 @@ void Faces::Enrol(std::int64_t person_id, EnrolInput input, std::string created_
     if (!analysed.ok()) return done(analysed.status());
     auto face = std::make_shared<FaceResult>(std::move(analysed).value());
     auto out = std::make_shared<json>();
+    auto refused = std::make_shared<Status>();
     db_->WriteAsync(
-        [this, person_id, shared_input, face, created_by, out,
+        [this, person_id, shared_input, face, created_by, out, refused,
          also](store::Connection& conn) -> Status {
           auto stored = StoreFace(conn, person_id, shared_input->source, shared_input->jpeg, *face,
-                                  created_by);
+                                  created_by, refused.get());
           if (!stored.ok()) return stored.status();
           *out = std::move(stored).value();
           return also ? also(conn, *out) : Status::Ok();
         },
-        [out, done](const Status& status) {
+        [out, refused, done](const Status& status) {
           if (!status.ok()) return done(status);
+          if (!refused->ok()) return done(*refused);  // the attempt is committed, the face is not
           done(std::move(*out));
         });
   });
@@ -483,7 +485,8 @@ void Faces::Enrol(std::int64_t person_id, EnrolInput input, std::string created_
 
 Result<json> Faces::StoreFace(store::Connection& conn, std::int64_t person_id,
                               const std::string& source, const std::string& jpeg,
-                              const FaceResult& face, const std::string& created_by) {
+                              const FaceResult& face, const std::string& created_by,
+                              Status* refused) {
   std::string id_type;
   {
     auto s = conn.Prepare("SELECT id_type FROM persons WHERE id = ?");
@@ -515,10 +518,34 @@ Result<json> Faces::StoreFace(store::Connection& conn, std::int64_t person_id,
     others = PerPerson(st, st.district->Search(face.embedding, 10), person_id, 3);
   }
   if (id_score && *id_score < th.id_photo) {
-    return Status::Rule("face_mismatch", "image",
-                        "the live face does not match the ID-card photo (人证不符)")
-        .With("id_score", Round3(*id_score))
-        .With("threshold", Round3(th.id_photo));
+    Status mismatch = Status::Rule("face_mismatch", "image",
+                                   "the live face does not match the ID-card photo (人证不符)")
+                          .With("id_score", Round3(*id_score))
+                          .With("threshold", Round3(th.id_photo));
+    if (others.empty() || others[0].score < th.duplicate) return mismatch;
+    // Somebody else's enrolled face under this ID card: refused all the same, but the attempt
+    // is kept (committed) as the evidence of a duplicate_identity alert.
+    ZZ_RETURN_IF_ERROR(
+        conn.Prepare("INSERT INTO identity_attempts(person_id, enrolled_as, channel, claim_score, "
+                     "face_score, liveness, actor, created_at) VALUES (?,?,'enrolment',?,?,?,?,?)")
+            .Bind(1, person_id)
+            .Bind(2, others[0].person_id)
+            .Bind(3, *id_score)
+            .Bind(4, others[0].score)
+            .Bind(5, static_cast<double>(face.liveness))
+            .Bind(6, created_by)
+            .Bind(7, NowUnixMs())
+            .Run());
+    ZZ_RETURN_IF_ERROR(FaceChanged(conn, person_id));
+    spdlog::warn(
+        "event=identity_attempt channel=enrolment person_id={} enrolled_as={} id_score={:.3f} "
+        "score={:.3f} by={}",
+        person_id, others[0].person_id, *id_score, others[0].score, created_by);
+    mismatch.With("duplicate_of",
+                  json{{"person_id", others[0].person_id}, {"score", Round3(others[0].score)}});
+    *refused = mismatch;
+    return json{
+        {"id", nullptr}, {"person_id", person_id}, {"source", source}, {"status", "refused"}};
   }
   const bool duplicate = !others.empty() && others[0].score >= th.duplicate;
   const std::string status = duplicate ? "duplicate" : "active";
@@ -664,17 +691,24 @@ void Faces::Identify(gate::FaceQuery query, std::function<void(Result<gate::Face
         auto ids = st.faces_of.find(*q->claimed_person);
         if (ids == st.faces_of.end()) {
           v.note = "no_enrolled_face";
-          return v;
+        } else {
+          float best = -1;
+          for (std::int64_t id : ids->second) {
+            best = std::max(
+                best, Dot(st.active.at(id).embedding.data(), f.embedding.data(), kEmbeddingDim));
+          }
+          v.score = best;
+          v.matched = best >= threshold;
+          if (v.matched) v.person_id = *q->claimed_person;
+          v.candidates.push_back({*q->claimed_person, best});
         }
-        float best = -1;
-        for (std::int64_t id : ids->second) {
-          best = std::max(
-              best, Dot(st.active.at(id).embedding.data(), f.embedding.data(), kEmbeddingDim));
+        if (!v.matched) {
+          // Not the claimed person: is it somebody else of the district (a borrowed ID card)?
+          auto other = PerPerson(st, st.district->Search(f.embedding, 10), *q->claimed_person, 1);
+          if (!other.empty() && other[0].score >= options_.thresholds.duplicate) {
+            v.enrolled_as = other[0];
+          }
         }
-        v.score = best;
-        v.matched = best >= threshold;
-        if (v.matched) v.person_id = *q->claimed_person;
-        v.candidates.push_back({*q->claimed_person, best});
         return v;
       }
       if (auto g = st.projects.find(q->project); g != st.projects.end()) {
@@ -699,6 +733,29 @@ void Faces::Identify(gate::FaceQuery query, std::function<void(Result<gate::Face
     done(std::move(verdict));
   });
   if (!queued.ok()) done(queued);
+}
+
+Status Faces::RecordImpostor(store::Connection& conn, const gate::ImpostorPass& pass) {
+  ZZ_RETURN_IF_ERROR(
+      conn.Prepare("INSERT INTO identity_attempts(person_id, enrolled_as, channel, claim_score, "
+                   "face_score, liveness, project_code, device_id, gate_seq, created_at) "
+                   "VALUES (?,?,'gate',?,?,?,?,?,?,?)")
+          .Bind(1, pass.claimed_person)
+          .Bind(2, pass.enrolled_as.person_id)
+          .Bind(3, pass.claim_score)
+          .Bind(4, pass.enrolled_as.score)
+          .Bind(5, pass.liveness)
+          .Bind(6, pass.project)
+          .Bind(7, pass.device_id)
+          .Bind(8, pass.seq)
+          .Bind(9, NowUnixMs())
+          .Run());
+  spdlog::warn(
+      "event=identity_attempt channel=gate person_id={} enrolled_as={} score={:.3f} project={} "
+      "device_id={} seq={}",
+      pass.claimed_person, pass.enrolled_as.person_id, pass.enrolled_as.score, pass.project,
+      pass.device_id, pass.seq);
+  return FaceChanged(conn, pass.claimed_person);
 }
 
 }  // namespace zhizhi::face

@@ -5,14 +5,16 @@
 // chip photo) or a camera (`live`) is analysed on the FaceEngine's workers — detection, quality
 // gate, liveness, embedding — and then, in one writer job:
 //   - a live face is compared with the person's ID-card photo (人证比对): below the id_photo
-//     threshold it is refused (422 face_mismatch);
+//     threshold it is refused (422 face_mismatch) — and when it is another person's enrolled
+//     face (the duplicate threshold), the refusal names `duplicate_of` and the attempt is kept
+//     (identity_attempts, no face data) for the duplicate_identity alert;
 //   - every face is compared with the enrolled faces of everybody else (the district gallery):
 //     at or above the duplicate threshold it is stored as `duplicate` — kept as evidence for the
 //     duplicate_identity alert, used by no gallery — and the answer names `duplicate_of`;
 //   - otherwise it is stored `active` (the previous ID-card photo, or the oldest live face past
 //     `max_live_faces`, becomes `superseded`) and enters the galleries.
 // Embeddings are sealed with the FieldCipher like ID numbers; photos are stored only with
-// `keep_photos`. A rejected photo writes nothing.
+// `keep_photos`. A rejected photo writes nothing but such an attempt.
 //
 // Galleries (face/gallery.h), in memory and changed only inside writer jobs after the rows that
 // justify the change (like the gate's state): one per project with the active faces of the people
@@ -24,7 +26,8 @@
 //
 // Recognition (gate::FaceMatcher): a gate photo is analysed on the workers, then searched
 // 1:N in the project gallery — and, when nobody there matches, in the district gallery, so that
-// a known face on the wrong site is named — or 1:1 against the claimed person's faces.
+// a known face on the wrong site is named — or 1:1 against the claimed person's faces (refused:
+// the district gallery names whose face it is, and the gate's pass records the attempt).
 //
 // Thread-safety: all public methods are thread-safe. Gallery reads take a shared lock; writer
 // jobs take it exclusively while they change the galleries.
@@ -115,6 +118,8 @@ class Faces : public gate::FaceMatcher {
   // gate::FaceMatcher
   void Identify(gate::FaceQuery query,
                 std::function<void(Result<gate::FaceVerdict>)> done) override;
+  // Keeps the pass as an identity attempt (below) and tells the face listeners.
+  Status RecordImpostor(store::Connection& conn, const gate::ImpostorPass& pass) override;
 
   // What the galleries hold now, and what a fresh load from the database would hold, in one
   // comparable form — equal whenever no write is in flight (the fault tests compare them).
@@ -152,7 +157,8 @@ class Faces : public gate::FaceMatcher {
   // Inside a writer job: stores the analysed face and updates memory; the JSON answer.
   Result<nlohmann::json> StoreFace(store::Connection& conn, std::int64_t person_id,
                                    const std::string& source, const std::string& jpeg,
-                                   const FaceResult& face, const std::string& created_by);
+                                   const FaceResult& face, const std::string& created_by,
+                                   Status* refused);
   // Adds/removes a template to/from the galleries it belongs in (exclusive lock held).
   static void Index(State& st, std::int64_t face_id, const Template& t);
   static void Unindex(State& st, std::int64_t face_id, const Template& t);

@@ -24,10 +24,20 @@ constexpr size_t kMaxImageChars = (4u << 20) / 3 * 4 + 4096;
 }  // namespace
 
 void AddFaceRoutes(http::Router& router, Faces& faces_ref, store::Database& db,
-                   const security::AuditLog& audit_ref) {
+                   const registry::Registry& registry_ref, const security::AuditLog& audit_ref) {
   Faces* faces = &faces_ref;
   store::Database* database = &db;
+  const registry::Registry* registry = &registry_ref;
   const security::AuditLog* audit = &audit_ref;
+
+  // `duplicate_of` names a person: null for a caller who may not see them (the score stays).
+  auto hide_unseen = [=](const security::Principal& principal, json& duplicate_of) {
+    if (!duplicate_of.is_object() || principal.all_projects) return;
+    const std::int64_t other = duplicate_of.value("person_id", std::int64_t{0});
+    auto visible = database->Read(
+        [&](store::Connection& conn) { return registry->PersonVisible(conn, other, principal); });
+    if (!visible.ok() || !*visible) duplicate_of["person_id"] = nullptr;
+  };
 
   // The person is scope-checked first (persons/{id}); Remove then only finds that person's face.
   router.AddScopeCheck("faces/{face_id}", nullptr);
@@ -57,7 +67,18 @@ void AddFaceRoutes(http::Router& router, Faces& faces_ref, store::Database& db,
         // Biometric data: the stored template and its audit row commit together.
         faces->Enrol(
             *id, EnrolInput{std::move(jpeg).value(), source}, request.principal.name,
-            [respond](Result<json> result) { respond(Reply(result, 201)); },
+            [respond, hide_unseen, principal = request.principal](Result<json> result) {
+              if (result.ok()) {
+                hide_unseen(principal, (*result)["duplicate_of"]);
+              } else if (result.status().details().contains("duplicate_of")) {
+                Status refusal = result.status();
+                json duplicate_of = refusal.details()["duplicate_of"];
+                hide_unseen(principal, duplicate_of);
+                refusal.With("duplicate_of", std::move(duplicate_of));
+                return respond(Response::Error(refusal));
+              }
+              respond(Reply(result, 201));
+            },
             [audit, actor = http::ActorOf(request), person = *id, source](store::Connection& conn,
                                                                           const json& face) {
               return audit->Append(

@@ -24,6 +24,10 @@ nlohmann::json FaceVerdict::ToJson() const {
                         {"liveness", Rounded(liveness)},
                         {"live", live},
                         {"candidates", std::move(candidates_json)}};
+  if (enrolled_as) {
+    out["enrolled_as"] = {{"person_id", enrolled_as->person_id},
+                          {"score", Rounded(enrolled_as->score)}};
+  }
   if (!quality.is_null()) out["quality"] = quality;
   if (!note.empty()) out["note"] = note;
   return out;

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "store/sqlite.h"
 
 namespace zhizhi::gate {
 
@@ -45,17 +46,35 @@ struct FaceVerdict {
   std::optional<double> liveness;         // probability of a live capture
   bool live = false;                      // liveness ≥ its threshold
   std::vector<FaceCandidate> candidates;  // best persons first (at most 3)
-  nlohmann::json quality;                 // face/quality.h, when a face was found
-  std::string note;                       // why nothing matched: no_face, poor_quality, …
+  // 1:1 refused, but the face is another person's enrolled face (at or above the duplicate
+  // threshold): someone passing with a borrowed ID card.
+  std::optional<FaceCandidate> enrolled_as;
+  nlohmann::json quality;  // face/quality.h, when a face was found
+  std::string note;        // why nothing matched: no_face, poor_quality, …
 
   // Stored with the gate event (gate_events.face).
   nlohmann::json ToJson() const;
+};
+
+// A recorded pass that claimed one person (ID card or person_id) and showed another enrolled
+// person's face (FaceVerdict::enrolled_as).
+struct ImpostorPass {
+  std::int64_t claimed_person = 0;
+  FaceCandidate enrolled_as;
+  std::optional<double> claim_score;  // the face against the claimed person's faces
+  std::optional<double> liveness;
+  std::string project;
+  std::int64_t device_id = 0;
+  std::int64_t seq = 0;  // gate_events.seq of the pass
 };
 
 class FaceMatcher {
  public:
   virtual ~FaceMatcher() = default;
   virtual void Identify(FaceQuery query, std::function<void(Result<FaceVerdict>)> done) = 0;
+  // Called inside the writer job that stored such a pass, after it; a non-OK status rolls the
+  // pass back.
+  virtual Status RecordImpostor(store::Connection& conn, const ImpostorPass& pass) = 0;
 };
 
 }  // namespace zhizhi::gate

@@ -172,6 +172,13 @@ Result<PassAnswer> Gate::ProcessEvent(store::Connection& conn, std::int64_t devi
             .Bind(6, a.seq)
             .Run());
   }
+  // A claimed identity (ID card, person_id) with another enrolled person's face: evidence of a
+  // borrowed ID card, in the pass's job (the face module records it and raises the alert).
+  if (face != nullptr && face->enrolled_as && !face->matched && person && face_matcher_) {
+    const ImpostorPass impostor{*person,        *face->enrolled_as, face->score, face->liveness,
+                                device.project, device_id,          a.seq};
+    ZZ_RETURN_IF_ERROR(face_matcher_->RecordImpostor(conn, impostor));
+  }
   // Listeners (the residence module, the alerts engine) see the pass before memory moves, as
   // they always have; whatever of this event fails after here, the undos put memory back.
   if (person) {

@@ -733,6 +733,29 @@ ALTER TABLE projects ADD COLUMN suspended_on TEXT;
 ALTER TABLE projects ADD COLUMN completed_on TEXT;
 )sql";
 
+// Identity fraud signals (issue 24): a live face refused for not matching the claimed person
+// (enrolment: their ID-card photo; gate: their enrolled faces) that is another enrolled person's
+// face. Nothing of the face itself is kept (no embedding, no photo): the row is the evidence of
+// the attempt behind the duplicate_identity alert — who was claimed, whose face it was, both
+// scores, where and by whom.
+constexpr const char* kIdentityAttemptsSchema = R"sql(
+CREATE TABLE identity_attempts (
+  id            INTEGER PRIMARY KEY,
+  person_id     INTEGER NOT NULL REFERENCES persons(id),  -- the identity claimed (ID card shown)
+  enrolled_as   INTEGER NOT NULL REFERENCES persons(id),  -- whose enrolled face it is
+  channel       TEXT NOT NULL CHECK (channel IN ('enrolment','gate')),
+  claim_score   REAL,             -- against the claimed person's ID photo (enrolment) or faces
+  face_score    REAL NOT NULL,    -- against enrolled_as's faces
+  liveness      REAL,
+  project_code  TEXT,             -- gate: the device's project
+  device_id     INTEGER,          -- gate: the device
+  gate_seq      INTEGER,          -- gate: the pass (gate_events.seq)
+  actor         TEXT,             -- enrolment: the user
+  created_at    INTEGER NOT NULL
+);
+CREATE INDEX identity_attempts_by_person ON identity_attempts(person_id, enrolled_as);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -753,6 +776,7 @@ const std::vector<Migration>& Migrations() {
       {14, "lottery_roles", kLotteryRolesSchema, /*rebuilds_tables=*/true},
       {15, "project_states", kProjectStatesSchema},
       {16, "alert_principal_subjects", AlertPrincipalSubjectsSchema(), /*rebuilds_tables=*/true},
+      {17, "identity_attempts", kIdentityAttemptsSchema},
   };
   return migrations;
 }
