@@ -1,7 +1,13 @@
 #include "app/demo_command.h"
 
+#include <fcntl.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 
@@ -12,6 +18,8 @@
 #include "app/demo_faces.h"
 #include "app/demo_lottery.h"
 #include "app/platform.h"
+#include "face/analyzer.h"
+#include "security/field_cipher.h"
 
 namespace zhizhi::app {
 
@@ -24,12 +32,47 @@ struct DemoFlags {
   int lottery_households = 1544;
   std::string models = "default";
   bool no_faces = false;
+  int police_port = 18510;
 };
+
+constexpr const char* kDemoPoliceConfig = "police.json";
+
+// The police configuration of the demo: fresh keys, the reference receiver's loopback address,
+// and a label that says it is a stand-in. scripts/run starts `zhizhi police-endpoint` on it and
+// gives it to serve (--police-config). Mode 0600, as serve requires.
+Status WriteDemoPoliceConfig(const std::string& data_dir, int port) {
+  auto key = [] {
+    std::string bytes(32, '\0');
+    randombytes_buf(bytes.data(), bytes.size());
+    return security::ToHex(bytes);
+  };
+  const nlohmann::json config = {
+      {"url", "http://127.0.0.1:" + std::to_string(port) + "/floating-population/v1/messages"},
+      {"client_id", "330114-zz"},
+      {"key_id", "demo-1"},
+      {"hmac_key", key()},
+      {"id_key", key()},
+      {"label", "演示：参考接收端（zhizhi police-endpoint）代替公安系统"},
+      {"note", "written by zhizhi demo; the receiver is a stand-in, not the police system"}};
+  const std::string path = data_dir + "/" + kDemoPoliceConfig;
+  const std::string temp = path + ".tmp";
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Internal("cannot write " + temp + ": " + std::strerror(errno));
+  const std::string text = config.dump(2) + "\n";
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written || !synced || ::rename(temp.c_str(), path.c_str()) != 0) {
+    ::unlink(temp.c_str());
+    return Status::Internal("cannot write " + path + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
 
 // `models` "": no faces; else the models folder ("default": as serve's), with the sample photos
 // in its sibling samples/.
 int Demo(const std::string& data, const DemoOptions& options, double base_data_scale,
-         int lottery_households, const std::string& models) {
+         int lottery_households, const std::string& models, int police_port) {
   SetUpLogging("warn");
   auto platform = Platform::Open(data);
   if (!platform.ok()) return Fail(platform.status());
@@ -68,31 +111,40 @@ int Demo(const std::string& data, const DemoOptions& options, double base_data_s
   if (lottery_households > 0)
     std::printf("lottery: a draw of %d households drawn and signed off, a second one committed\n",
                 lottery_households);
+  if (auto written = WriteDemoPoliceConfig(p.data_dir(), police_port); !written.ok()) {
+    return Fail(written);
+  }
+  std::printf("police: %s/%s for the reference receiver (zhizhi police-endpoint), a stand-in\n",
+              p.data_dir().c_str(), kDemoPoliceConfig);
   if (models.empty()) return 0;
-  // Faces of the sample photos for a few workers, through the real pipeline; without the models
-  // or the photos the district simply has no faces.
+  // Faces of the sample photos for a few workers, through the real pipeline (when the models and
+  // the photos are there); demo templates for everyone else enrolled.
   const std::string models_dir = models == "default" ? DefaultModelsDir() : models;
   const std::string samples_dir =
       std::filesystem::path(models_dir).lexically_normal().parent_path().string() + "/samples";
   face::FaceEngineOptions engine;
-  engine.models_dir = models_dir;
-  if (auto status = p.StartFaces(engine, {}); !status.ok()) {
-    std::printf("no faces: %s\n", status.message().c_str());
-    return 0;
+  if (face::LocateModels(models_dir).ok()) engine.models_dir = models_dir;
+  if (auto status = p.StartFaces(engine, {}); !status.ok()) return Fail(status);
+  if (engine.models_dir.empty()) {
+    std::printf("no face models in %s: no sample faces\n", models_dir.c_str());
+  } else if (auto faces = SeedDemoFaces(p, models_dir, samples_dir); !faces.ok()) {
+    std::printf("no sample faces: %s\n", faces.status().message().c_str());
+  } else {
+    std::string refused;
+    for (const auto& [code, n] : faces->refused)
+      refused += (refused.empty() ? "" : ", ") + code + " " + std::to_string(n);
+    std::printf(
+        "faces: %d persons with an ID-card photo and a live face (%d templates) from %d faces "
+        "in %d sample photos%s%s\n",
+        faces->persons, faces->enrolled, faces->faces, faces->photos,
+        refused.empty() ? "" : "; refused: ", refused.c_str());
   }
-  auto faces = SeedDemoFaces(p, models_dir, samples_dir);
-  if (!faces.ok()) {
-    std::printf("no faces: %s\n", faces.status().message().c_str());
-    return 0;
-  }
-  std::string refused;
-  for (const auto& [code, n] : faces->refused)
-    refused += (refused.empty() ? "" : ", ") + code + " " + std::to_string(n);
+  auto templates = SeedDemoTemplates(p, options.seed);
+  if (!templates.ok()) return Fail(templates.status());
   std::printf(
-      "faces: %d persons with an ID-card photo and a live face (%d templates) from %d faces "
-      "in %d sample photos%s%s\n",
-      faces->persons, faces->enrolled, faces->faces, faces->photos,
-      refused.empty() ? "" : "; refused: ", refused.c_str());
+      "demo face templates (synthetic, marked demo): %d persons, %d of them without a live face "
+      "yet\n",
+      templates->persons, templates->without_live);
   return 0;
 }
 
@@ -128,9 +180,14 @@ Command AddDemoCommand(CLI::App& app) {
   cmd->add_option("--models", flags->models,
                   "face models folder (default as serve); the sample photos are beside it");
   cmd->add_flag("--no-faces", flags->no_faces, "seed no faces");
+  cmd->add_option("--police-port", flags->police_port,
+                  "loopback port of the reference police receiver in DATA/police.json")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
   return {cmd, [flags] {
             return Demo(flags->data, flags->options, flags->base_data_scale,
-                        flags->lottery_households, flags->no_faces ? "" : flags->models);
+                        flags->lottery_households, flags->no_faces ? "" : flags->models,
+                        flags->police_port);
           }};
 }
 

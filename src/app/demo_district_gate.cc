@@ -127,7 +127,10 @@ std::vector<gate::DevicePass> Seeder::PlanDay(
       if (m.entry > day) continue;
       if (absent_.count(m.person) && day > today_.AddDays(-12)) continue;
       if (m.exit && *m.exit <= day) {
-        if (day.DaysSinceEpoch() - m.exit->DaysSinceEpoch() < 14) s.exited.push_back(m.person);
+        if (day.DaysSinceEpoch() - m.exit->DaysSinceEpoch() < 14 &&
+            sim::KeepsComingAfterExit(m.person)) {
+          s.exited.push_back(m.person);
+        }
         continue;
       }
       // Sundays: about half the workers rest.

@@ -113,4 +113,43 @@ Result<DemoFacesSummary> SeedDemoFaces(Platform& platform, const std::string& mo
   return summary;
 }
 
+Result<DemoTemplatesSummary> SeedDemoTemplates(Platform& platform, std::uint64_t seed,
+                                               int without_live_one_in) {
+  face::Faces* faces = platform.faces();
+  if (faces == nullptr) return Status::Unavailable("the demo's templates need StartFaces first");
+  ZZ_ASSIGN_OR_RETURN(
+      std::vector<std::int64_t> persons,
+      platform.db().Read([](store::Connection& conn) -> Result<std::vector<std::int64_t>> {
+        auto s = conn.Prepare(
+            "SELECT p.id FROM persons p WHERE EXISTS (SELECT 1 FROM enrolments e WHERE "
+            "e.person_id = p.id) AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = p.id "
+            "AND f.status = 'active') ORDER BY p.id");
+        std::vector<std::int64_t> out;
+        while (s.Step())
+          out.push_back(s.Int(0));
+        ZZ_RETURN_IF_ERROR(s.status());
+        return out;
+      }));
+  DemoTemplatesSummary summary;
+  constexpr size_t kBatch = 500;
+  for (size_t from = 0; from < persons.size(); from += kBatch) {
+    const size_t to = std::min(persons.size(), from + kBatch);
+    DemoTemplatesSummary batch;
+    ZZ_RETURN_IF_ERROR(platform.db().Write([&](store::Connection& conn) -> Status {
+      batch = {};
+      for (size_t i = from; i < to; ++i) {
+        const std::uint64_t h = (static_cast<std::uint64_t>(persons[i]) * 2654435761u) ^ seed;
+        const bool live = without_live_one_in <= 0 || h % without_live_one_in != 0;
+        ZZ_RETURN_IF_ERROR(faces->EnrolDemoTemplates(conn, persons[i], live, seed));
+        ++batch.persons;
+        if (!live) ++batch.without_live;
+      }
+      return Status::Ok();
+    }));
+    summary.persons += batch.persons;
+    summary.without_live += batch.without_live;
+  }
+  return summary;
+}
+
 }  // namespace zhizhi::app

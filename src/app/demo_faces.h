@@ -4,13 +4,14 @@
 // quality, liveness, against the chip photo and against every other enrolled face, exactly as
 // POST /api/v1/persons/{id}/faces. Faces the pipeline refuses are counted, never forced in.
 //
-// There are about twenty faces in the samples: a demo of 40,000 people has faces for that many,
-// on the first live projects, enough for the person view, the residence registrations that
-// need a verified face, and face_image passes. Nothing is synthesised.
+// There are about twenty faces in the samples: a demo of 40,000 people has real faces for that
+// many, on the first live projects, enough for the person view and face_image passes; everyone
+// else gets demo templates, marked as such (SeedDemoTemplates below).
 //
 // Thread-safety: call from one thread, after Platform::StartFaces with a face engine.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -33,5 +34,18 @@ struct DemoFacesSummary {
 // found with the analyzer loaded from `models_dir`.
 Result<DemoFacesSummary> SeedDemoFaces(Platform& platform, const std::string& models_dir,
                                        const std::string& samples_dir);
+
+struct DemoTemplatesSummary {
+  int persons = 0;       // given demo templates
+  int without_live = 0;  // of them, only the chip photo: the live face is still to be taken
+};
+
+// Everyone else enrolled (any person without an active face) gets demo templates
+// (Faces::EnrolDemoTemplates): a district's workers had their faces taken at the gate when they
+// entered. About one in `without_live_one_in` has only the chip photo yet — their residence
+// registrations wait for it, the few a real district has overdue. Needs Platform::StartFaces
+// (with or without models).
+Result<DemoTemplatesSummary> SeedDemoTemplates(Platform& platform, std::uint64_t seed,
+                                               int without_live_one_in = 200);
 
 }  // namespace zhizhi::app

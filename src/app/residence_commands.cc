@@ -56,9 +56,18 @@ int ResidenceExport(const ResidenceExportFlags& flags) {
 struct PoliceEndpointFlags {
   std::string config;
   std::string bind = "127.0.0.1";
-  std::uint16_t port = 18510;
+  std::uint16_t port = 0;  // 0: the port of the config's url
   std::string reject_containing;
+  int reject_every = 0;
 };
+
+// FNV-1a: the same registration is rejected by every run of the receiver.
+std::uint64_t Fnv1a(const std::string& text) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text)
+    h = (h ^ c) * 1099511628211ull;
+  return h;
+}
 
 // The reference receiver of the police wire format, for demonstrations (not the police system).
 int RunPoliceEndpoint(const PoliceEndpointFlags& flags) {
@@ -69,10 +78,13 @@ int RunPoliceEndpoint(const PoliceEndpointFlags& flags) {
   options.path = config->path;
   options.hmac_key = config->hmac_key;
   options.id_key = config->id_key;
-  if (!flags.reject_containing.empty()) {
-    options.reject =
-        [text = flags.reject_containing](const nlohmann::json& m) -> std::optional<std::string> {
-      if (m.dump().find(text) == std::string::npos) return std::nullopt;
+  if (!flags.reject_containing.empty() || flags.reject_every > 0) {
+    options.reject = [text = flags.reject_containing, every = flags.reject_every](
+                         const nlohmann::json& m) -> std::optional<std::string> {
+      const bool contains = !text.empty() && m.dump().find(text) != std::string::npos;
+      const bool picked = every > 0 && m.value("message_type", "") == "registration" &&
+                          Fnv1a(m.value("registration_ref", "")) % every == 0;
+      if (!contains && !picked) return std::nullopt;
       return "地址无法核实 (address not found)";
     };
   }
@@ -82,7 +94,7 @@ int RunPoliceEndpoint(const PoliceEndpointFlags& flags) {
                  m.idempotency_key, m.message_type, m.registration_ref,
                  security::MaskIdNumber(m.id_number), m.answer.dump());
   });
-  auto port = endpoint.Start(flags.bind, flags.port);
+  auto port = endpoint.Start(flags.bind, flags.port != 0 ? flags.port : config->port);
   if (!port.ok()) return Fail(port.status());
   spdlog::info("event=police_endpoint_listening url=http://{}:{}{}", flags.bind, *port,
                options.path);
@@ -123,9 +135,15 @@ Command AddPoliceEndpointCommand(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   police_cmd->add_option("--bind", flags->bind, "address")->capture_default_str();
-  police_cmd->add_option("--port", flags->port, "port")->capture_default_str();
+  police_cmd->add_option("--port", flags->port, "port (default: the port of the config's url)");
   police_cmd->add_option("--reject-containing", flags->reject_containing,
                          "reject messages whose text contains this (to see rejections)");
+  police_cmd
+      ->add_option("--reject-every", flags->reject_every,
+                   "reject about one registration in N, the same ones every run (to see "
+                   "rejections; 0 for none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1'000'000));
   return {police_cmd, [flags] { return RunPoliceEndpoint(*flags); }};
 }
 

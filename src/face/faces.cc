@@ -5,6 +5,7 @@
 #include <cstring>
 #include <map>
 #include <numeric>
+#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -121,14 +122,14 @@ Result<std::unique_ptr<Faces::State>> Faces::ReadState(store::Connection& conn) 
       st.projects_of[s.Int(0)].insert(s.Text(1));
     ZZ_RETURN_IF_ERROR(StepStatus(s));
   }
-  std::int64_t other_model = 0;
+  std::int64_t other_model = 0, demo = 0;
   {
     auto s = conn.Prepare(
         "SELECT id, person_id, source, status, embedding, model FROM faces "
         "WHERE status IN ('active', 'duplicate') ORDER BY id");
     while (s.Step()) {
       if (s.Text(5) != model_id_) {
-        ++other_model;
+        ++(s.Text(5) == kDemoModel ? demo : other_model);
         continue;
       }
       ZZ_ASSIGN_OR_RETURN(std::vector<float> embedding, UnsealEmbedding(s.Blob(4)));
@@ -141,6 +142,12 @@ Result<std::unique_ptr<Faces::State>> Faces::ReadState(store::Connection& conn) 
   if (other_model > 0) {
     spdlog::warn("event=faces_of_another_model count={} model={} hint=\"re-enrol these faces\"",
                  other_model, model_id_);
+  }
+  if (demo > 0) {
+    spdlog::info(
+        "event=demo_face_templates count={} note=\"the demo's synthetic templates, never "
+        "recognised\"",
+        demo);
   }
   return fresh;
 }
@@ -268,11 +275,11 @@ Status Faces::OnPersonChanged(store::Connection& conn, std::int64_t person_id) {
 
 Status Faces::ExtendPersonView(store::Connection& conn, std::int64_t person_id, json& view) const {
   auto s = conn.Prepare(
-      "SELECT id, source, status, duplicate_of, created_at FROM faces WHERE person_id = ? "
+      "SELECT id, source, status, duplicate_of, created_at, model FROM faces WHERE person_id = ? "
       "AND status IN ('active', 'duplicate') ORDER BY id");
   s.Bind(1, person_id);
   int active = 0, live = 0;
-  bool id_card = false;
+  bool id_card = false, demo = false;
   json duplicates = json::array();
   std::optional<std::int64_t> updated;
   while (s.Step()) {
@@ -283,6 +290,7 @@ Status Faces::ExtendPersonView(store::Connection& conn, std::int64_t person_id, 
       continue;
     }
     ++active;
+    demo = demo || s.Text(5) == kDemoModel;
     if (s.Text(1) == "id_card") {
       id_card = true;
     } else {
@@ -298,6 +306,7 @@ Status Faces::ExtendPersonView(store::Connection& conn, std::int64_t person_id, 
                              : active > 0        ? "enrolled"
                                                  : "none"},
                   {"duplicates", std::move(duplicates)},
+                  {"demo", demo},  // synthetic demo templates (EnrolDemoTemplates)
                   {"updated_at", updated ? json(FormatRfc3339(*updated)) : json()}};
   return Status::Ok();
 }
@@ -653,6 +662,45 @@ Result<json> Faces::Remove(std::int64_t person_id, std::int64_t face_id, const A
   });
   if (!status.ok()) return status;
   return out;
+}
+
+Status Faces::EnrolDemoTemplates(store::Connection& conn, std::int64_t person_id, bool live,
+                                 std::uint64_t seed) {
+  std::mt19937_64 rng(seed ^ (static_cast<std::uint64_t>(person_id) * 0x9E3779B97F4A7C15ull));
+  std::normal_distribution<float> normal(0.f, 1.f);
+  auto unit = [](std::vector<float> v) {
+    const float norm = std::sqrt(Dot(v.data(), v.data(), kEmbeddingDim));
+    for (float& x : v)
+      x /= norm;
+    return v;
+  };
+  std::vector<float> card(kEmbeddingDim);
+  for (float& x : card)
+    x = normal(rng);
+  card = unit(std::move(card));
+  // Noise of the card's size × 0.75 leaves a cosine of about 1 / sqrt(1 + 0.75²) = 0.8.
+  std::vector<float> capture(kEmbeddingDim);
+  for (int i = 0; i < kEmbeddingDim; ++i)
+    capture[i] = card[i] + 0.75f * normal(rng) / std::sqrt(static_cast<float>(kEmbeddingDim));
+  capture = unit(std::move(capture));
+  const double id_score = Dot(card.data(), capture.data(), kEmbeddingDim);
+
+  const std::int64_t now = NowUnixMs();
+  auto store = [&](const char* source, const std::vector<float>& v,
+                   std::optional<double> score) -> Status {
+    auto sealed = SealEmbedding(v);
+    if (!sealed) return Status::Internal("demo embedding has the wrong size");
+    auto insert = conn.Prepare(
+        "INSERT INTO faces(person_id, source, status, model, embedding, quality, liveness, "
+        "id_score, created_at, created_by) VALUES (?,?,'active',?,?,'{\"demo\":true}',?,?,?,"
+        "'demo')");
+    insert.Bind(1, person_id).Bind(2, source).Bind(3, kDemoModel).BindBlob(4, *sealed);
+    insert.BindNull(5).Bind(6, score).Bind(7, now);  // no capture, no liveness
+    return insert.Run();
+  };
+  ZZ_RETURN_IF_ERROR(store("id_card", card, std::nullopt));
+  if (live) ZZ_RETURN_IF_ERROR(store("live", capture, id_score));
+  return FaceChanged(conn, person_id);
 }
 
 // ------------------------------------------------------------------------------------ gate

@@ -107,6 +107,16 @@ class Faces : public gate::FaceMatcher {
   // Analyses and stores a face of `person_id`; `done` runs once, on any thread.
   void Enrol(std::int64_t person_id, EnrolInput input, std::string created_by, Done done,
              AlsoWrite also = nullptr);
+  // Demo templates (`zhizhi demo`): a chip-photo template and, with `live`, a live template of
+  // the model kDemoModel for a person without photos — random unit vectors, the live one the
+  // chip one plus noise, its id_score their real cosine (about 0.8) — so that the demo's people
+  // are enrolled and verified like people whose faces were taken at the gate. They are marked
+  // (model, created_by, `demo` in the views), no gallery holds them (not the loaded model), so
+  // nobody is ever recognised by them. Inside a writer job; tells the face listeners.
+  static constexpr const char* kDemoModel = "demo:synthetic";
+  Status EnrolDemoTemplates(store::Connection& conn, std::int64_t person_id, bool live,
+                            std::uint64_t seed);
+
   // The person's face templates (metadata, never embeddings or photos).
   Result<nlohmann::json> List(std::int64_t person_id) const;
   // Marks a template removed and takes it out of every gallery.

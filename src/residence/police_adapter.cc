@@ -84,8 +84,8 @@ Result<PoliceConfig> PoliceConfig::Load(const std::string& path) {
 }
 
 Result<PoliceConfig> PoliceConfig::FromJson(const json& doc, const std::string& origin) {
-  static const std::set<std::string> kKnown = {"url",    "client_id",  "key_id", "hmac_key",
-                                               "id_key", "timeout_ms", "retry",  "note"};
+  static const std::set<std::string> kKnown = {
+      "url", "client_id", "key_id", "hmac_key", "id_key", "timeout_ms", "retry", "note", "label"};
   for (const auto& [key, value] : doc.items()) {
     if (!kKnown.count(key)) return ConfigError(origin, "unknown field \"" + key + "\"");
   }
@@ -126,6 +126,7 @@ Result<PoliceConfig> PoliceConfig::FromJson(const json& doc, const std::string& 
   if (c.hmac_key == c.id_key) {
     return ConfigError(origin, "hmac_key and id_key must be different keys");
   }
+  ZZ_ASSIGN_OR_RETURN(c.label, TextField(doc, "label", origin, false, ""));
   ZZ_ASSIGN_OR_RETURN(c.timeout_ms, IntField(doc, "timeout_ms", origin, 10'000, 50, 600'000));
   if (auto retry = doc.find("retry"); retry != doc.end()) {
     if (!retry->is_object()) return ConfigError(origin, "\"retry\" must be an object");

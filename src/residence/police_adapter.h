@@ -47,6 +47,7 @@ struct PoliceConfig {
   WireKey id_key{};
   std::int64_t timeout_ms = 10'000;
   RetryPolicy retry;
+  std::string label;  // what the receiver is, for the screen (the demo's stand-in says so)
 
   // Reads and checks a configuration file (mode must not allow group/other access).
   static Result<PoliceConfig> Load(const std::string& path);

@@ -130,20 +130,26 @@ Result<json> Residence::List(store::Connection& conn, const RegistrationFilter& 
       ZZ_RETURN_IF_ERROR(o.status());
     }
   }
-  // Counts over the whole filter, not just the page.
-  auto c = conn.Prepare(std::string("SELECT r.status, COUNT(*) FROM residence_registrations r") +
-                        where + " GROUP BY 1");
+  // Counts over the whole filter, not just the page; `overdue` as the items' flag (still with us
+  // or the police, past the due date). Today is ours (YYYY-MM-DD), not the caller's.
+  const std::string today = DateInChina(options_.clock()).ToString();
+  auto c = conn.Prepare(
+      std::string("SELECT r.status, COUNT(*), COALESCE(SUM(r.due_date < '") + today +
+      "' AND r.status IN ('draft','submitted','rejected')), 0) FROM residence_registrations r" +
+      where + " GROUP BY 1");
   bind(c, 0);
   json by_status = json::object();
-  std::int64_t total = 0;
+  std::int64_t total = 0, overdue = 0;
   while (c.Step()) {
     by_status[c.Text(0)] = c.Int(1);
     total += c.Int(1);
+    overdue += c.Int(2);
   }
   ZZ_RETURN_IF_ERROR(c.status());
-  json out = {{"items", std::move(items)},
-              {"next_cursor", nullptr},
-              {"counts", {{"total", total}, {"by_status", std::move(by_status)}}}};
+  json out = {
+      {"items", std::move(items)},
+      {"next_cursor", nullptr},
+      {"counts", {{"total", total}, {"by_status", std::move(by_status)}, {"overdue", overdue}}}};
   if (out["items"].size() == static_cast<size_t>(page.limit)) {
     out["next_cursor"] = page.NextCursor(std::to_string(last));
   }

@@ -198,7 +198,8 @@ void AddResidenceRoutes(http::Router& router, store::Database& db_ref, Residence
                                          {"configured", true},
                                          {"endpoint", c.url},
                                          {"client_id", c.client_id},
-                                         {"key_id", c.key_id}},
+                                         {"key_id", c.key_id},
+                                         {"label", c.label.empty() ? json() : json(c.label)}},
                                         kPoliceTarget));
         } else {
           targets.push_back(with_counts(

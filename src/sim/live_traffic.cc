@@ -213,7 +213,7 @@ void LiveTraffic::Run() {
       }
       if (exited.ok()) {
         for (const SimEnrolment& e : *exited)
-          site.exited.push_back(e.person_id);
+          if (KeepsComingAfterExit(e.person_id)) site.exited.push_back(e.person_id);
       }
       sims.push_back(std::move(site));
     }

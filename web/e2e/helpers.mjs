@@ -6,6 +6,7 @@
 // /usr/bin/chromium), ZHIZHI_ARTIFACTS (screenshots; default build/artifacts).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, mkdirSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,17 +25,23 @@ function need(condition, what) {
 
 // Seeds a demo district (`zhizhi demo` with `demoArgs`) into a fresh data directory and serves
 // it. Answers { base, token, devices, stop() }; stop() ends the server and removes the data.
-export async function startDistrict(demoArgs) {
+// With `police` (as scripts/run does): the reference police receiver runs on the demo's
+// DATA/police.json (pass `--police-port` to the demo) with `--reject-every police.rejectEvery`,
+// and serve sends the registrations to it.
+export async function startDistrict(demoArgs, { police } = {}) {
   need(binary && existsSync(binary), 'ZHIZHI_BINARY (the zhizhi binary)');
   need(existsSync(join(dist, 'index.html')), `${dist}/index.html (npm run build in web/)`);
   need(existsSync(browserPath), `${browserPath} (apt install chromium)`);
   mkdirSync(artifacts, { recursive: true });
   const data = mkdtempSync(join(tmpdir(), 'zhizhi-screen-'));
   let server;
+  let receiver;
   const stop = async () => {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
+    for (const child of [server, receiver]) {
+      if (child && child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
     }
     rmSync(data, { recursive: true, force: true });
   };
@@ -42,9 +49,30 @@ export async function startDistrict(demoArgs) {
     execFileSync(binary, ['demo', '--data', data, ...demoArgs, '--quiet'], { stdio: 'inherit' });
     const token = readFileSync(join(data, 'admin.token'), 'utf8').trim();
     const devices = JSON.parse(readFileSync(join(data, 'demo-devices.json'), 'utf8')).devices;
-    server = spawn(binary, ['serve', '--data', data, '--port', '0', '--web', dist, '--log-level', 'info'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const serveArgs = ['serve', '--data', data, '--port', '0', '--web', dist, '--log-level', 'info'];
+    if (police) {
+      const config = join(data, 'police.json');
+      receiver = spawn(binary, ['police-endpoint', '--config', config, '--reject-every', String(police.rejectEvery ?? 0)], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      await new Promise((resolveListening, reject) => {
+        let log = '';
+        let listening = false;
+        const timer = setTimeout(() => reject(new Error(`police receiver did not start:\n${log}`)), 10000);
+        receiver.stderr.on('data', (chunk) => {
+          if (listening) return; // drained, not kept: it logs every message
+          log += chunk;
+          if (log.includes('event=police_endpoint_listening')) {
+            listening = true;
+            clearTimeout(timer);
+            resolveListening();
+          }
+        });
+        receiver.on('exit', (code) => reject(new Error(`police receiver exited ${code}:\n${log}`)));
+      });
+      serveArgs.push('--police-config', config);
+    }
+    server = spawn(binary, serveArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     let serverLog = '';
     const port = await new Promise((resolvePort, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not start:\n${serverLog}`)), 20000);
@@ -95,4 +123,16 @@ export async function login(page, district) {
   await page.fill('[data-testid=login-token]', district.token);
   await page.click('[data-testid=login-submit]');
   await page.waitForSelector('main.page[data-ready="1"]', { timeout: 15000 });
+}
+
+// A free loopback port (for a child that needs its port before it starts).
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
 }

@@ -83,6 +83,9 @@ export function overviewPage(root: HTMLElement): () => void {
   alertsKpi.el.hidden = true;
   const registrationsKpi = kpi('kpi-registrations', t('kpi.registrations'));
   registrationsKpi.el.hidden = true;
+  const policeLine = h('div.sub.muted', { 'data-testid': 'police-target' });
+  policeLine.hidden = true;
+  registrationsKpi.el.append(policeLine);
   const kpis = h(
     'div.kpis',
     k.onsite.el,
@@ -405,21 +408,28 @@ export function overviewPage(root: HTMLElement): () => void {
   // Registrations still to be made (draft) or made again (rejected): due, or overdue when their
   // due_date has passed (api-v1.md: each registration has a status and a due_date).
   const loadRegistrations = async () => {
-    const drafts = await optional<{ items: { due_date?: string }[] }>('/api/v1/residence-registrations?status=draft&limit=1000');
+    type Counts = { counts: { total: number; overdue?: number } };
+    // The API's counts over each status, never a page of items (a page stops at its limit).
+    const drafts = await optional<Counts>('/api/v1/residence-registrations?status=draft&limit=1');
     if (!drafts) return;
-    const rejected = await optional<{ items: { due_date?: string }[] }>('/api/v1/residence-registrations?status=rejected&limit=1000');
-    const today = chinaToday();
-    let due = 0;
-    let overdue = 0;
-    for (const r of [...drafts.items, ...(rejected?.items ?? [])]) {
-      if (r.due_date && r.due_date < today) overdue++;
-      else due++;
-    }
+    const rejected = await get<Counts>('/api/v1/residence-registrations?status=rejected&limit=1');
+    const open = drafts.counts.total + rejected.counts.total;
+    const overdue = (drafts.counts.overdue ?? 0) + (rejected.counts.overdue ?? 0);
+    const due = open - overdue;
     registrationsKpi.el.hidden = false;
-    registrationsKpi.value.textContent = formatNumber(due + overdue);
-    registrationsKpi.value.dataset.value = String(due + overdue);
+    registrationsKpi.value.textContent = formatNumber(open);
+    registrationsKpi.value.dataset.value = String(open);
     registrationsKpi.sub.textContent = t('kpi.registrations_sub', { due, overdue });
+    registrationsKpi.sub.dataset.overdue = String(overdue);
     registrationsKpi.el.classList.toggle('warn', overdue > 0);
+    // Where submissions go, as its configuration names it (the demo's receiver says it is a
+    // stand-in for the police system).
+    const sync = await optional<{ targets: { target: string; configured: boolean; label?: string | null; endpoint?: string }[] }>(
+      '/api/v1/sync/status',
+    );
+    const police = sync?.targets.find((x) => x.target === 'police' && x.configured);
+    policeLine.textContent = police ? (police.label ?? police.endpoint ?? '') : '';
+    policeLine.hidden = !police;
   };
 
   const guarded = (f: () => Promise<void>) => async () => {
@@ -487,7 +497,7 @@ export function overviewPage(root: HTMLElement): () => void {
     }, 1000),
   );
   // Reconcile with the server now and then (attendance is a count of distinct people).
-  timers.push(window.setInterval(guarded(async () => Promise.all([loadOverview(), loadOnsite(), loadAlerts()]).then(() => {})), 30_000));
+  timers.push(window.setInterval(guarded(async () => Promise.all([loadOverview(), loadOnsite(), loadAlerts(), loadRegistrations()]).then(() => {})), 30_000));
   timers.push(window.setInterval(guarded(loadHours), 60_000));
   timers.push(window.setInterval(guarded(loadDaily), 600_000));
 
