@@ -516,13 +516,25 @@ Result<json> BaseData::Entity(Kind kind, std::int64_t id, bool pii) const {
       ZZ_RETURN_IF_ERROR(q.status());
       return list;
     };
+    // Each list stops at its limit; `link_counts` says how many there are in all.
+    json counts = json::object();
     for (const LinkQuery& link : kLinkQueries) {
       if (link.of != kind) continue;
+      const std::int64_t key = link.by_house_key ? house_key.value_or(0) : id;
       auto q = conn.Prepare(std::string(kLinkedEntities) + link.where + " ORDER BY e.id LIMIT " +
                             std::to_string(link.limit));
-      q.Bind(1, link.by_house_key ? house_key.value_or(0) : id);
+      q.Bind(1, key);
       ZZ_ASSIGN_OR_RETURN(out[link.name], entities(q));
+      std::int64_t total = static_cast<std::int64_t>(out[link.name].size());
+      if (total == link.limit) {
+        auto c = conn.Prepare(std::string("SELECT COUNT(*) FROM entities e WHERE ") + link.where);
+        c.Bind(1, key);
+        if (c.Step()) total = c.Int(0);
+        ZZ_RETURN_IF_ERROR(c.status());
+      }
+      counts[link.name] = total;
     }
+    out["link_counts"] = std::move(counts);
     return out;
   });
 }

@@ -517,7 +517,12 @@ Result<json> LotteryService::List(bool published_only) {
       items.push_back(std::move(summary));
     }
     ZZ_RETURN_IF_ERROR(s.status());
-    return json{{"items", std::move(items)}};
+    // The newest 200 are listed; the count is of them all.
+    auto c = conn.Prepare("SELECT COUNT(*) FROM lotteries WHERE ? = 0 OR status != 'draft'");
+    c.Bind(1, published_only ? 1 : 0);
+    const std::int64_t total = c.Step() ? c.Int(0) : 0;
+    ZZ_RETURN_IF_ERROR(c.status());
+    return json{{"items", std::move(items)}, {"counts", {{"total", total}}}};
   });
 }
 

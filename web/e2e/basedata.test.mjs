@@ -185,6 +185,10 @@ test('a person found by name opens their file: golden fields with their sources,
     assert.deepEqual(await occupants.evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.id))), house.occupants.map((x) => x.id));
     assert.equal(await text(page.locator(`[data-testid=entity-occupants-table] tr[data-id="${file.id}"] td[data-field=name]`)), name);
     assert.equal(await page.locator('[data-testid=entity-records-table] tbody tr').count(), house.records.length);
+    // Each list's figure is the API's total, not the length of a list that stops at a limit.
+    for (const key of ['occupants', 'units']) {
+      assert.equal(await numberOf(page.locator(`[data-testid=entity-${key}] .count`)), house.link_counts[key], key);
+    }
     if (house.fields.use) {
       const use = { own: '自住', rental: '出租', vacant: '空置', dormitory: '宿舍', business: '经营', other: '其他' }[house.fields.use.value];
       assert.equal(await text(page.locator('[data-testid=entity-golden] dd[data-field=use] .golden-value')), use);

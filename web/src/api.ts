@@ -282,6 +282,7 @@ export interface BaseEntity {
   units?: BaseSummary[];
   occupants?: BaseSummary[];
   people?: BaseSummary[];
+  link_counts?: Record<string, number>; // each list's total (the lists stop at a limit)
 }
 
 // A pair of person records the last linking run left to a person (GET /api/v1/linkage/reviews).

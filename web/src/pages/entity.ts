@@ -167,8 +167,11 @@ function entityPage(kind: BaseKind) {
       const villages: (string | null)[] = [e.village];
       for (const l of links) {
         const items = (e[l.key] as BaseSummary[] | undefined) ?? [];
-        l.count.textContent = formatNumber(items.length);
-        l.count.dataset.value = String(items.length);
+        // The total, not the length of the list (which stops at the server's limit).
+        const total = e.link_counts?.[String(l.key)] ?? items.length;
+        l.count.textContent = formatNumber(total);
+        l.count.dataset.value = String(total);
+        l.count.dataset.shown = String(items.length);
         replace(l.body, summaryTable(l.of, items, secrets, `entity-${String(l.key)}-table`));
         villages.push(...items.map((x) => x.village));
       }

@@ -160,11 +160,13 @@ export function lotteriesPage(root: HTMLElement, _params: Record<string, string>
 
   const loadList = async () => {
     try {
-      const answer = await get<{ items: LotterySummary[] }>('/api/v1/lotteries');
+      const answer = await get<{ items: LotterySummary[]; counts?: { total: number } }>('/api/v1/lotteries');
       if (disposed) return;
       error.textContent = '';
-      count.textContent = formatNumber(answer.items.length);
-      count.dataset.value = String(answer.items.length);
+      // The number of draws, not of the rows listed (the newest 200).
+      const total = answer.counts?.total ?? answer.items.length;
+      count.textContent = formatNumber(total);
+      count.dataset.value = String(total);
       if (answer.items.length === 0) {
         replace(listTable, h('p.empty', t('lottery.none')));
         return;
