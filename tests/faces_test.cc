@@ -384,11 +384,28 @@ TEST_F(FacesTest, BorrowedIdCardIsAFraudSignalAtEnrolmentAndAtTheGate) {
                            json{{"source", source}, {"image", B64(Jpeg(photo))}}.dump(), site);
   };
   ASSERT_EQ(enrol_as_site("id_card", IdCard(CLive())).status, 201);
+  Worker("GB", c);
   const HttpResponse hidden = enrol_as_site("live", ALive());
   ASSERT_EQ(hidden.status, 422) << hidden.Describe();
   EXPECT_TRUE(hidden.json["error"]["duplicate_of"]["person_id"].is_null()) << hidden.Describe();
   EXPECT_GE(hidden.json["error"]["duplicate_of"]["score"].get<double>(), 0.55);
-  EXPECT_EQ(alerts_of(c, "active").size(), 1u);
+  ASSERT_EQ(alerts_of(c, "active").size(), 1u);
+  EXPECT_EQ(alerts_of(c, "active")[0]["detail"]["duplicate_of"], a);
+  // The alert is GB's: its site manager sees it, without A's id or link.
+  const HttpResponse seen = server_.Request(
+      "GET", "/api/v1/alerts?type=duplicate_identity&person_id=" + std::to_string(c), "", site);
+  ASSERT_EQ(seen.status, 200) << seen.Describe();
+  ASSERT_EQ(seen.json["items"].size(), 1u) << seen.Describe();
+  const json& theirs = seen.json["items"][0];
+  EXPECT_EQ(theirs["project_code"], "GB");
+  EXPECT_TRUE(theirs["detail"]["duplicate_of"].is_null()) << theirs.dump();
+  EXPECT_EQ(theirs["evidence"].dump().find("/api/v1/persons/" + std::to_string(a) + "\""),
+            std::string::npos)
+      << theirs.dump();
+  const HttpResponse one = server_.Request(
+      "GET", "/api/v1/alerts/" + std::to_string(theirs["id"].get<std::int64_t>()), "", site);
+  ASSERT_EQ(one.status, 200) << one.Describe();
+  EXPECT_TRUE(one.json["detail"]["duplicate_of"].is_null()) << one.Describe();
 
   // The gate: B's ID card read, A's face in front of the camera. Denied as face_mismatch; the
   // pass names whose face it was, and B's alert counts a second attempt, now with the device.
@@ -425,7 +442,10 @@ TEST_F(FacesTest, BorrowedIdCardIsAFraudSignalAtEnrolmentAndAtTheGate) {
   ASSERT_TRUE(server_.Restart());
   Call("POST", "/api/v1/alerts/scan", nullptr, 200);
   EXPECT_EQ(alerts_of(b, "active").size(), 0u);
-  EXPECT_EQ(Decision(ga, Recaptured(ALive()), {{"person_id", b}})["decision"], "deny");
+  // (Attempts are dated by when they happened: this one after the resolution.)
+  EXPECT_EQ(Decision(ga, Recaptured(ALive()),
+                     {{"person_id", b}, {"time", FormatRfc3339(NowUnixMs())}})["decision"],
+            "deny");
   open = alerts_of(b, "active");
   ASSERT_EQ(open.size(), 1u) << open.dump();
   EXPECT_NE(open[0]["id"], id);

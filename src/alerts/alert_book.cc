@@ -186,15 +186,20 @@ Result<ReconcileCounts> AlertBook::Reconcile(store::Connection& conn, const Scop
       const bool changed = a.severity != d.severity || a.message != d.message ||
                            a.evidence != evidence || a.detail != detail;
       if (changed) {
-        ZZ_RETURN_IF_ERROR(conn.Prepare("UPDATE alerts SET severity = ?, message = ?, "
-                                        "evidence = ?, detail = ?, last_seen = ? WHERE id = ?")
-                               .Bind(1, d.severity)
-                               .Bind(2, d.message)
-                               .Bind(3, evidence)
-                               .Bind(4, detail)
-                               .Bind(5, now_ms)
-                               .Bind(6, a.id)
-                               .Run());
+        // What it is about moves with it (a later attempt of a duplicate identity at another
+        // project's gate belongs to that project).
+        ZZ_RETURN_IF_ERROR(
+            conn.Prepare("UPDATE alerts SET severity = ?, message = ?, evidence = ?, detail = ?, "
+                         "last_seen = ?, project_code = ?, device_id = ? WHERE id = ?")
+                .Bind(1, d.severity)
+                .Bind(2, d.message)
+                .Bind(3, evidence)
+                .Bind(4, detail)
+                .Bind(5, now_ms)
+                .Bind(6, d.project_code)
+                .Bind(7, d.device_id)
+                .Bind(8, a.id)
+                .Run());
         ZZ_RETURN_IF_ERROR(History(conn, a.id, now_ms, "changed", "system", d.message));
         ++counts.refreshed;
       }

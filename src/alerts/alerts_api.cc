@@ -52,11 +52,34 @@ Result<std::string> NoteOf(const Request& request, bool required) {
 }  // namespace
 
 void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engine_ref,
-                    const security::AuditLog& audit_ref) {
+                    const security::AuditLog& audit_ref, const registry::Registry& registry_ref) {
   store::Database* database = &db;
   AlertEngine* engine = &engine_ref;
   const security::AuditLog* audit = &audit_ref;
+  const registry::Registry* registry = &registry_ref;
   auto records = std::make_shared<Records>(engine);
+
+  // The second person a duplicate_identity alert names, out of the answer of a caller limited to
+  // some projects who may not see them (as the enrolment's refusal hides them).
+  auto hide_unseen = [registry](store::Connection& conn, const security::Principal& p,
+                                json& alert) -> Status {
+    if (p.all_projects || alert.value("type", "") != type::kDuplicateIdentity) return Status::Ok();
+    json& detail = alert["detail"];
+    if (!detail.is_object() || !detail["duplicate_of"].is_number_integer()) return Status::Ok();
+    const std::int64_t other = detail["duplicate_of"].get<std::int64_t>();
+    auto visible = registry->PersonVisible(conn, other, p);
+    if (visible.ok() && *visible) return Status::Ok();
+    if (!visible.ok() && visible.status().kind() != StatusKind::kNotFound) return visible.status();
+    detail["duplicate_of"] = nullptr;
+    json kept = json::array();
+    const std::string them = std::to_string(other);
+    for (json& e : alert["evidence"]) {
+      if (e.value("kind", "") == "person" && e.value("id", "") == them) continue;
+      kept.push_back(std::move(e));
+    }
+    alert["evidence"] = std::move(kept);
+    return Status::Ok();
+  };
 
   // ---- scope of path parameters for callers limited to some projects (persons/{id} is the
   // registry's): an alert or an exemption of another project is absent.
@@ -95,8 +118,11 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
         if (!filter.ok()) return Response::Error(filter.status());
         auto page = http::PageOf(request, "alerts", store::CursorKey::kId);
         if (!page.ok()) return Response::Error(page.status());
-        auto read = [&](store::Connection& conn) {
-          return AlertBook::List(conn, *filter, *page, request.principal);
+        auto read = [&](store::Connection& conn) -> Result<json> {
+          ZZ_ASSIGN_OR_RETURN(json list, AlertBook::List(conn, *filter, *page, request.principal));
+          for (json& item : list["items"])
+            ZZ_RETURN_IF_ERROR(hide_unseen(conn, request.principal, item));
+          return list;
         };
         // One person's alerts are a read of that person's file.
         if (!filter->person_id) return Reply(database->Read(read));
@@ -105,15 +131,17 @@ void AddAlertRoutes(http::Router& router, store::Database& db, AlertEngine& engi
                              {*filter->person_id});
         }));
       }});
-  router.Add(Route{Verb::get, "/api/v1/alerts/{id}", Right::kAlertRead,
-                   "One alert with its evidence and history", Operation({}, {404}),
-                   [=](Request& request) {
-                     auto id = http::IdParam(request, "id");
-                     if (!id.ok()) return Response::Error(id.status());
-                     return Reply(database->Read([&](store::Connection& conn) {
-                       return AlertBook::Get(conn, *id, /*with_history=*/true);
-                     }));
-                   }});
+  router.Add(
+      Route{Verb::get, "/api/v1/alerts/{id}", Right::kAlertRead,
+            "One alert with its evidence and history", Operation({}, {404}), [=](Request& request) {
+              auto id = http::IdParam(request, "id");
+              if (!id.ok()) return Response::Error(id.status());
+              return Reply(database->Read([&](store::Connection& conn) -> Result<json> {
+                ZZ_ASSIGN_OR_RETURN(json alert, AlertBook::Get(conn, *id, /*with_history=*/true));
+                ZZ_RETURN_IF_ERROR(hide_unseen(conn, request.principal, alert));
+                return alert;
+              }));
+            }});
   for (const bool resolve : {false, true}) {
     router.Add(Route{
         Verb::post, resolve ? "/api/v1/alerts/{id}/resolve" : "/api/v1/alerts/{id}/acknowledge",

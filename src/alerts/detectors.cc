@@ -444,9 +444,8 @@ class PersonDetection {
     std::map<std::int64_t, std::vector<Attempt>> by_other;  // oldest first
     auto s = conn_.Prepare(
         "SELECT a.enrolled_as, a.channel, a.claim_score, a.face_score, a.liveness, "
-        "a.project_code, a.device_id, a.gate_seq, a.actor, a.created_at, p.name FROM "
-        "identity_attempts a LEFT JOIN persons p ON p.id = a.enrolled_as WHERE a.person_id = ? "
-        "ORDER BY a.id");
+        "a.project_code, a.device_id, a.gate_seq, a.actor, a.created_at FROM identity_attempts "
+        "a WHERE a.person_id = ? ORDER BY a.id");
     s.Bind(1, person_);
     while (s.Step()) {
       auto score = [&](int column) {
@@ -455,10 +454,11 @@ class PersonDetection {
       };
       Attempt a;
       a.at = s.Int(9);
-      a.fields = {
-          {"channel", s.Text(1)},      {"claim_score", score(2)},
-          {"score", score(3)},         {"liveness", score(4)},
-          {"at", FormatRfc3339(a.at)}, {"enrolled_as_name", s.IsNull(10) ? "" : s.Text(10)}};
+      a.fields = {{"channel", s.Text(1)},
+                  {"claim_score", score(2)},
+                  {"score", score(3)},
+                  {"liveness", score(4)},
+                  {"at", FormatRfc3339(a.at)}};
       if (!s.IsNull(5)) a.fields["project_code"] = s.Text(5);
       if (!s.IsNull(6)) a.fields["device_id"] = s.Int(6);
       if (!s.IsNull(7)) a.fields["gate_seq"] = s.Int(7);
@@ -514,14 +514,13 @@ class PersonDetection {
       d.evidence.push_back(Link("gate_event", std::to_string(last["gate_seq"].get<std::int64_t>()),
                                 "/api/v1/persons/" + me + "/trajectory"));
     }
+    // The message names only the subject: the other person is in detail and evidence, which
+    // the API hides from callers who may not see them.
     const bool gate = last["channel"] == "gate";
-    const std::string their_name = last["enrolled_as_name"].get<std::string>();
     d.message = std::string(gate ? "闸机" : "人脸登记") + "：持 " + name_ +
-                " 的身份证件，人脸却是已登记的 " +
-                (their_name.empty() ? std::string("他人") : their_name) + " (冒用身份证件嫌疑)" +
+                " 的身份证件，人脸却是另一名已登记人员 (冒用身份证件嫌疑)" +
                 (attempts > 1 ? "，共 " + std::to_string(attempts) + " 次" : "");
     d.detail = last;
-    d.detail.erase("enrolled_as_name");
     d.detail["duplicate_of"] = other;
     d.detail["attempts"] = attempts;
     d.detail["first_at"] = FormatRfc3339(first_at);

@@ -330,7 +330,7 @@ void Platform::AddRoutes(http::Router& router) {
   basedata::AddBaseDataRoutes(router, *base_data_, *db_, *audit_);
   lottery::AddLotteryRoutes(router, *lotteries_);
   if (gate_) gate::AddGateRoutes(router, *gate_, *db_, *audit_);
-  if (alerts_) alerts::AddAlertRoutes(router, *db_, *alerts_, *audit_);
+  if (alerts_) alerts::AddAlertRoutes(router, *db_, *alerts_, *audit_, *registry_);
   if (faces_) face::AddFaceRoutes(router, *faces_, *db_, *registry_, *audit_);
   if (stats_) gate::AddStatsRoutes(router, *stats_);
   if (residence_) {

@@ -14,6 +14,8 @@ const std::vector<RetentionRule>& RetentionRules() {
   static const std::vector<RetentionRule> rules = {
       // Attendance (考勤) and trajectories are built from the passes.
       {"gate_events", "gate_events", "seq", "time_ms", 730},
+      // Borrowed-ID-card attempts (face/faces.h) are kept as long as the passes they came from.
+      {"identity_attempts", "identity_attempts", "id", "created_at", 730},
       // Sessions ended long ago (their audit rows stay); the administrator and device tokens
       // never expire and are never deleted.
       {"expired_sessions", "api_tokens", "id", "expires_at", 30},

@@ -796,7 +796,7 @@ Status Faces::RecordImpostor(store::Connection& conn, const gate::ImpostorPass& 
           .Bind(6, pass.project)
           .Bind(7, pass.device_id)
           .Bind(8, pass.seq)
-          .Bind(9, NowUnixMs())
+          .Bind(9, pass.time_ms)
           .Run());
   spdlog::warn(
       "event=identity_attempt channel=gate person_id={} enrolled_as={} score={:.3f} project={} "

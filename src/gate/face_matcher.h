@@ -65,7 +65,8 @@ struct ImpostorPass {
   std::optional<double> liveness;
   std::string project;
   std::int64_t device_id = 0;
-  std::int64_t seq = 0;  // gate_events.seq of the pass
+  std::int64_t seq = 0;      // gate_events.seq of the pass
+  std::int64_t time_ms = 0;  // when it happened (an offline terminal sends it later)
 };
 
 class FaceMatcher {

@@ -176,7 +176,7 @@ Result<PassAnswer> Gate::ProcessEvent(store::Connection& conn, std::int64_t devi
   // borrowed ID card, in the pass's job (the face module records it and raises the alert).
   if (face != nullptr && face->enrolled_as && !face->matched && person && face_matcher_) {
     const ImpostorPass impostor{*person,        *face->enrolled_as, face->score, face->liveness,
-                                device.project, device_id,          a.seq};
+                                device.project, device_id,          a.seq,       e.time.unix_ms};
     ZZ_RETURN_IF_ERROR(face_matcher_->RecordImpostor(conn, impostor));
   }
   // Listeners (the residence module, the alerts engine) see the pass before memory moves, as

@@ -38,7 +38,7 @@ export async function startDistrict(demoArgs, { police } = {}) {
   let receiver;
   const stop = async () => {
     for (const child of [server, receiver]) {
-      if (child && child.exitCode === null) {
+      if (child && child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
       }
