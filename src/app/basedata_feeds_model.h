@@ -163,6 +163,7 @@ class Generator {
   // Building the district (basedata_feeds_places.cc, _people.cc, _units.cc).
   Status BuildGeography();
   void BuildAddresses();
+  void AddCorpDoors();  // the registry's corps' door plates, after the district's doors
   void BuildHouses();
   void PlanOccupancy();
   void BuildPeople();
@@ -196,6 +197,9 @@ class Generator {
   std::string UnitName(const Unit& u) const;
   std::string GridUnitName(const Unit& u, Rng& rng) const;
   void AppendPersonAddress(std::string& out, std::uint32_t house, Rng& rng);
+  double PersonMoved() const {
+    return options_.people_moved >= 0 ? options_.people_moved : rates_.moved;
+  }
   std::string NoisyId(const std::string& id, Rng& rng) const;
   std::string NoisyPhone(std::uint64_t phone, Rng& rng) const;
   std::string OwnerName(const House& h) const;
@@ -208,6 +212,7 @@ class Generator {
   Status WriteAddresses(const std::filesystem::path& dir);
   Status WriteHouses(const std::filesystem::path& dir, FeedFile& truth);
   Status WritePeople(const std::filesystem::path& dir, FeedFile& truth);
+  void AppendWorkers(FeedFile& f, FeedFile& truth);  // the registry's, into ps_population
   Status WriteUnits(const std::filesystem::path& dir, FeedFile& truth, FeedFile& odd);
   Status WriteTruthExtras(const std::filesystem::path& dir);
   Status WriteMappings(const std::filesystem::path& dir);
@@ -228,6 +233,7 @@ class Generator {
   std::vector<Unit> units_;
   std::unordered_set<std::uint64_t> ids_;  // every id17 handed out
   std::unordered_set<std::string> usccs_;
+  std::unordered_set<std::string> taken_plates_;  // road|number of doors not the district's
   std::vector<std::pair<std::uint32_t, std::uint32_t>> siblings_;  // twin candidates
   std::vector<std::pair<std::uint32_t, std::uint32_t>> twins_, namesakes_;
 

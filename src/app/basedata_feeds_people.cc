@@ -75,7 +75,17 @@ std::uint32_t Generator::AddPerson(Rng& rng, std::uint32_t house, Role role, std
 void Generator::BuildPeople() {
   Rng rng(Seed(), 5);
   people_.reserve(options_.people);
-  ids_.reserve(options_.people * 2 + options_.houses / 2);
+  ids_.reserve(options_.people * 2 + options_.houses / 2 + options_.workers.size());
+  // The registry's workers hold their numbers already.
+  for (const RegistryWorker& w : options_.workers) {
+    std::uint64_t id17 = 0;
+    bool digits = w.id_number.size() == 18;
+    for (size_t k = 0; digits && k < 17; ++k) {
+      digits = w.id_number[k] >= '0' && w.id_number[k] <= '9';
+      id17 = id17 * 10 + static_cast<std::uint64_t>(w.id_number[k] - '0');
+    }
+    if (digits) ids_.insert(id17);
+  }
   auto surname = [&] { return static_cast<std::uint8_t>(surnames_(rng)); };
   for (size_t hi = 0; hi < houses_.size(); ++hi) {
     const House& h = houses_[hi];

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "app/divisions.h"
@@ -40,6 +42,43 @@ std::vector<std::string> SplitSpaces(std::string_view text) {
     i = end + 1;
   }
   return out;
+}
+
+std::string PlateKey(std::string_view road, std::uint32_t number) {
+  return std::string(road) + "|" + std::to_string(number);
+}
+
+// A door plate of the district as the registry writes a corp's address: 浙江省杭州市钱塘区, the
+// street, the road, the number, 号 — nothing after it.
+struct Plate {
+  size_t town = 0;
+  std::string road;
+  std::uint32_t number = 0;
+};
+
+std::optional<Plate> ParsePlate(std::string_view text, const std::vector<Town>& towns) {
+  constexpr std::string_view kCounty = "浙江省杭州市钱塘区", kNumber = "号";
+  if (!text.starts_with(kCounty) || !text.ends_with(kNumber)) return std::nullopt;
+  text.remove_prefix(kCounty.size());
+  text.remove_suffix(kNumber.size());
+  for (size_t t = 0; t < towns.size(); ++t) {
+    if (!text.starts_with(towns[t].name)) continue;
+    std::string_view rest = text.substr(towns[t].name.size());
+    size_t digits = 0;
+    while (digits < rest.size() && digits < 5 && rest[rest.size() - 1 - digits] >= '0' &&
+           rest[rest.size() - 1 - digits] <= '9') {
+      ++digits;
+    }
+    if (digits == 0 || digits == rest.size()) return std::nullopt;
+    Plate plate;
+    plate.town = t;
+    plate.road = std::string(rest.substr(0, rest.size() - digits));
+    for (const char c : rest.substr(rest.size() - digits))
+      plate.number = plate.number * 10 + static_cast<std::uint32_t>(c - '0');
+    if (plate.number == 0) return std::nullopt;
+    return plate;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -132,6 +171,13 @@ Status Generator::BuildGeography() {
 // of rental rooms, and shop fronts; `addresses` in all, of which `houses` rooms or more.
 void Generator::BuildAddresses() {
   Rng rng(Seed(), 2);
+  // Door plates that are not the district's to number: the base's and the registry's corps'.
+  for (const DoorPlate& d : options_.base_doors)
+    taken_plates_.insert(PlateKey(d.road, d.number));
+  for (const RegistryCorp& corp : options_.corps) {
+    if (const auto plate = ParsePlate(corp.address, towns_))
+      taken_plates_.insert(PlateKey(plate->road, plate->number));
+  }
   const size_t total = options_.addresses;
   const size_t door_count =
       std::clamp<size_t>(static_cast<size_t>(std::llround(static_cast<double>(total) / 24.0)), 1,
@@ -214,6 +260,8 @@ void Generator::BuildAddresses() {
     // Odd numbers on one side, even on the other; now and then a gap.
     d.number = roads_[d.road].last_number +=
         static_cast<std::uint32_t>(rng.Chance(0.7) ? 2 : rng.Between(1, 8));
+    while (!taken_plates_.empty() && taken_plates_.count(PlateKey(roads_[d.road].name, d.number)))
+      d.number = roads_[d.road].last_number += 2;
     cumulative += sorted_sizes[i];
     const std::uint64_t until = cumulative * room_count / size_sum;
     const auto n = static_cast<std::uint32_t>(until - placed);
@@ -256,8 +304,44 @@ void Generator::BuildAddresses() {
       rooms_.push_back(r);
     }
   }
+  AddCorpDoors();
   counts_.doors = doors_.size();
   counts_.addresses = doors_.size() + rooms_.size();
+}
+
+// The registry's corps at door plates of the district: each plate a door (without rooms) in a
+// community of its street along its road, unless the base has it already.
+void Generator::AddCorpDoors() {
+  Rng rng(Seed(), 10);
+  std::unordered_set<std::string> seen;
+  for (const DoorPlate& d : options_.base_doors)
+    seen.insert(PlateKey(d.road, d.number));
+  for (const RegistryCorp& corp : options_.corps) {
+    const auto plate = ParsePlate(corp.address, towns_);
+    if (!plate || !seen.insert(PlateKey(plate->road, plate->number)).second) continue;
+    std::uint16_t road = 0;
+    while (road < roads_.size() && roads_[road].name != plate->road)
+      ++road;
+    if (road == roads_.size()) roads_.push_back({plate->road, 0});
+    // Planted odd addresses stay above every number of the road.
+    roads_[road].last_number = std::max(roads_[road].last_number, plate->number);
+    const Town& town = towns_[plate->town];
+    std::vector<std::uint16_t> along;
+    for (const std::uint16_t c : town.communities) {
+      const auto& roads = communities_[c].roads;
+      if (std::find(roads.begin(), roads.end(), road) != roads.end()) along.push_back(c);
+    }
+    Door d;
+    d.kind = DoorKind::kShop;
+    d.community = rng.Pick(along.empty() ? town.communities : along);
+    d.road = road;
+    d.number = plate->number;
+    d.serial = ++communities_[d.community].doors;
+    d.first_room = static_cast<std::uint32_t>(rooms_.size());
+    d.rooms = 0;
+    doors_.push_back(d);
+    ++counts_.corp_doors;
+  }
 }
 
 // ---------------------------------------------------------------------------------- houses

@@ -207,7 +207,7 @@ std::uint64_t Generator::OwnerPhone(const House& h) const {
 // A person's address in a partial source: where they live, or (moved) a house they left; in a
 // noisy form now and then.
 void Generator::AppendPersonAddress(std::string& out, std::uint32_t house, Rng& rng) {
-  if (rng.Chance(rates_.moved) && houses_.size() > 1) {
+  if (rng.Chance(PersonMoved()) && houses_.size() > 1) {
     std::uint32_t other = house;
     while (other == house)
       other = static_cast<std::uint32_t>(rng.Below(houses_.size()));

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -415,6 +416,150 @@ TEST_F(BaseDataFeedsTest, OvercrowdedHousesAndOddUnitAddressesArePlanted) {
   }
   EXPECT_GT(listed, 0u);
   EXPECT_LE(listed, Counts().units_not_standard);
+}
+
+// A door address of the base (浙江省杭州市钱塘区, street, community, road, number号) as
+// road|number.
+std::string Plate(const std::string& address) {
+  std::string rest = address.substr(0, address.size() - std::string("号").size());
+  size_t digits = rest.size();
+  while (digits > 0 && rest[digits - 1] >= '0' && rest[digits - 1] <= '9')
+    --digits;
+  const std::string number = rest.substr(digits);
+  rest.resize(digits);
+  size_t road = 0;
+  for (const std::string marker : {"社区", "村"}) {
+    const size_t at = rest.rfind(marker);
+    if (at != std::string::npos) road = std::max(road, at + marker.size());
+  }
+  return rest.substr(road) + "|" + number;
+}
+
+// The demo's district: the registry's workers in the population, its corps in market regulation,
+// the base's doors kept clear, and few people at a house they left.
+TEST(BaseDataFeedsOptionsTest, TheRegistryLivesInTheDistrict) {
+  const fs::path root =
+      fs::path(::testing::TempDir()) / ("zhizhi_basedata_registry_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  ASSERT_TRUE(WriteBaseDataFeeds(SharedGazetteer(), Small(), (root / "plain").string()).ok());
+  std::string taken;  // a door plate of the plain district, for the base to hold already
+  for (auto row : ReadCsv(root / "plain" / "addresses.csv")) {
+    if (row["kind"] == "door" && row["address"].find("号大街") == std::string::npos) {
+      taken = Plate(row["address"]);
+      break;
+    }
+  }
+  ASSERT_FALSE(taken.empty());
+
+  BaseDataFeedOptions o = Small();
+  o.people_moved = 0;
+  std::map<std::string, const RegistryWorker*> by_id;
+  for (int k = 0; k < 300; ++k) {
+    RegistryWorker w;
+    w.name = std::string(k % 2 ? "张" : "李") + (k % 3 ? "建国" : "春生");
+    std::string first17 = "41152219" + std::to_string(70 + k % 25) + "0" +
+                          std::to_string(1 + k % 9) + "1" + std::to_string(k % 10);
+    first17 += std::to_string(100 + k).substr(0, 3);
+    ASSERT_EQ(first17.size(), 17u) << first17;
+    w.id_number = first17 + ResidentIdNumber::CheckCharacter(first17);
+    w.phone = k % 5 ? "139" + std::to_string(10'000'000 + k) : "";
+    w.address = "浙江省杭州市钱塘区下沙街道1号大街2号建设者之家" + std::to_string(1 + k % 9) +
+                "幢" + std::to_string(101 + k % 18) + "室";
+    w.days_on_site = k % 60;
+    o.workers.push_back(std::move(w));
+  }
+  for (const RegistryWorker& w : o.workers)
+    by_id[w.id_number] = &w;
+  ASSERT_EQ(by_id.size(), o.workers.size());
+  const std::string uscc = MakeUscc("91330114MA2H0000X");
+  o.corps.push_back(
+      {uscc, "杭州钱塘测试建筑有限公司", "浙江省杭州市钱塘区下沙街道学林街7号", "王建"});
+  o.corps.push_back({MakeUscc("91330114MA2H0001X"), "杭州某劳务有限公司", "钱塘区某处", "李明"});
+  const size_t bar = taken.find('|');
+  o.base_doors.push_back(
+      {taken.substr(0, bar), static_cast<std::uint32_t>(std::stoul(taken.substr(bar + 1)))});
+
+  const fs::path dir = root / "registry";
+  const auto written = WriteBaseDataFeeds(SharedGazetteer(), o, dir.string());
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  const BaseDataFeedCounts& c = *written;
+
+  // Workers: every registered one once, at the dormitory, with the registry's ID number.
+  const auto ps = ReadCsv(dir / "ps_population.csv");
+  EXPECT_EQ(ps.size(), c.ps_population);
+  EXPECT_EQ(c.ps_population, o.people + c.workers);
+  EXPECT_EQ(c.workers + c.workers_unregistered, o.workers.size());
+  std::set<std::string> ids;
+  size_t workers = 0, renamed = 0;
+  for (auto row : ps) {
+    EXPECT_TRUE(ids.insert(row["公民身份号码"]).second) << "twice: " << row["公民身份号码"];
+    const auto found = by_id.find(row["公民身份号码"]);
+    if (found == by_id.end()) continue;
+    ++workers;
+    const RegistryWorker& w = *found->second;
+    EXPECT_EQ(row["居住地址"], w.address);
+    EXPECT_EQ(row["出生日期"], w.id_number.substr(6, 8));
+    EXPECT_EQ(row["性别"], (w.id_number[16] - '0') % 2 ? "1" : "2");
+    EXPECT_EQ(row["姓名"].substr(0, 3), w.name.substr(0, 3));
+    renamed += row["姓名"] != w.name ? 1 : 0;
+  }
+  EXPECT_EQ(workers, c.workers);
+  EXPECT_LT(renamed, workers / 10);
+  size_t recent = 0, missing_recent = 0, missing_settled = 0;
+  for (const RegistryWorker& w : o.workers) {
+    recent += w.days_on_site < 7 ? 1 : 0;
+    if (ids.count(w.id_number)) continue;
+    (w.days_on_site < 7 ? missing_recent : missing_settled) += 1;
+  }
+  EXPECT_EQ(missing_recent + missing_settled, c.workers_unregistered);
+  EXPECT_GT(missing_recent, recent / 5);  // 40 % of the last week's arrivals
+  EXPECT_LT(missing_recent, recent * 7 / 10);
+  EXPECT_LE(missing_settled, 2u);  // 0.1 % of the others
+  size_t truth = 0;
+  for (auto& t : ReadCsv(dir / "truth/people.csv"))
+    truth += t["source"] == "ps_population" ? 1 : 0;
+  EXPECT_EQ(truth, ps.size());
+
+  // Corps: in market regulation as registered; a door plate of the district joins the base.
+  std::map<std::string, std::string> market;
+  for (auto row : ReadCsv(dir / "market_units.csv"))
+    market[row["统一社会信用代码"]] = row["注册地址"];
+  EXPECT_EQ(market.size(), o.units + 2);
+  EXPECT_EQ(c.corps, 2u);
+  EXPECT_EQ(market.at(uscc), "浙江省杭州市钱塘区下沙街道学林街7号");
+  EXPECT_EQ(c.corp_doors, 1u);
+  EXPECT_EQ(c.addresses, o.addresses + 1);
+  std::map<std::string, size_t> plates;
+  std::set<std::string> standard;
+  for (auto row : ReadCsv(dir / "addresses.csv")) {
+    standard.insert(row["address"]);
+    if (row["kind"] == "door") ++plates[Plate(row["address"])];
+  }
+  EXPECT_EQ(plates["学林街|7"], 1u);
+  EXPECT_EQ(plates.count(taken), 0u) << taken << " is the base's already";
+  for (const auto& [plate, n] : plates)
+    EXPECT_EQ(n, 1u) << plate;
+
+  // Nobody moved: a grid row at a standard address is at the person's own.
+  std::map<std::string, std::string> entity_of, address_of;
+  for (auto& t : ReadCsv(dir / "truth/people.csv"))
+    entity_of[t["source"] + "/" + t["source_id"]] = t["entity"];
+  for (auto row : ps)
+    address_of[entity_of.at("ps_population/" + row["人员编号"])] = row["居住地址"];
+  size_t canonical = 0;
+  for (const json& g : ReadJsonLines(dir / "grid_people.jsonl")) {
+    const std::string dz = g["dz"].get<std::string>();
+    if (!standard.count(dz)) continue;
+    ++canonical;
+    EXPECT_EQ(dz, address_of.at(entity_of.at("grid_people/" + g["rybh"].get<std::string>())));
+  }
+  EXPECT_GT(canonical, 100u);
+
+  // The same registry gives the same bytes.
+  ASSERT_TRUE(WriteBaseDataFeeds(SharedGazetteer(), o, (root / "again").string()).ok());
+  for (const char* file : kFeedFiles)
+    EXPECT_EQ(ReadBytes(dir / file), ReadBytes(root / "again" / file)) << file;
+  fs::remove_all(root);
 }
 
 TEST(BaseDataFeedsOptionsTest, ImpossibleOptionsAreRefused) {

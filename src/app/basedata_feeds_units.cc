@@ -18,7 +18,9 @@ void Generator::BuildUnits() {
   units_.resize(options_.units);
   std::unordered_set<std::string> names;
   names.reserve(options_.units * 2);
-  usccs_.reserve(options_.units * 2);
+  usccs_.reserve(options_.units * 2 + options_.corps.size());
+  for (const RegistryCorp& corp : options_.corps)
+    usccs_.insert(corp.uscc);  // the registry's corps hold theirs already
   std::vector<std::uint64_t> industry_weights, door_weights;
   for (const Industry& i : kIndustries)
     industry_weights.push_back(static_cast<std::uint64_t>(i.weight));

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/basedata_feeds.h"
+#include "base/civil_time.h"
 #include "base/file.h"
 #include "basedata/feed.h"
 #include "basedata/mapping.h"
@@ -31,6 +32,50 @@ Result<std::int64_t> Count(store::Database& db, const char* kind) {
   });
 }
 
+// What the workforce district seeded that the district's sources know of (basedata_feeds.h): the
+// workers with an open enrolment (at the latest one's dormitory, as the registry's own source
+// gives them), the corps, and the doors of the standard-address base (the dormitories).
+Status ReadRegistry(Platform& p, BaseDataFeedOptions& options) {
+  const Date today = TodayInChina();
+  return p.db().Read([&](store::Connection& conn) -> Status {
+    auto workers = conn.Prepare(
+        "SELECT p.name, p.id_cipher, COALESCE(p.phone, ''), COALESCE(e.dorm_address, ''), "
+        "e.entry_date FROM persons p JOIN enrolments e ON e.id = (SELECT MAX(id) FROM enrolments "
+        "WHERE person_id = p.id AND exit_date IS NULL) WHERE p.id_type = '01' ORDER BY p.id");
+    while (workers.Step()) {
+      RegistryWorker w;
+      w.name = workers.Text(0);
+      ZZ_ASSIGN_OR_RETURN(w.id_number, p.cipher().Unseal(workers.Blob(1)));
+      w.phone = workers.Text(2);
+      w.address = workers.Text(3);
+      if (auto entry = Date::Parse(workers.Text(4), "entry_date"); entry.ok()) {
+        w.days_on_site = static_cast<int>(today.DaysSinceEpoch() - entry->DaysSinceEpoch());
+      }
+      options.workers.push_back(std::move(w));
+    }
+    ZZ_RETURN_IF_ERROR(workers.status());
+    auto corps = conn.Prepare(
+        "SELECT uscc, name, COALESCE(address, ''), COALESCE(legal_person, '') FROM corps "
+        "ORDER BY uscc");
+    while (corps.Step()) {
+      options.corps.push_back({corps.Text(0), corps.Text(1), corps.Text(2), corps.Text(3)});
+    }
+    ZZ_RETURN_IF_ERROR(corps.status());
+    auto doors = conn.Prepare(
+        "SELECT DISTINCT road, number FROM standard_addresses WHERE kind = 'door' AND county = "
+        "'330114' AND road IS NOT NULL AND number IS NOT NULL ORDER BY 1, 2");
+    while (doors.Step()) {
+      const std::string number = doors.Text(1);
+      if (number.empty() || number.size() > 6 ||
+          number.find_first_not_of("0123456789") != std::string::npos) {
+        continue;
+      }
+      options.base_doors.push_back({doors.Text(0), static_cast<std::uint32_t>(std::stoul(number))});
+    }
+    return doors.status();
+  });
+}
+
 }  // namespace
 
 Result<DemoBaseDataSummary> SeedDemoBaseData(Platform& p, double scale, std::uint64_t seed,
@@ -49,13 +94,22 @@ Result<DemoBaseDataSummary> SeedDemoBaseData(Platform& p, double scale, std::uin
   options.houses = static_cast<size_t>(options.houses * scale);
   options.addresses = static_cast<size_t>(options.addresses * scale);
   options.units = static_cast<size_t>(options.units * scale);
+  // A working district: its sources mostly agree on where people live, and they know the
+  // registry's workers and corps.
+  options.people_moved = 0.002;
+  ZZ_RETURN_IF_ERROR(ReadRegistry(p, options));
   const fs::path dir = fs::path(p.data_dir()) / "demo-feeds";
   std::error_code ignored;
   fs::remove_all(dir, ignored);
   auto start = Clock::now();
-  say("writing the base-data feeds (" + std::to_string(options.people) + " people) …");
+  say("writing the base-data feeds (" + std::to_string(options.people) + " people, " +
+      std::to_string(options.workers.size()) + " registry workers) …");
   ZZ_ASSIGN_OR_RETURN(BaseDataFeedCounts counts,
                       WriteBaseDataFeeds(standardizer->gazetteer(), options, dir.string()));
+  say(std::to_string(counts.workers) + " registry workers in the population, " +
+      std::to_string(counts.workers_unregistered) + " not (yet) registered; planted " +
+      std::to_string(counts.overcrowded_houses) + " overcrowded houses, " +
+      std::to_string(counts.units_not_standard) + " units at no standard address");
   summary.generate_seconds = Since(start);
 
   start = Clock::now();

@@ -1,6 +1,8 @@
 // The demo district's base data (三实): the planted source feeds (basedata_feeds.h) at a share
 // of the seed's scale — 1.0 is 1.03 M people, 650 K houses, 710 K standard addresses and 110 K
-// units across Qiantang's 7 streets and 135 communities — written to a scratch folder, the
+// units across Qiantang's 7 streets and 135 communities — knowing the workforce registry as a
+// working district's sources do (its workers in the population at their dormitories, but for a
+// few recent arrivals; its corps in market regulation), written to a scratch folder, the
 // standard addresses imported into the address base, each feed imported through its mapping,
 // the workforce registry taken in, and everything linked once per kind (with the checks).
 //

@@ -270,7 +270,9 @@ test('the review queue shows each pair with its field weights, and a decision ta
     return;
   }
   const pair = reviews.items[0];
-  const first = cards.first();
+  // This pair's card (a locator of "the first card" would move on to the next pair).
+  const first = page.locator(`[data-testid=reviews] .review[data-a="${pair.a.record_id}"][data-b="${pair.b.record_id}"]`);
+  assert.equal(await cards.first().getAttribute('data-a'), String(pair.a.record_id));
   assert.equal(Number(await first.getAttribute('data-a')), pair.a.record_id);
   assert.equal(Number(await first.getAttribute('data-b')), pair.b.record_id);
   assert.equal(await numberOf(first.locator('[data-testid=review-weight]')), pair.weight);
