@@ -122,7 +122,8 @@ std::string Number(std::u32string_view digits) {
   return ToUtf8(digits.substr(i));
 }
 
-// Road suffixes, longest first; the road is the text up to and including the first of them.
+// Road suffixes, longest first; the road is the text up to and including the first of them (and
+// 线 under the conditions of RoadSuffixAt).
 constexpr std::u32string_view kRoadSuffixes[] = {U"大街", U"大道", U"胡同", U"路", U"街", U"巷"};
 
 // Words that end the name of a place, not of a road: what stands before the road and ends in one of
@@ -141,6 +142,12 @@ size_t RoadSuffixAt(std::u32string_view s, size_t i) {
     if (!StartsWith(s, i, suffix)) continue;
     if (suffix == U"街" && StartsWith(s, i, U"街道")) return 0;  // 街道 is a town, not a road
     return suffix.size();
+  }
+  // Rural highways are lines: 红十五线88号, 杭甬线. Only with a house number after it and a name
+  // before it — 地铁1号线 and 1线 name no road.
+  if (s[i] == U'线' && i + 1 < s.size() && IsDigit(s[i + 1]) && i > 0 && !IsDigit(s[i - 1]) &&
+      s[i - 1] != U'号') {
+    return 1;
   }
   return 0;
 }
