@@ -190,6 +190,10 @@ test('the project view shows posts, the muster list, attendance and devices', as
   assert.equal(await page.locator('[data-testid=project-devices] tbody tr').count(), devicesOf.length);
   const attendance = (await api('GET', `/api/v1/projects/${code}/attendance`)).json;
   assert.equal(await page.locator('[data-testid=project-attendance] tbody tr').count(), attendance.items.length);
+  // The alerts card counts them all (its table shows the newest 50).
+  const projectAlerts = (await api('GET', `/api/v1/alerts?project=${code}&status=active&limit=1`)).json;
+  await page.waitForSelector('[data-testid=project-alerts] .count[data-value]');
+  assert.equal(Number(await page.getAttribute('[data-testid=project-alerts] .count', 'data-value')), projectAlerts.counts.total);
   // A deep link works on reload (the server answers index.html for client routes).
   await page.reload();
   await page.waitForSelector('main.page[data-ready="1"]');
@@ -218,6 +222,9 @@ test('the person view masks the ID number and shows certificates and the traject
   assert.equal(await page.locator('[data-testid=person-enrolments] tbody tr').count(), person.enrolments.length);
   const box = await page.locator('[data-testid=person-trajectory] canvas').first().boundingBox();
   assert.ok(box && box.height > 100, 'trajectory drawn');
+  const personAlerts = (await api('GET', `/api/v1/alerts?person_id=${who.person_id}&status=all&limit=1`)).json;
+  await page.waitForSelector('[data-testid=person-alerts] .count[data-value]');
+  assert.equal(Number(await page.getAttribute('[data-testid=person-alerts] .count', 'data-value')), personAlerts.counts.total);
   await page.screenshot({ path: join(artifacts, 'person.png'), fullPage: true });
   await page.close();
 });

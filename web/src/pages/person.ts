@@ -5,7 +5,7 @@
 import { enc, get, optional, type AlertList } from '../api';
 import { axisStyle, makeChart, palette } from '../charts';
 import { card, esc, h, link, maskId, replace } from '../dom';
-import { formatTime, label, t } from '../i18n';
+import { formatNumber, formatTime, label, t } from '../i18n';
 import { alertTable } from './alerts';
 
 const DAY = 86_400_000;
@@ -37,7 +37,9 @@ export function personPage(root: HTMLElement, params: Record<string, string>): (
   trajBody.append(trajEl, trajList);
   const [resCard, resBody] = card(t('person.residence'), 'person-residence');
   resCard.hidden = true;
-  const [alertCard, alertBody] = card(t('person.alerts'), 'person-alerts');
+  // How many there are (the table shows the newest 50).
+  const alertCount = h('span.count');
+  const [alertCard, alertBody] = card(t('person.alerts'), 'person-alerts', alertCount);
   alertCard.hidden = true;
   replace(
     root,
@@ -176,6 +178,8 @@ export function personPage(root: HTMLElement, params: Record<string, string>): (
     const a = await optional<AlertList>(`/api/v1/alerts?person_id=${enc(id)}&status=all&limit=50`);
     if (!a) return;
     alertCard.hidden = false;
+    alertCount.textContent = formatNumber(a.counts.total);
+    alertCount.dataset.value = String(a.counts.total);
     replace(alertBody, alertTable(a.items, () => void loadAlerts().catch(fail)));
   };
 

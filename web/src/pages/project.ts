@@ -92,7 +92,9 @@ export function projectPage(root: HTMLElement, params: Record<string, string>): 
   const [hourCard, hourBody] = card(t('project.hourly'), 'project-hourly');
   const hourEl = h('div.chart.small');
   hourBody.append(hourEl);
-  const [alertCard, alertBody] = card(t('project.alerts'), 'project-alerts');
+  // How many there are (the table shows the newest 50).
+  const alertCount = h('span.count');
+  const [alertCard, alertBody] = card(t('project.alerts'), 'project-alerts', alertCount);
   alertCard.hidden = true;
 
   replace(
@@ -269,6 +271,8 @@ export function projectPage(root: HTMLElement, params: Record<string, string>): 
     const a = await optional<AlertList>(`/api/v1/alerts?project=${enc(code)}&status=active&limit=50`);
     if (!a) return;
     alertCard.hidden = false;
+    alertCount.textContent = formatNumber(a.counts.total);
+    alertCount.dataset.value = String(a.counts.total);
     replace(alertBody, alertTable(a.items, () => void loadAlerts().catch(fail)));
   };
 
