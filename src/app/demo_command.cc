@@ -18,6 +18,7 @@
 #include "app/demo_faces.h"
 #include "app/demo_lottery.h"
 #include "app/platform.h"
+#include "base/file.h"
 #include "face/analyzer.h"
 #include "security/field_cipher.h"
 
@@ -54,19 +55,7 @@ Status WriteDemoPoliceConfig(const std::string& data_dir, int port) {
       {"id_key", key()},
       {"label", "演示：参考接收端（zhizhi police-endpoint）代替公安系统"},
       {"note", "written by zhizhi demo; the receiver is a stand-in, not the police system"}};
-  const std::string path = data_dir + "/" + kDemoPoliceConfig;
-  const std::string temp = path + ".tmp";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::Internal("cannot write " + temp + ": " + std::strerror(errno));
-  const std::string text = config.dump(2) + "\n";
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!written || !synced || ::rename(temp.c_str(), path.c_str()) != 0) {
-    ::unlink(temp.c_str());
-    return Status::Internal("cannot write " + path + ": " + std::strerror(errno));
-  }
-  return Status::Ok();
+  return WriteFileDurably(data_dir + "/" + kDemoPoliceConfig, config.dump(2) + "\n");
 }
 
 // `models` "": no faces; else the models folder ("default": as serve's), with the sample photos

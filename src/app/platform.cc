@@ -252,10 +252,13 @@ Status Platform::StartFaces(const face::FaceEngineOptions& engine_options,
     });
   }
   if (alerts::AlertEngine* engine = alerts_.get()) {
-    // A face enrolled under another person's identity is a duplicate_identity alert.
-    faces->AddFaceListener([engine](store::Connection& conn, std::int64_t person) {
+    // A face enrolled under another person's identity is a duplicate_identity alert, and so is
+    // an identity attempt (a borrowed ID card).
+    auto redetect = [engine](store::Connection& conn, std::int64_t person) {
       return engine->OnPersonChanged(conn, person);
-    });
+    };
+    faces->AddFaceListener(redetect);
+    faces->AddAttemptListener(redetect);
   }
   return faces_->Start();
 }

@@ -545,7 +545,7 @@ Result<json> Faces::StoreFace(store::Connection& conn, std::int64_t person_id,
             .Bind(6, created_by)
             .Bind(7, NowUnixMs())
             .Run());
-    ZZ_RETURN_IF_ERROR(FaceChanged(conn, person_id));
+    ZZ_RETURN_IF_ERROR(AttemptRecorded(conn, person_id));
     spdlog::warn(
         "event=identity_attempt channel=enrolment person_id={} enrolled_as={} id_score={:.3f} "
         "score={:.3f} by={}",
@@ -803,7 +803,7 @@ Status Faces::RecordImpostor(store::Connection& conn, const gate::ImpostorPass& 
       "device_id={} seq={}",
       pass.claimed_person, pass.enrolled_as.person_id, pass.enrolled_as.score, pass.project,
       pass.device_id, pass.seq);
-  return FaceChanged(conn, pass.claimed_person);
+  return AttemptRecorded(conn, pass.claimed_person);
 }
 
 }  // namespace zhizhi::face

@@ -93,6 +93,11 @@ class Faces : public gate::FaceMatcher {
   // engine's duplicate_identity). Add before serving; a non-OK status rolls the change back.
   using FaceListener = std::function<Status(store::Connection&, std::int64_t person_id)>;
   void AddFaceListener(FaceListener listener) { face_listeners_.push_back(std::move(listener)); }
+  // Called inside the writer job that recorded an identity attempt about `person_id` (its faces
+  // did not change: rosters and registrations need not hear of it; the alerts engine does).
+  void AddAttemptListener(FaceListener listener) {
+    attempt_listeners_.push_back(std::move(listener));
+  }
 
   // Registry listener: the person's active enrolments may have changed.
   Status OnPersonChanged(store::Connection& conn, std::int64_t person_id);
@@ -128,7 +133,7 @@ class Faces : public gate::FaceMatcher {
   // gate::FaceMatcher
   void Identify(gate::FaceQuery query,
                 std::function<void(Result<gate::FaceVerdict>)> done) override;
-  // Keeps the pass as an identity attempt (below) and tells the face listeners.
+  // Keeps the pass as an identity attempt (below) and tells the attempt listeners.
   Status RecordImpostor(store::Connection& conn, const gate::ImpostorPass& pass) override;
 
   // What the galleries hold now, and what a fresh load from the database would hold, in one
@@ -183,6 +188,12 @@ class Faces : public gate::FaceMatcher {
     return Status::Ok();
   }
   std::vector<FaceListener> face_listeners_;
+  Status AttemptRecorded(store::Connection& conn, std::int64_t person_id) const {
+    for (const auto& listener : attempt_listeners_)
+      ZZ_RETURN_IF_ERROR(listener(conn, person_id));
+    return Status::Ok();
+  }
+  std::vector<FaceListener> attempt_listeners_;
   Result<std::vector<float>> UnsealEmbedding(const std::string& sealed) const;
 
   store::Database* db_;
