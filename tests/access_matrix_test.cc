@@ -220,6 +220,8 @@ class AccessMatrixTest : public ::testing::Test {
     // So are lotteries.
     if (key == "lotteries/{id}") return std::string("1");
     if (key == "inputs/{part}") return std::string("households");
+    // A terminal's callback secret: none is known to any role (404 for all).
+    if (key == "uface/{secret}") return std::string("no-such-secret");
     return std::nullopt;
   }
 

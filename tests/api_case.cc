@@ -14,6 +14,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "base/base64.h"
+#include "base/civil_time.h"
 
 namespace zhizhi::e2e {
 
@@ -431,6 +432,20 @@ class CaseRunner {
         *out += server_.token();
         continue;
       }
+      if (StartsWith(name, "now_ms")) {
+        // Unix milliseconds now, optionally minus N minutes: ${now_ms}, ${now_ms-5}.
+        int minutes = 0;
+        const std::string offset = name.substr(6);
+        if (!offset.empty()) {
+          const auto [end, ec] =
+              std::from_chars(offset.data() + 1, offset.data() + offset.size(), minutes);
+          if (offset[0] != '-' || ec != std::errc() || end != offset.data() + offset.size()) {
+            return Fail(line, "bad time variable ${" + name + "}; use ${now_ms}, ${now_ms-N}");
+          }
+        }
+        *out += std::to_string(NowUnixMs() - minutes * 60'000LL);
+        continue;
+      }
       if (StartsWith(name, "jpeg:")) {
         std::string error;
         const std::string base64 = FacePhotoBase64(name.substr(5), &error);
@@ -526,13 +541,19 @@ class CaseRunner {
         return true;
       }
       case Kind::kCapture: {
-        const json* value =
-            response.json.is_discarded() ? nullptr : Follow(response.json, action.text);
+        // PATH:last-segment keeps what follows the last '/' of a string (a path's secret).
+        constexpr std::string_view kLast = ":last-segment";
+        std::string path = action.text;
+        const bool last = path.size() > kLast.size() &&
+                          path.compare(path.size() - kLast.size(), kLast.size(), kLast) == 0;
+        if (last) path.resize(path.size() - kLast.size());
+        const json* value = response.json.is_discarded() ? nullptr : Follow(response.json, path);
         if (value == nullptr) {
-          return Fail(action.line, "capture: the response has no \"" + action.text + "\"",
-                      &response);
+          return Fail(action.line, "capture: the response has no \"" + path + "\"", &response);
         }
-        vars_[action.name] = value->is_string() ? value->get<std::string>() : value->dump();
+        std::string text = value->is_string() ? value->get<std::string>() : value->dump();
+        if (last) text = text.substr(text.rfind('/') + 1);
+        vars_[action.name] = std::move(text);
         return true;
       }
       case Kind::kSet: {

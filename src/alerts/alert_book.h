@@ -53,6 +53,8 @@ inline constexpr const char* kUnitAddressNotStandard = "unit_address_not_standar
 inline constexpr const char* kPersonTwoResidences = "person_two_residences";
 // Security (security/refusal_log.h): one principal refused again and again in a minute.
 inline constexpr const char* kAccessRefusalBurst = "access_refusal_burst";
+// A terminal identity used from where it does not belong (terminals/terminals.h).
+inline constexpr const char* kTerminalImpersonation = "terminal_impersonation";
 }  // namespace type
 
 // Types owned by the person scope (reconciled per person) and by the project scope.

@@ -24,4 +24,29 @@ AlertDraft RefusalBurstAlert(const security::Actor& actor, int refusals, std::in
   return d;
 }
 
+AlertDraft TerminalImpersonationAlert(const TerminalMisuse& m, std::int64_t now_ms) {
+  AlertDraft d;
+  d.type = type::kTerminalImpersonation;
+  d.severity = "red";
+  d.subject_kind = "device";
+  d.subject_id = std::to_string(m.device_id);
+  d.project_code = m.project;
+  d.device_id = m.device_id;
+  d.key = std::string(type::kTerminalImpersonation) + ":" + d.subject_id + ":" + m.from_address;
+  d.message = "终端 " + m.serial + " (" + m.vendor + ") 的身份被冒用：" +
+              (m.claimed_serial.empty()
+                   ? "来自 " + m.from_address + "，该终端绑定地址为 " + m.bound_address
+                   : "其回调地址收到终端 " + m.claimed_serial + " 的记录，来自 " + m.from_address);
+  d.evidence.push_back({{"kind", "device"},
+                        {"id", d.subject_id},
+                        {"href", "/api/v1/projects/" + m.project + "/devices"}});
+  d.detail = {{"vendor", m.vendor},
+              {"serial", m.serial},
+              {"from_address", m.from_address},
+              {"last_at", FormatRfc3339(now_ms)}};
+  if (!m.bound_address.empty()) d.detail["bound_address"] = m.bound_address;
+  if (!m.claimed_serial.empty()) d.detail["claimed_serial"] = m.claimed_serial;
+  return d;
+}
+
 }  // namespace zhizhi::alerts

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "alerts/alert_book.h"
 #include "security/audit_log.h"
@@ -17,5 +18,19 @@ namespace zhizhi::alerts {
 // (subject `user`) or, for a token that is no user's (a gate device, the administrator), the
 // token (subject `token`).
 AlertDraft RefusalBurstAlert(const security::Actor& actor, int refusals, std::int64_t now_ms);
+
+// A gate terminal's identity used from elsewhere: a ZKTeco SN from another address than the one
+// it is bound to, or a Uface callback path with another device's deviceKey in the body. Red,
+// about the device, on its project; one per device and source address until resolved.
+struct TerminalMisuse {
+  std::int64_t device_id = 0;
+  std::string project;
+  std::string vendor;
+  std::string serial;
+  std::string bound_address;  // empty when not a ZKTeco binding
+  std::string from_address;
+  std::string claimed_serial;  // empty unless the body named another device
+};
+AlertDraft TerminalImpersonationAlert(const TerminalMisuse& misuse, std::int64_t now_ms);
 
 }  // namespace zhizhi::alerts

@@ -22,6 +22,7 @@
 #include "lottery/lottery_api.h"
 #include "registry/registry_api.h"
 #include "security/key_rotation.h"
+#include "terminals/terminals_api.h"
 
 namespace zhizhi::app {
 
@@ -109,6 +110,7 @@ Platform::~Platform() {
   faces_.reset();
   face_engine_.reset();
   stats_.reset();
+  terminals_.reset();
   residence_.reset();
   gate_.reset();
   registry_.reset();
@@ -134,6 +136,15 @@ Status Platform::StartGate(gate::GateOptions options) {
                       {"by_team", onsite.ok() ? (*onsite)["by_team"] : nlohmann::json::array()}};
   });
   ZZ_RETURN_IF_ERROR(gate_->Start());
+  terminals_ = std::make_unique<terminals::Terminals>(db_.get(), gate);
+  terminals_->SetImpersonationListener([](store::Connection& conn,
+                                          const terminals::Impersonation& seen) {
+    const alerts::TerminalMisuse misuse{seen.device_id,     seen.project,       seen.vendor,
+                                        seen.serial,        seen.bound_address, seen.from_address,
+                                        seen.claimed_serial};
+    return alerts::AlertBook::Raise(conn, alerts::TerminalImpersonationAlert(misuse, seen.time_ms),
+                                    seen.time_ms);
+  });
   stats_ = std::make_unique<gate::GateStats>(db_.get(), gate_.get(), options.offline_after_ms);
   // The screen asks for the last 30 days on its first load: have them ready.
   warm_stats_ = std::thread([stats = stats_.get()] {
@@ -333,6 +344,7 @@ void Platform::AddRoutes(http::Router& router) {
   basedata::AddBaseDataRoutes(router, *base_data_, *db_, *audit_);
   lottery::AddLotteryRoutes(router, *lotteries_);
   if (gate_) gate::AddGateRoutes(router, *gate_, *db_, *audit_);
+  if (terminals_) terminals::AddTerminalRoutes(router, *terminals_);
   if (alerts_) alerts::AddAlertRoutes(router, *db_, *alerts_, *audit_, *registry_);
   if (faces_) face::AddFaceRoutes(router, *faces_, *db_, *registry_, *audit_);
   if (stats_) gate::AddStatsRoutes(router, *stats_);
@@ -375,6 +387,24 @@ void Platform::AddRoutes(http::Router& router) {
                                            {"replayed", n.replayed},
                                            {"refused", n.refused}}) {
         out += "zhizhi_gate_events_total{outcome=\"" + std::string(outcome) + "\"} " +
+               std::to_string(count) + "\n";
+      }
+      return out;
+    });
+  }
+  if (terminals_) {
+    metrics_->AddCollector([this] {
+      const terminals::Terminals::Counts n = terminals_->counts();
+      std::string out =
+          "# HELP zhizhi_terminal_uplink_total Messages of other vendors' terminals: Uface "
+          "recognitions, ZKTeco punch lines, refused requests (unknown or misused identity) and "
+          "impersonations among them.\n"
+          "# TYPE zhizhi_terminal_uplink_total counter\n";
+      for (const auto& [kind, count] : {std::pair{"uface_event", n.uface_events},
+                                        {"zkteco_line", n.zkteco_lines},
+                                        {"refused", n.refused},
+                                        {"impersonation", n.impersonations}}) {
+        out += "zhizhi_terminal_uplink_total{kind=\"" + std::string(kind) + "\"} " +
                std::to_string(count) + "\n";
       }
       return out;

@@ -26,6 +26,7 @@
 #include "face/faces.h"
 #include "gate/gate.h"
 #include "gate/gate_stats.h"
+#include "terminals/terminals.h"
 #include "http/metrics.h"
 #include "http/rate_limiter.h"
 #include "http/router.h"
@@ -144,6 +145,7 @@ class Platform {
   std::unique_ptr<lottery::LotteryService> lotteries_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<gate::Gate> gate_;
+  std::unique_ptr<terminals::Terminals> terminals_;
   std::unique_ptr<residence::PoliceAdapter> police_;
   std::unique_ptr<residence::Residence> residence_;
   std::unique_ptr<residence::OutboxSender> sender_;

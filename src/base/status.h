@@ -47,6 +47,10 @@ class [[nodiscard]] Status {
   static Status InvalidArgument(std::string field, std::string message) {
     return Status(StatusKind::kInvalid, "invalid_argument", std::move(message), std::move(field));
   }
+  // Malformed input of a kind with its own stable code (invalid_form, invalid_attlog, …).
+  static Status Invalid(std::string code, std::string field, std::string message) {
+    return Status(StatusKind::kInvalid, std::move(code), std::move(message), std::move(field));
+  }
   static Status Unauthenticated(std::string message) {
     return Status(StatusKind::kUnauthenticated, "unauthenticated", std::move(message));
   }

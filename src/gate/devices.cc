@@ -22,17 +22,80 @@ bool IsSerial(const std::string& serial) {
          });
 }
 
+// A downlink address: host[:port] or an http:// URL of one, nothing else (no path, no user
+// info): the server connects there, so it must not be made to connect anywhere else.
+bool IsDeviceAddress(const std::string& address) {
+  std::string_view a = address;
+  if (a.rfind("http://", 0) == 0) a.remove_prefix(7);
+  if (a.empty() || a.size() > 100) return false;
+  return std::all_of(a.begin(), a.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '.' || c == ':' || c == '[' || c == ']';
+  });
+}
+
 }  // namespace
+
+bool IsVendor(std::string_view vendor) {
+  return std::find(std::begin(kVendors), std::end(kVendors), vendor) != std::end(kVendors);
+}
+
+std::string CallbackPath(std::string_view vendor, std::string_view secret) {
+  return "/api/v1/terminals/" + std::string(vendor) + "/" + std::string(secret);
+}
 
 Result<json> Gate::RegisterDevice(const std::string& project, const DeviceDraft& d,
                                   const AlsoWrite& also) {
   if (!IsSerial(d.serial)) {
     return Status::InvalidArgument("serial", "serial must be 1–64 of [A-Za-z0-9._:-]");
   }
+  if (d.vendor == "zkteco" &&
+      (d.serial.size() > 32 || !std::all_of(d.serial.begin(), d.serial.end(), [](char c) {
+         return std::isalnum(static_cast<unsigned char>(c));
+       }))) {
+    return Status::InvalidArgument("serial", "a ZKTeco SN is 1–32 letters and digits");
+  }
   if (d.direction != "in" && d.direction != "out" && d.direction != "both") {
     return Status::InvalidArgument("direction", "direction must be in, out or both");
   }
-  ZZ_ASSIGN_OR_RETURN(const std::string token, security::TokenAuthenticator::NewToken());
+  if (!IsVendor(d.vendor)) {
+    return Status::InvalidArgument("vendor", "vendor must be zhizhi, uface, hikvision or zkteco");
+  }
+  const bool native = d.vendor == "zhizhi";
+  if (native && (d.address || d.username || d.password)) {
+    return Status::InvalidArgument(d.address    ? "address"
+                                   : d.username ? "username"
+                                                : "password",
+                                   "address, username and password are for other vendors' "
+                                   "terminals; a zhizhi terminal calls the API with its token");
+  }
+  if (d.address && !IsDeviceAddress(*d.address)) {
+    return Status::InvalidArgument("address", "address must be host[:port] (or http://host:port)");
+  }
+  if (d.vendor == "uface" && d.direction == "both") {
+    return Status::InvalidArgument("direction",
+                                   "a Uface terminal does not say which way a person went: "
+                                   "register it as in or out");
+  }
+  // A ZKTeco terminal is bound to the address it speaks from: the one given, else its first.
+  std::optional<std::string> bound;
+  if (d.vendor == "zkteco" && d.address) {
+    std::string host = *d.address;
+    if (host.rfind("http://", 0) == 0) host.erase(0, 7);
+    if (host.front() == '[') {
+      host = host.substr(1, host.find(']') - 1);
+    } else if (std::count(host.begin(), host.end(), ':') == 1) {
+      host.erase(host.find(':'));
+    }
+    bound = host;
+  }
+  // A zhizhi terminal gets a bearer token; Uface and Hikvision terminals post to a callback
+  // path that carries a secret of their own; a ZKTeco terminal is known by its SN and address.
+  std::string token, secret;
+  if (native) {
+    ZZ_ASSIGN_OR_RETURN(token, security::TokenAuthenticator::NewToken());
+  } else if (d.vendor != "zkteco") {
+    ZZ_ASSIGN_OR_RETURN(secret, security::TokenAuthenticator::NewToken());
+  }
   json out;
   Status status = db_->Write([&](store::Connection& conn) -> Status {
     std::string project_name, project_status;
@@ -47,26 +110,43 @@ Result<json> Gate::RegisterDevice(const std::string& project, const DeviceDraft&
       project_status = s.Text(1);
     }
     auto insert = conn.Prepare(
-        "INSERT INTO devices(project_code, serial, direction, zone, created_at) VALUES (?,?,?,?,?) "
-        "ON CONFLICT(serial) DO NOTHING");
+        "INSERT INTO devices(project_code, serial, direction, zone, created_at, vendor, "
+        "downlink_address, downlink_username, downlink_password, callback_secret_hash, "
+        "bound_address) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(serial) DO NOTHING");
     insert.Bind(1, project)
         .Bind(2, d.serial)
         .Bind(3, d.direction)
         .Bind(4, d.zone)
-        .Bind(5, NowUnixMs());
+        .Bind(5, NowUnixMs())
+        .Bind(6, d.vendor)
+        .Bind(7, d.address)
+        .Bind(8, d.username);
+    if (d.password) {
+      insert.BindBlob(9, cipher_->Seal(*d.password));
+    } else {
+      insert.BindNull(9);
+    }
+    if (!secret.empty()) {
+      insert.BindBlob(10, security::TokenAuthenticator::HashToken(secret));
+    } else {
+      insert.BindNull(10);
+    }
+    insert.Bind(11, bound);
     ZZ_RETURN_IF_ERROR(insert.Run());
     if (conn.Changes() == 0) {
       return Status::AlreadyExists("serial", "a device with serial " + d.serial + " is registered");
     }
     const std::int64_t id = conn.LastInsertRowId();
-    ZZ_RETURN_IF_ERROR(
-        conn.Prepare("INSERT INTO api_tokens(name, role, pii, token_hash, created_at, device_id) "
-                     "VALUES (?, 'device', 0, ?, ?, ?)")
-            .Bind(1, "device:" + d.serial)
-            .BindBlob(2, security::TokenAuthenticator::HashToken(token))
-            .Bind(3, NowUnixMs())
-            .Bind(4, id)
-            .Run());
+    if (native) {
+      ZZ_RETURN_IF_ERROR(
+          conn.Prepare("INSERT INTO api_tokens(name, role, pii, token_hash, created_at, device_id) "
+                       "VALUES (?, 'device', 0, ?, ?, ?)")
+              .Bind(1, "device:" + d.serial)
+              .BindBlob(2, security::TokenAuthenticator::HashToken(token))
+              .Bind(3, NowUnixMs())
+              .Bind(4, id)
+              .Run());
+    }
     if (also) ZZ_RETURN_IF_ERROR(also(conn));
     state_.SetDevice(conn, id,
                      DeviceFact{project, d.serial, d.direction, d.zone.value_or(""), false});
@@ -76,7 +156,10 @@ Result<json> Gate::RegisterDevice(const std::string& project, const DeviceDraft&
            {"serial", d.serial},
            {"direction", d.direction},
            {"zone", d.zone ? json(*d.zone) : json()},
-           {"token", token}};
+           {"vendor", d.vendor}};
+    if (native) out["token"] = token;
+    if (!secret.empty()) out["callback_url"] = CallbackPath(d.vendor, secret);
+    if (d.address) out["address"] = *d.address;
     return Status::Ok();
   });
   if (!status.ok()) return status;
@@ -91,8 +174,8 @@ Result<json> Gate::ListDevices(const std::string& project) const {
     if (!known) return Status::NotFound("no project " + project);
     auto s = conn.Prepare(
         "SELECT id, serial, direction, zone, created_at, disabled_at, last_seen_at, "
-        "clock_offset_ms, firmware, person_count, face_count FROM devices WHERE project_code = ? "
-        "ORDER BY id");
+        "clock_offset_ms, firmware, person_count, face_count, vendor, downlink_address, "
+        "bound_address FROM devices WHERE project_code = ? ORDER BY id");
     s.Bind(1, project);
     json items = json::array();
     while (s.Step()) {
@@ -110,7 +193,10 @@ Result<json> Gate::ListDevices(const std::string& project) const {
                        {"clock_skew", offset && std::llabs(*offset) > options_.clock_skew_ms},
                        {"firmware", s.OptText(8) ? json(*s.OptText(8)) : json()},
                        {"person_count", s.OptInt(9) ? json(*s.OptInt(9)) : json()},
-                       {"face_count", s.OptInt(10) ? json(*s.OptInt(10)) : json()}});
+                       {"face_count", s.OptInt(10) ? json(*s.OptInt(10)) : json()},
+                       {"vendor", s.Text(11)},
+                       {"address", s.OptText(12) ? json(*s.OptText(12)) : json()},
+                       {"bound_address", s.OptText(13) ? json(*s.OptText(13)) : json()}});
     }
     ZZ_RETURN_IF_ERROR(s.status());
     return json{{"items", std::move(items)}, {"next_cursor", nullptr}};

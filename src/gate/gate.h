@@ -25,6 +25,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -66,11 +67,23 @@ struct PassTally {
   std::int64_t rejected = 0;  // refused like a bad API request (logged with the first reason)
 };
 
+// Makers whose terminals the gate speaks (terminals/ holds their protocols).
+inline constexpr std::string_view kVendors[] = {"zhizhi", "uface", "hikvision", "zkteco"};
+
 struct DeviceDraft {
-  std::string serial;
+  std::string serial;     // zhizhi: any; other vendors: the vendor's identity of the device
   std::string direction;  // in / out / both
   std::optional<std::string> zone;
+  std::string vendor = "zhizhi";
+  // Where the server reaches the device (Uface, Hikvision downlink), and how it logs in.
+  std::optional<std::string> address;
+  std::optional<std::string> username;
+  std::optional<std::string> password;
 };
+
+bool IsVendor(std::string_view vendor);
+// The path a Uface or Hikvision terminal posts to: /api/v1/terminals/{vendor}/{secret}.
+std::string CallbackPath(std::string_view vendor, std::string_view secret);
 
 class Gate {
  public:
@@ -115,6 +128,7 @@ class Gate {
   // Server-side face recognition for `face_image` events; without one they are answered
   // 422 face_recognition_unavailable. Set before serving.
   void SetFaceMatcher(FaceMatcher* matcher) { face_matcher_ = matcher; }
+  bool recognises_faces() const { return face_matcher_ != nullptr; }
 
   // Writes of the admin methods below run `also` (the audit row of the change) in the same
   // writer job, after the change; its failure rolls the change back.

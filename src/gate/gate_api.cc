@@ -67,30 +67,40 @@ void AddGateRoutes(http::Router& router, Gate& gate_ref, store::Database& db_ref
                          });
 
   // ---- devices
-  router.Add(Route{Verb::post, "/api/v1/projects/{code}/devices", Right::kGateAdmin,
-                   "Register a gate device; its token is returned once",
-                   Operation({{"serial", "string", true, "device serial number, unique"},
-                              {"direction", "string", true, "in, out or both"},
-                              {"zone", "string", false, "gate or zone name"}},
-                             {400, 404, 409, 413}, 201),
-                   [=](Request& request) {
-                     const std::string code(request.Param("code"));
-                     if (auto s = CheckProjectScope(request, code); !s.ok())
-                       return Response::Error(s);
-                     auto body = http::JsonBody(request);
-                     if (!body.ok()) return Response::Error(body.status());
-                     JsonFieldReader in(*body);
-                     DeviceDraft d;
-                     d.serial = in.Text("serial", 64);
-                     d.direction = in.Text("direction", 8);
-                     d.zone = in.OptText("zone", 64);
-                     if (auto s = in.Finish(); !s.ok()) return Response::Error(s);
-                     return Reply(gate->RegisterDevice(
-                                      code, d,
-                                      also(request, http::Audit("device.create", "project:" + code,
-                                                                {}, {{"serial", d.serial}}))),
-                                  201);
-                   }});
+  router.Add(Route{
+      Verb::post, "/api/v1/projects/{code}/devices", Right::kGateAdmin,
+      "Register a gate device; its token is returned once",
+      Operation({{"serial", "string", true,
+                  "device serial number, unique (other vendors: Uface deviceKey, "
+                  "Hikvision serial, ZKTeco SN)"},
+                 {"direction", "string", true, "in, out or both"},
+                 {"zone", "string", false, "gate or zone name"},
+                 {"vendor", "string", false, "zhizhi (default), uface, hikvision, zkteco"},
+                 {"address", "string", false, "host:port the server reaches it at"},
+                 {"username", "string", false, "downlink login"},
+                 {"password", "string", false, "downlink password (sealed at rest)"}},
+                {400, 404, 409, 413}, 201),
+      [=](Request& request) {
+        const std::string code(request.Param("code"));
+        if (auto s = CheckProjectScope(request, code); !s.ok()) return Response::Error(s);
+        auto body = http::JsonBody(request);
+        if (!body.ok()) return Response::Error(body.status());
+        JsonFieldReader in(*body);
+        DeviceDraft d;
+        d.serial = in.Text("serial", 64);
+        d.direction = in.Text("direction", 8);
+        d.zone = in.OptText("zone", 64);
+        d.vendor = in.OptText("vendor", 16).value_or("zhizhi");
+        d.address = in.OptText("address", 120);
+        d.username = in.OptText("username", 64);
+        d.password = in.OptText("password", 128);
+        if (auto s = in.Finish(); !s.ok()) return Response::Error(s);
+        return Reply(gate->RegisterDevice(
+                         code, d,
+                         also(request, http::Audit("device.create", "project:" + code, {},
+                                                   {{"serial", d.serial}, {"vendor", d.vendor}}))),
+                     201);
+      }});
   router.Add(Route{Verb::get, "/api/v1/projects/{code}/devices", Right::kGateRead,
                    "Devices of a project with online status and clock offset", Operation({}, {404}),
                    [=](Request& request) {

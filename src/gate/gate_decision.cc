@@ -148,6 +148,8 @@ GateDecision Decide(const PassFacts& f, const GatePolicy& policy) {
   if (f.identified && f.entering && f.inside && !f.duplicate && !f.stale) {
     fail(reason::kAntiPassback, true);
   }
+  // Not even a way out is recorded as passed when the door stayed shut.
+  if (f.terminal_refused) d.reasons.emplace_back(reason::kTerminalRefused);
   d.allow = d.reasons.empty();
   return d;
 }

@@ -40,6 +40,10 @@ inline constexpr std::string_view kDeviceUnknown = "device_unknown";
 inline constexpr std::string_view kAntiPassback = "anti_passback";
 // The project passed completion acceptance: its site is closed (a policy may warn instead).
 inline constexpr std::string_view kProjectCompleted = "project_completed";
+// A terminal of another vendor decides at the door and reports afterwards: it did not open (a
+// stranger, a face it did not match, a time rule of its own). Recorded as a deny whatever the
+// other checks say — the record follows the door.
+inline constexpr std::string_view kTerminalRefused = "terminal_refused";
 }  // namespace reason
 
 enum class CheckMode { kDeny, kWarn, kOff };
@@ -103,6 +107,7 @@ struct PassFacts {
   bool stale = false;                // older than the person's last recorded pass (offline replay)
   bool exceptional = false;          // pass modes 7, 8, 9
   bool project_completed = false;    // the device's project is completed
+  bool terminal_refused = false;     // a vendor terminal reported that it did not open
 };
 
 struct GateDecision {

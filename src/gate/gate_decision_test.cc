@@ -500,3 +500,26 @@ TEST(GateDecideTest, NobodyIsLockedIn) {
 
 }  // namespace
 }  // namespace zhizhi::gate
+
+namespace zhizhi::gate {
+namespace {
+
+TEST(GateDecisionTest, ADoorAVendorTerminalKeptShutIsADenyEvenOnTheWayOut) {
+  GatePolicy policy;
+  PassFacts f = Good();
+  f.terminal_refused = true;
+  GateDecision d = Decide(f, policy);
+  EXPECT_FALSE(d.allow);
+  EXPECT_EQ(d.reasons, std::vector<std::string>{"terminal_refused"});
+  f.entering = false;  // a way out is otherwise recorded, not gated
+  d = Decide(f, policy);
+  EXPECT_FALSE(d.allow) << "nobody passed: the record follows the door";
+  f.exceptional = true;
+  EXPECT_FALSE(Decide(f, policy).allow);
+  f = Good();
+  f.entering = false;
+  EXPECT_TRUE(Decide(f, policy).allow);
+}
+
+}  // namespace
+}  // namespace zhizhi::gate

@@ -30,6 +30,11 @@ struct GateEventInput {
   int pass_mode = 0;                     // 1–11; defaulted from the identification
   std::optional<std::string> operator_name;
   std::optional<std::string> operator_reason;
+  // Set only by the adapters of other vendors' terminals (terminals/), never parsed from the
+  // API: a pass of nobody the terminal knew (a stranger without a photo), and whether the
+  // terminal opened (nullopt: it asks the server, as zhizhi's own terminals do).
+  bool stranger = false;
+  std::optional<bool> terminal_opened;
 
   bool operator==(const GateEventInput&) const = default;
 };

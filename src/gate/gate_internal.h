@@ -17,6 +17,9 @@ inline constexpr int kFlagDuplicate = 1;
 inline constexpr int kFlagExceptional = 2;
 inline constexpr int kFlagAutoClockOut = 4;
 inline constexpr int kFlagStale = 8;
+// A vendor terminal opened for a pass the server denies (its roster is behind): the pass is
+// recorded as denied, and this flag says the door opened anyway.
+inline constexpr int kFlagTerminalOpened = 16;
 
 inline constexpr std::int64_t kDayMs = 86'400'000;
 inline constexpr std::int64_t kChinaOffsetMs = kChinaUtcOffsetMinutes * 60'000LL;

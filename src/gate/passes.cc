@@ -60,7 +60,9 @@ Result<PassAnswer> Gate::ProcessEvent(store::Connection& conn, std::int64_t devi
   }
 
   std::optional<std::int64_t> person;
-  std::string identified_by = e.face_jpeg ? "face" : e.person_id ? "terminal" : "id_card";
+  std::string identified_by = e.face_jpeg                   ? "face"
+                              : (e.person_id || e.stranger) ? "terminal"
+                                                            : "id_card";
   if (e.face_jpeg && face == nullptr) {
     return refuse(
         Status::Rule("face_recognition_unavailable", "face_image",
@@ -98,6 +100,7 @@ Result<PassAnswer> Gate::ProcessEvent(store::Connection& conn, std::int64_t devi
   }
   f.entering = direction == "in";
   f.exceptional = IsExceptionalPassMode(e.pass_mode);
+  f.terminal_refused = e.terminal_opened == false;
   if (person) {
     if (auto o = project.onsite.find(*person); o != project.onsite.end()) {
       f.inside = o->second.inside;
@@ -123,6 +126,7 @@ Result<PassAnswer> Gate::ProcessEvent(store::Connection& conn, std::int64_t devi
   if (decision.allow && f.duplicate) a.flags |= kFlagDuplicate;
   if (f.exceptional) a.flags |= kFlagExceptional;
   if (f.stale) a.flags |= kFlagStale;
+  if (!decision.allow && e.terminal_opened == true) a.flags |= kFlagTerminalOpened;
   std::optional<double> score = e.score;
   std::optional<std::string> face_json;
   if (face != nullptr) {

@@ -39,6 +39,7 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> query;   // decoded
   std::vector<std::pair<std::string, std::string>> params;  // from {name} path segments, decoded
   std::string body;
+  std::string content_type;  // the Content-Type header as sent (empty when absent)
   std::string request_id;
   std::string remote;
   security::Principal principal;  // set for authenticated routes
@@ -89,6 +90,12 @@ struct Route {
   Handler handler;                                    // exactly one of handler, async, websocket
   AsyncHandler async = nullptr;
   WebSocketHandler websocket = nullptr;
+  // Media types the body may have besides JSON (lower case, no parameters), for the protocols of
+  // other makers' terminals: form fields, multipart, plain text ("*": anything). Such a route
+  // authenticates its caller itself, so a cross-site form post carries nothing it could use.
+  std::vector<std::string> media_types = {};
+  // The path holds a secret (a terminal's callback path): logs name the route, not the path.
+  bool secret_path = false;
 };
 
 // Ok when `principal` may see what `value` names, else (usually) 404 not_found.

@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <algorithm>
 #include <array>
 #include <deque>
 #include <mutex>
@@ -105,6 +106,18 @@ bool IsJsonMediaType(std::string_view content_type) {
   if (type == "application/json") return true;
   return type.rfind("application/", 0) == 0 && type.size() > 17 &&
          type.compare(type.size() - 5, 5, "+json") == 0;
+}
+
+// Whether the media type of `content_type` (parameters dropped, any case) is one of `types`.
+bool IsMediaTypeIn(std::string_view content_type, const std::vector<std::string>& types) {
+  if (types.empty()) return false;
+  if (types.front() == "*") return true;
+  std::string type(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+    type.pop_back();
+  for (auto& c : type)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return std::find(types.begin(), types.end(), type) != types.end();
 }
 
 }  // namespace
@@ -309,7 +322,8 @@ class HttpServer::Impl {
     }
     // Bodies are JSON. Refusing other media types also keeps a browser form on another site
     // (which can only send form or text bodies without asking first) from reaching a handler.
-    if (!request.body.empty() && !content_type.empty() && !IsJsonMediaType(content_type)) {
+    if (!request.body.empty() && !content_type.empty() && !IsJsonMediaType(content_type) &&
+        !IsMediaTypeIn(content_type, route.media_types)) {
       return done(Response::Error(
                       Status::UnsupportedMediaType("request bodies must be application/json, not " +
                                                    std::string(content_type.substr(0, 100)))),
@@ -568,6 +582,7 @@ class HttpServer::Impl::Session : public HttpServer::Impl::SessionBase,
                   keep_alive, Metrics::kUnmatched, method, request->path);
     }
     request->body = std::move(req.body());
+    request->content_type = std::string(req[bhttp::field::content_type]);
     const bool wants_upgrade = websocket::is_upgrade(req);
     auto self = this->shared_from_this();
     server_->Dispatch(
@@ -597,6 +612,9 @@ class HttpServer::Impl::Session : public HttpServer::Impl::SessionBase,
     if (method == "HEAD" || !ResponseMayHaveBody(response.status)) body_.clear();
     const auto level = response.status >= 500 ? spdlog::level::err : spdlog::level::info;
     if (spdlog::should_log(level)) {
+      // A terminal's callback path carries its secret: log the route's pattern instead.
+      if (route >= 0 && server_->router().routes()[route].secret_path)
+        path = server_->router().routes()[route].pattern;
       spdlog::log(level,
                   "event=request request_id={} remote={} method={} path=\"{}\" route=\"{}\" "
                   "status={} duration_us={} principal={}",

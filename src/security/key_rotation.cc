@@ -132,6 +132,8 @@ const std::vector<SealedColumn>& SealedColumns() {
       {"entities", "id", "id_cipher", "id_hash", "'01:'"},
       // A lottery's secret, sealed until its draw is over (lottery/lottery_service.h).
       {"lotteries", "id", "secret_cipher", nullptr, nullptr},
+      // The login a terminal of another maker takes for the downlink (gate/devices.cc).
+      {"devices", "id", "downlink_password", nullptr, nullptr},
   };
   return columns;
 }

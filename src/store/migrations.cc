@@ -756,6 +756,21 @@ CREATE TABLE identity_attempts (
 CREATE INDEX identity_attempts_by_person ON identity_attempts(person_id, enrolled_as);
 )sql";
 
+// Terminals of other vendors (docs/terminals.md). gate_events.flags gains 16: a vendor terminal
+// opened for a pass the server denies.
+constexpr const char* kTerminalVendorsSchema = R"sql(
+ALTER TABLE devices ADD COLUMN vendor TEXT NOT NULL DEFAULT 'zhizhi'
+  CHECK (vendor IN ('zhizhi','uface','hikvision','zkteco'));
+ALTER TABLE devices ADD COLUMN downlink_address TEXT;      -- where the server reaches the device
+ALTER TABLE devices ADD COLUMN downlink_username TEXT;
+ALTER TABLE devices ADD COLUMN downlink_password BLOB;     -- sealed with the field key
+ALTER TABLE devices ADD COLUMN callback_secret_hash BLOB;  -- Uface, Hikvision: the path's secret
+ALTER TABLE devices ADD COLUMN bound_address TEXT;         -- ZKTeco: the IP it speaks from
+ALTER TABLE devices ADD COLUMN attlog_stamp TEXT;          -- ZKTeco: the last stored upload's Stamp
+CREATE UNIQUE INDEX devices_by_callback ON devices(callback_secret_hash)
+  WHERE callback_secret_hash IS NOT NULL;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -777,6 +792,7 @@ const std::vector<Migration>& Migrations() {
       {15, "project_states", kProjectStatesSchema},
       {16, "alert_principal_subjects", AlertPrincipalSubjectsSchema(), /*rebuilds_tables=*/true},
       {17, "identity_attempts", kIdentityAttemptsSchema},
+      {18, "terminal_vendors", kTerminalVendorsSchema},
   };
   return migrations;
 }

@@ -1,0 +1,339 @@
+#include "terminals/terminals.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "base/civil_time.h"
+#include "security/token_authenticator.h"
+
+namespace zhizhi::terminals {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kBatch = 1000;  // Gate::SubmitBatch's limit
+
+security::Principal DevicePrincipal(const VendorDevice& device) {
+  security::Principal p;
+  p.device_id = device.id;
+  p.name = "device:" + device.serial;
+  p.role = "device";
+  p.projects = {device.project};
+  return p;
+}
+
+std::optional<std::int64_t> PositiveId(std::string_view text) {
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v <= 0 || text[0] == '0') {
+    return std::nullopt;
+  }
+  return v;
+}
+
+}  // namespace
+
+std::int64_t ServerInstant(std::int64_t device_ms, const std::optional<std::int64_t>& offset_ms) {
+  if (!offset_ms || std::llabs(*offset_ms) < 1000) return device_ms;
+  return device_ms - *offset_ms;
+}
+
+Terminals::Terminals(store::Database* db, gate::Gate* gate) : db_(db), gate_(gate) {}
+
+Result<VendorDevice> Terminals::Load(store::Connection& conn, const char* where,
+                                     std::string_view key) {
+  auto s = conn.Prepare(std::string("SELECT id, project_code, vendor, serial, direction, "
+                                    "bound_address, clock_offset_ms FROM devices WHERE ") +
+                        where);
+  if (std::string_view(where).rfind("callback_secret_hash", 0) == 0) {
+    s.BindBlob(1, key);  // a hash is bytes
+  } else {
+    s.Bind(1, std::string(key));
+  }
+  if (!s.Step()) {
+    ZZ_RETURN_IF_ERROR(s.status());
+    return Status::NotFound("no such terminal");
+  }
+  VendorDevice d;
+  d.id = s.Int(0);
+  d.project = s.Text(1);
+  d.vendor = s.Text(2);
+  d.serial = s.Text(3);
+  d.direction = s.Text(4);
+  d.bound_address = s.OptText(5);
+  d.clock_offset_ms = s.OptInt(6);
+  return d;
+}
+
+Result<VendorDevice> Terminals::ByCallback(std::string_view vendor, std::string_view secret) {
+  if (secret.empty() || secret.size() > 128) return Status::NotFound("no such terminal");
+  const std::string hash = security::TokenAuthenticator::HashToken(secret);
+  auto device = db_->Read(
+      [&](store::Connection& conn) { return Load(conn, "callback_secret_hash = ?", hash); });
+  if (!device.ok() || device->vendor != vendor) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    if (!device.ok() && device.status().kind() != StatusKind::kNotFound) return device.status();
+    return Status::NotFound("no such terminal");
+  }
+  return device;
+}
+
+Result<VendorDevice> Terminals::ZkDevice(std::string_view sn, std::string_view remote_ip) {
+  if (!IsZkSerial(sn)) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    return Status::InvalidArgument("SN", "SN must be 1–32 letters and digits");
+  }
+  auto device = db_->Read(
+      [&](store::Connection& conn) { return Load(conn, "serial = ? AND vendor = 'zkteco'", sn); });
+  if (!device.ok()) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    if (device.status().kind() == StatusKind::kNotFound) {
+      return Status::Unauthenticated("no ZKTeco terminal with SN " + std::string(sn) +
+                                     " is registered");
+    }
+    return device.status();
+  }
+  if (device->bound_address && *device->bound_address == remote_ip) return device;
+  if (!device->bound_address) {
+    // Trust on first use: the first address it speaks from is the one it keeps.
+    Status bound = db_->Write([&](store::Connection& conn) -> Status {
+      ZZ_RETURN_IF_ERROR(conn.Prepare("UPDATE devices SET bound_address = ? WHERE id = ? AND "
+                                      "bound_address IS NULL")
+                             .Bind(1, std::string(remote_ip))
+                             .Bind(2, device->id)
+                             .Run());
+      return Status::Ok();
+    });
+    if (!bound.ok()) return bound;
+    // Another request may have bound it first: read again.
+    auto again = db_->Read([&](store::Connection& conn) {
+      return Load(conn, "serial = ? AND vendor = 'zkteco'", sn);
+    });
+    if (!again.ok()) return again.status();
+    device = std::move(again);
+    if (device->bound_address && *device->bound_address == remote_ip) {
+      spdlog::info("event=terminal_bound vendor=zkteco sn={} device_id={} address={}", sn,
+                   device->id, remote_ip);
+      return device;
+    }
+  }
+  // A known SN from another address.
+  const Impersonation seen{device->id,
+                           device->project,
+                           device->vendor,
+                           device->serial,
+                           device->bound_address.value_or(""),
+                           std::string(remote_ip),
+                           "",
+                           NowUnixMs()};
+  Impersonated(seen);
+  return Status::PermissionDenied("terminal " + std::string(sn) + " speaks from " +
+                                  seen.bound_address + ", not from " + seen.from_address);
+}
+
+void Terminals::Impersonated(const Impersonation& seen) {
+  refused_.fetch_add(1, std::memory_order_relaxed);
+  impersonations_.fetch_add(1, std::memory_order_relaxed);
+  spdlog::warn(
+      "event=terminal_impersonation vendor={} serial={} device_id={} bound=\"{}\" "
+      "from={}",
+      seen.vendor, seen.serial, seen.device_id, seen.bound_address, seen.from_address);
+  if (!impersonation_) return;
+  Status told =
+      db_->Write([&](store::Connection& conn) -> Status { return impersonation_(conn, seen); });
+  if (!told.ok()) spdlog::error("event=impersonation_alert_failed error=\"{}\"", told.message());
+}
+
+Status Terminals::Mismatch(const VendorDevice& device, std::string_view claimed,
+                           std::string_view from_ip) {
+  Impersonated(Impersonation{device.id, device.project, device.vendor, device.serial, "",
+                             std::string(from_ip), std::string(claimed), NowUnixMs()});
+  return Status::PermissionDenied("this callback path belongs to another terminal");
+}
+
+gate::GateEventInput Terminals::UfaceEvent(const VendorDevice& device, const UfaceRecognition& r) {
+  gate::GateEventInput e;
+  e.event_id = "uface-" + (r.person_id ? std::to_string(*r.person_id) : std::string("stranger")) +
+               "-" + std::to_string(r.time_ms);
+  e.time.unix_ms = ServerInstant(r.time_ms, device.clock_offset_ms);
+  e.time.offset_minutes = kChinaUtcOffsetMinutes;
+  e.person_id = r.person_id;
+  e.stranger = !r.person_id;
+  if (r.search_score && r.person_id) e.score = *r.search_score / 100.0;
+  e.pass_mode = UfacePassMode(r.mode);
+  e.terminal_opened = r.opened();
+  return e;
+}
+
+Result<gate::GateEventInput> Terminals::AttlogEvent(const VendorDevice& device,
+                                                    const AttlogLine& line) {
+  gate::GateEventInput e;
+  // (device, user, device time): ZKTeco resends whole batches, and has no serial of its own.
+  std::string compact;
+  for (char c : line.local_time)
+    if (c >= '0' && c <= '9') compact.push_back(c);
+  e.event_id = "zk-" + line.pin + "-" + compact;
+  ZZ_ASSIGN_OR_RETURN(const Timestamp local,
+                      Timestamp::ParseRfc3339(line.local_time + "+08:00", "time"));
+  e.time.unix_ms = ServerInstant(local.unix_ms, device.clock_offset_ms);
+  e.time.offset_minutes = kChinaUtcOffsetMinutes;
+  if (auto id = PositiveId(line.pin)) {
+    e.person_id = *id;
+  } else {
+    e.stranger = true;  // a user the site enrolled on the device by hand
+  }
+  if (device.direction == "both") {
+    e.direction = ZkDirection(line.status);
+    if (!e.direction) {
+      return Status::InvalidArgument("status",
+                                     "punch state " + std::to_string(line.status) +
+                                         " says no direction, and this terminal passes both ways");
+    }
+  }
+  e.pass_mode = ZkPassMode(line.verify);
+  e.terminal_opened = true;  // a punch in the log is a user the terminal verified
+  return e;
+}
+
+void Terminals::SubmitUface(const VendorDevice& device, UfaceRecognition recognition,
+                            std::function<void(Status)> done) {
+  gate::GateEventInput event = UfaceEvent(device, recognition);
+  if (event.stranger && recognition.photo && gate_->recognises_faces()) {
+    event.stranger = false;
+    event.face_jpeg = std::move(recognition.photo);
+  }
+  uface_events_.fetch_add(1, std::memory_order_relaxed);
+  gate_->SubmitEvent(DevicePrincipal(device), std::move(event),
+                     [done = std::move(done)](Result<std::string> answer) {
+                       done(answer.ok() ? Status::Ok() : answer.status());
+                     });
+}
+
+Status Terminals::Beat(const VendorDevice& device, const json& body) {
+  auto answer = gate_->Heartbeat(DevicePrincipal(device), body);
+  return answer.ok() ? Status::Ok() : answer.status();
+}
+
+Status Terminals::UfaceHeartbeat(const VendorDevice& device, const terminals::UfaceHeartbeat& b) {
+  json body = json::object();
+  if (b.person_count) body["person_count"] = *b.person_count;
+  if (b.face_count) body["face_count"] = *b.face_count;
+  if (b.version) body["firmware"] = *b.version;
+  if (b.time_ms) body["device_time"] = FormatRfc3339(*b.time_ms);
+  return Beat(device, body);
+}
+
+Result<std::int64_t> Terminals::ZkHandshake(const VendorDevice& device) {
+  ZZ_RETURN_IF_ERROR(Beat(device, json::object()));
+  return db_->Read([&](store::Connection& conn) -> Result<std::int64_t> {
+    auto s = conn.Prepare("SELECT attlog_stamp FROM devices WHERE id = ?");
+    s.Bind(1, device.id);
+    if (!s.Step()) {
+      ZZ_RETURN_IF_ERROR(s.status());
+      return Status::NotFound("no such terminal");
+    }
+    std::int64_t stamp = 0;
+    if (auto text = s.OptText(0)) {
+      const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), stamp);
+      if (ec != std::errc() || end != text->data() + text->size() || stamp < 0) stamp = 0;
+    }
+    return stamp;
+  });
+}
+
+Status Terminals::ZkPoll(const VendorDevice& device, const ZkInfo& info) {
+  json body = json::object();
+  if (info.users) body["person_count"] = *info.users;
+  if (info.faces) body["face_count"] = *info.faces;
+  if (info.firmware) body["firmware"] = *info.firmware;
+  return Beat(device, body);
+}
+
+// One ATTLOG upload on its way through the gate: its batches go one after the other, in the
+// device's order.
+struct Terminals::Upload {
+  AttlogOutcome outcome;
+  std::vector<std::vector<Result<gate::GateEventInput>>> chunks;
+  size_t next = 0;
+  std::function<void(Result<AttlogOutcome>)> done;
+  security::Principal principal;
+  std::string serial;
+  std::int64_t device_id = 0;
+  std::optional<std::string> stamp;  // digits only
+};
+
+void Terminals::SubmitAttlog(const VendorDevice& device, AttlogBatch batch,
+                             std::optional<std::string> stamp,
+                             std::function<void(Result<AttlogOutcome>)> done) {
+  auto upload = std::make_shared<Upload>();
+  upload->device_id = device.id;
+  if (stamp && stamp->size() <= 20 &&
+      std::all_of(stamp->begin(), stamp->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    upload->stamp = std::move(stamp);
+  }
+  upload->done = std::move(done);
+  upload->principal = DevicePrincipal(device);
+  upload->serial = device.serial;
+  upload->outcome.lines = static_cast<int>(batch.lines.size() + batch.errors.size());
+  upload->outcome.skipped = static_cast<int>(batch.errors.size());
+  for (const auto& [line, status] : batch.errors) {
+    spdlog::warn("event=attlog_line_skipped sn={} line={} error=\"{}\"", device.serial, line,
+                 status.message());
+  }
+  for (const AttlogLine& line : batch.lines) {
+    if (upload->chunks.empty() || upload->chunks.back().size() == kBatch) {
+      upload->chunks.emplace_back();
+    }
+    upload->chunks.back().push_back(AttlogEvent(device, line));
+  }
+  zkteco_lines_.fetch_add(batch.lines.size(), std::memory_order_relaxed);
+  NextChunk(std::move(upload));
+}
+
+void Terminals::NextChunk(std::shared_ptr<Upload> upload) {
+  if (upload->next == upload->chunks.size()) {
+    if (!upload->stamp) return upload->done(upload->outcome);
+    // Every punch of the upload is stored: the next handshake asks only for what came after.
+    return db_->WriteAsync(
+        [upload](store::Connection& conn) -> Status {
+          return conn.Prepare("UPDATE devices SET attlog_stamp = ? WHERE id = ?")
+              .Bind(1, *upload->stamp)
+              .Bind(2, upload->device_id)
+              .Run();
+        },
+        [upload](const Status& status) {
+          if (!status.ok()) return upload->done(status);
+          upload->done(upload->outcome);
+        });
+  }
+  auto chunk = std::move(upload->chunks[upload->next++]);
+  security::Principal principal = upload->principal;
+  gate_->SubmitBatch(principal, std::move(chunk), [this, upload](Result<json> result) {
+    if (!result.ok()) return upload->done(result.status());
+    for (const json& r : (*result)["results"]) {
+      if (r.contains("error")) {
+        ++upload->outcome.skipped;
+        spdlog::warn("event=attlog_event_refused sn={} event_id={} error={}", upload->serial,
+                     r.value("event_id", ""), r["error"].dump());
+      } else if (r.value("replayed", false)) {
+        ++upload->outcome.replayed;
+      } else {
+        ++upload->outcome.recorded;
+      }
+    }
+    NextChunk(upload);
+  });
+}
+
+Terminals::Counts Terminals::counts() const {
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  return Counts{uface_events_.load(kRelaxed), zkteco_lines_.load(kRelaxed), refused_.load(kRelaxed),
+                impersonations_.load(kRelaxed)};
+}
+
+}  // namespace zhizhi::terminals

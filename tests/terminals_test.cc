@@ -1,0 +1,331 @@
+// End-to-end tests of other makers' terminals against the real server: a Uface terminal's
+// recognition callbacks and heartbeats, a ZKTeco terminal's handshake, ATTLOG uploads (naive
+// local times, replays, bad lines), command polls, and identities used from where they do not
+// belong. Each pass must land on the gate's one path: the same decisions, the same event log,
+// the same head-count as a zhizhi terminal's.
+#include <gtest/gtest.h>
+
+#include "api_district.h"
+#include "base/civil_time.h"
+#include "test_server.h"
+
+namespace zhizhi::e2e {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::int64_t kMinute = 60'000;
+
+// "YYYY-MM-DD HH:MM:SS" in China Standard Time: what a ZKTeco terminal writes.
+std::string ChinaWallTime(std::int64_t unix_ms) {
+  std::string t = FormatRfc3339(unix_ms / 1000 * 1000);  // 2026-12-07T08:01:02+08:00
+  t[10] = ' ';
+  return t.substr(0, 19);
+}
+
+// A form body from name/value pairs (values percent-encoded as a browser would).
+std::string Form(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (!out.empty()) out += '&';
+    out += name + '=';
+    for (unsigned char c : value) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+        out += static_cast<char>(c);
+      } else {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, "%%%02X", c);
+        out += buf;
+      }
+    }
+  }
+  return out;
+}
+
+const Headers kFormHeaders = {{"Content-Type", "application/x-www-form-urlencoded"}};
+const Headers kTextHeaders = {{"Content-Type", "text/plain"}};
+
+class TerminalsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.Start());
+    district_.Project("P1");
+  }
+
+  // POSTs a Uface form to `path` (no token: terminals have none).
+  HttpResponse Uface(const std::string& path,
+                     const std::vector<std::pair<std::string, std::string>>& fields) {
+    return server_.Request("POST", path, Form(fields), std::nullopt, kFormHeaders);
+  }
+  HttpResponse Zk(const std::string& method, const std::string& target, std::string body = {}) {
+    return server_.Request(method, target, std::move(body), std::nullopt, kTextHeaders);
+  }
+  std::string EventsWhere(const std::string& where, const std::string& column = "COUNT(*)") {
+    return server_.Query("SELECT " + column + " FROM gate_events WHERE " + where).value_or("");
+  }
+
+  TestServer server_;
+  District district_{server_};
+};
+
+TEST_F(TerminalsTest, AUfaceTerminalsPassesLandOnTheGatesOnePath) {
+  const std::int64_t worker = district_.GoodWorker("张三", {"P1"});
+  const std::int64_t leaver = district_.GoodWorker("李四", {"P1"});
+  const std::int64_t night = district_.GoodWorker("孙七", {"P1"});
+  district_.Exit("P1", leaver);
+  const json device = district_.Post(
+      "/api/v1/projects/P1/devices",
+      {{"serial", "84E0F42001"}, {"direction", "in"}, {"vendor", "uface"}, {"zone", "东门"}});
+  ASSERT_TRUE(device.contains("callback_url")) << device.dump();
+  EXPECT_FALSE(device.contains("token")) << "a Uface terminal has no bearer token";
+  const std::string path = device["callback_url"];
+  ASSERT_EQ(path.rfind("/api/v1/terminals/uface/", 0), 0u) << path;
+  const std::string secret = path.substr(path.rfind('/') + 1);
+  ASSERT_GE(secret.size(), 32u);
+
+  const std::int64_t t = (NowUnixMs() - 30 * kMinute) / 1000 * 1000;
+  auto pass = [&](std::int64_t person, std::int64_t time, const std::string& type) {
+    return Uface(path, {{"deviceKey", "84E0F42001"},
+                        {"personId", std::to_string(person)},
+                        {"time", std::to_string(time)},
+                        {"type", type},
+                        {"searchScore", "93.2"},
+                        {"livenessScore", "90"},
+                        {"ip", "10.1.2.3"}});
+  };
+  // A recognised worker passes: one event, the same as a zhizhi terminal's, and on site.
+  HttpResponse r = pass(worker, t, "face_0");
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(r.body, R"({"result":1,"success":true})");
+  EXPECT_EQ(EventsWhere("person_id = " + std::to_string(worker),
+                        "decision || ',' || identified_by "
+                        "|| ',' || pass_mode || ',' || "
+                        "direction || ',' || time_ms"),
+            "allow,terminal,1,in," + std::to_string(t));
+  EXPECT_EQ(server_.Api("GET", "/api/v1/projects/P1/onsite").json.value("count", -1), 1);
+  // The device resends it (Uface retries callbacks): nothing new.
+  r = pass(worker, t, "face_0");
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(EventsWhere("person_id = " + std::to_string(worker)), "1");
+
+  // A stranger: refused at the door, recorded as such.
+  r = Uface(path, {{"deviceKey", "84E0F42001"},
+                   {"personId", "STRANGERBABY"},
+                   {"time", std::to_string(t + kMinute)},
+                   {"type", "face_2"}});
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(EventsWhere("person_id IS NULL AND device_id = " +
+                            std::to_string(device["id"].get<std::int64_t>()),
+                        "decision || ' ' || reasons"),
+            R"(deny ["unknown_person","terminal_refused"])");
+
+  // Known, but the terminal's own rules kept the door shut (face_1): a deny, not a pass.
+  r = pass(night, t + 2 * kMinute, "face_1");
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(EventsWhere("person_id = " + std::to_string(night), "decision || ' ' || reasons"),
+            R"(deny ["terminal_refused"])");
+
+  // The terminal still opens for a worker who left (its roster is behind): recorded as the
+  // server's deny, flagged that the door opened.
+  r = pass(leaver, t + 3 * kMinute, "face_0");
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(EventsWhere("person_id = " + std::to_string(leaver),
+                        "decision || ' ' || reasons || ' ' || (flags & 16)"),
+            R"(deny ["exited"] 16)");
+  EXPECT_EQ(server_.Api("GET", "/api/v1/projects/P1/onsite").json.value("count", -1), 1);
+
+  // Heartbeat: counts, firmware, clock.
+  r = Uface(path + "/heartbeat", {{"deviceKey", "84E0F42001"},
+                                  {"personCount", "57"},
+                                  {"faceCount", "55"},
+                                  {"version", "GD-V1.3.2"},
+                                  {"time", std::to_string(NowUnixMs() + 120'000)}});
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  const json devices = server_.Api("GET", "/api/v1/projects/P1/devices").json;
+  ASSERT_EQ(devices["items"].size(), 1u);
+  const json& d = devices["items"][0];
+  EXPECT_EQ(d["vendor"], "uface");
+  EXPECT_EQ(d["person_count"], 57);
+  EXPECT_EQ(d["face_count"], 55);
+  EXPECT_EQ(d["firmware"], "GD-V1.3.2");
+  EXPECT_TRUE(d["online"].get<bool>());
+  EXPECT_NEAR(d["clock_offset_ms"].get<double>(), 120'000, 10'000);
+  EXPECT_TRUE(d["clock_skew"].get<bool>() == false) << "2 minutes is within the 5 allowed";
+
+  // Some firmware posts JSON.
+  r = server_.Request("POST", path,
+                      json{{"deviceKey", "84E0F42001"},
+                           {"personId", std::to_string(worker)},
+                           {"time", t + 10 * kMinute},
+                           {"type", "face_0"}}
+                          .dump(),
+                      std::nullopt);
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(EventsWhere("person_id = " + std::to_string(worker)), "2");
+
+  // The secret is never written to the log.
+  EXPECT_FALSE(Contains(server_.Log(), secret));
+}
+
+TEST_F(TerminalsTest, UfaceRefusalsWriteNothing) {
+  const std::int64_t worker = district_.GoodWorker("张三", {"P1"});
+  const json a = district_.Post("/api/v1/projects/P1/devices",
+                                {{"serial", "UFACEA"}, {"direction", "in"}, {"vendor", "uface"}});
+  district_.Post("/api/v1/projects/P1/devices",
+                 {{"serial", "UFACEB"}, {"direction", "out"}, {"vendor", "uface"}});
+  district_.Post("/api/v1/projects/P1/devices",
+                 {{"serial", "UFACEC"}, {"direction", "both"}, {"vendor", "uface"}}, 400);
+  const std::string path = a["callback_url"];
+  const std::string now = std::to_string(NowUnixMs() - kMinute);
+  const std::vector<std::pair<std::string, std::string>> good = {
+      {"deviceKey", "UFACEA"},
+      {"personId", std::to_string(worker)},
+      {"time", now},
+      {"type", "face_0"}};
+  auto with = [&](const std::string& name, const std::string& value) {
+    auto f = good;
+    for (auto& [n, v] : f)
+      if (n == name) v = value;
+    return f;
+  };
+
+  // An unknown secret is no terminal.
+  HttpResponse r = Uface("/api/v1/terminals/uface/not-a-secret", good);
+  EXPECT_EQ(r.status, 404) << r.Describe();
+  EXPECT_EQ(r.json.value("result", -1), 0);
+  // Malformed fields: 400 in the device's own answer shape.
+  r = Uface(path, with("time", "yesterday"));
+  EXPECT_EQ(r.status, 400) << r.Describe();
+  EXPECT_EQ(r.json.value("success", true), false);
+  EXPECT_EQ(r.json.value("code", ""), "invalid_argument");
+  EXPECT_EQ(Uface(path, with("type", "face")).status, 400);
+  EXPECT_EQ(Uface(path, with("personId", "-3")).status, 400);
+  r = server_.Request("POST", path, "deviceKey=UFACEA&personId=%ZZ", std::nullopt, kFormHeaders);
+  EXPECT_EQ(r.status, 400) << r.Describe();
+  EXPECT_EQ(r.json.value("code", ""), "invalid_form");
+  // Too old for the replay window, a time far ahead: the gate's own refusals.
+  r = Uface(path, with("time", std::to_string(NowUnixMs() - 40LL * 24 * 60 * kMinute)));
+  EXPECT_EQ(r.status, 422) << r.Describe();
+  EXPECT_EQ(r.json.value("code", ""), "time_too_old");
+  // A body bigger than the server takes.
+  auto big = good;
+  big.emplace_back("imgBase64", std::string(1 << 20, 'A'));
+  r = Uface(path, big);
+  EXPECT_EQ(r.status, 413) << r.Describe();
+  EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM gate_events"), 0);
+
+  // Device A's path with device B's deviceKey: refused, and an alert that someone misuses it.
+  r = Uface(path, with("deviceKey", "UFACEB"));
+  EXPECT_EQ(r.status, 403) << r.Describe();
+  EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM gate_events"), 0);
+  const json alerts = server_.Api("GET", "/api/v1/alerts?type=terminal_impersonation").json;
+  ASSERT_EQ(alerts["items"].size(), 1u) << alerts.dump();
+  EXPECT_EQ(alerts["items"][0]["severity"], "red");
+  EXPECT_EQ(alerts["items"][0]["project_code"], "P1");
+  EXPECT_EQ(alerts["items"][0]["detail"]["claimed_serial"], "UFACEB");
+}
+
+TEST_F(TerminalsTest, AZktecoTerminalsPunchesLandAtTheRightInstants) {
+  const std::int64_t worker = district_.GoodWorker("王五", {"P1"});
+  const json device =
+      district_.Post("/api/v1/projects/P1/devices",
+                     {{"serial", "CJDE193560303"}, {"direction", "both"}, {"vendor", "zkteco"}});
+  EXPECT_FALSE(device.contains("token"));
+  EXPECT_FALSE(device.contains("callback_url"));
+  const std::string sn = "?SN=CJDE193560303";
+
+  // The handshake: options, the clock (Date), and the binding to this address.
+  HttpResponse r = Zk("GET", "/iclock/cdata" + sn + "&options=all&pushver=2.4.1&language=69");
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(r.body.rfind("GET OPTION FROM: CJDE193560303\n", 0), 0u) << r.body;
+  EXPECT_TRUE(Contains(r.body, "ATTLOGStamp=0\n"));
+  EXPECT_TRUE(Contains(r.Header("Content-Type"), "text/plain"));
+  EXPECT_TRUE(Contains(r.Header("Date"), " GMT"));
+  EXPECT_EQ(server_.Query("SELECT bound_address FROM devices WHERE serial = 'CJDE193560303'"),
+            "127.0.0.1");
+
+  // Punches in the device's local time, no zone: in, a 255 (no direction on a two-way
+  // device: skipped), a bad line (skipped), then out. Each line stands alone.
+  const std::int64_t in = (NowUnixMs() - 50 * kMinute) / 1000 * 1000;
+  const std::int64_t out = in + 20 * kMinute;
+  const std::string w = std::to_string(worker);
+  const std::string body = w + "\t" + ChinaWallTime(in) + "\t0\t15\t0\t0\t0\r\n" + w + "\t" +
+                           ChinaWallTime(in + kMinute) + "\t255\t15\t0\t0\t0\r\n" +
+                           "garbage line\r\n" + w + "\t" + ChinaWallTime(out) + "\t1\t15\t\t\r\n";
+  r = Zk("POST", "/iclock/cdata" + sn + "&table=ATTLOG&Stamp=9001", body);
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(r.body, "OK: 4\n");
+  EXPECT_EQ(EventsWhere("person_id = " + w, "group_concat(direction || '@' || time_ms, ' ')"),
+            "in@" + std::to_string(in) + " out@" + std::to_string(out));
+  EXPECT_EQ(EventsWhere("person_id = " + w + " AND decision = 'allow'"), "2");
+  EXPECT_EQ(server_.Api("GET", "/api/v1/projects/P1/onsite").json.value("count", -1), 0);
+
+  // ZKTeco resends whole batches: the replay changes nothing.
+  const std::string before = DatabaseFingerprint(server_.db_path());
+  r = Zk("POST", "/iclock/cdata" + sn + "&table=ATTLOG&Stamp=9001", body);
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(r.body, "OK: 4\n");
+  EXPECT_EQ(EventsWhere("person_id = " + w), "2");
+  // The next handshake asks only for what came after the stored upload.
+  r = Zk("GET", "/iclock/cdata" + sn + "&options=all");
+  EXPECT_TRUE(Contains(r.body, "ATTLOGStamp=9001\n")) << r.body;
+
+  // Operation logs are acknowledged by count; command polls are heartbeats.
+  r = Zk("POST", "/iclock/cdata" + sn + "&table=OPERLOG&Stamp=1",
+         "USER PIN=1\tName=x\tPri=0\nOPLOG 4\t0\t2026-12-07 08:00:00\t0\t0\t0\t0\n");
+  EXPECT_EQ(r.body, "OK: 2\n");
+  r = Zk("GET", "/iclock/getrequest" + sn +
+                    "&INFO=Ver%208.0.4.7-20230403,31,20,1000,192.168.1.201,10,7,12,29,111");
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(r.body, "OK\n");
+  const json d = server_.Api("GET", "/api/v1/projects/P1/devices").json["items"][0];
+  EXPECT_EQ(d["vendor"], "zkteco");
+  EXPECT_EQ(d["firmware"], "Ver 8.0.4.7-20230403");
+  EXPECT_EQ(d["person_count"], 31);
+  EXPECT_EQ(d["face_count"], 29);
+  EXPECT_EQ(d["bound_address"], "127.0.0.1");
+  EXPECT_TRUE(d["online"].get<bool>());
+  r = Zk("POST", "/iclock/devicecmd" + sn, "ID=1&Return=0&CMD=DATA\n");
+  EXPECT_EQ(r.body, "OK\n");
+  r = Zk("POST", "/iclock/devicecmd" + sn, "Return=0\n");
+  EXPECT_EQ(r.status, 400) << r.Describe();
+  // eSSL firmware's paths.
+  r = Zk("GET", "/iclock/getrequest.aspx" + sn);
+  EXPECT_EQ(r.body, "OK\n");
+}
+
+TEST_F(TerminalsTest, ZktecoIdentitiesAreBoundToTheirAddress) {
+  const std::int64_t worker = district_.GoodWorker("赵六", {"P1"});
+  // Registered as speaking from 10.9.8.7: this test's requests come from 127.0.0.1.
+  district_.Post(
+      "/api/v1/projects/P1/devices",
+      {{"serial", "ZKFAR1"}, {"direction", "in"}, {"vendor", "zkteco"}, {"address", "10.9.8.7"}});
+  const std::string line =
+      std::to_string(worker) + "\t" + ChinaWallTime(NowUnixMs() - 5 * kMinute) + "\t0\t15\n";
+  HttpResponse r = Zk("POST", "/iclock/cdata?SN=ZKFAR1&table=ATTLOG&Stamp=1", line);
+  EXPECT_EQ(r.status, 403) << r.Describe();
+  EXPECT_EQ(r.body.rfind("ERROR: permission_denied", 0), 0u) << r.body;
+  r = Zk("POST", "/iclock/cdata?SN=NOSUCH1&table=ATTLOG&Stamp=1", line);
+  EXPECT_EQ(r.status, 401) << r.Describe();
+  r = Zk("POST", "/iclock/cdata?table=ATTLOG", line);
+  EXPECT_EQ(r.status, 400) << r.Describe();
+  r = Zk("GET", "/iclock/getrequest?SN=bad-sn!");
+  EXPECT_EQ(r.status, 400) << r.Describe();
+  EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM gate_events"), 0);
+  const json alerts = server_.Api("GET", "/api/v1/alerts?type=terminal_impersonation").json;
+  ASSERT_EQ(alerts["items"].size(), 1u) << alerts.dump();
+  EXPECT_EQ(alerts["items"][0]["detail"]["bound_address"], "10.9.8.7");
+  EXPECT_EQ(alerts["items"][0]["detail"]["from_address"], "127.0.0.1");
+  // Too many lines for one upload.
+  std::string huge;
+  for (int i = 0; i < 20001; ++i)
+    huge += "1\t2026-12-07 08:00:00\n";
+  district_.Post("/api/v1/projects/P1/devices",
+                 {{"serial", "ZKNEAR1"}, {"direction", "in"}, {"vendor", "zkteco"}});
+  r = Zk("POST", "/iclock/cdata?SN=ZKNEAR1&table=ATTLOG&Stamp=1", huge);
+  EXPECT_EQ(r.status, 400) << r.Describe();
+  EXPECT_TRUE(Contains(r.body, "invalid_attlog")) << r.body;
+}
+
+}  // namespace
+}  // namespace zhizhi::e2e
