@@ -3,11 +3,20 @@
 // local times, replays, bad lines), command polls, and identities used from where they do not
 // belong. Each pass must land on the gate's one path: the same decisions, the same event log,
 // the same head-count as a zhizhi terminal's.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
 #include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include "api_district.h"
 #include "base/civil_time.h"
 #include "test_server.h"
+#include "wait_until.h"
 
 namespace zhizhi::e2e {
 namespace {
@@ -41,6 +50,53 @@ std::string Form(const std::vector<std::pair<std::string, std::string>>& fields)
   }
   return out;
 }
+
+// A loopback port nobody listens on (for a while).
+std::uint16_t FreePort() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  return acceptor.local_endpoint().port();
+}
+
+// `zhizhi simulate terminal …` on a thread of its own, stopped through its --stop-file.
+class Simulator {
+ public:
+  Simulator(const std::string& dir, std::vector<std::string> args)
+      : state_(dir + "/device.json"), stop_(dir + "/stop") {
+    std::filesystem::remove(stop_);
+    args.insert(args.begin(), {"simulate", "terminal"});
+    args.insert(args.end(), {"--state", state_, "--stop-file", stop_, "--seconds", "90"});
+    thread_ = std::thread([this, args] { result_ = RunZhizhi(args, std::chrono::seconds(120)); });
+  }
+  ~Simulator() { Stop(); }
+  // The device's users (person ids) as its state file has them.
+  std::set<std::string> Users() const {
+    const json state = json::parse(ReadFileBytes(state_), nullptr, false);
+    std::set<std::string> ids;
+    if (state.is_object() && state.contains("users")) {
+      for (const auto& [id, user] : state["users"].items())
+        ids.insert(id);
+    }
+    return ids;
+  }
+  json Counters() const {
+    const json state = json::parse(ReadFileBytes(state_), nullptr, false);
+    return state.is_object() ? state.value("counters", json::object()) : json::object();
+  }
+  const ProcessResult& Stop() {
+    if (thread_.joinable()) {
+      std::ofstream(stop_) << "stop\n";
+      thread_.join();
+    }
+    return result_;
+  }
+
+ private:
+  std::string state_, stop_;
+  ProcessResult result_;
+  std::thread thread_;
+};
 
 const Headers kFormHeaders = {{"Content-Type", "application/x-www-form-urlencoded"}};
 const Headers kTextHeaders = {{"Content-Type", "text/plain"}};
@@ -277,7 +333,9 @@ TEST_F(TerminalsTest, AZktecoTerminalsPunchesLandAtTheRightInstants) {
   r = Zk("GET", "/iclock/getrequest" + sn +
                     "&INFO=Ver%208.0.4.7-20230403,31,20,1000,192.168.1.201,10,7,12,29,111");
   ASSERT_EQ(r.status, 200) << r.Describe();
-  EXPECT_EQ(r.body, "OK\n");
+  // The poll is answered with the roster the device lacks: the worker, as a command.
+  EXPECT_EQ(r.body.rfind("C:", 0), 0u) << r.body;
+  EXPECT_TRUE(Contains(r.body, ":DATA UPDATE USERINFO PIN=" + w + "\tName=王五\t")) << r.body;
   const json d = server_.Api("GET", "/api/v1/projects/P1/devices").json["items"][0];
   EXPECT_EQ(d["vendor"], "zkteco");
   EXPECT_EQ(d["firmware"], "Ver 8.0.4.7-20230403");
@@ -325,6 +383,116 @@ TEST_F(TerminalsTest, ZktecoIdentitiesAreBoundToTheirAddress) {
   r = Zk("POST", "/iclock/cdata?SN=ZKNEAR1&table=ATTLOG&Stamp=1", huge);
   EXPECT_EQ(r.status, 400) << r.Describe();
   EXPECT_TRUE(Contains(r.body, "invalid_attlog")) << r.body;
+}
+
+TEST_F(TerminalsTest, AUfaceTerminalHoldsTheRosterAndLosesWhoLeaves) {
+  using namespace std::chrono_literals;
+  const std::int64_t a = district_.GoodWorker("周一", {"P1"});
+  const std::int64_t b = district_.GoodWorker("吴二", {"P1"});
+  const std::uint16_t port = FreePort();
+  const json device = district_.Post("/api/v1/projects/P1/devices",
+                                     {{"serial", "UFSIM1"},
+                                      {"direction", "in"},
+                                      {"vendor", "uface"},
+                                      {"address", "127.0.0.1:" + std::to_string(port)},
+                                      {"password", "pw-7781"}});
+  const std::string id = std::to_string(device["id"].get<std::int64_t>());
+  Simulator sim(server_.root(),
+                {"--vendor", "uface", "--url", "http://127.0.0.1:" + std::to_string(server_.port()),
+                 "--serial", "UFSIM1", "--callback", device["callback_url"], "--device-port",
+                 std::to_string(port), "--password", "pw-7781", "--passes", "4", "--interval-ms",
+                 "300", "--stranger-every", "4"});
+  const std::set<std::string> both = {std::to_string(a), std::to_string(b)};
+  ASSERT_TRUE(WaitUntil([&] { return sim.Users() == both; }, 30s))
+      << "the roster never reached the device; server log:\n"
+      << server_.Log();
+  // Its recognitions land as passes of this device: people from its roster, and a stranger.
+  ASSERT_TRUE(WaitUntil([&] { return sim.Counters().value("passes_recorded", 0) == 4; }, 30s))
+      << sim.Counters().dump();
+  EXPECT_EQ(EventsWhere("device_id = " + id), "4");
+  EXPECT_GE(std::stoi(EventsWhere("device_id = " + id + " AND decision = 'allow'")), 1);
+  EXPECT_EQ(EventsWhere("device_id = " + id + " AND person_id IS NULL"), "1");
+
+  // A worker leaves: gone from the device within a minute (here: within seconds).
+  const auto left = std::chrono::steady_clock::now();
+  district_.Exit("P1", b);
+  ASSERT_TRUE(
+      WaitUntil([&] { return sim.Users() == std::set<std::string>{std::to_string(a)}; }, 60s))
+      << "the exited worker is still on the device";
+  EXPECT_LT(std::chrono::steady_clock::now() - left, 60s);
+  // The cursor moves once the device has answered every call of the round.
+  json d;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        d = server_.Api("GET", "/api/v1/projects/P1/devices").json["items"][0];
+        return d["sync"]["pending"] == 0;
+      },
+      10s))
+      << d.dump();
+  EXPECT_TRUE(d["sync"]["error"].is_null()) << d.dump();
+  EXPECT_GT(d["sync"]["version"].get<std::int64_t>(), 0);
+  EXPECT_EQ(sim.Stop().exit_code, 0) << sim.Stop().err;
+}
+
+TEST_F(TerminalsTest, AUfaceTerminalThatIsDownIsRetriedAndShowsWhy) {
+  using namespace std::chrono_literals;
+  district_.GoodWorker("郑三", {"P1"});
+  const std::uint16_t port = FreePort();  // nobody answers there
+  district_.Post("/api/v1/projects/P1/devices", {{"serial", "UFDOWN1"},
+                                                 {"direction", "in"},
+                                                 {"vendor", "uface"},
+                                                 {"address", "127.0.0.1:" + std::to_string(port)}});
+  json d;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        d = server_.Api("GET", "/api/v1/projects/P1/devices").json["items"][0];
+        return d["sync"]["failures"].get<int>() >= 1;
+      },
+      30s));
+  EXPECT_TRUE(d["sync"]["error"].is_string()) << d.dump();
+  EXPECT_TRUE(Contains(d["sync"]["error"].get<std::string>(), "unreachable")) << d.dump();
+  EXPECT_GE(d["sync"]["pending"].get<int>(), 1);
+  EXPECT_EQ(d["sync"]["version"], 0);
+}
+
+TEST_F(TerminalsTest, AZktecoTerminalPullsTheRosterAndPunches) {
+  using namespace std::chrono_literals;
+  const std::int64_t a = district_.GoodWorker("冯四", {"P1"});
+  const std::int64_t b = district_.GoodWorker("陈五", {"P1"});
+  const json device =
+      district_.Post("/api/v1/projects/P1/devices",
+                     {{"serial", "ZKSIM1"}, {"direction", "both"}, {"vendor", "zkteco"}});
+  const std::string id = std::to_string(device["id"].get<std::int64_t>());
+  // Punches a second apart at least: a ZKTeco time has seconds, and (user, time) is the pass.
+  Simulator sim(server_.root(),
+                {"--vendor", "zkteco", "--url",
+                 "http://127.0.0.1:" + std::to_string(server_.port()), "--serial", "ZKSIM1",
+                 "--passes", "4", "--interval-ms", "1100", "--poll-ms", "200", "--replay"});
+  const std::set<std::string> both = {std::to_string(a), std::to_string(b)};
+  ASSERT_TRUE(WaitUntil([&] { return sim.Users() == both; }, 30s))
+      << "the roster never reached the device; server log:\n"
+      << server_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return sim.Counters().value("punches_replayed", 0) == 4; }, 30s))
+      << sim.Counters().dump();
+  EXPECT_EQ(sim.Counters().value("punches_sent", 0), 4);
+  EXPECT_EQ(EventsWhere("device_id = " + id), "4") << "each batch was sent twice, stored once";
+
+  const auto left = std::chrono::steady_clock::now();
+  district_.Exit("P1", a);
+  ASSERT_TRUE(
+      WaitUntil([&] { return sim.Users() == std::set<std::string>{std::to_string(b)}; }, 60s))
+      << "the exited worker is still on the device";
+  EXPECT_LT(std::chrono::steady_clock::now() - left, 60s);
+  json d;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        d = server_.Api("GET", "/api/v1/projects/P1/devices").json["items"][0];
+        return d["sync"]["pending"] == 0;
+      },
+      10s))
+      << d.dump();
+  EXPECT_EQ(d["firmware"], "Ver 8.0.4.7-sim");
+  EXPECT_EQ(sim.Stop().exit_code, 0) << sim.Stop().err;
 }
 
 }  // namespace

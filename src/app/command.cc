@@ -10,6 +10,7 @@
 
 #include "registry/rulebook.h"
 #include "sim/gate_simulator.h"
+#include "sim/terminal_simulator.h"
 
 namespace zhizhi::app {
 
@@ -44,7 +45,15 @@ std::string DefaultModelsDir() {
 Command AddSimulateCommand(CLI::App& app) {
   auto options = std::make_shared<sim::SimulateOptions>();
   CLI::App* cmd = sim::AddSimulateCommand(app, *options);
-  return {cmd, [options] { return sim::RunSimulate(*options); }};
+  // `simulate terminal`: a terminal of another maker (sim/terminal_simulator.h).
+  auto terminal = std::make_shared<sim::TerminalSimOptions>();
+  CLI::App* terminal_cmd = cmd->add_subcommand(
+      "terminal", "play a Uface or ZKTeco terminal against a running server (docs/terminals.md)");
+  sim::AddTerminalSimFlags(*terminal_cmd, *terminal);
+  return {cmd, [options, terminal, terminal_cmd] {
+            if (*terminal_cmd) return sim::RunTerminalSimulator(*terminal);
+            return sim::RunSimulate(*options);
+          }};
 }
 
 Command AddVersionCommand(CLI::App& app) {

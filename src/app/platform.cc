@@ -98,6 +98,7 @@ Platform::~Platform() {
   if (retention_.joinable()) retention_.join();
   if (sender_) sender_->Stop();
   if (alerts_) alerts_->Stop();
+  if (downlink_) downlink_->Stop();
   if (gate_) gate_->Stop();
   if (face_engine_) face_engine_->Stop();
   if (base_data_) base_data_->Stop();
@@ -110,6 +111,7 @@ Platform::~Platform() {
   faces_.reset();
   face_engine_.reset();
   stats_.reset();
+  downlink_.reset();
   terminals_.reset();
   residence_.reset();
   gate_.reset();
@@ -137,6 +139,7 @@ Status Platform::StartGate(gate::GateOptions options) {
   });
   ZZ_RETURN_IF_ERROR(gate_->Start());
   terminals_ = std::make_unique<terminals::Terminals>(db_.get(), gate);
+  downlink_ = std::make_unique<terminals::Downlink>(db_.get(), gate, cipher_.get());
   terminals_->SetImpersonationListener([](store::Connection& conn,
                                           const terminals::Impersonation& seen) {
     const alerts::TerminalMisuse misuse{seen.device_id,     seen.project,       seen.vendor,
@@ -274,6 +277,14 @@ Status Platform::StartFaces(const face::FaceEngineOptions& engine_options,
   return faces_->Start();
 }
 
+void Platform::StartDownlink() {
+  if (!downlink_) return;
+  if (face::Faces* faces = faces_.get()) {
+    downlink_->SetPhotoSource([faces](std::int64_t person) { return faces->Photo(person); });
+  }
+  downlink_->Start();
+}
+
 void Platform::StartSettlingDormitories() {
   settle_dormitories_ = std::thread([this] {
     NameThisThread("zz-settle");
@@ -344,7 +355,7 @@ void Platform::AddRoutes(http::Router& router) {
   basedata::AddBaseDataRoutes(router, *base_data_, *db_, *audit_);
   lottery::AddLotteryRoutes(router, *lotteries_);
   if (gate_) gate::AddGateRoutes(router, *gate_, *db_, *audit_);
-  if (terminals_) terminals::AddTerminalRoutes(router, *terminals_);
+  if (terminals_) terminals::AddTerminalRoutes(router, *terminals_, *downlink_);
   if (alerts_) alerts::AddAlertRoutes(router, *db_, *alerts_, *audit_, *registry_);
   if (faces_) face::AddFaceRoutes(router, *faces_, *db_, *registry_, *audit_);
   if (stats_) gate::AddStatsRoutes(router, *stats_);

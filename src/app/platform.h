@@ -26,6 +26,7 @@
 #include "face/faces.h"
 #include "gate/gate.h"
 #include "gate/gate_stats.h"
+#include "terminals/downlink.h"
 #include "terminals/terminals.h"
 #include "http/metrics.h"
 #include "http/rate_limiter.h"
@@ -112,6 +113,10 @@ class Platform {
   // the listeners are wired (after StartResidence and StartAlerts).
   void StartSettlingDormitories();
 
+  // Starts issuing rosters to the terminals of other makers (terminals/downlink.h), with face
+  // photos when the face module keeps them. Call after StartFaces (if any), when serving.
+  void StartDownlink();
+
   // Applies the retention rules now and then every `interval` until the Platform closes.
   void StartRetention(RetentionDays days, std::chrono::milliseconds interval);
 
@@ -146,6 +151,7 @@ class Platform {
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<gate::Gate> gate_;
   std::unique_ptr<terminals::Terminals> terminals_;
+  std::unique_ptr<terminals::Downlink> downlink_;
   std::unique_ptr<residence::PoliceAdapter> police_;
   std::unique_ptr<residence::Residence> residence_;
   std::unique_ptr<residence::OutboxSender> sender_;

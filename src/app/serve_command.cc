@@ -121,6 +121,7 @@ int Serve(const ServeFlags& flags) {
         std::chrono::milliseconds(static_cast<std::int64_t>(flags.retention_hours * 3'600'000)));
   }
   p.StartSettlingDormitories();  // every listener is wired now
+  p.StartDownlink();
   if (auto status = p.StartBaseData(); !status.ok()) return Fail(status);
   if (auto status = p.StartLottery(); !status.ok()) return Fail(status);
   http::Router router;

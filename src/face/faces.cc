@@ -311,6 +311,21 @@ Status Faces::ExtendPersonView(store::Connection& conn, std::int64_t person_id, 
   return Status::Ok();
 }
 
+Result<std::optional<std::string>> Faces::Photo(std::int64_t person_id) const {
+  return db_->Read([&](store::Connection& conn) -> Result<std::optional<std::string>> {
+    auto s = conn.Prepare(
+        "SELECT photo FROM faces WHERE person_id = ? AND status = 'active' AND photo IS NOT NULL "
+        "ORDER BY source = 'live' DESC, id DESC LIMIT 1");
+    s.Bind(1, person_id);
+    if (!s.Step()) {
+      ZZ_RETURN_IF_ERROR(s.status());
+      return std::optional<std::string>();
+    }
+    ZZ_ASSIGN_OR_RETURN(std::string jpeg, cipher_->Unseal(s.Blob(0)));
+    return std::optional<std::string>(std::move(jpeg));
+  });
+}
+
 Result<json> Faces::List(std::int64_t person_id) const {
   return db_->Read([&](store::Connection& conn) -> Result<json> {
     ZZ_ASSIGN_OR_RETURN(const bool known,

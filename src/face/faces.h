@@ -124,6 +124,9 @@ class Faces : public gate::FaceMatcher {
 
   // The person's face templates (metadata, never embeddings or photos).
   Result<nlohmann::json> List(std::int64_t person_id) const;
+  // The newest active enrolment photo of the person (JPEG), kept only with `keep_photos`:
+  // what terminals of other makers recognise from (terminals/downlink.h). nullopt without one.
+  Result<std::optional<std::string>> Photo(std::int64_t person_id) const;
   // Marks a template removed and takes it out of every gallery.
   Result<nlohmann::json> Remove(std::int64_t person_id, std::int64_t face_id,
                                 const AlsoWrite& also = nullptr);

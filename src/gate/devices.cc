@@ -175,7 +175,9 @@ Result<json> Gate::ListDevices(const std::string& project) const {
     auto s = conn.Prepare(
         "SELECT id, serial, direction, zone, created_at, disabled_at, last_seen_at, "
         "clock_offset_ms, firmware, person_count, face_count, vendor, downlink_address, "
-        "bound_address FROM devices WHERE project_code = ? ORDER BY id");
+        "bound_address, roster_synced, sync_error, sync_failures, synced_at, "
+        "(SELECT COUNT(*) FROM roster_changes c WHERE c.project_code = devices.project_code AND "
+        "c.version > devices.roster_synced) FROM devices WHERE project_code = ? ORDER BY id");
     s.Bind(1, project);
     json items = json::array();
     while (s.Step()) {
@@ -197,6 +199,16 @@ Result<json> Gate::ListDevices(const std::string& project) const {
                        {"vendor", s.Text(11)},
                        {"address", s.OptText(12) ? json(*s.OptText(12)) : json()},
                        {"bound_address", s.OptText(13) ? json(*s.OptText(13)) : json()}});
+      // The roster a terminal of another maker holds (terminals/downlink.h); zhizhi's own
+      // terminals pull theirs.
+      if (items.back()["vendor"] != "zhizhi") {
+        items.back()["sync"] = {
+            {"version", s.Int(14)},
+            {"pending", s.Int(18)},
+            {"error", s.OptText(15) ? json(*s.OptText(15)) : json()},
+            {"failures", s.Int(16)},
+            {"synced_at", s.OptInt(17) ? json(FormatRfc3339(*s.OptInt(17))) : json()}};
+      }
     }
     ZZ_RETURN_IF_ERROR(s.status());
     return json{{"items", std::move(items)}, {"next_cursor", nullptr}};

@@ -84,6 +84,29 @@ Result<FormFields> ParseUrlEncodedForm(std::string_view body, size_t max_fields)
   return fields;
 }
 
+std::string EncodeForm(const FormFields& fields) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  auto encode = [&](std::string_view text) {
+    for (unsigned char c : text) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+        out.push_back(static_cast<char>(c));
+      } else {
+        out.push_back('%');
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
+      }
+    }
+  };
+  for (const auto& [name, value] : fields) {
+    if (!out.empty()) out.push_back('&');
+    encode(name);
+    out.push_back('=');
+    encode(value);
+  }
+  return out;
+}
+
 std::optional<std::string_view> FormValue(const FormFields& fields, std::string_view name) {
   for (const auto& [n, v] : fields) {
     if (n == name) return std::string_view(v);

@@ -25,6 +25,9 @@ using FormFields = std::vector<std::pair<std::string, std::string>>;
 // invalid_form on a bad escape or more than `max_fields` fields.
 Result<FormFields> ParseUrlEncodedForm(std::string_view body, size_t max_fields = 64);
 
+// The body of a form post: names and values percent-encoded (space as %20), joined with '&'.
+std::string EncodeForm(const FormFields& fields);
+
 // The value of the first field `name`, if any.
 std::optional<std::string_view> FormValue(const FormFields& fields, std::string_view name);
 

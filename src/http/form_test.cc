@@ -16,6 +16,15 @@ TEST(FormTest, UrlEncodedFieldsDecodedInOrder) {
   EXPECT_FALSE(FormValue(*fields, "missing"));
 }
 
+TEST(FormTest, EncodedFormsReadBack) {
+  const FormFields fields = {{"pass", "12 34&5=6"}, {"person", R"({"id":"17","name":"张三"})"}};
+  const std::string body = EncodeForm(fields);
+  EXPECT_EQ(body.find(' '), std::string::npos);
+  auto back = ParseUrlEncodedForm(body);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, fields);
+}
+
 TEST(FormTest, UrlEncodedRefusesBadEscapesAndTooManyFields) {
   auto bad = ParseUrlEncodedForm("a=%G1");
   ASSERT_FALSE(bad.ok());

@@ -645,8 +645,9 @@ CLI::App* AddSimulateCommand(CLI::App& app, SimulateOptions& o) {
   auto* cmd = app.add_subcommand(
       "simulate", "drive a running server with simulated gate terminals (shift day or --load)");
   cmd->add_option("--url", o.url, "server base URL, loopback only")->capture_default_str();
-  cmd->add_option("--token-file", o.token_file, "administrator token file (DATA_DIR/admin.token)")
-      ->required();
+  // Required, but checked in RunSimulate: `simulate terminal` needs no token.
+  cmd->add_option("--token-file", o.token_file,
+                  "administrator token file (DATA_DIR/admin.token), required");
   cmd->add_option("--projects", o.projects, "project codes (default QT2025001,QT2025002)")
       ->delimiter(',');
   cmd->add_option("--minutes-per-second", o.minutes_per_second,
@@ -674,6 +675,10 @@ int RunSimulate(const SimulateOptions& options) {
   auto url = ParseLoopbackUrl(options.url);
   if (!url.ok()) {
     std::fprintf(stderr, "zhizhi simulate: %s\n", url.status().ToString().c_str());
+    return 2;
+  }
+  if (options.token_file.empty()) {
+    std::fprintf(stderr, "zhizhi simulate: --token-file is required\n");
     return 2;
   }
   auto token = ReadTokenFile(options.token_file);

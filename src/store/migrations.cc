@@ -771,6 +771,15 @@ CREATE UNIQUE INDEX devices_by_callback ON devices(callback_secret_hash)
   WHERE callback_secret_hash IS NOT NULL;
 )sql";
 
+// The roster each terminal of another maker holds (terminals/downlink.h): the roster version the
+// device has applied, and how its last attempts went.
+constexpr const char* kTerminalSyncSchema = R"sql(
+ALTER TABLE devices ADD COLUMN roster_synced INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN sync_error TEXT;
+ALTER TABLE devices ADD COLUMN sync_failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN synced_at INTEGER;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -793,6 +802,7 @@ const std::vector<Migration>& Migrations() {
       {16, "alert_principal_subjects", AlertPrincipalSubjectsSchema(), /*rebuilds_tables=*/true},
       {17, "identity_attempts", kIdentityAttemptsSchema},
       {18, "terminal_vendors", kTerminalVendorsSchema},
+      {19, "terminal_sync", kTerminalSyncSchema},
   };
   return migrations;
 }

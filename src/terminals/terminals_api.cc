@@ -87,8 +87,9 @@ json BodyAs(json operation, const char* media_type) {
 
 }  // namespace
 
-void AddTerminalRoutes(http::Router& router, Terminals& terminals_ref) {
+void AddTerminalRoutes(http::Router& router, Terminals& terminals_ref, Downlink& downlink_ref) {
   Terminals* terminals = &terminals_ref;
+  Downlink* downlink = &downlink_ref;
 
   // ---- Uface: the recognition callback and the heartbeat
   auto uface = [=](Request& request) {
@@ -237,7 +238,10 @@ void AddTerminalRoutes(http::Router& router, Terminals& terminals_ref) {
                      !s.ok()) {
                    return ZkError(s);
                  }
-                 return ZkText(200, "OK\n");
+                 // The roster changes the device has not applied, as commands (or OK).
+                 auto commands = downlink->ZkCommands(*device);
+                 if (!commands.ok()) return ZkError(commands.status());
+                 return ZkText(200, std::move(commands).value());
                }};
     router.Add(std::move(poll));
 
@@ -256,6 +260,9 @@ void AddTerminalRoutes(http::Router& router, Terminals& terminals_ref) {
                     for (const auto& r : *parsed) {
                       spdlog::info("event=terminal_command_result sn={} id={} return={} cmd={}",
                                    device->serial, r.id, r.return_code, r.command);
+                    }
+                    if (Status s = downlink->ZkResults(*device, *parsed); !s.ok()) {
+                      return ZkError(s);
                     }
                     return ZkText(200, "OK\n");
                   }};

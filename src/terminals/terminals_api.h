@@ -10,10 +10,11 @@
 #pragma once
 
 #include "http/router.h"
+#include "terminals/downlink.h"
 #include "terminals/terminals.h"
 
 namespace zhizhi::terminals {
 
-void AddTerminalRoutes(http::Router& router, Terminals& terminals);
+void AddTerminalRoutes(http::Router& router, Terminals& terminals, Downlink& downlink);
 
 }  // namespace zhizhi::terminals

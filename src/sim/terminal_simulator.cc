@@ -1,0 +1,461 @@
+#include "sim/terminal_simulator.h"
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+#include "base/civil_time.h"
+#include "base/file.h"
+#include "base/thread_name.h"
+#include "http/client.h"
+#include "http/form.h"
+#include "sim/loopback_client.h"
+
+namespace zhizhi::sim {
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// What the device holds: its users (id → name), which of them have a face, and counters.
+class DeviceState {
+ public:
+  explicit DeviceState(std::string file) : file_(std::move(file)) {}
+
+  void Upsert(const std::string& id, const std::string& name) {
+    std::lock_guard lock(mu_);
+    users_[id] = name;
+    Save();
+  }
+  bool Has(const std::string& id) {
+    std::lock_guard lock(mu_);
+    return users_.count(id) != 0;
+  }
+  bool Erase(const std::string& id) {
+    std::lock_guard lock(mu_);
+    faces_.erase(id);
+    const bool had = users_.erase(id) != 0;
+    Save();
+    return had;
+  }
+  void Face(const std::string& id) {
+    std::lock_guard lock(mu_);
+    faces_[id] = true;
+    Save();
+  }
+  std::vector<std::string> Users() {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> ids;
+    for (const auto& [id, name] : users_)
+      ids.push_back(id);
+    return ids;
+  }
+  size_t user_count() {
+    std::lock_guard lock(mu_);
+    return users_.size();
+  }
+  size_t face_count() {
+    std::lock_guard lock(mu_);
+    return faces_.size();
+  }
+  void Count(const std::string& what, int n = 1) {
+    std::lock_guard lock(mu_);
+    counters_[what] = counters_.value(what, 0) + n;
+    Save();
+  }
+  json Counters() {
+    std::lock_guard lock(mu_);
+    return counters_;
+  }
+
+ private:
+  void Save() {
+    if (file_.empty()) return;
+    json users = json::object();
+    for (const auto& [id, name] : users_)
+      users[id] = {{"name", name}, {"face", faces_.count(id) != 0}};
+    // Written whole and renamed into place: a reader never sees half a file.
+    WriteFileDurably(file_, json{{"users", users}, {"counters", counters_}}.dump())
+        .IgnoreError();  // the state file is for observers; the device goes on without it
+  }
+
+  std::string file_;
+  std::mutex mu_;
+  std::map<std::string, std::string> users_;
+  std::map<std::string, bool> faces_;
+  json counters_ = json::object();
+};
+
+// The Uface device's LAN API: form posts with the password in `pass`, answered in the LAN
+// envelope {"result","success","code","msg","data"}.
+class UfaceLanApi {
+ public:
+  UfaceLanApi(DeviceState* state, std::string password, std::uint16_t port)
+      : state_(state), password_(std::move(password)), acceptor_(io_) {
+    const net::ip::tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port);
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this] {
+      NameThisThread("zz-uface-lan");
+      Serve();
+    });
+  }
+  ~UfaceLanApi() {
+    stopping_ = true;
+    // Wakes the blocking accept (Linux: accept on a shut-down listening socket fails).
+    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  static std::string Answer(bool ok, const std::string& code, const std::string& msg) {
+    return json{{"result", ok ? 1 : 0}, {"success", ok}, {"code", code}, {"msg", msg}}.dump();
+  }
+
+  std::string Handle(const std::string& target, const std::string& body) {
+    auto fields = http::ParseUrlEncodedForm(body);
+    if (!fields.ok()) return Answer(false, "LAN_EXP-1002", "bad parameters");
+    auto field = [&](const char* name) {
+      return std::string(http::FormValue(*fields, name).value_or(""));
+    };
+    if (field("pass") != password_) return Answer(false, "LAN_EXP-1001", "wrong password");
+    if (target == "/person/create" || target == "/person/update") {
+      const json person = json::parse(field("person"), nullptr, false);
+      if (!person.is_object() || !person.contains("id") || !person["id"].is_string()) {
+        return Answer(false, "LAN_EXP-3001", "person must be JSON with an id");
+      }
+      const std::string id = person["id"];
+      const bool exists = state_->Has(id);
+      if (target == "/person/create" && exists) {
+        return Answer(false, "LAN_EXP-3005", "person id exists");
+      }
+      if (target == "/person/update" && !exists) {
+        return Answer(false, "LAN_EXP-3009", "person id does not exist");
+      }
+      state_->Upsert(id, person.value("name", ""));
+      state_->Count(target == "/person/create" ? "person_created" : "person_updated");
+      return Answer(true, "LAN_SUS-0", "ok");
+    }
+    if (target == "/person/delete") {
+      bool any = false;
+      std::string ids = field("id");
+      size_t pos = 0;
+      while (pos <= ids.size()) {
+        const size_t comma = ids.find(',', pos);
+        any = state_->Erase(ids.substr(pos, comma - pos)) || any;
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+      }
+      if (!any) return Answer(false, "LAN_EXP-3009", "person id does not exist");
+      state_->Count("person_deleted");
+      return Answer(true, "LAN_SUS-0", "ok");
+    }
+    if (target == "/face/create" || target == "/face/update") {
+      const std::string id = field("personId");
+      if (!state_->Has(id)) return Answer(false, "LAN_EXP-4009", "person does not exist");
+      if (field("imgBase64").empty()) return Answer(false, "LAN_EXP-4003", "no image");
+      state_->Face(id);
+      state_->Count("face_stored");
+      return Answer(true, "LAN_SUS-0", "ok");
+    }
+    if (target == "/person/find") {
+      json data = json::array();
+      for (const std::string& id : state_->Users())
+        data.push_back({{"id", id}});
+      return json{{"result", 1}, {"success", true}, {"code", "LAN_SUS-0"}, {"data", data}}.dump();
+    }
+    return Answer(false, "LAN_EXP-1006", "unknown interface");
+  }
+
+  void Serve() {
+    while (!stopping_) {
+      net::ip::tcp::socket socket(io_);
+      beast::error_code ec;
+      acceptor_.accept(socket, ec);
+      if (ec) {
+        if (stopping_) return;
+        continue;
+      }
+      // One request a connection (the answer says Connection: close), so that no kept-alive
+      // connection holds this thread in a read when it is told to stop.
+      beast::flat_buffer buffer;
+      bhttp::request<bhttp::string_body> request;
+      bhttp::read(socket, buffer, request, ec);
+      if (!ec) {
+        const std::string target(request.target());
+        bhttp::response<bhttp::string_body> response{bhttp::status::ok, request.version()};
+        response.set(bhttp::field::content_type, "application/json;charset=UTF-8");
+        response.body() = Handle(target.substr(0, target.find('?')), request.body());
+        response.keep_alive(false);
+        response.prepare_payload();
+        bhttp::write(socket, response, ec);
+      }
+      socket.shutdown(net::ip::tcp::socket::shutdown_both, ec);
+    }
+  }
+
+  DeviceState* state_;
+  std::string password_;
+  net::io_context io_;
+  net::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+bool Stopped(const TerminalSimOptions& o) {
+  return !o.stop_file.empty() && std::filesystem::exists(o.stop_file);
+}
+
+// "YYYY-MM-DD HH:MM:SS" in China: a ZKTeco device's clock.
+std::string WallTime(std::int64_t unix_ms) {
+  std::string t = FormatRfc3339(unix_ms / 1000 * 1000);
+  t[10] = ' ';
+  return t.substr(0, 19);
+}
+
+http::ClientOptions ClientTo(const LoopbackUrl& url) {
+  http::ClientOptions o;
+  o.host = url.address;
+  o.port = url.port;
+  o.timeout = std::chrono::seconds(10);
+  o.user_agent = "iClock Proxy/1.09";
+  return o;
+}
+
+int RunUface(const TerminalSimOptions& o, const LoopbackUrl& url, DeviceState& state) {
+  if (o.callback.rfind("/", 0) != 0) {
+    std::fprintf(stderr,
+                 "zhizhi simulate terminal: --callback must be the device's callback_url "
+                 "path\n");
+    return 2;
+  }
+  UfaceLanApi lan(&state, o.password, static_cast<std::uint16_t>(o.device_port));
+  std::printf("{\"event\":\"device_listening\",\"port\":%u}\n", lan.port());
+  std::fflush(stdout);
+  http::ClientOptions options = ClientTo(url);
+  options.user_agent = "Uface";
+  http::Client client(options);
+  const auto deadline =
+      Clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(o.seconds * 1000));
+  auto post = [&](const std::string& path, const http::FormFields& fields) {
+    const http::ClientResponse r =
+        client.Send("POST", path, {{"Content-Type", "application/x-www-form-urlencoded"}},
+                    http::EncodeForm(fields));
+    const json answer = json::parse(r.body, nullptr, false);
+    return r.status == 200 && answer.is_object() && answer.value("result", 0) == 1;
+  };
+  auto beat = [&] {
+    const bool ok =
+        post(o.callback + "/heartbeat", {{"deviceKey", o.serial},
+                                         {"personCount", std::to_string(state.user_count())},
+                                         {"faceCount", std::to_string(state.face_count())},
+                                         {"version", "GD-V1.3.2-sim"},
+                                         {"time", std::to_string(NowUnixMs())},
+                                         {"ip", "127.0.0.1"}});
+    state.Count(ok ? "heartbeats" : "heartbeats_failed");
+  };
+  beat();
+  std::mt19937 rng(7);
+  int sent = 0;
+  auto last_beat = Clock::now();
+  while (Clock::now() < deadline && !Stopped(o)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(sent < o.passes ? o.interval_ms : 100));
+    if (Clock::now() - last_beat > std::chrono::seconds(10)) {
+      beat();
+      last_beat = Clock::now();
+    }
+    if (sent >= o.passes) continue;  // only the downlink now
+    const bool stranger = o.stranger_every > 0 && (sent + 1) % o.stranger_every == 0;
+    const auto users = state.Users();
+    if (!stranger && users.empty()) continue;  // nobody on the roster yet
+    http::FormFields fields = {{"deviceKey", o.serial}, {"time", std::to_string(NowUnixMs())}};
+    if (stranger) {
+      fields.emplace_back("personId", "STRANGERBABY");
+      fields.emplace_back("type", "face_2");
+    } else {
+      fields.emplace_back("personId", users[rng() % users.size()]);
+      fields.emplace_back("type", "face_0");
+      fields.emplace_back("searchScore", std::to_string(90 + rng() % 10));
+      fields.emplace_back("livenessScore", std::to_string(85 + rng() % 15));
+    }
+    fields.emplace_back("ip", "127.0.0.1");
+    state.Count(post(o.callback, fields) ? "passes_recorded" : "passes_failed");
+    ++sent;
+  }
+  return 0;
+}
+
+int RunZkteco(const TerminalSimOptions& o, const LoopbackUrl& url, DeviceState& state) {
+  http::Client client(ClientTo(url));
+  const std::string sn = "?SN=" + o.serial;
+  const auto deadline =
+      Clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(o.seconds * 1000));
+  auto text = [&](const char* method, const std::string& target, std::string body = {}) {
+    return client.Send(method, target, {{"Content-Type", "text/plain"}}, std::move(body));
+  };
+  http::ClientResponse r = text("GET", "/iclock/cdata" + sn + "&options=all&pushver=2.4.1");
+  if (r.status != 200) {
+    std::fprintf(stderr, "zhizhi simulate terminal: handshake answered %d %s\n", r.status,
+                 r.body.c_str());
+    return 1;
+  }
+  std::int64_t stamp = 0;
+  if (auto at = r.body.find("ATTLOGStamp="); at != std::string::npos) {
+    stamp = std::atoll(r.body.c_str() + at + 12);
+  }
+  std::mt19937 rng(11);
+  std::map<std::string, int> direction;  // the next punch state of each user: 0 in, 1 out
+  std::string last_batch;
+  int sent = 0;
+  auto last_punch = Clock::now();
+  while (Clock::now() < deadline && !Stopped(o)) {
+    // Commands: apply, then answer their results.
+    const std::string info = "Ver%208.0.4.7-sim," + std::to_string(state.user_count()) + ",0," +
+                             std::to_string(sent) + ",127.0.0.1,10,7," +
+                             std::to_string(state.face_count()) + "," +
+                             std::to_string(state.face_count()) + ",111";
+    r = text("GET", "/iclock/getrequest" + sn + "&INFO=" + info);
+    std::string results;
+    size_t pos = 0;
+    while (r.status == 200 && pos < r.body.size()) {
+      const size_t nl = r.body.find('\n', pos);
+      const std::string line = r.body.substr(pos, nl - pos);
+      pos = nl == std::string::npos ? r.body.size() : nl + 1;
+      if (line.rfind("C:", 0) != 0) continue;
+      const size_t colon = line.find(':', 2);
+      const std::string id = line.substr(2, colon - 2);
+      const std::string command = line.substr(colon + 1);
+      auto value = [&](const std::string& key) {
+        const size_t at = command.find(key + "=");
+        if (at == std::string::npos) return std::string();
+        const size_t end = command.find('\t', at);
+        return command.substr(at + key.size() + 1, end == std::string::npos
+                                                       ? std::string::npos
+                                                       : end - at - key.size() - 1);
+      };
+      int code = 0;
+      if (command.rfind("DATA UPDATE USERINFO ", 0) == 0) {
+        state.Upsert(value("PIN"), value("Name"));
+      } else if (command.rfind("DATA DELETE USERINFO ", 0) == 0) {
+        code = state.Erase(value("PIN")) ? 0 : -1;
+      } else if (command.rfind("DATA UPDATE BIOPHOTO ", 0) == 0) {
+        if (state.Has(value("PIN")) && !value("Content").empty()) {
+          state.Face(value("PIN"));
+        } else {
+          code = -1002;
+        }
+      } else {
+        code = -1002;
+      }
+      state.Count("commands");
+      results += "ID=" + id + "&Return=" + std::to_string(code) + "&CMD=DATA\n";
+    }
+    if (!results.empty()) {
+      r = text("POST", "/iclock/devicecmd" + sn, results);
+      state.Count(r.status == 200 ? "results_sent" : "results_failed");
+    }
+    // Punches of its users, one batch per interval.
+    const auto users = state.Users();
+    if (sent < o.passes && !users.empty() &&
+        Clock::now() - last_punch >= std::chrono::milliseconds(o.interval_ms)) {
+      last_punch = Clock::now();
+      const std::string& pin = users[rng() % users.size()];
+      const int status = direction[pin];
+      direction[pin] = 1 - status;
+      last_batch =
+          pin + "\t" + WallTime(NowUnixMs()) + "\t" + std::to_string(status) + "\t15\t0\t0\t0\n";
+      ++stamp;
+      r = text("POST", "/iclock/cdata" + sn + "&table=ATTLOG&Stamp=" + std::to_string(stamp),
+               last_batch);
+      state.Count(r.status == 200 && r.body.rfind("OK", 0) == 0 ? "punches_sent"
+                                                                : "punches_failed");
+      ++sent;
+      if (o.replay) {
+        r = text("POST", "/iclock/cdata" + sn + "&table=ATTLOG&Stamp=" + std::to_string(stamp),
+                 last_batch);
+        state.Count(r.status == 200 ? "punches_replayed" : "punches_failed");
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddTerminalSimFlags(CLI::App& cmd, TerminalSimOptions& o) {
+  cmd.add_option("--vendor", o.vendor, "uface or zkteco")
+      ->required()
+      ->check(CLI::IsMember({"uface", "zkteco"}));
+  cmd.add_option("--url", o.url, "server base URL, loopback only")->capture_default_str();
+  cmd.add_option("--serial", o.serial, "the device's deviceKey (uface) or SN (zkteco)")->required();
+  cmd.add_option("--callback", o.callback, "uface: the callback_url path the server gave");
+  cmd.add_option("--device-port", o.device_port, "uface: the LAN API's port (0: any free one)")
+      ->check(CLI::Range(0, 65535));
+  cmd.add_option("--password", o.password, "uface: the LAN API's password")->capture_default_str();
+  cmd.add_option("--state", o.state_file, "write the device's users and counters here (JSON)");
+  cmd.add_option("--passes", o.passes, "passes to send, then stop (0: only serve the roster)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1'000'000));
+  cmd.add_option("--stranger-every", o.stranger_every, "uface: every Nth pass a stranger")
+      ->check(CLI::Range(0, 1'000'000));
+  cmd.add_option("--seconds", o.seconds, "stop after this long in any case")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 86400.0));
+  cmd.add_option("--interval-ms", o.interval_ms, "between passes")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3'600'000));
+  cmd.add_option("--poll-ms", o.poll_ms, "zkteco: between command polls")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 600'000));
+  cmd.add_flag("--replay", o.replay, "zkteco: send each ATTLOG batch twice");
+  cmd.add_option("--stop-file", o.stop_file, "stop as soon as this file exists");
+}
+
+int RunTerminalSimulator(const TerminalSimOptions& o) {
+  auto url = ParseLoopbackUrl(o.url);
+  if (!url.ok()) {
+    std::fprintf(stderr, "zhizhi simulate terminal: %s\n", url.status().ToString().c_str());
+    return 2;
+  }
+  DeviceState state(o.state_file);
+  state.Count("started", 0);
+  int code = 0;
+  try {
+    code = o.vendor == "uface" ? RunUface(o, *url, state) : RunZkteco(o, *url, state);
+  } catch (const std::exception& e) {  // the LAN API's port taken, …
+    std::fprintf(stderr, "zhizhi simulate terminal: %s\n", e.what());
+    return 1;
+  }
+  json summary = state.Counters();
+  summary["users"] = state.user_count();
+  summary["faces"] = state.face_count();
+  std::printf("%s\n", summary.dump().c_str());
+  return code;
+}
+
+}  // namespace zhizhi::sim

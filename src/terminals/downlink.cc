@@ -1,0 +1,408 @@
+#include "terminals/downlink.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "base/base64.h"
+#include "base/civil_time.h"
+#include "base/thread_name.h"
+#include "http/client.h"
+#include "http/form.h"
+
+namespace zhizhi::terminals {
+
+using nlohmann::json;
+
+namespace {
+
+std::int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+security::Principal DeviceOf(std::int64_t id, const std::string& project) {
+  security::Principal p;
+  p.device_id = id;
+  p.role = "device";
+  p.projects = {project};
+  return p;
+}
+
+// A value inside a ZKTeco command: tabs and line breaks would split the command.
+std::string ZkValue(std::string_view text) {
+  std::string out;
+  for (char c : text)
+    out.push_back(c == '\t' || c == '\r' || c == '\n' ? ' ' : c);
+  return out;
+}
+
+// host[:port] of a device address ("http://" allowed); Uface's LAN API listens on 8090.
+std::pair<std::string, std::uint16_t> HostPort(std::string address, std::uint16_t default_port) {
+  if (address.rfind("http://", 0) == 0) address.erase(0, 7);
+  std::uint16_t port = default_port;
+  std::string host = address;
+  if (!address.empty() && address.front() == '[') {
+    const size_t close = address.find(']');
+    host = address.substr(1, close - 1);
+    if (close + 1 < address.size() && address[close + 1] == ':') {
+      port = static_cast<std::uint16_t>(std::stoi(address.substr(close + 2)));
+    }
+  } else if (std::count(address.begin(), address.end(), ':') == 1) {
+    const size_t colon = address.find(':');
+    host = address.substr(0, colon);
+    port = static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1)));
+  }
+  return {host, port};
+}
+
+// One call of a Uface device's LAN API: a form post answered {"result":1,"success":true,…}.
+// `tolerated` names error codes that mean the wanted state holds already.
+struct UfaceCall {
+  http::Client* client;
+  std::string password;
+
+  Result<json> Post(const std::string& path, http::FormFields fields) {
+    fields.insert(fields.begin(), {"pass", password});
+    http::ClientResponse r =
+        client->Send("POST", path, {{"Content-Type", "application/x-www-form-urlencoded"}},
+                     http::EncodeForm(fields));
+    if (r.status == 0) return Status::Unavailable("device unreachable: " + r.error);
+    json answer = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+    if (r.status != 200 || !answer.is_object()) {
+      return Status::Unavailable("device answered " + std::to_string(r.status) + " to " + path);
+    }
+    return answer;
+  }
+  static bool Succeeded(const json& answer) {
+    return answer.value("result", 0) == 1 || answer.value("success", false);
+  }
+  static std::string Code(const json& answer) {
+    auto code = answer.find("code");
+    return code != answer.end() && code->is_string() ? code->get<std::string>() : "";
+  }
+};
+
+}  // namespace
+
+Downlink::Downlink(store::Database* db, gate::Gate* gate, const security::FieldCipher* cipher,
+                   DownlinkOptions options)
+    : db_(db), gate_(gate), cipher_(cipher), options_(options) {
+  // Command ids unique across restarts (a late result of a command sent before one never
+  // confirms a new command), within the 31 bits devices keep.
+  next_command_ = (NowUnixMs() / 1000) % 1'000'000 * 1000 + 1;
+}
+
+Downlink::~Downlink() {
+  Stop();
+}
+
+void Downlink::Start() {
+  thread_ = std::thread([this] {
+    NameThisThread("zz-downlink");
+    Loop();
+  });
+}
+
+void Downlink::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Downlink::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Downlink::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, options_.tick, [this] { return stopping_ || woken_; });
+    if (stopping_) break;
+    woken_ = false;
+    lock.unlock();
+    auto devices = UfaceDevices(std::nullopt);
+    if (!devices.ok()) {
+      spdlog::warn("event=downlink_list_failed error=\"{}\"", devices.status().message());
+    } else {
+      for (const DeviceRow& d : *devices) {
+        {
+          std::lock_guard guard(mu_);
+          if (stopping_) break;
+          auto next = next_try_.find(d.id);
+          if (next != next_try_.end() && next->second > SteadyMs()) continue;
+        }
+        SyncUface(d.id).IgnoreError();  // recorded on the device (sync_error) and logged
+      }
+    }
+    lock.lock();
+  }
+}
+
+Result<std::vector<Downlink::DeviceRow>> Downlink::UfaceDevices(
+    std::optional<std::int64_t> only) const {
+  return db_->Read([&](store::Connection& conn) -> Result<std::vector<DeviceRow>> {
+    // Only devices behind on their project's roster.
+    auto s = conn.Prepare(
+        "SELECT d.id, d.project_code, d.vendor, d.serial, d.downlink_address, "
+        "d.downlink_password, d.roster_synced, d.sync_failures FROM devices d "
+        "WHERE d.vendor = 'uface' AND d.disabled_at IS NULL AND d.downlink_address IS NOT NULL "
+        "AND (? IS NULL OR d.id = ?) AND EXISTS (SELECT 1 FROM roster_changes c WHERE "
+        "c.project_code = d.project_code AND c.version > d.roster_synced) ORDER BY d.id");
+    s.Bind(1, only).Bind(2, only);
+    std::vector<DeviceRow> rows;
+    while (s.Step()) {
+      DeviceRow d;
+      d.id = s.Int(0);
+      d.project = s.Text(1);
+      d.vendor = s.Text(2);
+      d.serial = s.Text(3);
+      d.address = s.Text(4);
+      if (!s.IsNull(5)) {
+        ZZ_ASSIGN_OR_RETURN(d.password, cipher_->Unseal(s.Blob(5)));
+      }
+      d.synced = s.Int(6);
+      d.failures = static_cast<int>(s.Int(7));
+      rows.push_back(std::move(d));
+    }
+    ZZ_RETURN_IF_ERROR(s.status());
+    return rows;
+  });
+}
+
+Result<json> Downlink::Changes(const DeviceRow& device) const {
+  return gate_->Roster(DeviceOf(device.id, device.project), device.synced);
+}
+
+Status Downlink::Synced(std::int64_t device_id, std::int64_t version) {
+  {
+    std::lock_guard lock(mu_);
+    next_try_.erase(device_id);
+  }
+  return db_->Write([&](store::Connection& conn) -> Status {
+    return conn
+        .Prepare(
+            "UPDATE devices SET roster_synced = MAX(roster_synced, ?), sync_error = NULL, "
+            "sync_failures = 0, synced_at = ? WHERE id = ?")
+        .Bind(1, version)
+        .Bind(2, NowUnixMs())
+        .Bind(3, device_id)
+        .Run();
+  });
+}
+
+Status Downlink::Failed(std::int64_t device_id, const std::string& error) {
+  int failures = 0;
+  Status written = db_->Write([&](store::Connection& conn) -> Status {
+    ZZ_RETURN_IF_ERROR(conn.Prepare("UPDATE devices SET sync_error = ?, sync_failures = "
+                                    "sync_failures + 1 WHERE id = ?")
+                           .Bind(1, error.substr(0, 300))
+                           .Bind(2, device_id)
+                           .Run());
+    ZZ_ASSIGN_OR_RETURN(std::int64_t n,
+                        store::QueryInt(conn, "SELECT sync_failures FROM devices WHERE id = " +
+                                                  std::to_string(device_id)));
+    failures = static_cast<int>(n);
+    return Status::Ok();
+  });
+  const std::int64_t backoff = std::min<std::int64_t>(
+      options_.max_backoff.count(), 1000LL << std::min(failures > 0 ? failures - 1 : 0, 16));
+  {
+    std::lock_guard lock(mu_);
+    next_try_[device_id] = SteadyMs() + backoff;
+  }
+  spdlog::warn("event=downlink_failed device_id={} failures={} retry_in_ms={} error=\"{}\"",
+               device_id, failures, backoff, error);
+  return written;
+}
+
+Status Downlink::SyncUface(std::int64_t device_id) {
+  ZZ_ASSIGN_OR_RETURN(auto rows, UfaceDevices(device_id));
+  if (rows.empty()) return Status::Ok();  // up to date (or not a Uface device with an address)
+  const DeviceRow& d = rows.front();
+  auto changes = Changes(d);
+  if (!changes.ok()) {
+    Failed(d.id, changes.status().message()).IgnoreError();  // logged there
+    return changes.status();
+  }
+  const auto [host, port] = HostPort(d.address, 8090);
+  http::ClientOptions client_options;
+  client_options.host = host;
+  client_options.port = port;
+  client_options.timeout = options_.timeout;
+  http::Client client(client_options);
+  UfaceCall call{&client, d.password.value_or("")};
+
+  auto fail = [&](const std::string& what) {
+    Status status = Status::Unavailable(what);
+    Failed(d.id, what).IgnoreError();  // its own failure is logged there
+    return status;
+  };
+  size_t done = 0;
+  for (const json& item : (*changes)["allowed"]) {
+    const std::int64_t person = item.value("person_id", std::int64_t{0});
+    const std::string id = std::to_string(person);
+    const json person_json = {{"id", id}, {"name", item.value("name", "")}, {"idcardNum", ""}};
+    auto created = call.Post("/person/create", {{"person", person_json.dump()}});
+    if (!created.ok()) return fail(created.status().message());
+    if (!UfaceCall::Succeeded(*created)) {
+      // Already on the device: update it instead.
+      auto updated = call.Post("/person/update", {{"person", person_json.dump()}});
+      if (!updated.ok()) return fail(updated.status().message());
+      if (!UfaceCall::Succeeded(*updated)) {
+        return fail("person/update " + id + ": " + UfaceCall::Code(*updated));
+      }
+    }
+    if (photos_) {
+      auto photo = photos_(person);
+      if (!photo.ok()) return fail(photo.status().message());
+      if (*photo) {
+        const http::FormFields face = {
+            {"personId", id}, {"faceId", id + "-1"}, {"imgBase64", EncodeBase64(**photo)}};
+        auto made = call.Post("/face/create", face);
+        if (!made.ok()) return fail(made.status().message());
+        if (!UfaceCall::Succeeded(*made)) {
+          auto updated = call.Post("/face/update", face);
+          if (!updated.ok()) return fail(updated.status().message());
+          if (!UfaceCall::Succeeded(*updated)) {
+            return fail("face/update " + id + ": " + UfaceCall::Code(*updated));
+          }
+        }
+      }
+    }
+    ++done;
+  }
+  for (const json& item : (*changes)["revoked"]) {
+    const std::string id = std::to_string(item.value("person_id", std::int64_t{0}));
+    auto deleted = call.Post("/person/delete", {{"id", id}});
+    if (!deleted.ok()) return fail(deleted.status().message());
+    // A person the device does not hold is gone already.
+    if (!UfaceCall::Succeeded(*deleted) && UfaceCall::Code(*deleted) != "LAN_EXP-3009") {
+      return fail("person/delete " + id + ": " + UfaceCall::Code(*deleted));
+    }
+    ++done;
+  }
+  const std::int64_t version = (*changes)["version"].get<std::int64_t>();
+  spdlog::info("event=downlink_synced vendor=uface device_id={} serial={} version={} changes={}",
+               d.id, d.serial, version, done);
+  return Synced(d.id, version);
+}
+
+Result<std::string> Downlink::ZkCommands(const VendorDevice& device) {
+  const std::int64_t now = SteadyMs();
+  {
+    std::lock_guard lock(mu_);
+    auto round = rounds_.find(device.id);
+    if (round != rounds_.end()) {
+      // Results still missing: wait for them, or send the round again when they are overdue.
+      if (now - round->second.sent_ms < options_.resend_after.count()) return std::string("OK\n");
+      rounds_.erase(round);
+    }
+  }
+  ZZ_ASSIGN_OR_RETURN(const std::int64_t synced,
+                      db_->Read([&](store::Connection& conn) -> Result<std::int64_t> {
+                        return store::QueryInt(conn,
+                                               "SELECT roster_synced FROM devices WHERE "
+                                               "id = " +
+                                                   std::to_string(device.id));
+                      }));
+  DeviceRow row;
+  row.id = device.id;
+  row.project = device.project;
+  row.synced = synced;
+  ZZ_ASSIGN_OR_RETURN(json changes, Changes(row));
+  const std::int64_t version = changes["version"].get<std::int64_t>();
+  if (version <= synced) return std::string("OK\n");
+  // The commands, numbered from ids taken under the lock; photos are read outside it.
+  std::vector<std::string> commands;
+  for (const json& item : changes["allowed"]) {
+    const std::string pin = std::to_string(item.value("person_id", std::int64_t{0}));
+    std::string user = "DATA UPDATE USERINFO PIN=" + pin +
+                       "\tName=" + ZkValue(item.value("name", "")) + "\tPri=0\tPasswd=\tGrp=1";
+    if (item.contains("card_no") && item["card_no"].is_string()) {
+      user += "\tCard=" + ZkValue(item["card_no"].get<std::string>());
+    }
+    commands.push_back(std::move(user));
+    if (photos_) {
+      auto photo = photos_(item.value("person_id", std::int64_t{0}));
+      if (!photo.ok()) return photo.status();
+      if (*photo) {
+        const std::string content = EncodeBase64(**photo);
+        commands.push_back("DATA UPDATE BIOPHOTO PIN=" + pin + "\tType=9\tNo=0\tIndex=0\tSize=" +
+                           std::to_string(content.size()) + "\tContent=" + content + "\tFormat=0");
+      }
+    }
+  }
+  for (const json& item : changes["revoked"]) {
+    commands.push_back("DATA DELETE USERINFO PIN=" +
+                       std::to_string(item.value("person_id", std::int64_t{0})));
+  }
+  if (commands.empty()) {
+    // Only changes that cancel out: nothing to tell the device, the cursor moves at once.
+    ZZ_RETURN_IF_ERROR(Synced(device.id, version));
+    return std::string("OK\n");
+  }
+  std::string out;
+  Round round;
+  round.version = version;
+  round.sent_ms = now;
+  std::lock_guard lock(mu_);
+  for (const std::string& text : commands) {
+    const std::int64_t id = next_command_++;
+    round.waiting[id] = false;
+    out += ZkCommand(id, text);
+  }
+  rounds_[device.id] = std::move(round);
+  return out;
+}
+
+Status Downlink::ZkResults(const VendorDevice& device,
+                           const std::vector<ZkCommandResult>& results) {
+  std::optional<std::int64_t> version;
+  std::string error;
+  {
+    std::lock_guard lock(mu_);
+    auto round = rounds_.find(device.id);
+    if (round == rounds_.end()) return Status::Ok();  // results of a round already given up
+    for (const ZkCommandResult& r : results) {
+      auto it = round->second.waiting.find(r.id);
+      if (it == round->second.waiting.end()) continue;
+      it->second = true;
+      // A delete of a user the device does not hold (-1) leaves the state wanted; anything
+      // else negative is the device's error, kept for the device list.
+      if (r.return_code < 0 && !(r.return_code == -1 && r.command == "DATA")) {
+        round->second.error = "command " + std::to_string(r.id) + " (" + r.command + ") returned " +
+                              std::to_string(r.return_code);
+      }
+    }
+    const bool all = std::all_of(round->second.waiting.begin(), round->second.waiting.end(),
+                                 [](const auto& w) { return w.second; });
+    if (!all) return Status::Ok();
+    version = round->second.version;
+    error = round->second.error;
+    rounds_.erase(round);
+  }
+  if (!error.empty()) {
+    // The round is over; what failed is reported, and not sent again until it changes.
+    ZZ_RETURN_IF_ERROR(Failed(device.id, error));
+    return db_->Write([&](store::Connection& conn) -> Status {
+      return conn.Prepare("UPDATE devices SET roster_synced = MAX(roster_synced, ?) WHERE id = ?")
+          .Bind(1, *version)
+          .Bind(2, device.id)
+          .Run();
+    });
+  }
+  spdlog::info("event=downlink_synced vendor=zkteco device_id={} serial={} version={}", device.id,
+               device.serial, *version);
+  return Synced(device.id, *version);
+}
+
+}  // namespace zhizhi::terminals
