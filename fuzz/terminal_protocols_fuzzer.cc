@@ -14,6 +14,7 @@
 
 #include "base/civil_time.h"
 #include "http/form.h"
+#include "terminals/hikvision.h"
 #include "terminals/uface.h"
 #include "terminals/zkteco.h"
 
@@ -65,6 +66,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   http::MediaTypeParameter(head, "boundary");
+  // A Hikvision push, as multipart and as JSON.
+  for (const std::string& type : {content_type, std::string("application/json")}) {
+    if (auto e = terminals::ParseHikPush(type, type == content_type ? body : bytes); e.ok()) {
+      Check(e->heartbeat || e->time.has_value() || e->local_time.has_value());
+      Check(!e->employee || (!e->employee->empty() && *e->employee != "null"));
+      terminals::HikDoorOpened(e->major, e->minor);
+      terminals::HikPassMode(e->verify_mode);
+      terminals::HikDirection(e->attendance);
+    }
+  }
 
   if (auto batch = terminals::ParseAttlog(bytes); batch.ok()) {
     for (const auto& line : batch->lines) {

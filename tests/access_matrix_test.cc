@@ -221,7 +221,9 @@ class AccessMatrixTest : public ::testing::Test {
     if (key == "lotteries/{id}") return std::string("1");
     if (key == "inputs/{part}") return std::string("households");
     // A terminal's callback secret: none is known to any role (404 for all).
-    if (key == "uface/{secret}") return std::string("no-such-secret");
+    if (key == "uface/{secret}" || key == "hikvision/{secret}") {
+      return std::string("no-such-secret");
+    }
     return std::nullopt;
   }
 

@@ -385,6 +385,116 @@ TEST_F(TerminalsTest, ZktecoIdentitiesAreBoundToTheirAddress) {
   EXPECT_TRUE(Contains(r.body, "invalid_attlog")) << r.body;
 }
 
+// A Hikvision push as the firmware sends it: the event JSON and its picture as multipart.
+std::string HikPush(const json& event, const std::string& picture = "\xFF\xD8\xFF\xD9") {
+  const std::string text = event.dump(1, '\t');  // some firmware indents with tabs
+  return "--MIME_boundary\r\nContent-Disposition: form-data; name=\"AccessControllerEvent\"\r\n"
+         "Content-Type: application/json\r\nContent-Length: " +
+         std::to_string(text.size()) + "\r\n\r\n" + text +
+         "\r\n--MIME_boundary\r\nContent-Disposition: form-data; name=\"Picture\"; "
+         "filename=\"Picture.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n" +
+         picture + "\r\n--MIME_boundary--\r\n";
+}
+
+json HikEventJson(std::int64_t serial_no, const std::string& employee, int minor,
+                  std::int64_t time_ms, const std::string& attendance,
+                  const std::string& short_serial = "GS7020902") {
+  return {{"ipAddress", "10.70.18.20"},
+          {"portNo", 80},
+          {"protocol", "HTTP"},
+          {"macAddress", "88:de:39:7a:22:cf"},
+          {"channelID", 1},
+          {"dateTime", FormatRfc3339(time_ms / 1000 * 1000)},
+          {"activePostCount", 1},
+          {"eventType", "AccessControllerEvent"},
+          {"eventState", "active"},
+          {"eventDescription", "Access Controller Event"},
+          {"shortSerialNumber", short_serial},
+          {"AccessControllerEvent",
+           {{"deviceName", "Access Controller"},
+            {"majorEventType", 5},
+            {"subEventType", minor},
+            {"employeeNoString", employee},
+            {"cardReaderNo", 1},
+            {"serialNo", serial_no},
+            {"currentVerifyMode", "cardOrFace"},
+            {"attendanceStatus", attendance},
+            {"picturesNumber", 1}}}};
+}
+
+TEST_F(TerminalsTest, AHikvisionTerminalsPushesLandOnTheGatesOnePath) {
+  const std::int64_t worker = district_.GoodWorker("钱六", {"P1"});
+  const json device = district_.Post("/api/v1/projects/P1/devices",
+                                     {{"serial", "DS-K1T671M0120201020V030235ENGS7020902"},
+                                      {"direction", "both"},
+                                      {"vendor", "hikvision"}});
+  const std::string path = device["callback_url"];
+  ASSERT_EQ(path.rfind("/api/v1/terminals/hikvision/", 0), 0u) << path;
+  const std::string id = std::to_string(device["id"].get<std::int64_t>());
+  const Headers multipart = {{"Content-Type", "multipart/form-data; boundary=MIME_boundary"}};
+  auto push = [&](const json& event) {
+    return server_.Request("POST", path, HikPush(event), std::nullopt, multipart);
+  };
+  const std::int64_t t = NowUnixMs() - 40 * kMinute;
+
+  // The worker checks in by face: a pass of this device, on site.
+  HttpResponse r = push(HikEventJson(501, std::to_string(worker), 75, t, "checkIn"));
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(r.json.value("statusString", ""), "OK");
+  EXPECT_EQ(EventsWhere("device_id = " + id, "decision || ' ' || direction || ' ' || pass_mode"),
+            "allow in 1");
+  EXPECT_EQ(server_.Api("GET", "/api/v1/projects/P1/onsite").json.value("count", -1), 1);
+  // The device pushes it again (its serialNo is the event): nothing new.
+  r = push(HikEventJson(501, std::to_string(worker), 75, t, "checkIn"));
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(EventsWhere("device_id = " + id), "1");
+  // A face it refused, of nobody it knows.
+  r = push(HikEventJson(502, "", 76, t + kMinute, "checkIn"));
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(EventsWhere("device_id = " + id + " AND person_id IS NULL", "reasons"),
+            R"(["unknown_person","terminal_refused"])");
+  // The worker checks out.
+  r = push(HikEventJson(503, std::to_string(worker), 75, t + 10 * kMinute, "checkOut"));
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(server_.Api("GET", "/api/v1/projects/P1/onsite").json.value("count", -1), 0);
+  // A door state is no pass: acknowledged, nothing stored.
+  r = push(HikEventJson(504, "", 22, t + 11 * kMinute, "undefined"));
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  EXPECT_EQ(EventsWhere("device_id = " + id), "3");
+
+  // A heartbeat: the device is seen, its clock measured.
+  r = server_.Request("POST", path,
+                      json{{"ipAddress", "10.70.18.20"},
+                           {"dateTime", FormatRfc3339(NowUnixMs() - 7 * kMinute)},
+                           {"activePostCount", 1},
+                           {"eventType", "heartBeat"},
+                           {"eventState", "active"}}
+                          .dump(),
+                      std::nullopt);
+  ASSERT_EQ(r.status, 200) << r.Describe();
+  const json d = server_.Api("GET", "/api/v1/projects/P1/devices").json["items"][0];
+  EXPECT_TRUE(d["online"].get<bool>());
+  EXPECT_TRUE(d["clock_skew"].get<bool>()) << "7 minutes slow: " << d.dump();
+
+  // Refusals write nothing: a two-way device's event without a direction, malformed bodies,
+  // another device's serial in the body (and its alert).
+  r = push(HikEventJson(505, std::to_string(worker), 75, t + 12 * kMinute, "undefined"));
+  EXPECT_EQ(r.status, 400) << r.Describe();
+  EXPECT_EQ(r.json.value("subStatusCode", ""), "invalid_argument");
+  r = server_.Request("POST", path, "--MIME_boundary\r\nno headers end", std::nullopt, multipart);
+  EXPECT_EQ(r.status, 400) << r.Describe();
+  EXPECT_EQ(r.json.value("subStatusCode", ""), "invalid_multipart");
+  r = server_.Request("POST", path, "<EventNotificationAlert/>", std::nullopt,
+                      {{"Content-Type", "application/xml"}});
+  EXPECT_EQ(r.status, 415) << r.Describe();
+  r = push(HikEventJson(506, std::to_string(worker), 75, t + 13 * kMinute, "checkIn", "XX0000001"));
+  EXPECT_EQ(r.status, 403) << r.Describe();
+  EXPECT_EQ(EventsWhere("device_id = " + id), "3");
+  const json alerts = server_.Api("GET", "/api/v1/alerts?type=terminal_impersonation").json;
+  ASSERT_EQ(alerts["items"].size(), 1u) << alerts.dump();
+  EXPECT_EQ(alerts["items"][0]["detail"]["claimed_serial"], "XX0000001");
+}
+
 TEST_F(TerminalsTest, AUfaceTerminalHoldsTheRosterAndLosesWhoLeaves) {
   using namespace std::chrono_literals;
   const std::int64_t a = district_.GoodWorker("周一", {"P1"});

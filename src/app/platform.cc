@@ -413,6 +413,7 @@ void Platform::AddRoutes(http::Router& router) {
           "# TYPE zhizhi_terminal_uplink_total counter\n";
       for (const auto& [kind, count] : {std::pair{"uface_event", n.uface_events},
                                         {"zkteco_line", n.zkteco_lines},
+                                        {"hikvision_event", n.hikvision_events},
                                         {"refused", n.refused},
                                         {"impersonation", n.impersonations}}) {
         out += "zhizhi_terminal_uplink_total{kind=\"" + std::string(kind) + "\"} " +

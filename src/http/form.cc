@@ -132,9 +132,29 @@ Result<std::vector<MultipartPart>> ParseMultipart(std::string_view content_type,
   if (!boundary || boundary->empty() || boundary->size() > 200) {
     return BadMultipart("multipart/form-data without a usable boundary");
   }
-  const std::string delimiter = "--" + *boundary;
+  std::string delimiter = "--" + *boundary;
   // The first delimiter starts the body or a line (a preamble before it is ignored).
   size_t pos = body.rfind(delimiter, 0) == 0 ? 0 : body.find("\n" + delimiter);
+  if (pos == std::string_view::npos) {
+    // Some terminals announce the boundary in another case than they write it (Hikvision:
+    // boundary=mime_boundary, then --MIME_boundary): take it as it is written.
+    auto same = [&](size_t at) {
+      for (size_t i = 0; i < delimiter.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(body[at + i])) !=
+            std::tolower(static_cast<unsigned char>(delimiter[i]))) {
+          return false;
+        }
+      }
+      return true;
+    };
+    for (size_t at = 0; at + delimiter.size() <= body.size(); ++at) {
+      if ((at == 0 || body[at - 1] == '\n') && same(at)) {
+        delimiter = std::string(body.substr(at, delimiter.size()));
+        pos = at == 0 ? 0 : at - 1;
+        break;
+      }
+    }
+  }
   if (pos == std::string_view::npos) return BadMultipart("the boundary is never found");
   if (pos != 0) ++pos;
   std::vector<MultipartPart> parts;

@@ -80,6 +80,18 @@ TEST(FormTest, MultipartAsDevicesSendIt) {
   EXPECT_EQ((*parts)[1].body, "1700000000000");
 }
 
+TEST(FormTest, MultipartBoundaryAnnouncedInAnotherCase) {
+  // Seen from a Hikvision DS-K1T323: the header says mime_boundary, the body --MIME_boundary.
+  const std::string body =
+      "--MIME_boundary\r\nContent-Disposition: form-data; name=\"event_log\"\r\n\r\n{}\r\n"
+      "--MIME_boundary--\r\n";
+  auto parts = ParseMultipart("multipart/form-data; boundary=mime_boundary", body);
+  ASSERT_TRUE(parts.ok()) << parts.status().ToString();
+  ASSERT_EQ(parts->size(), 1u);
+  EXPECT_EQ((*parts)[0].name, "event_log");
+  EXPECT_EQ((*parts)[0].body, "{}");
+}
+
 TEST(FormTest, MultipartRefusals) {
   auto code = [](std::string_view type, std::string_view body) {
     auto parts = ParseMultipart(type, body);

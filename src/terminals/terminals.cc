@@ -203,15 +203,101 @@ Result<gate::GateEventInput> Terminals::AttlogEvent(const VendorDevice& device,
 void Terminals::SubmitUface(const VendorDevice& device, UfaceRecognition recognition,
                             std::function<void(Status)> done) {
   gate::GateEventInput event = UfaceEvent(device, recognition);
-  if (event.stranger && recognition.photo && gate_->recognises_faces()) {
-    event.stranger = false;
-    event.face_jpeg = std::move(recognition.photo);
-  }
   uface_events_.fetch_add(1, std::memory_order_relaxed);
-  gate_->SubmitEvent(DevicePrincipal(device), std::move(event),
-                     [done = std::move(done)](Result<std::string> answer) {
-                       done(answer.ok() ? Status::Ok() : answer.status());
-                     });
+  SubmitStranger(device, std::move(event), std::move(recognition.photo), std::move(done));
+}
+
+void Terminals::SubmitStranger(const VendorDevice& device, gate::GateEventInput event,
+                               std::optional<std::string> photo, std::function<void(Status)> done) {
+  auto answered = [done](Result<std::string> answer) {
+    done(answer.ok() ? Status::Ok() : answer.status());
+  };
+  if (!event.stranger || !photo || !gate_->recognises_faces()) {
+    return gate_->SubmitEvent(DevicePrincipal(device), std::move(event), answered);
+  }
+  // The snapshot of someone the terminal did not know, recognised by the server. The pass
+  // happened whatever the photo is: one the server cannot use (unreadable, no face) leaves a
+  // stranger's pass, as if it had not come.
+  gate::GateEventInput with_face = event;
+  with_face.stranger = false;
+  with_face.face_jpeg = std::move(photo);
+  gate_->SubmitEvent(
+      DevicePrincipal(device), std::move(with_face),
+      [this, device, event = std::move(event), answered](Result<std::string> answer) mutable {
+        if (answer.ok() || answer.status().field() != "face_image") {
+          return answered(std::move(answer));
+        }
+        gate_->SubmitEvent(DevicePrincipal(device), std::move(event), answered);
+      });
+}
+
+Result<std::optional<gate::GateEventInput>> Terminals::HikvisionEvent(const VendorDevice& device,
+                                                                      const HikEvent& h) {
+  const std::optional<bool> opened = HikDoorOpened(h.major, h.minor);
+  if (!opened) return std::optional<gate::GateEventInput>();  // not a pass
+  gate::GateEventInput e;
+  if (!h.serial_no) return Status::InvalidArgument("serialNo", "an access event needs serialNo");
+  e.event_id = "hik-" + std::to_string(*h.serial_no);
+  if (h.time) {
+    e.time = *h.time;  // an instant with the device's offset
+  } else {
+    std::string local = *h.local_time;
+    local[10] = ' ';
+    ZZ_ASSIGN_OR_RETURN(const Timestamp t, Timestamp::ParseRfc3339(local + "+08:00", "dateTime"));
+    e.time.unix_ms = ServerInstant(t.unix_ms, device.clock_offset_ms);
+    e.time.offset_minutes = kChinaUtcOffsetMinutes;
+  }
+  if (h.employee) {
+    if (auto id = PositiveId(*h.employee)) {
+      e.person_id = *id;
+    } else {
+      e.stranger = true;
+    }
+  } else {
+    e.stranger = true;
+  }
+  if (device.direction == "both") {
+    e.direction = HikDirection(h.attendance);
+    if (!e.direction) {
+      return Status::InvalidArgument("attendanceStatus",
+                                     "this terminal passes both ways and the event says no "
+                                     "direction (attendanceStatus " +
+                                         (h.attendance.empty() ? "missing" : h.attendance) + ")");
+    }
+  }
+  e.pass_mode = HikPassMode(h.verify_mode);
+  e.terminal_opened = *opened;
+  return std::optional<gate::GateEventInput>(std::move(e));
+}
+
+void Terminals::SubmitHikvision(const VendorDevice& device, HikEvent h, std::string_view from_ip,
+                                std::function<void(Status)> done) {
+  // The body names its device: by MAC, or by the short serial at the end of the full one.
+  auto lower = [](std::string text) {
+    for (auto& c : text)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  const std::string serial = lower(device.serial);
+  const std::string short_serial = lower(h.short_serial);
+  const bool named = !h.mac.empty() || !short_serial.empty();
+  const bool ours =
+      serial == h.mac ||
+      (!short_serial.empty() && serial.size() >= short_serial.size() &&
+       serial.compare(serial.size() - short_serial.size(), short_serial.size(), short_serial) == 0);
+  if (named && !ours) {
+    return done(Mismatch(device, h.short_serial.empty() ? h.mac : h.short_serial, from_ip));
+  }
+  if (h.heartbeat) {
+    json body = json::object();
+    if (h.time) body["device_time"] = h.time->ToRfc3339();
+    return done(Beat(device, body));
+  }
+  auto event = HikvisionEvent(device, h);
+  if (!event.ok()) return done(event.status());
+  if (!*event) return done(Status::Ok());  // a door state, an alarm: acknowledged, not a pass
+  hikvision_events_.fetch_add(1, std::memory_order_relaxed);
+  SubmitStranger(device, std::move(**event), std::move(h.picture), std::move(done));
 }
 
 Status Terminals::Beat(const VendorDevice& device, const json& body) {
@@ -332,7 +418,8 @@ void Terminals::NextChunk(std::shared_ptr<Upload> upload) {
 
 Terminals::Counts Terminals::counts() const {
   constexpr auto kRelaxed = std::memory_order_relaxed;
-  return Counts{uface_events_.load(kRelaxed), zkteco_lines_.load(kRelaxed), refused_.load(kRelaxed),
+  return Counts{uface_events_.load(kRelaxed), zkteco_lines_.load(kRelaxed),
+                hikvision_events_.load(kRelaxed), refused_.load(kRelaxed),
                 impersonations_.load(kRelaxed)};
 }
 

@@ -31,6 +31,7 @@
 #include "base/status.h"
 #include "gate/gate.h"
 #include "store/database.h"
+#include "terminals/hikvision.h"
 #include "terminals/uface.h"
 #include "terminals/zkteco.h"
 
@@ -95,6 +96,14 @@ class Terminals {
                    std::function<void(Status)> done);
   Status UfaceHeartbeat(const VendorDevice& device, const terminals::UfaceHeartbeat& beat);
 
+  // A Hikvision push: a heartbeat (the device's clock), an access event that is a pass (→ one
+  // gate event, idempotent on the device's serialNo), or another event (acknowledged, not a
+  // pass). A body naming another device (macAddress, shortSerialNumber) is a Mismatch.
+  void SubmitHikvision(const VendorDevice& device, HikEvent event, std::string_view from_ip,
+                       std::function<void(Status)> done);
+  static Result<std::optional<gate::GateEventInput>> HikvisionEvent(const VendorDevice& device,
+                                                                    const HikEvent& event);
+
   // The handshake: the device is alive; the answer's ATTLOGStamp is the last stored upload's.
   Result<std::int64_t> ZkHandshake(const VendorDevice& device);
   // ATTLOG lines → gate events in batches; `done` runs once all are durable, after the upload's
@@ -111,11 +120,16 @@ class Terminals {
 
   // Since start, for /metrics: uplink messages by vendor that were recorded and that were not.
   struct Counts {
-    std::uint64_t uface_events = 0, zkteco_lines = 0, refused = 0, impersonations = 0;
+    std::uint64_t uface_events = 0, zkteco_lines = 0, hikvision_events = 0, refused = 0,
+                  impersonations = 0;
   };
   Counts counts() const;
 
  private:
+  // Submits `event`; a stranger's `photo` is recognised first when the server can (falling back
+  // to the stranger's pass when the photo is of no use).
+  void SubmitStranger(const VendorDevice& device, gate::GateEventInput event,
+                      std::optional<std::string> photo, std::function<void(Status)> done);
   struct Upload;
   void NextChunk(std::shared_ptr<Upload> upload);
   Result<VendorDevice> Load(store::Connection& conn, const char* where, std::string_view key);
@@ -126,7 +140,8 @@ class Terminals {
   store::Database* db_;
   gate::Gate* gate_;
   ImpersonationListener impersonation_;
-  std::atomic<std::uint64_t> uface_events_{0}, zkteco_lines_{0}, refused_{0}, impersonations_{0};
+  std::atomic<std::uint64_t> uface_events_{0}, zkteco_lines_{0}, hikvision_events_{0}, refused_{0},
+      impersonations_{0};
 };
 
 // Corrects a device-clock instant by the device's measured offset (offsets under a second are

@@ -158,6 +158,36 @@ void AddTerminalRoutes(http::Router& router, Terminals& terminals_ref, Downlink&
   beat.secret_path = true;
   router.Add(std::move(beat));
 
+  // ---- Hikvision: the listening host's push (events and heartbeats)
+  Route hikvision{
+      Verb::post,
+      "/api/v1/terminals/hikvision/{secret}",
+      std::nullopt,
+      "Hikvision terminal: event push (multipart AccessControllerEvent + Picture, or JSON); the "
+      "path is the device's callback_url",
+      BodyAs(http::Operation(
+                 {{"AccessControllerEvent", "object", false, "the event JSON part (or event_log)"},
+                  {"Picture", "string", false, "the picture part (JPEG)"}},
+                 {400, 403, 404, 413, 422}),
+             "multipart/form-data"),
+      nullptr,
+      [=](Request& request, Respond respond) {
+        auto answer = [](const Status& status) {
+          if (status.ok()) return Response::Text(200, HikSuccess(), "application/json");
+          return Response::Text(http::HttpStatusOf(status.kind()), HikFailure(status),
+                                "application/json");
+        };
+        auto device = terminals->ByCallback("hikvision", request.Param("secret"));
+        if (!device.ok()) return respond(answer(device.status()));
+        auto event = ParseHikPush(request.content_type, request.body);
+        if (!event.ok()) return respond(answer(event.status()));
+        terminals->SubmitHikvision(*device, std::move(event).value(), RemoteIp(request.remote),
+                                   [respond, answer](Status status) { respond(answer(status)); });
+      }};
+  hikvision.media_types = {"multipart/form-data"};
+  hikvision.secret_path = true;
+  router.Add(std::move(hikvision));
+
   // ---- ZKTeco PUSH, at the paths its firmware knows (eSSL firmware adds .aspx)
   auto zk_device = [=](const Request& request) -> Result<VendorDevice> {
     auto sn = request.Query("SN");
