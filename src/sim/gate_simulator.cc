@@ -668,6 +668,10 @@ CLI::App* AddSimulateCommand(CLI::App& app, SimulateOptions& o) {
   cmd->add_flag("--load", o.load, "load mode: single passes as fast as possible (or --rate)");
   cmd->add_option("--rate", o.rate, "load mode: total events/s (0: unpaced)")
       ->check(CLI::Range(0.0, 1e7));
+  cmd->add_option("--vendor", o.vendor,
+                  "load mode: terminals of zhizhi (the API), uface or zkteco (their protocols)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"zhizhi", "uface", "zkteco"}));
   return cmd;
 }
 
@@ -694,6 +698,7 @@ int RunSimulate(const SimulateOptions& options) {
     load.connections = options.connections;
     load.seconds = options.seconds;
     load.rate = options.rate;
+    load.vendor = options.vendor;
     return RunGateLoad(load);
   }
   return ShiftDay(options, *url, *token).Run();

@@ -34,7 +34,8 @@ struct SimulateOptions {
   std::string date;        // simulated day YYYY-MM-DD; default the latest day whose shift is over
   std::uint64_t seed = 0;  // 0: a random seed (printed, so a run can be repeated)
   bool load = false;
-  double rate = 0;  // load mode: total events/s; 0 = as fast as possible
+  double rate = 0;                // load mode: total events/s; 0 = as fast as possible
+  std::string vendor = "zhizhi";  // load mode: whose terminals (gate_load.h)
 };
 
 // Adds the `simulate` subcommand and its flags to `app`, filling `options` when parsed.

@@ -81,4 +81,11 @@ HttpReply LoopbackClient::Request(std::string_view method, std::string_view targ
   return HttpReply{response.status, std::move(response.error), std::move(response.body)};
 }
 
+HttpReply LoopbackClient::PostAs(std::string_view target, std::string_view content_type,
+                                 std::string body) {
+  http::ClientResponse response =
+      client_.Send("POST", target, {{"Content-Type", std::string(content_type)}}, std::move(body));
+  return HttpReply{response.status, std::move(response.error), std::move(response.body)};
+}
+
 }  // namespace zhizhi::sim

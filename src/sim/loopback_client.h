@@ -51,6 +51,9 @@ class LoopbackClient {
   HttpReply Request(std::string_view method, std::string_view target, std::string_view token,
                     std::string body = {});
 
+  // A POST without a token, with a body of `content_type`: what terminals of other makers send.
+  HttpReply PostAs(std::string_view target, std::string_view content_type, std::string body);
+
   // TCP connections opened so far: 1 after any number of requests on one kept-alive connection.
   int connections_opened() const { return client_.connections_opened(); }
 

@@ -70,11 +70,30 @@ Result<VendorDevice> Terminals::Load(store::Connection& conn, const char* where,
   return d;
 }
 
+Result<VendorDevice> Terminals::Cached(const std::string& key,
+                                       const std::function<Result<VendorDevice>()>& load) {
+  const std::int64_t now = NowUnixMs();
+  {
+    std::lock_guard lock(cache_mu_);
+    auto hit = cache_.find(key);
+    if (hit != cache_.end() && hit->second.second > now) return hit->second.first;
+  }
+  auto device = load();
+  if (device.ok()) {
+    std::lock_guard lock(cache_mu_);
+    if (cache_.size() > 100'000) cache_.clear();  // bounded: a cache, not a registry
+    cache_[key] = {*device, now + kCacheMs};
+  }
+  return device;
+}
+
 Result<VendorDevice> Terminals::ByCallback(std::string_view vendor, std::string_view secret) {
   if (secret.empty() || secret.size() > 128) return Status::NotFound("no such terminal");
   const std::string hash = security::TokenAuthenticator::HashToken(secret);
-  auto device = db_->Read(
-      [&](store::Connection& conn) { return Load(conn, "callback_secret_hash = ?", hash); });
+  auto device = Cached("cb:" + hash, [&] {
+    return db_->Read(
+        [&](store::Connection& conn) { return Load(conn, "callback_secret_hash = ?", hash); });
+  });
   if (!device.ok() || device->vendor != vendor) {
     refused_.fetch_add(1, std::memory_order_relaxed);
     if (!device.ok() && device.status().kind() != StatusKind::kNotFound) return device.status();
@@ -88,8 +107,12 @@ Result<VendorDevice> Terminals::ZkDevice(std::string_view sn, std::string_view r
     refused_.fetch_add(1, std::memory_order_relaxed);
     return Status::InvalidArgument("SN", "SN must be 1–32 letters and digits");
   }
-  auto device = db_->Read(
-      [&](store::Connection& conn) { return Load(conn, "serial = ? AND vendor = 'zkteco'", sn); });
+  const std::string key = "zk:" + std::string(sn);
+  auto device = Cached(key, [&] {
+    return db_->Read([&](store::Connection& conn) {
+      return Load(conn, "serial = ? AND vendor = 'zkteco'", sn);
+    });
+  });
   if (!device.ok()) {
     refused_.fetch_add(1, std::memory_order_relaxed);
     if (device.status().kind() == StatusKind::kNotFound) {
@@ -110,6 +133,10 @@ Result<VendorDevice> Terminals::ZkDevice(std::string_view sn, std::string_view r
       return Status::Ok();
     });
     if (!bound.ok()) return bound;
+    {
+      std::lock_guard lock(cache_mu_);
+      cache_.erase(key);
+    }
     // Another request may have bound it first: read again.
     auto again = db_->Read([&](store::Connection& conn) {
       return Load(conn, "serial = ? AND vendor = 'zkteco'", sn);
@@ -316,6 +343,10 @@ Status Terminals::UfaceHeartbeat(const VendorDevice& device, const terminals::Uf
 
 Result<std::int64_t> Terminals::ZkHandshake(const VendorDevice& device) {
   ZZ_RETURN_IF_ERROR(Beat(device, json::object()));
+  {
+    std::lock_guard lock(cache_mu_);
+    if (auto kept = stamps_.find(device.id); kept != stamps_.end()) return kept->second.stamp;
+  }
   return db_->Read([&](store::Connection& conn) -> Result<std::int64_t> {
     auto s = conn.Prepare("SELECT attlog_stamp FROM devices WHERE id = ?");
     s.Bind(1, device.id);
@@ -350,7 +381,7 @@ struct Terminals::Upload {
   security::Principal principal;
   std::string serial;
   std::int64_t device_id = 0;
-  std::optional<std::string> stamp;  // digits only
+  std::optional<std::int64_t> stamp;
 };
 
 void Terminals::SubmitAttlog(const VendorDevice& device, AttlogBatch batch,
@@ -358,9 +389,9 @@ void Terminals::SubmitAttlog(const VendorDevice& device, AttlogBatch batch,
                              std::function<void(Result<AttlogOutcome>)> done) {
   auto upload = std::make_shared<Upload>();
   upload->device_id = device.id;
-  if (stamp && stamp->size() <= 20 &&
+  if (stamp && !stamp->empty() && stamp->size() <= 18 &&
       std::all_of(stamp->begin(), stamp->end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    upload->stamp = std::move(stamp);
+    upload->stamp = std::stoll(*stamp);
   }
   upload->done = std::move(done);
   upload->principal = DevicePrincipal(device);
@@ -385,10 +416,23 @@ void Terminals::NextChunk(std::shared_ptr<Upload> upload) {
   if (upload->next == upload->chunks.size()) {
     if (!upload->stamp) return upload->done(upload->outcome);
     // Every punch of the upload is stored: the next handshake asks only for what came after.
+    // The stamp is kept in memory and written at most every 10 s a device — a stamp lost in a
+    // crash only makes the device send again what is stored already (replays change nothing),
+    // and a write per upload would cost the real-time mode a second job per punch.
+    const std::int64_t now = NowUnixMs();
+    bool persist = false;
+    {
+      std::lock_guard lock(cache_mu_);
+      Stamp& kept = stamps_[upload->device_id];
+      kept.stamp = std::max(kept.stamp, *upload->stamp);
+      persist = now - kept.written_ms >= kStampWriteMs;
+      if (persist) kept.written_ms = now;
+    }
+    if (!persist) return upload->done(upload->outcome);
     return db_->WriteAsync(
         [upload](store::Connection& conn) -> Status {
           return conn.Prepare("UPDATE devices SET attlog_stamp = ? WHERE id = ?")
-              .Bind(1, *upload->stamp)
+              .Bind(1, std::to_string(*upload->stamp))
               .Bind(2, upload->device_id)
               .Run();
         },
@@ -398,6 +442,28 @@ void Terminals::NextChunk(std::shared_ptr<Upload> upload) {
         });
   }
   auto chunk = std::move(upload->chunks[upload->next++]);
+  if (chunk.size() == 1) {
+    // One punch (a terminal in real-time mode): the single-event path, without a batch's
+    // savepoint per event and its answers as JSON.
+    gate_->SubmitEvent(upload->principal, std::move(chunk.front()),
+                       [this, upload](Result<std::string> answer) {
+                         if (!answer.ok() && (answer.status().kind() == StatusKind::kInternal ||
+                                              answer.status().kind() == StatusKind::kUnavailable)) {
+                           return upload->done(answer.status());  // the device sends it again
+                         }
+                         if (!answer.ok()) {
+                           ++upload->outcome.skipped;
+                           spdlog::warn("event=attlog_event_refused sn={} error=\"{}\"",
+                                        upload->serial, answer.status().message());
+                         } else if (answer->find("\"replayed\":true") != std::string::npos) {
+                           ++upload->outcome.replayed;
+                         } else {
+                           ++upload->outcome.recorded;
+                         }
+                         NextChunk(upload);
+                       });
+    return;
+  }
   security::Principal principal = upload->principal;
   gate_->SubmitBatch(principal, std::move(chunk), [this, upload](Result<json> result) {
     if (!result.ok()) return upload->done(result.status());

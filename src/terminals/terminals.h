@@ -21,7 +21,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -130,6 +132,19 @@ class Terminals {
   // to the stranger's pass when the photo is of no use).
   void SubmitStranger(const VendorDevice& device, gate::GateEventInput event,
                       std::optional<std::string> photo, std::function<void(Status)> done);
+  // Device lookups, cached for kCacheMs (a registration or binding shows within that; a
+  // disabled device is denied by the gate at once).
+  static constexpr std::int64_t kCacheMs = 5000;
+  Result<VendorDevice> Cached(const std::string& key,
+                              const std::function<Result<VendorDevice>()>& load);
+  struct Stamp {
+    std::int64_t stamp = 0;
+    std::int64_t written_ms = 0;
+  };
+  static constexpr std::int64_t kStampWriteMs = 10'000;
+  std::mutex cache_mu_;
+  std::map<std::string, std::pair<VendorDevice, std::int64_t>> cache_;  // key → device, expiry
+  std::map<std::int64_t, Stamp> stamps_;  // ZKTeco: the newest stored upload's stamp, per device
   struct Upload;
   void NextChunk(std::shared_ptr<Upload> upload);
   Result<VendorDevice> Load(store::Connection& conn, const char* where, std::string_view key);
