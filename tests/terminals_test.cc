@@ -544,6 +544,42 @@ TEST_F(TerminalsTest, AUfaceTerminalHoldsTheRosterAndLosesWhoLeaves) {
   EXPECT_EQ(sim.Stop().exit_code, 0) << sim.Stop().err;
 }
 
+TEST_F(TerminalsTest, AHikvisionTerminalHoldsTheRosterThroughDigestAuthentication) {
+  using namespace std::chrono_literals;
+  const std::int64_t a = district_.GoodWorker("褚七", {"P1"});
+  const std::int64_t b = district_.GoodWorker("卫八", {"P1"});
+  const std::uint16_t port = FreePort();
+  const json device = district_.Post("/api/v1/projects/P1/devices",
+                                     {{"serial", "DS-K1T671M0120201020V030235ENSIM0001"},
+                                      {"direction", "both"},
+                                      {"vendor", "hikvision"},
+                                      {"address", "127.0.0.1:" + std::to_string(port)},
+                                      {"username", "admin"},
+                                      {"password", "Hik-12345"}});
+  const std::string id = std::to_string(device["id"].get<std::int64_t>());
+  Simulator sim(
+      server_.root(),
+      {"--vendor", "hikvision", "--url", "http://127.0.0.1:" + std::to_string(server_.port()),
+       "--serial", "DS-K1T671M0120201020V030235ENSIM0001", "--callback", device["callback_url"],
+       "--device-port", std::to_string(port), "--username", "admin", "--password", "Hik-12345",
+       "--passes", "4", "--interval-ms", "300"});
+  const std::set<std::string> both = {std::to_string(a), std::to_string(b)};
+  ASSERT_TRUE(WaitUntil([&] { return sim.Users() == both; }, 30s))
+      << "the roster never reached the device; server log:\n"
+      << server_.Log();
+  EXPECT_GE(sim.Counters().value("digest_challenges", 0), 1) << "asked to authenticate first";
+  ASSERT_TRUE(WaitUntil([&] { return sim.Counters().value("passes_recorded", 0) == 4; }, 30s))
+      << sim.Counters().dump();
+  EXPECT_EQ(EventsWhere("device_id = " + id + " AND decision = 'allow'"), "4")
+      << "checkIn and checkOut in turn, each person";
+
+  district_.Exit("P1", a);
+  ASSERT_TRUE(
+      WaitUntil([&] { return sim.Users() == std::set<std::string>{std::to_string(b)}; }, 60s))
+      << "the exited worker is still on the device";
+  EXPECT_EQ(sim.Stop().exit_code, 0) << sim.Stop().err;
+}
+
 TEST_F(TerminalsTest, AUfaceTerminalThatIsDownIsRetriedAndShowsWhy) {
   using namespace std::chrono_literals;
   district_.GoodWorker("郑三", {"P1"});

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -21,6 +22,7 @@
 #include "base/file.h"
 #include "base/thread_name.h"
 #include "http/client.h"
+#include "http/digest.h"
 #include "http/form.h"
 #include "sim/loopback_client.h"
 
@@ -103,12 +105,22 @@ class DeviceState {
   json counters_ = json::object();
 };
 
-// The Uface device's LAN API: form posts with the password in `pass`, answered in the LAN
-// envelope {"result","success","code","msg","data"}.
-class UfaceLanApi {
+// A device's own HTTP server on loopback (a Uface LAN API, a Hikvision ISAPI): one request a
+// connection (the answer says Connection: close), so that no kept-alive connection holds its
+// thread in a read when it is told to stop.
+struct DeviceReply {
+  DeviceReply(int status_code, std::string text) : status(status_code), body(std::move(text)) {}
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json;charset=UTF-8";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+using DeviceHandler = std::function<DeviceReply(const bhttp::request<bhttp::string_body>&)>;
+
+class DeviceServer {
  public:
-  UfaceLanApi(DeviceState* state, std::string password, std::uint16_t port)
-      : state_(state), password_(std::move(password)), acceptor_(io_) {
+  DeviceServer(std::uint16_t port, DeviceHandler handler)
+      : handler_(std::move(handler)), acceptor_(io_) {
     const net::ip::tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port);
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
@@ -116,11 +128,11 @@ class UfaceLanApi {
     acceptor_.listen();
     port_ = acceptor_.local_endpoint().port();
     thread_ = std::thread([this] {
-      NameThisThread("zz-uface-lan");
+      NameThisThread("zz-device-lan");
       Serve();
     });
   }
-  ~UfaceLanApi() {
+  ~DeviceServer() {
     stopping_ = true;
     // Wakes the blocking accept (Linux: accept on a shut-down listening socket fails).
     ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
@@ -131,65 +143,6 @@ class UfaceLanApi {
   std::uint16_t port() const { return port_; }
 
  private:
-  static std::string Answer(bool ok, const std::string& code, const std::string& msg) {
-    return json{{"result", ok ? 1 : 0}, {"success", ok}, {"code", code}, {"msg", msg}}.dump();
-  }
-
-  std::string Handle(const std::string& target, const std::string& body) {
-    auto fields = http::ParseUrlEncodedForm(body);
-    if (!fields.ok()) return Answer(false, "LAN_EXP-1002", "bad parameters");
-    auto field = [&](const char* name) {
-      return std::string(http::FormValue(*fields, name).value_or(""));
-    };
-    if (field("pass") != password_) return Answer(false, "LAN_EXP-1001", "wrong password");
-    if (target == "/person/create" || target == "/person/update") {
-      const json person = json::parse(field("person"), nullptr, false);
-      if (!person.is_object() || !person.contains("id") || !person["id"].is_string()) {
-        return Answer(false, "LAN_EXP-3001", "person must be JSON with an id");
-      }
-      const std::string id = person["id"];
-      const bool exists = state_->Has(id);
-      if (target == "/person/create" && exists) {
-        return Answer(false, "LAN_EXP-3005", "person id exists");
-      }
-      if (target == "/person/update" && !exists) {
-        return Answer(false, "LAN_EXP-3009", "person id does not exist");
-      }
-      state_->Upsert(id, person.value("name", ""));
-      state_->Count(target == "/person/create" ? "person_created" : "person_updated");
-      return Answer(true, "LAN_SUS-0", "ok");
-    }
-    if (target == "/person/delete") {
-      bool any = false;
-      std::string ids = field("id");
-      size_t pos = 0;
-      while (pos <= ids.size()) {
-        const size_t comma = ids.find(',', pos);
-        any = state_->Erase(ids.substr(pos, comma - pos)) || any;
-        if (comma == std::string::npos) break;
-        pos = comma + 1;
-      }
-      if (!any) return Answer(false, "LAN_EXP-3009", "person id does not exist");
-      state_->Count("person_deleted");
-      return Answer(true, "LAN_SUS-0", "ok");
-    }
-    if (target == "/face/create" || target == "/face/update") {
-      const std::string id = field("personId");
-      if (!state_->Has(id)) return Answer(false, "LAN_EXP-4009", "person does not exist");
-      if (field("imgBase64").empty()) return Answer(false, "LAN_EXP-4003", "no image");
-      state_->Face(id);
-      state_->Count("face_stored");
-      return Answer(true, "LAN_SUS-0", "ok");
-    }
-    if (target == "/person/find") {
-      json data = json::array();
-      for (const std::string& id : state_->Users())
-        data.push_back({{"id", id}});
-      return json{{"result", 1}, {"success", true}, {"code", "LAN_SUS-0"}, {"data", data}}.dump();
-    }
-    return Answer(false, "LAN_EXP-1006", "unknown interface");
-  }
-
   void Serve() {
     while (!stopping_) {
       net::ip::tcp::socket socket(io_);
@@ -199,16 +152,17 @@ class UfaceLanApi {
         if (stopping_) return;
         continue;
       }
-      // One request a connection (the answer says Connection: close), so that no kept-alive
-      // connection holds this thread in a read when it is told to stop.
       beast::flat_buffer buffer;
       bhttp::request<bhttp::string_body> request;
       bhttp::read(socket, buffer, request, ec);
       if (!ec) {
-        const std::string target(request.target());
-        bhttp::response<bhttp::string_body> response{bhttp::status::ok, request.version()};
-        response.set(bhttp::field::content_type, "application/json;charset=UTF-8");
-        response.body() = Handle(target.substr(0, target.find('?')), request.body());
+        const DeviceReply reply = handler_(request);
+        bhttp::response<bhttp::string_body> response{static_cast<bhttp::status>(reply.status),
+                                                     request.version()};
+        response.set(bhttp::field::content_type, reply.content_type);
+        for (const auto& [name, value] : reply.headers)
+          response.set(name, value);
+        response.body() = reply.body;
         response.keep_alive(false);
         response.prepare_payload();
         bhttp::write(socket, response, ec);
@@ -217,13 +171,161 @@ class UfaceLanApi {
     }
   }
 
-  DeviceState* state_;
-  std::string password_;
+  DeviceHandler handler_;
   net::io_context io_;
   net::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
+};
+
+std::string UfaceAnswer(bool ok, const std::string& code, const std::string& msg) {
+  return json{{"result", ok ? 1 : 0}, {"success", ok}, {"code", code}, {"msg", msg}}.dump();
+}
+
+// The Uface device's LAN API: form posts with the password in `pass`, answered in the LAN
+// envelope {"result","success","code","msg","data"}.
+std::string UfaceLan(DeviceState* state_, const std::string& password_, const std::string& target,
+                     const std::string& body) {
+  auto fields = http::ParseUrlEncodedForm(body);
+  if (!fields.ok()) return UfaceAnswer(false, "LAN_EXP-1002", "bad parameters");
+  auto field = [&](const char* name) {
+    return std::string(http::FormValue(*fields, name).value_or(""));
+  };
+  if (field("pass") != password_) return UfaceAnswer(false, "LAN_EXP-1001", "wrong password");
+  if (target == "/person/create" || target == "/person/update") {
+    const json person = json::parse(field("person"), nullptr, false);
+    if (!person.is_object() || !person.contains("id") || !person["id"].is_string()) {
+      return UfaceAnswer(false, "LAN_EXP-3001", "person must be JSON with an id");
+    }
+    const std::string id = person["id"];
+    const bool exists = state_->Has(id);
+    if (target == "/person/create" && exists) {
+      return UfaceAnswer(false, "LAN_EXP-3005", "person id exists");
+    }
+    if (target == "/person/update" && !exists) {
+      return UfaceAnswer(false, "LAN_EXP-3009", "person id does not exist");
+    }
+    state_->Upsert(id, person.value("name", ""));
+    state_->Count(target == "/person/create" ? "person_created" : "person_updated");
+    return UfaceAnswer(true, "LAN_SUS-0", "ok");
+  }
+  if (target == "/person/delete") {
+    bool any = false;
+    std::string ids = field("id");
+    size_t pos = 0;
+    while (pos <= ids.size()) {
+      const size_t comma = ids.find(',', pos);
+      any = state_->Erase(ids.substr(pos, comma - pos)) || any;
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+    if (!any) return UfaceAnswer(false, "LAN_EXP-3009", "person id does not exist");
+    state_->Count("person_deleted");
+    return UfaceAnswer(true, "LAN_SUS-0", "ok");
+  }
+  if (target == "/face/create" || target == "/face/update") {
+    const std::string id = field("personId");
+    if (!state_->Has(id)) return UfaceAnswer(false, "LAN_EXP-4009", "person does not exist");
+    if (field("imgBase64").empty()) return UfaceAnswer(false, "LAN_EXP-4003", "no image");
+    state_->Face(id);
+    state_->Count("face_stored");
+    return UfaceAnswer(true, "LAN_SUS-0", "ok");
+  }
+  if (target == "/person/find") {
+    json data = json::array();
+    for (const std::string& id : state_->Users())
+      data.push_back({{"id", id}});
+    return json{{"result", 1}, {"success", true}, {"code", "LAN_SUS-0"}, {"data", data}}.dump();
+  }
+  return UfaceAnswer(false, "LAN_EXP-1006", "unknown interface");
+}
+
+// The Hikvision terminal's ISAPI (access control): digest authentication (a 401 with a challenge
+// first), users (UserInfo/Record, Modify, Delete) and faces (FaceDataRecord, FDModify), answered
+// with ISAPI's ResponseStatus as JSON.
+class HikIsapi {
+ public:
+  HikIsapi(DeviceState* state, std::string user, std::string password)
+      : state_(state), user_(std::move(user)), password_(std::move(password)) {}
+
+  DeviceReply Handle(const bhttp::request<bhttp::string_body>& request) {
+    const std::string method(request.method_string());
+    const std::string target(request.target());
+    const std::string path = target.substr(0, target.find('?'));
+    if (!http::DigestVerifies(request[bhttp::field::authorization], method, kRealm, kNonce, user_,
+                              password_)) {
+      state_->Count("digest_challenges");
+      DeviceReply r{401, Status("notAuthorized")};
+      r.headers.emplace_back("WWW-Authenticate", std::string("Digest qop=\"auth\", realm=\"") +
+                                                     kRealm + "\", nonce=\"" + kNonce +
+                                                     "\", stale=\"FALSE\"");
+      return r;
+    }
+    if (path == "/ISAPI/AccessControl/UserInfo/Record" ||
+        path == "/ISAPI/AccessControl/UserInfo/Modify") {
+      const json doc = json::parse(request.body(), nullptr, false);
+      if (!doc.is_object() || !doc.contains("UserInfo") || !doc["UserInfo"].is_object()) {
+        return {400, Status("badJsonFormat")};
+      }
+      const json& user = doc["UserInfo"];
+      const std::string id = user.value("employeeNo", "");
+      if (id.empty()) return {400, Status("badParameters")};
+      const bool exists = state_->Has(id);
+      if (path.ends_with("Record") && exists) return {400, Status("employeeNoAlreadyExist")};
+      if (path.ends_with("Modify") && !exists) return {400, Status("employeeNoNotExist")};
+      state_->Upsert(id, user.value("name", ""));
+      state_->Count(path.ends_with("Record") ? "user_added" : "user_modified");
+      return {200, Status("ok")};
+    }
+    if (path == "/ISAPI/AccessControl/UserInfo/Delete") {
+      const json doc = json::parse(request.body(), nullptr, false);
+      const json list =
+          doc.is_object()
+              ? doc.value(json::json_pointer("/UserInfoDelCond/EmployeeNoList"), json::array())
+              : json::array();
+      for (const json& item : list) {
+        if (item.is_object()) state_->Erase(item.value("employeeNo", ""));
+      }
+      state_->Count("user_deleted");
+      return {200, Status("ok")};
+    }
+    if (path == "/ISAPI/Intelligent/FDLib/FaceDataRecord" ||
+        path == "/ISAPI/Intelligent/FDLib/FDModify") {
+      auto parts = http::ParseMultipart(request[bhttp::field::content_type], request.body());
+      if (!parts.ok()) return {400, Status("badParameters")};
+      std::string id;
+      bool image = false;
+      for (const auto& part : *parts) {
+        if (part.name == "FaceDataRecord") {
+          const json record = json::parse(part.body, nullptr, false);
+          if (record.is_object()) id = record.value("FPID", "");
+        } else if (!part.body.empty()) {
+          image = true;
+        }
+      }
+      if (id.empty() || !image) return {400, Status("badParameters")};
+      if (!state_->Has(id)) return {400, Status("employeeNoNotExist")};
+      state_->Face(id);
+      state_->Count("face_stored");
+      return {200, Status("ok")};
+    }
+    return {404, Status("notSupport")};
+  }
+
+ private:
+  static constexpr const char* kRealm = "DS-K1T671";
+  static constexpr const char* kNonce = "4e6a6b7a5a6d3d3d";
+  static std::string Status(const std::string& sub) {
+    const bool ok = sub == "ok";
+    return json{{"statusCode", ok ? 1 : 4},
+                {"statusString", ok ? "OK" : "Invalid Operation"},
+                {"subStatusCode", sub}}
+        .dump();
+  }
+
+  DeviceState* state_;
+  std::string user_, password_;
 };
 
 bool Stopped(const TerminalSimOptions& o) {
@@ -253,7 +355,13 @@ int RunUface(const TerminalSimOptions& o, const LoopbackUrl& url, DeviceState& s
                  "path\n");
     return 2;
   }
-  UfaceLanApi lan(&state, o.password, static_cast<std::uint16_t>(o.device_port));
+  DeviceServer lan(
+      static_cast<std::uint16_t>(o.device_port),
+      [&](const bhttp::request<bhttp::string_body>& request) {
+        const std::string target(request.target());
+        return DeviceReply{
+            200, UfaceLan(&state, o.password, target.substr(0, target.find('?')), request.body())};
+      });
   std::printf("{\"event\":\"device_listening\",\"port\":%u}\n", lan.port());
   std::fflush(stdout);
   http::ClientOptions options = ClientTo(url);
@@ -304,6 +412,90 @@ int RunUface(const TerminalSimOptions& o, const LoopbackUrl& url, DeviceState& s
     }
     fields.emplace_back("ip", "127.0.0.1");
     state.Count(post(o.callback, fields) ? "passes_recorded" : "passes_failed");
+    ++sent;
+  }
+  return 0;
+}
+
+// A Hikvision access event pushed as the firmware does: multipart, the JSON and a picture.
+std::string HikMultipart(const json& event) {
+  const std::string text = event.dump();
+  return "--MIME_boundary\r\nContent-Disposition: form-data; name=\"AccessControllerEvent\"\r\n"
+         "Content-Type: application/json\r\nContent-Length: " +
+         std::to_string(text.size()) + "\r\n\r\n" + text +
+         "\r\n--MIME_boundary\r\nContent-Disposition: form-data; name=\"Picture\"; "
+         "filename=\"Picture.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\xFF\xD8\xFF\xD9\r\n"
+         "--MIME_boundary--\r\n";
+}
+
+int RunHikvision(const TerminalSimOptions& o, const LoopbackUrl& url, DeviceState& state) {
+  if (o.callback.rfind("/", 0) != 0) {
+    std::fprintf(stderr,
+                 "zhizhi simulate terminal: --callback must be the device's callback_url path\n");
+    return 2;
+  }
+  HikIsapi isapi(&state, o.username, o.password);
+  DeviceServer lan(
+      static_cast<std::uint16_t>(o.device_port),
+      [&](const bhttp::request<bhttp::string_body>& request) { return isapi.Handle(request); });
+  std::printf("{\"event\":\"device_listening\",\"port\":%u}\n", lan.port());
+  std::fflush(stdout);
+  http::Client client(ClientTo(url));
+  const auto deadline =
+      Clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(o.seconds * 1000));
+  auto push = [&](const std::string& body, const char* type) {
+    const http::ClientResponse r = client.Send("POST", o.callback, {{"Content-Type", type}}, body);
+    const json answer = json::parse(r.body, nullptr, false);
+    return r.status == 200 && answer.is_object() && answer.value("statusCode", 0) == 1;
+  };
+  const json envelope = {
+      {"ipAddress", "127.0.0.1"},
+      {"portNo", lan.port()},
+      {"protocol", "HTTP"},
+      {"macAddress", "88:de:39:00:00:01"},
+      {"shortSerialNumber", o.serial.substr(o.serial.size() > 9 ? o.serial.size() - 9 : 0)},
+      {"channelID", 1},
+      {"activePostCount", 1},
+      {"eventState", "active"}};
+  auto beat = [&] {
+    json event = envelope;
+    event["dateTime"] = FormatRfc3339(NowUnixMs() / 1000 * 1000);
+    event["eventType"] = "heartBeat";
+    state.Count(push(event.dump(), "application/json") ? "heartbeats" : "heartbeats_failed");
+  };
+  beat();
+  std::mt19937 rng(13);
+  std::map<std::string, bool> inside;
+  std::int64_t serial_no = 1;
+  int sent = 0;
+  auto last_beat = Clock::now();
+  while (Clock::now() < deadline && !Stopped(o)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(sent < o.passes ? o.interval_ms : 100));
+    if (Clock::now() - last_beat > std::chrono::seconds(10)) {
+      beat();
+      last_beat = Clock::now();
+    }
+    if (sent >= o.passes) continue;
+    const auto users = state.Users();
+    if (users.empty()) continue;
+    const std::string& id = users[rng() % users.size()];
+    json event = envelope;
+    event["dateTime"] = FormatRfc3339(NowUnixMs() / 1000 * 1000);
+    event["eventType"] = "AccessControllerEvent";
+    event["eventDescription"] = "Access Controller Event";
+    event["AccessControllerEvent"] = {{"deviceName", "Access Controller"},
+                                      {"majorEventType", 5},
+                                      {"subEventType", 75},
+                                      {"employeeNoString", id},
+                                      {"cardReaderNo", 1},
+                                      {"serialNo", serial_no++},
+                                      {"currentVerifyMode", "cardOrFace"},
+                                      {"attendanceStatus", inside[id] ? "checkOut" : "checkIn"},
+                                      {"picturesNumber", 1}};
+    inside[id] = !inside[id];
+    state.Count(push(HikMultipart(event), "multipart/form-data; boundary=MIME_boundary")
+                    ? "passes_recorded"
+                    : "passes_failed");
     ++sent;
   }
   return 0;
@@ -408,15 +600,21 @@ int RunZkteco(const TerminalSimOptions& o, const LoopbackUrl& url, DeviceState& 
 }  // namespace
 
 void AddTerminalSimFlags(CLI::App& cmd, TerminalSimOptions& o) {
-  cmd.add_option("--vendor", o.vendor, "uface or zkteco")
+  cmd.add_option("--vendor", o.vendor, "uface, hikvision or zkteco")
       ->required()
-      ->check(CLI::IsMember({"uface", "zkteco"}));
+      ->check(CLI::IsMember({"uface", "hikvision", "zkteco"}));
   cmd.add_option("--url", o.url, "server base URL, loopback only")->capture_default_str();
-  cmd.add_option("--serial", o.serial, "the device's deviceKey (uface) or SN (zkteco)")->required();
-  cmd.add_option("--callback", o.callback, "uface: the callback_url path the server gave");
-  cmd.add_option("--device-port", o.device_port, "uface: the LAN API's port (0: any free one)")
+  cmd.add_option("--serial", o.serial,
+                 "the device's deviceKey (uface), serial (hikvision) or SN (zkteco)")
+      ->required();
+  cmd.add_option("--callback", o.callback,
+                 "uface, hikvision: the callback_url path the server gave");
+  cmd.add_option("--device-port", o.device_port,
+                 "uface, hikvision: the device API's port (0: any free one)")
       ->check(CLI::Range(0, 65535));
-  cmd.add_option("--password", o.password, "uface: the LAN API's password")->capture_default_str();
+  cmd.add_option("--password", o.password, "uface, hikvision: the device API's password")
+      ->capture_default_str();
+  cmd.add_option("--username", o.username, "hikvision: the ISAPI user")->capture_default_str();
   cmd.add_option("--state", o.state_file, "write the device's users and counters here (JSON)");
   cmd.add_option("--passes", o.passes, "passes to send, then stop (0: only serve the roster)")
       ->capture_default_str()
@@ -446,7 +644,9 @@ int RunTerminalSimulator(const TerminalSimOptions& o) {
   state.Count("started", 0);
   int code = 0;
   try {
-    code = o.vendor == "uface" ? RunUface(o, *url, state) : RunZkteco(o, *url, state);
+    code = o.vendor == "uface"       ? RunUface(o, *url, state)
+           : o.vendor == "hikvision" ? RunHikvision(o, *url, state)
+                                     : RunZkteco(o, *url, state);
   } catch (const std::exception& e) {  // the LAN API's port taken, …
     std::fprintf(stderr, "zhizhi simulate terminal: %s\n", e.what());
     return 1;

@@ -1,11 +1,15 @@
-// `zhizhi simulate terminal --vendor uface|zkteco`: a terminal of another maker, played from the
-// vendor's public protocol (docs/terminals.md) against a running server on loopback — what the
-// end-to-end tests and the demo use in place of a device on a site.
+// `zhizhi simulate terminal --vendor uface|hikvision|zkteco`: a terminal of another maker, played
+// from the vendor's public protocol (docs/terminals.md) against a running server on loopback — what
+// the end-to-end tests and the demo use in place of a device on a site.
 //
 // - uface: serves the device's LAN API on --device-port (person/create, update, delete, find;
 //   face/create, update, delete; the password in `pass`), so the server's downlink fills and
 //   empties its roster; posts a heartbeat now and then and a recognition (face_0) for people on
 //   its roster, a stranger (STRANGERBABY, face_2) every --stranger-every passes.
+// - hikvision: serves ISAPI on --device-port with digest authentication (UserInfo Record,
+//   Modify, Delete; FaceDataRecord, FDModify), so the downlink fills and empties its users;
+//   pushes heartbeats and access events (face, checkIn/checkOut in turn) with a picture as
+//   multipart to --callback.
 // - zkteco: handshakes (options=all), polls for commands (getrequest with INFO) and applies them
 //   to its user table (DATA UPDATE/DELETE USERINFO, BIOPHOTO), answers their results (devicecmd),
 //   and uploads punches of its users as ATTLOG lines in China wall time with no zone — the last
@@ -31,9 +35,10 @@ struct TerminalSimOptions {
   std::string vendor;  // uface, zkteco
   std::string url = "http://127.0.0.1:8080";
   std::string serial;                 // deviceKey / SN
-  std::string callback;               // uface: the callback_url path the server gave
-  int device_port = 0;                // uface: the LAN API's port (0: any free one)
-  std::string password = "12345678";  // uface: the LAN API's password
+  std::string callback;               // uface, hikvision: the callback_url path the server gave
+  int device_port = 0;                // uface, hikvision: the device API port (0: any free one)
+  std::string username = "admin";     // hikvision: the ISAPI user
+  std::string password = "12345678";  // uface, hikvision: the device API's password
   std::string state_file;             // where the device's roster is written
   int passes = 10;                    // passes to send, then stop (0: none)
   int stranger_every = 0;             // uface: every Nth pass a stranger (0: never)

@@ -4,10 +4,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <strings.h>
 #include "base/base64.h"
 #include "base/civil_time.h"
 #include "base/thread_name.h"
+
 #include "http/client.h"
+#include "http/digest.h"
 #include "http/form.h"
 
 namespace zhizhi::terminals {
@@ -153,8 +156,9 @@ Result<std::vector<Downlink::DeviceRow>> Downlink::UfaceDevices(
     // Only devices behind on their project's roster.
     auto s = conn.Prepare(
         "SELECT d.id, d.project_code, d.vendor, d.serial, d.downlink_address, "
-        "d.downlink_password, d.roster_synced, d.sync_failures FROM devices d "
-        "WHERE d.vendor = 'uface' AND d.disabled_at IS NULL AND d.downlink_address IS NOT NULL "
+        "d.downlink_password, d.roster_synced, d.sync_failures, d.downlink_username FROM devices d "
+        "WHERE d.vendor IN ('uface', 'hikvision') AND d.disabled_at IS NULL "
+        "AND d.downlink_address IS NOT NULL "
         "AND (? IS NULL OR d.id = ?) AND EXISTS (SELECT 1 FROM roster_changes c WHERE "
         "c.project_code = d.project_code AND c.version > d.roster_synced) ORDER BY d.id");
     s.Bind(1, only).Bind(2, only);
@@ -171,6 +175,7 @@ Result<std::vector<Downlink::DeviceRow>> Downlink::UfaceDevices(
       }
       d.synced = s.Int(6);
       d.failures = static_cast<int>(s.Int(7));
+      d.username = s.OptText(8).value_or("admin");
       rows.push_back(std::move(d));
     }
     ZZ_RETURN_IF_ERROR(s.status());
@@ -226,8 +231,9 @@ Status Downlink::Failed(std::int64_t device_id, const std::string& error) {
 
 Status Downlink::SyncUface(std::int64_t device_id) {
   ZZ_ASSIGN_OR_RETURN(auto rows, UfaceDevices(device_id));
-  if (rows.empty()) return Status::Ok();  // up to date (or not a Uface device with an address)
+  if (rows.empty()) return Status::Ok();  // up to date (or no pushed-to device with an address)
   const DeviceRow& d = rows.front();
+  if (d.vendor == "hikvision") return SyncHikvision(d);
   auto changes = Changes(d);
   if (!changes.ok()) {
     Failed(d.id, changes.status().message()).IgnoreError();  // logged there
@@ -293,6 +299,155 @@ Status Downlink::SyncUface(std::int64_t device_id) {
   const std::int64_t version = (*changes)["version"].get<std::int64_t>();
   spdlog::info("event=downlink_synced vendor=uface device_id={} serial={} version={} changes={}",
                d.id, d.serial, version, done);
+  return Synced(d.id, version);
+}
+
+namespace {
+
+// One call of a Hikvision terminal's ISAPI with digest authentication: the first request of a
+// client meets a 401 and its challenge, then every request answers it (nc counting up).
+struct IsapiCall {
+  http::Client* client;
+  std::string user, password;
+  std::optional<http::DigestChallenge> challenge;
+  std::uint32_t nc = 0;
+
+  // The answer's status and JSON ({} when it is not JSON); Unavailable without an answer.
+  Result<std::pair<int, json>> Send(const std::string& method, const std::string& target,
+                                    const std::string& content_type, const std::string& body) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      http::HeaderList headers = {{"Content-Type", content_type}};
+      if (challenge) {
+        ++nc;
+        const std::string cnonce = http::Md5Hex(std::to_string(nc) + target).substr(0, 16);
+        headers.emplace_back(
+            "Authorization",
+            http::DigestAuthorization(*challenge, method, target, user, password, nc, cnonce));
+      }
+      http::ClientResponse r = client->Send(method, target, headers, body);
+      if (r.status == 0) return Status::Unavailable("device unreachable: " + r.error);
+      if (r.status == 401 && attempt == 0) {
+        std::string www;
+        for (const auto& [name, value] : r.headers) {
+          if (name.size() == 16 && strcasecmp(name.c_str(), "WWW-Authenticate") == 0) www = value;
+        }
+        challenge = http::ParseDigestChallenge(www);
+        nc = 0;
+        if (!challenge) return Status::Unavailable("device wants an authentication it cannot get");
+        continue;
+      }
+      if (r.status == 401) return Status::Unavailable("device refused the username or password");
+      json answer = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+      if (!answer.is_object()) answer = json::object();
+      return std::pair<int, json>(r.status, std::move(answer));
+    }
+    return Status::Unavailable("device refused the username or password");
+  }
+  static std::string Sub(const json& answer) { return answer.value("subStatusCode", ""); }
+};
+
+// The FaceDataRecord multipart: the record's JSON and the picture (part `img`).
+std::string FaceRecordBody(const std::string& employee, const std::string& jpeg) {
+  const std::string record =
+      json{{"faceLibType", "blackFD"}, {"FDID", "1"}, {"FPID", employee}}.dump();
+  return "--zhizhiFaceBoundary\r\nContent-Disposition: form-data; name=\"FaceDataRecord\"\r\n"
+         "Content-Type: application/json\r\n\r\n" +
+         record +
+         "\r\n--zhizhiFaceBoundary\r\nContent-Disposition: form-data; name=\"img\"; "
+         "filename=\"face.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n" +
+         jpeg + "\r\n--zhizhiFaceBoundary--\r\n";
+}
+
+}  // namespace
+
+Status Downlink::SyncHikvision(const DeviceRow& d) {
+  auto changes = Changes(d);
+  if (!changes.ok()) {
+    Failed(d.id, changes.status().message()).IgnoreError();  // logged there
+    return changes.status();
+  }
+  const auto [host, port] = HostPort(d.address, 80);
+  http::ClientOptions client_options;
+  client_options.host = host;
+  client_options.port = port;
+  client_options.timeout = options_.timeout;
+  http::Client client(client_options);
+  IsapiCall call{&client, d.username, d.password.value_or(""), std::nullopt, 0};
+  auto fail = [&](const std::string& what) {
+    Status status = Status::Unavailable(what);
+    Failed(d.id, what).IgnoreError();  // its own failure is logged there
+    return status;
+  };
+  const std::string json_type = "application/json";
+  size_t done = 0;
+  for (const json& item : (*changes)["allowed"]) {
+    const std::string id = std::to_string(item.value("person_id", std::int64_t{0}));
+    std::string name = item.value("name", "");
+    const json user = {{"UserInfo",
+                        {{"employeeNo", id},
+                         {"name", name},
+                         {"userType", "normal"},
+                         {"Valid",
+                          {{"enable", true},
+                           {"beginTime", "2000-01-01T00:00:00"},
+                           {"endTime", "2037-12-31T23:59:59"},
+                           {"timeType", "local"}}},
+                         {"doorRight", "1"},
+                         {"RightPlan", json::array({{{"doorNo", 1}, {"planTemplateNo", "1"}}})}}}};
+    auto added = call.Send("POST", "/ISAPI/AccessControl/UserInfo/Record?format=json", json_type,
+                           user.dump());
+    if (!added.ok()) return fail(added.status().message());
+    if (added->first != 200) {
+      if (IsapiCall::Sub(added->second).find("AlreadyExist") == std::string::npos) {
+        return fail("UserInfo/Record " + id + ": " + IsapiCall::Sub(added->second));
+      }
+      auto modified = call.Send("PUT", "/ISAPI/AccessControl/UserInfo/Modify?format=json",
+                                json_type, user.dump());
+      if (!modified.ok()) return fail(modified.status().message());
+      if (modified->first != 200) {
+        return fail("UserInfo/Modify " + id + ": " + IsapiCall::Sub(modified->second));
+      }
+    }
+    if (photos_) {
+      auto photo = photos_(item.value("person_id", std::int64_t{0}));
+      if (!photo.ok()) return fail(photo.status().message());
+      if (*photo) {
+        const std::string type = "multipart/form-data; boundary=zhizhiFaceBoundary";
+        auto face = call.Send("POST", "/ISAPI/Intelligent/FDLib/FaceDataRecord?format=json", type,
+                              FaceRecordBody(id, **photo));
+        if (!face.ok()) return fail(face.status().message());
+        if (face->first != 200) {
+          auto modified = call.Send("PUT", "/ISAPI/Intelligent/FDLib/FDModify?format=json", type,
+                                    FaceRecordBody(id, **photo));
+          if (!modified.ok()) return fail(modified.status().message());
+          if (modified->first != 200) {
+            return fail("FaceDataRecord " + id + ": " + IsapiCall::Sub(modified->second));
+          }
+        }
+      }
+    }
+    ++done;
+  }
+  json employees = json::array();
+  for (const json& item : (*changes)["revoked"]) {
+    employees.push_back({{"employeeNo", std::to_string(item.value("person_id", std::int64_t{0}))}});
+  }
+  if (!employees.empty()) {
+    const json del = {{"UserInfoDelCond", {{"EmployeeNoList", employees}}}};
+    auto deleted =
+        call.Send("PUT", "/ISAPI/AccessControl/UserInfo/Delete?format=json", json_type, del.dump());
+    if (!deleted.ok()) return fail(deleted.status().message());
+    // A user the device does not hold is gone already.
+    if (deleted->first != 200 &&
+        IsapiCall::Sub(deleted->second).find("NotExist") == std::string::npos) {
+      return fail("UserInfo/Delete: " + IsapiCall::Sub(deleted->second));
+    }
+    done += employees.size();
+  }
+  const std::int64_t version = (*changes)["version"].get<std::int64_t>();
+  spdlog::info(
+      "event=downlink_synced vendor=hikvision device_id={} serial={} version={} changes={}", d.id,
+      d.serial, version, done);
   return Synced(d.id, version);
 }
 

@@ -8,10 +8,11 @@
 // confirmed is sent again, after a restart too. Nothing is lost, and a change is applied at
 // least once (every command is an upsert or a delete, so applying one twice does no harm).
 //
-// - Uface (push): a thread walks the Uface devices every `tick` and posts the changes since the
-//   cursor to the device's LAN API (person/create or update, face/create or update,
-//   person/delete), then moves the cursor. A device that fails is retried with back-off
-//   (1, 2, 4 … 60 s) and its error shown in the device list.
+// - Uface and Hikvision (push): a thread walks their devices every `tick` and posts the changes
+//   since the cursor — Uface to the device's LAN API (person/create or update, face/create or
+//   update, person/delete), Hikvision to its ISAPI with digest authentication (UserInfo/Record
+//   or Modify, FaceDataRecord or FDModify, UserInfo/Delete) — then moves the cursor. A device that
+//   fails is retried with back-off (1, 2, 4 … 60 s) and its error shown in the device list.
 // - ZKTeco (pull): each command poll (GET /iclock/getrequest) is answered with the commands for
 //   the changes since the cursor (DATA UPDATE USERINFO, DATA UPDATE BIOPHOTO, DATA DELETE
 //   USERINFO), numbered so that their results (POST /iclock/devicecmd) move the cursor; commands
@@ -75,12 +76,14 @@ class Downlink {
  private:
   struct DeviceRow {
     std::int64_t id = 0;
-    std::string project, vendor, serial, address;
+    std::string project, vendor, serial, address, username;
     std::optional<std::string> password;
     std::int64_t synced = 0;
     int failures = 0;
   };
+  // The devices the downlink posts to (Uface, Hikvision) that are behind their roster.
   Result<std::vector<DeviceRow>> UfaceDevices(std::optional<std::int64_t> only) const;
+  Status SyncHikvision(const DeviceRow& device);
   // The changes the device has not applied: gate::Gate::Roster since its cursor.
   Result<nlohmann::json> Changes(const DeviceRow& device) const;
   Status Synced(std::int64_t device_id, std::int64_t version);
