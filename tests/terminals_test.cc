@@ -580,6 +580,43 @@ TEST_F(TerminalsTest, AHikvisionTerminalHoldsTheRosterThroughDigestAuthenticatio
   EXPECT_EQ(sim.Stop().exit_code, 0) << sim.Stop().err;
 }
 
+TEST_F(TerminalsTest, PassesWhosePushWasLostAreFoundInTheHikvisionTerminalsLog) {
+  using namespace std::chrono_literals;
+  // Searched every second here (every 10 minutes by default).
+  ASSERT_EQ(server_.Stop(), 0);
+  ASSERT_TRUE(server_.Start({"--terminal-catchup-seconds", "1"}));
+  const std::int64_t a = district_.GoodWorker("蒋九", {"P1"});
+  const std::uint16_t port = FreePort();
+  const json device = district_.Post("/api/v1/projects/P1/devices",
+                                     {{"serial", "DS-K1T671M0120201020V030235ENSIM0002"},
+                                      {"direction", "both"},
+                                      {"vendor", "hikvision"},
+                                      {"address", "127.0.0.1:" + std::to_string(port)},
+                                      {"username", "admin"},
+                                      {"password", "Hik-2"}});
+  const std::string id = std::to_string(device["id"].get<std::int64_t>());
+  // Every pass is only logged on the device: the pushes were lost.
+  Simulator sim(
+      server_.root(),
+      {"--vendor", "hikvision", "--url", "http://127.0.0.1:" + std::to_string(server_.port()),
+       "--serial", "DS-K1T671M0120201020V030235ENSIM0002", "--callback", device["callback_url"],
+       "--device-port", std::to_string(port), "--password", "Hik-2", "--passes", "3",
+       "--offline-passes", "3", "--interval-ms", "1100"});
+  ASSERT_TRUE(WaitUntil([&] { return sim.Counters().value("passes_offline", 0) == 3; }, 30s))
+      << sim.Counters().dump();
+  ASSERT_TRUE(WaitUntil([&] { return EventsWhere("device_id = " + id) == "3"; }, 30s))
+      << "the search never found the lost passes; " << sim.Counters().dump();
+  EXPECT_EQ(EventsWhere("device_id = " + id + " AND person_id = " + std::to_string(a) +
+                        " AND decision = 'allow'"),
+            "3");
+  EXPECT_EQ(sim.Counters().value("passes_recorded", 0), 0) << "nothing was pushed";
+  // Searched again and again: still three.
+  std::this_thread::sleep_for(2500ms);
+  EXPECT_EQ(EventsWhere("device_id = " + id), "3");
+  EXPECT_GE(sim.Counters().value("searches", 0), 2);
+  EXPECT_EQ(sim.Stop().exit_code, 0) << sim.Stop().err;
+}
+
 TEST_F(TerminalsTest, AUfaceTerminalThatIsDownIsRetriedAndShowsWhy) {
   using namespace std::chrono_literals;
   district_.GoodWorker("郑三", {"P1"});

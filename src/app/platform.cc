@@ -140,6 +140,7 @@ Status Platform::StartGate(gate::GateOptions options) {
   ZZ_RETURN_IF_ERROR(gate_->Start());
   terminals_ = std::make_unique<terminals::Terminals>(db_.get(), gate);
   downlink_ = std::make_unique<terminals::Downlink>(db_.get(), gate, cipher_.get());
+  downlink_->SetTerminals(terminals_.get());
   terminals_->SetImpersonationListener([](store::Connection& conn,
                                           const terminals::Impersonation& seen) {
     const alerts::TerminalMisuse misuse{seen.device_id,     seen.project,       seen.vendor,
@@ -277,8 +278,9 @@ Status Platform::StartFaces(const face::FaceEngineOptions& engine_options,
   return faces_->Start();
 }
 
-void Platform::StartDownlink() {
+void Platform::StartDownlink(terminals::DownlinkOptions options) {
   if (!downlink_) return;
+  downlink_->SetOptions(options);
   if (face::Faces* faces = faces_.get()) {
     downlink_->SetPhotoSource([faces](std::int64_t person) { return faces->Photo(person); });
   }

@@ -115,7 +115,7 @@ class Platform {
 
   // Starts issuing rosters to the terminals of other makers (terminals/downlink.h), with face
   // photos when the face module keeps them. Call after StartFaces (if any), when serving.
-  void StartDownlink();
+  void StartDownlink(terminals::DownlinkOptions options = {});
 
   // Applies the retention rules now and then every `interval` until the Platform closes.
   void StartRetention(RetentionDays days, std::chrono::milliseconds interval);

@@ -36,6 +36,7 @@ struct ServeFlags {
   std::uint16_t port = 8080;
   int threads = 0;
   std::size_t body_limit = 1 << 20;
+  double terminal_catchup_seconds = 600;
   int request_timeout = 30;
   int idle_timeout = 75;
   std::string log_level = "info";
@@ -121,7 +122,10 @@ int Serve(const ServeFlags& flags) {
         std::chrono::milliseconds(static_cast<std::int64_t>(flags.retention_hours * 3'600'000)));
   }
   p.StartSettlingDormitories();  // every listener is wired now
-  p.StartDownlink();
+  terminals::DownlinkOptions downlink;
+  downlink.catchup_every =
+      std::chrono::milliseconds(static_cast<std::int64_t>(flags.terminal_catchup_seconds * 1000));
+  p.StartDownlink(downlink);
   if (auto status = p.StartBaseData(); !status.ok()) return Fail(status);
   if (auto status = p.StartLottery(); !status.ok()) return Fail(status);
   http::Router router;
@@ -272,6 +276,10 @@ Command AddServeCommand(CLI::App& app, std::string web_dist) {
                   "district gallery: adaptive (exact, int8 past 20,000), exact, int8, hnsw")
       ->capture_default_str()
       ->check(CLI::IsMember({"adaptive", "exact", "int8", "hnsw"}));
+  cmd->add_option("--terminal-catchup-seconds", flags->terminal_catchup_seconds,
+                  "how often each Hikvision terminal's event log is searched for lost pushes")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 86400.0));
   cmd->add_flag("--keep-face-photos", flags->faces.keep_photos,
                 "store enrolment photos (sealed); by default only embeddings are kept");
   cmd->add_flag("--simulate", flags->simulate,

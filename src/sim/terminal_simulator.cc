@@ -310,10 +310,59 @@ class HikIsapi {
       state_->Count("face_stored");
       return {200, Status("ok")};
     }
+    if (path == "/ISAPI/AccessControl/AcsEvent") return Search(request.body());
     return {404, Status("notSupport")};
   }
 
+  // Keeps an access event in the device's own log (what AcsEvent searches).
+  void Log(json item) {
+    std::lock_guard lock(mu_);
+    log_.push_back(std::move(item));
+  }
+
  private:
+  // AcsEvent: the log between startTime and endTime, a page at a time — at most 10, fewer than
+  // asked for, as real devices answer (the caller pages on numOfMatches while MORE).
+  DeviceReply Search(const std::string& body) {
+    const json doc = json::parse(body, nullptr, false);
+    if (!doc.is_object() || !doc.contains("AcsEventCond")) return {400, Status("badJsonFormat")};
+    const json& cond = doc["AcsEventCond"];
+    auto instant = [](const json& value) -> std::optional<std::int64_t> {
+      if (!value.is_string()) return std::nullopt;
+      auto t = Timestamp::ParseRfc3339(value.get<std::string>(), "time");
+      return t.ok() ? std::optional<std::int64_t>(t->unix_ms) : std::nullopt;
+    };
+    const auto from = instant(cond.value("startTime", json()));
+    const auto to = instant(cond.value("endTime", json()));
+    std::vector<json> matching;
+    {
+      std::lock_guard lock(mu_);
+      for (const json& item : log_) {
+        const auto at = instant(item["time"]);
+        if (at && ((from && *at < *from) || (to && *at > *to))) continue;
+        matching.push_back(item);
+      }
+    }
+    const size_t position = cond.value("searchResultPosition", 0);
+    const size_t count =
+        std::min<size_t>(std::min<size_t>(cond.value("maxResults", 30), 10),
+                         position < matching.size() ? matching.size() - position : 0);
+    json list = json::array();
+    for (size_t i = 0; i < count; ++i)
+      list.push_back(matching[position + i]);
+    const bool more = position + count < matching.size();
+    state_->Count("searches");
+    json out = {{"AcsEvent",
+                 {{"searchID", cond.value("searchID", "")},
+                  {"totalMatches", matching.size()},
+                  {"responseStatusStrg", matching.empty() ? "NO MATCH"
+                                         : more           ? "MORE"
+                                                          : "OK"},
+                  {"numOfMatches", count}}}};
+    if (count > 0) out["AcsEvent"]["InfoList"] = list;
+    return {200, out.dump()};
+  }
+
   static constexpr const char* kRealm = "DS-K1T671";
   static constexpr const char* kNonce = "4e6a6b7a5a6d3d3d";
   static std::string Status(const std::string& sub) {
@@ -326,6 +375,8 @@ class HikIsapi {
 
   DeviceState* state_;
   std::string user_, password_;
+  std::mutex mu_;
+  std::vector<json> log_;
 };
 
 bool Stopped(const TerminalSimOptions& o) {
@@ -493,10 +544,23 @@ int RunHikvision(const TerminalSimOptions& o, const LoopbackUrl& url, DeviceStat
                                       {"attendanceStatus", inside[id] ? "checkOut" : "checkIn"},
                                       {"picturesNumber", 1}};
     inside[id] = !inside[id];
+    const json& access = event["AccessControllerEvent"];
+    isapi.Log({{"major", 5},
+               {"minor", 75},
+               {"time", event["dateTime"]},
+               {"employeeNoString", id},
+               {"serialNo", access["serialNo"]},
+               {"currentVerifyMode", access["currentVerifyMode"]},
+               {"attendanceStatus", access["attendanceStatus"]},
+               {"type", 0}});
+    ++sent;
+    if (sent <= o.offline_passes) {
+      state.Count("passes_offline");  // kept on the device, never pushed: for the search
+      continue;
+    }
     state.Count(push(HikMultipart(event), "multipart/form-data; boundary=MIME_boundary")
                     ? "passes_recorded"
                     : "passes_failed");
-    ++sent;
   }
   return 0;
 }
@@ -631,6 +695,10 @@ void AddTerminalSimFlags(CLI::App& cmd, TerminalSimOptions& o) {
       ->capture_default_str()
       ->check(CLI::Range(10, 600'000));
   cmd.add_flag("--replay", o.replay, "zkteco: send each ATTLOG batch twice");
+  cmd.add_option("--offline-passes", o.offline_passes,
+                 "hikvision: the first N passes are only logged on the device (a lost push), "
+                 "for the server's search to find")
+      ->check(CLI::Range(0, 1'000'000));
   cmd.add_option("--stop-file", o.stop_file, "stop as soon as this file exists");
 }
 

@@ -46,6 +46,7 @@ struct TerminalSimOptions {
   int interval_ms = 200;              // between passes
   int poll_ms = 500;                  // zkteco: between command polls
   bool replay = false;                // zkteco: send the last ATTLOG batch twice
+  int offline_passes = 0;             // hikvision: the first N passes logged, never pushed
   std::string stop_file;              // stop as soon as this file exists
 };
 

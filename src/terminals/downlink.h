@@ -47,6 +47,10 @@ struct DownlinkOptions {
   std::chrono::milliseconds timeout{5000};         // one request to a device
   std::chrono::milliseconds max_backoff{60'000};   // between attempts at a failing device
   std::chrono::milliseconds resend_after{60'000};  // ZKTeco commands without a result
+  // Hikvision: how often each device's own event log is searched (AcsEvent) for passes whose
+  // push was lost; the first search reaches back `catchup_window`.
+  std::chrono::milliseconds catchup_every{600'000};
+  std::chrono::milliseconds catchup_window{24 * 3'600'000};
 };
 
 class Downlink {
@@ -59,6 +63,8 @@ class Downlink {
   using PhotoSource = std::function<Result<std::optional<std::string>>(std::int64_t person)>;
   void SetPhotoSource(PhotoSource source) { photos_ = std::move(source); }
 
+  // Before Start().
+  void SetOptions(DownlinkOptions options) { options_ = options; }
   void Start();
   void Stop();  // idempotent
   // Walk the devices now (a roster change was committed).
@@ -70,8 +76,13 @@ class Downlink {
   // ZKTeco: the results of its commands; moves the cursor once a round is confirmed.
   Status ZkResults(const VendorDevice& device, const std::vector<ZkCommandResult>& results);
 
-  // One round for one Uface device now (the thread's work; public for the tests).
+  // One round for one Uface or Hikvision device now (the thread's work; public for the tests).
   Status SyncUface(std::int64_t device_id);
+  // Hikvision: searches the device's event log since the last search (AcsEvent, paged) and
+  // hands every pass to `terminals` — idempotent on serialNo, so what was pushed changes nothing.
+  // Returns the events found. Set the Terminals before Start().
+  void SetTerminals(Terminals* terminals) { terminals_ = terminals; }
+  Result<int> CatchUpHikvision(std::int64_t device_id);
 
  private:
   struct DeviceRow {
@@ -93,8 +104,12 @@ class Downlink {
   store::Database* db_;
   gate::Gate* gate_;
   const security::FieldCipher* cipher_;
-  const DownlinkOptions options_;
+  DownlinkOptions options_;
   PhotoSource photos_;
+  Terminals* terminals_ = nullptr;
+  // Hikvision: the end of each device's last search (unix ms), and when the next one is due.
+  std::map<std::int64_t, std::int64_t> searched_to_;
+  std::map<std::int64_t, std::int64_t> next_search_;
 
   std::mutex mu_;
   std::condition_variable cv_;
