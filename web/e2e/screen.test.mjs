@@ -177,9 +177,18 @@ test('the project view shows posts, the muster list, attendance and devices', as
   await login(page);
   const first = page.locator('[data-testid=ranking] tbody tr').first();
   const code = await first.getAttribute('data-project');
+  // A ZKTeco terminal that has not polled yet: the project's roster is still to be sent to it.
+  const zk = await api('POST', `/api/v1/projects/${code}/devices`, { serial: `ZKSCREEN${Date.now() % 100000}`, direction: 'in', vendor: 'zkteco' });
+  assert.equal(zk.status, 201);
   await first.locator('a').click();
   await page.waitForURL(new RegExp(`/projects/${code}$`));
   await page.waitForSelector('main.page[data-ready="1"]');
+  const zkRow = page.locator(`[data-testid=project-devices] tr[data-device="${zk.json.id}"]`);
+  await zkRow.waitFor();
+  assert.match(await zkRow.textContent(), /中控|ZKTeco/);
+  const zkSync = (await api('GET', `/api/v1/projects/${code}/devices`)).json.items.find((x) => x.id === zk.json.id).sync;
+  assert.ok(zkSync.pending > 0, JSON.stringify(zkSync));
+  assert.match(await zkRow.locator('[data-testid=device-sync]').textContent(), new RegExp(`待同步 ${zkSync.pending}|${zkSync.pending} to send`));
   const view = (await api('GET', `/api/v1/projects/${code}`)).json;
   assert.equal(await page.textContent('h1.page-title'), view.name);
   assert.equal(await page.locator('[data-testid=project-posts] tbody tr').count(), view.posts.length);

@@ -238,15 +238,24 @@ export function projectPage(root: HTMLElement, params: Record<string, string>): 
   };
   dateInput.addEventListener('change', () => void loadAttendance().catch(fail));
 
+  // The roster a terminal of another maker holds (docs/terminals.md): in sync, changes still to
+  // send, or failing with the device's error in the tooltip. zhizhi's own terminals pull theirs.
+  const syncBadge = (sync: any) => {
+    if (!sync) return '—';
+    if (sync.error) return h('span.badge.offline', { title: sync.error }, t('project.sync_error'));
+    if (sync.pending > 0) return h('span.badge', t('project.pending', { n: sync.pending }));
+    return h('span.badge.online', t('project.synced'));
+  };
+
   const loadDevices = async () => {
     const d = await get<any>(`/api/v1/projects/${enc(code)}/devices`);
     replace(
       devBody,
       h(
         'table.table',
-        h('thead', h('tr', h('th', t('project.serial')), h('th', t('project.zone')), h('th', t('project.direction')), h('th', t('project.online')), h('th', t('project.last_seen')))),
+        h('thead', h('tr', h('th', t('project.serial')), h('th', t('project.vendor')), h('th', t('project.zone')), h('th', t('project.direction')), h('th', t('project.online')), h('th', t('project.last_seen')), h('th', t('project.roster_sync')))),
         h('tbody', d.items.map((x: any) =>
-          h('tr', { 'data-device': x.id }, h('td.mono', x.serial), h('td', x.zone ?? '—'), h('td', label('dir', x.direction)), h('td', h(`span.badge.${x.online ? 'online' : 'offline'}`, x.online ? t('project.online') : t('project.offline'))), h('td', formatTime(x.last_seen_at, true))),
+          h('tr', { 'data-device': x.id }, h('td.mono', x.serial), h('td', label('vendor', x.vendor ?? 'zhizhi')), h('td', x.zone ?? '—'), h('td', label('dir', x.direction)), h('td', h(`span.badge.${x.online ? 'online' : 'offline'}`, x.online ? t('project.online') : t('project.offline'))), h('td', formatTime(x.last_seen_at, true)), h('td', { 'data-testid': 'device-sync' }, syncBadge(x.sync))),
         )),
       ),
     );
