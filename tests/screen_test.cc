@@ -335,6 +335,23 @@ TEST(SimulateTest, PlaysPassesThroughTheApiAndStopsWithTheServer) {
       "'active' AND d.last_seen_at IS NULL";
   EXPECT_TRUE(WaitUntil([&] { return server.Count(silent) == 1; }, 10s))
       << server.Count(silent) << " terminals of active projects have not reported within 10 s";
+  // The demo's terminals of other makers play their own protocols: both report, and the ZKTeco
+  // terminal pulls its roster and punches in ATTLOG lines (docs/terminals.md).
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return server.Count("SELECT COUNT(*) FROM devices WHERE vendor <> 'zhizhi' AND "
+                            "last_seen_at IS NOT NULL") == 2;
+      },
+      10s))
+      << "the Uface and ZKTeco terminals never reported";
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return server.Count("SELECT COUNT(*) FROM gate_events WHERE event_id LIKE 'zk-%'") > 0;
+      },
+      20s))
+      << "no ZKTeco punch; log:\n"
+      << server.Log();
+  EXPECT_GT(server.Count("SELECT roster_synced FROM devices WHERE vendor = 'zkteco'"), 0);
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(server.Stop(), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 8s);

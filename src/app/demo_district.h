@@ -61,6 +61,8 @@ struct DemoSummary {
 // The file in the data directory that holds the demo terminals' tokens (mode 0600), read by
 // `serve --simulate` to play those terminals.
 inline constexpr const char* kDemoDevicesFile = "demo-devices.json";
+// The loopback port of the demo's Uface terminal's LAN API (played by serve --simulate).
+inline constexpr int kDemoUfacePort = 18520;
 
 // Seeds an empty data directory (409 not_empty when it holds projects). Starts the platform's
 // gate if it is not started yet.

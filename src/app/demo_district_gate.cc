@@ -45,6 +45,40 @@ Status Seeder::MakeDevices() {
       }
     }
   }
+  // Terminals of other makers at the first active site, for serve --simulate to play in their
+  // own protocols (docs/terminals.md): a Uface terminal at the way in (its LAN API on a loopback
+  // port, for the roster) and a ZKTeco terminal at the way out.
+  file["vendor_devices"] = json::array();
+  for (Site& site : sites_) {
+    if (site.status != "active") continue;
+    gate::DeviceDraft uface;
+    uface.serial = site.code + "-UFACE-IN";
+    uface.direction = "in";
+    uface.zone = "宇泛人脸机";
+    uface.vendor = "uface";
+    uface.address = "127.0.0.1:" + std::to_string(kDemoUfacePort);
+    uface.password = "demo-uface";
+    ZZ_ASSIGN_OR_RETURN(json u, p_.gate()->RegisterDevice(site.code, uface));
+    file["vendor_devices"].push_back({{"vendor", "uface"},
+                                      {"project_code", site.code},
+                                      {"id", u["id"]},
+                                      {"serial", uface.serial},
+                                      {"callback_url", u["callback_url"]},
+                                      {"device_port", kDemoUfacePort},
+                                      {"password", *uface.password}});
+    gate::DeviceDraft zk;
+    zk.serial = site.code + "ZKOUT";
+    zk.direction = "out";
+    zk.zone = "中控考勤机";
+    zk.vendor = "zkteco";
+    ZZ_ASSIGN_OR_RETURN(json z, p_.gate()->RegisterDevice(site.code, zk));
+    file["vendor_devices"].push_back({{"vendor", "zkteco"},
+                                      {"project_code", site.code},
+                                      {"id", z["id"]},
+                                      {"serial", zk.serial}});
+    summary_.devices += 2;
+    break;
+  }
   const std::string path = p_.data_dir() + "/" + kDemoDevicesFile;
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Status::Internal("cannot write " + path);

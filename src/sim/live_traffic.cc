@@ -21,6 +21,7 @@
 #include "sim/loopback_client.h"
 #include "sim/shift_plan.h"
 #include "sim/site_setup.h"
+#include "sim/terminal_simulator.h"
 
 namespace zhizhi::sim {
 
@@ -92,6 +93,41 @@ void LiveTraffic::Start() {
     NameThisThread("zz-live-traffic");
     Run();
   });
+  StartVendorTerminals();
+}
+
+void LiveTraffic::StartVendorTerminals() {
+  std::ifstream in(options_.data_dir + "/demo-devices.json");
+  if (!in) return;
+  std::stringstream text;
+  text << in.rdbuf();
+  const json file = json::parse(text.str(), nullptr, false);
+  if (!file.is_object() || !file.contains("vendor_devices") || !file["vendor_devices"].is_array()) {
+    return;
+  }
+  for (const json& d : file["vendor_devices"]) {
+    TerminalSimOptions o;
+    o.vendor = d.value("vendor", "");
+    if (o.vendor != "uface" && o.vendor != "zkteco") continue;
+    o.url = options_.url;
+    o.serial = d.value("serial", "");
+    o.callback = d.value("callback_url", "");
+    o.device_port = d.value("device_port", 0);
+    o.password = d.value("password", "");
+    o.passes = 1'000'000;
+    o.interval_ms = static_cast<int>(std::max(200.0, 6000 / std::clamp(options_.speed, 1.0, 30.0)));
+    o.poll_ms = 1000;
+    o.seconds = 86'400 * 365;
+    o.stop = &stopping_;
+    o.quiet = true;
+    vendor_threads_.emplace_back([o] {
+      NameThisThread("zz-live-" + o.vendor);
+      const int code = RunTerminalSimulator(o);
+      if (code != 0)
+        spdlog::warn("event=vendor_terminal_stopped serial={} code={}", o.serial, code);
+    });
+    spdlog::info("event=vendor_terminal_started vendor={} serial={}", o.vendor, o.serial);
+  }
 }
 
 void LiveTraffic::RequestStop() {
@@ -105,6 +141,9 @@ void LiveTraffic::RequestStop() {
 void LiveTraffic::Stop() {
   RequestStop();
   if (thread_.joinable()) thread_.join();
+  for (auto& t : vendor_threads_)
+    if (t.joinable()) t.join();
+  vendor_threads_.clear();
 }
 
 bool LiveTraffic::Sleep(std::int64_t ms) {

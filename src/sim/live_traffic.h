@@ -17,8 +17,13 @@
 // Every device heartbeats once a real minute (one stays silent and shows offline, one reports a
 // clock 8 minutes fast — the alerts engine's device_offline and clock_skew).
 //
-// Bounded: one thread, one keep-alive connection; at most 200 passes between checks of the stop
-// flag; Stop() returns within the request timeout (5 s). It logs a summary line every minute.
+// The demo's terminals of other makers (a Uface and a ZKTeco terminal, demo-devices.json
+// "vendor_devices") are played by the terminal simulators (terminal_simulator.h) in their own
+// protocols, one thread each: heartbeats, the roster, a pass every few seconds.
+//
+// Bounded: one thread (and one per vendor terminal), one keep-alive connection each; at most 200
+// passes between checks of the stop flag; Stop() returns within the request timeout (5 s). It logs
+// a summary line every minute.
 //
 // Thread-safety: Start/Stop from the owning thread; counters may be read from any thread.
 #pragma once
@@ -29,6 +34,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace zhizhi::sim {
 
@@ -62,8 +68,13 @@ class LiveTraffic {
   // Sleeps up to `ms`, waking early on stop; false when stopping.
   bool Sleep(std::int64_t ms);
 
+  // The demo's terminals of other makers (demo-devices.json "vendor_devices"), each played by a
+  // terminal simulator on a thread of its own until the traffic stops.
+  void StartVendorTerminals();
+
   const LiveTrafficOptions options_;
   std::thread thread_;
+  std::vector<std::thread> vendor_threads_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<bool> stopping_{false};

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -380,7 +381,14 @@ class HikIsapi {
 };
 
 bool Stopped(const TerminalSimOptions& o) {
+  if (o.stop != nullptr && o.stop->load()) return true;
   return !o.stop_file.empty() && std::filesystem::exists(o.stop_file);
+}
+
+// Sleeps `ms`, a tenth of a second at a time, waking early when told to stop.
+void Pause(const TerminalSimOptions& o, int ms) {
+  for (int slept = 0; slept < ms && !Stopped(o); slept += 100)
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100, ms - slept)));
 }
 
 // "YYYY-MM-DD HH:MM:SS" in China: a ZKTeco device's clock.
@@ -406,15 +414,27 @@ int RunUface(const TerminalSimOptions& o, const LoopbackUrl& url, DeviceState& s
                  "path\n");
     return 2;
   }
-  DeviceServer lan(
-      static_cast<std::uint16_t>(o.device_port),
-      [&](const bhttp::request<bhttp::string_body>& request) {
-        const std::string target(request.target());
-        return DeviceReply{
-            200, UfaceLan(&state, o.password, target.substr(0, target.find('?')), request.body())};
-      });
-  std::printf("{\"event\":\"device_listening\",\"port\":%u}\n", lan.port());
-  std::fflush(stdout);
+  DeviceHandler handler = [&](const bhttp::request<bhttp::string_body>& request) {
+    const std::string target(request.target());
+    return DeviceReply{
+        200, UfaceLan(&state, o.password, target.substr(0, target.find('?')), request.body())};
+  };
+  std::unique_ptr<DeviceServer> server;
+  try {
+    server = std::make_unique<DeviceServer>(static_cast<std::uint16_t>(o.device_port), handler);
+  } catch (const std::exception& e) {
+    if (o.device_port == 0) throw;
+    // The port is taken (another simulator): serve elsewhere — passes and heartbeats still
+    // flow; the server's downlink to the registered address shows the failure.
+    std::fprintf(stderr, "zhizhi simulate terminal: port %d: %s; serving on another\n",
+                 o.device_port, e.what());
+    server = std::make_unique<DeviceServer>(0, handler);
+  }
+  DeviceServer& lan = *server;
+  if (!o.quiet) {
+    std::printf("{\"event\":\"device_listening\",\"port\":%u}\n", lan.port());
+    std::fflush(stdout);
+  }
   http::ClientOptions options = ClientTo(url);
   options.user_agent = "Uface";
   http::Client client(options);
@@ -442,7 +462,7 @@ int RunUface(const TerminalSimOptions& o, const LoopbackUrl& url, DeviceState& s
   int sent = 0;
   auto last_beat = Clock::now();
   while (Clock::now() < deadline && !Stopped(o)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(sent < o.passes ? o.interval_ms : 100));
+    Pause(o, sent < o.passes ? o.interval_ms : 100);
     if (Clock::now() - last_beat > std::chrono::seconds(10)) {
       beat();
       last_beat = Clock::now();
@@ -521,7 +541,7 @@ int RunHikvision(const TerminalSimOptions& o, const LoopbackUrl& url, DeviceStat
   int sent = 0;
   auto last_beat = Clock::now();
   while (Clock::now() < deadline && !Stopped(o)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(sent < o.passes ? o.interval_ms : 100));
+    Pause(o, sent < o.passes ? o.interval_ms : 100);
     if (Clock::now() - last_beat > std::chrono::seconds(10)) {
       beat();
       last_beat = Clock::now();
@@ -656,7 +676,7 @@ int RunZkteco(const TerminalSimOptions& o, const LoopbackUrl& url, DeviceState& 
         state.Count(r.status == 200 ? "punches_replayed" : "punches_failed");
       }
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
+    Pause(o, o.poll_ms);
   }
   return 0;
 }
@@ -722,7 +742,7 @@ int RunTerminalSimulator(const TerminalSimOptions& o) {
   json summary = state.Counters();
   summary["users"] = state.user_count();
   summary["faces"] = state.face_count();
-  std::printf("%s\n", summary.dump().c_str());
+  if (!o.quiet) std::printf("%s\n", summary.dump().c_str());
   return code;
 }
 

@@ -22,6 +22,7 @@
 // Thread-safety: RunTerminalSimulator runs on the calling thread (plus the LAN API's thread).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -48,6 +49,8 @@ struct TerminalSimOptions {
   bool replay = false;                // zkteco: send the last ATTLOG batch twice
   int offline_passes = 0;             // hikvision: the first N passes logged, never pushed
   std::string stop_file;              // stop as soon as this file exists
+  const std::atomic<bool>* stop = nullptr;  // … or this turns true (serve --simulate)
+  bool quiet = false;                       // no summary line on stdout
 };
 
 // Adds the flags to `cmd` (the `terminal` sub-command of `simulate`).
