@@ -365,6 +365,12 @@ TEST_F(TerminalsTest, ZktecoIdentitiesAreBoundToTheirAddress) {
   EXPECT_EQ(r.body.rfind("ERROR: permission_denied", 0), 0u) << r.body;
   r = Zk("POST", "/iclock/cdata?SN=NOSUCH1&table=ATTLOG&Stamp=1", line);
   EXPECT_EQ(r.status, 401) << r.Describe();
+  r = Zk("GET", "/iclock/getrequest?SN=NOSUCH1");  // it polls on: told once
+  EXPECT_EQ(r.status, 401) << r.Describe();
+  const json unknown = server_.Api("GET", "/api/v1/alerts?type=terminal_unregistered").json;
+  ASSERT_EQ(unknown["items"].size(), 1u) << unknown.dump();
+  EXPECT_EQ(unknown["items"][0]["detail"]["serial"], "NOSUCH1");
+  EXPECT_EQ(unknown["items"][0]["severity"], "yellow");
   r = Zk("POST", "/iclock/cdata?table=ATTLOG", line);
   EXPECT_EQ(r.status, 400) << r.Describe();
   r = Zk("GET", "/iclock/getrequest?SN=bad-sn!");

@@ -32,8 +32,8 @@ const std::vector<std::string>& BaseDataTypes() {
 }
 
 const std::vector<std::string>& EventTypes() {
-  static const std::vector<std::string> types = {type::kAccessRefusalBurst,
-                                                 type::kTerminalImpersonation};
+  static const std::vector<std::string> types = {
+      type::kAccessRefusalBurst, type::kTerminalImpersonation, type::kTerminalUnregistered};
   return types;
 }
 

@@ -55,6 +55,8 @@ inline constexpr const char* kPersonTwoResidences = "person_two_residences";
 inline constexpr const char* kAccessRefusalBurst = "access_refusal_burst";
 // A terminal identity used from where it does not belong (terminals/terminals.h).
 inline constexpr const char* kTerminalImpersonation = "terminal_impersonation";
+// A terminal that nobody registered knocking (a ZKTeco SN unknown to the district).
+inline constexpr const char* kTerminalUnregistered = "terminal_unregistered";
 }  // namespace type
 
 // Types owned by the person scope (reconciled per person) and by the project scope.

@@ -49,4 +49,21 @@ AlertDraft TerminalImpersonationAlert(const TerminalMisuse& m, std::int64_t now_
   return d;
 }
 
+AlertDraft TerminalUnregisteredAlert(const std::string& vendor, const std::string& serial,
+                                     const std::string& from_address, std::int64_t now_ms) {
+  AlertDraft d;
+  d.type = type::kTerminalUnregistered;
+  d.severity = "yellow";
+  d.subject_kind = "device";
+  d.subject_id = vendor + ":" + serial;
+  d.key = std::string(type::kTerminalUnregistered) + ":" + d.subject_id + ":" + from_address;
+  d.message = "未登记的终端 " + serial + " (" + vendor + ") 从 " + from_address +
+              " 连接：登记它，或查明来源";
+  d.detail = {{"vendor", vendor},
+              {"serial", serial},
+              {"from_address", from_address},
+              {"last_at", FormatRfc3339(now_ms)}};
+  return d;
+}
+
 }  // namespace zhizhi::alerts

@@ -33,4 +33,10 @@ struct TerminalMisuse {
 };
 AlertDraft TerminalImpersonationAlert(const TerminalMisuse& misuse, std::int64_t now_ms);
 
+// A terminal nobody registered (`serial`, from `from_address`): yellow, district-wide (no
+// project), one per serial and address until resolved — a device to register, or someone
+// trying serials.
+AlertDraft TerminalUnregisteredAlert(const std::string& vendor, const std::string& serial,
+                                     const std::string& from_address, std::int64_t now_ms);
+
 }  // namespace zhizhi::alerts

@@ -143,6 +143,13 @@ Status Platform::StartGate(gate::GateOptions options) {
   downlink_->SetTerminals(terminals_.get());
   terminals_->SetImpersonationListener([](store::Connection& conn,
                                           const terminals::Impersonation& seen) {
+    if (seen.unregistered) {
+      return alerts::AlertBook::Raise(
+          conn,
+          alerts::TerminalUnregisteredAlert(seen.vendor, seen.serial, seen.from_address,
+                                            seen.time_ms),
+          seen.time_ms);
+    }
     const alerts::TerminalMisuse misuse{seen.device_id,     seen.project,       seen.vendor,
                                         seen.serial,        seen.bound_address, seen.from_address,
                                         seen.claimed_serial};

@@ -116,6 +116,7 @@ Result<VendorDevice> Terminals::ZkDevice(std::string_view sn, std::string_view r
   if (!device.ok()) {
     refused_.fetch_add(1, std::memory_order_relaxed);
     if (device.status().kind() == StatusKind::kNotFound) {
+      Unregistered(sn, remote_ip);
       return Status::Unauthenticated("no ZKTeco terminal with SN " + std::string(sn) +
                                      " is registered");
     }
@@ -161,6 +162,31 @@ Result<VendorDevice> Terminals::ZkDevice(std::string_view sn, std::string_view r
   Impersonated(seen);
   return Status::PermissionDenied("terminal " + std::string(sn) + " speaks from " +
                                   seen.bound_address + ", not from " + seen.from_address);
+}
+
+void Terminals::Unregistered(std::string_view sn, std::string_view remote_ip) {
+  // Told once per SN and address in 10 minutes: a terminal polls every few seconds, and a
+  // scanner trying SNs must not turn into a write per request.
+  const std::int64_t now = NowUnixMs();
+  const std::string key = std::string(sn) + "@" + std::string(remote_ip);
+  {
+    std::lock_guard lock(cache_mu_);
+    if (unregistered_.size() > 10'000) unregistered_.clear();
+    auto [it, fresh] = unregistered_.emplace(key, now);
+    if (!fresh && now - it->second < 600'000) return;
+    it->second = now;
+  }
+  spdlog::warn("event=terminal_unregistered vendor=zkteco sn={} from={}", sn, remote_ip);
+  if (!impersonation_) return;
+  Impersonation seen;
+  seen.vendor = "zkteco";
+  seen.serial = std::string(sn);
+  seen.from_address = std::string(remote_ip);
+  seen.unregistered = true;
+  seen.time_ms = now;
+  Status told =
+      db_->Write([&](store::Connection& conn) -> Status { return impersonation_(conn, seen); });
+  if (!told.ok()) spdlog::error("event=unregistered_alert_failed error=\"{}\"", told.message());
 }
 
 void Terminals::Impersonated(const Impersonation& seen) {

@@ -13,7 +13,8 @@
 // Identity: a Uface terminal posts to a callback path whose secret only it knows (the hash is
 // kept); a ZKTeco terminal is its serial number (SN) bound to the address it speaks from — the
 // address registered for it, else the first it spoke from. A known SN from another address is
-// refused and told to the impersonation listener (an alert).
+// refused and told to the impersonation listener (an alert); so is, once in 10 minutes, an SN
+// that nobody registered.
 //
 // Thread-safety: all public methods are thread-safe.
 #pragma once
@@ -59,6 +60,9 @@ struct Impersonation {
   std::string from_address;    // where this request came from
   std::string claimed_serial;  // Uface: the deviceKey the body named (another device's path)
   std::int64_t time_ms = 0;
+  // Not a device used from elsewhere but one that is not registered at all (a ZKTeco SN nobody
+  // registered): device_id 0, no project.
+  bool unregistered = false;
 };
 
 // What one ATTLOG upload did.
@@ -145,11 +149,14 @@ class Terminals {
   std::mutex cache_mu_;
   std::map<std::string, std::pair<VendorDevice, std::int64_t>> cache_;  // key → device, expiry
   std::map<std::int64_t, Stamp> stamps_;  // ZKTeco: the newest stored upload's stamp, per device
+  std::map<std::string, std::int64_t> unregistered_;  // "SN@address" → when last told
   struct Upload;
   void NextChunk(std::shared_ptr<Upload> upload);
   Result<VendorDevice> Load(store::Connection& conn, const char* where, std::string_view key);
   // Tells the impersonation listener (in a writer job of its own) and counts it.
   void Impersonated(const Impersonation& seen);
+  // An unknown SN polling: told to the listener once per SN and address in 10 minutes.
+  void Unregistered(std::string_view sn, std::string_view remote_ip);
   Status Beat(const VendorDevice& device, const nlohmann::json& body);
 
   store::Database* db_;

@@ -376,6 +376,8 @@ const zh: Record<string, string> = {
   'alert_type.unit_address_not_standard': '单位地址不是标准地址',
   'alert_type.person_two_residences': '一人登记两处住所',
   'alert_type.access_refusal_burst': '频繁越权访问被拒',
+  'alert_type.terminal_impersonation': '终端身份被冒用',
+  'alert_type.terminal_unregistered': '未登记终端接入',
   ...zhLottery,
 };
 
@@ -750,6 +752,8 @@ const en: Record<string, string> = {
   'alert_type.unit_address_not_standard': 'Unit at no standard address',
   'alert_type.person_two_residences': 'Person at two residences',
   'alert_type.access_refusal_burst': 'Burst of refused calls',
+  'alert_type.terminal_impersonation': 'Terminal identity misused',
+  'alert_type.terminal_unregistered': 'Unregistered terminal',
   ...enLottery,
 };
 
