@@ -28,9 +28,36 @@ bool IsDeviceAddress(const std::string& address) {
   std::string_view a = address;
   if (a.rfind("http://", 0) == 0) a.remove_prefix(7);
   if (a.empty() || a.size() > 100) return false;
-  return std::all_of(a.begin(), a.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '-' || c == '.' || c == ':' || c == '[' || c == ']';
-  });
+  std::string_view host = a, port;
+  if (a.front() == '[') {  // [IPv6]:port
+    const size_t close = a.find(']');
+    if (close == std::string_view::npos || close < 2) return false;
+    host = a.substr(1, close - 1);
+    if (close + 1 < a.size()) {
+      if (a[close + 1] != ':') return false;
+      port = a.substr(close + 2);
+      if (port.empty()) return false;
+    }
+  } else if (const size_t colon = a.find(':'); colon != std::string_view::npos) {
+    host = a.substr(0, colon);
+    port = a.substr(colon + 1);
+    if (port.empty() || port.find(':') != std::string_view::npos) return false;
+  }
+  if (host.empty()) return false;
+  if (!std::all_of(host.begin(), host.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '-' || c == '.' || c == ':';
+      })) {
+    return false;
+  }
+  if (!port.empty()) {
+    if (port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); })) {
+      return false;
+    }
+    const int n = std::atoi(std::string(port).c_str());
+    if (n < 1 || n > 65535) return false;
+  }
+  return true;
 }
 
 }  // namespace

@@ -613,8 +613,11 @@ class HttpServer::Impl::Session : public HttpServer::Impl::SessionBase,
     const auto level = response.status >= 500 ? spdlog::level::err : spdlog::level::info;
     if (spdlog::should_log(level)) {
       // A terminal's callback path carries its secret: log the route's pattern instead.
-      if (route >= 0 && server_->router().routes()[route].secret_path)
+      if (route >= 0 && server_->router().routes()[route].secret_path) {
         path = server_->router().routes()[route].pattern;
+      } else if (route < 0 && path.rfind("/api/v1/terminals/", 0) == 0) {
+        path = "/api/v1/terminals/…";  // a callback path (its secret) that matched no route
+      }
       spdlog::log(level,
                   "event=request request_id={} remote={} method={} path=\"{}\" route=\"{}\" "
                   "status={} duration_us={} principal={}",

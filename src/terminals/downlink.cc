@@ -1,6 +1,7 @@
 #include "terminals/downlink.h"
 
 #include <algorithm>
+#include <charconv>
 #include <future>
 
 #include <spdlog/spdlog.h>
@@ -34,6 +35,21 @@ security::Principal DeviceOf(std::int64_t id, const std::string& project) {
   return p;
 }
 
+// Members of a device's JSON answer, of the type expected or a default.
+const json* Member(const json& object, const char* name) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(name);
+  return it == object.end() ? nullptr : &*it;
+}
+std::int64_t Integer(const json& object, const char* name, std::int64_t otherwise) {
+  const json* v = Member(object, name);
+  return v != nullptr && v->is_number_integer() ? v->get<std::int64_t>() : otherwise;
+}
+std::string Text(const json& object, const char* name) {
+  const json* v = Member(object, name);
+  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
+}
+
 // A value inside a ZKTeco command: tabs and line breaks would split the command.
 std::string ZkValue(std::string_view text) {
   std::string out;
@@ -42,21 +58,29 @@ std::string ZkValue(std::string_view text) {
   return out;
 }
 
-// host[:port] of a device address ("http://" allowed); Uface's LAN API listens on 8090.
+// host[:port] of a device address ("http://" allowed); a port that is no number 1–65535 (none
+// is registered: gate/devices.cc) leaves the default.
 std::pair<std::string, std::uint16_t> HostPort(std::string address, std::uint16_t default_port) {
   if (address.rfind("http://", 0) == 0) address.erase(0, 7);
-  std::uint16_t port = default_port;
-  std::string host = address;
+  std::string host = address, port_text;
   if (!address.empty() && address.front() == '[') {
     const size_t close = address.find(']');
-    host = address.substr(1, close - 1);
-    if (close + 1 < address.size() && address[close + 1] == ':') {
-      port = static_cast<std::uint16_t>(std::stoi(address.substr(close + 2)));
+    host = address.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+    if (close != std::string::npos && close + 1 < address.size() && address[close + 1] == ':') {
+      port_text = address.substr(close + 2);
     }
   } else if (std::count(address.begin(), address.end(), ':') == 1) {
     const size_t colon = address.find(':');
     host = address.substr(0, colon);
-    port = static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1)));
+    port_text = address.substr(colon + 1);
+  }
+  std::uint16_t port = default_port;
+  unsigned value = 0;
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+  if (!port_text.empty() && ec == std::errc() && end == port_text.data() + port_text.size() &&
+      value >= 1 && value <= 65535) {
+    port = static_cast<std::uint16_t>(value);
   }
   return {host, port};
 }
@@ -80,7 +104,10 @@ struct UfaceCall {
     return answer;
   }
   static bool Succeeded(const json& answer) {
-    return answer.value("result", 0) == 1 || answer.value("success", false);
+    auto result = answer.find("result");
+    auto success = answer.find("success");
+    return (result != answer.end() && result->is_number_integer() && *result == 1) ||
+           (success != answer.end() && success->is_boolean() && success->get<bool>());
   }
   static std::string Code(const json& answer) {
     auto code = answer.find("code");
@@ -144,7 +171,12 @@ void Downlink::Loop() {
           auto next = next_try_.find(d.id);
           if (next != next_try_.end() && next->second > SteadyMs()) continue;
         }
-        SyncUface(d.id).IgnoreError();  // recorded on the device (sync_error) and logged
+        try {
+          SyncUface(d.id).IgnoreError();  // recorded on the device (sync_error) and logged
+        } catch (const std::exception& e) {
+          // Whatever a device answers must not end the thread (nor the process).
+          Failed(d.id, std::string("unexpected answer: ") + e.what()).IgnoreError();
+        }
       }
     }
     // Hikvision: the devices' own event logs, for pushes that were lost.
@@ -167,7 +199,12 @@ void Downlink::Loop() {
           if (due != next_search_.end() && due->second > SteadyMs()) continue;
           next_search_[id] = SteadyMs() + options_.catchup_every.count();
         }
-        auto found = CatchUpHikvision(id);
+        Result<int> found = Status::Internal("no search");
+        try {
+          found = CatchUpHikvision(id);
+        } catch (const std::exception& e) {
+          found = Status::Unavailable(std::string("unexpected answer: ") + e.what());
+        }
         if (!found.ok()) {
           spdlog::warn("event=catchup_failed vendor=hikvision device_id={} error=\"{}\"", id,
                        found.status().message());
@@ -371,7 +408,10 @@ struct IsapiCall {
     }
     return Status::Unavailable("device refused the username or password");
   }
-  static std::string Sub(const json& answer) { return answer.value("subStatusCode", ""); }
+  static std::string Sub(const json& answer) {
+    auto sub = answer.find("subStatusCode");
+    return sub != answer.end() && sub->is_string() ? sub->get<std::string>() : "";
+  }
 };
 
 // The FaceDataRecord multipart: the record's JSON and the picture (part `img`).
@@ -542,20 +582,21 @@ Result<int> Downlink::CatchUpHikvision(std::int64_t device_id) {
       return Status::Unavailable("AcsEvent answered " + std::to_string(answer.first) + " " +
                                  IsapiCall::Sub(answer.second));
     }
-    const json events =
-        answer.second.value(json::json_pointer("/AcsEvent/InfoList"), json::array());
-    for (const json& item : events) {
+    // What a device answers is read member by member, of the type expected or not at all.
+    const json* search = Member(answer.second, "AcsEvent");
+    const json* list = search != nullptr ? Member(*search, "InfoList") : nullptr;
+    for (const json& item : list != nullptr && list->is_array() ? *list : json::array()) {
       if (!item.is_object()) continue;
       // Each item as the push would have carried it.
       json pushed = {{"eventType", "AccessControllerEvent"},
-                     {"dateTime", item.value("time", "")},
+                     {"dateTime", Text(item, "time")},
                      {"AccessControllerEvent",
-                      {{"majorEventType", item.value("major", 0)},
-                       {"subEventType", item.value("minor", 0)},
-                       {"employeeNoString", item.value("employeeNoString", "")},
-                       {"serialNo", item.value("serialNo", std::int64_t{-1})},
-                       {"currentVerifyMode", item.value("currentVerifyMode", "")},
-                       {"attendanceStatus", item.value("attendanceStatus", "")}}}};
+                      {{"majorEventType", Integer(item, "major", 0)},
+                       {"subEventType", Integer(item, "minor", 0)},
+                       {"employeeNoString", Text(item, "employeeNoString")},
+                       {"serialNo", Integer(item, "serialNo", -1)},
+                       {"currentVerifyMode", Text(item, "currentVerifyMode")},
+                       {"attendanceStatus", Text(item, "attendanceStatus")}}}};
       auto event = ParseHikPush("application/json", pushed.dump());
       if (!event.ok()) {
         spdlog::warn("event=catchup_event_skipped device_id={} error=\"{}\"", device_id,
@@ -573,10 +614,9 @@ Result<int> Downlink::CatchUpHikvision(std::int64_t device_id) {
       }
       ++found;
     }
-    const int matches = answer.second.value(json::json_pointer("/AcsEvent/numOfMatches"), 0);
-    position += matches;
-    if (answer.second.value(json::json_pointer("/AcsEvent/responseStatusStrg"), "") != "MORE" ||
-        matches <= 0) {
+    const std::int64_t matches = search != nullptr ? Integer(*search, "numOfMatches", 0) : 0;
+    position += static_cast<int>(std::clamp<std::int64_t>(matches, 0, 1000));
+    if (search == nullptr || Text(*search, "responseStatusStrg") != "MORE" || matches <= 0) {
       break;
     }
   }

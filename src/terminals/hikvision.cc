@@ -75,7 +75,8 @@ Result<HikEvent> FromJson(std::string_view text) {
     e.serial_no = serial->get<std::int64_t>();
   }
   std::string employee = Text(*event, "employeeNoString");
-  if (employee.empty() && event->contains("employeeNo") && (*event)["employeeNo"].is_number()) {
+  if (employee.empty() && event->contains("employeeNo") &&
+      (*event)["employeeNo"].is_number_integer()) {
     employee = std::to_string((*event)["employeeNo"].get<std::int64_t>());
   }
   if (employee.size() > 32) return Status::InvalidArgument("employeeNoString", "too long");

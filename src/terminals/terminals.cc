@@ -160,8 +160,9 @@ Result<VendorDevice> Terminals::ZkDevice(std::string_view sn, std::string_view r
                            "",
                            NowUnixMs()};
   Impersonated(seen);
-  return Status::PermissionDenied("terminal " + std::string(sn) + " speaks from " +
-                                  seen.bound_address + ", not from " + seen.from_address);
+  // The bound address stays in the log and the alert: the caller is not told where to come from.
+  return Status::PermissionDenied("terminal " + std::string(sn) +
+                                  " is not accepted from this address");
 }
 
 void Terminals::Unregistered(std::string_view sn, std::string_view remote_ip) {
@@ -192,6 +193,17 @@ void Terminals::Unregistered(std::string_view sn, std::string_view remote_ip) {
 void Terminals::Impersonated(const Impersonation& seen) {
   refused_.fetch_add(1, std::memory_order_relaxed);
   impersonations_.fetch_add(1, std::memory_order_relaxed);
+  // Told (a write) once per device and source address in 10 minutes: every refusal is counted
+  // and refused, but a flood must not become a write per request.
+  {
+    const std::int64_t now = NowUnixMs();
+    std::lock_guard lock(cache_mu_);
+    if (unregistered_.size() > 10'000) unregistered_.clear();
+    auto [it, fresh] = unregistered_.emplace(
+        "misuse:" + std::to_string(seen.device_id) + "@" + seen.from_address, now);
+    if (!fresh && now - it->second < 600'000) return;
+    it->second = now;
+  }
   spdlog::warn(
       "event=terminal_impersonation vendor={} serial={} device_id={} bound=\"{}\" "
       "from={}",
