@@ -339,8 +339,9 @@ TEST(SimulateTest, PlaysPassesThroughTheApiAndStopsWithTheServer) {
   // terminal pulls its roster and punches in ATTLOG lines (docs/terminals.md).
   EXPECT_TRUE(WaitUntil(
       [&] {
-        return server.Count("SELECT COUNT(*) FROM devices WHERE vendor <> 'zhizhi' AND "
-                            "last_seen_at IS NOT NULL") == 2;
+        return server.Count(
+                   "SELECT COUNT(*) FROM devices WHERE vendor <> 'zhizhi' AND "
+                   "last_seen_at IS NOT NULL") == 2;
       },
       10s))
       << "the Uface and ZKTeco terminals never reported";

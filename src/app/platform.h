@@ -26,8 +26,6 @@
 #include "face/faces.h"
 #include "gate/gate.h"
 #include "gate/gate_stats.h"
-#include "terminals/downlink.h"
-#include "terminals/terminals.h"
 #include "http/metrics.h"
 #include "http/rate_limiter.h"
 #include "http/router.h"
@@ -41,6 +39,8 @@
 #include "security/refusal_log.h"
 #include "security/token_authenticator.h"
 #include "store/database.h"
+#include "terminals/downlink.h"
+#include "terminals/terminals.h"
 
 namespace zhizhi::app {
 
