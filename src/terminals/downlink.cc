@@ -27,14 +27,6 @@ std::int64_t SteadyMs() {
       .count();
 }
 
-security::Principal DeviceOf(std::int64_t id, const std::string& project) {
-  security::Principal p;
-  p.device_id = id;
-  p.role = "device";
-  p.projects = {project};
-  return p;
-}
-
 // Members of a device's JSON answer, of the type expected or a default.
 const json* Member(const json& object, const char* name) {
   if (!object.is_object()) return nullptr;
@@ -83,6 +75,17 @@ std::pair<std::string, std::uint16_t> HostPort(std::string address, std::uint16_
     port = static_cast<std::uint16_t>(value);
   }
   return {host, port};
+}
+
+// A client for the device at `address` (its API on `default_port` unless the address says).
+http::ClientOptions DeviceClient(const std::string& address, std::uint16_t default_port,
+                                 std::chrono::milliseconds timeout) {
+  const auto [host, port] = HostPort(address, default_port);
+  http::ClientOptions o;
+  o.host = host;
+  o.port = port;
+  o.timeout = timeout;
+  return o;
 }
 
 // One call of a Uface device's LAN API: a form post answered {"result":1,"success":true,…}.
@@ -249,7 +252,7 @@ Result<std::vector<Downlink::DeviceRow>> Downlink::UfaceDevices(
 }
 
 Result<json> Downlink::Changes(const DeviceRow& device) const {
-  return gate_->Roster(DeviceOf(device.id, device.project), device.synced);
+  return gate_->Roster(DevicePrincipal(device.id, device.project, device.serial), device.synced);
 }
 
 Status Downlink::Synced(std::int64_t device_id, std::int64_t version) {
@@ -298,18 +301,13 @@ Status Downlink::SyncUface(std::int64_t device_id) {
   ZZ_ASSIGN_OR_RETURN(auto rows, UfaceDevices(device_id));
   if (rows.empty()) return Status::Ok();  // up to date (or no pushed-to device with an address)
   const DeviceRow& d = rows.front();
-  if (d.vendor == "hikvision") return SyncHikvision(d);
   auto changes = Changes(d);
   if (!changes.ok()) {
     Failed(d.id, changes.status().message()).IgnoreError();  // logged there
     return changes.status();
   }
-  const auto [host, port] = HostPort(d.address, 8090);
-  http::ClientOptions client_options;
-  client_options.host = host;
-  client_options.port = port;
-  client_options.timeout = options_.timeout;
-  http::Client client(client_options);
+  if (d.vendor == "hikvision") return SyncHikvision(d, *changes);
+  http::Client client(DeviceClient(d.address, 8090, options_.timeout));
   UfaceCall call{&client, d.password.value_or("")};
 
   auto fail = [&](const std::string& what) {
@@ -428,18 +426,8 @@ std::string FaceRecordBody(const std::string& employee, const std::string& jpeg)
 
 }  // namespace
 
-Status Downlink::SyncHikvision(const DeviceRow& d) {
-  auto changes = Changes(d);
-  if (!changes.ok()) {
-    Failed(d.id, changes.status().message()).IgnoreError();  // logged there
-    return changes.status();
-  }
-  const auto [host, port] = HostPort(d.address, 80);
-  http::ClientOptions client_options;
-  client_options.host = host;
-  client_options.port = port;
-  client_options.timeout = options_.timeout;
-  http::Client client(client_options);
+Status Downlink::SyncHikvision(const DeviceRow& d, const json& changes) {
+  http::Client client(DeviceClient(d.address, 80, options_.timeout));
   IsapiCall call{&client, d.username, d.password.value_or(""), std::nullopt, 0};
   auto fail = [&](const std::string& what) {
     Status status = Status::Unavailable(what);
@@ -448,7 +436,7 @@ Status Downlink::SyncHikvision(const DeviceRow& d) {
   };
   const std::string json_type = "application/json";
   size_t done = 0;
-  for (const json& item : (*changes)["allowed"]) {
+  for (const json& item : changes.at("allowed")) {
     const std::string id = std::to_string(item.value("person_id", std::int64_t{0}));
     std::string name = item.value("name", "");
     const json user = {{"UserInfo",
@@ -497,7 +485,7 @@ Status Downlink::SyncHikvision(const DeviceRow& d) {
     ++done;
   }
   json employees = json::array();
-  for (const json& item : (*changes)["revoked"]) {
+  for (const json& item : changes.at("revoked")) {
     employees.push_back({{"employeeNo", std::to_string(item.value("person_id", std::int64_t{0}))}});
   }
   if (!employees.empty()) {
@@ -512,7 +500,7 @@ Status Downlink::SyncHikvision(const DeviceRow& d) {
     }
     done += employees.size();
   }
-  const std::int64_t version = (*changes)["version"].get<std::int64_t>();
+  const std::int64_t version = changes.at("version").get<std::int64_t>();
   spdlog::info(
       "event=downlink_synced vendor=hikvision device_id={} serial={} version={} changes={}", d.id,
       d.serial, version, done);
@@ -558,12 +546,7 @@ Result<int> Downlink::CatchUpHikvision(std::int64_t device_id) {
       from = it->second - 60'000;  // a minute's overlap: events stored late on the device
     }
   }
-  const auto [host, port] = HostPort(row.address, 80);
-  http::ClientOptions client_options;
-  client_options.host = host;
-  client_options.port = port;
-  client_options.timeout = options_.timeout;
-  http::Client client(client_options);
+  http::Client client(DeviceClient(row.address, 80, options_.timeout));
   IsapiCall call{&client, row.username, row.password.value_or(""), std::nullopt, 0};
   const std::string search_id = "zhizhi-" + std::to_string(now);
   int position = 0, found = 0;

@@ -94,7 +94,7 @@ class Downlink {
   };
   // The devices the downlink posts to (Uface, Hikvision) that are behind their roster.
   Result<std::vector<DeviceRow>> UfaceDevices(std::optional<std::int64_t> only) const;
-  Status SyncHikvision(const DeviceRow& device);
+  Status SyncHikvision(const DeviceRow& device, const nlohmann::json& changes);
   // The changes the device has not applied: gate::Gate::Roster since its cursor.
   Result<nlohmann::json> Changes(const DeviceRow& device) const;
   Status Synced(std::int64_t device_id, std::int64_t version);

@@ -19,12 +19,7 @@ namespace {
 constexpr size_t kBatch = 1000;  // Gate::SubmitBatch's limit
 
 security::Principal DevicePrincipal(const VendorDevice& device) {
-  security::Principal p;
-  p.device_id = device.id;
-  p.name = "device:" + device.serial;
-  p.role = "device";
-  p.projects = {device.project};
-  return p;
+  return terminals::DevicePrincipal(device.id, device.project, device.serial);
 }
 
 std::optional<std::int64_t> PositiveId(std::string_view text) {
@@ -37,6 +32,16 @@ std::optional<std::int64_t> PositiveId(std::string_view text) {
 }
 
 }  // namespace
+
+security::Principal DevicePrincipal(std::int64_t device_id, const std::string& project,
+                                    const std::string& serial) {
+  security::Principal p;
+  p.device_id = device_id;
+  p.name = "device:" + serial;
+  p.role = "device";
+  p.projects = {project};
+  return p;
+}
 
 std::int64_t ServerInstant(std::int64_t device_ms, const std::optional<std::int64_t>& offset_ms) {
   if (!offset_ms || std::llabs(*offset_ms) < 1000) return device_ms;

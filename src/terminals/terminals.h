@@ -50,6 +50,11 @@ struct VendorDevice {
   std::optional<std::int64_t> clock_offset_ms;  // device clock − server clock, when measured
 };
 
+// The principal a vendor device acts as on the gate (its project only), as a device token
+// would make it for zhizhi's own terminals.
+security::Principal DevicePrincipal(std::int64_t device_id, const std::string& project,
+                                    const std::string& serial = "");
+
 // A device identity used from where it does not belong.
 struct Impersonation {
   std::int64_t device_id = 0;
