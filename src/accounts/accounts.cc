@@ -51,6 +51,13 @@ Result<json> UserJson(store::Connection& conn, std::int64_t id) {
     list.push_back(projects.Text(0));
   ZZ_RETURN_IF_ERROR(StepStatus(projects));
   user["projects"] = std::move(list);
+  auto areas = conn.Prepare("SELECT area_code FROM user_areas WHERE user_id = ? ORDER BY 1");
+  areas.Bind(1, id);
+  json area_list = json::array();
+  while (areas.Step())
+    area_list.push_back(areas.Text(0));
+  ZZ_RETURN_IF_ERROR(StepStatus(areas));
+  user["areas"] = std::move(area_list);
   return user;
 }
 
@@ -75,6 +82,7 @@ Result<UserDraft> ParseUser(JsonFieldReader& in) {
   d.password = in.Text("password", 128);
   d.role = in.Text("role", 32);
   auto projects = in.OptTextList("projects", 1000, 32);
+  auto areas = in.OptTextList("areas", 100, 32);
   d.pii = in.OptBool("pii").value_or(false);
   ZZ_RETURN_IF_ERROR(in.Finish());
   if (!IsUserName(d.name)) {
@@ -83,7 +91,8 @@ Result<UserDraft> ParseUser(JsonFieldReader& in) {
   if (!security::IsUserRole(d.role)) {
     return Status::InvalidArgument(
         "role",
-        "role must be district_admin, site_manager, police, inspector, lottery_operator or notary");
+        "role must be district_admin, site_manager, police, inspector, lottery_operator, notary, "
+        "dispatcher or grid_worker");
   }
   if (projects) d.projects = std::move(*projects);
   if (d.role == "site_manager" && d.projects.empty()) {
@@ -92,6 +101,10 @@ Result<UserDraft> ParseUser(JsonFieldReader& in) {
   if (d.role != "site_manager" && !d.projects.empty()) {
     return Status::InvalidArgument("projects", "projects are assigned to site managers only; a " +
                                                    d.role + " sees the whole district");
+  }
+  if (areas) d.areas = std::move(*areas);
+  if (d.role != "grid_worker" && !d.areas.empty()) {
+    return Status::InvalidArgument("areas", "areas are served by grid workers only");
   }
   ZZ_RETURN_IF_ERROR(security::CheckPasswordRule(d.password, d.name, "password"));
   return d;
@@ -144,14 +157,29 @@ Result<json> Accounts::CreateUser(const UserDraft& d, const Actor& by) {
               .Bind(2, code)
               .Run());
     }
+    for (const std::string& code : d.areas) {
+      auto area = conn.Prepare("SELECT 1 FROM areas WHERE code = ? AND level != 'street'");
+      area.Bind(1, code);
+      if (!area.Step()) {
+        ZZ_RETURN_IF_ERROR(StepStatus(area));
+        return Status::Rule("area_not_found", "areas", "no grid or community " + code);
+      }
+      ZZ_RETURN_IF_ERROR(
+          conn.Prepare("INSERT OR IGNORE INTO user_areas(user_id, area_code) VALUES (?,?)")
+              .Bind(1, id)
+              .Bind(2, code)
+              .Run());
+    }
     ZZ_ASSIGN_OR_RETURN(out, UserJson(conn, id));
-    return audit_->Append(
-        conn, by,
-        AuditRecord{
-            "user.create",
-            "user:" + std::to_string(id),
-            {},
-            {{"name", d.name}, {"role", d.role}, {"pii", d.pii}, {"projects", d.projects}}});
+    return audit_->Append(conn, by,
+                          AuditRecord{"user.create",
+                                      "user:" + std::to_string(id),
+                                      {},
+                                      {{"name", d.name},
+                                       {"role", d.role},
+                                       {"pii", d.pii},
+                                       {"projects", d.projects},
+                                       {"areas", d.areas}}});
   });
   if (!status.ok()) return status;
   return out;

@@ -52,10 +52,12 @@ struct UserDraft {
   std::string role;
   std::vector<std::string> projects;  // site managers only
   bool pii = false;
+  std::vector<std::string> areas;  // grid workers only: the grids (or communities) they serve
 };
 
 // name: 2–64 of [A-Za-z0-9._@-]; role one of the user roles; projects for site managers (at
-// least one) and for nobody else; the password rule (security/password.h).
+// least one) and for nobody else; areas for grid workers only (dispatch routes an area's orders
+// to its on-duty workers); the password rule (security/password.h).
 Result<UserDraft> ParseUser(JsonFieldReader& in);
 
 class Accounts {

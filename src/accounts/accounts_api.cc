@@ -40,8 +40,11 @@ void AddAccountRoutes(http::Router& router, Accounts& accounts_ref, store::Datab
                  {"password", "string", true,
                   "10–128 characters, three of lower/upper/digit/other, not the name"},
                  {"role", "string", true,
-                  "district_admin, site_manager, police, inspector, lottery_operator or notary"},
+                  "district_admin, site_manager, police, inspector, lottery_operator, notary, "
+                  "dispatcher or grid_worker"},
                  {"projects", "array", false, "project codes; site managers only (at least one)"},
+                 {"areas", "array", false,
+                  "grid or community codes a grid worker serves (grid workers only)"},
                  {"pii", "boolean", false, "may see full ID numbers (default false)"}},
                 {400, 409, 413, 415, 422}, 201),
       [=](Request& request) {
@@ -126,7 +129,7 @@ void AddAccountRoutes(http::Router& router, Accounts& accounts_ref, store::Datab
       [=](Request& request) {
         const security::Principal& p = request.principal;
         json rights = json::array();
-        for (std::uint32_t bit = 1; bit != 0 && bit <= (1u << 20); bit <<= 1) {
+        for (std::uint32_t bit = 1; bit != 0 && bit <= (1u << 30); bit <<= 1) {
           if (p.rights & bit) {
             rights.push_back(security::RightName(static_cast<Right>(bit)));
           }

@@ -25,7 +25,7 @@ class AccountsTest : public ::testing::Test {
   }
 
   void CreateUser(const std::string& name) {
-    UserDraft draft{name, Password(name), "inspector", {}, false};
+    UserDraft draft{name, Password(name), "inspector", {}, false, {}};
     auto created = accounts_->CreateUser(draft, security::Actor::Command("test"));
     ASSERT_TRUE(created.ok()) << created.status().ToString();
   }

@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/demo_base_data.h"
+#include "app/demo_dispatch.h"
 #include "app/demo_district.h"
 #include "app/demo_faces.h"
 #include "app/demo_lottery.h"
@@ -100,6 +101,13 @@ int Demo(const std::string& data, const DemoOptions& options, double base_data_s
   if (lottery_households > 0)
     std::printf("lottery: a draw of %d households drawn and signed off, a second one committed\n",
                 lottery_households);
+  auto dispatch = SeedDemoDispatch(p, options.seed);
+  if (!dispatch.ok()) return Fail(dispatch.status());
+  std::printf(
+      "command platform: %d streets, %d communities, %d grids; %d grid workers on duty and a "
+      "dispatcher (passwords in %s/demo-users.txt); %d dispute cases\n",
+      dispatch->streets, dispatch->communities, dispatch->grids, dispatch->workers,
+      p.data_dir().c_str(), dispatch->disputes);
   if (auto written = WriteDemoPoliceConfig(p.data_dir(), police_port); !written.ok()) {
     return Fail(written);
   }

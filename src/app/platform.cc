@@ -17,12 +17,15 @@
 #include "base/civil_time.h"
 #include "base/thread_name.h"
 #include "basedata/basedata_api.h"
+#include "dispatch/dispatch_api.h"
+#include "dispatch/work_calendar.h"
 #include "face/faces_api.h"
 #include "gate/gate_api.h"
 #include "lottery/lottery_api.h"
 #include "registry/registry_api.h"
 #include "security/key_rotation.h"
 #include "terminals/terminals_api.h"
+#include "warning/warning_api.h"
 
 namespace zhizhi::app {
 
@@ -47,6 +50,7 @@ Result<std::unique_ptr<Platform>> Platform::Open(const std::string& data_dir,
   if (data_dir.empty()) return Status::InvalidArgument("data", "--data is required");
   std::unique_ptr<Platform> p(new Platform());
   p->data_dir_ = data_dir;
+  p->region_ = options.region;
   ZZ_RETURN_IF_ERROR(EnsureDirectory(data_dir));
 
   const std::string lock_path = data_dir + "/LOCK";
@@ -97,6 +101,10 @@ Platform::~Platform() {
   retention_cv_.notify_all();
   if (retention_.joinable()) retention_.join();
   if (sender_) sender_->Stop();
+  if (seed_areas_.joinable()) seed_areas_.join();
+  if (work_orders_) work_orders_->Stop();
+  if (warning_) warning_->Stop();
+  if (notification_sender_) notification_sender_->Stop();
   if (alerts_) alerts_->Stop();
   if (downlink_) downlink_->Stop();
   if (gate_) gate_->Stop();
@@ -107,6 +115,11 @@ Platform::~Platform() {
   if (settle_dormitories_.joinable()) settle_dormitories_.join();
   if (db_) db_->Close();
   sender_.reset();
+  notification_sender_.reset();
+  notifier_.reset();
+  work_orders_.reset();
+  warning_.reset();
+  areas_.reset();
   alerts_.reset();
   faces_.reset();
   face_engine_.reset();
@@ -294,6 +307,45 @@ void Platform::StartDownlink(terminals::DownlinkOptions options) {
   downlink_->Start();
 }
 
+Status Platform::StartDispatch(DispatchSetup setup) {
+  areas_ = std::make_unique<warning::Areas>(db_.get(), addresses_.get(), region_);
+  ZZ_RETURN_IF_ERROR(areas_->Load());
+  warning_ = std::make_unique<warning::Warning>(db_.get(), areas_.get(),
+                                                &warning::Rulebook::Default(), setup.warning);
+  ZZ_RETURN_IF_ERROR(warning_->Start());
+  work_orders_ = std::make_unique<dispatch::WorkOrders>(
+      db_.get(), audit_.get(), areas_.get(), warning_.get(), &dispatch::DispatchRules::Default(),
+      &dispatch::WorkCalendar::Default(), setup.orders);
+  if (!setup.webhook_url.empty()) {
+    ZZ_ASSIGN_OR_RETURN(auto webhook,
+                        dispatch::WebhookNotifier::Create(setup.webhook_url, setup.webhook_secret));
+    notifier_ = std::move(webhook);
+    notification_sender_ =
+        std::make_unique<dispatch::NotificationSender>(db_.get(), notifier_.get());
+    notification_sender_->Start();
+  }
+  ZZ_RETURN_IF_ERROR(work_orders_->Start());
+  // A fresh data directory gets the region's streets and communities before the first request
+  // (the gazetteer loads in about a second); later starts add what a newer gazetteer has on a
+  // thread of their own.
+  const auto seed = [this] {
+    if (auto seeded = areas_->SeedFromGazetteer(); !seeded.ok()) {
+      spdlog::warn("event=areas_not_seeded error=\"{}\"", seeded.status().ToString());
+    } else {
+      warning_->Wake();
+    }
+  };
+  if (areas_->tree()->OfLevel(warning::Level::kStreet).empty()) {
+    seed();
+  } else {
+    seed_areas_ = std::thread([seed] {
+      NameThisThread("zz-areas");
+      seed();
+    });
+  }
+  return Status::Ok();
+}
+
 void Platform::StartSettlingDormitories() {
   settle_dormitories_ = std::thread([this] {
     NameThisThread("zz-settle");
@@ -371,6 +423,8 @@ void Platform::AddRoutes(http::Router& router) {
   if (residence_) {
     residence::AddResidenceRoutes(router, *db_, *residence_, sender_.get(), sync_, *audit_);
   }
+  if (warning_) warning::AddWarningRoutes(router, *warning_, *areas_);
+  if (work_orders_) dispatch::AddDispatchRoutes(router, *work_orders_);
 
   std::vector<std::pair<std::string, std::string>> labels;
   for (const auto& route : router.routes()) {

@@ -22,6 +22,8 @@
 #include "app/retention.h"
 #include "base/status.h"
 #include "basedata/base_data.h"
+#include "dispatch/notifier.h"
+#include "dispatch/work_orders.h"
 #include "face/face_engine.h"
 #include "face/faces.h"
 #include "gate/gate.h"
@@ -41,6 +43,8 @@
 #include "store/database.h"
 #include "terminals/downlink.h"
 #include "terminals/terminals.h"
+#include "warning/areas.h"
+#include "warning/warning.h"
 
 namespace zhizhi::app {
 
@@ -105,6 +109,21 @@ class Platform {
   Status StartLottery() { return lotteries_->Start(); }
   lottery::LotteryService& lotteries() { return *lotteries_; }
 
+  // Starts the five-colour warning and the work orders (docs/dispatch.md): the areas (the
+  // region's streets and communities are seeded from the gazetteer on a thread of their own),
+  // the warning's recomputing thread, the orders' deadline and alert-intake thread, and the
+  // notification sender when a webhook is configured. Call after StartAlerts, when serving.
+  struct DispatchSetup {
+    std::string webhook_url;     // empty: notifications wait in the outbox
+    std::string webhook_secret;  // the robot's signing secret
+    warning::WarningOptions warning;
+    dispatch::WorkOrderOptions orders;
+  };
+  Status StartDispatch(DispatchSetup setup);
+  warning::Areas* areas() { return areas_.get(); }
+  warning::Warning* warning() { return warning_.get(); }
+  dispatch::WorkOrders* work_orders() { return work_orders_.get(); }
+
   // Creates DATA_DIR/admin.token when the database has no token yet; true when created.
   Result<bool> EnsureAdminToken();
 
@@ -137,6 +156,7 @@ class Platform {
   Platform() = default;
 
   std::string data_dir_;
+  std::string region_;
   int lock_fd_ = -1;
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<security::FieldCipher> cipher_;
@@ -163,6 +183,12 @@ class Platform {
   std::thread warm_stats_;
   std::thread settle_dormitories_;
   std::unique_ptr<http::Metrics> metrics_;
+  std::unique_ptr<warning::Areas> areas_;
+  std::unique_ptr<warning::Warning> warning_;
+  std::unique_ptr<dispatch::WorkOrders> work_orders_;
+  std::unique_ptr<dispatch::Notifier> notifier_;
+  std::unique_ptr<dispatch::NotificationSender> notification_sender_;
+  std::thread seed_areas_;
 
   std::mutex retention_mu_;
   std::condition_variable retention_cv_;

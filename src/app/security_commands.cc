@@ -29,6 +29,7 @@ struct UserFlags {
   std::string name;
   std::string role;
   std::vector<std::string> projects;
+  std::vector<std::string> areas;
   bool pii = false;
   std::string password_file;  // else read from stdin
 };
@@ -58,6 +59,7 @@ int UserAdd(const UserFlags& flags) {
   nlohmann::json body = {
       {"name", flags.name}, {"password", *password}, {"role", flags.role}, {"pii", flags.pii}};
   if (!flags.projects.empty()) body["projects"] = flags.projects;
+  if (!flags.areas.empty()) body["areas"] = flags.areas;
   JsonFieldReader in(body);
   auto draft = accounts::ParseUser(in);
   if (!draft.ok()) return Fail(draft.status());
@@ -183,6 +185,8 @@ Command AddUserCommand(CLI::App& app) {
                    "district_admin, site_manager, police, inspector, lottery_operator, notary")
       ->required();
   user_add->add_option("--project", flags->projects, "a project of a site manager (repeatable)");
+  user_add->add_option("--area", flags->areas,
+                       "a grid or community a grid worker serves (repeatable)");
   user_add->add_flag("--pii", flags->pii, "may see full ID numbers");
   user_add->add_option("--password-file", flags->password_file, "first line is the password");
   auto* user_disable = user_cmd->add_subcommand("disable", "disable a user and end its sessions");

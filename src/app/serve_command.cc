@@ -11,6 +11,7 @@
 
 #include "app/platform.h"
 #include "base/civil_time.h"
+#include "base/file.h"
 #include "http/handler_support.h"
 #include "http/server.h"
 #include "registry/rulebook.h"
@@ -57,6 +58,8 @@ struct ServeFlags {
   double simulate_speed = 1;
   std::uint64_t simulate_seed = 0;
   Platform::ResidenceSetup residence;
+  std::string notify_webhook;
+  std::string notify_secret_file;
 };
 
 PlatformOptions PlatformOptionsOf(const ServeFlags& flags) {
@@ -128,6 +131,14 @@ int Serve(const ServeFlags& flags) {
   p.StartDownlink(downlink);
   if (auto status = p.StartBaseData(); !status.ok()) return Fail(status);
   if (auto status = p.StartLottery(); !status.ok()) return Fail(status);
+  Platform::DispatchSetup dispatch;
+  dispatch.webhook_url = flags.notify_webhook;
+  if (!flags.notify_webhook.empty()) {
+    auto secret = ReadWholeFile(flags.notify_secret_file, 4096);
+    if (!secret.ok()) return Fail(secret.status());
+    dispatch.webhook_secret = secret->substr(0, secret->find_first_of("\r\n"));
+  }
+  if (auto status = p.StartDispatch(std::move(dispatch)); !status.ok()) return Fail(status);
   http::Router router;
   p.AddRoutes(router);
 
@@ -235,6 +246,12 @@ Command AddServeCommand(CLI::App& app, std::string web_dist) {
   cmd->add_option("--region", flags->region,
                   "the district this node serves (GB/T 2260 code, default 330114): addresses "
                   "may name its streets and communities alone");
+  cmd->add_option("--notify-webhook", flags->notify_webhook,
+                  "http:// address of a DingTalk-style group robot for work-order notifications "
+                  "(signed; docs/dispatch.md); without it they wait in the outbox");
+  cmd->add_option("--notify-secret-file", flags->notify_secret_file,
+                  "file whose first line is the webhook's signing secret")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--min-area-per-occupant", flags->min_area_per_occupant,
                   "floor area per occupant (m²) below which a house is overcrowded "
                   "(alert house_overcrowded)")

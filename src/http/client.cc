@@ -1,5 +1,7 @@
 #include "http/client.h"
 
+#include <charconv>
+
 #include <algorithm>
 #include <optional>
 
@@ -220,6 +222,33 @@ bool Client::connected() const {
 
 void Client::Close() {
   impl_->Close();
+}
+
+Result<HttpUrl> ParseHttpUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (!url.starts_with(kScheme)) {
+    return Status::InvalidArgument(
+        "url",
+        "url must be http://HOST[:PORT]/PATH (for https put a TLS-terminating proxy such "
+        "as stunnel on loopback in front of the peer)");
+  }
+  HttpUrl out;
+  std::string_view rest = url.substr(kScheme.size());
+  const size_t slash = rest.find('/');
+  const std::string_view authority = rest.substr(0, slash);
+  out.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  const size_t colon = authority.rfind(':');
+  out.host = std::string(authority.substr(0, colon));
+  if (colon != std::string_view::npos) {
+    const std::string_view port = authority.substr(colon + 1);
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
+      return Status::InvalidArgument("url", "url has a bad port");
+    out.port = static_cast<std::uint16_t>(value);
+  }
+  if (out.host.empty()) return Status::InvalidArgument("url", "url has no host");
+  return out;
 }
 
 }  // namespace zhizhi::http

@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
+
 namespace zhizhi::http {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
@@ -37,6 +39,15 @@ struct ClientOptions {
   // When it turns true, a request in progress is abandoned (checked every 50 ms).
   const std::atomic<bool>* cancel = nullptr;
 };
+
+// An http://HOST[:PORT]/PATH address, read strictly (no https: a TLS-terminating proxy on
+// loopback goes in front of such peers). Errors are messages for the caller to place.
+struct HttpUrl {
+  std::string host;
+  std::uint16_t port = 80;
+  std::string path = "/";  // with the query, if any
+};
+Result<HttpUrl> ParseHttpUrl(std::string_view url);
 
 // The step at which a request that got no answer failed.
 enum class ClientStep { kNone, kResolve, kConnect, kWrite, kRead, kCancelled };

@@ -143,7 +143,11 @@ Response StaticFiles::Serve(const Request& request, std::string_view if_none_mat
     if (HasExtension(path) || path.find('\0') != std::string::npos) {
       return Response::Error(Status::NotFound("no such file"));
     }
-    found = files_.find("/index.html");  // a client-side route
+    // A client-side route: the phone page's (/m, /m/…) is m/index.html, every other the
+    // command screen's index.html.
+    const bool phone = path == "/m" || path.rfind("/m/", 0) == 0;
+    found = phone ? files_.find("/m/index.html") : files_.end();
+    if (found == files_.end()) found = files_.find("/index.html");
   }
   const File& file = found->second;
   const bool hashed = found->first.rfind("/assets/", 0) == 0;

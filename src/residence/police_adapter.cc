@@ -91,28 +91,11 @@ Result<PoliceConfig> PoliceConfig::FromJson(const json& doc, const std::string& 
   }
   PoliceConfig c;
   ZZ_ASSIGN_OR_RETURN(c.url, TextField(doc, "url", origin));
-  constexpr std::string_view kScheme = "http://";
-  if (!std::string_view(c.url).starts_with(kScheme)) {
-    return ConfigError(origin,
-                       "url must be http://HOST[:PORT]/PATH (for https put a TLS-terminating proxy "
-                       "such as stunnel on loopback in front of the police endpoint)");
-  }
-  std::string_view rest = std::string_view(c.url).substr(kScheme.size());
-  const size_t slash = rest.find('/');
-  const std::string_view authority = rest.substr(0, slash);
-  c.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-  const size_t colon = authority.rfind(':');
-  c.host = std::string(authority.substr(0, colon));
-  if (colon != std::string_view::npos) {
-    const std::string_view port = authority.substr(colon + 1);
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
-      return ConfigError(origin, "url has a bad port");
-    }
-    c.port = static_cast<std::uint16_t>(value);
-  }
-  if (c.host.empty()) return ConfigError(origin, "url has no host");
+  auto url = http::ParseHttpUrl(c.url);
+  if (!url.ok()) return ConfigError(origin, url.status().message());
+  c.host = url->host;
+  c.port = url->port;
+  c.path = url->path;
   ZZ_ASSIGN_OR_RETURN(c.client_id, TextField(doc, "client_id", origin));
   ZZ_ASSIGN_OR_RETURN(c.key_id, TextField(doc, "key_id", origin, false, "1"));
   ZZ_ASSIGN_OR_RETURN(std::string hmac, TextField(doc, "hmac_key", origin));

@@ -44,6 +44,14 @@ std::string_view RightName(Right right) {
       return "lottery.operate";
     case Right::kLotteryNotarise:
       return "lottery.notarise";
+    case Right::kWarningRead:
+      return "warnings.read";
+    case Right::kOrderRead:
+      return "orders.read";
+    case Right::kOrderDispatch:
+      return "orders.dispatch";
+    case Right::kOrderWork:
+      return "orders.work";
   }
   return "unknown";
 }
@@ -59,7 +67,7 @@ std::uint32_t RightsOfRole(std::string_view role) {
            Right::kGateAdmin | Right::kPersonRead | Right::kAlertRead | Right::kAlertWrite |
            Right::kResidenceRead | Right::kResidenceWrite | Right::kAddressRead |
            Right::kBaseDataRead | Right::kBaseDataWrite | Right::kLotteryRead |
-           Right::kLotteryOperate;
+           Right::kLotteryOperate | Right::kWarningRead | Right::kOrderRead | Right::kOrderDispatch;
   }
   if (role == "site_manager") {
     // Everything about their own projects; nothing district-wide.
@@ -74,7 +82,17 @@ std::uint32_t RightsOfRole(std::string_view role) {
   }
   if (role == "inspector") {
     // Read-only over projects (with their posts) and alerts; no personal-data lists.
-    return Right::kRegistryRead | Right::kAlertRead | Right::kAddressRead;
+    return Right::kRegistryRead | Right::kAlertRead | Right::kAddressRead | Right::kWarningRead |
+           Right::kOrderRead;
+  }
+  if (role == "dispatcher") {
+    // The command centre on duty: the warning map, the alerts behind it, and every work order.
+    return Right::kWarningRead | Right::kOrderRead | Right::kOrderDispatch | Right::kAlertRead |
+           Right::kAddressRead;
+  }
+  if (role == "grid_worker") {
+    // A grid worker's phone: the orders assigned to them (scope: the assignee), and their duty.
+    return Right::kOrderRead | Right::kOrderWork;
   }
   if (role == "lottery_operator") {
     // The housing bureau's staff who prepare and run a resettlement draw.
@@ -90,7 +108,8 @@ std::uint32_t RightsOfRole(std::string_view role) {
 }
 
 bool RoleSeesAllProjects(std::string_view role) {
-  return role == "district_admin" || role == "police" || role == "inspector";
+  return role == "district_admin" || role == "police" || role == "inspector" ||
+         role == "dispatcher";
 }
 
 bool Principal::MaySeeProject(std::string_view code) const {

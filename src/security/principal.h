@@ -39,6 +39,10 @@ enum class Right : std::uint32_t {
   kLotteryRead = 1u << 15,      // lotteries with their drafts, for those who run or notarise them
   kLotteryOperate = 1u << 16,   // create lotteries, put their inputs, commit them
   kLotteryNotarise = 1u << 17,  // enter a draw's public entropy, sign its record off
+  kWarningRead = 1u << 18,      // the five-colour warning of areas, with its reasons and history
+  kOrderRead = 1u << 19,        // work orders (a grid worker: only those assigned to them)
+  kOrderDispatch = 1u << 20,    // create, assign, supervise, close and reopen work orders; areas
+  kOrderWork = 1u << 21,        // a grid worker's own orders: accept, report, finish; their duty
 };
 
 constexpr std::uint32_t operator|(Right a, Right b) {
@@ -53,7 +57,8 @@ std::string_view RightName(Right right);
 
 // The roles a user can have; `device` is for gate terminals and is never a user's role.
 inline constexpr std::string_view kUserRoles[] = {"district_admin", "site_manager",     "police",
-                                                  "inspector",      "lottery_operator", "notary"};
+                                                  "inspector",      "lottery_operator", "notary",
+                                                  "dispatcher",     "grid_worker"};
 bool IsUserRole(std::string_view role);
 
 // Rights of a role name; 0 for an unknown role.

@@ -780,6 +780,157 @@ ALTER TABLE devices ADD COLUMN sync_failures INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE devices ADD COLUMN synced_at INTEGER;
 )sql";
 
+// Five-colour warning and dispatch (issue 28, docs/dispatch.md). Areas are the district's streets
+// and communities (from the gazetteer) and the grids (网格) under a community; a grid worker
+// (new role) serves the grids of user_areas and says from the phone page whether they are on duty
+// and where (duty). A work order belongs to one area, comes from an alert, an IoT alarm, a dispute
+// case of the mediation system (source_id: its one code per case, 一案一码) or a person, and moves
+// through received → assigned → in_progress → reported → finished → closed; every step is a row
+// (client_id: the phone's own id of an action, so an action sent twice counts once), evidence
+// photos are rows of their own. due_at is fixed when the order is made (working days of the
+// holiday calendar), so a restart changes no deadline; escalated_at marks the one escalation.
+// area_colours is each area's colour now, with the reasons, and area_colour_history every change.
+// notifications is the outbox of messages to the people concerned (the webhook sender's queue).
+constexpr const char* kDispatchSchema = R"sql(
+CREATE TABLE users_new (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  role          TEXT NOT NULL CHECK (role IN ('district_admin','site_manager','police','inspector',
+                                              'lottery_operator','notary','dispatcher',
+                                              'grid_worker')),
+  pii           INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL,
+  created_by    TEXT,
+  disabled_at   INTEGER,
+  password_changed_at INTEGER NOT NULL
+);
+INSERT INTO users_new SELECT id, name, password_hash, role, pii, created_at, created_by,
+  disabled_at, password_changed_at FROM users;
+DROP TABLE users;
+ALTER TABLE users_new RENAME TO users;
+
+CREATE TABLE areas (
+  code        TEXT PRIMARY KEY,
+  level       TEXT NOT NULL CHECK (level IN ('street','community','grid')),
+  name        TEXT NOT NULL,
+  parent      TEXT REFERENCES areas(code),
+  lat         REAL,
+  lng         REAL,
+  created_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX areas_by_parent ON areas(parent, code);
+
+CREATE TABLE user_areas (
+  user_id    INTEGER NOT NULL REFERENCES users(id),
+  area_code  TEXT NOT NULL REFERENCES areas(code),
+  PRIMARY KEY (user_id, area_code)
+) WITHOUT ROWID;
+CREATE INDEX user_areas_by_area ON user_areas(area_code, user_id);
+
+CREATE TABLE duty (
+  user_id     INTEGER PRIMARY KEY REFERENCES users(id),
+  on_duty     INTEGER NOT NULL CHECK (on_duty IN (0, 1)),
+  lat         REAL,
+  lng         REAL,
+  updated_at  INTEGER NOT NULL
+);
+
+CREATE TABLE work_orders (
+  id           INTEGER PRIMARY KEY,
+  title        TEXT NOT NULL,
+  category     TEXT NOT NULL,
+  priority     TEXT NOT NULL CHECK (priority IN ('red','orange','yellow','blue')),
+  area_code    TEXT NOT NULL REFERENCES areas(code),
+  source       TEXT NOT NULL CHECK (source IN ('alert','iot','dispute','manual')),
+  source_id    TEXT,
+  alert_id     INTEGER,
+  description  TEXT,
+  lat          REAL,
+  lng          REAL,
+  status       TEXT NOT NULL CHECK (status IN ('received','assigned','in_progress','reported',
+                                               'finished','closed')),
+  department   TEXT,
+  assignee_id  INTEGER REFERENCES users(id),
+  created_at   INTEGER NOT NULL,
+  created_by   TEXT NOT NULL,
+  due_at       INTEGER NOT NULL,
+  finished_at  INTEGER,
+  closed_at    INTEGER,
+  escalated_at INTEGER,
+  supervisions INTEGER NOT NULL DEFAULT 0,
+  updated_at   INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX work_orders_by_source ON work_orders(source, source_id)
+  WHERE source_id IS NOT NULL;
+CREATE INDEX work_orders_to_escalate ON work_orders(due_at)
+  WHERE escalated_at IS NULL AND status NOT IN ('finished','closed');
+CREATE INDEX work_orders_by_assignee ON work_orders(assignee_id, status, id);
+CREATE INDEX work_orders_by_area ON work_orders(area_code, status);
+CREATE INDEX work_orders_by_status ON work_orders(status, id);
+CREATE INDEX work_orders_by_alert ON work_orders(alert_id) WHERE alert_id IS NOT NULL;
+
+CREATE TABLE work_order_steps (
+  id           INTEGER PRIMARY KEY,
+  order_id     INTEGER NOT NULL REFERENCES work_orders(id),
+  at           INTEGER NOT NULL,
+  actor        TEXT NOT NULL,
+  action       TEXT NOT NULL,
+  from_status  TEXT,
+  to_status    TEXT NOT NULL,
+  note         TEXT,
+  detail       TEXT NOT NULL DEFAULT '{}',
+  client_id    TEXT
+);
+CREATE INDEX work_order_steps_by_order ON work_order_steps(order_id, id);
+CREATE UNIQUE INDEX work_order_steps_by_client ON work_order_steps(order_id, client_id)
+  WHERE client_id IS NOT NULL;
+
+CREATE TABLE work_order_photos (
+  id          INTEGER PRIMARY KEY,
+  order_id    INTEGER NOT NULL REFERENCES work_orders(id),
+  step_id     INTEGER NOT NULL REFERENCES work_order_steps(id),
+  media_type  TEXT NOT NULL,
+  sha256      TEXT NOT NULL,
+  bytes       BLOB NOT NULL,
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX work_order_photos_by_order ON work_order_photos(order_id, id);
+
+CREATE TABLE area_colours (
+  area_code    TEXT PRIMARY KEY REFERENCES areas(code),
+  colour       TEXT NOT NULL CHECK (colour IN ('red','orange','yellow','blue','green')),
+  reasons      TEXT NOT NULL,
+  indicators   TEXT NOT NULL,
+  rulebook     TEXT NOT NULL,
+  since        INTEGER NOT NULL,
+  computed_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE area_colour_history (
+  id         INTEGER PRIMARY KEY,
+  area_code  TEXT NOT NULL,
+  colour     TEXT NOT NULL,
+  previous   TEXT,
+  reasons    TEXT NOT NULL,
+  rulebook   TEXT NOT NULL,
+  at         INTEGER NOT NULL
+);
+CREATE INDEX area_colour_history_by_area ON area_colour_history(area_code, id);
+
+CREATE TABLE notifications (
+  id          INTEGER PRIMARY KEY,
+  order_id    INTEGER REFERENCES work_orders(id),
+  recipient   TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  text        TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  sent_at     INTEGER,
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  last_error  TEXT
+);
+CREATE INDEX notifications_pending ON notifications(id) WHERE sent_at IS NULL;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -803,6 +954,7 @@ const std::vector<Migration>& Migrations() {
       {17, "identity_attempts", kIdentityAttemptsSchema},
       {18, "terminal_vendors", kTerminalVendorsSchema},
       {19, "terminal_sync", kTerminalSyncSchema},
+      {20, "dispatch", kDispatchSchema, /*rebuilds_tables=*/true},
   };
   return migrations;
 }
