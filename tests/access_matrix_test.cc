@@ -27,7 +27,7 @@ using nlohmann::json;
 
 const std::vector<std::string> kRoles = {"district_admin", "site_manager", "police",
                                          "inspector",      "device",       "lottery_operator",
-                                         "notary"};
+                                         "notary",         "dispatcher",   "grid_worker"};
 constexpr const char* kPassword = "Matrix-Pass-2026";
 
 // What names another project's data in an answer.
@@ -77,7 +77,7 @@ class AccessMatrixTest : public ::testing::Test {
   struct Side {
     std::string code;
     std::int64_t person = 0, certificate = 0, device = 0, alert = 0, exemption = 0, face = 0,
-                 registration = 0;
+                 registration = 0, work_order = 0;
     std::string device_token;
   };
 
@@ -172,6 +172,19 @@ class AccessMatrixTest : public ::testing::Test {
       Login(role);
     }
     tokens_["device"] = own_.device_token;
+    // Work orders: the grid worker's own (assigned to them) and another nobody has yet.
+    const HttpResponse communities = server_.Api("GET", "/api/v1/areas?level=community");
+    ASSERT_EQ(communities.status, 200) << communities.Describe();
+    ASSERT_FALSE(communities.json["items"].empty()) << communities.Describe();
+    community_ = communities.json["items"][0].value("code", "");
+    for (auto* side : {&own_, &other_}) {
+      json order = {{"title", "工单 " + side->code},
+                    {"category", "other"},
+                    {"area_code", community_},
+                    {"source", "manual"}};
+      if (side == &own_) order["assignee"] = UserName("grid_worker");
+      side->work_order = Post("/api/v1/work-orders", order).value("id", std::int64_t{0});
+    }
   }
 
   // An ID-card photo of the side's person (two different women of the same sample photo).
@@ -212,6 +225,10 @@ class AccessMatrixTest : public ::testing::Test {
     if (key == "faces/{face_id}") return std::to_string(side.face);
     if (key == "residence-registrations/{id}") return std::to_string(side.registration);
     if (key == "divisions/{code}") return std::string("330114");  // reference data, no scope
+    // Work orders: a grid worker's are those assigned to them; areas are the district's.
+    if (key == "work-orders/{id}") return std::to_string(side.work_order);
+    if (key == "photos/{photo}") return std::string("1");
+    if (key == "areas/{code}") return community_;
     // Base data is district-wide (no scope): any id shows the right, found or not.
     if (key == "sources/{source}") return std::string("ps_population");
     if (key == "imports/{id}" || key == "people/{id}" || key == "houses/{id}" ||
@@ -253,6 +270,7 @@ class AccessMatrixTest : public ::testing::Test {
   TestServer server_;
   Side own_, other_;
   std::string corp_;
+  std::string community_;
   std::int64_t victim_user_ = 0;
   std::map<std::string, std::string> tokens_;
 };

@@ -304,6 +304,9 @@ std::string DatabaseFingerprint(const std::string& db_path) {
     // it is the one thing a rejected request may add to — with the alert a burst of refused
     // calls raises (security/refusal_log.h), a security record as well.
     if (table == "audit_log" || table == "audit_subjects") continue;
+    // The five-colour warning's colours are derived state its own thread writes after any change
+    // (warning/warning.h), never a request's write.
+    if (table == "area_colours" || table == "area_colour_history") continue;
     out += "[" + table + "]\n";
     sqlite3_stmt* rows = nullptr;
     std::string sql = "SELECT * FROM \"" + table + "\"";

@@ -1,7 +1,9 @@
 #include "alerts/alert_book.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
+#include <memory>
 
 #include "base/civil_time.h"
 
@@ -153,6 +155,20 @@ Result<std::map<std::string, Active>> LoadActive(store::Connection& conn, const 
 
 }  // namespace
 
+namespace {
+
+std::atomic<std::shared_ptr<const AlertBook::OpenedListener>>& Listener() {
+  static std::atomic<std::shared_ptr<const AlertBook::OpenedListener>> listener;
+  return listener;
+}
+
+}  // namespace
+
+void AlertBook::SetOpenedListener(OpenedListener listener) {
+  Listener().store(listener ? std::make_shared<const OpenedListener>(std::move(listener))
+                            : nullptr);
+}
+
 Status AlertBook::Raise(store::Connection& conn, const AlertDraft& d, std::int64_t now_ms) {
   Scope none;  // owns nothing: the draft is added or refreshed, nothing else is touched
   auto s = conn.Prepare("SELECT id FROM alerts WHERE alert_key = ? AND status != 'resolved'");
@@ -216,7 +232,9 @@ Result<ReconcileCounts> AlertBook::Reconcile(store::Connection& conn, const Scop
     insert.Bind(8, d.device_id).Bind(9, d.message).Bind(10, evidence).Bind(11, detail);
     insert.Bind(12, now_ms).Bind(13, now_ms);
     ZZ_RETURN_IF_ERROR(insert.Run());
-    ZZ_RETURN_IF_ERROR(History(conn, conn.LastInsertRowId(), now_ms, "opened", "system", {}));
+    const std::int64_t id = conn.LastInsertRowId();
+    ZZ_RETURN_IF_ERROR(History(conn, id, now_ms, "opened", "system", {}));
+    if (const auto listener = Listener().load()) ZZ_RETURN_IF_ERROR((*listener)(conn, id, d));
     ++counts.opened;
   }
   // What is left is no longer true: resolve it automatically.

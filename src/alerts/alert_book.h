@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -128,6 +129,14 @@ class AlertBook {
                                      const store::Page& page, const security::Principal& principal);
   // Project code of an alert (for scope checks), or 404.
   static Result<std::optional<std::string>> ProjectOf(store::Connection& conn, std::int64_t id);
+
+  // Called in the write job that opens an alert (a new row), with its id: the work orders make
+  // an order of it by rule in the same transaction (dispatch/work_orders.h), so an alert and its
+  // order commit together. One listener per process, set before serving (the server's
+  // Platform::StartDispatch) and cleared (nullptr) when it closes; none by default.
+  using OpenedListener =
+      std::function<Status(store::Connection& conn, std::int64_t id, const AlertDraft& draft)>;
+  static void SetOpenedListener(OpenedListener listener);
 };
 
 }  // namespace zhizhi::alerts

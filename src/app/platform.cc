@@ -114,6 +114,7 @@ Platform::~Platform() {
   if (warm_stats_.joinable()) warm_stats_.join();
   if (settle_dormitories_.joinable()) settle_dormitories_.join();
   if (db_) db_->Close();
+  if (alert_listener_set_) alerts::AlertBook::SetOpenedListener(nullptr);
   sender_.reset();
   notification_sender_.reset();
   notifier_.reset();
@@ -325,6 +326,13 @@ Status Platform::StartDispatch(DispatchSetup setup) {
     notification_sender_->Start();
   }
   ZZ_RETURN_IF_ERROR(work_orders_->Start());
+  // From now on an alert and the order a rule makes of it commit together.
+  dispatch::WorkOrders* orders = work_orders_.get();
+  alerts::AlertBook::SetOpenedListener(
+      [orders](store::Connection& conn, std::int64_t id, const alerts::AlertDraft&) {
+        return orders->OnAlertOpened(conn, id);
+      });
+  alert_listener_set_ = true;
   // A fresh data directory gets the region's streets and communities before the first request
   // (the gazetteer loads in about a second); later starts add what a newer gazetteer has on a
   // thread of their own.

@@ -189,6 +189,7 @@ class Platform {
   std::unique_ptr<dispatch::Notifier> notifier_;
   std::unique_ptr<dispatch::NotificationSender> notification_sender_;
   std::thread seed_areas_;
+  bool alert_listener_set_ = false;
 
   std::mutex retention_mu_;
   std::condition_variable retention_cv_;

@@ -21,7 +21,6 @@ using security::Principal;
 namespace {
 
 constexpr const char* kAlertCursorKey = "dispatch.alert_cursor";
-constexpr int kIntakeBatch = 500;
 
 enum class Who { kDispatcher, kAssignee };
 
@@ -198,6 +197,8 @@ WorkOrders::~WorkOrders() {
 }
 
 Status WorkOrders::Start() {
+  ZZ_ASSIGN_OR_RETURN(int caught_up, CatchUpAlerts());
+  if (caught_up > 0) spdlog::info("event=orders_from_alerts created={}", caught_up);
   thread_ = std::thread([this] { Loop(); });
   return Status::Ok();
 }
@@ -931,12 +932,11 @@ Result<json> WorkOrders::SetDuty(const Principal& principal, const json& body) {
   return Duty(principal);
 }
 
-// ---- the thread's round: escalations, then alerts into orders
+// ---- the thread's round: escalations
 
-Result<std::pair<int, int>> WorkOrders::Tick() {
+Result<int> WorkOrders::Tick() {
   std::lock_guard tick(tick_mu_);
-  int escalated = 0, created = 0;
-  const auto tree = areas_->tree();
+  int escalated = 0;
   ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
     escalated = 0;
     const std::int64_t now = options_.clock();
@@ -980,58 +980,90 @@ Result<std::pair<int, int>> WorkOrders::Tick() {
     }
     return Status::Ok();
   }));
-  if (options_.from_alerts) {
-    ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
-      created = 0;
-      const std::int64_t now = options_.clock();
-      std::int64_t cursor = 0;
-      auto read = conn.Prepare("SELECT value FROM meta WHERE key = ?");
-      read.Bind(1, kAlertCursorKey);
-      if (read.Step()) cursor = std::stoll(read.Text(0));
-      ZZ_RETURN_IF_ERROR(read.status());
-      auto s = conn.Prepare(
-          "SELECT id, type, severity, status, message FROM alerts WHERE id > ? ORDER BY id "
-          "LIMIT ?");
-      s.Bind(1, cursor).Bind(2, kIntakeBatch);
-      struct Row {
-        std::int64_t id;
-        std::string type, severity, status, message;
-      };
-      std::vector<Row> rows;
-      while (s.Step())
-        rows.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4)});
-      ZZ_RETURN_IF_ERROR(s.status());
-      if (rows.empty()) return Status::Ok();
-      const Actor system = Actor::Command("dispatch");
-      for (const Row& row : rows) {
-        if (row.status == "resolved") continue;
-        const Category* category = rules_->ForAlert(row.type, row.severity);
-        if (category == nullptr) continue;
-        ZZ_ASSIGN_OR_RETURN(std::optional<std::string> area, areas_->PlaceAlert(conn, row.id));
-        if (!area) continue;  // no place: the alert stays in the alert list, with no order
-        Draft d;
-        d.title = row.message.substr(0, 200);
-        d.category = category->code;
-        d.area = *area;
-        d.source = warning::IsIotAlertType(row.type) ? "iot" : "alert";
-        d.source_id = std::to_string(row.id);
-        d.alert_id = row.id;
-        d.priority = row.severity;
-        auto id = InsertOrder(conn, *audit_, *tree, *rules_, *calendar_, d, system, now);
-        if (!id.ok() && id.status().code() != "already_exists") return id.status();
-        if (id.ok()) ++created;
-      }
-      return conn
-          .Prepare(
-              "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE "
-              "SET value = excluded.value")
-          .Bind(1, kAlertCursorKey)
-          .Bind(2, std::to_string(rows.back().id))
-          .Run();
-    }));
-  }
-  if (escalated > 0 || created > 0) Changed();
-  return std::make_pair(escalated, created);
+  if (escalated > 0) Changed();
+  return escalated;
+}
+
+// ---- alerts into orders
+
+namespace {
+
+// The order a rule makes of alert `id`, if any; true when one was made.
+Result<bool> OrderOfAlert(store::Connection& conn, const security::AuditLog& audit,
+                          const warning::Areas& areas, const DispatchRules& rules,
+                          const WorkCalendar& calendar, std::int64_t id, std::int64_t now) {
+  auto s = conn.Prepare("SELECT type, severity, status, message FROM alerts WHERE id = ?");
+  s.Bind(1, id);
+  if (!s.Step()) return s.status().ok() ? Result<bool>(false) : Result<bool>(s.status());
+  const std::string type = s.Text(0), severity = s.Text(1), status = s.Text(2);
+  const std::string message = s.Text(3);
+  if (status == "resolved") return false;
+  const Category* category = rules.ForAlert(type, severity);
+  if (category == nullptr) return false;
+  ZZ_ASSIGN_OR_RETURN(std::optional<std::string> area, areas.PlaceAlert(conn, id));
+  if (!area) return false;  // no place: the alert stays in the alert list, with no order
+  Draft d;
+  d.title = message.substr(0, 200);
+  d.category = category->code;
+  d.area = *area;
+  d.source = warning::IsIotAlertType(type) ? "iot" : "alert";
+  d.source_id = std::to_string(id);
+  d.alert_id = id;
+  d.priority = severity;
+  auto made =
+      InsertOrder(conn, audit, *areas.tree(), rules, calendar, d, Actor::Command("dispatch"), now);
+  if (!made.ok() && made.status().code() == "already_exists") return false;
+  ZZ_RETURN_IF_ERROR(made.status());
+  return true;
+}
+
+}  // namespace
+
+Status WorkOrders::OnAlertOpened(store::Connection& conn, std::int64_t alert_id) {
+  if (!options_.from_alerts) return Status::Ok();
+  ZZ_ASSIGN_OR_RETURN(bool made, OrderOfAlert(conn, *audit_, *areas_, *rules_, *calendar_, alert_id,
+                                              options_.clock()));
+  // The map counts it once committed: the warning's poll sees the alert and the order.
+  if (made) Changed();
+  return Status::Ok();
+}
+
+Result<int> WorkOrders::CatchUpAlerts() {
+  if (!options_.from_alerts) return 0;
+  int created = 0;
+  ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
+    created = 0;
+    const std::int64_t now = options_.clock();
+    std::int64_t cursor = 0;
+    auto read = conn.Prepare("SELECT value FROM meta WHERE key = ?");
+    read.Bind(1, kAlertCursorKey);
+    if (read.Step()) cursor = std::stoll(read.Text(0));
+    ZZ_RETURN_IF_ERROR(read.status());
+    auto s =
+        conn.Prepare("SELECT id FROM alerts WHERE id > ? AND status != 'resolved' ORDER BY id");
+    s.Bind(1, cursor);
+    std::vector<std::int64_t> ids;
+    while (s.Step())
+      ids.push_back(s.Int(0));
+    ZZ_RETURN_IF_ERROR(s.status());
+    for (std::int64_t id : ids) {
+      ZZ_ASSIGN_OR_RETURN(bool made,
+                          OrderOfAlert(conn, *audit_, *areas_, *rules_, *calendar_, id, now));
+      created += made ? 1 : 0;
+    }
+    auto last = conn.Prepare("SELECT COALESCE(MAX(id), 0) FROM alerts");
+    if (!last.Step()) return last.status();
+    if (last.Int(0) == cursor) return Status::Ok();
+    return conn
+        .Prepare(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE "
+            "SET value = excluded.value")
+        .Bind(1, kAlertCursorKey)
+        .Bind(2, std::to_string(last.Int(0)))
+        .Run();
+  }));
+  if (created > 0) Changed();
+  return created;
 }
 
 }  // namespace zhizhi::dispatch

@@ -11,8 +11,11 @@
 //
 // Deadlines: fixed when the order is made — the category's working days on the holiday calendar
 // (or hours for the urgent ones) — so a restart moves no deadline. A thread of its own escalates
-// each order once when its deadline passes (escalated_at), turns new alerts into orders by rule
-// (a cursor over alert ids in meta), and is woken by the writes.
+// each order once when its deadline passes (escalated_at).
+//
+// Alerts become orders by rule in the write job that opens them (OnAlertOpened, the alert book's
+// listener), so nothing is written behind a request's back; the alerts opened while the server
+// was not running (the demo's) are caught up at start (a cursor over alert ids in meta).
 //
 // Every step is a row of work_order_steps and a row of the hash-chained audit log, in the write
 // job of the change. Notifications (notifier.h) go to an outbox in the same job.
@@ -86,9 +89,17 @@ class WorkOrders {
   Result<nlohmann::json> SetDuty(const security::Principal& principal, const nlohmann::json& body);
   Result<nlohmann::json> Duty(const security::Principal& principal) const;
 
-  // One round of the thread's work, now: escalations and the alert intake. Tests call it with
-  // their clock; returns {escalated, created}.
-  Result<std::pair<int, int>> Tick();
+  // One round of the thread's work, now: the escalations due. Tests call it with their clock;
+  // returns how many were escalated.
+  Result<int> Tick();
+
+  // An alert just opened (alerts::AlertBook's listener, inside its write job): the order a rule
+  // makes of it, in the same transaction.
+  Status OnAlertOpened(store::Connection& conn, std::int64_t alert_id);
+  // The alerts opened while no listener was set (the demo's, an upgrade's) since the last
+  // catch-up (a cursor in meta): their orders by rule. Start() runs it before serving; returns
+  // how many orders were made.
+  Result<int> CatchUpAlerts();
 
   const DispatchRules& rules() const { return *rules_; }
   const WorkCalendar& calendar() const { return *calendar_; }

@@ -1,6 +1,7 @@
-// What the browser tests share: a seeded demo district served by the real zhizhi binary on a
-// free loopback port (serving web/dist), Debian's Chromium through playwright-core, the API as
-// the administrator, and the log-in with the administrator token.
+// What the browser tests share: a seeded demo district (or a plain server without the demo)
+// served by the real zhizhi binary on a free loopback port (serving web/dist), Debian's Chromium
+// through playwright-core, the API as the administrator, and the log-in with the administrator
+// token or a user's name and password.
 //
 // Environment: ZHIZHI_BINARY (required), ZHIZHI_WEB_DIST (default web/dist), CHROMIUM (default
 // /usr/bin/chromium), ZHIZHI_ARTIFACTS (screenshots; default build/artifacts).
@@ -73,22 +74,57 @@ export async function startDistrict(demoArgs, { police } = {}) {
       serveArgs.push('--police-config', config);
     }
     server = spawn(binary, serveArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let serverLog = '';
-    const port = await new Promise((resolvePort, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start:\n${serverLog}`)), 20000);
-      const onData = (chunk) => {
-        serverLog += chunk;
-        const m = serverLog.match(/event=listening address=http:\/\/[^:]+:(\d+)/);
-        if (m) {
-          clearTimeout(timer);
-          resolvePort(Number(m[1]));
-        }
-      };
-      server.stdout.on('data', onData);
-      server.stderr.on('data', onData);
-      server.on('exit', (code) => reject(new Error(`server exited ${code}:\n${serverLog}`)));
-    });
+    const port = await listeningPort(server);
     return { base: `http://127.0.0.1:${port}`, token, devices, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+// The port `server` (a spawned `zhizhi serve --port 0`) says it listens on.
+function listeningPort(server) {
+  let serverLog = '';
+  return new Promise((resolvePort, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${serverLog}`)), 20000);
+    const onData = (chunk) => {
+      serverLog += chunk;
+      const m = serverLog.match(/event=listening address=http:\/\/[^:]+:(\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolvePort(Number(m[1]));
+      }
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', onData);
+    server.on('exit', (code) => reject(new Error(`server exited ${code}:\n${serverLog}`)));
+  });
+}
+
+// A plain server without the demo: `zhizhi serve` on a fresh data directory, without faces
+// (`extraArgs` appended). Answers { base, token, data, stop() } like startDistrict; token is the
+// administrator token the server writes to DATA/admin.token on its first start.
+export async function startServer(extraArgs = []) {
+  need(binary && existsSync(binary), 'ZHIZHI_BINARY (the zhizhi binary)');
+  need(existsSync(join(dist, 'index.html')), `${dist}/index.html (npm run build in web/)`);
+  need(existsSync(browserPath), `${browserPath} (apt install chromium)`);
+  mkdirSync(artifacts, { recursive: true });
+  const data = mkdtempSync(join(tmpdir(), 'zhizhi-plain-'));
+  let server;
+  const stop = async () => {
+    if (server && server.exitCode === null && server.signalCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+    rmSync(data, { recursive: true, force: true });
+  };
+  try {
+    server = spawn(binary, ['serve', '--data', data, '--port', '0', '--web', dist, '--no-faces', '--log-level', 'info', ...extraArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const port = await listeningPort(server);
+    const token = readFileSync(join(data, 'admin.token'), 'utf8').trim();
+    return { base: `http://127.0.0.1:${port}`, token, data, stop };
   } catch (e) {
     await stop();
     throw e;
@@ -123,6 +159,28 @@ export async function login(page, district) {
   await page.fill('[data-testid=login-token]', district.token);
   await page.click('[data-testid=login-submit]');
   await page.waitForSelector('main.page[data-ready="1"]', { timeout: 15000 });
+}
+
+// Logs `page` in on the screen's log-in page with a user's name and password; it leaves the
+// log-in page for the start page of the user's role.
+export async function loginAs(page, district, name, password) {
+  await page.goto(district.base + '/login');
+  await page.fill('[data-testid=login-name]', name);
+  await page.fill('[data-testid=login-password]', password);
+  await page.click('[data-testid=login-submit]');
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: 15000 });
+}
+
+// Polls `check` (async, truthy when done) every `every` ms until `ms` have passed; answers its
+// last value, or throws saying `what` did not happen.
+export async function until(check, what, ms = 15000, every = 250) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
 }
 
 // A free loopback port (for a child that needs its port before it starts).

@@ -412,3 +412,155 @@ export interface CurrentSession {
   role: string;
   rights: string[];
 }
+
+// ---- five-colour warning of areas and work-order dispatch (issue 28)
+
+export const colours = ['red', 'orange', 'yellow', 'blue', 'green'] as const;
+export type Colour = (typeof colours)[number];
+export type AreaLevel = 'street' | 'community' | 'grid';
+export type Bilingual = { zh: string; en: string };
+
+// An area of the district (GET /api/v1/areas): streets and communities from the gazetteer, grids
+// made by an administrator.
+export interface Area {
+  code: string;
+  level: AreaLevel;
+  name: string;
+  parent: string | null;
+  lat: number | null;
+  lng: number | null;
+}
+
+// What an indicator counted, as the warning names it: an alert or a work order.
+export interface WarningExample {
+  kind: 'alert' | 'work_order';
+  id: number;
+  type?: string;
+  [field: string]: unknown;
+}
+
+// One condition of the rulebook that holds for an area.
+export interface WarningReason {
+  indicator: string;
+  label: Bilingual;
+  value: number;
+  at_least: number;
+  examples: WarningExample[];
+}
+
+export interface AreaWarning extends Area {
+  colour: Colour;
+  reasons: WarningReason[];
+  since: string | null;
+}
+
+// GET /api/v1/warnings/areas?level=&parent=
+export interface AreaWarningList {
+  items: AreaWarning[];
+  counts: Record<Colour, number>;
+  unplaced: Record<string, number>;
+  rulebook: { name: string; version: string };
+  computed_at: string | null;
+}
+
+// GET /api/v1/warnings/areas/{code}
+export interface AreaWarningDetail extends AreaWarning {
+  indicators: Record<string, number>;
+  ancestors: { code: string; name: string }[];
+  children: AreaWarning[];
+  history: { colour: Colour; previous: Colour | null; reasons: WarningReason[]; rulebook: string; at: string }[];
+  rulebook: { name: string; version: string };
+}
+
+// GET /api/v1/warnings/rulebook (the parts the screen reads).
+export interface WarningRulebook {
+  name: string;
+  version: string;
+  indicators: Record<string, Bilingual>;
+}
+
+export const orderStatuses = ['received', 'assigned', 'in_progress', 'reported', 'finished', 'closed'] as const;
+export type OrderStatus = (typeof orderStatuses)[number];
+export const priorities = ['red', 'orange', 'yellow', 'blue'] as const;
+export type Priority = (typeof priorities)[number];
+export type OrderAction = 'assign' | 'accept' | 'report' | 'finish' | 'close' | 'reopen' | 'supervise';
+
+export interface WorkOrder {
+  id: number;
+  title: string;
+  category: string;
+  category_label: Bilingual | null;
+  priority: Priority;
+  area_code: string;
+  area_name: string | null;
+  source: 'manual' | 'alert' | 'iot' | 'dispute';
+  source_id: string | null;
+  alert_id: number | null;
+  description: string | null;
+  lat: number | null;
+  lng: number | null;
+  status: OrderStatus;
+  department: string | null;
+  assignee: string | null;
+  created_at: string;
+  created_by: string;
+  due_at: string | null;
+  overdue: boolean;
+  finished_at: string | null;
+  closed_at: string | null;
+  escalated_at: string | null;
+  supervisions: number;
+  updated_at: string;
+  replayed?: boolean;
+}
+
+export interface OrderStep {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  from: OrderStatus | null;
+  to: OrderStatus;
+  note: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+export interface OrderPhoto {
+  id: number;
+  step_id: number;
+  media_type: string;
+  bytes: number;
+  at: string;
+  href: string;
+}
+
+// GET /api/v1/work-orders/{id}
+export interface WorkOrderDetail extends WorkOrder {
+  history: OrderStep[];
+  photos: OrderPhoto[];
+  alert?: { id: number; type: string; severity: string; status: string; message: string };
+}
+
+export interface WorkOrderList {
+  items: WorkOrder[];
+  next_cursor: string | null;
+  counts: Partial<Record<OrderStatus, number>>;
+}
+
+// GET /api/v1/dispatch/rules (the parts the screen reads).
+export interface DispatchRules {
+  name?: string;
+  version?: string;
+  categories: Record<string, Bilingual & { department: string; working_days?: number; hours?: number }>;
+  departments: Record<string, Bilingual>;
+}
+
+// GET /api/v1/me/duty
+export interface Duty {
+  user: string;
+  on_duty: boolean;
+  lat: number | null;
+  lng: number | null;
+  updated_at: string | null;
+  areas: { code: string; name: string }[];
+}

@@ -2,7 +2,7 @@
 // resizes with its container and is disposed when the page changes.
 
 import * as echarts from 'echarts/core';
-import { BarChart, LineChart, ScatterChart, EffectScatterChart, CustomChart } from 'echarts/charts';
+import { BarChart, LineChart, ScatterChart, EffectScatterChart, CustomChart, TreemapChart } from 'echarts/charts';
 import {
   GridComponent,
   TooltipComponent,
@@ -19,6 +19,7 @@ echarts.use([
   ScatterChart,
   EffectScatterChart,
   CustomChart,
+  TreemapChart,
   GridComponent,
   TooltipComponent,
   LegendComponent,

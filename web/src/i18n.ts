@@ -1,6 +1,7 @@
 // Interface text in Chinese (the default) and English. Keys are stable; t('key') returns the text
 // of the current language, with {name} placeholders filled from `vars`.
 
+import { enDispatch, zhDispatch } from './i18n_dispatch';
 import { enLottery, zhLottery } from './i18n_lottery';
 
 export type Lang = 'zh-CN' | 'en';
@@ -379,6 +380,7 @@ const zh: Record<string, string> = {
   'alert_type.terminal_impersonation': '终端身份被冒用',
   'alert_type.terminal_unregistered': '未登记终端接入',
   ...zhLottery,
+  ...zhDispatch,
 };
 
 const en: Record<string, string> = {
@@ -755,6 +757,7 @@ const en: Record<string, string> = {
   'alert_type.terminal_impersonation': 'Terminal identity misused',
   'alert_type.terminal_unregistered': 'Unregistered terminal',
   ...enLottery,
+  ...enDispatch,
 };
 
 const dictionaries: Record<Lang, Record<string, string>> = { 'zh-CN': zh, en };

@@ -21,6 +21,8 @@ import { reviewsPage } from './pages/reviews';
 import { lotteriesPage } from './pages/lotteries';
 import { lotteryBoardPage, lotteryListPage } from './pages/lottery_board';
 import { lotteryRecordPage } from './pages/lottery_record';
+import { warningsPage } from './pages/warnings';
+import { workOrderPage, workOrdersPage } from './pages/work_orders';
 import { currentSession, hasRight } from './session';
 
 export type Cleanup = (() => void) | void;
@@ -38,6 +40,9 @@ const routes: [RegExp, Page, string[]][] = [
   [/^\/units\/(\d+)$/, unitFilePage, ['id']],
   [/^\/linkage\/reviews$/, reviewsPage, []],
   [/^\/lotteries$/, lotteriesPage, []],
+  [/^\/warnings$/, warningsPage, []],
+  [/^\/work-orders$/, workOrdersPage, []],
+  [/^\/work-orders\/(\d+)$/, workOrderPage, ['id']],
 ];
 
 // Pages for the public, without logging in and without the header (docs/lottery.md): the
@@ -72,6 +77,8 @@ let cleanup: Cleanup;
 // shown only once the session says so. Without an answer from the server, the others stay.
 const navEntries: { href: string; key: string; right: string; active: (path: string) => boolean; optIn?: boolean }[] = [
   { href: '/', key: 'nav.overview', right: 'gate.read', active: (p) => p === '/' },
+  { href: '/warnings', key: 'nav.warnings', right: 'warnings.read', active: (p) => p === '/warnings' },
+  { href: '/work-orders', key: 'nav.work_orders', right: 'orders.read', active: (p) => /^\/work-orders(\/|$)/.test(p) },
   { href: '/alerts', key: 'nav.alerts', right: 'alerts.read', active: (p) => p === '/alerts' },
   { href: '/addresses', key: 'nav.addresses', right: 'addresses.read', active: (p) => p === '/addresses' },
   { href: '/basedata', key: 'nav.basedata', right: 'basedata.read', active: (p) => BASEDATA_PATHS.test(p) },
@@ -180,10 +187,12 @@ function render(): void {
   }
   cleanup = found[0](root, found[1], query);
   if (path === '/') {
-    // Notaries and the housing bureau's staff see no site figures: their start is the lottery.
+    // Who sees no site figures starts elsewhere: the command centre's dispatchers at the warning
+    // map, notaries and the housing bureau's staff at the lottery.
     void currentSession().then((session) => {
-      if (location.pathname === '/' && session && !hasRight(session, 'gate.read') && hasRight(session, 'lottery.read'))
-        navigate('/lotteries', true);
+      if (location.pathname !== '/' || !session || hasRight(session, 'gate.read')) return;
+      if (hasRight(session, 'warnings.read')) navigate('/warnings', true);
+      else if (hasRight(session, 'lottery.read')) navigate('/lotteries', true);
     });
   }
 }
