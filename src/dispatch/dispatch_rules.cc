@@ -55,6 +55,11 @@ Result<DispatchRules> DispatchRules::Parse(std::string_view text, std::string_vi
     const std::string field = "categories." + code;
     if (!c.is_object() || !c.contains("zh") || !c.contains("en"))
       return Bad(origin, field, "{zh, en, department, working_days or hours}");
+    for (const auto& key : c.items()) {
+      if (key.key() != "zh" && key.key() != "en" && key.key() != "department" &&
+          key.key() != "working_days" && key.key() != "hours")
+        return Bad(origin, field + "." + key.key(), "unknown key");
+    }
     Category category;
     category.code = code;
     category.label = {{"zh", c["zh"]}, {"en", c["en"]}};

@@ -2,7 +2,14 @@
 // gazetteer: the life cycle as a grid worker and a dispatcher live it, actions out of order and
 // hostile photos, deadlines across holidays and a restart (escalation fires once), alerts
 // becoming orders and closing them, and the warning going red and back to green.
+#include <sodium.h>
+
+#include <thread>
+
 #include <gtest/gtest.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include "alerts/alert_book.h"
 #include "base/base64.h"
@@ -425,6 +432,133 @@ TEST(WorkCalendarAgreement, TheDeadlineCalendarAndTheRegistryRulebookAgreeOnEver
   for (Date d = *Date::FromYmd(2025, 1, 1); d.year <= 2026; d = d.AddDays(1)) {
     ASSERT_EQ(calendar.IsWorkingDay(d), registry::ActiveRules().IsWorkingDay(d)) << d.ToString();
   }
+}
+
+// A group robot on a loopback port for `requests` requests: checks each one's signature (its own
+// HMAC, not the notifier's code) and answers errcode 0, or 310000 ("sign not match") for a bad
+// one, as DingTalk does.
+class Robot {
+ public:
+  Robot(std::string secret, int requests) : secret_(std::move(secret)) {
+    acceptor_.open(boost::asio::ip::tcp::v4());
+    acceptor_.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this, requests] {
+      namespace http = boost::beast::http;
+      for (int i = 0; i < requests; ++i) {
+        boost::asio::ip::tcp::socket socket(io_);
+        boost::system::error_code ec;
+        acceptor_.accept(socket, ec);
+        if (ec) return;
+        boost::beast::flat_buffer buffer;
+        http::request<http::string_body> request;
+        http::read(socket, buffer, request, ec);
+        if (ec) return;
+        const std::string target(request.target());
+        const bool good = Verify(target);
+        bodies_.push_back(request.body());
+        http::response<http::string_body> response{http::status::ok, 11};
+        response.set(http::field::content_type, "application/json");
+        response.body() = good ? R"({"errcode":0,"errmsg":"ok"})"
+                               : R"({"errcode":310000,"errmsg":"sign not match"})";
+        response.keep_alive(false);
+        response.prepare_payload();
+        http::write(socket, response, ec);
+      }
+    });
+  }
+  ~Robot() {
+    if (thread_.joinable()) thread_.join();
+  }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_) + "/robot/send?access_token=abc";
+  }
+  std::vector<std::string> bodies_;
+
+ private:
+  bool Verify(const std::string& target) const {
+    const auto t = target.find("timestamp="), s = target.find("&sign=");
+    if (target.rfind("/robot/send?access_token=abc&", 0) != 0 || t == std::string::npos ||
+        s == std::string::npos)
+      return false;
+    const std::string timestamp = target.substr(t + 10, s - t - 10);
+    std::string sign = target.substr(s + 6);
+    for (std::string::size_type p; (p = sign.find("%2B")) != std::string::npos;)
+      sign.replace(p, 3, "+");
+    for (std::string::size_type p; (p = sign.find("%2F")) != std::string::npos;)
+      sign.replace(p, 3, "/");
+    for (std::string::size_type p; (p = sign.find("%3D")) != std::string::npos;)
+      sign.replace(p, 3, "=");
+    const std::string message = timestamp + "\n" + secret_;
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state state;
+    crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret_.data()),
+                                secret_.size());
+    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
+                                  message.size());
+    crypto_auth_hmacsha256_final(&state, mac);
+    return EncodeBase64(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac)) == sign;
+  }
+
+  std::string secret_;
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_{io_};
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+TEST_F(DispatchTest, NotificationsGoToASignedWebhookAndWaitWhenRefused) {
+  Create({{"title", "群租房消防通道堵塞"},
+          {"category", "rental_safety"},
+          {"area_code", grid_},
+          {"source", "manual"},
+          {"assignee", "g.one"}});
+  // The local fake takes everything.
+  MemoryNotifier memory;
+  NotificationSender fake(&db(), &memory);
+  auto sent = fake.SendPending();
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  EXPECT_EQ(*sent, 1);
+  ASSERT_EQ(memory.sent().size(), 1u);
+  EXPECT_EQ(memory.sent()[0].recipient, "g.one");
+  EXPECT_EQ(memory.sent()[0].kind, "assigned");
+  EXPECT_EQ(*fake.SendPending(), 0);  // sent once
+
+  // A real robot over HTTP: the right secret is taken; a wrong one is refused and the row waits.
+  Create({{"title", "电动车违规充电"},
+          {"category", "fire"},
+          {"area_code", grid_},
+          {"source", "manual"},
+          {"assignee", "g.one"}});
+  Robot robot("SEC-right", 2);
+  auto wrong = WebhookNotifier::Create(robot.url(), "SEC-wrong");
+  ASSERT_TRUE(wrong.ok());
+  NotificationSender refused(&db(), wrong->get());
+  auto failed = refused.SendPending();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("310000"), std::string::npos);
+  auto right = WebhookNotifier::Create(robot.url(), "SEC-right");
+  ASSERT_TRUE(right.ok());
+  NotificationSender taken(&db(), right->get());
+  auto delivered = taken.SendPending();
+  ASSERT_TRUE(delivered.ok()) << delivered.status().ToString();
+  EXPECT_EQ(*delivered, 1);
+  ASSERT_EQ(robot.bodies_.size(), 2u);
+  const json body = json::parse(robot.bodies_[1]);
+  EXPECT_EQ(body["msgtype"], "text");
+  EXPECT_EQ(body["at"]["atUserIds"][0], "g.one");
+  EXPECT_NE(body["text"]["content"].get<std::string>().find("电动车违规充电"), std::string::npos);
+  auto attempts = db().Read([&](store::Connection& conn) -> Result<std::int64_t> {
+    auto s = conn.Prepare(
+        "SELECT attempts FROM notifications WHERE sent_at IS NOT NULL "
+        "ORDER BY id DESC LIMIT 1");
+    if (!s.Step()) return s.status();
+    return s.Int(0);
+  });
+  ASSERT_TRUE(attempts.ok());
+  EXPECT_EQ(*attempts, 2);  // refused once, then taken
+  EXPECT_FALSE(WebhookNotifier::Create("https://robot.example/send", "s").ok());
 }
 
 TEST(WebhookNotifier, SignsLikeADingTalkRobot) {
