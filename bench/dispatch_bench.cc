@@ -47,7 +47,8 @@ District& TheDistrict() {
     d->areas = std::make_unique<warning::Areas>(&db, d->addresses.get(), "330114");
     (void)d->areas->Load();
     (void)d->areas->SeedFromGazetteer();
-    for (const warning::Area* c : d->areas->tree()->OfLevel(warning::Level::kCommunity)) {
+    const auto communities = d->areas->tree();  // CreateGrid replaces the tree: hold this one
+    for (const warning::Area* c : communities->OfLevel(warning::Level::kCommunity)) {
       for (const char* suffix : {"01", "02", "03"}) {
         (void)d->areas->CreateGrid(
             {{"code", c->code + suffix}, {"name", "网格"}, {"parent", c->code}}, "bench");

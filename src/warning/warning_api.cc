@@ -69,7 +69,8 @@ void AddWarningRoutes(http::Router& router, Warning& warning_ref, Areas& areas_r
                      auto parent = ParentQuery(request);
                      if (!parent.ok()) return Response::Error(parent.status());
                      json items = json::array();
-                     for (const Area* a : areas->tree()->OfLevel(*level)) {
+                     const auto tree = areas->tree();  // held while its areas are read
+                     for (const Area* a : tree->OfLevel(*level)) {
                        if (!parent->empty() && a->parent != *parent) continue;
                        items.push_back(AreaJson(*a));
                      }
