@@ -207,20 +207,29 @@ std::optional<std::string> Areas::CommunityOfAddress(const std::string& address)
   return community;
 }
 
+const char* const kDormCommunityOfAlertSql =
+    "CASE WHEN a.type IN ('residence_overdue','residence_not_deregistered',"
+    "'unregistered_presence') AND a.person_id IS NOT NULL THEN "
+    "(SELECT n.dorm_community FROM enrolments n WHERE n.person_id = a.person_id "
+    " AND n.dorm_community IS NOT NULL ORDER BY n.exit_date IS NULL DESC, n.id DESC LIMIT 1) END";
+
 Result<std::optional<std::string>> Areas::PlaceAlert(store::Connection& conn,
                                                      std::int64_t alert_id) const {
-  auto s = conn.Prepare(
-      "SELECT e.village, p.address FROM alerts a "
-      "LEFT JOIN entities e ON a.subject_kind IN ('base_person','house','unit') "
-      "  AND e.id = CAST(a.subject_id AS INTEGER) "
-      "LEFT JOIN projects p ON p.code = a.project_code WHERE a.id = ?");
+  auto s = conn.Prepare(std::string("SELECT e.village, ") + kDormCommunityOfAlertSql +
+                        ", p.address FROM alerts a "
+                        "LEFT JOIN entities e ON a.subject_kind IN ('base_person','house','unit') "
+                        "  AND e.id = CAST(a.subject_id AS INTEGER) "
+                        "LEFT JOIN projects p ON p.code = a.project_code WHERE a.id = ?");
   s.Bind(1, alert_id);
   if (!s.Step()) {
     ZZ_RETURN_IF_ERROR(s.status());
     return Status::NotFound("no alert " + std::to_string(alert_id), "source_id");
   }
-  if (auto village = s.OptText(0); village && tree()->Find(*village)) return village;
-  return CommunityOfAddress(s.OptText(1).value_or(""));
+  const auto tree = this->tree();
+  for (int column : {0, 1}) {
+    if (auto village = s.OptText(column); village && tree->Find(*village)) return village;
+  }
+  return CommunityOfAddress(s.OptText(2).value_or(""));
 }
 
 }  // namespace zhizhi::warning

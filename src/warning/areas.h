@@ -73,7 +73,8 @@ class Areas {
   // per text; none when it does not settle to an area of the tree.
   std::optional<std::string> CommunityOfAddress(const std::string& address) const;
   // Where an alert belongs, as the warning places it (warning.h): the community of its
-  // base-data subject (the entity's village), else of its project's address.
+  // base-data subject (the entity's village); for a residence anomaly, the community of the
+  // person's dormitory; else the community of its project's address.
   Result<std::optional<std::string>> PlaceAlert(store::Connection& conn,
                                                 std::int64_t alert_id) const;
 
@@ -88,6 +89,10 @@ class Areas {
   mutable std::mutex cache_mu_;
   mutable std::map<std::string, std::optional<std::string>, std::less<>> address_cache_;
 };
+
+// The SQL expression (over `alerts a`) of the community of a residence anomaly's dormitory:
+// the person's most recent enrolment with a standardised dormitory. NULL for other alerts.
+extern const char* const kDormCommunityOfAlertSql;
 
 // JSON of an area without colour: {"code","level","name","parent","lat","lng"}.
 nlohmann::json AreaJson(const Area& area);

@@ -210,15 +210,19 @@ Result<int> Warning::Recompute() {
     ZZ_RETURN_IF_ERROR(projects.status());
 
     auto alerts = conn.Prepare(
-        "SELECT a.id, a.type, a.severity, a.project_code, e.village, "
-        "  (SELECT w.area_code FROM work_orders w WHERE w.alert_id = a.id ORDER BY w.id DESC "
-        "   LIMIT 1) "
-        "FROM alerts a LEFT JOIN entities e ON a.subject_kind IN ('base_person','house','unit') "
+        std::string("SELECT a.id, a.type, a.severity, a.project_code, e.village, "
+                    "  (SELECT w.area_code FROM work_orders w WHERE w.alert_id = a.id "
+                    "   ORDER BY w.id DESC LIMIT 1), ") +
+        kDormCommunityOfAlertSql +
+        " FROM alerts a LEFT JOIN entities e ON a.subject_kind IN ('base_person','house','unit') "
         "  AND e.id = CAST(a.subject_id AS INTEGER) "
         "WHERE a.status != 'resolved'");
     while (alerts.Step()) {
+      // As Areas::PlaceAlert places it, with the order's area first.
       std::optional<std::string> area = alerts.OptText(5);
-      if (!area) area = alerts.OptText(4);
+      for (int column : {4, 6}) {
+        if (!area || !tree->Find(*area)) area = alerts.OptText(column);
+      }
       if (!area) {
         if (auto project = alerts.OptText(3)) {
           if (auto it = project_area.find(*project); it != project_area.end()) area = it->second;
