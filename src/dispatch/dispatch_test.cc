@@ -135,6 +135,27 @@ class DispatchTest : public ::testing::Test {
     return n.ok() ? *n : -1;
   }
 
+  // An overcrowded rental in the community (a house entity and its orange alert), inside a write
+  // job; returns the alert's id.
+  Result<std::int64_t> RaiseOvercrowded(store::Connection& conn, const std::string& key) {
+    ZZ_RETURN_IF_ERROR(conn.Prepare("INSERT INTO entities(kind, golden, village, records, "
+                                    "members, updated_at) VALUES ('house', '{}', ?, 1, x'', 0)")
+                           .Bind(1, community_)
+                           .Run());
+    alerts::AlertDraft d;
+    d.type = alerts::type::kHouseOvercrowded;
+    d.key = key;
+    d.severity = "orange";
+    d.subject_kind = "house";
+    d.subject_id = std::to_string(conn.LastInsertRowId());
+    d.message = "出租房人均面积不足";
+    ZZ_RETURN_IF_ERROR(alerts::AlertBook::Raise(conn, d, clock_.now_ms()));
+    auto id = conn.Prepare("SELECT id FROM alerts WHERE alert_key = ?");
+    id.Bind(1, d.key);
+    if (!id.Step()) return Status::Internal("the alert was not raised");
+    return id.Int(0);
+  }
+
   std::string Colour(const std::string& code) {
     auto done = warning_->Recompute();
     EXPECT_TRUE(done.ok()) << done.status().ToString();
@@ -305,23 +326,7 @@ TEST_F(DispatchTest, DeadlinesCountWorkingDaysAndEscalateOnceAcrossARestart) {
 TEST_F(DispatchTest, AnAlertBecomesAnOrderByRuleAndClosingItResolvesTheAlert) {
   std::int64_t alert = 0;
   ASSERT_TRUE(db().Write([&](store::Connection& conn) -> Status {
-                    ZZ_RETURN_IF_ERROR(
-                        conn.Prepare("INSERT INTO entities(kind, golden, village, records, "
-                                     "members, updated_at) VALUES ('house', '{}', ?, 1, x'', 0)")
-                            .Bind(1, community_)
-                            .Run());
-                    alerts::AlertDraft d;
-                    d.type = alerts::type::kHouseOvercrowded;
-                    d.key = "house_overcrowded:1";
-                    d.severity = "orange";
-                    d.subject_kind = "house";
-                    d.subject_id = std::to_string(conn.LastInsertRowId());
-                    d.message = "出租房人均面积不足";
-                    ZZ_RETURN_IF_ERROR(alerts::AlertBook::Raise(conn, d, clock_.now_ms()));
-                    auto id = conn.Prepare("SELECT id FROM alerts WHERE alert_key = ?");
-                    id.Bind(1, d.key);
-                    if (!id.Step()) return Status::Internal("the alert was not raised");
-                    alert = id.Int(0);
+                    ZZ_ASSIGN_OR_RETURN(alert, RaiseOvercrowded(conn, "house_overcrowded:1"));
                     return Status::Ok();
                   })
                   .ok());
@@ -362,18 +367,7 @@ TEST_F(DispatchTest, AnAlertOpenedWhileServingCommitsWithItsOrder) {
       });
   std::int64_t orders_in_job = -1;
   const Status raised = db().Write([&](store::Connection& conn) -> Status {
-    ZZ_RETURN_IF_ERROR(conn.Prepare("INSERT INTO entities(kind, golden, village, records, "
-                                    "members, updated_at) VALUES ('house', '{}', ?, 1, x'', 0)")
-                           .Bind(1, community_)
-                           .Run());
-    alerts::AlertDraft d;
-    d.type = alerts::type::kHouseOvercrowded;
-    d.key = "house_overcrowded:live";
-    d.severity = "orange";
-    d.subject_kind = "house";
-    d.subject_id = std::to_string(conn.LastInsertRowId());
-    d.message = "出租房人均面积不足";
-    ZZ_RETURN_IF_ERROR(alerts::AlertBook::Raise(conn, d, clock_.now_ms()));
+    ZZ_RETURN_IF_ERROR(RaiseOvercrowded(conn, "house_overcrowded:live").status());
     auto n = conn.Prepare("SELECT COUNT(*) FROM work_orders WHERE source = 'alert'");
     if (n.Step()) orders_in_job = n.Int(0);
     return n.status();
