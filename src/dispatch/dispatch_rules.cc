@@ -57,7 +57,7 @@ Result<DispatchRules> DispatchRules::Parse(std::string_view text, std::string_vi
       return Bad(origin, field, "{zh, en, department, working_days or hours}");
     for (const auto& key : c.items()) {
       if (key.key() != "zh" && key.key() != "en" && key.key() != "department" &&
-          key.key() != "working_days" && key.key() != "hours")
+          key.key() != "working_days" && key.key() != "hours" && key.key() != "route")
         return Bad(origin, field + "." + key.key(), "unknown key");
     }
     Category category;
@@ -73,6 +73,11 @@ Result<DispatchRules> DispatchRules::Parse(std::string_view text, std::string_vi
     if (!n.is_number_integer() || n.get<int>() < 1 || n.get<int>() > 365)
       return Bad(origin, field, "the deadline is a whole number 1–365");
     (days ? category.working_days : category.hours) = n.get<int>();
+    if (c.contains("route")) {
+      if (c["route"] != "grid" && c["route"] != "department")
+        return Bad(origin, field + ".route", "route is grid or department");
+      category.to_department = c["route"] == "department";
+    }
     rules.categories_.emplace(code, std::move(category));
   }
   if (doc.contains("from_alerts")) {

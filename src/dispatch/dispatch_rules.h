@@ -24,6 +24,10 @@ struct Category {
   std::string department;
   int working_days = 0;  // one of these two is set
   int hours = 0;
+  // Who an order of the category goes to when nobody is named: the nearest on-duty grid worker
+  // of its area (`grid`, the default), or its department's own dispatchers (`department`: the
+  // order stays received, the department is told).
+  bool to_department = false;
 };
 
 struct AlertRule {

@@ -321,6 +321,9 @@ TEST_F(DispatchTest, DeadlinesCountWorkingDaysAndEscalateOnceAcrossARestart) {
                             {"area_code", community_},
                             {"source", "manual"}});
   EXPECT_EQ(fire["due_at"], "2026-10-17T23:00:00+08:00");
+  // Fire goes to its department, not to a grid worker on duty.
+  EXPECT_EQ(fire["status"], "received");
+  EXPECT_EQ(fire["department"], "fire");
 }
 
 TEST_F(DispatchTest, AnAlertBecomesAnOrderByRuleAndClosingItResolvesTheAlert) {

@@ -488,7 +488,7 @@ static Result<std::int64_t> InsertOrder(store::Connection& conn, const security:
   ZZ_RETURN_IF_ERROR(AddStep(conn, id, now, actor.name, "create", "", "received", "",
                              {{"source", d.source}, {"due_at", FormatRfc3339(due)}}, "")
                          .status());
-  if (!assignee) {
+  if (!assignee && !category->to_department) {
     ZZ_ASSIGN_OR_RETURN(assignee, PickAssignee(conn, tree, d.area, d.lat, d.lng));
   }
   if (assignee) {
@@ -504,6 +504,11 @@ static Result<std::int64_t> InsertOrder(store::Connection& conn, const security:
     ZZ_RETURN_IF_ERROR(Notify(conn, id, assignee->name, "assigned",
                               "新工单【" + CategoryName(rules, d.category) + "】" + d.title +
                                   "，请于 " + FormatRfc3339(due) + " 前办结",
+                              now));
+  } else if (category->to_department) {
+    ZZ_RETURN_IF_ERROR(Notify(conn, id, "department:" + category->department, "routed",
+                              "【" + CategoryName(rules, d.category) + "】" + d.title + "，请于 " +
+                                  FormatRfc3339(due) + " 前处置",
                               now));
   } else {
     ZZ_RETURN_IF_ERROR(Notify(conn, id, "dispatch", "unassigned",
