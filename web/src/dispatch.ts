@@ -5,7 +5,7 @@
 
 import type { Bilingual, Colour, DispatchRules, OrderAction, OrderStatus, WorkOrder } from './api';
 import { h } from './dom';
-import { label, lang, t } from './i18n';
+import { formatFullTime, label, lang, t } from './i18n';
 
 // Fill and text colour of each level: distinct in hue and lightness, with text of enough contrast
 // on each (the page's CSS has the same values as --w-red … --w-green).
@@ -95,4 +95,18 @@ export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+// A deadline is the end of its last working day: 00:00 China time of the next day. Shown as that
+// day's 24:00 ("2026/12/15 24:00"), as a 办理期限 is said — never as the next day's 00:00, which
+// reads as a day more than the worker has.
+export function formatDeadline(value: string | null | undefined): string {
+  if (!value) return '—';
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) return String(value);
+  const china = new Date(at.getTime() + 8 * 3_600_000);
+  if (china.getUTCHours() !== 0 || china.getUTCMinutes() !== 0 || china.getUTCSeconds() !== 0) {
+    return formatFullTime(at);
+  }
+  return formatFullTime(new Date(at.getTime() - 1000)).replace('23:59:59', '24:00');
 }

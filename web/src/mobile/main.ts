@@ -6,7 +6,7 @@
 
 import './mobile.css';
 import { api, ApiError, type CurrentSession, type Duty, type OrderStatus, type WorkOrder, type WorkOrderDetail, type WorkOrderList } from '../api';
-import { byUrgency, categoryText, formatBytes, isOpen, priorityChip, statusBadge } from '../dispatch';
+import { byUrgency, categoryText, formatBytes, formatDeadline, isOpen, priorityChip, statusBadge } from '../dispatch';
 import { h, replace } from '../dom';
 import { formatFullTime, formatTime, label, lang, setLang, t } from '../i18n';
 import { Outbox, type WorkerAction } from './outbox';
@@ -376,7 +376,7 @@ function listScreen(): void {
           h('div.m-order-top', priorityChip(o.priority), statusBadge(s), waiting ? h('span.m-pending', '⏳') : null, h('span.m-id', `#${o.id}`)),
           h('div.m-order-title', o.title),
           h('div.m-small.m-muted', `${categoryText(o)} · ${o.area_name ?? o.area_code}`),
-          o.due_at ? h(`div.m-small${o.overdue ? '.m-overdue' : '.m-muted'}`, t('m.due', { at: formatFullTime(o.due_at) }), o.overdue ? ` · ${t('orders.overdue')}` : '') : null,
+          o.due_at ? h(`div.m-small${o.overdue ? '.m-overdue' : '.m-muted'}`, t('m.due', { at: formatDeadline(o.due_at) }), o.overdue ? ` · ${t('orders.overdue')}` : '') : null,
         ),
       );
     };
@@ -574,7 +574,7 @@ function detailScreen(id: number): void {
       facts,
       fact(t('orders.category'), categoryText(o)),
       fact(t('orders.area'), `${o.area_name ?? ''} ${o.area_code}`.trim()),
-      fact(t('orders.due'), o.due_at ? formatFullTime(o.due_at) : null),
+      fact(t('orders.due'), o.due_at ? formatDeadline(o.due_at) : null),
       fact(t('orders.description'), o.description),
       fact(t('orders.supervisions'), o.supervisions ? t('m.supervised', { n: o.supervisions }) : null),
       fact(t('orders.created'), formatFullTime(o.created_at)),

@@ -23,7 +23,7 @@ import {
   type WorkOrderDetail,
   type WorkOrderList,
 } from '../api';
-import { categoryText, deadlineText, dispatcherActions, formatBytes, pick, priorityChip, statusBadge } from '../dispatch';
+import { categoryText, deadlineText, dispatcherActions, formatBytes, formatDeadline, pick, priorityChip, statusBadge } from '../dispatch';
 import { card, h, link, replace } from '../dom';
 import { formatFullTime, formatNumber, formatTime, label, t } from '../i18n';
 import { navigate } from '../nav';
@@ -41,7 +41,7 @@ function dueCell(o: WorkOrder): HTMLElement {
   return h(
     `span.due${o.overdue ? '.overdue' : ''}`,
     { 'data-overdue': String(o.overdue), title: o.overdue ? t('orders.overdue') : '' },
-    formatFullTime(o.due_at),
+    formatDeadline(o.due_at),
     o.overdue ? h('span.badge.overdue-badge', t('orders.overdue')) : null,
   );
 }
