@@ -1,15 +1,17 @@
-// libFuzzer target: what a fire-safety device publishes (GB/T 26875.3 frames, iot/gbt26875.h)
-// before any state is touched.
+// libFuzzer target: what IoT devices publish before any state is touched — GB/T 26875.3 frames of
+// fire-safety devices (iot/gbt26875.h) and the JSON telemetry of tower cranes (iot/crane.h).
 //
 // Invariants checked beyond "no crash, no sanitizer report": a frame that decodes used no more
 // than the input and at most 1,024 bytes of application data, and encodes back to exactly the
 // bytes it was read from; application data that decodes has 1–255 objects of one known type,
-// every clock reading real, and encodes again.
+// every clock reading real, and encodes again; a crane reading that parses has only finite
+// measures within their ranges, and judging it never fails.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
+#include "iot/crane.h"
 #include "iot/gbt26875.h"
 
 namespace {
@@ -41,6 +43,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& p : app->parts)
       Check(ToRfc3339(p.time).has_value());
     Check(EncodeAppData(*app).ok());
+  }
+  auto crane = zhizhi::iot::ParseCraneReading(input);
+  if (crane.ok()) {
+    Check(!crane->moment_ratio || (*crane->moment_ratio >= 0 && *crane->moment_ratio <= 5));
+    Check(!crane->load_t || (*crane->load_t >= 0 && *crane->load_t <= 100));
+    const auto findings = zhizhi::iot::JudgeCrane(
+        zhizhi::iot::CraneLimits::Default().For("QTZ80 (TC6010-6)"), *crane);
+    Check(findings.size() <= 4);
   }
   return 0;
 }
