@@ -12,6 +12,7 @@ ZHIZHI_APT_PACKAGES=(
   libopencv-dev libjpeg-dev libhnswlib-dev libfaiss-dev
   clang libclang-rt-14-dev libssl-dev ccache libopencc-dev
   golang-github-mozillazg-go-pinyin-dev
+  mosquitto libmosquitto-dev
 )
 
 # Face recognition data, fetched with npm by name (never vendored) into $FACE_DATA:

@@ -1,0 +1,247 @@
+#include "iot/broker.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "base/base64.h"
+#include "base/file.h"
+#include "base/thread_name.h"
+
+extern char** environ;
+
+namespace zhizhi::iot {
+
+namespace {
+
+Result<std::uint16_t> FreeLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Status::Internal(std::string("socket: ") + std::strerror(errno));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(fd);
+    return Status::Internal(std::string("no free loopback port: ") + std::strerror(errno));
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool Accepts(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// Writes `text` to PATH.tmp and renames it over PATH: a reader sees the old file or the new one.
+Status WriteAtomically(const std::string& path, const std::string& text) {
+  ZZ_RETURN_IF_ERROR(WriteFileDurably(path + ".tmp", text));
+  ::chmod((path + ".tmp").c_str(), 0600);
+  if (::rename((path + ".tmp").c_str(), path.c_str()) != 0)
+    return Status::Internal("rename " + path + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+bool SafeName(const std::string& s) {
+  if (s.empty() || s.size() > 128) return false;
+  for (char c : s)
+    if (c == ':' || c == '\n' || c == '\r' || c == ' ' || c == '\0') return false;
+  return true;
+}
+
+bool SafeTopic(const std::string& s) {
+  return !s.empty() && s.size() <= 256 && s.find_first_of("\n\r\0", 0, 3) == std::string::npos;
+}
+
+}  // namespace
+
+std::string MosquittoPasswordHash(std::string_view password) {
+  unsigned char salt[12];
+  RAND_bytes(salt, sizeof salt);
+  unsigned char hash[64];
+  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), salt, sizeof salt, 101,
+                    EVP_sha512(), sizeof hash, hash);
+  return "$7$101$" + EncodeBase64(std::string_view(reinterpret_cast<char*>(salt), sizeof salt)) +
+         "$" + EncodeBase64(std::string_view(reinterpret_cast<char*>(hash), sizeof hash));
+}
+
+Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options,
+                                              std::vector<BrokerClient> clients) {
+  std::unique_ptr<Broker> b(new Broker());
+  b->options_ = std::move(options);
+  if (b->options_.dir.empty()) return Status::InvalidArgument("dir", "the broker needs a folder");
+  if (::mkdir(b->options_.dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return Status::Internal("mkdir " + b->options_.dir + ": " + std::strerror(errno));
+  if (b->options_.port == 0) {
+    ZZ_ASSIGN_OR_RETURN(b->port_, FreeLoopbackPort());
+  } else {
+    b->port_ = b->options_.port;
+  }
+  ZZ_RETURN_IF_ERROR(b->WriteFiles(clients));
+  const passwd* user = ::getpwuid(::geteuid());
+  const std::string dir = b->options_.dir;
+  ZZ_RETURN_IF_ERROR(
+      WriteAtomically(dir + "/mosquitto.conf",
+                      "# Written by zhizhi (src/iot/broker.cc); rewritten at every start.\n"
+                      "listener " +
+                          std::to_string(b->port_) +
+                          " 127.0.0.1\n"
+                          "allow_anonymous false\n"
+                          "password_file " +
+                          dir +
+                          "/passwords\n"
+                          "acl_file " +
+                          dir +
+                          "/acl\n"
+                          "persistence false\n"
+                          "log_dest file " +
+                          dir +
+                          "/mosquitto.log\n"
+                          "log_type error\nlog_type warning\nlog_type notice\n"
+                          "log_timestamp_format %Y-%m-%dT%H:%M:%S\n"
+                          "user " +
+                          std::string(user ? user->pw_name : "root") + "\n"));
+  ZZ_RETURN_IF_ERROR(b->Spawn());
+  b->supervisor_ = std::thread([raw = b.get()] { raw->Supervise(); });
+  return b;
+}
+
+Status Broker::WriteFiles(const std::vector<BrokerClient>& clients) {
+  std::string passwords, acl;
+  for (const BrokerClient& c : clients) {
+    if (!SafeName(c.username) || c.password_hash.rfind("$7$", 0) != 0)
+      return Status::InvalidArgument("username", "a broker client needs a plain name and a hash");
+    passwords += c.username + ":" + c.password_hash + "\n";
+    acl += "user " + c.username + "\n";
+    for (const std::string& t : c.write) {
+      if (!SafeTopic(t)) return Status::InvalidArgument("topic", "a topic on one line");
+      acl += "topic write " + t + "\n";
+    }
+    for (const std::string& t : c.read) {
+      if (!SafeTopic(t)) return Status::InvalidArgument("topic", "a topic on one line");
+      acl += "topic read " + t + "\n";
+    }
+    acl += "\n";
+  }
+  ZZ_RETURN_IF_ERROR(WriteAtomically(options_.dir + "/passwords", passwords));
+  return WriteAtomically(options_.dir + "/acl", acl);
+}
+
+Status Broker::Spawn() {
+  const std::string conf = options_.dir + "/mosquitto.conf";
+  std::string binary = options_.binary;
+  if (binary == "mosquitto" && ::access("/usr/sbin/mosquitto", X_OK) == 0)
+    binary = "/usr/sbin/mosquitto";  // not on a non-root PATH
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  const std::string out = options_.dir + "/mosquitto.out";
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  const char* argv[] = {binary.c_str(), "-c", conf.c_str(), nullptr};
+  pid_t pid = -1;
+  const int rc = ::posix_spawnp(&pid, binary.c_str(), &actions, nullptr,
+                                const_cast<char* const*>(argv), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0)
+    return Status::Unavailable("cannot start " + binary + ": " + std::strerror(rc) +
+                               " (apt install mosquitto)");
+  {
+    std::lock_guard lock(mu_);
+    pid_ = pid;
+  }
+  for (int i = 0; i < 100; ++i) {
+    if (Accepts(port_)) {
+      spdlog::info("event=mqtt_broker_started port={} pid={}", port_, pid);
+      return Status::Ok();
+    }
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      std::lock_guard lock(mu_);
+      pid_ = -1;
+      return Status::Unavailable("the MQTT broker exited at start; see " + options_.dir +
+                                 "/mosquitto.log and mosquitto.out");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return Status::Unavailable("the MQTT broker did not listen on port " + std::to_string(port_) +
+                             " within 5 s");
+}
+
+void Broker::Supervise() {
+  NameThisThread("zz-mqtt-broker");
+  while (true) {
+    pid_t pid;
+    {
+      std::lock_guard lock(mu_);
+      pid = pid_;
+    }
+    if (pid <= 0) break;
+    int status = 0;
+    const pid_t done = ::waitpid(pid, &status, 0);
+    std::unique_lock lock(mu_);
+    pid_ = -1;
+    cv_.notify_all();
+    if (stopping_) break;
+    spdlog::warn("event=mqtt_broker_exited pid={} status={} restarting=true", done, status);
+    cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    ++restarts_;
+    if (Status s = Spawn(); !s.ok()) {
+      spdlog::error("event=mqtt_broker_restart_failed error=\"{}\"", s.ToString());
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+      std::lock_guard again(mu_);
+      if (stopping_) break;
+    }
+  }
+}
+
+Status Broker::SetClients(std::vector<BrokerClient> clients) {
+  ZZ_RETURN_IF_ERROR(WriteFiles(clients));
+  std::lock_guard lock(mu_);
+  if (pid_ > 0) ::kill(pid_, SIGHUP);  // reload the password and ACL files; connections stay
+  return Status::Ok();
+}
+
+pid_t Broker::pid() {
+  std::lock_guard lock(mu_);
+  return pid_;
+}
+
+Broker::~Broker() {
+  std::unique_lock lock(mu_);
+  stopping_ = true;
+  if (pid_ > 0) ::kill(pid_, SIGTERM);
+  if (!cv_.wait_for(lock, std::chrono::seconds(5), [this] { return pid_ <= 0; }) && pid_ > 0)
+    ::kill(pid_, SIGKILL);
+  cv_.notify_all();
+  lock.unlock();
+  if (supervisor_.joinable()) supervisor_.join();
+}
+
+}  // namespace zhizhi::iot
