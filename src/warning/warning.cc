@@ -173,9 +173,9 @@ void Warning::Loop() {
   }
 }
 
-void Warning::Fresh() const {
+void Warning::Fresh() {
   if (computed_generation_.load() == woken_generation_.load()) return;
-  if (auto done = const_cast<Warning*>(this)->Recompute(); !done.ok()) {
+  if (auto done = Recompute(); !done.ok()) {
     spdlog::warn("event=warning_recompute_failed error=\"{}\"", done.status().ToString());
   }
 }
@@ -367,7 +367,7 @@ json Warning::ColourJson(const Area& area, const AreaColour* colour) const {
   return out;
 }
 
-json Warning::List(Level level, const std::string& parent) const {
+json Warning::List(Level level, const std::string& parent) {
   Fresh();
   std::shared_ptr<const Snapshot> snapshot;
   {
@@ -396,14 +396,14 @@ json Warning::List(Level level, const std::string& parent) const {
       {"computed_at", snapshot->computed_at ? json(FormatRfc3339(snapshot->computed_at)) : json()}};
 }
 
-std::string Warning::ColourOf(const std::string& code) const {
+std::string Warning::ColourOf(const std::string& code) {
   Fresh();
   std::lock_guard lock(mu_);
   const auto it = snapshot_->colours.find(code);
   return std::string(it == snapshot_->colours.end() ? "green" : kColours[it->second.colour]);
 }
 
-Result<json> Warning::Detail(const std::string& code) const {
+Result<json> Warning::Detail(const std::string& code) {
   Fresh();
   const auto tree = areas_->tree();
   const Area* area = tree->Find(code);

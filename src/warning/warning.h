@@ -73,12 +73,12 @@ class Warning {
   Result<int> Recompute();
 
   // GET /api/v1/warnings/areas?level=: every area of the level with colour and reasons.
-  nlohmann::json List(Level level, const std::string& parent) const;
+  nlohmann::json List(Level level, const std::string& parent);
   // GET /api/v1/warnings/areas/{code}: the area, its colour, reasons, values, children with their
   // colours, and its colour history (newest first, at most 50).
-  Result<nlohmann::json> Detail(const std::string& code) const;
+  Result<nlohmann::json> Detail(const std::string& code);
   // Colour of one area now ("green" for an unknown one).
-  std::string ColourOf(const std::string& code) const;
+  std::string ColourOf(const std::string& code);
 
   std::uint64_t computations() const { return computations_.load(); }
   const Rulebook& rules() const { return *rules_; }
@@ -111,7 +111,7 @@ class Warning {
   std::atomic<std::uint64_t> computations_{0};
   std::atomic<std::uint64_t> woken_generation_{0};     // Wake() calls
   std::atomic<std::uint64_t> computed_generation_{0};  // the Wake() calls a Recompute has seen
-  void Fresh() const;
+  void Fresh();
 };
 
 }  // namespace zhizhi::warning
