@@ -79,6 +79,26 @@ std::optional<double> FieldReader::OptNumber(const std::string& name) {
   return value;
 }
 
+std::optional<FieldReader::Position> FieldReader::OptPosition() {
+  const std::optional<double> lat = OptNumber("lat");
+  const std::optional<double> lng = OptNumber("lng");
+  if (!ok()) return std::nullopt;
+  if (lat.has_value() != lng.has_value()) {
+    Fail(Status::InvalidArgument(lat ? "lng" : "lat", "lat and lng come together"));
+    return std::nullopt;
+  }
+  if (!lat) return std::nullopt;
+  if (*lat < -90 || *lat > 90) {
+    Fail(Status::InvalidArgument("lat", "lat must be within -90..90"));
+    return std::nullopt;
+  }
+  if (*lng < -180 || *lng > 180) {
+    Fail(Status::InvalidArgument("lng", "lng must be within -180..180"));
+    return std::nullopt;
+  }
+  return Position{*lat, *lng};
+}
+
 std::optional<std::int64_t> FieldReader::OptInteger(const std::string& name) {
   if (!ok()) return std::nullopt;
   const Raw raw = Get(name);

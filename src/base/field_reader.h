@@ -34,6 +34,11 @@ class FieldReader {
   std::optional<bool> OptBool(const std::string& name);
   std::optional<Date> OptDate(const std::string& name);
   Date RequiredDate(const std::string& name);
+  // A position: `lat` and `lng` (WGS 84) together or neither, within -90..90 and -180..180.
+  struct Position {
+    double lat = 0, lng = 0;
+  };
+  std::optional<Position> OptPosition();
 
   // Records `status` unless an earlier problem is already recorded.
   void Fail(Status status);

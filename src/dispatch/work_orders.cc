@@ -104,32 +104,6 @@ Result<std::optional<Evidence>> ReadPhoto(const json& body, std::size_t max_byte
   return std::optional<Evidence>(Evidence{type, std::move(bytes)});
 }
 
-// Optional text of at most `max` bytes, trimmed; "" when absent.
-Result<std::string> NoteOf(const json& body, const char* name, std::size_t max) {
-  if (!body.contains(name) || body[name].is_null()) return std::string();
-  if (!body[name].is_string()) return Status::InvalidArgument(name, std::string(name) + ": text");
-  std::string text = body[name].get<std::string>();
-  const auto first = text.find_first_not_of(" \t\r\n");
-  text = first == std::string::npos
-             ? ""
-             : text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-  if (text.size() > max)
-    return Status::InvalidArgument(
-        name, std::string(name) + ": at most " + std::to_string(max) + " bytes");
-  return text;
-}
-
-Status CheckKeys(const json& body, std::initializer_list<std::string_view> known) {
-  if (!body.is_object()) return Status::InvalidJson("the body must be a JSON object");
-  for (const auto& item : body.items()) {
-    bool ok = false;
-    for (std::string_view k : known)
-      ok = ok || item.key() == k;
-    if (!ok) return Status::InvalidArgument(item.key(), "unknown field " + item.key());
-  }
-  return Status::Ok();
-}
-
 Status Notify(store::Connection& conn, std::int64_t order, const std::string& recipient,
               const std::string& kind, const std::string& text, std::int64_t now) {
   return conn
@@ -234,19 +208,16 @@ void WorkOrders::Loop() {
 namespace {
 
 // The order as the API shows it.
-Result<json> OrderJson(store::Connection& conn, std::int64_t id, const DispatchRules& rules,
-                       std::int64_t now) {
-  auto s = conn.Prepare(
-      "SELECT w.id, w.title, w.category, w.priority, w.area_code, a.name, w.source, w.source_id, "
-      "w.alert_id, w.description, w.lat, w.lng, w.status, w.department, u.name, w.created_at, "
-      "w.created_by, w.due_at, w.finished_at, w.closed_at, w.escalated_at, w.supervisions, "
-      "w.updated_at FROM work_orders w LEFT JOIN areas a ON a.code = w.area_code "
-      "LEFT JOIN users u ON u.id = w.assignee_id WHERE w.id = ?");
-  s.Bind(1, id);
-  if (!s.Step()) {
-    ZZ_RETURN_IF_ERROR(s.status());
-    return Status::NotFound("no work order " + std::to_string(id), "id");
-  }
+// The columns of an order as the API shows it (OrderRow reads them), joined with its area's
+// name and its assignee's; the caller adds WHERE, ORDER BY.
+constexpr const char* kOrderSelect =
+    "SELECT w.id, w.title, w.category, w.priority, w.area_code, a.name, w.source, w.source_id, "
+    "w.alert_id, w.description, w.lat, w.lng, w.status, w.department, u.name, w.created_at, "
+    "w.created_by, w.due_at, w.finished_at, w.closed_at, w.escalated_at, w.supervisions, "
+    "w.updated_at FROM work_orders w LEFT JOIN areas a ON a.code = w.area_code "
+    "LEFT JOIN users u ON u.id = w.assignee_id";
+
+json OrderRow(const store::Statement& s, const DispatchRules& rules, std::int64_t now) {
   const auto time = [&](int column) {
     return s.IsNull(column) ? json() : json(FormatRfc3339(s.Int(column)));
   };
@@ -279,6 +250,18 @@ Result<json> OrderJson(store::Connection& conn, std::int64_t id, const DispatchR
               {"escalated_at", time(20)},
               {"supervisions", s.Int(21)},
               {"updated_at", time(22)}};
+}
+
+// The order as the API shows it; 404 when there is none.
+Result<json> OrderJson(store::Connection& conn, std::int64_t id, const DispatchRules& rules,
+                       std::int64_t now) {
+  auto s = conn.Prepare(std::string(kOrderSelect) + " WHERE w.id = ?");
+  s.Bind(1, id);
+  if (!s.Step()) {
+    ZZ_RETURN_IF_ERROR(s.status());
+    return Status::NotFound("no work order " + std::to_string(id), "id");
+  }
+  return OrderRow(s, rules, now);
 }
 
 Status AddHistory(store::Connection& conn, std::int64_t id, json& order) {
@@ -390,8 +373,7 @@ struct Draft {
 };
 
 Result<Draft> ParseDraft(const json& body) {
-  ZZ_RETURN_IF_ERROR(CheckKeys(body, {"title", "category", "area_code", "source", "source_id",
-                                      "priority", "description", "lat", "lng", "assignee"}));
+  if (!body.is_object()) return Status::InvalidJson("the body must be a JSON object");
   JsonFieldReader in(body);
   Draft d;
   d.title = in.Text("title", 200);
@@ -402,8 +384,10 @@ Result<Draft> ParseDraft(const json& body) {
   d.priority = in.OptText("priority", 8).value_or("");
   d.description = in.OptText("description", 2000).value_or("");
   d.assignee = in.OptText("assignee", 64).value_or("");
-  d.lat = in.OptNumber("lat");
-  d.lng = in.OptNumber("lng");
+  if (const auto position = in.OptPosition()) {
+    d.lat = position->lat;
+    d.lng = position->lng;
+  }
   ZZ_RETURN_IF_ERROR(in.Finish());
   if (d.source != "alert" && d.source != "iot" && d.source != "dispute" && d.source != "manual")
     return Status::InvalidArgument("source", "source is alert, iot, dispute or manual");
@@ -417,10 +401,6 @@ Result<Draft> ParseDraft(const json& body) {
   }
   if (!d.priority.empty() && !SeverityRank(d.priority))
     return Status::InvalidArgument("priority", "priority is red, orange, yellow or blue");
-  if (d.lat.has_value() != d.lng.has_value())
-    return Status::InvalidArgument("lng", "lat and lng go together");
-  if (d.lat && (!(*d.lat >= -90 && *d.lat <= 90) || !(*d.lng >= -180 && *d.lng <= 180)))
-    return Status::InvalidArgument("lat", "lat/lng out of range");
   return d;
 }
 
@@ -543,7 +523,10 @@ Result<json> WorkOrders::Create(const json& body, const Actor& actor) {
 }
 
 Result<json> WorkOrders::ImportDisputes(const json& body, const Actor& actor) {
-  ZZ_RETURN_IF_ERROR(CheckKeys(body, {"cases"}));
+  if (!body.is_object()) return Status::InvalidJson("the body must be a JSON object");
+  for (const auto& item : body.items())
+    if (item.key() != "cases")
+      return Status::InvalidArgument(item.key(), "unknown field " + item.key());
   if (!body.contains("cases") || !body["cases"].is_array() || body["cases"].empty())
     return Status::InvalidArgument("cases", "an array of the mediation system's cases");
   if (body["cases"].size() > 1000)
@@ -554,9 +537,7 @@ Result<json> WorkOrders::ImportDisputes(const json& body, const Actor& actor) {
   for (size_t i = 0; i < body["cases"].size(); ++i) {
     const json& c = body["cases"][i];
     const std::string at = "cases[" + std::to_string(i) + "]";
-    Status keys =
-        CheckKeys(c, {"code", "title", "category", "area_code", "address", "level", "description"});
-    if (!keys.ok()) return Status::InvalidArgument(at + "." + keys.field(), keys.message());
+    if (!c.is_object()) return Status::InvalidArgument(at, "each case is an object");
     JsonFieldReader in(c);
     Draft d;
     d.source = "dispute";
@@ -625,18 +606,21 @@ Result<json> WorkOrders::Act(std::int64_t id, std::string_view action, const jso
                              const Principal& principal, const Actor& actor) {
   const Transition* t = FindTransition(action);
   if (t == nullptr) return Status::NotFound("no action " + std::string(action));
-  ZZ_RETURN_IF_ERROR(CheckKeys(body, {"assignee", "note", "photo", "client_id"}));
-  ZZ_ASSIGN_OR_RETURN(std::string note, NoteOf(body, "note", 2000));
-  ZZ_ASSIGN_OR_RETURN(std::string client_id, NoteOf(body, "client_id", 64));
+  if (!body.is_object()) return Status::InvalidJson("the body must be a JSON object");
+  // The photo is an object of its own (ReadPhoto); every other field is read as the API reads
+  // fields (trimmed, checked, unknown ones refused).
+  json fields = body;
+  fields.erase("photo");
+  JsonFieldReader in(fields);
+  const std::string note = in.OptText("note", 2000).value_or("");
+  const std::string client_id = in.OptText("client_id", 64).value_or("");
+  const std::string assignee_name = in.OptText("assignee", 64).value_or("");
+  ZZ_RETURN_IF_ERROR(in.Finish());
   ZZ_ASSIGN_OR_RETURN(std::optional<Evidence> photo, ReadPhoto(body, options_.max_photo_bytes));
-  std::string assignee_name;
-  if (action == "assign") {
-    ZZ_ASSIGN_OR_RETURN(assignee_name, NoteOf(body, "assignee", 64));
-    if (assignee_name.empty())
-      return Status::InvalidArgument("assignee", "assign names the grid worker (their user name)");
-  } else if (body.contains("assignee")) {
+  if (action == "assign" && assignee_name.empty())
+    return Status::InvalidArgument("assignee", "assign names the grid worker (their user name)");
+  if (action != "assign" && !assignee_name.empty())
     return Status::InvalidArgument("assignee", "only assign takes an assignee");
-  }
   if (photo && action != "report" && action != "finish")
     return Status::InvalidArgument("photo", "photos go with report or finish");
   if ((action == "reopen" || action == "supervise") && note.empty())
@@ -792,8 +776,7 @@ Result<json> WorkOrders::List(const OrderFilter& filter, const store::Page& page
                               const Principal& principal) const {
   const std::int64_t after_id = page.after_id;
   const int limit = page.limit;
-  std::string sql =
-      "SELECT w.id FROM work_orders w LEFT JOIN users u ON u.id = w.assignee_id WHERE w.id > ?";
+  std::string sql = std::string(kOrderSelect) + " WHERE w.id > ?";
   std::vector<std::string> binds;
   if (filter.status) {
     sql += " AND w.status = ?";
@@ -831,17 +814,16 @@ Result<json> WorkOrders::List(const OrderFilter& filter, const store::Page& page
     if (!principal.all_projects)
       s.Bind(i++, principal.role == "grid_worker" ? principal.user_id : -1);
     s.Bind(i++, limit + 1);
-    std::vector<std::int64_t> ids;
-    while (s.Step())
-      ids.push_back(s.Int(0));
-    ZZ_RETURN_IF_ERROR(s.status());
-    const bool more = static_cast<int>(ids.size()) > limit;
-    if (more) ids.pop_back();
     json items = json::array();
-    for (std::int64_t id : ids) {
-      ZZ_ASSIGN_OR_RETURN(json order, OrderJson(conn, id, *rules_, now));
-      items.push_back(std::move(order));
+    bool more = false;
+    while (s.Step()) {
+      if (static_cast<int>(items.size()) == limit) {
+        more = true;  // one row past the page: there is a next one
+        break;
+      }
+      items.push_back(OrderRow(s, *rules_, now));
     }
+    ZZ_RETURN_IF_ERROR(s.status());
     json counts = json::object();
     auto c = conn.Prepare(std::string("SELECT status, COUNT(*) FROM work_orders") +
                           (principal.all_projects ? "" : " WHERE assignee_id = ?1") +
@@ -851,9 +833,12 @@ Result<json> WorkOrders::List(const OrderFilter& filter, const store::Page& page
     while (c.Step())
       counts[c.Text(0)] = c.Int(1);
     ZZ_RETURN_IF_ERROR(c.status());
-    return json{{"items", std::move(items)},
-                {"next_cursor", more ? json(page.NextCursor(std::to_string(ids.back()))) : json()},
-                {"counts", std::move(counts)}};
+    return json{
+        {"items", std::move(items)},
+        {"next_cursor",
+         more ? json(page.NextCursor(std::to_string(items.back()["id"].get<std::int64_t>())))
+              : json()},
+        {"counts", std::move(counts)}};
   });
 }
 
@@ -903,23 +888,18 @@ Result<json> WorkOrders::Duty(const Principal& principal) const {
 }
 
 Result<json> WorkOrders::SetDuty(const Principal& principal, const json& body) {
-  ZZ_RETURN_IF_ERROR(CheckKeys(body, {"on_duty", "lat", "lng"}));
   if (principal.user_id == 0) return Status::Rule("not_a_user", "", "duty is a person's");
-  if (!body.contains("on_duty") || !body["on_duty"].is_boolean())
-    return Status::InvalidArgument("on_duty", "true or false");
+  if (!body.is_object()) return Status::InvalidJson("the body must be a JSON object");
+  JsonFieldReader in(body);
+  const std::optional<bool> on_duty = in.OptBool("on_duty");
+  const auto position = in.OptPosition();
+  ZZ_RETURN_IF_ERROR(in.Finish());
+  if (!on_duty) return Status::InvalidArgument("on_duty", "on_duty: true or false");
   std::optional<double> lat, lng;
-  if (body.contains("lat") && !body["lat"].is_null()) {
-    if (!body["lat"].is_number()) return Status::InvalidArgument("lat", "a number");
-    lat = body["lat"].get<double>();
+  if (position) {
+    lat = position->lat;
+    lng = position->lng;
   }
-  if (body.contains("lng") && !body["lng"].is_null()) {
-    if (!body["lng"].is_number()) return Status::InvalidArgument("lng", "a number");
-    lng = body["lng"].get<double>();
-  }
-  if (lat.has_value() != lng.has_value())
-    return Status::InvalidArgument("lng", "lat and lng go together");
-  if (lat && (!(*lat >= -90 && *lat <= 90) || !(*lng >= -180 && *lng <= 180)))
-    return Status::InvalidArgument("lat", "lat/lng out of range");
   ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
     return conn
         .Prepare(
@@ -928,7 +908,7 @@ Result<json> WorkOrders::SetDuty(const Principal& principal, const json& body) {
             "lat = COALESCE(excluded.lat, lat), lng = COALESCE(excluded.lng, lng), "
             "updated_at = excluded.updated_at")
         .Bind(1, principal.user_id)
-        .Bind(2, body["on_duty"].get<bool>() ? 1 : 0)
+        .Bind(2, *on_duty ? 1 : 0)
         .Bind(3, lat)
         .Bind(4, lng)
         .Bind(5, options_.clock())

@@ -111,8 +111,10 @@ Result<ProjectDraft> ParseProject(FieldReader& in) {
   d.name = in.Text("name", 200);
   d.region_code = in.Text("region_code", 6);
   d.address = in.OptText("address", 200);
-  d.lat = in.OptNumber("lat");
-  d.lng = in.OptNumber("lng");
+  if (const auto position = in.OptPosition()) {
+    d.lat = position->lat;
+    d.lng = position->lng;
+  }
   d.permit_no = in.OptText("permit_no", 64);
   d.status = in.OptText("status", 16).value_or("planned");
   d.start_date = in.OptDate("start_date");
@@ -124,15 +126,6 @@ Result<ProjectDraft> ParseProject(FieldReader& in) {
       d.status != "completed") {
     return Status::InvalidArgument("status",
                                    "status must be planned, active, suspended or completed");
-  }
-  if (d.lat.has_value() != d.lng.has_value()) {
-    return Status::InvalidArgument(d.lat ? "lng" : "lat", "lat and lng come together");
-  }
-  if (d.lat && (*d.lat < -90 || *d.lat > 90)) {
-    return Status::InvalidArgument("lat", "lat must be within -90..90");
-  }
-  if (d.lng && (*d.lng < -180 || *d.lng > 180)) {
-    return Status::InvalidArgument("lng", "lng must be within -180..180");
   }
   if (d.start_date && d.end_date && *d.end_date < *d.start_date) {
     return Status::InvalidArgument("end_date", "end_date is before start_date");

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/civil_time.h"
+#include "base/field_reader.h"
 #include "base/text.h"
 
 namespace zhizhi::warning {
@@ -136,32 +137,17 @@ Result<int> Areas::SeedFromGazetteer() {
 
 Result<json> Areas::CreateGrid(const json& body, const std::string& actor) {
   if (!body.is_object()) return Status::InvalidJson("the body must be a JSON object");
-  for (const auto& item : body.items()) {
-    const std::string& k = item.key();
-    if (k != "code" && k != "name" && k != "parent" && k != "lat" && k != "lng")
-      return Status::InvalidArgument(k, "unknown field " + k);
-  }
-  const auto text = [&](const char* name) -> Result<std::string> {
-    if (!body.contains(name) || !body[name].is_string() || body[name].get<std::string>().empty())
-      return Status::InvalidArgument(name, std::string(name) + ": a non-empty string is needed");
-    return body[name].get<std::string>();
-  };
-  ZZ_ASSIGN_OR_RETURN(std::string code, text("code"));
-  ZZ_ASSIGN_OR_RETURN(std::string name, text("name"));
-  ZZ_ASSIGN_OR_RETURN(std::string parent, text("parent"));
-  if (name.size() > 100) return Status::InvalidArgument("name", "at most 100 bytes");
+  JsonFieldReader in(body);
+  const std::string code = in.Text("code", 15);
+  const std::string name = in.Text("name", 100);
+  const std::string parent = in.Text("parent", 15);
+  const auto position = in.OptPosition();
+  ZZ_RETURN_IF_ERROR(in.Finish());
   std::optional<double> lat, lng;
-  for (const char* field : {"lat", "lng"}) {
-    if (!body.contains(field) || body[field].is_null()) continue;
-    if (!body[field].is_number()) return Status::InvalidArgument(field, "a number");
-    const double v = body[field].get<double>();
-    const double limit = std::string_view(field) == "lat" ? 90 : 180;
-    if (!(v >= -limit && v <= limit))
-      return Status::InvalidArgument(field, std::string(field) + " out of range");
-    (std::string_view(field) == "lat" ? lat : lng) = v;
+  if (position) {
+    lat = position->lat;
+    lng = position->lng;
   }
-  if (lat.has_value() != lng.has_value())
-    return Status::InvalidArgument("lng", "lat and lng go together");
   const auto tree = this->tree();
   const Area* community = tree->Find(parent);
   if (community == nullptr || community->level != Level::kCommunity)
