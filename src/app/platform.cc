@@ -325,8 +325,8 @@ Status Platform::StartDispatch(DispatchSetup setup) {
         std::make_unique<dispatch::NotificationSender>(db_.get(), notifier_.get());
     notification_sender_->Start();
   }
-  ZZ_RETURN_IF_ERROR(work_orders_->Start());
-  // From now on an alert and the order a rule makes of it commit together.
+  // From now on an alert and the order a rule makes of it commit together; a duplicate of an
+  // order the catch-up below makes is refused by (source, source_id).
   dispatch::WorkOrders* orders = work_orders_.get();
   alerts::AlertBook::SetOpenedListener(
       [orders](store::Connection& conn, std::int64_t id, const alerts::AlertDraft&) {
@@ -351,6 +351,12 @@ Status Platform::StartDispatch(DispatchSetup setup) {
       seed();
     });
   }
+  // The catch-up places alerts by their projects' addresses: with the gazetteer, not before.
+  if (auto loaded = addresses_->Get(); !loaded.ok()) {
+    spdlog::warn("event=orders_catch_up_without_gazetteer error=\"{}\"",
+                 loaded.status().ToString());
+  }
+  ZZ_RETURN_IF_ERROR(work_orders_->Start());
   return Status::Ok();
 }
 

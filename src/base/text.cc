@@ -112,6 +112,15 @@ std::string ToUpperAscii(std::string_view text) {
   return out;
 }
 
+std::string_view Utf8Prefix(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes;
+  // Back over continuation bytes to the start of the character that does not fit.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+    --end;
+  return text.substr(0, end);
+}
+
 std::string QuoteForMessage(std::string_view text, size_t max_bytes) {
   std::string out = "\"";
   size_t i = 0;

@@ -29,6 +29,10 @@ size_t Utf8Length(std::string_view text);
 // Copy of `text` with a-z mapped to A-Z; every other byte is kept as is.
 std::string ToUpperAscii(std::string_view text);
 
+// The longest prefix of `text` of at most `max_bytes` that ends on a character boundary (valid
+// UTF-8 in, valid UTF-8 out: a title cut from a longer message).
+std::string_view Utf8Prefix(std::string_view text, size_t max_bytes);
+
 // `text` in double quotes for an error message, cut to about `max_bytes`. Control characters and
 // bytes of ill-formed UTF-8 become '?', so the result is always safe to put in a JSON response.
 std::string QuoteForMessage(std::string_view text, size_t max_bytes = 40);

@@ -63,6 +63,16 @@ TEST(TextTest, ControlChars) {
   EXPECT_FALSE(HasControlChars(""));
 }
 
+TEST(TextTest, Utf8PrefixNeverCutsACharacter) {
+  const std::string text = "ab出租房";  // 2 + 3 × 3 bytes
+  EXPECT_EQ(Utf8Prefix(text, 100), text);
+  EXPECT_EQ(Utf8Prefix(text, 5), "ab出");
+  EXPECT_EQ(Utf8Prefix(text, 6), "ab出");
+  EXPECT_EQ(Utf8Prefix(text, 7), "ab出");
+  EXPECT_EQ(Utf8Prefix(text, 8), "ab出租");
+  EXPECT_EQ(Utf8Prefix(text, 1), "a");
+}
+
 TEST(TextTest, Utf8LengthCountsCodePoints) {
   EXPECT_EQ(Utf8Length(""), 0u);
   EXPECT_EQ(Utf8Length("abc"), 3u);

@@ -207,6 +207,8 @@ void AddDispatchRoutes(http::Router& router, WorkOrders& orders_ref) {
             return Response::Error(Status::InvalidArgument("year", "a year, e.g. 2026"));
           year = std::stoi(std::string(*text));
         }
+        if (!Date::FromYmd(year, 1, 1))
+          return Response::Error(Status::InvalidArgument("year", "a year from 0001"));
         const WorkCalendar& calendar = orders->calendar();
         json days = json::array();
         int working = 0;

@@ -6,30 +6,13 @@
 
 #include "base/base64.h"
 #include "base/civil_time.h"
+#include "base/text.h"
 #include "base/thread_name.h"
+#include "http/form.h"
 
 namespace zhizhi::dispatch {
 
 using nlohmann::json;
-
-namespace {
-
-std::string PercentEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string WebhookNotifier::SignedQuery(const std::string& secret, std::int64_t timestamp_ms) {
   const std::string message = std::to_string(timestamp_ms) + "\n" + secret;
@@ -42,7 +25,7 @@ std::string WebhookNotifier::SignedQuery(const std::string& secret, std::int64_t
   crypto_auth_hmacsha256_final(&state, mac);
   const std::string sign =
       EncodeBase64(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac));
-  return "timestamp=" + std::to_string(timestamp_ms) + "&sign=" + PercentEncode(sign);
+  return http::EncodeForm({{"timestamp", std::to_string(timestamp_ms)}, {"sign", sign}});
 }
 
 Result<std::unique_ptr<WebhookNotifier>> WebhookNotifier::Create(const std::string& url,
@@ -75,7 +58,8 @@ Status WebhookNotifier::Send(const Notification& n) {
   if (r.status != 200) return Status::Unavailable("webhook answered " + std::to_string(r.status));
   const json answer = json::parse(r.body, nullptr, false);
   if (!answer.is_object() || answer.value("errcode", -1) != 0)
-    return Status::Unavailable("webhook refused the message: " + r.body.substr(0, 200));
+    return Status::Rule("notification_refused", "",
+                        "webhook refused the message: " + QuoteForMessage(r.body, 200));
   return Status::Ok();
 }
 
@@ -150,6 +134,7 @@ Result<int> NotificationSender::SendPending() {
     return s.status();
   }));
   int sent = 0;
+  Status first_refusal;
   for (const Notification& n : pending) {
     const Status status = notifier_->Send(n);
     ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
@@ -163,9 +148,15 @@ Result<int> NotificationSender::SendPending() {
       }
       return s.Bind(3, n.id).Run();
     }));
-    if (!status.ok()) return status;
-    ++sent;
+    if (status.ok()) {
+      ++sent;
+    } else if (status.kind() == StatusKind::kUnavailable) {
+      return status;  // the robot is unreachable: the rest would fail the same way
+    } else if (first_refusal.ok()) {
+      first_refusal = status;  // this one refused: the others may still go
+    }
   }
+  if (!first_refusal.ok()) return first_refusal;
   return sent;
 }
 

@@ -70,8 +70,9 @@ class MemoryNotifier : public Notifier {
   std::vector<Notification> sent_;
 };
 
-// Sends the outbox's pending rows, oldest first; a failure is retried after 1 s, doubling up to
-// 5 min, and recorded on the row (attempts, last_error).
+// Sends the outbox's pending rows, oldest first; a failure is recorded on the row (attempts,
+// last_error) and retried after 1 s, doubling up to 5 min. A message the robot refuses does not
+// hold back the others; an unreachable robot ends the round.
 class NotificationSender {
  public:
   NotificationSender(store::Database* db, Notifier* notifier, int poll_ms = 1000);

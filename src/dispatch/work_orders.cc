@@ -1,14 +1,15 @@
 #include "dispatch/work_orders.h"
 
-#include <cmath>
 #include <limits>
 
 #include <spdlog/spdlog.h>
 
 #include "alerts/alert_book.h"
+#include "alerts/residence_detectors.h"
 #include "base/base64.h"
 #include "base/civil_time.h"
 #include "base/field_reader.h"
+#include "base/text.h"
 #include "base/thread_name.h"
 #include "security/field_cipher.h"
 
@@ -48,15 +49,6 @@ const Transition* FindTransition(std::string_view action) {
   for (const Transition& t : Transitions())
     if (t.action == action) return &t;
   return nullptr;
-}
-
-double DistanceMetres(double lat1, double lng1, double lat2, double lng2) {
-  constexpr double kRadius = 6'371'000, kRad = M_PI / 180;
-  const double dlat = (lat2 - lat1) * kRad, dlng = (lng2 - lng1) * kRad;
-  const double a =
-      std::sin(dlat / 2) * std::sin(dlat / 2) +
-      std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlng / 2) * std::sin(dlng / 2);
-  return 2 * kRadius * std::asin(std::min(1.0, std::sqrt(a)));
 }
 
 // The image type of `bytes` by its signature, or "" when it is none we keep.
@@ -332,7 +324,7 @@ Result<std::optional<Candidate>> PickAssignee(store::Connection& conn,
   while (s.Step()) {
     double distance = std::numeric_limits<double>::infinity();
     if (lat && lng && !s.IsNull(2) && !s.IsNull(3))
-      distance = DistanceMetres(*lat, *lng, s.Double(2), s.Double(3));
+      distance = alerts::DistanceKm(*lat, *lng, s.Double(2), s.Double(3));
     const std::int64_t load = s.Int(4);
     if (!best || distance < best_distance || (distance == best_distance && load < best_load)) {
       best = Candidate{s.Int(0), s.Text(1)};
@@ -922,6 +914,18 @@ Result<json> WorkOrders::SetDuty(const Principal& principal, const json& body) {
 Result<int> WorkOrders::Tick() {
   std::lock_guard tick(tick_mu_);
   int escalated = 0;
+  // A read first: most seconds nothing is due, and no write job is queued for nothing.
+  auto pending = db_->Read([&](store::Connection& conn) -> Result<bool> {
+    auto s = conn.Prepare(
+        "SELECT 1 FROM work_orders WHERE escalated_at IS NULL AND status NOT IN "
+        "('finished','closed') AND due_at <= ? LIMIT 1");
+    s.Bind(1, options_.clock());
+    const bool any = s.Step();
+    ZZ_RETURN_IF_ERROR(s.status());
+    return any;
+  });
+  ZZ_RETURN_IF_ERROR(pending.status());
+  if (!*pending) return 0;
   ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
     escalated = 0;
     const std::int64_t now = options_.clock();
@@ -988,7 +992,7 @@ Result<bool> OrderOfAlert(store::Connection& conn, const security::AuditLog& aud
   ZZ_ASSIGN_OR_RETURN(std::optional<std::string> area, areas.PlaceAlert(conn, id));
   if (!area) return false;  // no place: the alert stays in the alert list, with no order
   Draft d;
-  d.title = message.substr(0, 200);
+  d.title = std::string(Utf8Prefix(message, 200));
   d.category = category->code;
   d.area = *area;
   d.source = warning::IsIotAlertType(type) ? "iot" : "alert";
@@ -1008,8 +1012,9 @@ Status WorkOrders::OnAlertOpened(store::Connection& conn, std::int64_t alert_id)
   if (!options_.from_alerts) return Status::Ok();
   ZZ_ASSIGN_OR_RETURN(bool made, OrderOfAlert(conn, *audit_, *areas_, *rules_, *calendar_, alert_id,
                                               options_.clock()));
-  // The map counts it once committed: the warning's poll sees the alert and the order.
-  if (made) Changed();
+  // Nothing to wake: once committed, the warning's fingerprint sees the alert and its order
+  // (waking it now would recompute before the commit).
+  (void)made;
   return Status::Ok();
 }
 

@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 
 #include <spdlog/spdlog.h>
@@ -57,15 +58,6 @@ bool Accepts(std::uint16_t port) {
   return ok;
 }
 
-// Writes `text` to PATH.tmp and renames it over PATH: a reader sees the old file or the new one.
-Status WriteAtomically(const std::string& path, const std::string& text) {
-  ZZ_RETURN_IF_ERROR(WriteFileDurably(path + ".tmp", text));
-  ::chmod((path + ".tmp").c_str(), 0600);
-  if (::rename((path + ".tmp").c_str(), path.c_str()) != 0)
-    return Status::Internal("rename " + path + ": " + std::strerror(errno));
-  return Status::Ok();
-}
-
 bool SafeName(const std::string& s) {
   if (s.empty() || s.size() > 128) return false;
   for (char c : s)
@@ -81,10 +73,11 @@ bool SafeTopic(const std::string& s) {
 
 std::string MosquittoPasswordHash(std::string_view password) {
   unsigned char salt[12];
-  RAND_bytes(salt, sizeof salt);
   unsigned char hash[64];
-  PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), salt, sizeof salt, 101,
-                    EVP_sha512(), sizeof hash, hash);
+  if (RAND_bytes(salt, sizeof salt) != 1 ||
+      PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), salt, sizeof salt, 101,
+                        EVP_sha512(), sizeof hash, hash) != 1)
+    std::abort();  // OpenSSL without randomness or SHA-512: nothing safe to write
   return "$7$101$" + EncodeBase64(std::string_view(reinterpret_cast<char*>(salt), sizeof salt)) +
          "$" + EncodeBase64(std::string_view(reinterpret_cast<char*>(hash), sizeof hash));
 }
@@ -105,26 +98,26 @@ Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options,
   const passwd* user = ::getpwuid(::geteuid());
   const std::string dir = b->options_.dir;
   ZZ_RETURN_IF_ERROR(
-      WriteAtomically(dir + "/mosquitto.conf",
-                      "# Written by zhizhi (src/iot/broker.cc); rewritten at every start.\n"
-                      "listener " +
-                          std::to_string(b->port_) +
-                          " 127.0.0.1\n"
-                          "allow_anonymous false\n"
-                          "password_file " +
-                          dir +
-                          "/passwords\n"
-                          "acl_file " +
-                          dir +
-                          "/acl\n"
-                          "persistence false\n"
-                          "log_dest file " +
-                          dir +
-                          "/mosquitto.log\n"
-                          "log_type error\nlog_type warning\nlog_type notice\n"
-                          "log_timestamp_format %Y-%m-%dT%H:%M:%S\n"
-                          "user " +
-                          std::string(user ? user->pw_name : "root") + "\n"));
+      WriteFileDurably(dir + "/mosquitto.conf",
+                       "# Written by zhizhi (src/iot/broker.cc); rewritten at every start.\n"
+                       "listener " +
+                           std::to_string(b->port_) +
+                           " 127.0.0.1\n"
+                           "allow_anonymous false\n"
+                           "password_file " +
+                           dir +
+                           "/passwords\n"
+                           "acl_file " +
+                           dir +
+                           "/acl\n"
+                           "persistence false\n"
+                           "log_dest file " +
+                           dir +
+                           "/mosquitto.log\n"
+                           "log_type error\nlog_type warning\nlog_type notice\n"
+                           "log_timestamp_format %Y-%m-%dT%H:%M:%S\n"
+                           "user " +
+                           std::string(user ? user->pw_name : "root") + "\n"));
   ZZ_RETURN_IF_ERROR(b->Spawn());
   b->supervisor_ = std::thread([raw = b.get()] { raw->Supervise(); });
   return b;
@@ -147,8 +140,8 @@ Status Broker::WriteFiles(const std::vector<BrokerClient>& clients) {
     }
     acl += "\n";
   }
-  ZZ_RETURN_IF_ERROR(WriteAtomically(options_.dir + "/passwords", passwords));
-  return WriteAtomically(options_.dir + "/acl", acl);
+  ZZ_RETURN_IF_ERROR(WriteFileDurably(options_.dir + "/passwords", passwords));
+  return WriteFileDurably(options_.dir + "/acl", acl);
 }
 
 Status Broker::Spawn() {
@@ -194,29 +187,32 @@ Status Broker::Spawn() {
 
 void Broker::Supervise() {
   NameThisThread("zz-mqtt-broker");
-  while (true) {
-    pid_t pid;
-    {
-      std::lock_guard lock(mu_);
-      pid = pid_;
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    if (pid_ > 0) {
+      const pid_t pid = pid_;
+      lock.unlock();
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+      lock.lock();
+      pid_ = -1;
+      cv_.notify_all();
+      if (stopping_) break;
+      spdlog::warn("event=mqtt_broker_exited pid={} status={} restarting=true", pid, status);
     }
-    if (pid <= 0) break;
-    int status = 0;
-    const pid_t done = ::waitpid(pid, &status, 0);
-    std::unique_lock lock(mu_);
-    pid_ = -1;
-    cv_.notify_all();
-    if (stopping_) break;
-    spdlog::warn("event=mqtt_broker_exited pid={} status={} restarting=true", done, status);
+    // Dead (or a start that failed): again in a second, for as long as zhizhi runs.
     cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
     if (stopping_) break;
     lock.unlock();
     ++restarts_;
-    if (Status s = Spawn(); !s.ok()) {
+    if (Status s = Spawn(); !s.ok())
       spdlog::error("event=mqtt_broker_restart_failed error=\"{}\"", s.ToString());
-      std::this_thread::sleep_for(std::chrono::seconds(2));
-      std::lock_guard again(mu_);
-      if (stopping_) break;
+    lock.lock();
+    if (stopping_ && pid_ > 0) {
+      // Stopped while starting it again: the new one goes too.
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
     }
   }
 }

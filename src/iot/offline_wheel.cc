@@ -55,8 +55,9 @@ std::vector<std::uint64_t> OfflineWheel::Advance(std::int64_t now_ms) {
       if (it == devices_.end()) continue;  // removed
       Device& d = it->second;
       if (d.due_second != second_) {
-        // An entry a full turn early (a timeout longer than the wheel): back in its slot.
-        if (d.due_second > second_)
+        // An entry a whole turn early (a timeout longer than the wheel) goes back in its slot;
+        // any other is a stale one (the device was removed and added again: it has its own).
+        if (d.due_second > second_ && (d.due_second - second_) % n == 0)
           slots_[static_cast<std::size_t>(d.due_second % n)].push_back(id);
         continue;
       }

@@ -45,6 +45,19 @@ TEST(OfflineWheel, TimeoutsLongerThanTheWheelWaitWholeTurns) {
   EXPECT_EQ(wheel.Advance(201'000), Ids{3});  // silent from 0.5 s: offline at 200.5 s
 }
 
+TEST(OfflineWheel, RemovedAndAddedAgainLeavesOneEntry) {
+  OfflineWheel wheel(0, /*slots=*/60);
+  for (int round = 0; round < 5; ++round) {
+    wheel.Seen(9, round * 1000, 10'000);
+    wheel.Remove(9);
+  }
+  wheel.Seen(9, 5000, 10'000);
+  EXPECT_EQ(wheel.Advance(14'999), Ids{});
+  EXPECT_EQ(wheel.Advance(15'000), Ids{9});
+  // No stale entry comes round to report it again a turn later.
+  EXPECT_EQ(wheel.Advance(200'000), Ids{});
+}
+
 TEST(OfflineWheel, ARemovedDeviceIsNeverReported) {
   OfflineWheel wheel(0);
   wheel.Seen(1, 0, 10'000);

@@ -64,6 +64,8 @@ Areas::Areas(store::Database* db, address::AddressService* addresses, std::strin
       tree_(std::make_shared<AreaTree>()) {}
 
 Status Areas::Load() {
+  // One load at a time: an older read must not be swapped in over a newer one.
+  std::lock_guard loading(load_mu_);
   auto tree = std::make_shared<AreaTree>();
   ZZ_RETURN_IF_ERROR(db_->Read([&](store::Connection& conn) -> Status {
     auto s = conn.Prepare("SELECT code, level, name, parent, lat, lng FROM areas ORDER BY code");
@@ -84,8 +86,13 @@ Status Areas::Load() {
     auto parent = tree->areas_.find(area.parent);
     if (parent != tree->areas_.end()) parent->second.children.push_back(code);
   }
-  std::lock_guard lock(mu_);
-  tree_ = std::move(tree);
+  {
+    std::lock_guard lock(mu_);
+    tree_ = std::move(tree);
+  }
+  // An address that settled to no area may settle to a new one.
+  std::lock_guard cache(cache_mu_);
+  address_cache_.clear();
   return Status::Ok();
 }
 
@@ -152,10 +159,9 @@ Result<json> Areas::CreateGrid(const json& body, const std::string& actor) {
   const Area* community = tree->Find(parent);
   if (community == nullptr || community->level != Level::kCommunity)
     return Status::Rule("area_not_found", "parent", "no community " + parent);
-  if (code.size() < 14 || code.size() > 15 || code.compare(0, 12, parent) != 0 ||
+  if (code.size() != 14 || code.compare(0, 12, parent) != 0 ||
       code.find_first_not_of("0123456789") != std::string::npos)
-    return Status::InvalidArgument("code",
-                                   "a grid's code is its community's 12 digits and 2–3 more");
+    return Status::InvalidArgument("code", "a grid's code is its community's 12 digits and 2 more");
   json out;
   ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
     auto insert = conn.Prepare(

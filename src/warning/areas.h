@@ -66,7 +66,7 @@ class Areas {
   std::shared_ptr<const AreaTree> tree() const;
 
   // POST /api/v1/areas: a grid under a community {"code","name","parent","lat","lng"}; the
-  // code is the community's 12 digits and 2–3 more. Its own write job; the tree is refreshed.
+  // code is the community's 12 digits and 2 more. Its own write job; the tree is refreshed.
   Result<nlohmann::json> CreateGrid(const nlohmann::json& body, const std::string& actor);
 
   // The community (12-digit village code) of a free-text address, via the standardiser, cached
@@ -84,7 +84,8 @@ class Areas {
   store::Database* db_;
   address::AddressService* addresses_;
   std::string region_;
-  mutable std::mutex mu_;
+  std::mutex load_mu_;     // Load()
+  mutable std::mutex mu_;  // tree_
   std::shared_ptr<const AreaTree> tree_;
   mutable std::mutex cache_mu_;
   mutable std::map<std::string, std::optional<std::string>, std::less<>> address_cache_;

@@ -175,13 +175,20 @@ void Warning::Loop() {
 
 void Warning::Fresh() {
   if (computed_generation_.load() == woken_generation_.load()) return;
-  if (auto done = Recompute(); !done.ok()) {
+  std::lock_guard compute(compute_mu_);
+  // Readers that waited here while another recomputed find it done.
+  if (computed_generation_.load() == woken_generation_.load()) return;
+  if (auto done = RecomputeLocked(); !done.ok()) {
     spdlog::warn("event=warning_recompute_failed error=\"{}\"", done.status().ToString());
   }
 }
 
 Result<int> Warning::Recompute() {
   std::lock_guard compute(compute_mu_);
+  return RecomputeLocked();
+}
+
+Result<int> Warning::RecomputeLocked() {
   const std::uint64_t generation = woken_generation_.load();
   const std::int64_t now = options_.clock();
   const auto tree = areas_->tree();
@@ -223,7 +230,8 @@ Result<int> Warning::Recompute() {
       for (int column : {4, 6}) {
         if (!area || !tree->Find(*area)) area = alerts.OptText(column);
       }
-      if (!area) {
+      if (!area || !tree->Find(*area)) {
+        area.reset();
         if (auto project = alerts.OptText(3)) {
           if (auto it = project_area.find(*project); it != project_area.end()) area = it->second;
         }

@@ -91,6 +91,7 @@ class Warning {
     std::int64_t next_due = 0;  // the earliest deadline still to pass (0: none)
   };
   Result<std::string> Fingerprint() const;
+  Result<int> RecomputeLocked();  // compute_mu_ held
   void Loop();
   nlohmann::json ColourJson(const Area& area, const AreaColour* colour) const;
 

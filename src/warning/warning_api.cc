@@ -78,7 +78,7 @@ void AddWarningRoutes(http::Router& router, Warning& warning_ref, Areas& areas_r
                    }});
   router.Add(Route{Verb::post, "/api/v1/areas", Right::kAdmin,
                    "Create a grid (网格) under a community",
-                   Operation({{"code", "string", true, "the community's 12 digits and 2–3 more"},
+                   Operation({{"code", "string", true, "the community's 12 digits and 2 more"},
                               {"name", "string", true, "e.g. 第3网格"},
                               {"parent", "string", true, "the community's code"},
                               {"lat", "number", false, "the grid's centre (WGS 84), with lng"},
