@@ -42,22 +42,33 @@ let duty: Duty | null = null;
 let refreshedAt: Date | null = null;
 let refreshError = '';
 
+// The list is kept for offline use as {user, items}: one worker's orders are never shown to
+// another who logs in on the same phone.
 try {
-  const cached = JSON.parse(localStorage.getItem(ORDERS_KEY) ?? '[]');
-  if (Array.isArray(cached)) for (const o of cached as WorkOrder[]) if (Number.isInteger(o?.id)) orders.set(o.id, o);
+  const cached = JSON.parse(localStorage.getItem(ORDERS_KEY) ?? '{}');
+  if (session && cached?.user === session.user && Array.isArray(cached.items))
+    for (const o of cached.items as WorkOrder[]) if (Number.isInteger(o?.id)) orders.set(o.id, o);
 } catch {
   /* no cache */
 }
 
 function saveOrders(): void {
+  if (!session) return;
   try {
-    localStorage.setItem(ORDERS_KEY, JSON.stringify([...orders.values()]));
+    localStorage.setItem(ORDERS_KEY, JSON.stringify({ user: session.user, items: [...orders.values()] }));
   } catch {
     /* the list is only a cache */
   }
 }
 
 function setSession(value: Session | null): void {
+  if (value && value.user !== session?.user) {
+    // Another worker on this phone: nothing of the last one's orders stays on the screen.
+    orders.clear();
+    details.clear();
+    duty = null;
+    localStorage.removeItem(ORDERS_KEY);
+  }
   session = value;
   if (value) localStorage.setItem(SESSION_KEY, JSON.stringify(value));
   else localStorage.removeItem(SESSION_KEY);
@@ -400,6 +411,7 @@ function listScreen(): void {
     if (disposed) return;
     drawDuty();
     drawList();
+    window.clearTimeout(timer); // an overlapping run (a refresh, a sent action) set one too
     timer = window.setTimeout(() => void tick(), REFRESH_MS);
   };
 
@@ -632,6 +644,7 @@ function detailScreen(id: number): void {
     }
     if (disposed) return;
     update();
+    window.clearTimeout(timer); // an overlapping run (a refresh, a sent action) set one too
     timer = window.setTimeout(() => void load(), REFRESH_MS);
   };
 

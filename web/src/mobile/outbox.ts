@@ -212,7 +212,8 @@ export class Outbox {
           }
           const err = e as ApiError;
           if (err.status === 401) {
-            this.authLost();
+            // Only if it is still that user's session: an old request must not log another out.
+            if (this.credentials()?.token === who.token) this.authLost();
             return;
           }
           this.items = this.items.filter((i) => i.client_id !== next.client_id);
