@@ -39,10 +39,18 @@ const std::vector<std::string>& EventTypes() {
   return types;
 }
 
+const std::vector<std::string>& IotTypes() {
+  static const std::vector<std::string> types = {
+      type::kFireAlarm,  type::kFireFault, type::kElectricalFire,
+      type::kWaterPressureLow, type::kCraneOverload, type::kCraneWind,
+      type::kCraneTilt,  type::kCraneUnauthorisedOperator, type::kIotOffline};
+  return types;
+}
+
 bool IsKnownType(std::string_view t) {
   auto has = [&](const auto& list) { return std::find(list.begin(), list.end(), t) != list.end(); };
   return has(PersonScopedTypes()) || has(ProjectScopedTypes()) || has(BaseDataTypes()) ||
-         has(EventTypes());
+         has(EventTypes()) || has(IotTypes());
 }
 
 namespace {
@@ -188,6 +196,29 @@ Status AlertBook::Raise(store::Connection& conn, const AlertDraft& d, std::int64
   }
   ZZ_RETURN_IF_ERROR(s.status());
   return Reconcile(conn, none, {d}, now_ms).status();
+}
+
+Result<std::optional<std::int64_t>> AlertBook::ActiveId(store::Connection& conn,
+                                                       const std::string& key) {
+  auto s = conn.Prepare("SELECT id FROM alerts WHERE alert_key = ? AND status != 'resolved'");
+  s.Bind(1, key);
+  if (s.Step()) return std::optional<std::int64_t>(s.Int(0));
+  ZZ_RETURN_IF_ERROR(s.status());
+  return std::optional<std::int64_t>();
+}
+
+Status AlertBook::Clear(store::Connection& conn, const std::string& key, std::int64_t now_ms,
+                        const std::string& why) {
+  ZZ_ASSIGN_OR_RETURN(auto id, ActiveId(conn, key));
+  if (!id) return Status::Ok();
+  ZZ_RETURN_IF_ERROR(
+      conn.Prepare("UPDATE alerts SET status = 'resolved', resolved_at = ?, resolved_by = "
+                   "'system', resolution = 'auto', last_seen = ? WHERE id = ?")
+          .Bind(1, now_ms)
+          .Bind(2, now_ms)
+          .Bind(3, *id)
+          .Run());
+  return History(conn, *id, now_ms, "resolved", "system", why);
 }
 
 Result<ReconcileCounts> AlertBook::Reconcile(store::Connection& conn, const Scope& scope,

@@ -58,6 +58,16 @@ inline constexpr const char* kAccessRefusalBurst = "access_refusal_burst";
 inline constexpr const char* kTerminalImpersonation = "terminal_impersonation";
 // A terminal that nobody registered knocking (a ZKTeco SN unknown to the district).
 inline constexpr const char* kTerminalUnregistered = "terminal_unregistered";
+// IoT (iot/iot.h): raised and cleared by the devices' messages.
+inline constexpr const char* kFireAlarm = "fire_alarm";
+inline constexpr const char* kFireFault = "fire_fault";
+inline constexpr const char* kElectricalFire = "electrical_fire";
+inline constexpr const char* kWaterPressureLow = "water_pressure_low";
+inline constexpr const char* kCraneOverload = "crane_overload";
+inline constexpr const char* kCraneWind = "crane_wind";
+inline constexpr const char* kCraneTilt = "crane_tilt";
+inline constexpr const char* kCraneUnauthorisedOperator = "crane_unauthorised_operator";
+inline constexpr const char* kIotOffline = "iot_offline";
 }  // namespace type
 
 // Types owned by the person scope (reconciled per person) and by the project scope.
@@ -68,6 +78,8 @@ const std::vector<std::string>& BaseDataTypes();
 // Types raised by events rather than found by a detector: no reconciliation resolves them, a
 // person does (acknowledge, resolve).
 const std::vector<std::string>& EventTypes();
+// Types the IoT module raises and clears from its devices' messages.
+const std::vector<std::string>& IotTypes();
 // Every type this server can raise (for validating ?type=), including later modules' codes.
 bool IsKnownType(std::string_view type);
 
@@ -113,6 +125,12 @@ class AlertBook {
   // Raises an event's alert (EventTypes): a new one, or the active one of the same key
   // refreshed; never resolves anything.
   static Status Raise(store::Connection& conn, const AlertDraft& draft, std::int64_t now_ms);
+  // Resolves the active alert of `key` automatically (its condition cleared), if there is one.
+  static Status Clear(store::Connection& conn, const std::string& key, std::int64_t now_ms,
+                      const std::string& why);
+  // The id of the active alert of `key`, if any.
+  static Result<std::optional<std::int64_t>> ActiveId(store::Connection& conn,
+                                                      const std::string& key);
 
   // Manual transitions; 404 for an unknown id, 409 invalid_transition when already resolved.
   static Result<nlohmann::json> Acknowledge(store::Connection& conn, std::int64_t id,

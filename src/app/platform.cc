@@ -21,6 +21,7 @@
 #include "dispatch/work_calendar.h"
 #include "face/faces_api.h"
 #include "gate/gate_api.h"
+#include "iot/iot_api.h"
 #include "lottery/lottery_api.h"
 #include "registry/registry_api.h"
 #include "security/key_rotation.h"
@@ -102,6 +103,7 @@ Platform::~Platform() {
   if (retention_.joinable()) retention_.join();
   if (sender_) sender_->Stop();
   if (seed_areas_.joinable()) seed_areas_.join();
+  if (iot_) iot_->Stop();
   if (work_orders_) work_orders_->Stop();
   if (warning_) warning_->Stop();
   if (notification_sender_) notification_sender_->Stop();
@@ -118,6 +120,7 @@ Platform::~Platform() {
   sender_.reset();
   notification_sender_.reset();
   notifier_.reset();
+  iot_.reset();
   work_orders_.reset();
   warning_.reset();
   areas_.reset();
@@ -360,6 +363,18 @@ Status Platform::StartDispatch(DispatchSetup setup) {
   return Status::Ok();
 }
 
+Status Platform::StartIot(IotSetup setup) {
+  iot::IotOptions options;
+  options.dir = data_dir_ + "/mqtt";
+  options.mqtt_url = setup.mqtt_url;
+  options.broker_port = setup.broker_port;
+  options.offline_after_ms = setup.offline_after_ms;
+  options.advertised_host = setup.advertised_host;
+  iot_ = std::make_unique<iot::Iot>(db_.get(), audit_.get(), gate_.get(), areas_.get(), options);
+  if (gate_) iot_->set_live_feed(&gate_->live());
+  return iot_->Start();
+}
+
 void Platform::StartSettlingDormitories() {
   settle_dormitories_ = std::thread([this] {
     NameThisThread("zz-settle");
@@ -439,6 +454,7 @@ void Platform::AddRoutes(http::Router& router) {
   }
   if (warning_) warning::AddWarningRoutes(router, *warning_, *areas_);
   if (work_orders_) dispatch::AddDispatchRoutes(router, *work_orders_);
+  if (iot_) iot::AddIotRoutes(router, *iot_);
 
   std::vector<std::pair<std::string, std::string>> labels;
   for (const auto& route : router.routes()) {

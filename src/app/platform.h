@@ -31,6 +31,7 @@
 #include "http/metrics.h"
 #include "http/rate_limiter.h"
 #include "http/router.h"
+#include "iot/iot.h"
 #include "lottery/lottery_service.h"
 #include "registry/registry.h"
 #include "residence/outbox_sender.h"
@@ -124,6 +125,18 @@ class Platform {
   warning::Warning* warning() { return warning_.get(); }
   dispatch::WorkOrders* work_orders() { return work_orders_.get(); }
 
+  // Starts the IoT module (docs/iot.md): its own Mosquitto under DATA_DIR/mqtt (or a connection
+  // to `mqtt_url`), the subscriber and offline detection. Call after StartDispatch (devices are
+  // placed in its areas) and StartGate (crane operators are checked by the gate's rules).
+  struct IotSetup {
+    std::string mqtt_url;
+    std::uint16_t broker_port = 0;
+    std::int64_t offline_after_ms = 0;  // 0: per kind
+    std::string advertised_host = "127.0.0.1";
+  };
+  Status StartIot(IotSetup setup);
+  iot::Iot* iot() { return iot_.get(); }
+
   // Creates DATA_DIR/admin.token when the database has no token yet; true when created.
   Result<bool> EnsureAdminToken();
 
@@ -190,6 +203,7 @@ class Platform {
   std::unique_ptr<dispatch::NotificationSender> notification_sender_;
   std::thread seed_areas_;
   bool alert_listener_set_ = false;
+  std::unique_ptr<iot::Iot> iot_;
 
   std::mutex retention_mu_;
   std::condition_variable retention_cv_;

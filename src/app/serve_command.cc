@@ -60,6 +60,8 @@ struct ServeFlags {
   Platform::ResidenceSetup residence;
   std::string notify_webhook;
   std::string notify_secret_file;
+  Platform::IotSetup iot;
+  double iot_offline_seconds = 0;
 };
 
 PlatformOptions PlatformOptionsOf(const ServeFlags& flags) {
@@ -139,6 +141,9 @@ int Serve(const ServeFlags& flags) {
     dispatch.webhook_secret = secret->substr(0, secret->find_first_of("\r\n"));
   }
   if (auto status = p.StartDispatch(std::move(dispatch)); !status.ok()) return Fail(status);
+  Platform::IotSetup iot = flags.iot;
+  iot.offline_after_ms = static_cast<std::int64_t>(flags.iot_offline_seconds * 1000);
+  if (auto status = p.StartIot(std::move(iot)); !status.ok()) return Fail(status);
   http::Router router;
   p.AddRoutes(router);
 
@@ -246,6 +251,17 @@ Command AddServeCommand(CLI::App& app, std::string web_dist) {
   cmd->add_option("--region", flags->region,
                   "the district this node serves (GB/T 2260 code, default 330114): addresses "
                   "may name its streets and communities alone");
+  cmd->add_option("--mqtt", flags->iot.mqtt_url,
+                  "an MQTT broker that runs already, mqtt://USER:PASSWORD@HOST:PORT (default: "
+                  "zhizhi starts and supervises its own Mosquitto on a free loopback port)");
+  cmd->add_option("--mqtt-port", flags->iot.broker_port,
+                  "the port of zhizhi's own broker (default: a free loopback port)");
+  cmd->add_option("--mqtt-advertised-host", flags->iot.advertised_host,
+                  "the broker host that device registration tells devices");
+  cmd->add_option("--iot-offline-seconds", flags->iot_offline_seconds,
+                  "silence after which any IoT device is offline (default: per kind, "
+                  "docs/iot.md)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--notify-webhook", flags->notify_webhook,
                   "http:// address of a DingTalk-style group robot for work-order notifications "
                   "(signed; docs/dispatch.md); without it they wait in the outbox");

@@ -143,6 +143,15 @@ class Gate {
   // The project of a device (404 when there is no such device).
   Result<std::string> DeviceProject(std::int64_t device_id) const;
 
+  // --- machine operators (iot: 一机一人) ---
+  // Whether `person_id` may operate a machine of `project` that needs `required` certificates,
+  // after a face check at the machine (`score`, `liveness` as the cab reported them): the pass
+  // decision of an entry under the project's policy, except that certificates, training, the
+  // blacklist, the face score and liveness always deny here — a crane cab has no "warn only".
+  GateDecision CheckOperator(const std::string& project, std::int64_t person_id,
+                             std::optional<double> score, std::optional<bool> liveness,
+                             const Requirements& required) const;
+
   // --- terminals (device principal) ---
   using EventDone = std::function<void(Result<nlohmann::json>)>;
   // The answer's JSON text, as the HTTP body: written without a json value in between.

@@ -32,6 +32,11 @@ void LiveFeed::Publish(const std::string& project, const std::string& message) {
     peer->Send(message);
 }
 
+void LiveFeed::PublishDistrict(const std::string& message) {
+  // A key no project has: only the district-wide list is looked at.
+  Publish(std::string(1, '\0'), message);
+}
+
 size_t LiveFeed::subscribers() const {
   std::lock_guard lock(mu_);
   size_t n = 0;

@@ -21,6 +21,9 @@ class LiveFeed {
   // An empty project subscribes to every project.
   void Subscribe(const std::string& project, std::shared_ptr<http::WebSocketPeer> peer);
   void Publish(const std::string& project, const std::string& message);
+  // To the district-wide subscribers only (what belongs to no project: an IoT alarm at an
+  // address).
+  void PublishDistrict(const std::string& message);
   size_t subscribers() const;
   // Cheap check before building a message: false when no peer ever subscribed or all left.
   bool has_subscribers() const { return any_.load(std::memory_order_relaxed); }

@@ -200,4 +200,26 @@ Result<json> Gate::Roster(const security::Principal& device, std::int64_t since)
               {"revoked", std::move(revoked)}};
 }
 
+GateDecision Gate::CheckOperator(const std::string& project, std::int64_t person_id,
+                                 std::optional<double> score, std::optional<bool> liveness,
+                                 const Requirements& required) const {
+  auto lock = state_.ReadLock();
+  const ProjectFact* p = state_.project(project);
+  if (p == nullptr) return GateDecision{false, {std::string(reason::kDeviceUnknown)}, {}};
+  PassFacts f = state_.person(person_id) != nullptr ? state_.Standing(*p, person_id) : PassFacts{};
+  if (f.identified) {
+    const PersonFact* person = state_.person(person_id);
+    f.certificates = CheckRequirements(required, person->certificates, state_.data().today);
+  }
+  f.score = score;
+  f.liveness = liveness;
+  f.entering = true;
+  GatePolicy policy = p->policy;
+  for (std::string_view check :
+       {reason::kCertificateMissing, reason::kCertificateExpired, reason::kTrainingMissing,
+        reason::kBlacklisted, reason::kFaceMismatch, reason::kLivenessFailed})
+    policy.modes[std::string(check)] = CheckMode::kDeny;
+  return Decide(f, policy);
+}
+
 }  // namespace zhizhi::gate

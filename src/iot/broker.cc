@@ -82,6 +82,18 @@ std::string MosquittoPasswordHash(std::string_view password) {
          "$" + EncodeBase64(std::string_view(reinterpret_cast<char*>(hash), sizeof hash));
 }
 
+std::string RandomHex(int bytes) {
+  std::string raw(static_cast<std::size_t>(bytes), '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), bytes) != 1) std::abort();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
 Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options,
                                               std::vector<BrokerClient> clients) {
   std::unique_ptr<Broker> b(new Broker());
@@ -124,11 +136,22 @@ Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options,
 }
 
 Status Broker::WriteFiles(const std::vector<BrokerClient>& clients) {
+  return WriteBrokerFiles(options_.dir, options_.patterns, clients);
+}
+
+Status WriteBrokerFiles(const std::string& dir, const std::vector<std::string>& patterns,
+                        const std::vector<BrokerClient>& clients) {
   std::string passwords, acl;
+  for (const std::string& p : patterns) {
+    if (!SafeTopic(p)) return Status::InvalidArgument("pattern", "a pattern on one line");
+    acl += "pattern " + p + "\n";
+  }
+  if (!acl.empty()) acl += "\n";
   for (const BrokerClient& c : clients) {
     if (!SafeName(c.username) || c.password_hash.rfind("$7$", 0) != 0)
       return Status::InvalidArgument("username", "a broker client needs a plain name and a hash");
     passwords += c.username + ":" + c.password_hash + "\n";
+    if (c.write.empty() && c.read.empty()) continue;  // the patterns say what it may
     acl += "user " + c.username + "\n";
     for (const std::string& t : c.write) {
       if (!SafeTopic(t)) return Status::InvalidArgument("topic", "a topic on one line");
@@ -140,8 +163,8 @@ Status Broker::WriteFiles(const std::vector<BrokerClient>& clients) {
     }
     acl += "\n";
   }
-  ZZ_RETURN_IF_ERROR(WriteFileDurably(options_.dir + "/passwords", passwords));
-  return WriteFileDurably(options_.dir + "/acl", acl);
+  ZZ_RETURN_IF_ERROR(WriteFileDurably(dir + "/passwords", passwords));
+  return WriteFileDurably(dir + "/acl", acl);
 }
 
 Status Broker::Spawn() {

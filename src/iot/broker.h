@@ -39,11 +39,21 @@ struct BrokerClient {
 // Mosquitto's password-file hash of `password`: "$7$101$" + base64(12-byte salt) + "$" +
 // base64(PBKDF2-HMAC-SHA512(password, salt, 101 iterations, 64 bytes)).
 std::string MosquittoPasswordHash(std::string_view password);
+// `bytes` random bytes from OpenSSL's generator, as lower-case hex (passwords, client ids).
+std::string RandomHex(int bytes);
+
+// Writes `dir`/passwords and `dir`/acl for `clients` (each file to a copy, renamed into place),
+// with `patterns` (ACL lines for every client) first.
+Status WriteBrokerFiles(const std::string& dir, const std::vector<std::string>& patterns,
+                        const std::vector<BrokerClient>& clients);
 
 struct BrokerOptions {
   std::string dir;                   // where its files go (created, mode 0700)
   std::string binary = "mosquitto";  // found on PATH, or /usr/sbin/mosquitto
   std::uint16_t port = 0;            // 0: a free loopback port
+  // ACL patterns for every client ("write zz/dev/%u/up": a client's own topics by its name),
+  // so that thousands of devices need no line of their own.
+  std::vector<std::string> patterns;
 };
 
 class Broker {

@@ -50,6 +50,12 @@ std::string_view RightName(Right right) {
       return "orders.read";
     case Right::kOrderDispatch:
       return "orders.dispatch";
+    case Right::kIotRead:
+      return "iot.read";
+    case Right::kIotDuty:
+      return "iot.duty";
+    case Right::kIotAdmin:
+      return "iot.admin";
     case Right::kOrderWork:
       return "orders.work";
   }
@@ -67,13 +73,15 @@ std::uint32_t RightsOfRole(std::string_view role) {
            Right::kGateAdmin | Right::kPersonRead | Right::kAlertRead | Right::kAlertWrite |
            Right::kResidenceRead | Right::kResidenceWrite | Right::kAddressRead |
            Right::kBaseDataRead | Right::kBaseDataWrite | Right::kLotteryRead |
-           Right::kLotteryOperate | Right::kWarningRead | Right::kOrderRead | Right::kOrderDispatch;
+           Right::kLotteryOperate | Right::kWarningRead | Right::kOrderRead | Right::kOrderDispatch |
+           Right::kIotRead | Right::kIotDuty | Right::kIotAdmin;
   }
   if (role == "site_manager") {
     // Everything about their own projects; nothing district-wide.
     return Right::kRegistryRead | Right::kRegistryWrite | Right::kGateRead | Right::kGateAdmin |
            Right::kPersonRead | Right::kAlertRead | Right::kAlertWrite | Right::kResidenceRead |
-           Right::kResidenceWrite | Right::kAddressRead;
+           Right::kResidenceWrite | Right::kAddressRead | Right::kIotRead | Right::kIotDuty |
+           Right::kIotAdmin;
   }
   if (role == "police") {
     // Residence registrations (with the identity fields they carry), the standard addresses
@@ -83,12 +91,12 @@ std::uint32_t RightsOfRole(std::string_view role) {
   if (role == "inspector") {
     // Read-only over projects (with their posts) and alerts; no personal-data lists.
     return Right::kRegistryRead | Right::kAlertRead | Right::kAddressRead | Right::kWarningRead |
-           Right::kOrderRead;
+           Right::kOrderRead | Right::kIotRead;
   }
   if (role == "dispatcher") {
     // The command centre on duty: the warning map, the alerts behind it, and every work order.
     return Right::kWarningRead | Right::kOrderRead | Right::kOrderDispatch | Right::kAlertRead |
-           Right::kAddressRead;
+           Right::kAddressRead | Right::kIotRead | Right::kIotDuty;
   }
   if (role == "grid_worker") {
     // A grid worker's phone: the orders assigned to them (scope: the assignee), and their duty.

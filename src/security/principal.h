@@ -43,6 +43,9 @@ enum class Right : std::uint32_t {
   kOrderRead = 1u << 19,        // work orders (a grid worker: only those assigned to them)
   kOrderDispatch = 1u << 20,    // create, assign, supervise, close and reopen work orders; areas
   kOrderWork = 1u << 21,        // a grid worker's own orders: accept, report, finish; their duty
+  kIotRead = 1u << 22,          // IoT devices, their parts, alarms and crane sessions
+  kIotDuty = 1u << 23,          // the person on duty: an IoT alarm's verdict (real or false)
+  kIotAdmin = 1u << 24,         // register IoT devices (their broker credentials)
 };
 
 constexpr std::uint32_t operator|(Right a, Right b) {

@@ -931,6 +931,81 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_pending ON notifications(id) WHERE sent_at IS NULL;
 )sql";
 
+// IoT (issue 27, docs/iot.md): the devices that publish to the broker (the password only as
+// Mosquitto's hash), the parts behind a fire panel's transmission device with their status and
+// analog values, every alarm with its recovery and the verdict of the person on duty, and the
+// crane operator sessions. Alerts about an IoT device have the subject kind `iot_device`.
+const char* IotSchema() {
+  static const std::string sql =
+      AlertsRebuiltFor(
+          "'person','project','device','base_person','house','unit','user','token','iot_device'") +
+      R"sql(
+CREATE TABLE iot_devices (
+  id             INTEGER PRIMARY KEY,
+  kind           TEXT NOT NULL CHECK (kind IN ('fire_panel','uitd','smoke_detector',
+                                               'electrical_fire','water_pressure','tower_crane')),
+  serial         TEXT NOT NULL UNIQUE,
+  name           TEXT NOT NULL,
+  password_hash  TEXT NOT NULL,
+  project_code   TEXT REFERENCES projects(code),
+  address        TEXT,
+  community_code TEXT,
+  model          TEXT,
+  created_at     INTEGER NOT NULL,
+  created_by     TEXT NOT NULL,
+  state          TEXT NOT NULL DEFAULT 'never' CHECK (state IN ('never','online','offline')),
+  first_seen     INTEGER,
+  last_seen      INTEGER,
+  latest         TEXT,
+  CHECK (project_code IS NOT NULL OR address IS NOT NULL)
+);
+CREATE INDEX iot_devices_project ON iot_devices(project_code) WHERE project_code IS NOT NULL;
+CREATE INDEX iot_devices_community ON iot_devices(community_code);
+CREATE TABLE iot_parts (
+  device_id      INTEGER NOT NULL REFERENCES iot_devices(id),
+  part           TEXT NOT NULL,
+  system_type    INTEGER NOT NULL,
+  system_address INTEGER NOT NULL,
+  part_type      INTEGER NOT NULL,
+  part_address   INTEGER NOT NULL,
+  description    TEXT NOT NULL DEFAULT '',
+  status         INTEGER,
+  first_seen     INTEGER,
+  last_seen      INTEGER,
+  analogs        TEXT,
+  PRIMARY KEY (device_id, part)
+) WITHOUT ROWID;
+CREATE TABLE iot_alarms (
+  id           INTEGER PRIMARY KEY,
+  device_id    INTEGER NOT NULL REFERENCES iot_devices(id),
+  part         TEXT,
+  type         TEXT NOT NULL,
+  alert_id     INTEGER REFERENCES alerts(id),
+  raised_at    INTEGER NOT NULL,
+  recovered_at INTEGER,
+  verdict      TEXT CHECK (verdict IN ('real','false')),
+  verdict_by   TEXT,
+  verdict_at   INTEGER,
+  note         TEXT
+);
+CREATE INDEX iot_alarms_device ON iot_alarms(device_id, id);
+CREATE INDEX iot_alarms_open ON iot_alarms(device_id, type, part) WHERE recovered_at IS NULL;
+CREATE TABLE crane_sessions (
+  id           INTEGER PRIMARY KEY,
+  device_id    INTEGER NOT NULL REFERENCES iot_devices(id),
+  project_code TEXT NOT NULL,
+  person_id    INTEGER NOT NULL REFERENCES persons(id),
+  score        REAL,
+  started_at   INTEGER NOT NULL,
+  ended_at     INTEGER,
+  end_reason   TEXT
+);
+CREATE INDEX crane_sessions_device ON crane_sessions(device_id, id);
+CREATE UNIQUE INDEX crane_sessions_open ON crane_sessions(device_id) WHERE ended_at IS NULL;
+)sql";
+  return sql.c_str();
+}
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -955,6 +1030,7 @@ const std::vector<Migration>& Migrations() {
       {18, "terminal_vendors", kTerminalVendorsSchema},
       {19, "terminal_sync", kTerminalSyncSchema},
       {20, "dispatch", kDispatchSchema, /*rebuilds_tables=*/true},
+      {21, "iot", IotSchema(), /*rebuilds_tables=*/true},
   };
   return migrations;
 }

@@ -207,10 +207,13 @@ const char* const kDormCommunityOfAlertSql =
 
 Result<std::optional<std::string>> Areas::PlaceAlert(store::Connection& conn,
                                                      std::int64_t alert_id) const {
-  auto s = conn.Prepare(std::string("SELECT e.village, ") + kDormCommunityOfAlertSql +
+  auto s = conn.Prepare(std::string("SELECT COALESCE(e.village, d.community_code), ") +
+                        kDormCommunityOfAlertSql +
                         ", p.address FROM alerts a "
                         "LEFT JOIN entities e ON a.subject_kind IN ('base_person','house','unit') "
                         "  AND e.id = CAST(a.subject_id AS INTEGER) "
+                        "LEFT JOIN iot_devices d ON a.subject_kind = 'iot_device' "
+                        "  AND d.id = a.device_id "
                         "LEFT JOIN projects p ON p.code = a.project_code WHERE a.id = ?");
   s.Bind(1, alert_id);
   if (!s.Step()) {

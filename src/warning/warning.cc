@@ -20,14 +20,8 @@ constexpr size_t kExamples = 3;
 constexpr int kHistoryShown = 50;
 
 const std::set<std::string, std::less<>>& IotTypes() {
-  static const std::set<std::string, std::less<>> types = {"fire_alarm",
-                                                           "fire_fault",
-                                                           "electrical_fire",
-                                                           "water_pressure_low",
-                                                           "crane_overload",
-                                                           "crane_wind",
-                                                           "crane_unauthorised_operator",
-                                                           "iot_offline"};
+  static const std::set<std::string, std::less<>> types(alerts::IotTypes().begin(),
+                                                        alerts::IotTypes().end());
   return types;
 }
 
@@ -217,12 +211,14 @@ Result<int> Warning::RecomputeLocked() {
     ZZ_RETURN_IF_ERROR(projects.status());
 
     auto alerts = conn.Prepare(
-        std::string("SELECT a.id, a.type, a.severity, a.project_code, e.village, "
+        std::string("SELECT a.id, a.type, a.severity, a.project_code, "
+                    "  COALESCE(e.village, d.community_code), "
                     "  (SELECT w.area_code FROM work_orders w WHERE w.alert_id = a.id "
                     "   ORDER BY w.id DESC LIMIT 1), ") +
         kDormCommunityOfAlertSql +
         " FROM alerts a LEFT JOIN entities e ON a.subject_kind IN ('base_person','house','unit') "
         "  AND e.id = CAST(a.subject_id AS INTEGER) "
+        "LEFT JOIN iot_devices d ON a.subject_kind = 'iot_device' AND d.id = a.device_id "
         "WHERE a.status != 'resolved'");
     while (alerts.Step()) {
       // As Areas::PlaceAlert places it, with the order's area first.
