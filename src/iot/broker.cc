@@ -7,7 +7,7 @@
 #include <openssl/rand.h>
 #include <pwd.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -23,8 +23,6 @@
 #include "base/base64.h"
 #include "base/file.h"
 #include "base/thread_name.h"
-
-extern char** environ;
 
 namespace zhizhi::iot {
 
@@ -44,6 +42,20 @@ Result<std::uint16_t> FreeLoopbackPort() {
   }
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+bool LoopbackPortFree(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return free;
 }
 
 bool Accepts(std::uint16_t port) {
@@ -102,7 +114,16 @@ Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options,
   if (::mkdir(b->options_.dir.c_str(), 0700) != 0 && errno != EEXIST)
     return Status::Internal("mkdir " + b->options_.dir + ": " + std::strerror(errno));
   if (b->options_.port == 0) {
-    ZZ_ASSIGN_OR_RETURN(b->port_, FreeLoopbackPort());
+    // The port devices were told stays theirs across restarts while it is free.
+    const std::string port_file = b->options_.dir + "/port";
+    auto kept = ReadWholeFile(port_file, 16);
+    const int previous = kept.ok() ? std::atoi(kept->c_str()) : 0;
+    if (previous > 0 && previous < 65536 && LoopbackPortFree(static_cast<std::uint16_t>(previous))) {
+      b->port_ = static_cast<std::uint16_t>(previous);
+    } else {
+      ZZ_ASSIGN_OR_RETURN(b->port_, FreeLoopbackPort());
+      ZZ_RETURN_IF_ERROR(WriteFileDurably(port_file, std::to_string(b->port_) + "\n"));
+    }
   } else {
     b->port_ = b->options_.port;
   }
@@ -172,20 +193,28 @@ Status Broker::Spawn() {
   std::string binary = options_.binary;
   if (binary == "mosquitto" && ::access("/usr/sbin/mosquitto", X_OK) == 0)
     binary = "/usr/sbin/mosquitto";  // not on a non-root PATH
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   const std::string out = options_.dir + "/mosquitto.out";
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
   const char* argv[] = {binary.c_str(), "-c", conf.c_str(), nullptr};
-  pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, binary.c_str(), &actions, nullptr,
-                                const_cast<char* const*>(argv), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0)
-    return Status::Unavailable("cannot start " + binary + ": " + std::strerror(rc) +
-                               " (apt install mosquitto)");
+  // fork and exec rather than posix_spawn: the child asks to be killed when zhizhi dies, so a
+  // zhizhi killed with SIGKILL leaves no broker behind. Between fork and exec only
+  // async-signal-safe calls.
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) return Status::Unavailable(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(127);  // zhizhi died before the prctl
+    const int in = ::open("/dev/null", O_RDONLY);
+    const int log = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (in >= 0) ::dup2(in, 0);
+    if (log >= 0) {
+      ::dup2(log, 1);
+      ::dup2(log, 2);
+    }
+    ::execv(argv[0], const_cast<char* const*>(argv));
+    ::execvp(argv[0], const_cast<char* const*>(argv));
+    ::_exit(127);
+  }
   {
     std::lock_guard lock(mu_);
     pid_ = pid;
@@ -199,7 +228,8 @@ Status Broker::Spawn() {
     if (::waitpid(pid, &status, WNOHANG) == pid) {
       std::lock_guard lock(mu_);
       pid_ = -1;
-      return Status::Unavailable("the MQTT broker exited at start; see " + options_.dir +
+      return Status::Unavailable("the MQTT broker exited at start (is Debian's mosquitto "
+                                 "installed?); see " + options_.dir +
                                  "/mosquitto.log and mosquitto.out");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

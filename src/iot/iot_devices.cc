@@ -319,16 +319,19 @@ Result<json> Iot::Verdict(std::int64_t alarm, const json& body, const security::
   const std::int64_t now = options_.clock();
   json out;
   ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
-    auto s = conn.Prepare("SELECT verdict, alert_id, type, device_id FROM iot_alarms WHERE id = ?");
-    s.Bind(1, alarm);
-    if (!s.Step()) {
-      ZZ_RETURN_IF_ERROR(s.status());
-      return Status::NotFound("no IoT alarm " + std::to_string(alarm), "id");
+    std::optional<std::int64_t> alert;
+    {
+      auto s = conn.Prepare("SELECT verdict, alert_id FROM iot_alarms WHERE id = ?");
+      s.Bind(1, alarm);
+      if (!s.Step()) {
+        ZZ_RETURN_IF_ERROR(s.status());
+        return Status::NotFound("no IoT alarm " + std::to_string(alarm), "id");
+      }
+      if (!s.IsNull(0))
+        return Status::Conflict("invalid_transition", "verdict",
+                                "the alarm already has a verdict: " + s.Text(0));
+      alert = s.OptInt(1);
     }
-    if (!s.IsNull(0))
-      return Status::Conflict("invalid_transition", "verdict",
-                              "the alarm already has a verdict: " + s.Text(0));
-    const std::optional<std::int64_t> alert = s.OptInt(1);
     ZZ_RETURN_IF_ERROR(conn.Prepare("UPDATE iot_alarms SET verdict = ?, verdict_by = ?, "
                                     "verdict_at = ?, note = ? WHERE id = ?")
                            .Bind(1, verdict)
@@ -338,10 +341,13 @@ Result<json> Iot::Verdict(std::int64_t alarm, const json& body, const security::
                            .Bind(5, alarm)
                            .Run());
     if (alert) {
-      auto st = conn.Prepare("SELECT status FROM alerts WHERE id = ?");
-      st.Bind(1, *alert);
-      const bool active = st.Step() && st.Text(0) != "resolved";
-      ZZ_RETURN_IF_ERROR(st.status());
+      bool active = false;
+      {
+        auto st = conn.Prepare("SELECT status FROM alerts WHERE id = ?");
+        st.Bind(1, *alert);
+        active = st.Step() && st.Text(0) != "resolved";
+        ZZ_RETURN_IF_ERROR(st.status());
+      }
       if (active && verdict == "false") {
         ZZ_RETURN_IF_ERROR(alerts::AlertBook::Resolve(conn, *alert, actor.name,
                                                       "误报 false alarm" + (note.empty() ? "" : "：" + note), now)
