@@ -18,7 +18,9 @@
 
 #include "api_case.h"
 #include "base/civil_time.h"
+#include "iot/mqtt_client.h"
 #include "test_server.h"
+#include "wait_until.h"
 
 namespace zhizhi::e2e {
 namespace {
@@ -77,7 +79,7 @@ class AccessMatrixTest : public ::testing::Test {
   struct Side {
     std::string code;
     std::int64_t person = 0, certificate = 0, device = 0, alert = 0, exemption = 0, face = 0,
-                 registration = 0, work_order = 0;
+                 registration = 0, work_order = 0, iot_device = 0, iot_alarm = 0;
     std::string device_token;
   };
 
@@ -161,6 +163,29 @@ class AccessMatrixTest : public ::testing::Test {
       ASSERT_FALSE(residence.json["items"].empty()) << residence.Describe();
       side->registration = residence.json["items"][0].value("id", std::int64_t{0});
     }
+    // A crane on each project, overloaded once: an IoT device and an alarm of each side.
+    for (auto* side : {&own_, &other_}) {
+      const json crane = Post("/api/v1/iot/devices", {{"kind", "tower_crane"},
+                                                      {"serial", "TC-" + side->code},
+                                                      {"project", side->code}});
+      side->iot_device = crane.value("id", std::int64_t{0});
+      iot::MqttOptions o;
+      o.port = crane["mqtt"]["port"].get<std::uint16_t>();
+      o.username = crane["mqtt"]["username"].get<std::string>();
+      o.password = crane["mqtt"]["password"].get<std::string>();
+      iot::MqttClient cab(o);
+      ASSERT_TRUE(cab.Connect(10'000).ok());
+      ASSERT_TRUE(cab.Publish(crane["mqtt"]["topic_up"].get<std::string>(),
+                              json{{"time", FormatRfc3339(NowUnixMs())},
+                                   {"values", {{"moment_ratio", 1.05}}}}
+                                  .dump(),
+                              1));
+      const std::string target = "/api/v1/iot/devices/" + std::to_string(side->iot_device);
+      ASSERT_TRUE(e2e::WaitUntil(
+          [&] { return !server_.Api("GET", target).json["alarms"].empty(); },
+          std::chrono::seconds(10)));
+      side->iot_alarm = server_.Api("GET", target).json["alarms"][0].value("id", std::int64_t{0});
+    }
     victim_user_ = Post("/api/v1/users",
                         {{"name", "victim.user"}, {"password", kPassword}, {"role", "inspector"}})
                        .value("id", std::int64_t{0});
@@ -227,6 +252,8 @@ class AccessMatrixTest : public ::testing::Test {
     if (key == "divisions/{code}") return std::string("330114");  // reference data, no scope
     // Work orders: a grid worker's are those assigned to them; areas are the district's.
     if (key == "work-orders/{id}") return std::to_string(side.work_order);
+    if (key == "devices/{device}") return std::to_string(side.iot_device);
+    if (key == "alarms/{alarm}") return std::to_string(side.iot_alarm);
     if (key == "photos/{photo}") return std::string("1");
     if (key == "areas/{code}") return community_;
     // Base data is district-wide (no scope): any id shows the right, found or not.

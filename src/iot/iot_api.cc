@@ -42,10 +42,10 @@ Result<DeviceFilter> FilterOf(const Request& request) {
 
 void AddIotRoutes(http::Router& router, Iot& iot_ref) {
   Iot* iot = &iot_ref;
-  router.AddIdScopeCheck("iot/devices/{id}", [iot](const security::Principal& p, std::int64_t id) {
+  router.AddIdScopeCheck("devices/{device}", [iot](const security::Principal& p, std::int64_t id) {
     return iot->CheckScope(p, id);
   });
-  router.AddIdScopeCheck("iot/alarms/{id}", [iot](const security::Principal& p, std::int64_t id) {
+  router.AddIdScopeCheck("alarms/{alarm}", [iot](const security::Principal& p, std::int64_t id) {
     return iot->CheckAlarmScope(p, id);
   });
 
@@ -81,23 +81,23 @@ void AddIotRoutes(http::Router& router, Iot& iot_ref) {
                      if (!page.ok()) return Response::Error(page.status());
                      return Reply(iot->List(*filter, *page, request.principal));
                    }});
-  router.Add(Route{Verb::get, "/api/v1/iot/devices/{id}", Right::kIotRead,
+  router.Add(Route{Verb::get, "/api/v1/iot/devices/{device}", Right::kIotRead,
                    "One IoT device: online or offline, last seen, latest values, each part's "
                    "status and analog values, its alarms and crane operator sessions",
                    Operation({}, {404}), [=](Request& request) {
-                     auto id = http::IdParam(request, "id");
+                     auto id = http::IdParam(request, "device");
                      if (!id.ok()) return Response::Error(id.status());
                      return Reply(iot->Get(*id));
                    }});
   router.Add(Route{
-      Verb::post, "/api/v1/iot/alarms/{id}/verdict", Right::kIotDuty,
+      Verb::post, "/api/v1/iot/alarms/{alarm}/verdict", Right::kIotDuty,
       "The person on duty's verdict on an IoT alarm: `false` resolves its alert as a false "
       "alarm, `real` acknowledges it",
       Operation({{"verdict", "string", true, "real or false"},
                  {"note", "string", false, "what was found, at most 500 characters"}},
                 {400, 404, 409}),
       [=](Request& request) {
-        auto id = http::IdParam(request, "id");
+        auto id = http::IdParam(request, "alarm");
         if (!id.ok()) return Response::Error(id.status());
         auto body = http::JsonBody(request);
         if (!body.ok()) return Response::Error(body.status());
