@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "iot/iot_simulator.h"
 #include "registry/rulebook.h"
 #include "sim/gate_simulator.h"
 #include "sim/terminal_simulator.h"
@@ -50,8 +51,15 @@ Command AddSimulateCommand(CLI::App& app) {
   CLI::App* terminal_cmd = cmd->add_subcommand(
       "terminal", "play a Uface or ZKTeco terminal against a running server (docs/terminals.md)");
   sim::AddTerminalSimFlags(*terminal_cmd, *terminal);
-  return {cmd, [options, terminal, terminal_cmd] {
+  // `simulate iot`: fire-safety devices and cranes through the broker (iot/iot_simulator.h).
+  auto iot = std::make_shared<iot::IotSimOptions>();
+  CLI::App* iot_cmd = cmd->add_subcommand(
+      "iot", "drive fire-safety devices and tower cranes through a running server's MQTT broker "
+             "(docs/iot.md)");
+  iot::AddIotSimFlags(*iot_cmd, *iot);
+  return {cmd, [options, terminal, terminal_cmd, iot, iot_cmd] {
             if (*terminal_cmd) return sim::RunTerminalSimulator(*terminal);
+            if (*iot_cmd) return iot::RunIotSimulator(*iot);
             return sim::RunSimulate(*options);
           }};
 }

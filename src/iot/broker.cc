@@ -144,6 +144,9 @@ Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options,
                            dir +
                            "/acl\n"
                            "persistence false\n"
+                           // Bursts wait in the broker rather than being dropped (QoS 0 to
+                           // zhizhi's subscriber counts here too).
+                           "max_queued_messages 200000\n"
                            "log_dest file " +
                            dir +
                            "/mosquitto.log\n"

@@ -136,7 +136,11 @@ Status Iot::Start() {
     mqtt_port_ = mqtt.port;
     mqtt.client_id = "zhizhi-core-" + RandomHex(4);
     client_ = std::make_unique<MqttClient>(mqtt);
-    client_->Subscribe("zz/dev/+/up", 1);
+    // QoS 0 on the broker → zhizhi hop: what acknowledges a device's message is the confirm
+    // sent after its commit (GB/T 26875.3 devices send again what is not confirmed), and a
+    // clean session keeps nothing across a reconnect anyway; QoS 1 here capped the intake at
+    // the broker's 20 messages in flight (about 11,000 a second, docs/benchmarks.md).
+    client_->Subscribe("zz/dev/+/up", 0);
     client_->OnMessage([this](std::string_view topic, std::string_view payload) {
       Ingest(topic, payload);
     });
@@ -178,6 +182,10 @@ void Iot::Loop() {
     lock.lock();
   }
   lock.unlock();
+  {
+    std::lock_guard state(mu_);
+    last_parts_flush_ms_ = 0;  // parts too
+  }
   Tick();  // the last seconds' last-seen times
 }
 
@@ -806,11 +814,19 @@ int Iot::Tick() {
                now, *fx);
       Commit(std::move(fx));
     }
+    // Devices' last-seen times and latest values every tick; parts' (a panel may have
+    // hundreds, each reported now and then) every 30 s — a part's state changes are written
+    // at once by the messages themselves.
+    const bool with_parts = now - last_parts_flush_ms_ >= 30'000;
+    if (with_parts) last_parts_flush_ms_ = now;
     for (auto& [id, d] : devices_) {
-      if (!d.dirty) continue;
-      d.dirty = false;
-      seen->push_back({id, d.first_seen, d.last_seen,
-                       d.latest.is_null() ? std::nullopt : std::optional<std::string>(d.latest.dump())});
+      if (d.dirty) {
+        d.dirty = false;
+        seen->push_back({id, d.first_seen, d.last_seen,
+                         d.latest.is_null() ? std::nullopt
+                                            : std::optional<std::string>(d.latest.dump())});
+      }
+      if (!with_parts || d.dirty_parts.empty()) continue;
       for (const std::string& key : d.dirty_parts) {
         auto p = d.parts.find(key);
         if (p != d.parts.end()) parts->emplace_back(id, key, p->second);
@@ -818,7 +834,7 @@ int Iot::Tick() {
       d.dirty_parts.clear();
     }
   }
-  if (seen->empty()) return gone_count;
+  if (seen->empty() && parts->empty()) return gone_count;
   ++pending_jobs_;
   db_->WriteAsync(
       [seen, parts](store::Connection& conn) -> Status {

@@ -200,6 +200,7 @@ class Iot {
   OfflineWheel wheel_;
   std::map<std::string, std::uint64_t> dropped_by_code_;
   std::int64_t last_drop_log_ms_ = 0;
+  std::int64_t last_parts_flush_ms_ = 0;
 
   std::atomic<std::uint64_t> messages_{0}, dropped_{0};
   std::atomic<std::int64_t> pending_jobs_{0};
