@@ -564,3 +564,97 @@ export interface Duty {
   updated_at: string | null;
   areas: { code: string; name: string }[];
 }
+
+// ---- IoT: fire-safety devices and tower cranes (issue 27, docs/iot.md)
+
+export const iotKinds = ['fire_panel', 'uitd', 'smoke_detector', 'electrical_fire', 'water_pressure', 'tower_crane'] as const;
+export type IotKind = (typeof iotKinds)[number];
+export const iotStates = ['online', 'offline', 'never'] as const;
+export type IotState = (typeof iotStates)[number];
+// The kinds whose parts are reported through GB/T 26875 (a fire panel behind its transmission
+// device, or the device itself): their page lists the parts.
+export const fireKinds: readonly string[] = ['fire_panel', 'uitd', 'smoke_detector'];
+
+// An item of GET /api/v1/iot/devices.
+export interface IotDevice {
+  id: number;
+  kind: IotKind;
+  serial: string;
+  name: string;
+  project_code: string | null;
+  address: string | null;
+  community_code: string | null;
+  model: string | null;
+  state: IotState;
+  first_seen: string | null;
+  last_seen: string | null;
+  open_alarms: number;
+}
+
+export interface IotCounts {
+  total: number;
+  by_state: Partial<Record<IotState, number>>;
+  by_kind: Partial<Record<string, number>>;
+}
+
+export interface IotDeviceList {
+  items: IotDevice[];
+  next_cursor: string | null;
+  counts: IotCounts;
+}
+
+// A part behind a fire panel (GB/T 26875.3 part status and analog values).
+export interface IotPart {
+  part: string;
+  system_type: number;
+  system_address: number;
+  part_type: number;
+  part_address: number;
+  description: string;
+  status: number | null;
+  flags: string[];
+  first_seen: string | null;
+  last_seen: string | null;
+  analogs: Record<string, unknown> | null;
+}
+
+export type IotVerdict = 'real' | 'false';
+
+export interface IotAlarm {
+  id: number;
+  type: string;
+  part: string | null;
+  alert_id: number | null;
+  raised_at: string;
+  recovered_at: string | null;
+  verdict: IotVerdict | null;
+  verdict_by: string | null;
+  note: string | null;
+}
+
+export interface CraneSession {
+  id: number;
+  person_id: number;
+  name: string;
+  started_at: string;
+  ended_at?: string | null;
+  end_reason?: string | null;
+  score?: number | null;
+}
+
+// GET /api/v1/iot/devices/{id}
+export interface IotDeviceDetail extends IotDevice {
+  values: Record<string, unknown> | null;
+  parts: IotPart[];
+  alarms: IotAlarm[];
+  session: CraneSession | null;
+  sessions: CraneSession[];
+  counters: { messages: number; dropped: number };
+}
+
+// GET /api/v1/iot/stats
+export interface IotStats {
+  devices: IotCounts;
+  messages: { received: number; dropped: number; dropped_by_code: Record<string, number> };
+  alarms: { open: number; by_type: Record<string, number> };
+}

@@ -2,6 +2,7 @@
 // of the current language, with {name} placeholders filled from `vars`.
 
 import { enDispatch, zhDispatch } from './i18n_dispatch';
+import { enIot, zhIot } from './i18n_iot';
 import { enLottery, zhLottery } from './i18n_lottery';
 
 export type Lang = 'zh-CN' | 'en';
@@ -381,6 +382,7 @@ const zh: Record<string, string> = {
   'alert_type.terminal_unregistered': '未登记终端接入',
   ...zhLottery,
   ...zhDispatch,
+  ...zhIot,
 };
 
 const en: Record<string, string> = {
@@ -758,6 +760,7 @@ const en: Record<string, string> = {
   'alert_type.terminal_unregistered': 'Unregistered terminal',
   ...enLottery,
   ...enDispatch,
+  ...enIot,
 };
 
 const dictionaries: Record<Lang, Record<string, string>> = { 'zh-CN': zh, en };

@@ -23,6 +23,7 @@ import { lotteryBoardPage, lotteryListPage } from './pages/lottery_board';
 import { lotteryRecordPage } from './pages/lottery_record';
 import { warningsPage } from './pages/warnings';
 import { workOrderPage, workOrdersPage } from './pages/work_orders';
+import { iotDevicePage, iotPage } from './pages/iot';
 import { currentSession, hasRight } from './session';
 
 export type Cleanup = (() => void) | void;
@@ -43,6 +44,8 @@ const routes: [RegExp, Page, string[]][] = [
   [/^\/warnings$/, warningsPage, []],
   [/^\/work-orders$/, workOrdersPage, []],
   [/^\/work-orders\/(\d+)$/, workOrderPage, ['id']],
+  [/^\/iot$/, iotPage, []],
+  [/^\/iot\/devices\/(\d+)$/, iotDevicePage, ['id']],
 ];
 
 // Pages for the public, without logging in and without the header (docs/lottery.md): the
@@ -79,6 +82,7 @@ const navEntries: { href: string; key: string; right: string; active: (path: str
   { href: '/', key: 'nav.overview', right: 'gate.read', active: (p) => p === '/' },
   { href: '/warnings', key: 'nav.warnings', right: 'warnings.read', active: (p) => p === '/warnings' },
   { href: '/work-orders', key: 'nav.work_orders', right: 'orders.read', active: (p) => /^\/work-orders(\/|$)/.test(p) },
+  { href: '/iot', key: 'nav.iot', right: 'iot.read', active: (p) => /^\/iot(\/|$)/.test(p) },
   { href: '/alerts', key: 'nav.alerts', right: 'alerts.read', active: (p) => p === '/alerts' },
   { href: '/addresses', key: 'nav.addresses', right: 'addresses.read', active: (p) => p === '/addresses' },
   { href: '/basedata', key: 'nav.basedata', right: 'basedata.read', active: (p) => BASEDATA_PATHS.test(p) },

@@ -6,8 +6,9 @@ import { ApiError, enc, get, post, type Alert, type AlertList } from '../api';
 import { card, h, link, replace } from '../dom';
 import { formatNumber, formatTime, label, t } from '../i18n';
 
-// Asks for a note in a small dialog; resolves to the note, or null when cancelled.
-function askNote(title: string, required: boolean): Promise<string | null> {
+// Asks for a note in a small dialog; resolves to the note, or null when cancelled (the IoT
+// alarm's verdict asks the same way).
+export function askNote(title: string, required: boolean): Promise<string | null> {
   return new Promise((resolve) => {
     const text = h('textarea', { rows: 4, placeholder: t('alerts.note_placeholder'), 'data-testid': 'alert-note' }) as HTMLTextAreaElement;
     const dialog = h('dialog.note-dialog') as HTMLDialogElement;
@@ -52,6 +53,12 @@ function baseSubject(a: Alert): HTMLElement | null {
   const path = ({ base_person: 'people', house: 'houses', unit: 'units' } as Record<string, string>)[a.subject_kind];
   if (!path || !a.subject_id) return null;
   return h('div.small', link(`/${path}/${enc(a.subject_id)}`, `${label('bd_kind', a.subject_kind === 'base_person' ? 'person' : a.subject_kind)} #${a.subject_id}`));
+}
+
+// The page of an IoT alert's device (subject kind iot_device), or null.
+function iotSubject(a: Alert): HTMLElement | null {
+  if (a.subject_kind !== 'iot_device' || a.device_id === null) return null;
+  return h('div.small', link(`/iot/devices/${a.device_id}`, `${t('nav.iot')} #${a.device_id}`));
 }
 
 // A table of alerts with their actions; `changed` runs after an acknowledge or resolve.
@@ -100,6 +107,7 @@ export function alertTable(items: Alert[], changed: () => void): HTMLElement {
             who ? h('div.muted.small', who) : null,
             a.person_id ? h('div.small', link(`/persons/${a.person_id}`, `#${a.person_id}`)) : null,
             baseSubject(a),
+            iotSubject(a),
           ),
           h('td.nowrap', a.project_code ? link(`/projects/${enc(a.project_code)}`, a.project_code) : '—'),
           h('td.nowrap', formatTime(a.last_seen, true)),
