@@ -1,5 +1,6 @@
 // libFuzzer target: what IoT devices publish before any state is touched — GB/T 26875.3 frames of
-// fire-safety devices (iot/gbt26875.h) and the JSON telemetry of tower cranes (iot/crane.h).
+// fire-safety devices (iot/gbt26875.h) and the JSON telemetry of tower cranes (iot/crane.h) and
+// of smoke detectors, electrical-fire monitors and water-pressure sensors (iot/telemetry.h).
 //
 // Invariants checked beyond "no crash, no sanitizer report": a frame that decodes used no more
 // than the input and at most 1,024 bytes of application data, and encodes back to exactly the
@@ -13,6 +14,7 @@
 
 #include "iot/crane.h"
 #include "iot/gbt26875.h"
+#include "iot/telemetry.h"
 
 namespace {
 
@@ -51,6 +53,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto findings = zhizhi::iot::JudgeCrane(
         zhizhi::iot::CraneLimits::Default().For("QTZ80 (TC6010-6)"), *crane);
     Check(findings.size() <= 4);
+  }
+  // The JSON telemetry of the other kinds: a reading that parses has only known, finite measures.
+  for (const char* kind : {"smoke_detector", "electrical_fire", "water_pressure"}) {
+    auto t = zhizhi::iot::ParseTelemetry(kind, input);
+    if (!t.ok()) continue;
+    Check(!t->values.empty() && t->values.size() <= 4);
+    for (const auto& [name, value] : t->values) Check(value == value && value >= -40 && value <= 5000);
   }
   return 0;
 }
