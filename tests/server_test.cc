@@ -800,6 +800,10 @@ TEST(ServerTest, OpenApiDescribesEveryRouteAndEveryRouteHasACase) {
   // Every documented HTTP route — not only the registry's — has a case with a 2xx answer.
   for (const auto& d : documented) {
     if (websockets.count(d)) continue;
+    // An IoT alarm exists only once a device published through the broker: its 2xx is
+    // tests/iot_test.cc's (AFireAlarmFrameBecomesAnAlert…), which speaks MQTT.
+    if (d == std::pair<std::string, std::string>("post", "/api/v1/iot/alarms/{alarm}/verdict"))
+      continue;
     EXPECT_TRUE(hit_ok.count(d)) << d.first << " " << d.second << " has no case with a 2xx answer";
   }
   EXPECT_EQ(server.Stop(), 0);

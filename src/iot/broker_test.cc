@@ -112,6 +112,11 @@ class BrokerTest : public ::testing::Test {
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
   }
+  BrokerOptions Options() const {
+    BrokerOptions o;
+    o.dir = dir_ + "/mqtt";
+    return o;
+  }
   std::string dir_;
   std::unique_ptr<Broker> broker_;
 };
@@ -120,7 +125,7 @@ TEST_F(BrokerTest, ADevicePublishesOnlyOnItsOwnTopicAndCredentialsChangeLive) {
   const BrokerClient server{
       "zhizhi", MosquittoPasswordHash("server-secret"), {"zz/dev/+/down"}, {"zz/dev/+/up"}};
   auto started =
-      Broker::Start({dir_ + "/mqtt"}, {server, Device("d1", "pw-one"), Device("d2", "pw-two")});
+      Broker::Start(Options(), {server, Device("d1", "pw-one"), Device("d2", "pw-two")});
   ASSERT_TRUE(started.ok()) << started.status().ToString();
   broker_ = std::move(*started);
 
@@ -156,7 +161,7 @@ TEST_F(BrokerTest, ADevicePublishesOnlyOnItsOwnTopicAndCredentialsChangeLive) {
 }
 
 TEST_F(BrokerTest, ABrokerThatDiesIsStartedAgain) {
-  auto started = Broker::Start({dir_ + "/mqtt"}, {Device("d1", "pw-one")});
+  auto started = Broker::Start(Options(), {Device("d1", "pw-one")});
   ASSERT_TRUE(started.ok()) << started.status().ToString();
   broker_ = std::move(*started);
   const pid_t first = broker_->pid();
