@@ -67,7 +67,9 @@ class DeviceClient {
   std::vector<std::string> down_;
 };
 
-gbt::DeviceTime Now() { return gbt::DeviceTime{5, 31, 7, 2, 3, 2026}; }
+gbt::DeviceTime Now() {
+  return gbt::DeviceTime{5, 31, 7, 2, 3, 2026};
+}
 
 // A send-data frame with one part status (type 2).
 std::string PartFrame(std::uint16_t serial, std::uint16_t status, std::uint32_t part_address,
@@ -123,8 +125,8 @@ TEST_F(IotTest, AFireAlarmFrameBecomesAnAlertAndIsConfirmedAfterItsCommit) {
 
   DeviceClient device(uitd);
   ASSERT_TRUE(device.Connect().ok());
-  ASSERT_TRUE(device.Publish(PartFrame(0x1234, gbt::kRunning | gbt::kFireAlarm, 305,
-                                       "3号楼2层走廊感烟探测器")));
+  ASSERT_TRUE(device.Publish(
+      PartFrame(0x1234, gbt::kRunning | gbt::kFireAlarm, 305, "3号楼2层走廊感烟探测器")));
 
   ASSERT_TRUE(WaitUntil([&] { return Alerts("fire_alarm")["counts"]["total"] == 1; }, 10s))
       << Alerts("fire_alarm").dump() << server_.Log();
@@ -162,13 +164,18 @@ TEST_F(IotTest, AFireAlarmFrameBecomesAnAlertAndIsConfirmedAfterItsCommit) {
   EXPECT_EQ(page["state"], "online");
   EXPECT_EQ(Alerts("fire_alarm")["counts"]["total"], 1);
 
-  // The person on duty: a false alarm resolves the alert; a second verdict is refused.
+  // A second fire at the same point before anyone decided on the first: an alert of its own.
+  ASSERT_TRUE(device.Publish(PartFrame(0x1237, gbt::kRunning | gbt::kFireAlarm, 305, "")));
+  ASSERT_TRUE(WaitUntil([&] { return Alerts("fire_alarm")["counts"]["total"] == 2; }, 10s));
+  EXPECT_EQ(server_.Count("SELECT COUNT(DISTINCT alert_id) FROM iot_alarms"), 2);
+
+  // The person on duty: a false alarm resolves its own alert only; a second verdict is refused.
   const std::string verdict =
       "/api/v1/iot/alarms/" + std::to_string(page["alarms"][0]["id"].get<int>()) + "/verdict";
   HttpResponse r = server_.Api("POST", verdict, R"({"verdict":"false","note":"厨房油烟"})");
   ASSERT_EQ(r.status, 200) << r.Describe();
   EXPECT_EQ(r.json["verdict"], "false");
-  EXPECT_EQ(Alerts("fire_alarm")["counts"]["total"], 0);
+  EXPECT_EQ(Alerts("fire_alarm")["counts"]["total"], 1);
   EXPECT_EQ(server_.Api("POST", verdict, R"({"verdict":"real"})").status, 409);
   EXPECT_EQ(server_.Api("POST", verdict, R"({"verdict":"maybe"})").status, 400);
   EXPECT_EQ(server_.Api("POST", "/api/v1/iot/alarms/999/verdict", R"({"verdict":"real"})").status,
@@ -182,21 +189,19 @@ TEST_F(IotTest, CranesAlarmOnOverloadAndOnlyACertifiedEnrolledOperatorGetsASessi
   const std::int64_t driver = d.GoodWorker("王师傅", {"QT-CRANE"});
   d.Cert(driver, "special_operation", "05");
   const std::int64_t stranger = d.GoodWorker("李某", {"QT-CRANE"});  // no crane certificate
-  const json crane = Register({{"kind", "tower_crane"},
-                               {"serial", "TC-01"},
-                               {"project", "QT-CRANE"},
-                               {"model", "QTZ80"}});
+  const json crane = Register(
+      {{"kind", "tower_crane"}, {"serial", "TC-01"}, {"project", "QT-CRANE"}, {"model", "QTZ80"}});
   ASSERT_TRUE(crane.contains("id"));
   DeviceClient cab(crane);
   ASSERT_TRUE(cab.Connect().ok());
 
   // Someone not certified logs in at the cab: refused, alarmed, no session.
-  ASSERT_TRUE(cab.Publish(
-      json{{"time", "2026-03-02T07:31:05+08:00"},
-           {"operator", {{"person_id", stranger}, {"score", 0.93}, {"liveness", true}}}}
-          .dump()));
-  ASSERT_TRUE(WaitUntil(
-      [&] { return Alerts("crane_unauthorised_operator")["counts"]["total"] == 1; }, 10s))
+  ASSERT_TRUE(
+      cab.Publish(json{{"time", "2026-03-02T07:31:05+08:00"},
+                       {"operator", {{"person_id", stranger}, {"score", 0.93}, {"liveness", true}}}}
+                      .dump()));
+  ASSERT_TRUE(
+      WaitUntil([&] { return Alerts("crane_unauthorised_operator")["counts"]["total"] == 1; }, 10s))
       << server_.Log();
   json alert = Alerts("crane_unauthorised_operator")["items"][0];
   EXPECT_EQ(alert["project_code"], "QT-CRANE");
@@ -205,12 +210,22 @@ TEST_F(IotTest, CranesAlarmOnOverloadAndOnlyACertifiedEnrolledOperatorGetsASessi
   ASSERT_TRUE(WaitUntil([&] { return !cab.Down().empty(); }, 10s));
   EXPECT_EQ(json::parse(cab.Down()[0])["allow"], false);
   EXPECT_TRUE(Device(crane["id"])["session"].is_null());
+  // An idle reading does not clear the refused log-in; liveness is required at the cab.
+  ASSERT_TRUE(cab.Publish(json{{"time", "2026-03-02T07:31:35+08:00"},
+                               {"values", {{"load_t", 0.0}, {"moment_ratio", 0.01}}}}
+                              .dump()));
+  ASSERT_TRUE(cab.Publish(json{{"time", "2026-03-02T07:31:40+08:00"},
+                               {"operator", {{"person_id", driver}, {"score", 0.93}}}}
+                              .dump()));
+  ASSERT_TRUE(WaitUntil([&] { return Stats()["messages"]["received"] == 3; }, 10s));
+  EXPECT_EQ(Stats()["messages"]["dropped_by_code"].value("invalid_argument", 0), 1);
+  EXPECT_EQ(Alerts("crane_unauthorised_operator")["counts"]["total"], 1);
 
   // The certified driver: a session, the alarm cleared.
-  ASSERT_TRUE(cab.Publish(
-      json{{"time", "2026-03-02T07:32:05+08:00"},
-           {"operator", {{"person_id", driver}, {"score", 0.91}, {"liveness", true}}}}
-          .dump()));
+  ASSERT_TRUE(
+      cab.Publish(json{{"time", "2026-03-02T07:32:05+08:00"},
+                       {"operator", {{"person_id", driver}, {"score", 0.91}, {"liveness", true}}}}
+                      .dump()));
   ASSERT_TRUE(WaitUntil([&] { return !Device(crane["id"])["session"].is_null(); }, 10s));
   json page = Device(crane["id"]);
   EXPECT_EQ(page["session"]["person_id"], driver);
@@ -220,15 +235,12 @@ TEST_F(IotTest, CranesAlarmOnOverloadAndOnlyACertifiedEnrolledOperatorGetsASessi
   EXPECT_EQ(json::parse(cab.Down().back())["allow"], true) << cab.Down().back();
 
   // A moment of 105 % of rated: crane_overload as an alarm.
-  ASSERT_TRUE(cab.Publish(json{{"time", "2026-03-02T07:33:05+08:00"},
-                               {"values",
-                                {{"load_t", 4.0},
-                                 {"radius_m", 20.0},
-                                 {"moment_ratio", 1.05},
-                                 {"wind_speed_ms", 6.0}}}}
-                              .dump()));
-  ASSERT_TRUE(
-      WaitUntil([&] { return Alerts("crane_overload")["counts"]["total"] == 1; }, 10s));
+  ASSERT_TRUE(cab.Publish(
+      json{{"time", "2026-03-02T07:33:05+08:00"},
+           {"values",
+            {{"load_t", 4.0}, {"radius_m", 20.0}, {"moment_ratio", 1.05}, {"wind_speed_ms", 6.0}}}}
+          .dump()));
+  ASSERT_TRUE(WaitUntil([&] { return Alerts("crane_overload")["counts"]["total"] == 1; }, 10s));
   alert = Alerts("crane_overload")["items"][0];
   EXPECT_EQ(alert["severity"], "red");
   EXPECT_EQ(alert["detail"]["level"], "alarm");
@@ -238,11 +250,11 @@ TEST_F(IotTest, CranesAlarmOnOverloadAndOnlyACertifiedEnrolledOperatorGetsASessi
   ASSERT_TRUE(cab.Publish(json{{"time", "2026-03-02T07:33:35+08:00"},
                                {"values", {{"load_t", 0.0}, {"moment_ratio", 0.1}}}}
                               .dump()));
-  ASSERT_TRUE(
-      WaitUntil([&] { return Alerts("crane_overload")["counts"]["total"] == 0; }, 10s));
+  ASSERT_TRUE(WaitUntil([&] { return Alerts("crane_overload")["counts"]["total"] == 0; }, 10s));
 
   // The driver logs out and the crane lifts again: working without a session.
-  ASSERT_TRUE(cab.Publish(json{{"time", "2026-03-02T07:40:00+08:00"}, {"operator", nullptr}}.dump()));
+  ASSERT_TRUE(
+      cab.Publish(json{{"time", "2026-03-02T07:40:00+08:00"}, {"operator", nullptr}}.dump()));
   ASSERT_TRUE(cab.Publish(json{{"time", "2026-03-02T07:41:00+08:00"},
                                {"values", {{"load_t", 2.0}, {"moment_ratio", 0.4}}}}
                               .dump()));
@@ -261,7 +273,8 @@ TEST_F(IotTest, TheBrokerRefusesAnotherDevicesTopicAndHostileMessagesAreCountedA
   DeviceClient device(a);
   ASSERT_TRUE(device.Connect().ok());
   // A's fire alarm on B's topic: the broker drops it (A may write only its own topic).
-  ASSERT_TRUE(device.PublishOn("zz/dev/B-1/up", PartFrame(1, gbt::kRunning | gbt::kFireAlarm, 9, "")));
+  ASSERT_TRUE(
+      device.PublishOn("zz/dev/B-1/up", PartFrame(1, gbt::kRunning | gbt::kFireAlarm, 9, "")));
   // Hostile frames on its own topic.
   const std::string good = PartFrame(2, gbt::kRunning, 9, "");
   std::string bad_checksum = good;
@@ -298,22 +311,36 @@ TEST_F(IotTest, TheBrokerRefusesAnotherDevicesTopicAndHostileMessagesAreCountedA
 
   // Bad registrations change nothing.
   const std::int64_t devices = server_.Count("SELECT COUNT(*) FROM iot_devices");
-  EXPECT_EQ(server_.Api("POST", "/api/v1/iot/devices",
-                        R"({"kind":"uitd","serial":"A-1","address":"x"})").status, 409);
-  EXPECT_EQ(server_.Api("POST", "/api/v1/iot/devices",
-                        R"({"kind":"toaster","serial":"T-1","address":"x"})").status, 400);
-  EXPECT_EQ(server_.Api("POST", "/api/v1/iot/devices",
-                        R"({"kind":"uitd","serial":"a/b#","address":"x"})").status, 400);
-  EXPECT_EQ(server_.Api("POST", "/api/v1/iot/devices",
-                        R"({"kind":"tower_crane","serial":"TC-9","address":"x"})").status, 400);
-  EXPECT_EQ(server_.Api("POST", "/api/v1/iot/devices",
-                        R"({"kind":"uitd","serial":"zhizhi-core","address":"x"})").status, 400);
+  EXPECT_EQ(
+      server_.Api("POST", "/api/v1/iot/devices", R"({"kind":"uitd","serial":"A-1","address":"x"})")
+          .status,
+      409);
+  EXPECT_EQ(
+      server_
+          .Api("POST", "/api/v1/iot/devices", R"({"kind":"toaster","serial":"T-1","address":"x"})")
+          .status,
+      400);
+  EXPECT_EQ(
+      server_.Api("POST", "/api/v1/iot/devices", R"({"kind":"uitd","serial":"a/b#","address":"x"})")
+          .status,
+      400);
+  EXPECT_EQ(server_
+                .Api("POST", "/api/v1/iot/devices",
+                     R"({"kind":"tower_crane","serial":"TC-9","address":"x"})")
+                .status,
+            400);
+  EXPECT_EQ(server_
+                .Api("POST", "/api/v1/iot/devices",
+                     R"({"kind":"uitd","serial":"zhizhi-core","address":"x"})")
+                .status,
+            400);
   EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM iot_devices"), devices);
 }
 
 TEST_F(IotTest, SilenceIsOfflineAndARestartKeepsCredentialsAndAlarms) {
   ASSERT_TRUE(server_.Start({"--no-faces", "--iot-offline-seconds", "2"}));
-  const json reg = Register({{"kind", "uitd"}, {"serial", "U-9"}, {"address", "钱塘区下沙街道9号"}});
+  const json reg =
+      Register({{"kind", "uitd"}, {"serial", "U-9"}, {"address", "钱塘区下沙街道9号"}});
   {
     DeviceClient device(reg);
     ASSERT_TRUE(device.Connect().ok());

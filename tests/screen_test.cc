@@ -135,7 +135,8 @@ Demo SeedDemo(const std::string& root, const std::string& name, int seed) {
   d.dir = root + "/" + name;
   d.result =
       RunZhizhi({"demo", "--data", d.dir, "--projects", "10", "--persons", "1500", "--history-days",
-                 "2", "--seed", std::to_string(seed), "--base-data-scale", "0.002", "--quiet"},
+                 "2", "--seed", std::to_string(seed), "--base-data-scale", "0.002", "--iot-scale",
+                 "0.01", "--quiet"},
                 120s);
   return d;
 }
@@ -171,6 +172,29 @@ TEST(DemoDistrictTest, IsReproducibleRealisticAndHasWhatTheAlertsLookFor) {
   }
   EXPECT_NE(Rows(dba, "SELECT name FROM persons ORDER BY id"),
             Rows(dbc, "SELECT name FROM persons ORDER BY id"));
+
+  // IoT at a hundredth of the seed's 580 K records: the same devices, points and alarms for the
+  // same seed (the passwords are random; their hashes only are kept, the passwords in a file of
+  // the owner's); the alarms came through the IoT module's intake, so each has its open alert.
+  EXPECT_TRUE(Contains(a.result.out, "IoT: ")) << a.result.out;
+  for (const char* sql :
+       {"SELECT serial || kind || IFNULL(community_code, '') || IFNULL(project_code, '') || name "
+        "FROM iot_devices ORDER BY id",
+        "SELECT device_id || part || description FROM iot_parts ORDER BY device_id, part",
+        "SELECT device_id || type || IFNULL(part, '') FROM iot_alarms ORDER BY id"}) {
+    EXPECT_EQ(Rows(dba, sql), Rows(dbb, sql)) << sql;
+  }
+  const int iot_records = std::stoi(Rows(dba, "SELECT (SELECT COUNT(*) FROM iot_devices) + "
+                                              "(SELECT COUNT(*) FROM iot_parts)"));
+  EXPECT_GT(iot_records, 5000);
+  EXPECT_LT(iot_records, 7000);
+  EXPECT_NE(Rows(dba, "SELECT COUNT(*) FROM iot_alarms"), "0");
+  EXPECT_EQ(Rows(dba, "SELECT COUNT(*) FROM iot_alarms m JOIN alerts a ON a.id = m.alert_id "
+                      "WHERE a.status = 'open'"),
+            Rows(dba, "SELECT COUNT(*) FROM iot_alarms"));
+  struct stat iot_file {};
+  ASSERT_EQ(::stat((a.dir + "/demo-iot-devices.csv").c_str(), &iot_file), 0);
+  EXPECT_EQ(iot_file.st_mode & 0777, 0600);
 
   // Base data at a 500th of the seed's scale (2,060 people), linked: the sources' records are
   // fewer people than records, every import is linked, and the workers are a source too.

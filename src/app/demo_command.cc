@@ -15,6 +15,7 @@
 
 #include "app/demo_base_data.h"
 #include "app/demo_dispatch.h"
+#include "app/demo_iot.h"
 #include "app/demo_district.h"
 #include "app/demo_faces.h"
 #include "app/demo_lottery.h"
@@ -35,6 +36,7 @@ struct DemoFlags {
   std::string models = "default";
   bool no_faces = false;
   int police_port = 18510;
+  double iot_scale = 1.0;
 };
 
 constexpr const char* kDemoPoliceConfig = "police.json";
@@ -62,7 +64,7 @@ Status WriteDemoPoliceConfig(const std::string& data_dir, int port) {
 // `models` "": no faces; else the models folder ("default": as serve's), with the sample photos
 // in its sibling samples/.
 int Demo(const std::string& data, const DemoOptions& options, double base_data_scale,
-         int lottery_households, const std::string& models, int police_port) {
+         int lottery_households, const std::string& models, int police_port, double iot_scale) {
   SetUpLogging("warn");
   auto platform = Platform::Open(data);
   if (!platform.ok()) return Fail(platform.status());
@@ -108,6 +110,13 @@ int Demo(const std::string& data, const DemoOptions& options, double base_data_s
       "dispatcher (passwords in %s/demo-users.txt); %d dispute cases\n",
       dispatch->streets, dispatch->communities, dispatch->grids, dispatch->workers,
       p.data_dir().c_str(), dispatch->disputes);
+  auto iot = SeedDemoIot(p, iot_scale, options.seed);
+  if (!iot.ok()) return Fail(iot.status());
+  if (iot_scale > 0)
+    std::printf("IoT: %d devices and %lld panel points registered in %.1f s (passwords in "
+                "%s/demo-iot-devices.csv); %d messages, %d open alarms\n",
+                iot->devices, static_cast<long long>(iot->parts), iot->seconds,
+                p.data_dir().c_str(), iot->messages, iot->open_alarms);
   if (auto written = WriteDemoPoliceConfig(p.data_dir(), police_port); !written.ok()) {
     return Fail(written);
   }
@@ -177,6 +186,11 @@ Command AddDemoCommand(CLI::App& app) {
                   "1 is 1.03 M people; 0 for none")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--iot-scale", flags->iot_scale,
+                  "IoT devices and panel points as a share of the seed's 580 K records; 0 for "
+                  "none (docs/iot.md)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--lottery-households", flags->lottery_households,
                   "households of the demo's resettlement draw (docs/lottery.md); 0 for none")
       ->capture_default_str()
@@ -191,7 +205,7 @@ Command AddDemoCommand(CLI::App& app) {
   return {cmd, [flags] {
             return Demo(flags->data, flags->options, flags->base_data_scale,
                         flags->lottery_households, flags->no_faces ? "" : flags->models,
-                        flags->police_port);
+                        flags->police_port, flags->iot_scale);
           }};
 }
 

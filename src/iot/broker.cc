@@ -118,7 +118,8 @@ Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options,
     const std::string port_file = b->options_.dir + "/port";
     auto kept = ReadWholeFile(port_file, 16);
     const int previous = kept.ok() ? std::atoi(kept->c_str()) : 0;
-    if (previous > 0 && previous < 65536 && LoopbackPortFree(static_cast<std::uint16_t>(previous))) {
+    if (previous > 0 && previous < 65536 &&
+        LoopbackPortFree(static_cast<std::uint16_t>(previous))) {
       b->port_ = static_cast<std::uint16_t>(previous);
     } else {
       ZZ_ASSIGN_OR_RETURN(b->port_, FreeLoopbackPort());
@@ -147,6 +148,8 @@ Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options,
                            // Bursts wait in the broker rather than being dropped (QoS 0 to
                            // zhizhi's subscriber counts here too).
                            "max_queued_messages 200000\n"
+                           "max_queued_bytes 268435456\n"
+                           "max_packet_size 131072\n"
                            "log_dest file " +
                            dir +
                            "/mosquitto.log\n"
@@ -231,9 +234,10 @@ Status Broker::Spawn() {
     if (::waitpid(pid, &status, WNOHANG) == pid) {
       std::lock_guard lock(mu_);
       pid_ = -1;
-      return Status::Unavailable("the MQTT broker exited at start (is Debian's mosquitto "
-                                 "installed?); see " + options_.dir +
-                                 "/mosquitto.log and mosquitto.out");
+      return Status::Unavailable(
+          "the MQTT broker exited at start (is Debian's mosquitto "
+          "installed?); see " +
+          options_.dir + "/mosquitto.log and mosquitto.out");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

@@ -124,8 +124,7 @@ class BrokerTest : public ::testing::Test {
 TEST_F(BrokerTest, ADevicePublishesOnlyOnItsOwnTopicAndCredentialsChangeLive) {
   const BrokerClient server{
       "zhizhi", MosquittoPasswordHash("server-secret"), {"zz/dev/+/down"}, {"zz/dev/+/up"}};
-  auto started =
-      Broker::Start(Options(), {server, Device("d1", "pw-one"), Device("d2", "pw-two")});
+  auto started = Broker::Start(Options(), {server, Device("d1", "pw-one"), Device("d2", "pw-two")});
   ASSERT_TRUE(started.ok()) << started.status().ToString();
   broker_ = std::move(*started);
 

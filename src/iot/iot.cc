@@ -20,6 +20,8 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kCoreUser = "zhizhi-core";
+constexpr std::size_t kMaxPayload = 64 << 10;
+constexpr std::size_t kMaxParts = 4096;  // points of one transmission device
 constexpr std::string_view kTopicPrefix = "zz/dev/";
 
 // The China-time clock of a GB/T 26875.3 frame.
@@ -70,11 +72,13 @@ Iot::Iot(store::Database* db, const security::AuditLog* audit, gate::Gate* gate,
       limits_(&CraneLimits::Default()),
       wheel_(options_.clock()) {}
 
-Iot::~Iot() { Stop(); }
+Iot::~Iot() {
+  Stop();
+}
 
 std::int64_t Iot::OfflineAfter(const std::string& kind) const {
   if (options_.offline_after_ms > 0) return options_.offline_after_ms;
-  if (kind == "tower_crane") return 2 * 60'000;  // telemetry every ~30 s
+  if (kind == "tower_crane") return 2 * 60'000;           // telemetry every ~30 s
   if (kind == "smoke_detector") return 25 * 3'600'000LL;  // NB-IoT: a heartbeat a day
   if (kind == "electrical_fire" || kind == "water_pressure") return 15 * 60'000;
   return 10 * 60'000;  // a transmission device's status every few minutes
@@ -141,9 +145,8 @@ Status Iot::Start() {
     // clean session keeps nothing across a reconnect anyway; QoS 1 here capped the intake at
     // the broker's 20 messages in flight (about 11,000 a second, docs/benchmarks.md).
     client_->Subscribe("zz/dev/+/up", 0);
-    client_->OnMessage([this](std::string_view topic, std::string_view payload) {
-      Ingest(topic, payload);
-    });
+    client_->OnMessage(
+        [this](std::string_view topic, std::string_view payload) { Ingest(topic, payload); });
     if (!publisher_) {
       publisher_ = [this](const std::string& topic, const std::string& payload) {
         client_->Publish(topic, payload, 1);
@@ -163,10 +166,13 @@ void Iot::Stop() {
     if (stopping_) return;
     stopping_ = true;
   }
+  // No message after this; then the ticker's last flush, then every queued job (whose answers
+  // go to a stopped client: dropped), and only then the client and the broker go.
+  if (client_) client_->Stop();
   loop_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  client_.reset();  // no more messages
   Drain();
+  client_.reset();
   broker_.reset();
 }
 
@@ -215,15 +221,15 @@ Status Iot::LoadDevices() {
       devices.emplace(d.id, std::move(d));
     }
     ZZ_RETURN_IF_ERROR(s.status());
-    for (auto& [id, d] : devices) ZZ_RETURN_IF_ERROR(LoadDeviceState(conn, d));
-    return Status::Ok();
+    return LoadStates(conn, devices, std::nullopt);
   }));
   std::lock_guard lock(mu_);
   devices_ = std::move(devices);
   by_serial_.clear();
   for (const auto& [id, d] : devices_) {
     by_serial_[d.serial] = id;
-    if (d.last_seen > 0) wheel_.Seen(static_cast<std::uint64_t>(id), d.last_seen, OfflineAfter(d.kind));
+    if (d.last_seen > 0)
+      wheel_.Seen(static_cast<std::uint64_t>(id), d.last_seen, OfflineAfter(d.kind));
   }
   return Status::Ok();
 }
@@ -238,56 +244,86 @@ Status Iot::ReloadDevice(std::int64_t id) {
     s.Bind(1, id);
     if (s.Step()) d.state = s.Text(0);
     ZZ_RETURN_IF_ERROR(s.status());
-    return LoadDeviceState(conn, d);
+    return LoadStates(conn, devices_, id);
   });
 }
 
-// The parts, open alarms and operator session of `d` as the database has them.
-Status LoadDeviceState(store::Connection& conn, Iot::Device& d) {
-  d.parts.clear();
-  d.active.clear();
-  d.session.reset();
+// The reported parts, open alarms and operator sessions of `devices` (of the one device `only`,
+// when given) as the database has them: three queries whatever the number of devices. Parts
+// registered but never reported stay in the database (the device's page reads them there).
+Status LoadStates(store::Connection& conn, std::unordered_map<std::int64_t, Iot::Device>& devices,
+                  std::optional<std::int64_t> only) {
+  const std::string where = only ? " AND device_id = " + std::to_string(*only) : "";
+  for (auto& [id, d] : devices) {
+    if (only && id != *only) continue;
+    d.parts.clear();
+    d.active.clear();
+    d.session.reset();
+  }
+  auto find = [&](std::int64_t id) -> Iot::Device* {
+    auto it = devices.find(id);
+    return it == devices.end() ? nullptr : &it->second;
+  };
   auto parts = conn.Prepare(
-      "SELECT part, system_type, system_address, part_type, part_address, description, status, "
-      "first_seen, last_seen, analogs FROM iot_parts WHERE device_id = ?");
-  parts.Bind(1, d.id);
+      "SELECT device_id, part, system_type, system_address, part_type, part_address, "
+      "description, status, first_seen, last_seen, analogs FROM iot_parts "
+      "WHERE status IS NOT NULL" +
+      where);
   while (parts.Step()) {
+    Iot::Device* d = find(parts.Int(0));
+    if (d == nullptr) continue;
     Iot::Part p;
-    p.system_type = static_cast<std::uint8_t>(parts.Int(1));
-    p.system_address = static_cast<std::uint8_t>(parts.Int(2));
-    p.part_type = static_cast<std::uint8_t>(parts.Int(3));
-    p.part_address = static_cast<std::uint32_t>(parts.Int(4));
-    p.description = parts.Text(5);
-    if (auto st = parts.OptInt(6)) p.status = static_cast<std::uint16_t>(*st);
-    p.first_seen = parts.OptInt(7).value_or(0);
-    p.last_seen = parts.OptInt(8).value_or(0);
-    if (auto analogs = parts.OptText(9)) {
+    p.system_type = static_cast<std::uint8_t>(parts.Int(2));
+    p.system_address = static_cast<std::uint8_t>(parts.Int(3));
+    p.part_type = static_cast<std::uint8_t>(parts.Int(4));
+    p.part_address = static_cast<std::uint32_t>(parts.Int(5));
+    p.description = parts.Text(6);
+    p.status = static_cast<std::uint16_t>(parts.Int(7));
+    p.first_seen = parts.OptInt(8).value_or(0);
+    p.last_seen = parts.OptInt(9).value_or(0);
+    if (auto analogs = parts.OptText(10)) {
       const json a = json::parse(*analogs, nullptr, false);
       if (a.is_object())
         for (const auto& [k, v] : a.items())
           if (v.is_number_integer()) p.analogs[std::atoi(k.c_str())] = v.get<int>();
     }
-    d.parts.emplace(parts.Text(0), std::move(p));
+    d->parts.emplace(parts.Text(1), std::move(p));
   }
   ZZ_RETURN_IF_ERROR(parts.status());
   auto alarms = conn.Prepare(
-      "SELECT type, COALESCE(part, '') FROM iot_alarms WHERE device_id = ? AND recovered_at IS "
-      "NULL");
-  alarms.Bind(1, d.id);
-  while (alarms.Step()) d.active.insert(alarms.Text(0) + "|" + alarms.Text(1));
-  ZZ_RETURN_IF_ERROR(alarms.status());
-  auto session = conn.Prepare(
-      "SELECT id, person_id, started_at, score FROM crane_sessions WHERE device_id = ? AND "
-      "ended_at IS NULL");
-  session.Bind(1, d.id);
-  if (session.Step()) {
-    d.session = Iot::Session{session.Int(0), session.Int(1), session.Int(2),
-                             session.OptDouble(3).value_or(0)};
+      "SELECT device_id, type, COALESCE(part, '') FROM iot_alarms WHERE recovered_at IS NULL" +
+      where);
+  while (alarms.Step()) {
+    if (Iot::Device* d = find(alarms.Int(0)))
+      d->active.insert(alarms.Text(1) + "|" + alarms.Text(2));
   }
-  return session.status();
+  ZZ_RETURN_IF_ERROR(alarms.status());
+  auto sessions = conn.Prepare(
+      "SELECT device_id, id, person_id, started_at, score FROM crane_sessions WHERE ended_at IS "
+      "NULL" +
+      where);
+  while (sessions.Step()) {
+    if (Iot::Device* d = find(sessions.Int(0))) {
+      d->session = Iot::Session{sessions.Int(1), sessions.Int(2), sessions.Int(3),
+                                sessions.OptDouble(4).value_or(0)};
+    }
+  }
+  return sessions.status();
 }
 
 // ------------------------------------------------------------------------------- ingest
+
+std::string Iot::RegisteredDescription(std::int64_t device, const std::string& part) const {
+  auto description = db_->Read([&](store::Connection& conn) -> Result<std::string> {
+    auto s = conn.Prepare("SELECT description FROM iot_parts WHERE device_id = ? AND part = ?");
+    s.Bind(1, device);
+    s.Bind(2, part);
+    if (s.Step()) return s.Text(0);
+    ZZ_RETURN_IF_ERROR(s.status());
+    return std::string();
+  });
+  return description.ok() ? *description : std::string();
+}
 
 void Iot::Drop(Device* device, std::string_view code, std::string_view detail) {
   ++dropped_;
@@ -306,7 +342,8 @@ void Iot::Ingest(std::string_view topic, std::string_view payload) {
   std::lock_guard lock(mu_);
   // zz/dev/SERIAL/up
   std::string serial;
-  if (topic.size() > kTopicPrefix.size() + 3 && topic.substr(0, kTopicPrefix.size()) == kTopicPrefix &&
+  if (topic.size() > kTopicPrefix.size() + 3 &&
+      topic.substr(0, kTopicPrefix.size()) == kTopicPrefix &&
       topic.substr(topic.size() - 3) == "/up") {
     serial = std::string(topic.substr(kTopicPrefix.size(), topic.size() - kTopicPrefix.size() - 3));
   }
@@ -314,6 +351,7 @@ void Iot::Ingest(std::string_view topic, std::string_view payload) {
   if (found == by_serial_.end()) return Drop(nullptr, "unknown_device", topic);
   Device& d = devices_.at(found->second);
   ++d.messages;
+  if (payload.size() > kMaxPayload) return Drop(&d, "too_large", "a message is at most 64 KB");
   const std::int64_t now = options_.clock();
   auto fx = std::make_shared<Effects>();
   fx->device_id = d.id;
@@ -352,8 +390,7 @@ void Iot::IngestFrames(Device& d, std::string_view payload, std::int64_t now, Ef
     }
     offset += consumed;
     if (frame->command != gbt26875::Command::kSendData) {
-      Drop(&d, "unhandled_command",
-           "command " + std::to_string(static_cast<int>(frame->command)));
+      Drop(&d, "unhandled_command", "command " + std::to_string(static_cast<int>(frame->command)));
       continue;
     }
     auto data = gbt26875::DecodeAppData(frame->app_data);
@@ -367,8 +404,15 @@ void Iot::IngestFrames(Device& d, std::string_view payload, std::int64_t now, Ef
                              : water    ? alerts::type::kWaterPressureLow
                                         : alerts::type::kFireAlarm;
     const char* alarm_severity = electrical ? "orange" : water ? "yellow" : "red";
-    auto touch = [&](const std::string& key, int st, int sa, int pt, std::uint32_t pa) -> Part& {
-      Part& p = d.parts[key];
+    auto touch = [&](const std::string& key, int st, int sa, int pt, std::uint32_t pa) -> Part* {
+      auto [it, added] = d.parts.try_emplace(key);
+      if (added && d.parts.size() > kMaxParts) {
+        d.parts.erase(it);
+        return nullptr;  // a device inventing points: dropped, memory bounded
+      }
+      Part& p = it->second;
+      // A point of the panel's registered table reports for the first time: its description.
+      if (added) p.description = RegisteredDescription(d.id, key);
       p.system_type = static_cast<std::uint8_t>(st);
       p.system_address = static_cast<std::uint8_t>(sa);
       p.part_type = static_cast<std::uint8_t>(pt);
@@ -376,7 +420,7 @@ void Iot::IngestFrames(Device& d, std::string_view payload, std::int64_t now, Ef
       if (p.first_seen == 0) p.first_seen = now;
       p.last_seen = now;
       d.dirty_parts.insert(key);
-      return p;
+      return &p;
     };
     auto status_change = [&](const std::string& key, Part& p, std::uint16_t status,
                              bool alarms_fire) {
@@ -385,15 +429,16 @@ void Iot::IngestFrames(Device& d, std::string_view payload, std::int64_t now, Ef
       if (before == status) return;
       fx.parts.emplace_back(key, p);
       const std::string where = p.description.empty() ? key : p.description;
-      json detail = {{"serial", d.serial}, {"part", key}, {"part_type", p.part_type},
-                     {"description", p.description}, {"status", status},
-                     {"address", d.address}};
+      json detail = {{"serial", d.serial},           {"part", key},      {"part_type", p.part_type},
+                     {"description", p.description}, {"status", status}, {"address", d.address}};
       const bool fire = (status & gbt26875::kFireAlarm) != 0;
       const bool fault = (status & (gbt26875::kFault | gbt26875::kPowerFault)) != 0;
       if (alarms_fire) {
         SetAlarm(d, alarm_type, key, fire, alarm_severity,
-                 std::string(electrical ? "电气火灾报警" : water ? "水压异常" : "火警") + "：" +
-                     where + "（" + d.name + "）",
+                 std::string(electrical ? "电气火灾报警"
+                             : water    ? "水压异常"
+                                        : "火警") +
+                     "：" + where + "（" + d.name + "）",
                  detail, now, fx);
       }
       SetAlarm(d, alerts::type::kFireFault, key, fault, "yellow",
@@ -401,28 +446,33 @@ void Iot::IngestFrames(Device& d, std::string_view payload, std::int64_t now, Ef
     };
     for (const auto& s : data->systems) {
       const std::string key = PartKey(s.system_type, s.system_address, 0, 0);
-      Part& p = touch(key, s.system_type, s.system_address, 0, 0);
-      status_change(key, p, s.status, /*alarms_fire=*/false);  // the parts say where
+      Part* p = touch(key, s.system_type, s.system_address, 0, 0);
+      if (p == nullptr) return Drop(&d, "too_many_parts", "more points than a device may have");
+      status_change(key, *p, s.status, /*alarms_fire=*/false);  // the parts say where
     }
     for (const auto& s : data->parts) {
       const std::string key = PartKey(s.system_type, s.system_address, s.part_type, s.part_address);
-      Part& p = touch(key, s.system_type, s.system_address, s.part_type, s.part_address);
-      if (!s.description.empty() && p.description != s.description) {
-        p.description = s.description;
-        if (p.status == s.status) fx.parts.emplace_back(key, p);
+      Part* p = touch(key, s.system_type, s.system_address, s.part_type, s.part_address);
+      if (p == nullptr) return Drop(&d, "too_many_parts", "more points than a device may have");
+      if (!s.description.empty() && p->description != s.description) {
+        p->description = s.description;
+        if (p->status == s.status) fx.parts.emplace_back(key, *p);
       }
-      status_change(key, p, s.status, /*alarms_fire=*/true);
+      status_change(key, *p, s.status, /*alarms_fire=*/true);
     }
     for (const auto& a : data->analogs) {
       const std::string key = PartKey(a.system_type, a.system_address, a.part_type, a.part_address);
-      Part& p = touch(key, a.system_type, a.system_address, a.part_type, a.part_address);
-      p.analogs[a.analog_type] = a.value;
+      Part* p = touch(key, a.system_type, a.system_address, a.part_type, a.part_address);
+      if (p == nullptr) return Drop(&d, "too_many_parts", "more points than a device may have");
+      p->analogs[a.analog_type] = a.value;
     }
     for (const auto& u : data->uitd) {
       // The transmission device itself: bit 0 running, 1 fire alarm, 2.. faults of its power,
       // backup power, link and lines.
       const std::string key = "uitd";
-      Part& p = touch(key, 0, 0, 0, 0);
+      Part* pp = touch(key, 0, 0, 0, 0);
+      if (pp == nullptr) return Drop(&d, "too_many_parts", "more points than a device may have");
+      Part& p = *pp;
       if (p.description.empty()) p.description = "用户信息传输装置";
       const std::uint16_t status = u.status & 0x7d;  // its fire bit is the panel's, said there
       const std::optional<std::uint16_t> before = p.status;
@@ -462,8 +512,8 @@ void Iot::IngestJson(Device& d, std::string_view payload, std::int64_t now, Effe
     values["time"] = FormatRfc3339(reading->time_ms);
     d.latest = values;
     const auto findings = JudgeCrane(limits_->For(d.model), *reading);
-    for (const char* type : {alerts::type::kCraneOverload, alerts::type::kCraneWind,
-                             alerts::type::kCraneTilt}) {
+    for (const char* type :
+         {alerts::type::kCraneOverload, alerts::type::kCraneWind, alerts::type::kCraneTilt}) {
       const CraneFinding* worst = nullptr;
       for (const auto& f : findings)
         if (f.type == type && (worst == nullptr || f.level == "alarm")) worst = &f;
@@ -483,7 +533,8 @@ void Iot::IngestJson(Device& d, std::string_view payload, std::int64_t now, Effe
       SetAlarm(d, type, "", worst != nullptr, severity, message, detail, now, fx);
     }
     // Working: a load on the hook or a moment — with nobody verified in the cab.
-    const bool working = reading->load_t.value_or(0) >= 0.1 || reading->moment_ratio.value_or(0) >= 0.05;
+    const bool working =
+        reading->load_t.value_or(0) >= 0.1 || reading->moment_ratio.value_or(0) >= 0.05;
     if (working && !d.session) {
       SetAlarm(d, alerts::type::kCraneUnauthorisedOperator, "", true, "red",
                "塔吊无人脸认证司机作业（" + d.name + "）",
@@ -543,7 +594,8 @@ void Iot::IngestOperator(Device& d, const json& doc, std::int64_t now, Effects& 
       fx.session_end = "logout";
       d.session.reset();
     }
-    fx.replies.emplace_back(down, json{{"type", "operator"}, {"allow", false}, {"reasons", {"logout"}}}.dump());
+    fx.replies.emplace_back(
+        down, json{{"type", "operator"}, {"allow", false}, {"reasons", {"logout"}}}.dump());
     return;
   }
   if (!op.is_object()) return Drop(&d, "invalid_argument", "operator: an object or null");
@@ -557,12 +609,12 @@ void Iot::IngestOperator(Device& d, const json& doc, std::int64_t now, Effects& 
   if (!op.contains("score") || !op["score"].is_number() || op["score"].get<double>() < 0 ||
       op["score"].get<double>() > 1)
     return Drop(&d, "invalid_argument", "operator.score: the face similarity, 0 to 1");
-  if (op.contains("liveness") && !op["liveness"].is_boolean())
+  // A photo held up to the cab's camera is no driver: the cab says whether the face was live.
+  if (!op.contains("liveness") || !op["liveness"].is_boolean())
     return Drop(&d, "invalid_argument", "operator.liveness: true or false");
   const std::int64_t person = op["person_id"].get<std::int64_t>();
   const double score = op["score"].get<double>();
-  const std::optional<bool> liveness =
-      op.contains("liveness") ? std::optional<bool>(op["liveness"].get<bool>()) : std::nullopt;
+  const std::optional<bool> liveness = op["liveness"].get<bool>();
 
   gate::GateDecision decision;
   if (gate_ == nullptr || d.project.empty()) {
@@ -575,24 +627,32 @@ void Iot::IngestOperator(Device& d, const json& doc, std::int64_t now, Effects& 
     fx.session_end = decision.allow ? "operator_change" : "refused_login";
     d.session.reset();
   }
+  // A refused log-in is an alarm of its own ("login"): idle readings do not clear it, a valid
+  // log-in does.
   if (decision.allow) {
     if (!d.session) {
       d.session = Session{0, person, now, score};
       fx.session_start = Effects::SessionStart{person, score, d.project};
     }
     SetAlarm(d, alerts::type::kCraneUnauthorisedOperator, "", false, "red", "", {}, now, fx);
+    SetAlarm(d, alerts::type::kCraneUnauthorisedOperator, "login", false, "red", "", {}, now, fx);
   } else {
-    SetAlarm(d, alerts::type::kCraneUnauthorisedOperator, "", true, "red",
-             "塔吊司机未通过认证（" + d.name + "）：" + (decision.reasons.empty() ? std::string("refused") : decision.reasons.front()),
-             {{"serial", d.serial}, {"person_id", person}, {"score", score},
-              {"reasons", decision.reasons}, {"reason", "refused_login"}},
+    SetAlarm(d, alerts::type::kCraneUnauthorisedOperator, "login", true, "red",
+             "塔吊司机未通过认证（" + d.name + "）：" +
+                 (decision.reasons.empty() ? std::string("refused") : decision.reasons.front()),
+             {{"serial", d.serial},
+              {"person_id", person},
+              {"score", score},
+              {"reasons", decision.reasons},
+              {"reason", "refused_login"}},
              now, fx);
     fx.person_id = person;
   }
-  fx.replies.emplace_back(
-      down, json{{"type", "operator"}, {"allow", decision.allow}, {"person_id", person},
-                 {"reasons", decision.reasons}}
-                .dump());
+  fx.replies.emplace_back(down, json{{"type", "operator"},
+                                     {"allow", decision.allow},
+                                     {"person_id", person},
+                                     {"reasons", decision.reasons}}
+                                    .dump());
 }
 
 void Iot::SetAlarm(Device& d, const std::string& type, const std::string& part, bool on,
@@ -627,49 +687,55 @@ void Iot::Commit(std::shared_ptr<Effects> fx) {
                        fx->session_start || fx->session_end;
   if (!durable) {
     if (publisher_)
-      for (const auto& [topic, payload] : fx->replies) publisher_(topic, payload);
+      for (const auto& [topic, payload] : fx->replies)
+        publisher_(topic, payload);
     return;
   }
   ++pending_jobs_;
-  db_->WriteAsync(
-      [this, fx](store::Connection& conn) { return Apply(conn, *fx); },
-      [this, fx](const Status& status) {
-        if (status.ok()) {
-          if (publisher_)
-            for (const auto& [topic, payload] : fx->replies) publisher_(topic, payload);
-          if (fx->session_id > 0) {
-            std::lock_guard lock(mu_);
-            auto it = devices_.find(fx->device_id);
-            if (it != devices_.end() && it->second.session && it->second.session->id == 0)
-              it->second.session->id = fx->session_id;
-          }
-          if (live_ != nullptr && live_->has_subscribers()) {
-            for (const auto& a : fx->alarms) {
-              if (!a.on) continue;
-              json m = {{"type", "iot_alarm"},   {"alarm_type", a.type}, {"severity", a.severity},
-                        {"device_id", fx->device_id}, {"serial", fx->serial},
-                        {"part", a.part},        {"message", a.message},
-                        {"alert_id", a.alert_id}, {"time", FormatRfc3339(fx->now)}};
-              if (fx->project.empty()) {
-                live_->PublishDistrict(m.dump());
-              } else {
-                live_->Publish(fx->project, m.dump());
-              }
-            }
-          }
-        } else {
-          spdlog::error("event=iot_write_failed device={} error=\"{}\"", fx->serial,
-                        status.ToString());
-          // Memory went ahead of the database: read it back, so that the device's repeat (it
-          // got no confirm) raises again what was lost.
-          if (Status s = ReloadDevice(fx->device_id); !s.ok())
-            spdlog::error("event=iot_reload_failed device={} error=\"{}\"", fx->serial, s.ToString());
-        }
-        if (--pending_jobs_ == 0) {
-          std::lock_guard lock(drain_mu_);
-          drain_cv_.notify_all();
-        }
-      });
+  db_->WriteAsync([this, fx](store::Connection& conn) { return Apply(conn, *fx); },
+                  [this, fx](const Status& status) {
+                    if (status.ok()) {
+                      if (publisher_)
+                        for (const auto& [topic, payload] : fx->replies)
+                          publisher_(topic, payload);
+                      if (fx->session_id > 0) {
+                        std::lock_guard lock(mu_);
+                        auto it = devices_.find(fx->device_id);
+                        if (it != devices_.end() && it->second.session &&
+                            it->second.session->id == 0 &&
+                            it->second.session->person_id == fx->session_start->person_id &&
+                            it->second.session->started_at == fx->now)
+                          it->second.session->id = fx->session_id;
+                      }
+                      if (live_ != nullptr && live_->has_subscribers()) {
+                        for (const auto& a : fx->alarms) {
+                          if (!a.on) continue;
+                          json m = {{"type", "iot_alarm"},           {"alarm_type", a.type},
+                                    {"severity", a.severity},        {"device_id", fx->device_id},
+                                    {"serial", fx->serial},          {"part", a.part},
+                                    {"message", a.message},          {"alert_id", a.alert_id},
+                                    {"time", FormatRfc3339(fx->now)}};
+                          if (fx->project.empty()) {
+                            live_->PublishDistrict(m.dump());
+                          } else {
+                            live_->Publish(fx->project, m.dump());
+                          }
+                        }
+                      }
+                    } else {
+                      spdlog::error("event=iot_write_failed device={} error=\"{}\"", fx->serial,
+                                    status.ToString());
+                      // Memory went ahead of the database: the ticker reads it back (not here: this
+                      // may run on a thread that holds the state's lock), so that the device's
+                      // repeat (it got no confirm) raises again what was lost.
+                      std::lock_guard reload(reload_mu_);
+                      reload_.push_back(fx->device_id);
+                    }
+                    if (--pending_jobs_ == 0) {
+                      std::lock_guard lock(drain_mu_);
+                      drain_cv_.notify_all();
+                    }
+                  });
 }
 
 Status Iot::Apply(store::Connection& conn, Effects& fx) {
@@ -683,7 +749,8 @@ Status Iot::Apply(store::Connection& conn, Effects& fx) {
                            .Bind(4, fx.device_id)
                            .Run());
   }
-  for (const auto& [key, p] : fx.parts) ZZ_RETURN_IF_ERROR(WritePart(conn, fx.device_id, key, p));
+  for (const auto& [key, p] : fx.parts)
+    ZZ_RETURN_IF_ERROR(WritePart(conn, fx.device_id, key, p));
   if (fx.session_end) {
     ZZ_RETURN_IF_ERROR(conn.Prepare("UPDATE crane_sessions SET ended_at = ?, end_reason = ? "
                                     "WHERE device_id = ? AND ended_at IS NULL")
@@ -705,7 +772,10 @@ Status Iot::Apply(store::Connection& conn, Effects& fx) {
     fx.session_id = conn.LastInsertRowId();
   }
   for (auto& a : fx.alarms) {
-    const std::string key = AlarmKey(a.type, fx.device_id, a.part);
+    std::string key = AlarmKey(a.type, fx.device_id, a.part);
+    // Every fire alarm is an alert of its own (its verdict is its own), so a second fire at a
+    // point whose first alarm is still undecided opens a new alert and a new work order.
+    if (a.on && a.type == alerts::type::kFireAlarm) key += ":" + std::to_string(fx.now);
     const std::optional<std::string> part =
         a.part.empty() ? std::nullopt : std::optional<std::string>(a.part);
     if (a.on) {
@@ -719,9 +789,10 @@ Status Iot::Apply(store::Connection& conn, Effects& fx) {
       draft.person_id = fx.person_id;
       draft.device_id = fx.device_id;
       draft.message = a.message;
-      draft.evidence = json::array({{{"kind", "iot_device"},
-                                     {"id", fx.device_id},
-                                     {"href", "/api/v1/iot/devices/" + std::to_string(fx.device_id)}}});
+      draft.evidence =
+          json::array({{{"kind", "iot_device"},
+                        {"id", fx.device_id},
+                        {"href", "/api/v1/iot/devices/" + std::to_string(fx.device_id)}}});
       draft.detail = a.detail;
       ZZ_RETURN_IF_ERROR(alerts::AlertBook::Raise(conn, draft, fx.now));
       ZZ_ASSIGN_OR_RETURN(auto alert_id, alerts::AlertBook::ActiveId(conn, key));
@@ -755,13 +826,16 @@ Status Iot::Apply(store::Connection& conn, Effects& fx) {
 Status WritePart(store::Connection& conn, std::int64_t device, const std::string& key,
                  const Iot::Part& p) {
   json analogs = json::object();
-  for (const auto& [type, value] : p.analogs) analogs[std::to_string(type)] = value;
+  for (const auto& [type, value] : p.analogs)
+    analogs[std::to_string(type)] = value;
   return conn
       .Prepare(
           "INSERT INTO iot_parts(device_id, part, system_type, system_address, part_type, "
           "part_address, description, status, first_seen, last_seen, analogs) "
           "VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(device_id, part) DO UPDATE SET "
-          "description = excluded.description, status = COALESCE(excluded.status, status), "
+          "description = CASE WHEN excluded.description != '' THEN excluded.description "
+          "  ELSE description END, status = COALESCE(excluded.status, status), "
+          "first_seen = COALESCE(first_seen, excluded.first_seen), "
           "last_seen = excluded.last_seen, analogs = excluded.analogs")
       .Bind(1, device)
       .Bind(2, key)
@@ -785,6 +859,15 @@ void Iot::Drain() {
 // ------------------------------------------------------------------------------- ticker
 
 int Iot::Tick() {
+  std::vector<std::int64_t> reload;
+  {
+    std::lock_guard lock(reload_mu_);
+    reload.swap(reload_);
+  }
+  for (std::int64_t id : reload) {
+    if (Status s = ReloadDevice(id); !s.ok())
+      spdlog::error("event=iot_reload_failed device={} error=\"{}\"", id, s.ToString());
+  }
   const std::int64_t now = options_.clock();
   int gone_count = 0;
   struct Seen {
@@ -822,9 +905,9 @@ int Iot::Tick() {
     for (auto& [id, d] : devices_) {
       if (d.dirty) {
         d.dirty = false;
-        seen->push_back({id, d.first_seen, d.last_seen,
-                         d.latest.is_null() ? std::nullopt
-                                            : std::optional<std::string>(d.latest.dump())});
+        seen->push_back(
+            {id, d.first_seen, d.last_seen,
+             d.latest.is_null() ? std::nullopt : std::optional<std::string>(d.latest.dump())});
       }
       if (!with_parts || d.dirty_parts.empty()) continue;
       for (const std::string& key : d.dirty_parts) {
@@ -849,8 +932,30 @@ int Iot::Tick() {
                   .Bind(4, s.id)
                   .Run());
         }
-        for (const auto& [id, key, part] : *parts)
-          ZZ_RETURN_IF_ERROR(WritePart(conn, id, key, part));
+        // Times and analog values only: a status or description is the messages' to write
+        // (a job of theirs queued after this copy was taken must not be undone by it).
+        for (const auto& [id, key, part] : *parts) {
+          json analogs = json::object();
+          for (const auto& [type, value] : part.analogs)
+            analogs[std::to_string(type)] = value;
+          ZZ_RETURN_IF_ERROR(
+              conn.Prepare("INSERT INTO iot_parts(device_id, part, system_type, system_address, "
+                           "part_type, part_address, first_seen, last_seen, analogs) "
+                           "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(device_id, part) DO UPDATE SET "
+                           "first_seen = COALESCE(first_seen, excluded.first_seen), "
+                           "last_seen = MAX(COALESCE(last_seen, 0), excluded.last_seen), "
+                           "analogs = COALESCE(excluded.analogs, analogs)")
+                  .Bind(1, id)
+                  .Bind(2, key)
+                  .Bind(3, static_cast<std::int64_t>(part.system_type))
+                  .Bind(4, static_cast<std::int64_t>(part.system_address))
+                  .Bind(5, static_cast<std::int64_t>(part.part_type))
+                  .Bind(6, static_cast<std::int64_t>(part.part_address))
+                  .Bind(7, part.first_seen)
+                  .Bind(8, part.last_seen)
+                  .Bind(9, analogs.empty() ? std::optional<std::string>() : analogs.dump())
+                  .Run());
+        }
         return Status::Ok();
       },
       [this, seen, parts](const Status& status) {
@@ -861,7 +966,8 @@ int Iot::Tick() {
           for (const Seen& s : *seen)
             if (auto it = devices_.find(s.id); it != devices_.end()) it->second.dirty = true;
           for (const auto& [id, key, part] : *parts)
-            if (auto it = devices_.find(id); it != devices_.end()) it->second.dirty_parts.insert(key);
+            if (auto it = devices_.find(id); it != devices_.end())
+              it->second.dirty_parts.insert(key);
         }
         if (--pending_jobs_ == 0) {
           std::lock_guard lock(drain_mu_);

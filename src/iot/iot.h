@@ -73,14 +73,14 @@ namespace zhizhi::iot {
 
 struct IotOptions {
   Clock clock = SystemClock();
-  std::string dir;           // DATA_DIR/mqtt: the broker's files
-  std::string mqtt_url;      // empty: start our own broker; else connect to this one
+  std::string dir;       // DATA_DIR/mqtt: the broker's files
+  std::string mqtt_url;  // empty: start our own broker; else connect to this one
   std::string broker_binary = "mosquitto";
-  std::uint16_t broker_port = 0;           // 0: a free loopback port
+  std::uint16_t broker_port = 0;              // 0: a free loopback port
   std::string advertised_host = "127.0.0.1";  // what registration tells devices
-  int flush_ms = 1000;                     // last-seen times and latest values
-  std::int64_t offline_after_ms = 0;       // 0: per kind (docs/iot.md); else for every device
-  bool connect = true;                     // false: no broker, no client (tests feed Ingest)
+  int flush_ms = 1000;                        // last-seen times and latest values
+  std::int64_t offline_after_ms = 0;          // 0: per kind (docs/iot.md); else for every device
+  bool connect = true;                        // false: no broker, no client (tests feed Ingest)
 };
 
 struct DeviceFilter {
@@ -89,8 +89,8 @@ struct DeviceFilter {
 
 class Iot {
  public:
-  Iot(store::Database* db, const security::AuditLog* audit, gate::Gate* gate,
-      warning::Areas* areas, IotOptions options);
+  Iot(store::Database* db, const security::AuditLog* audit, gate::Gate* gate, warning::Areas* areas,
+      IotOptions options);
   ~Iot();
 
   // Loads the devices and their state, starts the broker (or connects to `mqtt_url`), the
@@ -102,6 +102,22 @@ class Iot {
   // its MQTT credentials (the password is shown once).
   Result<nlohmann::json> Register(const nlohmann::json& body, const security::Principal& principal,
                                   const security::Actor& actor);
+  // Many devices at once (the demo district at the seed's scale): devices with the hashes of
+  // their passwords and the points of the panels behind them (known before they report), in jobs
+  // of a few thousand rows; memory and the broker learn them once, at the end. All or nothing
+  // per job: a serial that exists already fails its job.
+  struct NewDevice {
+    std::string kind, serial, name, password_hash, project, address, community, model;
+  };
+  struct NewPart {
+    std::size_t device = 0;  // index into the devices
+    std::string part, description;
+    int system_type = 0, system_address = 0, part_type = 0;
+    std::uint32_t part_address = 0;
+  };
+  Status RegisterBulk(const std::vector<NewDevice>& devices, const std::vector<NewPart>& parts,
+                      const security::Actor& actor);
+
   Result<nlohmann::json> Get(std::int64_t id) const;
   Result<nlohmann::json> List(const DeviceFilter& filter, const store::Page& page,
                               const security::Principal& principal) const;
@@ -173,11 +189,12 @@ class Iot {
   void IngestJson(Device& d, std::string_view payload, std::int64_t now, Effects& fx);
   void IngestOperator(Device& d, const nlohmann::json& doc, std::int64_t now, Effects& fx);
   void SetAlarm(Device& d, const std::string& type, const std::string& part, bool on,
-                const std::string& severity, const std::string& message,
-                nlohmann::json detail, std::int64_t now, Effects& fx);
+                const std::string& severity, const std::string& message, nlohmann::json detail,
+                std::int64_t now, Effects& fx);
   void Commit(std::shared_ptr<Effects> fx);
   Status Apply(store::Connection& conn, Effects& fx);
   std::int64_t OfflineAfter(const std::string& kind) const;
+  std::string RegisteredDescription(std::int64_t device, const std::string& part) const;
 
   store::Database* db_;
   const security::AuditLog* audit_;
@@ -203,6 +220,8 @@ class Iot {
   std::int64_t last_parts_flush_ms_ = 0;
 
   std::atomic<std::uint64_t> messages_{0}, dropped_{0};
+  std::mutex reload_mu_;
+  std::vector<std::int64_t> reload_;  // devices whose memory a failed job left ahead
   std::atomic<std::int64_t> pending_jobs_{0};
   std::mutex drain_mu_;
   std::condition_variable drain_cv_;

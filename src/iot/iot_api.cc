@@ -89,20 +89,20 @@ void AddIotRoutes(http::Router& router, Iot& iot_ref) {
                      if (!id.ok()) return Response::Error(id.status());
                      return Reply(iot->Get(*id));
                    }});
-  router.Add(Route{
-      Verb::post, "/api/v1/iot/alarms/{alarm}/verdict", Right::kIotDuty,
-      "The person on duty's verdict on an IoT alarm: `false` resolves its alert as a false "
-      "alarm, `real` acknowledges it",
-      Operation({{"verdict", "string", true, "real or false"},
-                 {"note", "string", false, "what was found, at most 500 characters"}},
-                {400, 404, 409}),
-      [=](Request& request) {
-        auto id = http::IdParam(request, "alarm");
-        if (!id.ok()) return Response::Error(id.status());
-        auto body = http::JsonBody(request);
-        if (!body.ok()) return Response::Error(body.status());
-        return Reply(iot->Verdict(*id, *body, http::ActorOf(request)));
-      }});
+  router.Add(
+      Route{Verb::post, "/api/v1/iot/alarms/{alarm}/verdict", Right::kIotDuty,
+            "The person on duty's verdict on an IoT alarm: `false` resolves its alert as a false "
+            "alarm, `real` acknowledges it",
+            Operation({{"verdict", "string", true, "real or false"},
+                       {"note", "string", false, "what was found, at most 500 characters"}},
+                      {400, 404, 409}),
+            [=](Request& request) {
+              auto id = http::IdParam(request, "alarm");
+              if (!id.ok()) return Response::Error(id.status());
+              auto body = http::JsonBody(request);
+              if (!body.ok()) return Response::Error(body.status());
+              return Reply(iot->Verdict(*id, *body, http::ActorOf(request)));
+            }});
   router.Add(Route{Verb::get, "/api/v1/iot/stats", Right::kIotRead,
                    "Devices by state and kind, messages taken and dropped (by error code), open "
                    "alarms by type",

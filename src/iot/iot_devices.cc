@@ -46,11 +46,13 @@ const char* KindName(const std::string& kind) {
   return "塔式起重机";
 }
 
-json OptTime(std::int64_t ms) { return ms > 0 ? json(FormatRfc3339(ms)) : json(nullptr); }
+json OptTime(std::int64_t ms) {
+  return ms > 0 ? json(FormatRfc3339(ms)) : json(nullptr);
+}
 
 json Flags(std::uint16_t status) {
-  static const char* kNames[] = {"running",  "fire_alarm", "fault",   "shielded",   "supervisory",
-                                 "started",  "feedback",   "delayed", "power_fault"};
+  static const char* kNames[] = {"running", "fire_alarm", "fault",   "shielded",   "supervisory",
+                                 "started", "feedback",   "delayed", "power_fault"};
   json flags = json::array();
   for (int bit = 0; bit < 9; ++bit)
     if (status & (1u << bit)) flags.push_back(kNames[bit]);
@@ -60,10 +62,17 @@ json Flags(std::uint16_t status) {
 json AlarmJson(const store::Statement& s) {
   auto text = [&](int c) { return s.IsNull(c) ? json(nullptr) : json(s.Text(c)); };
   auto time = [&](int c) { return s.IsNull(c) ? json(nullptr) : json(FormatRfc3339(s.Int(c))); };
-  return {{"id", s.Int(0)},       {"device_id", s.Int(1)},    {"part", text(2)},
-          {"type", s.Text(3)},    {"alert_id", s.IsNull(4) ? json(nullptr) : json(s.Int(4))},
-          {"raised_at", time(5)}, {"recovered_at", time(6)},  {"verdict", text(7)},
-          {"verdict_by", text(8)}, {"verdict_at", time(9)},   {"note", text(10)}};
+  return {{"id", s.Int(0)},
+          {"device_id", s.Int(1)},
+          {"part", text(2)},
+          {"type", s.Text(3)},
+          {"alert_id", s.IsNull(4) ? json(nullptr) : json(s.Int(4))},
+          {"raised_at", time(5)},
+          {"recovered_at", time(6)},
+          {"verdict", text(7)},
+          {"verdict_by", text(8)},
+          {"verdict_at", time(9)},
+          {"note", text(10)}};
 }
 
 constexpr const char* kAlarmColumns =
@@ -102,8 +111,9 @@ Result<json> Iot::Register(const json& body, const security::Principal& principa
   const auto model = r.OptText("model", 32);
   ZZ_RETURN_IF_ERROR(r.Finish());
   if (!KnownKind(kind))
-    return Status::InvalidArgument("kind", "kind: fire_panel, uitd, smoke_detector, "
-                                           "electrical_fire, water_pressure or tower_crane");
+    return Status::InvalidArgument("kind",
+                                   "kind: fire_panel, uitd, smoke_detector, "
+                                   "electrical_fire, water_pressure or tower_crane");
   if (!PlainSerial(serial))
     return Status::InvalidArgument(
         "serial", "serial: 1 to 64 letters, digits, '.', '_' or '-' (not beginning with zhizhi)");
@@ -150,7 +160,8 @@ Result<json> Iot::Register(const json& body, const security::Principal& principa
   ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
     auto dup = conn.Prepare("SELECT 1 FROM iot_devices WHERE serial = ?");
     dup.Bind(1, serial);
-    if (dup.Step()) return Status::AlreadyExists("serial", "a device with serial " + serial + " exists");
+    if (dup.Step())
+      return Status::AlreadyExists("serial", "a device with serial " + serial + " exists");
     ZZ_RETURN_IF_ERROR(dup.status());
     if (project) {
       auto p = conn.Prepare("SELECT 1 FROM projects WHERE code = ?");
@@ -204,6 +215,71 @@ Result<json> Iot::Register(const json& body, const security::Principal& principa
   return out;
 }
 
+Status Iot::RegisterBulk(const std::vector<NewDevice>& devices, const std::vector<NewPart>& parts,
+                         const security::Actor& actor) {
+  constexpr std::size_t kChunk = 5000;
+  const std::int64_t now = options_.clock();
+  std::vector<std::int64_t> ids(devices.size(), 0);
+  auto opt = [](const std::string& v) {
+    return v.empty() ? std::optional<std::string>() : std::optional<std::string>(v);
+  };
+  for (std::size_t start = 0; start < devices.size(); start += kChunk) {
+    ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
+      const std::size_t end = std::min(devices.size(), start + kChunk);
+      for (std::size_t i = start; i < end; ++i) {
+        const NewDevice& d = devices[i];
+        if (!KnownKind(d.kind) || !PlainSerial(d.serial) || d.password_hash.rfind("$7$", 0) != 0)
+          return Status::InvalidArgument("serial", "bad device " + d.serial);
+        ZZ_RETURN_IF_ERROR(
+            conn.Prepare("INSERT INTO iot_devices(kind, serial, name, password_hash, "
+                         "project_code, address, community_code, model, created_at, created_by) "
+                         "VALUES (?,?,?,?,?,?,?,?,?,?)")
+                .Bind(1, d.kind)
+                .Bind(2, d.serial)
+                .Bind(3, d.name)
+                .Bind(4, d.password_hash)
+                .Bind(5, opt(d.project))
+                .Bind(6, opt(d.address))
+                .Bind(7, opt(d.community))
+                .Bind(8, opt(d.model))
+                .Bind(9, now)
+                .Bind(10, actor.name)
+                .Run());
+        ids[i] = conn.LastInsertRowId();
+      }
+      return audit_->Append(
+          conn, actor,
+          security::AuditRecord{"iot_device.create_many",
+                                "iot_device:*",
+                                {},
+                                {{"from", devices[start].serial}, {"count", end - start}}});
+    }));
+  }
+  for (std::size_t start = 0; start < parts.size(); start += 4 * kChunk) {
+    ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
+      const std::size_t end = std::min(parts.size(), start + 4 * kChunk);
+      for (std::size_t i = start; i < end; ++i) {
+        const NewPart& p = parts[i];
+        if (p.device >= ids.size()) return Status::InvalidArgument("device", "no such device");
+        ZZ_RETURN_IF_ERROR(
+            conn.Prepare("INSERT INTO iot_parts(device_id, part, system_type, system_address, "
+                         "part_type, part_address, description) VALUES (?,?,?,?,?,?,?)")
+                .Bind(1, ids[p.device])
+                .Bind(2, p.part)
+                .Bind(3, static_cast<std::int64_t>(p.system_type))
+                .Bind(4, static_cast<std::int64_t>(p.system_address))
+                .Bind(5, static_cast<std::int64_t>(p.part_type))
+                .Bind(6, static_cast<std::int64_t>(p.part_address))
+                .Bind(7, p.description)
+                .Run());
+      }
+      return Status::Ok();
+    }));
+  }
+  ZZ_RETURN_IF_ERROR(LoadDevices());
+  return RefreshBroker();
+}
+
 Result<json> Iot::Get(std::int64_t id) const {
   json out;
   std::optional<std::int64_t> session_person;
@@ -214,32 +290,62 @@ Result<json> Iot::Get(std::int64_t id) const {
     const Device& d = it->second;
     out = DeviceSummary(d);
     out["values"] = d.latest.is_null() ? json(nullptr) : d.latest;
-    json parts = json::array();
+    json parts = json::object();  // by part; the registered ones are added below
     for (const auto& [key, p] : d.parts) {
       json analogs = json::object();
-      for (const auto& [type, value] : p.analogs) analogs[std::to_string(type)] = value;
-      parts.push_back({{"part", key},
-                       {"system_type", p.system_type},
-                       {"system_address", p.system_address},
-                       {"part_type", p.part_type},
-                       {"part_address", p.part_address},
-                       {"description", p.description},
-                       {"status", p.status ? json(*p.status) : json(nullptr)},
-                       {"flags", p.status ? Flags(*p.status) : json::array()},
-                       {"first_seen", OptTime(p.first_seen)},
-                       {"last_seen", OptTime(p.last_seen)},
-                       {"analogs", analogs}});
+      for (const auto& [type, value] : p.analogs)
+        analogs[std::to_string(type)] = value;
+      parts[key] = json{{"part", key},
+                        {"system_type", p.system_type},
+                        {"system_address", p.system_address},
+                        {"part_type", p.part_type},
+                        {"part_address", p.part_address},
+                        {"description", p.description},
+                        {"status", p.status ? json(*p.status) : json(nullptr)},
+                        {"flags", p.status ? Flags(*p.status) : json::array()},
+                        {"first_seen", OptTime(p.first_seen)},
+                        {"last_seen", OptTime(p.last_seen)},
+                        {"analogs", analogs}};
     }
     out["parts"] = std::move(parts);
     out["counters"] = {{"messages", d.messages}, {"dropped", d.dropped}};
     if (d.session) session_person = d.session->person_id;
   }
   ZZ_RETURN_IF_ERROR(db_->Read([&](store::Connection& conn) -> Status {
+    // The panel's registered points that have not reported since this server started.
+    json& parts = out["parts"];
+    auto registered = conn.Prepare(
+        "SELECT part, system_type, system_address, part_type, part_address, description, status, "
+        "first_seen, last_seen FROM iot_parts WHERE device_id = ? ORDER BY part LIMIT 5000");
+    registered.Bind(1, id);
+    while (registered.Step()) {
+      const std::string key = registered.Text(0);
+      if (parts.contains(key)) continue;
+      const auto status = registered.OptInt(6);
+      parts[key] =
+          json{{"part", key},
+               {"system_type", registered.Int(1)},
+               {"system_address", registered.Int(2)},
+               {"part_type", registered.Int(3)},
+               {"part_address", registered.Int(4)},
+               {"description", registered.Text(5)},
+               {"status", status ? json(*status) : json(nullptr)},
+               {"flags", status ? Flags(static_cast<std::uint16_t>(*status)) : json::array()},
+               {"first_seen", OptTime(registered.OptInt(7).value_or(0))},
+               {"last_seen", OptTime(registered.OptInt(8).value_or(0))},
+               {"analogs", json::object()}};
+    }
+    ZZ_RETURN_IF_ERROR(registered.status());
+    json list = json::array();
+    for (auto& [key, part] : parts.items())
+      list.push_back(std::move(part));
+    out["parts"] = std::move(list);
     json alarms = json::array();
     auto a = conn.Prepare(std::string("SELECT ") + kAlarmColumns +
                           " FROM iot_alarms WHERE device_id = ? ORDER BY id DESC LIMIT 50");
     a.Bind(1, id);
-    while (a.Step()) alarms.push_back(AlarmJson(a));
+    while (a.Step())
+      alarms.push_back(AlarmJson(a));
     ZZ_RETURN_IF_ERROR(a.status());
     out["alarms"] = std::move(alarms);
     json sessions = json::array();
@@ -291,11 +397,13 @@ Result<json> Iot::List(const DeviceFilter& filter, const store::Page& page,
     by_state[d.state] = by_state[d.state].get<int>() + 1;
     if (id > page.after_id) rows.push_back(&d);
   }
-  std::sort(rows.begin(), rows.end(), [](const Device* a, const Device* b) { return a->id < b->id; });
+  std::sort(rows.begin(), rows.end(),
+            [](const Device* a, const Device* b) { return a->id < b->id; });
   json items = json::array();
   json next = nullptr;
   std::size_t total = 0;
-  for (const auto& [state, n] : by_state.items()) total += n.get<std::size_t>();
+  for (const auto& [state, n] : by_state.items())
+    total += n.get<std::size_t>();
   for (const Device* d : rows) {
     if (items.size() == static_cast<std::size_t>(page.limit)) {
       next = page.NextCursor(std::to_string(items.back()["id"].get<std::int64_t>()));
@@ -349,20 +457,24 @@ Result<json> Iot::Verdict(std::int64_t alarm, const json& body, const security::
         ZZ_RETURN_IF_ERROR(st.status());
       }
       if (active && verdict == "false") {
-        ZZ_RETURN_IF_ERROR(alerts::AlertBook::Resolve(conn, *alert, actor.name,
-                                                      "误报 false alarm" + (note.empty() ? "" : "：" + note), now)
-                               .status());
-      } else if (active) {
         ZZ_RETURN_IF_ERROR(
-            alerts::AlertBook::Acknowledge(conn, *alert, actor.name, "确认真实 real alarm" + (note.empty() ? "" : "：" + note), now)
+            alerts::AlertBook::Resolve(conn, *alert, actor.name,
+                                       "误报 false alarm" + (note.empty() ? "" : "：" + note), now)
                 .status());
+      } else if (active) {
+        ZZ_RETURN_IF_ERROR(alerts::AlertBook::Acknowledge(
+                               conn, *alert, actor.name,
+                               "确认真实 real alarm" + (note.empty() ? "" : "：" + note), now)
+                               .status());
       }
     }
-    ZZ_RETURN_IF_ERROR(audit_->Append(
-        conn, actor,
-        security::AuditRecord{"iot_alarm.verdict", "iot_alarm:" + std::to_string(alarm), {},
-                              {{"verdict", verdict}}}));
-    auto row = conn.Prepare(std::string("SELECT ") + kAlarmColumns + " FROM iot_alarms WHERE id = ?");
+    ZZ_RETURN_IF_ERROR(audit_->Append(conn, actor,
+                                      security::AuditRecord{"iot_alarm.verdict",
+                                                            "iot_alarm:" + std::to_string(alarm),
+                                                            {},
+                                                            {{"verdict", verdict}}}));
+    auto row =
+        conn.Prepare(std::string("SELECT ") + kAlarmColumns + " FROM iot_alarms WHERE id = ?");
     row.Bind(1, alarm);
     if (row.Step()) out = AlarmJson(row);
     return row.status();
@@ -402,19 +514,21 @@ Status Iot::CheckScope(const security::Principal& principal, std::int64_t id) co
   auto it = devices_.find(id);
   if (it == devices_.end()) return Status::NotFound("no IoT device " + std::to_string(id), "id");
   const Device& d = it->second;
-  const bool visible = d.project.empty() ? principal.all_projects : principal.MaySeeProject(d.project);
+  const bool visible =
+      d.project.empty() ? principal.all_projects : principal.MaySeeProject(d.project);
   if (!visible) return Status::NotFound("no IoT device " + std::to_string(id), "id");
   return Status::Ok();
 }
 
 Status Iot::CheckAlarmScope(const security::Principal& principal, std::int64_t alarm) const {
-  ZZ_ASSIGN_OR_RETURN(std::int64_t device, db_->Read([&](store::Connection& conn) -> Result<std::int64_t> {
-    auto s = conn.Prepare("SELECT device_id FROM iot_alarms WHERE id = ?");
-    s.Bind(1, alarm);
-    if (s.Step()) return s.Int(0);
-    ZZ_RETURN_IF_ERROR(s.status());
-    return Status::NotFound("no IoT alarm " + std::to_string(alarm), "id");
-  }));
+  ZZ_ASSIGN_OR_RETURN(std::int64_t device,
+                      db_->Read([&](store::Connection& conn) -> Result<std::int64_t> {
+                        auto s = conn.Prepare("SELECT device_id FROM iot_alarms WHERE id = ?");
+                        s.Bind(1, alarm);
+                        if (s.Step()) return s.Int(0);
+                        ZZ_RETURN_IF_ERROR(s.status());
+                        return Status::NotFound("no IoT alarm " + std::to_string(alarm), "id");
+                      }));
   Status scope = CheckScope(principal, device);
   if (!scope.ok()) return Status::NotFound("no IoT alarm " + std::to_string(alarm), "id");
   return scope;

@@ -47,8 +47,9 @@ std::string TopicUp(const std::string& serial);
 std::string TopicDown(const std::string& serial);
 // The ACL patterns that give every device its own two topics.
 std::vector<std::string> DevicePatterns();
-// The parts, open alarms and operator session of `d` as the database has them.
-Status LoadDeviceState(store::Connection& conn, Iot::Device& d);
+// The reported parts, open alarms and operator sessions of `devices` (or of the one `only`).
+Status LoadStates(store::Connection& conn, std::unordered_map<std::int64_t, Iot::Device>& devices,
+                  std::optional<std::int64_t> only);
 Status WritePart(store::Connection& conn, std::int64_t device, const std::string& key,
                  const Iot::Part& p);
 

@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "base/civil_time.h"
 #include "base/file.h"
@@ -132,8 +132,7 @@ void AddIotSimFlags(CLI::App& cmd, IotSimOptions& o) {
       ->check(CLI::Range(0.0, 1.0));
   cmd.add_option("--malformed-share", o.malformed_share, "share of malformed messages")
       ->check(CLI::Range(0.0, 1.0));
-  cmd.add_option("--dropout-share", o.dropout_share,
-                 "share of devices that fall silent half way")
+  cmd.add_option("--dropout-share", o.dropout_share, "share of devices that fall silent half way")
       ->check(CLI::Range(0.0, 1.0));
   cmd.add_option("--seed", o.seed, "random seed (0: random)");
   cmd.add_option("--prefix", o.prefix, "serials' prefix (default SIM-<random>-)");
@@ -151,7 +150,8 @@ template <typename Make>
 std::vector<Publisher> Drive(int threads, double rate, double seconds, std::size_t devices,
                              Make make) {
   std::vector<Publisher> pubs(static_cast<std::size_t>(threads));
-  for (std::size_t i = 0; i < devices; ++i) pubs[i % pubs.size()].mine.push_back(static_cast<int>(i));
+  for (std::size_t i = 0; i < devices; ++i)
+    pubs[i % pubs.size()].mine.push_back(static_cast<int>(i));
   std::vector<std::thread> workers;
   const auto start = Clock::now();
   const auto until = start + std::chrono::microseconds(static_cast<std::int64_t>(seconds * 1e6));
@@ -166,8 +166,7 @@ std::vector<Publisher> Drive(int threads, double rate, double seconds, std::size
       while (true) {
         const auto now = Clock::now();
         if (now >= until) break;
-        const double elapsed_us =
-            std::chrono::duration<double, std::micro>(now - start).count();
+        const double elapsed_us = std::chrono::duration<double, std::micro>(now - start).count();
         if (elapsed_us < due_us) {
           std::this_thread::sleep_for(std::chrono::microseconds(
               static_cast<std::int64_t>(std::min(due_us - elapsed_us, 2000.0))));
@@ -179,7 +178,8 @@ std::vector<Publisher> Drive(int threads, double rate, double seconds, std::size
       }
     });
   }
-  for (auto& w : workers) w.join();
+  for (auto& w : workers)
+    w.join();
   return pubs;
 }
 
@@ -202,15 +202,15 @@ int RunIotSimulator(const IotSimOptions& o) {
   copt.port = url->port;
   http::Client http(copt);
   auto api = [&](const char* method, const std::string& target, const json& body) {
-    auto r = http.Send(method, target, {{"Authorization", bearer}, {"Content-Type", "application/json"}},
-                       body.is_null() ? std::string() : body.dump());
+    auto r =
+        http.Send(method, target, {{"Authorization", bearer}, {"Content-Type", "application/json"}},
+                  body.is_null() ? std::string() : body.dump());
     return std::make_pair(r.status, json::parse(r.body, nullptr, false));
   };
 
   std::mt19937_64 rng(o.seed ? o.seed : std::random_device{}());
   std::uniform_real_distribution<double> unit(0, 1);
-  const std::string prefix =
-      o.prefix.empty() ? "SIM-" + RandomHex(3) + "-" : o.prefix;
+  const std::string prefix = o.prefix.empty() ? "SIM-" + RandomHex(3) + "-" : o.prefix;
 
   // Register.
   std::vector<SimDevice> devices;
@@ -223,7 +223,8 @@ int RunIotSimulator(const IotSimOptions& o) {
       d.kind = "tower_crane";
       body = {{"kind", d.kind}, {"project", o.project}};
     } else {
-      static const char* kKinds[] = {"uitd", "uitd", "uitd", "uitd", "uitd", "uitd",
+      static const char* kKinds[] = {"uitd",           "uitd",           "uitd",
+                                     "uitd",           "uitd",           "uitd",
                                      "smoke_detector", "smoke_detector", "electrical_fire",
                                      "water_pressure"};
       d.kind = kKinds[i % 10];
@@ -270,8 +271,10 @@ int RunIotSimulator(const IotSimOptions& o) {
     }
   }
   const json before = api("GET", "/api/v1/iot/stats", nullptr).second;
-  std::fprintf(stderr, "simulate iot: %zu devices connected to the broker on port %u; %.0f msg/s for %.0f s\n",
-               devices.size(), broker_port, o.rate, o.seconds);
+  std::fprintf(
+      stderr,
+      "simulate iot: %zu devices connected to the broker on port %u; %.0f msg/s for %.0f s\n",
+      devices.size(), broker_port, o.rate, o.seconds);
 
   std::mutex rng_mu;
   auto roll = [&] {
@@ -279,56 +282,60 @@ int RunIotSimulator(const IotSimOptions& o) {
     return unit(rng);
   };
   const auto started = Clock::now();
-  auto pubs = Drive(o.publishers, o.rate, o.seconds, devices.size(),
-                    [&](Publisher& p, int index, double progress) {
-    SimDevice& d = devices[static_cast<std::size_t>(index)];
-    if (d.drops_out && progress > 0.5) return false;  // silent: offline detection's business
-    if (roll() < o.malformed_share) {
-      ++p.malformed;
-      std::string bad = d.kind == "uitd" ? PartFrame(++d.frame_serial, 101, gbt::kRunning)
-                                         : std::string("{\"time\":\"2026-13-40\"");
-      if (d.kind == "uitd") bad[bad.size() - 3] ^= 0x5a;  // the checksum
-      return d.client->Publish(d.topic_up, bad, 1);
-    }
-    const std::int64_t now = MonoUs();
-    const bool recover = d.alarm_since_us > 0 && now - d.alarm_since_us > 3'000'000;
-    const bool alarm = d.alarm_since_us == 0 && roll() < o.alarm_share;
-    if (alarm) {
-      d.alarm_since_us = now;
-      ++p.alarms;
-    }
-    if (recover) d.alarm_since_us = 0;
-    const bool on = d.alarm_since_us > 0;
-    std::string payload;
-    if (d.kind == "uitd") {
-      const std::uint16_t serial = ++d.frame_serial;
-      if (alarm) d.alarm_part = 100 + static_cast<std::uint32_t>(roll() * 900);
-      if (alarm || recover) {
-        payload = PartFrame(serial, d.alarm_part, on ? gbt::kRunning | gbt::kFireAlarm : gbt::kRunning);
-      } else if (roll() < 0.5) {
-        payload = UitdHeartbeat(serial);
-      } else {
-        payload = PartFrame(serial, 100 + static_cast<std::uint32_t>(roll() * 900),
-                            d.alarm_since_us > 0 ? gbt::kRunning : gbt::kRunning);
-        if (d.alarm_since_us > 0) payload = UitdHeartbeat(serial);  // keep the alarm's part as is
-      }
-      std::lock_guard lock(lat.mu);
-      lat.sent[{index, serial}] = {MonoUs(), alarm};
-    } else if (d.kind == "smoke_detector") {
-      payload = Telemetry({{"smoke", on}, {"battery_pct", 80}});
-    } else if (d.kind == "electrical_fire") {
-      payload = Telemetry({{"residual_current_ma", on ? 350 : 40 + roll() * 60},
-                           {"temperature_c", 30 + roll() * 10}});
-    } else if (d.kind == "water_pressure") {
-      payload = Telemetry({{"pressure_mpa", on ? 0.02 : 0.3 + roll() * 0.1}});
-    } else {
-      payload = Telemetry({{"load_t", on ? 6.0 : roll() * 3},
-                           {"radius_m", 25.0},
-                           {"moment_ratio", on ? 1.05 : 0.2 + roll() * 0.5},
-                           {"wind_speed_ms", 5 + roll() * 5}});
-    }
-    return d.client->Publish(d.topic_up, payload, 1);
-  });
+  auto pubs =
+      Drive(o.publishers, o.rate, o.seconds, devices.size(),
+            [&](Publisher& p, int index, double progress) {
+              SimDevice& d = devices[static_cast<std::size_t>(index)];
+              if (d.drops_out && progress > 0.5)
+                return false;  // silent: offline detection's business
+              if (roll() < o.malformed_share) {
+                ++p.malformed;
+                std::string bad = d.kind == "uitd" ? PartFrame(++d.frame_serial, 101, gbt::kRunning)
+                                                   : std::string("{\"time\":\"2026-13-40\"");
+                if (d.kind == "uitd") bad[bad.size() - 3] ^= 0x5a;  // the checksum
+                return d.client->Publish(d.topic_up, bad, 1);
+              }
+              const std::int64_t now = MonoUs();
+              const bool recover = d.alarm_since_us > 0 && now - d.alarm_since_us > 3'000'000;
+              const bool alarm = d.alarm_since_us == 0 && roll() < o.alarm_share;
+              if (alarm) {
+                d.alarm_since_us = now;
+                ++p.alarms;
+              }
+              if (recover) d.alarm_since_us = 0;
+              const bool on = d.alarm_since_us > 0;
+              std::string payload;
+              if (d.kind == "uitd") {
+                const std::uint16_t serial = ++d.frame_serial;
+                if (alarm) d.alarm_part = 100 + static_cast<std::uint32_t>(roll() * 900);
+                if (alarm || recover) {
+                  payload = PartFrame(serial, d.alarm_part,
+                                      on ? gbt::kRunning | gbt::kFireAlarm : gbt::kRunning);
+                } else if (roll() < 0.5) {
+                  payload = UitdHeartbeat(serial);
+                } else {
+                  payload = PartFrame(serial, 100 + static_cast<std::uint32_t>(roll() * 900),
+                                      d.alarm_since_us > 0 ? gbt::kRunning : gbt::kRunning);
+                  if (d.alarm_since_us > 0)
+                    payload = UitdHeartbeat(serial);  // keep the alarm's part as is
+                }
+                std::lock_guard lock(lat.mu);
+                lat.sent[{index, serial}] = {MonoUs(), alarm};
+              } else if (d.kind == "smoke_detector") {
+                payload = Telemetry({{"smoke", on}, {"battery_pct", 80}});
+              } else if (d.kind == "electrical_fire") {
+                payload = Telemetry({{"residual_current_ma", on ? 350 : 40 + roll() * 60},
+                                     {"temperature_c", 30 + roll() * 10}});
+              } else if (d.kind == "water_pressure") {
+                payload = Telemetry({{"pressure_mpa", on ? 0.02 : 0.3 + roll() * 0.1}});
+              } else {
+                payload = Telemetry({{"load_t", on ? 6.0 : roll() * 3},
+                                     {"radius_m", 25.0},
+                                     {"moment_ratio", on ? 1.05 : 0.2 + roll() * 0.5},
+                                     {"wind_speed_ms", 5 + roll() * 5}});
+              }
+              return d.client->Publish(d.topic_up, payload, 1);
+            });
   const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
   // The last confirms.
   std::this_thread::sleep_for(std::chrono::seconds(2));
@@ -357,7 +364,8 @@ int RunIotSimulator(const IotSimOptions& o) {
               {"alarms_sent", alarms},
               {"confirms", lat.all_ms.size()},
               {"confirms_missing", lat.sent.size()},
-              {"confirm_ms", {{"p50", Percentile(lat.all_ms, 0.5)}, {"p99", Percentile(lat.all_ms, 0.99)}}},
+              {"confirm_ms",
+               {{"p50", Percentile(lat.all_ms, 0.5)}, {"p99", Percentile(lat.all_ms, 0.99)}}},
               {"alarm_confirm_ms",
                {{"count", lat.alarm_ms.size()},
                 {"p50", Percentile(lat.alarm_ms, 0.5)},
@@ -369,7 +377,8 @@ int RunIotSimulator(const IotSimOptions& o) {
   if (o.ceiling) {
     // The broker alone: the same number of publishing connections into a Mosquitto of its own,
     // one subscriber that counts and does nothing else.
-    const std::string dir = std::filesystem::temp_directory_path().string() + "/zhizhi-ceiling-" + RandomHex(4);
+    const std::string dir =
+        std::filesystem::temp_directory_path().string() + "/zhizhi-ceiling-" + RandomHex(4);
     const std::string password = RandomHex(12);
     const std::string hash = MosquittoPasswordHash(password);
     BrokerOptions bo;
@@ -405,7 +414,8 @@ int RunIotSimulator(const IotSimOptions& o) {
     const double celapsed = std::chrono::duration<double>(Clock::now() - c0).count();
     std::this_thread::sleep_for(std::chrono::seconds(2));
     std::uint64_t cpublished = 0;
-    for (const auto& p : cpubs) cpublished += p.published;
+    for (const auto& p : cpubs)
+      cpublished += p.published;
     report["ceiling"] = {{"published", cpublished},
                          {"published_per_s", cpublished / celapsed},
                          {"subscriber_received", sunk.load()},

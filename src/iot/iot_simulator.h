@@ -23,11 +23,11 @@ namespace zhizhi::iot {
 
 struct IotSimOptions {
   std::string url = "http://127.0.0.1:8080";
-  std::string token_file;     // the admin token (DATA_DIR/admin.token)
-  int devices = 60;           // devices (each its own MQTT connection)
-  std::string project;        // cranes go on this project (none: no cranes)
+  std::string token_file;  // the admin token (DATA_DIR/admin.token)
+  int devices = 60;        // devices (each its own MQTT connection)
+  std::string project;     // cranes go on this project (none: no cranes)
   int cranes = 2;
-  double rate = 200;          // messages a second, all devices together
+  double rate = 200;  // messages a second, all devices together
   double seconds = 20;
   double alarm_share = 0.02;  // of messages: an alarm (recovered a few seconds later)
   double malformed_share = 0.005;

@@ -74,10 +74,17 @@ MqttClient::MqttClient(MqttOptions options) : options_(std::move(options)) {
   });
 }
 
+void MqttClient::Stop() {
+  if (m_ == nullptr || !loop_started_) return;
+  mosquitto_disconnect(m_);
+  mosquitto_loop_stop(m_, /*force=*/false);
+  loop_started_ = false;
+  connected_.store(false);
+}
+
 MqttClient::~MqttClient() {
   if (m_ == nullptr) return;
-  mosquitto_disconnect(m_);
-  if (loop_started_) mosquitto_loop_stop(m_, /*force=*/false);
+  Stop();
   mosquitto_destroy(m_);
 }
 
@@ -97,8 +104,8 @@ void MqttClient::HandleDisconnect(mosquitto*, void* self, int) {
 Status MqttClient::Connect(int timeout_ms) {
   if (m_ == nullptr) return Status::Internal("libmosquitto could not create a client");
   // Asynchronous: the network thread connects (and reconnects) by itself.
-  const int rc = mosquitto_connect_async(m_, options_.host.c_str(), options_.port,
-                                         options_.keepalive_s);
+  const int rc =
+      mosquitto_connect_async(m_, options_.host.c_str(), options_.port, options_.keepalive_s);
   if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO)
     return Status::Unavailable(std::string("MQTT connect: ") + mosquitto_strerror(rc));
   if (!loop_started_) {

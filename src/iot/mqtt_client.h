@@ -54,6 +54,9 @@ class MqttClient {
   Status Connect(int timeout_ms);
   // Queues a message (the network thread sends it); false when the client is not connected.
   bool Publish(const std::string& topic, std::string_view payload, int qos);
+  // Disconnects and waits for the network thread: no callback runs after it returns (Publish
+  // then fails). The destructor calls it.
+  void Stop();
   bool connected() const { return connected_.load(); }
   // The last CONNACK code (-1: none yet).
   int connack() const { return connack_.load(); }

@@ -39,8 +39,8 @@ bool HasTelemetry(std::string_view kind) {
 
 Result<Telemetry> ParseTelemetry(std::string_view kind, std::string_view text) {
   if (!HasTelemetry(kind))
-    return Status::InvalidArgument("", std::string("a ") + std::string(kind) +
-                                           " sends GB/T 26875.3 frames, not JSON");
+    return Status::InvalidArgument(
+        "", std::string("a ") + std::string(kind) + " sends GB/T 26875.3 frames, not JSON");
   if (text.size() > 4096) return Status::InvalidArgument("", "telemetry is at most 4 KB");
   const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object())
