@@ -148,8 +148,10 @@ Status Iot::Start() {
     client_->OnMessage(
         [this](std::string_view topic, std::string_view payload) { Ingest(topic, payload); });
     if (!publisher_) {
+      // QoS 0: a confirm that is lost makes the device send its frame again, which changes
+      // nothing the second time and is confirmed again.
       publisher_ = [this](const std::string& topic, const std::string& payload) {
-        client_->Publish(topic, payload, 1);
+        client_->Publish(topic, payload, 0);
       };
     }
     ZZ_RETURN_IF_ERROR(client_->Connect(10'000));
