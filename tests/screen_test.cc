@@ -377,6 +377,18 @@ TEST(SimulateTest, PlaysPassesThroughTheApiAndStopsWithTheServer) {
       << "no ZKTeco punch; log:\n"
       << server.Log();
   EXPECT_GT(server.Count("SELECT roster_synced FROM devices WHERE vendor = 'zkteco'"), 0);
+  // The demo's IoT devices that reported during the demo (at least its crane) publish through
+  // the server's own broker with their own credentials (docs/iot.md, iot/live_iot.h).
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        const HttpResponse stats = server.Api("GET", "/api/v1/iot/stats");
+        return stats.status == 200 && stats.json["messages"]["received"].get<int>() > 0;
+      },
+      20s))
+      << "no IoT message; log:\n"
+      << server.Log();
+  EXPECT_TRUE(Contains(server.Log(), "event=live_iot_started devices=")) << server.Log();
+  EXPECT_EQ(server.Api("GET", "/api/v1/iot/stats").json["messages"]["dropped"], 0);
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(server.Stop(), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 8s);

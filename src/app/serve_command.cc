@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "base/file.h"
 #include "http/handler_support.h"
 #include "http/server.h"
+#include "iot/live_iot.h"
 #include "registry/rulebook.h"
 #include "sim/live_traffic.h"
 
@@ -205,7 +207,23 @@ int Serve(const ServeFlags& flags) {
     live->Start();
     spdlog::info("event=simulator_started speed={}", flags.simulate_speed);
   }
+  // ... and the demo's IoT devices that reported during `zhizhi demo` (iot/live_iot.h).
+  std::unique_ptr<iot::LiveIot> live_iot;
+  if (flags.simulate && p.iot() != nullptr && p.iot()->mqtt_port() != 0 &&
+      std::filesystem::exists(flags.data + "/demo-iot-devices.csv")) {
+    iot::LiveIotOptions o;
+    o.data_dir = flags.data;
+    o.port = p.iot()->mqtt_port();
+    o.serials = p.iot()->HeardSerials();
+    o.seed = flags.simulate_seed;
+    live_iot = std::make_unique<iot::LiveIot>(std::move(o));
+    if (Status s = live_iot->Start(); !s.ok()) {
+      spdlog::warn("event=live_iot_not_started error=\"{}\"", s.ToString());
+      live_iot.reset();
+    }
+  }
   server.Run();
+  if (live_iot) live_iot->Stop();
   if (live) live->Stop();
   spdlog::info("event=stopped");
   return 0;

@@ -125,6 +125,8 @@ class Iot {
   // its alert; a real one acknowledges it (the work order goes on).
   Result<nlohmann::json> Verdict(std::int64_t alarm, const nlohmann::json& body,
                                  const security::Actor& actor);
+  // The serials of the devices heard from at least once, by id (serve --simulate plays them).
+  std::vector<std::string> HeardSerials() const;
   // Counts over the devices the principal may see.
   nlohmann::json Stats(const security::Principal& principal) const;
   // 404 unless the principal may see the device (a site manager: their projects' devices).

@@ -509,6 +509,20 @@ json Iot::Stats(const security::Principal& principal) const {
           {"alarms", {{"open", open}, {"by_type", open_by_type}}}};
 }
 
+std::vector<std::string> Iot::HeardSerials() const {
+  std::vector<std::pair<std::int64_t, std::string>> heard;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, d] : devices_)
+      if (d.state != "never") heard.emplace_back(id, d.serial);
+  }
+  std::sort(heard.begin(), heard.end());
+  std::vector<std::string> out;
+  for (auto& [id, serial] : heard)
+    out.push_back(std::move(serial));
+  return out;
+}
+
 Status Iot::CheckScope(const security::Principal& principal, std::int64_t id) const {
   std::lock_guard lock(mu_);
   auto it = devices_.find(id);

@@ -5,7 +5,7 @@
 // kind filter and the search, a row opens the device's page, and an alarm without a verdict is
 // marked false there (its alert is then resolved). An inspector reads the same pages without the
 // verdict buttons and is refused a verdict by the server; a device registered through the API
-// shows as never connected.
+// shows as never connected. An alarm raised while the overview is open shows in its live feed.
 //
 //   ZHIZHI_BINARY=build/zhizhi ZHIZHI_WEB_DIST=web/dist node --test web/e2e/iot.test.mjs
 import { test, before, after } from 'node:test';
@@ -23,19 +23,23 @@ let district;
 let browser;
 let api;
 
-before(async () => {
-  district = await startDistrict(['--projects', '4', '--persons', '200', '--history-days', '0', '--seed', '27', '--no-faces', '--base-data-scale', '0', '--lottery-households', '0']);
-  api = apiOf(district);
-  // Devices and alarms through the real broker: the simulator registers them through the API.
+// Devices and alarms through the real broker: the simulator registers them through the API.
+function simulate(prefix, seed, seconds) {
   const dir = mkdtempSync(join(tmpdir(), 'zhizhi-iot-'));
   try {
     writeFileSync(join(dir, 'admin.token'), district.token, { mode: 0o600 });
     execFileSync(process.env.ZHIZHI_BINARY, ['simulate', 'iot', '--url', district.base, '--token-file', join(dir, 'admin.token'),
-      '--devices', '12', '--rate', '60', '--seconds', '4', '--alarm-share', '0.3', '--malformed-share', '0.05',
-      '--dropout-share', '0', '--seed', '27', '--prefix', 'WEB-', '--json'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 60000 });
+      '--devices', '12', '--rate', '60', '--seconds', String(seconds), '--alarm-share', '0.3', '--malformed-share', '0.05',
+      '--dropout-share', '0', '--seed', String(seed), '--prefix', prefix, '--json'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 60000 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+before(async () => {
+  district = await startDistrict(['--projects', '4', '--persons', '200', '--history-days', '0', '--seed', '27', '--no-faces', '--base-data-scale', '0', '--lottery-households', '0']);
+  api = apiOf(district);
+  simulate('WEB-', 27, 4);
   browser = await launchBrowser();
 });
 
@@ -280,5 +284,27 @@ test('a device registered through the API is listed as never connected, without 
   await page.waitForSelector('main.page[data-ready="1"] [data-testid=device-state][data-state=never]');
   await page.waitForSelector('[data-testid=no-alarms]');
   assert.equal(await page.getAttribute('[data-testid=device-last-seen]', 'data-value'), '');
+  await page.close();
+});
+
+test('an IoT alarm raised while the overview is open shows in its live feed, linking to the device', async () => {
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  await login(page, district);
+  await page.waitForSelector('main.page[data-ready="1"] [data-testid=denied-feed]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=live-state]')?.textContent?.startsWith('●'));
+  simulate('LIVE-', 28, 2); // the browser hears the alarms meanwhile; the rows stay
+  const row = page.locator('[data-testid=denied-feed] [data-testid=live-iot-alarm]').first();
+  await row.waitFor({ timeout: 10000 });
+  const alertId = Number(await row.getAttribute('data-alert-id'));
+  const device = Number(await row.getAttribute('data-device'));
+  const alert = await ok('GET', `/api/v1/alerts/${alertId}`);
+  assert.equal(await row.getAttribute('data-type'), alert.type);
+  assert.ok(['red', 'orange', 'yellow', 'blue'].includes(await row.getAttribute('data-severity')));
+  assert.equal(await row.locator('.sev').count(), 1, 'a severity chip');
+  assert.equal(await row.locator('a').getAttribute('href'), `/iot/devices/${device}`);
+  await page.screenshot({ path: join(artifacts, 'overview-iot-alarm.png') });
+  await row.locator('a').click();
+  await page.waitForURL(new RegExp(`/iot/devices/${device}$`));
+  await page.waitForSelector('main.page[data-ready="1"] [data-testid=device-alarms]');
   await page.close();
 });

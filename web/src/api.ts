@@ -157,6 +157,19 @@ export interface LivePass {
   duplicate?: boolean;
 }
 
+// An IoT alarm on the same socket, sent once its alert is committed (docs/iot.md); part may be ''.
+export interface LiveIotAlarm {
+  type: 'iot_alarm';
+  alarm_type: string;
+  severity: 'red' | 'orange' | 'yellow' | 'blue';
+  device_id: number;
+  serial: string;
+  part: string;
+  message: string;
+  alert_id: number;
+  time: string;
+}
+
 // A division of the gazetteer (GET /api/v1/divisions[/{code}]); code and name are null at the
 // root, whose children are the provinces.
 export interface Division {

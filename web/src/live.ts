@@ -1,12 +1,17 @@
 // The live gate feed: one WebSocket to GET /api/v1/live?access_token=… (docs/gate.md), shared by
-// every page, reconnecting with back-off when it drops. Listeners get each committed pass.
+// every page, reconnecting with back-off when it drops. Listeners get each committed pass, and
+// alarm listeners each IoT alarm whose alert was committed.
 
-import { token, type LivePass } from './api';
+import { token, type LiveIotAlarm, type LivePass } from './api';
+
+export type { LiveIotAlarm };
 
 type Listener = (pass: LivePass) => void;
+type AlarmListener = (alarm: LiveIotAlarm) => void;
 type StateListener = (connected: boolean) => void;
 
 const listeners = new Set<Listener>();
+const alarmListeners = new Set<AlarmListener>();
 const stateListeners = new Set<StateListener>();
 let socket: WebSocket | null = null;
 let retry = 0;
@@ -37,8 +42,11 @@ function connect(): void {
     } catch {
       return;
     }
-    if (message?.type !== 'pass') return;
-    for (const l of listeners) l(message as LivePass);
+    if (message?.type === 'pass') {
+      for (const l of listeners) l(message as LivePass);
+    } else if (message?.type === 'iot_alarm') {
+      for (const l of alarmListeners) l(message as LiveIotAlarm);
+    }
   };
   ws.onclose = () => {
     socket = null;
@@ -65,6 +73,11 @@ export function stopLive(): void {
 export function onPass(listener: Listener): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
+}
+
+export function onIotAlarm(listener: AlarmListener): () => void {
+  alarmListeners.add(listener);
+  return () => alarmListeners.delete(listener);
 }
 
 export function onLiveState(listener: StateListener): () => void {

@@ -5,7 +5,8 @@
 // current session and the recent ones); a fire device's parts with their status flags and analog
 // values; its alarms with recovery and verdict, and — for those with iot.duty — the buttons that
 // give an alarm without a verdict one (POST /api/v1/iot/alarms/{id}/verdict; a false alarm
-// resolves its alert). Both pages refresh every 5 s with one timer, redrawing only what changed.
+// resolves its alert). Both pages refresh every 5 s with one timer, redrawing only what changed,
+// and at once when the live feed brings an IoT alarm (the list: any; a device's page: its own).
 
 import {
   ApiError,
@@ -26,6 +27,7 @@ import {
 } from '../api';
 import { card, h, link, replace } from '../dom';
 import { formatFullTime, formatNumber, formatTime, label, lang, t } from '../i18n';
+import { onIotAlarm } from '../live';
 import { navigate } from '../nav';
 import { currentSession, hasRight } from '../session';
 import { askNote } from './alerts';
@@ -359,12 +361,30 @@ export function iotPage(root: HTMLElement, _params: Record<string, string>, quer
   };
 
   // One timer for the page: every run (a refresh, a new filter, "more") sets it again.
+  let running = 0;
+  let stale = false; // an alarm came during a run: the next one at once
   const poll = async () => {
-    await load();
+    running++;
+    stale = false;
+    try {
+      await load();
+    } finally {
+      running--;
+    }
     if (disposed || unavailable) return;
     window.clearTimeout(timer);
-    timer = window.setTimeout(() => void poll(), POLL_MS);
+    timer = window.setTimeout(() => void poll(), stale ? 0 : POLL_MS);
   };
+  // An IoT alarm: the figures and rows now, one run at a time (a burst asks for one more run).
+  const offAlarm = onIotAlarm(() => {
+    if (disposed || unavailable) return;
+    if (running > 0) {
+      stale = true;
+      return;
+    }
+    window.clearTimeout(timer);
+    void poll();
+  });
   const reload = () => {
     pages = 1;
     return poll();
@@ -397,6 +417,7 @@ export function iotPage(root: HTMLElement, _params: Record<string, string>, quer
   return () => {
     disposed = true;
     window.clearTimeout(timer);
+    offAlarm();
   };
 }
 
@@ -621,12 +642,32 @@ export function iotDevicePage(root: HTMLElement, params: Record<string, string>)
   };
 
   // One timer for the page: a verdict's reload sets it again too.
+  let running = 0;
+  let stale = false; // an alarm of the device came during a run: the next one at once
+  let started = false;
   const poll = async () => {
-    await load();
+    started = true;
+    running++;
+    stale = false;
+    try {
+      await load();
+    } finally {
+      running--;
+    }
     if (disposed) return;
     window.clearTimeout(timer);
-    timer = window.setTimeout(() => void poll(), POLL_MS);
+    timer = window.setTimeout(() => void poll(), stale ? 0 : POLL_MS);
   };
+  // An alarm of this device: its page now, one run at a time (a burst asks for one more run).
+  const offAlarm = onIotAlarm((alarm) => {
+    if (disposed || !started || alarm.device_id !== id) return;
+    if (running > 0) {
+      stale = true;
+      return;
+    }
+    window.clearTimeout(timer);
+    void poll();
+  });
 
   void (async () => {
     const session = await currentSession();
@@ -639,6 +680,7 @@ export function iotDevicePage(root: HTMLElement, params: Record<string, string>)
   return () => {
     disposed = true;
     window.clearTimeout(timer);
+    offAlarm();
   };
 }
 

@@ -1,14 +1,16 @@
 // District overview: head-count on site now (moved by every gate pass from the live feed), live
 // projects, today's attendance and passes, devices, certificates, open alerts by colour and
 // residence registrations (only when the server has those modules), a map of the sites, hourly
-// and daily trends, the projects by head-count and the denied passes as they happen.
+// and daily trends, the projects by head-count and the denied passes as they happen (with the IoT
+// alarms, for those who may read the devices).
 
-import { get, optional, enc, type AlertList, type Overview, type ProjectRow, type LivePass } from '../api';
+import { get, optional, enc, type AlertList, type Overview, type ProjectRow, type LiveIotAlarm, type LivePass } from '../api';
 import { axisStyle, makeChart, palette, type Chart } from '../charts';
 import { card, esc, h, link, replace } from '../dom';
 import { chinaToday, formatNumber, formatTime, label, t } from '../i18n';
-import { onPass } from '../live';
+import { onIotAlarm, onPass } from '../live';
 import { navigate } from '../nav';
+import { currentSession, hasRight } from '../session';
 
 interface OnsiteAnswer {
   total: number;
@@ -332,6 +334,26 @@ export function overviewPage(root: HTMLElement): () => void {
       h('span.where.ellipsis', { title: x.project_name ?? x.project_code }, link(`/projects/${enc(x.project_code)}`, x.project_name ?? x.project_code)),
       h('span.reasons', x.reasons.map((r) => h('span.badge.deny', label('reason', r)))),
     );
+  // An IoT alarm: its colour and type, what happened (to the device's page), the device.
+  const alarmItem = (x: LiveIotAlarm) => {
+    const severity = ['red', 'orange', 'yellow', 'blue'].includes(x.severity) ? x.severity : 'blue';
+    return h(
+      'li.iot-alarm',
+      { 'data-testid': 'live-iot-alarm', 'data-alert-id': x.alert_id, 'data-device': x.device_id, 'data-severity': severity, 'data-type': x.alarm_type },
+      h('span.time', formatTime(x.time)),
+      h(`span.sev.sev-${severity}`, label('alert_type', x.alarm_type)),
+      h('span.ellipsis', { title: x.message }, link(`/iot/devices/${x.device_id}`, x.message || x.serial)),
+      h('span.mono.small.muted', x.serial),
+    );
+  };
+  // The newest 14 denied passes and, apart from them, the newest 8 IoT alarms (a run of denials
+  // does not push a fire alarm out).
+  const trimFeed = () => {
+    for (const [selector, keep] of [['li:not(.iot-alarm)', 14], ['li.iot-alarm', 8]] as const) {
+      const rows = feedList.querySelectorAll(selector);
+      for (let i = keep; i < rows.length; i++) rows[i].remove();
+    }
+  };
 
   // ---- loading
   const loadOverview = async () => {
@@ -372,7 +394,7 @@ export function overviewPage(root: HTMLElement): () => void {
   };
   const loadFeed = async () => {
     const a = await get<RecentAnswer>('/api/v1/gate/events?decision=deny&limit=14');
-    replace(feedList, a.items.map(feedItem));
+    replace(feedList, [...feedList.querySelectorAll('li.iot-alarm')], a.items.map(feedItem)); // alarms already shown stay
   };
   const loadAlerts = async () => {
     const a = await optional<AlertList>('/api/v1/alerts?status=active&limit=8');
@@ -482,9 +504,22 @@ export function overviewPage(root: HTMLElement): () => void {
       if (pass.decision === 'deny') {
         const p = projects.find((x) => x.code === pass.project_code);
         feedList.prepend(feedItem({ ...pass, project_name: p?.name }));
-        while (feedList.children.length > 14) feedList.lastElementChild?.remove();
+        trimFeed();
       }
       redraw = true;
+    }),
+  );
+  // ---- live: every IoT alarm, for those with iot.read
+  let mayIot = false;
+  void currentSession().then((session) => {
+    mayIot = hasRight(session, 'iot.read');
+    if (mayIot && !disposed) feedCard.querySelector('h2')!.textContent = t('section.denied_iot');
+  });
+  offs.push(
+    onIotAlarm((alarm) => {
+      if (!mayIot) return;
+      feedList.prepend(alarmItem(alarm));
+      trimFeed();
     }),
   );
   timers.push(
