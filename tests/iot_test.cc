@@ -13,6 +13,11 @@
 //     counted by code and dropped, and the server goes on;
 //   - silence makes iot_offline, a message clears it; after a restart the credentials still work
 //     and an alarm already raised is not raised twice.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <mutex>
 #include <string>
@@ -36,10 +41,12 @@ namespace gbt = iot::gbt26875;
 // A device: connected with its registration's credentials, recording what it gets on `down`.
 class DeviceClient {
  public:
-  explicit DeviceClient(const json& registration) {
+  // `ca_file`: over the broker's TLS listener, trusting that certificate.
+  explicit DeviceClient(const json& registration, const std::string& ca_file = "") {
     const json& m = registration.at("mqtt");
     iot::MqttOptions o;
-    o.port = m.at("port").get<std::uint16_t>();
+    o.port = m.at(ca_file.empty() ? "port" : "tls_port").get<std::uint16_t>();
+    o.ca_file = ca_file;
     o.username = m.at("username").get<std::string>();
     o.password = m.at("password").get<std::string>();
     up_ = m.at("topic_up").get<std::string>();
@@ -50,7 +57,7 @@ class DeviceClient {
       down_.emplace_back(payload);
     });
   }
-  Status Connect() { return client_->Connect(10'000); }
+  Status Connect(int timeout_ms = 10'000) { return client_->Connect(timeout_ms); }
   bool Publish(std::string_view payload) { return client_->Publish(up_, payload, 1); }
   bool PublishOn(const std::string& topic, std::string_view payload) {
     return client_->Publish(topic, payload, 1);
@@ -66,6 +73,19 @@ class DeviceClient {
   std::mutex mu_;
   std::vector<std::string> down_;
 };
+
+// A loopback port nobody listens on now.
+std::uint16_t FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
 
 gbt::DeviceTime Now() {
   return gbt::DeviceTime{5, 31, 7, 2, 3, 2026};
@@ -362,6 +382,32 @@ TEST_F(IotTest, SilenceIsOfflineAndARestartKeepsCredentialsAndAlarms) {
   EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM alerts WHERE type = 'fire_alarm'"), 1);
   EXPECT_EQ(server_.Count("SELECT COUNT(*) FROM iot_alarms WHERE type = 'fire_alarm'"), 1);
   EXPECT_EQ(Device(reg["id"])["parts"][0]["description"], "仓库感烟");
+}
+
+TEST_F(IotTest, DevicesElsewhereConnectOverTlsWithTheSameCredentials) {
+  ASSERT_TRUE(MakeCertificate(server_.root(), "mqtt")) << "openssl req failed";
+  ASSERT_TRUE(MakeCertificate(server_.root(), "stranger"));
+  const std::uint16_t tls_port = FreePort();
+  ASSERT_TRUE(
+      server_.Start({"--no-faces", "--mqtt-tls-port", std::to_string(tls_port), "--mqtt-tls-bind",
+                     "127.0.0.1", "--mqtt-tls-cert", server_.root() + "/mqtt.crt", "--mqtt-tls-key",
+                     server_.root() + "/mqtt.key"}));
+  const json reg =
+      Register({{"kind", "uitd"}, {"serial", "TLS-1"}, {"address", "钱塘区下沙街道5号"}});
+  ASSERT_EQ(reg["mqtt"]["tls_port"], tls_port) << reg.dump();
+  DeviceClient device(reg, server_.root() + "/mqtt.crt");
+  ASSERT_TRUE(device.Connect().ok());
+  ASSERT_TRUE(device.Publish(PartFrame(9, gbt::kRunning | gbt::kFireAlarm, 3, "TLS")));
+  ASSERT_TRUE(WaitUntil([&] { return !device.Down().empty(); }, 10s));
+  EXPECT_EQ(gbt::DecodeFrame(device.Down()[0])->command, gbt::Command::kConfirm);
+  EXPECT_EQ(Alerts("fire_alarm")["counts"]["total"], 1);
+  // A client that trusts another certificate never gets through; nor does a wrong password.
+  DeviceClient wrong_ca(reg, server_.root() + "/stranger.crt");
+  EXPECT_FALSE(wrong_ca.Connect(2'000).ok());
+  json forged = reg;
+  forged["mqtt"]["password"] = "not-the-password";
+  DeviceClient wrong_password(forged, server_.root() + "/mqtt.crt");
+  EXPECT_FALSE(wrong_password.Connect(2'000).ok());
 }
 
 }  // namespace

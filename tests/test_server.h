@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -109,6 +110,16 @@ std::string ChinaDate(int days = 0);
 // Whether `text` contains `part`.
 inline bool Contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
+}
+
+// A self-signed certificate for 127.0.0.1 and its key, DIR/NAME.crt and DIR/NAME.key (made with
+// `openssl req`).
+inline bool MakeCertificate(const std::string& dir, const std::string& name) {
+  const std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "
+      "/CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
+      dir + "/" + name + ".key -out " + dir + "/" + name + ".crt >/dev/null 2>&1";
+  return std::system(command.c_str()) == 0;
 }
 
 class TestServer {

@@ -30,14 +30,6 @@ bool Contains(const std::string& haystack, std::string_view needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-// A self-signed certificate for 127.0.0.1 and its key, in `dir`.
-bool MakeCertificate(const std::string& dir, const std::string& name) {
-  const std::string command =
-      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "
-      "/CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
-      dir + "/" + name + ".key -out " + dir + "/" + name + ".crt >/dev/null 2>&1";
-  return std::system(command.c_str()) == 0;
-}
 
 struct TlsResult {
   std::string error;  // empty on success

@@ -370,6 +370,10 @@ Status Platform::StartIot(IotSetup setup) {
   options.broker_port = setup.broker_port;
   options.offline_after_ms = setup.offline_after_ms;
   options.advertised_host = setup.advertised_host;
+  options.tls_port = setup.tls_port;
+  options.tls_bind = setup.tls_bind;
+  options.tls_cert = setup.tls_cert;
+  options.tls_key = setup.tls_key;
   iot_ = std::make_unique<iot::Iot>(db_.get(), audit_.get(), gate_.get(), areas_.get(), options);
   if (gate_) iot_->set_live_feed(&gate_->live());
   return iot_->Start();

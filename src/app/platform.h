@@ -133,6 +133,8 @@ class Platform {
     std::uint16_t broker_port = 0;
     std::int64_t offline_after_ms = 0;  // 0: per kind
     std::string advertised_host = "127.0.0.1";
+    std::uint16_t tls_port = 0;  // our broker's TLS listener for devices elsewhere
+    std::string tls_bind = "0.0.0.0", tls_cert, tls_key;
   };
   Status StartIot(IotSetup setup);
   iot::Iot* iot() { return iot_.get(); }

@@ -276,6 +276,13 @@ Command AddServeCommand(CLI::App& app, std::string web_dist) {
                   "the port of zhizhi's own broker (default: a free loopback port)");
   cmd->add_option("--mqtt-advertised-host", flags->iot.advertised_host,
                   "the broker host that device registration tells devices");
+  cmd->add_option("--mqtt-tls-port", flags->iot.tls_port,
+                  "a TLS listener of zhizhi's own broker for devices elsewhere (with "
+                  "--mqtt-tls-cert and --mqtt-tls-key; the same credentials and ACL)");
+  cmd->add_option("--mqtt-tls-bind", flags->iot.tls_bind, "the TLS listener's address")
+      ->capture_default_str();
+  cmd->add_option("--mqtt-tls-cert", flags->iot.tls_cert, "PEM certificate (chain) of the broker");
+  cmd->add_option("--mqtt-tls-key", flags->iot.tls_key, "PEM private key of the broker");
   cmd->add_option("--iot-offline-seconds", flags->iot_offline_seconds,
                   "silence after which any IoT device is offline (default: per kind, "
                   "docs/iot.md)")

@@ -44,6 +44,14 @@ Result<std::uint16_t> FreeLoopbackPort() {
   return ntohs(addr.sin_port);
 }
 
+// The TLS listener's lines (none without a TLS port). Options that belong to a listener follow
+// its `listener` line; the password file and ACL are global, so they apply to it too.
+std::string TlsListener(const BrokerOptions& o) {
+  if (o.tls_port == 0) return "";
+  return "\nlistener " + std::to_string(o.tls_port) + " " + o.tls_bind + "\ncertfile " +
+         o.tls_cert + "\nkeyfile " + o.tls_key + "\ntls_version tlsv1.2\n";
+}
+
 bool LoopbackPortFree(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
@@ -111,6 +119,16 @@ Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options,
   std::unique_ptr<Broker> b(new Broker());
   b->options_ = std::move(options);
   if (b->options_.dir.empty()) return Status::InvalidArgument("dir", "the broker needs a folder");
+  if (b->options_.tls_port != 0) {
+    for (const std::string* file : {&b->options_.tls_cert, &b->options_.tls_key}) {
+      if (file->empty() || ::access(file->c_str(), R_OK) != 0 ||
+          file->find_first_of("\n\r") != std::string::npos)
+        return Status::InvalidArgument("mqtt-tls",
+                                       "the MQTT TLS listener needs a readable "
+                                       "certificate and key (PEM): " +
+                                           *file);
+    }
+  }
   if (::mkdir(b->options_.dir.c_str(), 0700) != 0 && errno != EEXIST)
     return Status::Internal("mkdir " + b->options_.dir + ": " + std::strerror(errno));
   if (b->options_.port == 0) {
@@ -131,32 +149,32 @@ Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options,
   ZZ_RETURN_IF_ERROR(b->WriteFiles(clients));
   const passwd* user = ::getpwuid(::geteuid());
   const std::string dir = b->options_.dir;
-  ZZ_RETURN_IF_ERROR(
-      WriteFileDurably(dir + "/mosquitto.conf",
-                       "# Written by zhizhi (src/iot/broker.cc); rewritten at every start.\n"
-                       "listener " +
-                           std::to_string(b->port_) +
-                           " 127.0.0.1\n"
-                           "allow_anonymous false\n"
-                           "password_file " +
-                           dir +
-                           "/passwords\n"
-                           "acl_file " +
-                           dir +
-                           "/acl\n"
-                           "persistence false\n"
-                           // Bursts wait in the broker rather than being dropped (QoS 0 to
-                           // zhizhi's subscriber counts here too).
-                           "max_queued_messages 200000\n"
-                           "max_queued_bytes 268435456\n"
-                           "max_packet_size 131072\n"
-                           "log_dest file " +
-                           dir +
-                           "/mosquitto.log\n"
-                           "log_type error\nlog_type warning\nlog_type notice\n"
-                           "log_timestamp_format %Y-%m-%dT%H:%M:%S\n"
-                           "user " +
-                           std::string(user ? user->pw_name : "root") + "\n"));
+  ZZ_RETURN_IF_ERROR(WriteFileDurably(
+      dir + "/mosquitto.conf",
+      "# Written by zhizhi (src/iot/broker.cc); rewritten at every start.\n"
+      "listener " +
+          std::to_string(b->port_) +
+          " 127.0.0.1\n"
+          "allow_anonymous false\n"
+          "password_file " +
+          dir +
+          "/passwords\n"
+          "acl_file " +
+          dir +
+          "/acl\n"
+          "persistence false\n"
+          // Bursts wait in the broker rather than being dropped (QoS 0 to
+          // zhizhi's subscriber counts here too).
+          "max_queued_messages 200000\n"
+          "max_queued_bytes 268435456\n"
+          "max_packet_size 131072\n"
+          "log_dest file " +
+          dir +
+          "/mosquitto.log\n"
+          "log_type error\nlog_type warning\nlog_type notice\n"
+          "log_timestamp_format %Y-%m-%dT%H:%M:%S\n"
+          "user " +
+          std::string(user ? user->pw_name : "root") + "\n" + TlsListener(b->options_)));
   ZZ_RETURN_IF_ERROR(b->Spawn());
   b->supervisor_ = std::thread([raw = b.get()] { raw->Supervise(); });
   return b;

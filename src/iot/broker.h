@@ -54,6 +54,10 @@ struct BrokerOptions {
   // ACL patterns for every client ("write zz/dev/%u/up": a client's own topics by its name),
   // so that thousands of devices need no line of their own.
   std::vector<std::string> patterns;
+  // A second listener with TLS for devices elsewhere (0: none): the same credentials and ACL.
+  std::uint16_t tls_port = 0;
+  std::string tls_bind = "0.0.0.0";
+  std::string tls_cert, tls_key;  // PEM files
 };
 
 class Broker {

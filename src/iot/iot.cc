@@ -129,6 +129,10 @@ Status Iot::Start() {
       broker.binary = options_.broker_binary;
       broker.port = options_.broker_port;
       broker.patterns = DevicePatterns();
+      broker.tls_port = options_.tls_port;
+      broker.tls_bind = options_.tls_bind;
+      broker.tls_cert = options_.tls_cert;
+      broker.tls_key = options_.tls_key;
       ZZ_ASSIGN_OR_RETURN(broker_, Broker::Start(std::move(broker), std::move(clients)));
       mqtt.port = broker_->port();
       mqtt.username = kCoreUser;

@@ -212,6 +212,7 @@ Result<json> Iot::Register(const json& body, const security::Principal& principa
                  {"password", password},
                  {"topic_up", TopicUp(serial)},
                  {"topic_down", TopicDown(serial)}};
+  if (options_.tls_port != 0 && broker_) out["mqtt"]["tls_port"] = options_.tls_port;
   return out;
 }
 

@@ -62,6 +62,9 @@ MqttClient::MqttClient(MqttOptions options) : options_(std::move(options)) {
     mosquitto_username_pw_set(m_, options_.username.c_str(),
                               options_.password.empty() ? nullptr : options_.password.c_str());
   mosquitto_reconnect_delay_set(m_, 1, 30, true);
+  if (!options_.ca_file.empty())
+    tls_error_ =
+        mosquitto_tls_set(m_, options_.ca_file.c_str(), nullptr, nullptr, nullptr, nullptr);
   mosquitto_connect_callback_set(m_, &MqttClient::HandleConnect);
   mosquitto_disconnect_callback_set(m_, &MqttClient::HandleDisconnect);
   mosquitto_message_callback_set(m_, [](mosquitto*, void* self, const mosquitto_message* msg) {
@@ -103,6 +106,9 @@ void MqttClient::HandleDisconnect(mosquitto*, void* self, int) {
 
 Status MqttClient::Connect(int timeout_ms) {
   if (m_ == nullptr) return Status::Internal("libmosquitto could not create a client");
+  if (tls_error_ != MOSQ_ERR_SUCCESS)
+    return Status::InvalidArgument("ca_file",
+                                   std::string("MQTT TLS: ") + mosquitto_strerror(tls_error_));
   // Asynchronous: the network thread connects (and reconnects) by itself.
   const int rc =
       mosquitto_connect_async(m_, options_.host.c_str(), options_.port, options_.keepalive_s);

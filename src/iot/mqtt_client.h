@@ -33,6 +33,7 @@ struct MqttOptions {
   std::string username, password;
   std::string client_id;  // empty: a random one
   int keepalive_s = 30;
+  std::string ca_file;  // non-empty: TLS, the broker's certificate checked against this CA
 };
 
 // Parses `mqtt://[user[:password]@]host[:port]` (the contract's `--mqtt URL`).
@@ -72,6 +73,7 @@ class MqttClient {
   std::atomic<bool> connected_{false};
   std::atomic<int> connack_{-1};
   bool loop_started_ = false;
+  int tls_error_ = 0;
 };
 
 }  // namespace zhizhi::iot
