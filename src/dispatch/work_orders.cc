@@ -825,12 +825,11 @@ Result<json> WorkOrders::List(const OrderFilter& filter, const store::Page& page
     while (c.Step())
       counts[c.Text(0)] = c.Int(1);
     ZZ_RETURN_IF_ERROR(c.status());
-    return json{
-        {"items", std::move(items)},
-        {"next_cursor",
-         more ? json(page.NextCursor(std::to_string(items.back()["id"].get<std::int64_t>())))
-              : json()},
-        {"counts", std::move(counts)}};
+    // The cursor before the items move into the answer (a braced list is evaluated in order).
+    json next = more ? json(page.NextCursor(std::to_string(items.back()["id"].get<std::int64_t>())))
+                     : json();
+    return json{{"items", std::move(items)}, {"next_cursor", std::move(next)},
+                {"counts", std::move(counts)}};
   });
 }
 
