@@ -46,20 +46,6 @@ constexpr const char* kSpots[] = {"东走廊", "西走廊", "电梯前室", "楼
                                   "库房",   "机房",   "大厅",     "宿舍",   "厨房",   "车库"};
 constexpr const char* kBuildings[] = {"厂房", "宿舍楼", "综合楼", "仓库", "办公楼"};
 
-gbt26875::DeviceTime DeviceNow() {
-  const std::int64_t local_s = NowUnixMs() / 1000 + kChinaUtcOffsetMinutes * 60;
-  const Date date = Date::FromDays(local_s / 86400);
-  const std::int64_t in_day = local_s % 86400;
-  gbt26875::DeviceTime t;
-  t.year = date.year;
-  t.month = date.month;
-  t.day = date.day;
-  t.hour = static_cast<int>(in_day / 3600);
-  t.minute = static_cast<int>(in_day / 60 % 60);
-  t.second = static_cast<int>(in_day % 60);
-  return t;
-}
-
 std::string PartFrame(std::uint16_t serial, const iot::Iot::NewPart& p, std::uint16_t status) {
   gbt26875::AppData data;
   data.type = 2;
@@ -69,11 +55,11 @@ std::string PartFrame(std::uint16_t serial, const iot::Iot::NewPart& p, std::uin
   s.part_type = static_cast<std::uint8_t>(p.part_type);
   s.part_address = p.part_address;
   s.status = status;
-  s.time = DeviceNow();
+  s.time = gbt26875::DeviceTimeAt(NowUnixMs());
   data.parts.push_back(s);
   gbt26875::Frame f;
   f.serial = serial;
-  f.time = DeviceNow();
+  f.time = gbt26875::DeviceTimeAt(NowUnixMs());
   f.command = gbt26875::Command::kSendData;
   f.app_data = *gbt26875::EncodeAppData(data);
   return gbt26875::EncodeFrame(f);

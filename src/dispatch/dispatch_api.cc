@@ -16,13 +16,6 @@ using http::Verb;
 using nlohmann::json;
 using security::Right;
 
-Result<std::optional<std::string>> TextQuery(const Request& request, const char* name, size_t max) {
-  auto value = request.Query(name);
-  if (!value || value->empty()) return std::optional<std::string>();
-  if (value->size() > max) return Status::InvalidArgument(name, std::string(name) + ": too long");
-  return std::optional<std::string>(std::string(*value));
-}
-
 Result<OrderFilter> FilterOf(const Request& request) {
   OrderFilter f;
   ZZ_ASSIGN_OR_RETURN(
@@ -31,9 +24,9 @@ Result<OrderFilter> FilterOf(const Request& request) {
                       {"", "received", "assigned", "in_progress", "reported", "finished", "closed"},
                       ""));
   if (!status.empty()) f.status = status;
-  ZZ_ASSIGN_OR_RETURN(f.area, TextQuery(request, "area", 15));
-  ZZ_ASSIGN_OR_RETURN(f.assignee, TextQuery(request, "assignee", 64));
-  ZZ_ASSIGN_OR_RETURN(f.category, TextQuery(request, "category", 32));
+  ZZ_ASSIGN_OR_RETURN(f.area, http::OptTextQuery(request, "area", 15));
+  ZZ_ASSIGN_OR_RETURN(f.assignee, http::OptTextQuery(request, "assignee", 64));
+  ZZ_ASSIGN_OR_RETURN(f.category, http::OptTextQuery(request, "category", 32));
   ZZ_ASSIGN_OR_RETURN(
       std::string source,
       http::EnumQuery(request, "source", {"", "alert", "iot", "dispute", "manual"}, ""));

@@ -48,6 +48,14 @@ Result<std::optional<std::int64_t>> IdQuery(const Request& request, std::string_
                                  std::string(name) + " must be a positive integer");
 }
 
+Result<std::optional<std::string>> OptTextQuery(const Request& request, const char* name,
+                                                size_t max) {
+  auto value = request.Query(name);
+  if (!value || value->empty()) return std::optional<std::string>();
+  if (value->size() > max) return Status::InvalidArgument(name, std::string(name) + ": too long");
+  return std::optional<std::string>(std::string(*value));
+}
+
 Result<std::string> EnumQuery(const Request& request, std::string_view name,
                               std::initializer_list<std::string_view> allowed,
                               std::string_view fallback) {

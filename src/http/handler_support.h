@@ -35,6 +35,10 @@ Result<std::optional<std::int64_t>> IdQuery(const Request& request, std::string_
 Result<std::string> EnumQuery(const Request& request, std::string_view name,
                               std::initializer_list<std::string_view> allowed,
                               std::string_view fallback);
+// A query parameter as free text: nullopt when absent or empty, 400 (field `name`) when longer
+// than `max` bytes.
+Result<std::optional<std::string>> OptTextQuery(const Request& request, const char* name,
+                                                size_t max);
 
 // An instant from the query string: RFC 3339 with an offset, or a date (midnight in China; with
 // `end_of_day` the midnight after, so an end date is inclusive). `fallback` when absent.

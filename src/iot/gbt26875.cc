@@ -300,4 +300,19 @@ std::optional<std::string> ToRfc3339(const DeviceTime& t) {
   return FormatRfc3339(ms);
 }
 
+DeviceTime DeviceTimeAt(std::int64_t unix_ms) {
+  const std::int64_t local_s = unix_ms / 1000 + kChinaUtcOffsetMinutes * 60;
+  const std::int64_t days = local_s >= 0 ? local_s / 86400 : (local_s - 86399) / 86400;
+  const std::int64_t in_day = local_s - days * 86400;
+  const Date date = Date::FromDays(days);
+  DeviceTime t;
+  t.year = date.year;
+  t.month = date.month;
+  t.day = date.day;
+  t.hour = static_cast<int>(in_day / 3600);
+  t.minute = static_cast<int>(in_day / 60 % 60);
+  t.second = static_cast<int>(in_day % 60);
+  return t;
+}
+
 }  // namespace zhizhi::iot::gbt26875

@@ -69,6 +69,8 @@ std::string EncodeFrame(const Frame& frame);
 // The confirm (command 3) of a received frame: the same serial, source and destination swapped,
 // no application data, stamped `now`.
 Frame ConfirmOf(const Frame& received, const DeviceTime& now);
+// The clock of a frame (China time) at `unix_ms`.
+DeviceTime DeviceTimeAt(std::int64_t unix_ms);
 
 // Part status bits (type 2), and the system status bits (type 1) share the first ones.
 enum StatusBit : std::uint16_t {

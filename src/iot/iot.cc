@@ -24,22 +24,6 @@ constexpr std::size_t kMaxPayload = 64 << 10;
 constexpr std::size_t kMaxParts = 4096;  // points of one transmission device
 constexpr std::string_view kTopicPrefix = "zz/dev/";
 
-// The China-time clock of a GB/T 26875.3 frame.
-gbt26875::DeviceTime DeviceTimeOf(std::int64_t unix_ms) {
-  const std::int64_t local_s = unix_ms / 1000 + kChinaUtcOffsetMinutes * 60;
-  const std::int64_t days = local_s >= 0 ? local_s / 86400 : (local_s - 86399) / 86400;
-  const std::int64_t in_day = local_s - days * 86400;
-  const Date date = Date::FromDays(days);
-  gbt26875::DeviceTime t;
-  t.year = date.year;
-  t.month = date.month;
-  t.day = date.day;
-  t.hour = static_cast<int>(in_day / 3600);
-  t.minute = static_cast<int>(in_day / 60 % 60);
-  t.second = static_cast<int>(in_day % 60);
-  return t;
-}
-
 std::string PartKey(int system_type, int system_address, int part_type, std::uint32_t address) {
   return std::to_string(system_type) + "-" + std::to_string(system_address) + "-" +
          std::to_string(part_type) + "-" + std::to_string(address);
@@ -492,8 +476,8 @@ void Iot::IngestFrames(Device& d, std::string_view payload, std::int64_t now, Ef
       }
     }
     // Answered once the frame's effects are durable (Commit).
-    fx.replies.emplace_back(TopicDown(d.serial),
-                            gbt26875::EncodeFrame(gbt26875::ConfirmOf(*frame, DeviceTimeOf(now))));
+    fx.replies.emplace_back(TopicDown(d.serial), gbt26875::EncodeFrame(gbt26875::ConfirmOf(
+                                                     *frame, gbt26875::DeviceTimeAt(now))));
   }
 }
 

@@ -81,9 +81,9 @@ struct IotOptions {
   // Our broker's TLS listener for devices elsewhere (0: none; BrokerOptions).
   std::uint16_t tls_port = 0;
   std::string tls_bind = "0.0.0.0", tls_cert, tls_key;
-  int flush_ms = 1000;                        // last-seen times and latest values
-  std::int64_t offline_after_ms = 0;          // 0: per kind (docs/iot.md); else for every device
-  bool connect = true;                        // false: no broker, no client (tests feed Ingest)
+  int flush_ms = 1000;                // last-seen times and latest values
+  std::int64_t offline_after_ms = 0;  // 0: per kind (docs/iot.md); else for every device
+  bool connect = true;                // false: no broker, no client (tests feed Ingest)
 };
 
 struct DeviceFilter {

@@ -15,13 +15,6 @@ using http::Verb;
 using nlohmann::json;
 using security::Right;
 
-Result<std::optional<std::string>> TextQuery(const Request& request, const char* name, size_t max) {
-  auto value = request.Query(name);
-  if (!value || value->empty()) return std::optional<std::string>();
-  if (value->size() > max) return Status::InvalidArgument(name, std::string(name) + ": too long");
-  return std::optional<std::string>(std::string(*value));
-}
-
 Result<DeviceFilter> FilterOf(const Request& request) {
   DeviceFilter f;
   ZZ_ASSIGN_OR_RETURN(std::string kind,
@@ -33,8 +26,8 @@ Result<DeviceFilter> FilterOf(const Request& request) {
   ZZ_ASSIGN_OR_RETURN(std::string state,
                       http::EnumQuery(request, "state", {"", "online", "offline", "never"}, ""));
   if (!state.empty()) f.state = state;
-  ZZ_ASSIGN_OR_RETURN(f.project, TextQuery(request, "project", 64));
-  ZZ_ASSIGN_OR_RETURN(f.q, TextQuery(request, "q", 100));
+  ZZ_ASSIGN_OR_RETURN(f.project, http::OptTextQuery(request, "project", 64));
+  ZZ_ASSIGN_OR_RETURN(f.q, http::OptTextQuery(request, "q", 100));
   return f;
 }
 

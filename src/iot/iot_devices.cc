@@ -81,6 +81,30 @@ constexpr const char* kAlarmColumns =
 
 }  // namespace
 
+// One row of iot_devices; its id.
+Result<std::int64_t> InsertDevice(store::Connection& conn, const Iot::NewDevice& d,
+                                  std::int64_t now, const std::string& by) {
+  auto opt = [](const std::string& v) {
+    return v.empty() ? std::optional<std::string>() : std::optional<std::string>(v);
+  };
+  ZZ_RETURN_IF_ERROR(
+      conn.Prepare("INSERT INTO iot_devices(kind, serial, name, password_hash, project_code, "
+                   "address, community_code, model, created_at, created_by) "
+                   "VALUES (?,?,?,?,?,?,?,?,?,?)")
+          .Bind(1, d.kind)
+          .Bind(2, d.serial)
+          .Bind(3, d.name)
+          .Bind(4, d.password_hash)
+          .Bind(5, opt(d.project))
+          .Bind(6, opt(d.address))
+          .Bind(7, opt(d.community))
+          .Bind(8, opt(d.model))
+          .Bind(9, now)
+          .Bind(10, by)
+          .Run());
+  return conn.LastInsertRowId();
+}
+
 json DeviceSummary(const Iot::Device& d) {
   int open = 0;
   for (const std::string& key : d.active)
@@ -171,25 +195,10 @@ Result<json> Iot::Register(const json& body, const security::Principal& principa
         return Status::NotFound("no project " + *project, "project");
       }
     }
-    auto opt = [](const std::string& v) {
-      return v.empty() ? std::optional<std::string>() : std::optional<std::string>(v);
-    };
-    ZZ_RETURN_IF_ERROR(
-        conn.Prepare("INSERT INTO iot_devices(kind, serial, name, password_hash, project_code, "
-                     "address, community_code, model, created_at, created_by) "
-                     "VALUES (?,?,?,?,?,?,?,?,?,?)")
-            .Bind(1, d.kind)
-            .Bind(2, d.serial)
-            .Bind(3, d.name)
-            .Bind(4, d.password_hash)
-            .Bind(5, opt(d.project))
-            .Bind(6, opt(d.address))
-            .Bind(7, opt(d.community))
-            .Bind(8, opt(d.model))
-            .Bind(9, now)
-            .Bind(10, actor.name)
-            .Run());
-    d.id = conn.LastInsertRowId();
+    ZZ_ASSIGN_OR_RETURN(d.id, InsertDevice(conn,
+                                           {d.kind, d.serial, d.name, d.password_hash, d.project,
+                                            d.address, d.community, d.model},
+                                           now, actor.name));
     return audit_->Append(conn, actor,
                           security::AuditRecord{"iot_device.create",
                                                 "iot_device:" + std::to_string(d.id),
@@ -221,9 +230,6 @@ Status Iot::RegisterBulk(const std::vector<NewDevice>& devices, const std::vecto
   constexpr std::size_t kChunk = 5000;
   const std::int64_t now = options_.clock();
   std::vector<std::int64_t> ids(devices.size(), 0);
-  auto opt = [](const std::string& v) {
-    return v.empty() ? std::optional<std::string>() : std::optional<std::string>(v);
-  };
   for (std::size_t start = 0; start < devices.size(); start += kChunk) {
     ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
       const std::size_t end = std::min(devices.size(), start + kChunk);
@@ -231,22 +237,7 @@ Status Iot::RegisterBulk(const std::vector<NewDevice>& devices, const std::vecto
         const NewDevice& d = devices[i];
         if (!KnownKind(d.kind) || !PlainSerial(d.serial) || d.password_hash.rfind("$7$", 0) != 0)
           return Status::InvalidArgument("serial", "bad device " + d.serial);
-        ZZ_RETURN_IF_ERROR(
-            conn.Prepare("INSERT INTO iot_devices(kind, serial, name, password_hash, "
-                         "project_code, address, community_code, model, created_at, created_by) "
-                         "VALUES (?,?,?,?,?,?,?,?,?,?)")
-                .Bind(1, d.kind)
-                .Bind(2, d.serial)
-                .Bind(3, d.name)
-                .Bind(4, d.password_hash)
-                .Bind(5, opt(d.project))
-                .Bind(6, opt(d.address))
-                .Bind(7, opt(d.community))
-                .Bind(8, opt(d.model))
-                .Bind(9, now)
-                .Bind(10, actor.name)
-                .Run());
-        ids[i] = conn.LastInsertRowId();
+        ZZ_ASSIGN_OR_RETURN(ids[i], InsertDevice(conn, d, now, actor.name));
       }
       return audit_->Append(
           conn, actor,

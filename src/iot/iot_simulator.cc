@@ -35,20 +35,6 @@ std::int64_t MonoUs() {
       .count();
 }
 
-gbt::DeviceTime DeviceNow() {
-  const std::int64_t local_s = NowUnixMs() / 1000 + 8 * 3600;
-  const Date date = Date::FromDays(local_s / 86400);
-  const std::int64_t in_day = local_s % 86400;
-  gbt::DeviceTime t;
-  t.year = date.year;
-  t.month = date.month;
-  t.day = date.day;
-  t.hour = static_cast<int>(in_day / 3600);
-  t.minute = static_cast<int>(in_day / 60 % 60);
-  t.second = static_cast<int>(in_day % 60);
-  return t;
-}
-
 struct SimDevice {
   std::string kind, serial, topic_up;
   std::unique_ptr<MqttClient> client;
@@ -80,11 +66,11 @@ std::string PartFrame(std::uint16_t serial, std::uint32_t part, std::uint16_t st
   p.part_address = part;
   p.status = status;
   p.description = std::to_string(part / 100) + "层" + std::to_string(part % 100) + "号感烟探测器";
-  p.time = DeviceNow();
+  p.time = gbt::DeviceTimeAt(NowUnixMs());
   data.parts.push_back(p);
   gbt::Frame f;
   f.serial = serial;
-  f.time = DeviceNow();
+  f.time = gbt::DeviceTimeAt(NowUnixMs());
   f.source = {1, 0, 0, 0, 0, 1};
   f.command = gbt::Command::kSendData;
   f.app_data = *gbt::EncodeAppData(data);
@@ -94,10 +80,10 @@ std::string PartFrame(std::uint16_t serial, std::uint32_t part, std::uint16_t st
 std::string UitdHeartbeat(std::uint16_t serial) {
   gbt::AppData data;
   data.type = 21;
-  data.uitd.push_back({gbt::kRunning, DeviceNow()});
+  data.uitd.push_back({gbt::kRunning, gbt::DeviceTimeAt(NowUnixMs())});
   gbt::Frame f;
   f.serial = serial;
-  f.time = DeviceNow();
+  f.time = gbt::DeviceTimeAt(NowUnixMs());
   f.source = {1, 0, 0, 0, 0, 1};
   f.command = gbt::Command::kSendData;
   f.app_data = *gbt::EncodeAppData(data);
@@ -351,8 +337,8 @@ int RunIotSimulator(const IotSimOptions& o) {
       break;
     }
   }
-  const double taken = std::max(
-      elapsed, std::chrono::duration<double>(last_change - started).count() - 0.2);
+  const double taken =
+      std::max(elapsed, std::chrono::duration<double>(last_change - started).count() - 0.2);
   std::uint64_t published = 0, alarms = 0, malformed = 0;
   for (const auto& p : pubs) {
     published += p.published;
@@ -434,12 +420,12 @@ int RunIotSimulator(const IotSimOptions& o) {
       seen = sunk.load();
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
-    const double ctaken =
-        std::max(celapsed, static_cast<double>(last_sunk_us.load() -
-                                               std::chrono::duration_cast<std::chrono::microseconds>(
-                                                   c0.time_since_epoch())
-                                                   .count()) /
-                               1e6);
+    const double ctaken = std::max(
+        celapsed,
+        static_cast<double>(
+            last_sunk_us.load() -
+            std::chrono::duration_cast<std::chrono::microseconds>(c0.time_since_epoch()).count()) /
+            1e6);
     std::uint64_t cpublished = 0;
     for (const auto& p : cpubs)
       cpublished += p.published;

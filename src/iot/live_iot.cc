@@ -20,24 +20,10 @@ namespace {
 
 using nlohmann::json;
 
-gbt26875::DeviceTime DeviceNow(std::int64_t unix_ms) {
-  const std::int64_t local_s = unix_ms / 1000 + kChinaUtcOffsetMinutes * 60;
-  const Date date = Date::FromDays(local_s / 86400);
-  const std::int64_t in_day = local_s % 86400;
-  gbt26875::DeviceTime t;
-  t.year = date.year;
-  t.month = date.month;
-  t.day = date.day;
-  t.hour = static_cast<int>(in_day / 3600);
-  t.minute = static_cast<int>(in_day / 60 % 60);
-  t.second = static_cast<int>(in_day % 60);
-  return t;
-}
-
 std::string Frame(std::uint16_t serial, const gbt26875::AppData& data, std::int64_t now) {
   gbt26875::Frame f;
   f.serial = serial;
-  f.time = DeviceNow(now);
+  f.time = gbt26875::DeviceTimeAt(now);
   f.command = gbt26875::Command::kSendData;
   f.app_data = *gbt26875::EncodeAppData(data);
   return gbt26875::EncodeFrame(f);
@@ -153,12 +139,12 @@ void LiveIot::Send(Device& d, std::int64_t now) {
       p.part_address = d.alarm_point;
       p.status = on ? gbt26875::kRunning | gbt26875::kFireAlarm : gbt26875::kRunning;
       p.description = std::to_string(d.alarm_point / 24 + 1) + "层走廊感烟探测器";
-      p.time = DeviceNow(now);
+      p.time = gbt26875::DeviceTimeAt(now);
       data.parts.push_back(p);
       if (!on) d.alarm_until_ms = 0;
     } else {
       data.type = 21;
-      data.uitd.push_back({gbt26875::kRunning, DeviceNow(now)});
+      data.uitd.push_back({gbt26875::kRunning, gbt26875::DeviceTimeAt(now)});
     }
     payload = Frame(++d.frame, data, now);
   } else {
