@@ -59,7 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto t = zhizhi::iot::ParseTelemetry(kind, input);
     if (!t.ok()) continue;
     Check(!t->values.empty() && t->values.size() <= 4);
-    for (const auto& [name, value] : t->values) Check(value == value && value >= -40 && value <= 5000);
+    for (const auto& [name, value] : t->values)
+      Check(value == value && value >= -40 && value <= 5000);
   }
   return 0;
 }

@@ -165,9 +165,9 @@ class AccessMatrixTest : public ::testing::Test {
     }
     // A crane on each project, overloaded once: an IoT device and an alarm of each side.
     for (auto* side : {&own_, &other_}) {
-      const json crane = Post("/api/v1/iot/devices", {{"kind", "tower_crane"},
-                                                      {"serial", "TC-" + side->code},
-                                                      {"project", side->code}});
+      const json crane =
+          Post("/api/v1/iot/devices",
+               {{"kind", "tower_crane"}, {"serial", "TC-" + side->code}, {"project", side->code}});
       side->iot_device = crane.value("id", std::int64_t{0});
       iot::MqttOptions o;
       o.port = crane["mqtt"]["port"].get<std::uint16_t>();
@@ -175,15 +175,13 @@ class AccessMatrixTest : public ::testing::Test {
       o.password = crane["mqtt"]["password"].get<std::string>();
       iot::MqttClient cab(o);
       ASSERT_TRUE(cab.Connect(10'000).ok());
-      ASSERT_TRUE(cab.Publish(crane["mqtt"]["topic_up"].get<std::string>(),
-                              json{{"time", FormatRfc3339(NowUnixMs())},
-                                   {"values", {{"moment_ratio", 1.05}}}}
-                                  .dump(),
-                              1));
+      ASSERT_TRUE(cab.Publish(
+          crane["mqtt"]["topic_up"].get<std::string>(),
+          json{{"time", FormatRfc3339(NowUnixMs())}, {"values", {{"moment_ratio", 1.05}}}}.dump(),
+          1));
       const std::string target = "/api/v1/iot/devices/" + std::to_string(side->iot_device);
-      ASSERT_TRUE(e2e::WaitUntil(
-          [&] { return !server_.Api("GET", target).json["alarms"].empty(); },
-          std::chrono::seconds(10)));
+      ASSERT_TRUE(e2e::WaitUntil([&] { return !server_.Api("GET", target).json["alarms"].empty(); },
+                                 std::chrono::seconds(10)));
       side->iot_alarm = server_.Api("GET", target).json["alarms"][0].value("id", std::int64_t{0});
     }
     victim_user_ = Post("/api/v1/users",

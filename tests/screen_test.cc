@@ -133,11 +133,10 @@ struct Demo {
 Demo SeedDemo(const std::string& root, const std::string& name, int seed) {
   Demo d;
   d.dir = root + "/" + name;
-  d.result =
-      RunZhizhi({"demo", "--data", d.dir, "--projects", "10", "--persons", "1500", "--history-days",
-                 "2", "--seed", std::to_string(seed), "--base-data-scale", "0.002", "--iot-scale",
-                 "0.01", "--quiet"},
-                120s);
+  d.result = RunZhizhi({"demo", "--data", d.dir, "--projects", "10", "--persons", "1500",
+                        "--history-days", "2", "--seed", std::to_string(seed), "--base-data-scale",
+                        "0.002", "--iot-scale", "0.01", "--quiet"},
+                       120s);
   return d;
 }
 
@@ -184,13 +183,15 @@ TEST(DemoDistrictTest, IsReproducibleRealisticAndHasWhatTheAlertsLookFor) {
         "SELECT device_id || type || IFNULL(part, '') FROM iot_alarms ORDER BY id"}) {
     EXPECT_EQ(Rows(dba, sql), Rows(dbb, sql)) << sql;
   }
-  const int iot_records = std::stoi(Rows(dba, "SELECT (SELECT COUNT(*) FROM iot_devices) + "
-                                              "(SELECT COUNT(*) FROM iot_parts)"));
+  const int iot_records = std::stoi(Rows(dba,
+                                         "SELECT (SELECT COUNT(*) FROM iot_devices) + "
+                                         "(SELECT COUNT(*) FROM iot_parts)"));
   EXPECT_GT(iot_records, 5000);
   EXPECT_LT(iot_records, 7000);
   EXPECT_NE(Rows(dba, "SELECT COUNT(*) FROM iot_alarms"), "0");
-  EXPECT_EQ(Rows(dba, "SELECT COUNT(*) FROM iot_alarms m JOIN alerts a ON a.id = m.alert_id "
-                      "WHERE a.status = 'open'"),
+  EXPECT_EQ(Rows(dba,
+                 "SELECT COUNT(*) FROM iot_alarms m JOIN alerts a ON a.id = m.alert_id "
+                 "WHERE a.status = 'open'"),
             Rows(dba, "SELECT COUNT(*) FROM iot_alarms"));
   struct stat iot_file {};
   ASSERT_EQ(::stat((a.dir + "/demo-iot-devices.csv").c_str(), &iot_file), 0);

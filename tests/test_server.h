@@ -19,9 +19,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <optional>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <utility>

@@ -30,7 +30,6 @@ bool Contains(const std::string& haystack, std::string_view needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-
 struct TlsResult {
   std::string error;  // empty on success
   int status = 0;

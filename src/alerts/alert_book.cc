@@ -41,9 +41,11 @@ const std::vector<std::string>& EventTypes() {
 
 const std::vector<std::string>& IotTypes() {
   static const std::vector<std::string> types = {
-      type::kFireAlarm,  type::kFireFault, type::kElectricalFire,
-      type::kWaterPressureLow, type::kCraneOverload, type::kCraneWind,
-      type::kCraneTilt,  type::kCraneUnauthorisedOperator, type::kIotOffline};
+      type::kFireAlarm,      type::kFireFault,
+      type::kElectricalFire, type::kWaterPressureLow,
+      type::kCraneOverload,  type::kCraneWind,
+      type::kCraneTilt,      type::kCraneUnauthorisedOperator,
+      type::kIotOffline};
   return types;
 }
 
@@ -199,7 +201,7 @@ Status AlertBook::Raise(store::Connection& conn, const AlertDraft& d, std::int64
 }
 
 Result<std::optional<std::int64_t>> AlertBook::ActiveId(store::Connection& conn,
-                                                       const std::string& key) {
+                                                        const std::string& key) {
   auto s = conn.Prepare("SELECT id FROM alerts WHERE alert_key = ? AND status != 'resolved'");
   s.Bind(1, key);
   if (s.Step()) return std::optional<std::int64_t>(s.Int(0));

@@ -54,8 +54,9 @@ Command AddSimulateCommand(CLI::App& app) {
   // `simulate iot`: fire-safety devices and cranes through the broker (iot/iot_simulator.h).
   auto iot = std::make_shared<iot::IotSimOptions>();
   CLI::App* iot_cmd = cmd->add_subcommand(
-      "iot", "drive fire-safety devices and tower cranes through a running server's MQTT broker "
-             "(docs/iot.md)");
+      "iot",
+      "drive fire-safety devices and tower cranes through a running server's MQTT broker "
+      "(docs/iot.md)");
   iot::AddIotSimFlags(*iot_cmd, *iot);
   return {cmd, [options, terminal, terminal_cmd, iot, iot_cmd] {
             if (*terminal_cmd) return sim::RunTerminalSimulator(*terminal);

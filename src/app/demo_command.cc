@@ -15,9 +15,9 @@
 
 #include "app/demo_base_data.h"
 #include "app/demo_dispatch.h"
-#include "app/demo_iot.h"
 #include "app/demo_district.h"
 #include "app/demo_faces.h"
+#include "app/demo_iot.h"
 #include "app/demo_lottery.h"
 #include "app/platform.h"
 #include "base/file.h"
@@ -113,10 +113,11 @@ int Demo(const std::string& data, const DemoOptions& options, double base_data_s
   auto iot = SeedDemoIot(p, iot_scale, options.seed);
   if (!iot.ok()) return Fail(iot.status());
   if (iot_scale > 0)
-    std::printf("IoT: %d devices and %lld panel points registered in %.1f s (passwords in "
-                "%s/demo-iot-devices.csv); %d messages, %d open alarms\n",
-                iot->devices, static_cast<long long>(iot->parts), iot->seconds,
-                p.data_dir().c_str(), iot->messages, iot->open_alarms);
+    std::printf(
+        "IoT: %d devices and %lld panel points registered in %.1f s (passwords in "
+        "%s/demo-iot-devices.csv); %d messages, %d open alarms\n",
+        iot->devices, static_cast<long long>(iot->parts), iot->seconds, p.data_dir().c_str(),
+        iot->messages, iot->open_alarms);
   if (auto written = WriteDemoPoliceConfig(p.data_dir(), police_port); !written.ok()) {
     return Fail(written);
   }

@@ -828,7 +828,8 @@ Result<json> WorkOrders::List(const OrderFilter& filter, const store::Page& page
     // The cursor before the items move into the answer (a braced list is evaluated in order).
     json next = more ? json(page.NextCursor(std::to_string(items.back()["id"].get<std::int64_t>())))
                      : json();
-    return json{{"items", std::move(items)}, {"next_cursor", std::move(next)},
+    return json{{"items", std::move(items)},
+                {"next_cursor", std::move(next)},
                 {"counts", std::move(counts)}};
   });
 }

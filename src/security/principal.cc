@@ -73,8 +73,8 @@ std::uint32_t RightsOfRole(std::string_view role) {
            Right::kGateAdmin | Right::kPersonRead | Right::kAlertRead | Right::kAlertWrite |
            Right::kResidenceRead | Right::kResidenceWrite | Right::kAddressRead |
            Right::kBaseDataRead | Right::kBaseDataWrite | Right::kLotteryRead |
-           Right::kLotteryOperate | Right::kWarningRead | Right::kOrderRead | Right::kOrderDispatch |
-           Right::kIotRead | Right::kIotDuty | Right::kIotAdmin;
+           Right::kLotteryOperate | Right::kWarningRead | Right::kOrderRead |
+           Right::kOrderDispatch | Right::kIotRead | Right::kIotDuty | Right::kIotAdmin;
   }
   if (role == "site_manager") {
     // Everything about their own projects; nothing district-wide.
