@@ -5,7 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "base/civil_time.h"
+#include "iot/telemetry.h"
 
 namespace zhizhi::iot {
 
@@ -82,22 +82,13 @@ Result<ModelLimits> ParseModel(const json& m, const ModelLimits& base, std::stri
 }  // namespace
 
 Result<CraneReading> ParseCraneReading(std::string_view text) {
-  if (text.size() > 4096) return Status::InvalidArgument("", "a crane reading is at most 4 KB");
-  const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object())
-    return Status::InvalidJson("a crane reading is a JSON object");
-  for (const auto& item : doc.items()) {
-    if (item.key() != "time" && item.key() != "values")
-      return Status::InvalidArgument(item.key(), "unknown field " + item.key());
-  }
-  if (!doc.contains("time") || !doc["time"].is_string())
-    return Status::InvalidArgument("time", "time: RFC 3339 with an offset");
-  ZZ_ASSIGN_OR_RETURN(Timestamp time,
-                      Timestamp::ParseRfc3339(doc["time"].get<std::string>(), "time"));
+  ZZ_ASSIGN_OR_RETURN(json doc, ParseDeviceJson(text, "a crane reading"));
+  return ReadCraneReading(doc);
+}
+
+Result<CraneReading> ReadCraneReading(const json& doc) {
   CraneReading r;
-  r.time_ms = time.unix_ms;
-  if (!doc.contains("values") || !doc["values"].is_object() || doc["values"].empty())
-    return Status::InvalidArgument("values", "values: an object of the crane's measures");
+  ZZ_ASSIGN_OR_RETURN(r.time_ms, ReadEnvelope(doc));
   for (const auto& item : doc["values"].items()) {
     const Range* range = nullptr;
     for (const Range& candidate : kRanges)

@@ -34,6 +34,8 @@ struct CraneReading {
 
 // Reads a telemetry message (the JSON text a crane publishes).
 Result<CraneReading> ParseCraneReading(std::string_view json_text);
+// The same, from a message already parsed (the intake parses once).
+Result<CraneReading> ReadCraneReading(const nlohmann::json& doc);
 
 struct ModelLimits {
   double moment_prewarning = 0.9, moment_alarm = 1.0;

@@ -482,11 +482,11 @@ void Iot::IngestFrames(Device& d, std::string_view payload, std::int64_t now, Ef
 }
 
 void Iot::IngestJson(Device& d, std::string_view payload, std::int64_t now, Effects& fx) {
+  auto doc = ParseDeviceJson(payload, "a device's message");  // parsed once, read by its kind
+  if (!doc.ok()) return Drop(&d, doc.status().code(), doc.status().ToString());
   if (d.kind == "tower_crane") {
-    if (payload.size() > 4096) return Drop(&d, "too_large", "a crane message is at most 4 KB");
-    const json doc = json::parse(payload, nullptr, false);
-    if (doc.is_object() && doc.contains("operator")) return IngestOperator(d, doc, now, fx);
-    auto reading = ParseCraneReading(payload);
+    if (doc->contains("operator")) return IngestOperator(d, *doc, now, fx);
+    auto reading = ReadCraneReading(*doc);
     if (!reading.ok()) return Drop(&d, reading.status().code(), reading.status().ToString());
     json values = json::object();
     auto put = [&](const char* name, const std::optional<double>& v) {
@@ -534,7 +534,7 @@ void Iot::IngestJson(Device& d, std::string_view payload, std::int64_t now, Effe
     }
     return;
   }
-  auto t = ParseTelemetry(d.kind, payload);
+  auto t = ReadTelemetry(d.kind, *doc);
   if (!t.ok()) return Drop(&d, t.status().code(), t.status().ToString());
   json values(t->values);
   values["time"] = FormatRfc3339(t->time_ms);
@@ -826,7 +826,8 @@ Status WritePart(store::Connection& conn, std::int64_t device, const std::string
           "description = CASE WHEN excluded.description != '' THEN excluded.description "
           "  ELSE description END, status = COALESCE(excluded.status, status), "
           "first_seen = COALESCE(first_seen, excluded.first_seen), "
-          "last_seen = excluded.last_seen, analogs = excluded.analogs")
+          "last_seen = MAX(COALESCE(last_seen, 0), excluded.last_seen), "
+          "analogs = COALESCE(excluded.analogs, analogs)")
       .Bind(1, device)
       .Bind(2, key)
       .Bind(3, static_cast<std::int64_t>(p.system_type))
@@ -924,27 +925,10 @@ int Iot::Tick() {
         }
         // Times and analog values only: a status or description is the messages' to write
         // (a job of theirs queued after this copy was taken must not be undone by it).
-        for (const auto& [id, key, part] : *parts) {
-          json analogs = json::object();
-          for (const auto& [type, value] : part.analogs)
-            analogs[std::to_string(type)] = value;
-          ZZ_RETURN_IF_ERROR(
-              conn.Prepare("INSERT INTO iot_parts(device_id, part, system_type, system_address, "
-                           "part_type, part_address, first_seen, last_seen, analogs) "
-                           "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(device_id, part) DO UPDATE SET "
-                           "first_seen = COALESCE(first_seen, excluded.first_seen), "
-                           "last_seen = MAX(COALESCE(last_seen, 0), excluded.last_seen), "
-                           "analogs = COALESCE(excluded.analogs, analogs)")
-                  .Bind(1, id)
-                  .Bind(2, key)
-                  .Bind(3, static_cast<std::int64_t>(part.system_type))
-                  .Bind(4, static_cast<std::int64_t>(part.system_address))
-                  .Bind(5, static_cast<std::int64_t>(part.part_type))
-                  .Bind(6, static_cast<std::int64_t>(part.part_address))
-                  .Bind(7, part.first_seen)
-                  .Bind(8, part.last_seen)
-                  .Bind(9, analogs.empty() ? std::optional<std::string>() : analogs.dump())
-                  .Run());
+        for (auto [id, key, part] : *parts) {
+          part.status.reset();
+          part.description.clear();
+          ZZ_RETURN_IF_ERROR(WritePart(conn, id, key, part));
         }
         return Status::Ok();
       },

@@ -50,6 +50,8 @@ std::vector<std::string> DevicePatterns();
 // The reported parts, open alarms and operator sessions of `devices` (or of the one `only`).
 Status LoadStates(store::Connection& conn, std::unordered_map<std::int64_t, Iot::Device>& devices,
                   std::optional<std::int64_t> only);
+// Upserts a part: an empty description and a status of nullopt keep what the row has; last seen
+// only moves forward; analogs are kept when `p` has none.
 Status WritePart(store::Connection& conn, std::int64_t device, const std::string& key,
                  const Iot::Part& p);
 

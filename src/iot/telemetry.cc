@@ -37,14 +37,16 @@ bool HasTelemetry(std::string_view kind) {
   return kind == "smoke_detector" || kind == "electrical_fire" || kind == "water_pressure";
 }
 
-Result<Telemetry> ParseTelemetry(std::string_view kind, std::string_view text) {
-  if (!HasTelemetry(kind))
-    return Status::InvalidArgument(
-        "", std::string("a ") + std::string(kind) + " sends GB/T 26875.3 frames, not JSON");
-  if (text.size() > 4096) return Status::InvalidArgument("", "telemetry is at most 4 KB");
-  const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+Result<nlohmann::json> ParseDeviceJson(std::string_view text, std::string_view what) {
+  if (text.size() > 4096)
+    return Status::InvalidArgument("", std::string(what) + " is at most 4 KB");
+  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object())
-    return Status::InvalidJson("telemetry is a JSON object");
+    return Status::InvalidJson(std::string(what) + " is a JSON object");
+  return doc;
+}
+
+Result<std::int64_t> ReadEnvelope(const json& doc) {
   for (const auto& item : doc.items()) {
     if (item.key() != "time" && item.key() != "values")
       return Status::InvalidArgument(item.key(), "unknown field " + item.key());
@@ -53,10 +55,22 @@ Result<Telemetry> ParseTelemetry(std::string_view kind, std::string_view text) {
     return Status::InvalidArgument("time", "time: RFC 3339 with an offset");
   ZZ_ASSIGN_OR_RETURN(Timestamp time,
                       Timestamp::ParseRfc3339(doc["time"].get<std::string>(), "time"));
-  Telemetry t;
-  t.time_ms = time.unix_ms;
   if (!doc.contains("values") || !doc["values"].is_object() || doc["values"].empty())
     return Status::InvalidArgument("values", "values: an object of the device's measures");
+  return time.unix_ms;
+}
+
+Result<Telemetry> ParseTelemetry(std::string_view kind, std::string_view text) {
+  ZZ_ASSIGN_OR_RETURN(json doc, ParseDeviceJson(text, "telemetry"));
+  return ReadTelemetry(kind, doc);
+}
+
+Result<Telemetry> ReadTelemetry(std::string_view kind, const json& doc) {
+  if (!HasTelemetry(kind))
+    return Status::InvalidArgument(
+        "", std::string("a ") + std::string(kind) + " sends GB/T 26875.3 frames, not JSON");
+  Telemetry t;
+  ZZ_ASSIGN_OR_RETURN(t.time_ms, ReadEnvelope(doc));
   for (const auto& item : doc["values"].items()) {
     const Measure* m = nullptr;
     for (const Measure& candidate : kMeasures)

@@ -19,9 +19,18 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "base/status.h"
 
 namespace zhizhi::iot {
+
+// A device's JSON message (telemetry here, a crane's reading or log-in in crane.h): at most
+// 4 KB and one JSON object; `what` names it in the errors.
+Result<nlohmann::json> ParseDeviceJson(std::string_view text, std::string_view what);
+// The envelope every reading shares — {"time": RFC 3339 with an offset, "values": a non-empty
+// object} and no other field: its time (the values are read by the caller, from `doc`).
+Result<std::int64_t> ReadEnvelope(const nlohmann::json& doc);
 
 struct Telemetry {
   std::int64_t time_ms = 0;
@@ -31,6 +40,8 @@ struct Telemetry {
 // The kinds with JSON telemetry here: smoke_detector, electrical_fire, water_pressure.
 bool HasTelemetry(std::string_view kind);
 Result<Telemetry> ParseTelemetry(std::string_view kind, std::string_view json_text);
+// The same, from a message already parsed.
+Result<Telemetry> ReadTelemetry(std::string_view kind, const nlohmann::json& doc);
 
 inline constexpr double kResidualCurrentAlarmMa = 300;
 inline constexpr double kCableTemperatureAlarmC = 70;
