@@ -120,6 +120,9 @@ Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options,
   b->options_ = std::move(options);
   if (b->options_.dir.empty()) return Status::InvalidArgument("dir", "the broker needs a folder");
   if (b->options_.tls_port != 0) {
+    const std::string& bind = b->options_.tls_bind;
+    if (bind.empty() || bind.find_first_of(" \t\n\r") != std::string::npos)
+      return Status::InvalidArgument("mqtt-tls-bind", "an address, e.g. 0.0.0.0");
     for (const std::string* file : {&b->options_.tls_cert, &b->options_.tls_key}) {
       if (file->empty() || ::access(file->c_str(), R_OK) != 0 ||
           file->find_first_of("\n\r") != std::string::npos)
