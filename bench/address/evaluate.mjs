@@ -3,18 +3,24 @@
 // on a labelled set made by generate.mjs. See README.md.
 //
 //   node bench/address/evaluate.mjs --set FILE --zhizhi BINARY [--threads N] [--address-parse]
-//                                   [--json FILE] [--show-errors [N]] [--startup-runs N]
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+//                                   [--roads FILE] [--json FILE] [--show-errors [N]] [--startup-runs N]
+//
+// With --roads (a register of roads written by roads.mjs) the register is imported into a
+// throw-away data directory (`zhizhi address import`) and the binary runs with `--data` on it, as an
+// address office runs it: roads typed one character off a registered road are corrected.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { COMPONENTS, FIELDS, LEVELS, cityShort, countyShort, loadGazetteer, provinceShort } from './gazetteer.mjs';
 
 const USAGE = 'usage: node evaluate.mjs --set FILE [--zhizhi BINARY] [--threads N] [--address-parse] '
-  + '[--json FILE] [--show-errors [N]] [--startup-runs N] [--min FIELD[/-KIND]=RATE ...]';
+  + '[--roads FILE] [--json FILE] [--show-errors [N]] [--startup-runs N] [--min FIELD[/-KIND]=RATE ...]';
 
 function parseArgs(argv) {
-  const o = { set: null, zhizhi: null, threads: 1, addressParse: false, json: null, showErrors: 0, startupRuns: 3, min: [] };
+  const o = { set: null, zhizhi: null, threads: 1, addressParse: false, roads: null, data: null, json: null, showErrors: 0, startupRuns: 3, min: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -25,6 +31,7 @@ function parseArgs(argv) {
     else if (a === '--zhizhi') o.zhizhi = val();
     else if (a === '--threads') o.threads = Number(val());
     else if (a === '--address-parse') o.addressParse = true;
+    else if (a === '--roads') o.roads = val();
     else if (a === '--json') o.json = val();
     else if (a === '--min') {
       // FIELD=RATE or FIELD/-KIND=RATE (over the lines without that noise kind): the run fails
@@ -48,10 +55,12 @@ const now = () => Number(process.hrtime.bigint()) / 1e9;
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
 // ---- running the binary ----------------------------------------------------------------------
-function run(binary, threads, stdinText) {
+function run(binary, threads, stdinText, data = null) {
   return new Promise((resolvePromise, reject) => {
     const t0 = now();
-    const child = spawn(binary, ['address', 'standardize', '--threads', String(threads)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const args = ['address', 'standardize', '--threads', String(threads)];
+    if (data) args.push('--data', data);
+    const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out = [];
     const err = [];
     child.stdout.on('data', (d) => out.push(d));
@@ -224,17 +233,25 @@ async function main() {
   md.push(`- set: \`${o.set}\` — ${lines.length} lines`);
 
   let zz = null;
+  if (o.zhizhi && o.roads) {
+    // The register of roads into a throw-away data directory, as an address office loads it.
+    o.data = mkdtempSync(join(tmpdir(), 'zhizhi-roads-'));
+    const t0 = now();
+    const imported = spawnSync(o.zhizhi, ['address', 'import', '--data', o.data, '--file', o.roads], { encoding: 'utf8' });
+    if (imported.status !== 0) throw new Error(`zhizhi address import --file ${o.roads}: ${imported.stderr.slice(-2000)}`);
+    md.push(`- register of roads: \`${o.roads}\` imported in ${fmt(now() - t0, 1)} s (${imported.stdout.trim()}); zhizhi runs with \`--data\``);
+  }
   if (o.zhizhi) {
     // startup: the binary on a single line, a few times (median)
     const single = JSON.stringify({ id: lines[0].id, input: lines[0].input }) + '\n';
     const startups = [];
     for (let i = 0; i < o.startupRuns; i++) {
-      const r = await run(o.zhizhi, o.threads, single);
+      const r = await run(o.zhizhi, o.threads, single, o.data);
       if (r.code !== 0) throw new Error(`${o.zhizhi} exited with ${r.code ?? r.signal} on a single line:\n${r.stderr.slice(-2000)}`);
       startups.push(r.wall);
     }
     const startup = median(startups);
-    const r = await run(o.zhizhi, o.threads, stdinText);
+    const r = await run(o.zhizhi, o.threads, stdinText, o.data);
     if (r.code !== 0) {
       process.stderr.write(r.stderr.slice(-4000));
       throw new Error(`${o.zhizhi} exited with ${r.code ?? r.signal}`);
@@ -251,7 +268,7 @@ async function main() {
       output_lines: rows.length, unparsable_lines: bad, error_lines: errors, missing_lines: got.filter((x) => !x).length,
       out_of_order: outOfOrder, lines_missing_fields: missingFields, score: s,
     };
-    md.push(`- zhizhi: \`${o.zhizhi} address standardize --threads ${o.threads}\` — ${rows.length} output lines, `
+    md.push(`- zhizhi: \`${o.zhizhi} address standardize --threads ${o.threads}${o.data ? ' --data DIR' : ''}\` — ${rows.length} output lines, `
       + `${errors} error lines, ${bad} unparsable, ${zz.missing_lines} inputs without an answer, ${outOfOrder} out of order`
       + (missingFields ? `, ${missingFields} answers missing a field` : ''));
   }
@@ -373,6 +390,7 @@ async function main() {
     if (ap) j.address_parse = { version: ap.version, load_s: ap.load_s, wall_s: ap.wall_s, addresses_per_s: ap.addresses_per_s, ...pack(ap.score, AP_FIELDS) };
     writeFileSync(o.json, JSON.stringify(j, null, 2) + '\n');
   }
+  if (o.data) rmSync(o.data, { recursive: true, force: true });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -68,17 +68,17 @@ function subset(arr, min = 1) { // a random non-empty subset, in order
 
 // ---- roads -------------------------------------------------------------------------------------
 // Qiantang (Xiasha and the former 大江东) roads; numbered 1号大街 … 29号大街 are written with ASCII digits.
-const QIANTANG_ROADS = [
+export const QIANTANG_ROADS = [
   '文渊路', '学林街', '文泽路', '学源街', '文海南路', '文海北路', '海达南路', '海达北路', '江东大道', '义蓬路',
   '金沙大道', '下沙路', '福城路', '文津路', '学正街', '月雅路',
 ];
-const COMMON_ROADS = [
+export const COMMON_ROADS = [
   '人民路', '解放路', '建设路', '中山路', '幸福路', '和平街', '新华街', '工业大道', '胜利路', '友谊路', '文化路',
   '光明路', '东风路', '长江路', '黄河路', '青年路', '朝阳路', '团结路', '育才路', '学府路', '民主路', '健康路',
   '花园路', '滨江路', '府前街', '环城路', '车站路', '迎宾大道',
 ];
-const DIRECTIONS = ['东', '西', '南', '北', '中'];
-const withDir = (base, dir) => (dir ? base.slice(0, -1) + dir + base.slice(-1) : base);
+export const DIRECTIONS = ['东', '西', '南', '北', '中'];
+export const withDir = (base, dir) => (dir ? base.slice(0, -1) + dir + base.slice(-1) : base);
 
 function pickRoad(bucket) {
   if (bucket === 'qiantang') {

@@ -95,9 +95,38 @@ void AddAddressRoutes(http::Router& router, AddressService& service_ref, store::
       }});
 
   router.Add(Route{
+      Verb::get, "/api/v1/addresses/roads", Right::kAddressRead,
+      "The register of roads (街路巷): each road's code, county and name, against which a road "
+      "typed one character off is corrected",
+      Operation({}, {400}, 200,
+                {{"q", "string", false, "text in the road's name, or its code"},
+                 {"county", "string", false, "a county's 6-digit code"},
+                 {"limit", "integer", false, "page size, 1–1000 (default 100)"},
+                 {"cursor", "string", false, "next_cursor of the previous page"}}),
+      [=](Request& request) {
+        auto page = http::PageOf(request, "roads", store::CursorKey::kId);
+        if (!page.ok()) return Response::Error(page.status());
+        const std::string q = request.Query("q").value_or("");
+        const std::string county = request.Query("county").value_or("");
+        if (q.size() > 200)
+          return Response::Error(Status::InvalidArgument("q", "at most 200 bytes"));
+        if (!county.empty() &&
+            (county.size() != 6 || county.find_first_not_of("0123456789") != std::string::npos)) {
+          return Response::Error(Status::InvalidArgument("county", "a 6-digit county code"));
+        }
+        auto items = service->ListRoads(q, county, page->after_id, page->limit);
+        if (!items.ok()) return Response::Error(items.status());
+        json next = nullptr;
+        if (static_cast<int>(items->size()) == page->limit && !items->empty()) {
+          next = page->NextCursor(std::to_string(items->back()["id"].get<std::int64_t>()));
+        }
+        return Response::Json(200, {{"items", std::move(*items)}, {"next_cursor", next}});
+      }});
+
+  router.Add(Route{
       Verb::post, "/api/v1/addresses/imports", Right::kAdmin,
-      "Import standard addresses from CSV (code, kind door|household, address; optional village, "
-      "parent_code): each standardised; all or nothing unless partial",
+      "Import standard addresses from CSV (code, kind door|household|road, address; optional "
+      "village, parent_code): each standardised; all or nothing unless partial",
       Operation({{"format", "string", true, "csv"},
                  {"content", "string", true, "the file's text (UTF-8 or GBK)"},
                  {"partial", "boolean", false, "take the good rows when some are bad"}},

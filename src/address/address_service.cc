@@ -5,11 +5,13 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <unordered_set>
 
 #include "base/civil_time.h"
 #include "base/clock.h"
 #include "base/csv.h"
 #include "base/text.h"
+#include "pinyin/pinyin.h"
 
 namespace zhizhi::address {
 
@@ -113,10 +115,18 @@ Status AddressService::ReloadBook() const {
       next->by_key.emplace(s.Text(1), BookEntry{s.Int(0), *village});
     }
     ZZ_RETURN_IF_ERROR(s.status());
-    auto r =
-        conn.Prepare("SELECT DISTINCT county, road FROM standard_addresses WHERE road IS NOT NULL");
-    while (r.Step())
-      next->roads[r.Text(0)].push_back(FromUtf8(r.Text(1)));
+    // The roads the county's addresses use, then its register (街路巷): a registered road is
+    // authoritative on its own, without a door plate of the base behind it.
+    auto r = conn.Prepare(
+        "SELECT county, road, 0 FROM standard_addresses WHERE road IS NOT NULL "
+        "UNION SELECT county, name, 1 FROM standard_roads");
+    while (r.Step()) {
+      const std::string county = r.Text(0);
+      const std::string road = r.Text(1);
+      std::string key = county + '|' + road;
+      if (r.Int(2) == 1) next->registered.insert(key);
+      if (next->known.insert(std::move(key)).second) next->roads[county].push_back(FromUtf8(road));
+    }
     return r.status();
   }));
   std::lock_guard lock(book_mu_);
@@ -128,12 +138,15 @@ Result<Standardized> AddressService::Standardize(std::string_view input) const {
   ZZ_ASSIGN_OR_RETURN(const Standardizer* s, Get());
   ZZ_ASSIGN_OR_RETURN(Standardized a, s->Standardize(input, loaded_.get()->home));
   const auto current = book();
-  if (!current || current->by_key.empty() || !a.parts.road) return a;
+  if (!current || (current->by_key.empty() && current->roads.empty()) || !a.parts.road) return a;
   const double confidence = a.confidence;
-  CorrectRoad(*current, s->CodeAt(a, Level::kCounty), a);
+  const std::string county = s->CodeAt(a, Level::kCounty);
+  CorrectRoad(*current, county, a);
   auto it = a.parts.number ? current->by_key.find(MatchKey(*s, a)) : current->by_key.end();
-  if (a.road_as_typed && it == current->by_key.end()) {
-    // A correction stands only when it names an address of the base: 2号大街 is not 3号大街.
+  if (a.road_as_typed && it == current->by_key.end() &&
+      !current->registered.contains(county + '|' + *a.parts.road)) {
+    // A correction stands only when it names an address of the base or a road of the county's
+    // register: 2号大街 is not 3号大街.
     a.parts.road = std::move(a.road_as_typed);
     a.road_as_typed.reset();
     a.confidence = confidence;
@@ -156,24 +169,44 @@ Result<Standardized> AddressService::Standardize(std::string_view input) const {
 }
 
 void AddressService::CorrectRoad(const Book& book, const std::string& county, Standardized& a) {
+  if (county.empty() || book.known.contains(county + '|' + *a.parts.road)) return;
   const auto roads = book.roads.find(county);
-  if (county.empty() || roads == book.roads.end()) return;
+  if (roads == book.roads.end()) return;
   const std::u32string typed = FromUtf8(*a.parts.road);
+  // The roads one character off; of two or more, the one whose character sounds like the typed
+  // one (文海楠路: 文海南路, not 文海北路), else the one whose character sounds near it to a
+  // speaker who does not tell ming from min (人明路: 人民路, not 光明路) — people type roads by
+  // ear.
   const std::u32string* only = nullptr;
+  const std::u32string* only_alike = nullptr;
+  const std::u32string* only_near = nullptr;
+  int close = 0, alike = 0, near = 0;
   for (const std::u32string& road : roads->second) {
     if (road == typed) return;  // a road of the base: nothing to correct
     if (road.size() != typed.size() || road.size() < 3 || road.back() != typed.back()) continue;
-    size_t differ = 0;
+    size_t differ = 0, at = 0;
     bool digit = false;  // a number in a road's name is not a typo (2号大街, 3号大街)
     for (size_t i = 0; i < road.size() && differ < 2; ++i) {
       if (road[i] == typed[i]) continue;
       ++differ;
+      at = i;
       digit =
           digit || (road[i] >= U'0' && road[i] <= U'9') || (typed[i] >= U'0' && typed[i] <= U'9');
     }
     if (differ != 1 || digit) continue;
-    if (only != nullptr) return;  // two roads are that close: leave it as typed
+    ++close;
     only = &road;
+    if (pinyin::SoundAlike(road[at], typed[at])) {
+      ++alike;
+      only_alike = &road;
+    }
+    if (pinyin::SoundsNear(road[at], typed[at])) {
+      ++near;
+      only_near = &road;
+    }
+  }
+  if (close > 1) {  // else: too close to call
+    only = alike == 1 ? only_alike : alike == 0 && near == 1 ? only_near : nullptr;
   }
   if (only == nullptr) return;
   a.road_as_typed = a.parts.road;
@@ -284,9 +317,11 @@ Result<ImportSummary> AddressService::Import(
       row.kind = "door";
     } else if (kind == "household" || kind == "层户") {
       row.kind = "household";
+    } else if (kind == "road" || kind == "街路巷") {
+      row.kind = "road";
     } else {
-      fail("invalid_kind",
-           "kind must be door (门楼牌) or household (层户), not " + QuoteForMessage(kind));
+      fail("invalid_kind", "kind must be door (门楼牌), household (层户) or road (街路巷), not " +
+                               QuoteForMessage(kind));
       continue;
     }
     auto a = s->Standardize(row.source, loaded_.get()->home);
@@ -307,6 +342,23 @@ Result<ImportSummary> AddressService::Import(
         continue;
       }
       a->division = *v;
+    }
+    if (row.kind == "road") {
+      // A road of the register: its county (a town may narrow it), its name, nothing more.
+      if (s->CodeAt(*a, Level::kCounty).empty()) {
+        fail("county_unsettled", "the road's text does not settle its county; name it");
+        continue;
+      }
+      if (!a->parts.road || a->parts.number || a->parts.building || a->parts.unit ||
+          a->parts.room || !row.parent_code.empty()) {
+        fail("kind_mismatch",
+             "a road (街路巷) is its county and its name, without door number, detail or parent");
+        continue;
+      }
+      seen[row.code] = row.line;
+      row.a = std::move(a).value();
+      rows.push_back(std::move(row));
+      continue;
     }
     if (a->division == kNoDivision || g.LevelOf(a->division) != Level::kVillage) {
       fail("village_unsettled",
@@ -338,6 +390,35 @@ Result<ImportSummary> AddressService::Import(
   ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
     int imported = 0, updated = 0;
     for (const Row& row : rows) {
+      // A code names one thing: a road's code is not an address's, nor the other way round.
+      ZZ_ASSIGN_OR_RETURN(
+          const bool elsewhere,
+          row.kind == "road"
+              ? store::RowExists(conn, "SELECT 1 FROM standard_addresses WHERE code = ?", row.code)
+              : store::RowExists(conn, "SELECT 1 FROM standard_roads WHERE code = ?", row.code));
+      if (elsewhere) {
+        return Status::Rule("code_taken", "content",
+                            "line " + std::to_string(row.line) + ": code " + row.code +
+                                (row.kind == "road" ? " is a standard address, not a road"
+                                                    : " is a road (街路巷), not an address"));
+      }
+      if (row.kind == "road") {
+        ZZ_ASSIGN_OR_RETURN(
+            const bool known,
+            store::RowExists(conn, "SELECT 1 FROM standard_roads WHERE code = ?", row.code));
+        auto w = conn.Prepare(
+            "INSERT INTO standard_roads(code, county, town, name, source_text, updated_at) "
+            "VALUES (?,?,?,?,?,?) ON CONFLICT(code) DO UPDATE SET county = excluded.county, "
+            "town = excluded.town, name = excluded.name, source_text = excluded.source_text, "
+            "updated_at = excluded.updated_at");
+        const std::string town = s->CodeAt(row.a, Level::kTown);
+        w.Bind(1, row.code).Bind(2, s->CodeAt(row.a, Level::kCounty));
+        w.Bind(3, town.empty() ? std::optional<std::string>() : std::optional<std::string>(town));
+        w.Bind(4, *row.a.parts.road).Bind(5, row.source).Bind(6, now);
+        ZZ_RETURN_IF_ERROR(w.Run());
+        (known ? updated : imported) += 1;
+        continue;
+      }
       std::optional<std::int64_t> parent;
       if (!row.parent_code.empty()) {
         auto p = conn.Prepare("SELECT id FROM standard_addresses WHERE code = ?");
@@ -414,6 +495,28 @@ Result<json> AddressService::List(const std::string& q, const std::string& villa
                        {"unit", OptText(s, 10)},
                        {"room", OptText(s, 11)},
                        {"canonical", s.Text(12)}});
+    }
+    ZZ_RETURN_IF_ERROR(s.status());
+    return items;
+  });
+}
+
+Result<json> AddressService::ListRoads(const std::string& q, const std::string& county,
+                                       std::int64_t after_id, int limit) const {
+  return db_->Read([&](store::Connection& conn) -> Result<json> {
+    auto s = conn.Prepare(
+        "SELECT id, code, county, town, name, source_text FROM standard_roads WHERE id > ?1 "
+        "AND (?2 = '' OR county = ?2) AND (?3 = '' OR instr(name, ?3) > 0 OR code = ?3) "
+        "ORDER BY id LIMIT ?4");
+    s.Bind(1, after_id).Bind(2, county).Bind(3, q).Bind(4, limit);
+    json items = json::array();
+    while (s.Step()) {
+      items.push_back({{"id", s.Int(0)},
+                       {"code", s.Text(1)},
+                       {"county", s.Text(2)},
+                       {"town", OptText(s, 3)},
+                       {"name", s.Text(4)},
+                       {"source_text", s.Text(5)}});
     }
     ZZ_RETURN_IF_ERROR(s.status());
     return items;

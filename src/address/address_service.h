@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -70,9 +71,10 @@ class AddressService {
   bool Ready() const;
 
   // Standardises `input` and looks it up in the base: the matched id, and the town and
-  // community of the matched address when the text named neither. A road the county's base does
-  // not have, one character away from exactly one road it has, is read as that road
-  // (`road_as_typed` keeps what was typed).
+  // community of the matched address when the text named neither. A road the county does not
+  // have, one character away from exactly one road it has (or, of several, from the one whose
+  // character sounds the same), is read as that road when the road is registered (街路巷) or the
+  // address then names one of the base (`road_as_typed` keeps what was typed).
   Result<Standardized> Standardize(std::string_view input) const;
   // The JSON of one answer (Standardizer::ToJson) or of its error {"error":{"code","message"}}.
   nlohmann::json Answer(const Result<Standardized>& result) const;
@@ -82,7 +84,8 @@ class AddressService {
   Result<SettledAddress> Settle(std::string_view input) const;
 
   // Imports CSV text (header: code, kind, address, and optionally village, parent_code): each
-  // address is standardised; rows that cannot be settled to a community are errors. All or
+  // address is standardised; rows that cannot be settled to a community are errors. Kind `road`
+  // (街路巷) rows go to the register of roads: a county and a road name, nothing more. All or
   // nothing unless `partial`. Runs its own write job, then refreshes the base in memory.
   // `also(conn, summary)` runs in the same write job (the audit row commits with the rows).
   Result<ImportSummary> Import(
@@ -95,6 +98,10 @@ class AddressService {
   // community, keyset-paged by id.
   Result<nlohmann::json> List(const std::string& q, const std::string& village,
                               std::int64_t after_id, int limit) const;
+  // GET /api/v1/addresses/roads: the register of roads (街路巷), by name or code (`q`) and/or
+  // county, keyset-paged by id.
+  Result<nlohmann::json> ListRoads(const std::string& q, const std::string& county,
+                                   std::int64_t after_id, int limit) const;
   // GET /api/v1/divisions/{code} ("" for the provinces).
   Result<nlohmann::json> Division(std::string_view code) const;
 
@@ -108,6 +115,9 @@ class AddressService {
     // The roads of the base per county (normalised), to correct a road typed with one wrong
     // character (学琳街 for 学林街) when only one road of the county is that close.
     std::unordered_map<std::string, std::vector<std::u32string>> roads;
+    // "county|road" of the register of roads (街路巷, table standard_roads); of every road above.
+    std::unordered_set<std::string> registered;
+    std::unordered_set<std::string> known;
   };
   static void CorrectRoad(const Book& book, const std::string& county, Standardized& a);
   struct Loaded {

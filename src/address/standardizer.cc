@@ -37,13 +37,15 @@ constexpr size_t kMaxShared = 512;
 constexpr size_t kMaxMatches = 256;  // hits of one name taken without an ancestor before them  //
                                      // per character between two levels of a chain
 
-// A road follows: 文海南路 is a road, not the village 文海 and then 南路.
+// A road follows: 文海南路 is a road, not the village 文海 and then 南路 (新华南街: not the town
+// 新华乡 and then 南街).
 bool RoadFollows(std::u32string_view text, size_t at) {
   if (at >= text.size()) return false;
   const std::u32string_view rest = text.substr(at);
   if (rest.starts_with(U"街道")) return false;
   for (std::u32string_view suffix :
-       {U"路", U"街", U"大街", U"大道", U"巷", U"东路", U"西路", U"南路", U"北路", U"中路"}) {
+       {U"路", U"街", U"大街", U"大道", U"巷", U"东路", U"西路", U"南路", U"北路", U"中路", U"东街",
+        U"西街", U"南街", U"北街", U"中街"}) {
     if (rest.starts_with(suffix)) return true;
   }
   return false;

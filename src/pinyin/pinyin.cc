@@ -76,6 +76,35 @@ bool SoundAlike(char32_t a, char32_t b) {
   return false;
 }
 
+namespace {
+
+// A syllable with the distinctions many speakers do not make folded away (模糊音): zh/z, ch/c,
+// sh/s and n/l at the start, ing/in, eng/en and ang/an at the end.
+std::string Fuzzy(std::string_view syllable) {
+  std::string s(syllable);
+  if (s.size() >= 2 && (s[0] == 'z' || s[0] == 'c' || s[0] == 's') && s[1] == 'h') s.erase(1, 1);
+  if (!s.empty() && s[0] == 'n') s[0] = 'l';
+  if (s.size() >= 3 && s.ends_with("ng") &&
+      (s[s.size() - 3] == 'i' || s[s.size() - 3] == 'e' || s[s.size() - 3] == 'a')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+}  // namespace
+
+bool SoundsNear(char32_t a, char32_t b) {
+  if (SoundAlike(a, b)) return true;
+  const Readings& ra = Of(a);
+  const Readings& rb = Of(b);
+  for (int i = 0; i < ra.count; ++i) {
+    const std::string fa = Fuzzy(SyllableText(ra.ids[i]));
+    for (int j = 0; j < rb.count; ++j)
+      if (Fuzzy(SyllableText(rb.ids[j])) == fa) return true;
+  }
+  return false;
+}
+
 std::string_view SyllableText(Syllable s) {
   const auto& syllables = TheIndex().syllables;
   return s < syllables.size() ? std::string_view(syllables[s]) : std::string_view();

@@ -37,6 +37,11 @@ const Readings& Of(char32_t c);
 // True when `a` and `b` are the same character or share a reading (tones ignored).
 bool SoundAlike(char32_t a, char32_t b);
 
+// SoundAlike, or alike once the distinctions many speakers do not make are folded away (模糊音,
+// as pinyin input methods offer them): zh/z, ch/c, sh/s, n/l; ing/in, eng/en, ang/an. 明 (ming)
+// and 民 (min), 山 (shan) and 三 (san), 南 (nan) and 兰 (lan).
+bool SoundsNear(char32_t a, char32_t b);
+
 // The text of a syllable id ("zhang"); empty for 0 or an unknown id.
 std::string_view SyllableText(Syllable s);
 

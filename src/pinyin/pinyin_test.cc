@@ -36,6 +36,19 @@ TEST(PinyinTest, HomophonesSoundAlike) {
   EXPECT_FALSE(SoundAlike(U'a', U'b'));
 }
 
+TEST(PinyinTest, FuzzyPinyinSoundsNear) {
+  EXPECT_TRUE(SoundsNear(U'明', U'民'));   // ming / min
+  EXPECT_TRUE(SoundsNear(U'山', U'三'));   // shan / san
+  EXPECT_TRUE(SoundsNear(U'南', U'兰'));   // nan / lan
+  EXPECT_TRUE(SoundsNear(U'城', U'陈'));   // cheng / chen
+  EXPECT_TRUE(SoundsNear(U'张', U'赞'));   // zhang / zan: both folds
+  EXPECT_TRUE(SoundsNear(U'源', U'元'));   // alike is near
+  EXPECT_FALSE(SoundsNear(U'明', U'光'));  // ming / guang
+  EXPECT_FALSE(SoundsNear(U'南', U'北'));  // nan / bei
+  EXPECT_FALSE(SoundsNear(U'林', U'源'));  // lin / yuan
+  EXPECT_FALSE(SoundAlike(U'明', U'民'));  // near is not alike
+}
+
 TEST(PinyinTest, ToPinyinSpellsFirstReadings) {
   EXPECT_EQ(ToPinyin("张伟"), "zhang wei");
   EXPECT_EQ(ToPinyin("吕AB丽"), "lv ab li");

@@ -1008,6 +1008,22 @@ CREATE UNIQUE INDEX crane_sessions_open ON crane_sessions(device_id) WHERE ended
 
 }  // namespace
 
+// The register of roads (街路巷, issue 25, docs/addresses.md): the names a county's roads, streets
+// and lanes officially have, with the police system's code. A road typed one character off one
+// registered road of its county is read as that road.
+constexpr const char* kStandardRoadsSchema = R"sql(
+CREATE TABLE standard_roads (
+  id          INTEGER PRIMARY KEY,
+  code        TEXT NOT NULL UNIQUE,
+  county      TEXT NOT NULL,
+  town        TEXT,
+  name        TEXT NOT NULL,
+  source_text TEXT NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+CREATE INDEX standard_roads_by_county ON standard_roads(county, name);
+)sql";
+
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, "registry", kRegistrySchema},
@@ -1031,6 +1047,7 @@ const std::vector<Migration>& Migrations() {
       {19, "terminal_sync", kTerminalSyncSchema},
       {20, "dispatch", kDispatchSchema, /*rebuilds_tables=*/true},
       {21, "iot", IotSchema(), /*rebuilds_tables=*/true},
+      {22, "standard_roads", kStandardRoadsSchema},
   };
   return migrations;
 }

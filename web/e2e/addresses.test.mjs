@@ -202,6 +202,19 @@ test('the address list finds an imported address, the standardiser knows it, and
   assert.match(await badge.textContent(), new RegExp(`#${household.id}$`));
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page wider than the window by ${overflow} px`);
+  // A road typed by ear is corrected against the county's register of roads (街路巷), and the
+  // clerk sees what was typed.
+  const road = await api('POST', '/api/v1/addresses/imports', {
+    format: 'csv',
+    content: 'code,kind,address\ne2e-road-xy,road,浙江省杭州市钱塘区学源街\n',
+  });
+  assert.equal(road.status, 200, JSON.stringify(road.json));
+  await page.fill('[data-testid=address-input]', '钱塘区学元街9号');
+  await page.click('[data-testid=standardize]');
+  await page.waitForSelector('[data-testid=standardize-results][data-state=done]');
+  const roadCell = page.locator('[data-testid=standardize-results] tr[data-row="0"] td[data-part=road]');
+  assert.match(await roadCell.textContent(), /^学源街/);
+  assert.match(await roadCell.locator('[data-part=road-as-typed]').textContent(), /学元街/);
   await page.screenshot({ path: join(artifacts, 'addresses-laptop.png'), fullPage: true });
   await page.close();
 });

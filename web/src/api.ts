@@ -197,6 +197,7 @@ export type StandardizedAddress =
       confidence: number;
       canonical: string;
       standard_address_id?: number;
+      road_as_typed?: string; // the road as typed, when corrected to one of the county's roads
       error?: undefined;
     })
   | { error: { code: string; message: string } };

@@ -167,7 +167,14 @@ function resultTable(lines: string[], items: StandardizedAddress[]): HTMLElement
                 : null,
             ),
             addressLevels.map((level) => divisionCell(level, item[level])),
-            part(item.road, 'road'),
+            item.road_as_typed
+              ? h(
+                  'td.nowrap',
+                  { 'data-part': 'road', title: t('addresses.road_corrected', { typed: item.road_as_typed }) },
+                  item.road,
+                  h('div.muted.small', { 'data-part': 'road-as-typed' }, t('addresses.road_as_typed', { typed: item.road_as_typed })),
+                )
+              : part(item.road, 'road'),
             part(item.number, 'number'),
             part(item.building, 'building'),
             part(item.unit, 'unit'),
