@@ -2,7 +2,8 @@
 # Base data end to end (issue 26), measured: the planted feeds at a share of the seed's scale are
 # imported with `zhizhi import-source` into a fresh data directory, and linked; as the reference
 # in the same run, sqlite3's own CSV import of the same population file into a plain table (no
-# checks, no standardising, no sealing, no indexes).
+# checks, no standardising, no sealing, no indexes), and sqlite3 copying the rows zhizhi stored
+# into the same table with the same indexes (the floor of the store).
 #   bench/linkage/import-bench.sh BINARY [PEOPLE (default 103000)] [WORKDIR]
 # Prints one line per step: seconds, rows, rows/s; and the peak memory of each zhizhi process.
 set -eu
@@ -39,6 +40,19 @@ for source in ps_population grid_people rental_tenants ps_housing grid_houses ma
   awk -v s="$start" -v e="$end" -v n="$n" -v src="$source" -v rss="$(cat "$work/rss")" \
     'BEGIN{printf "zhizhi import-source %s: %.2f s, %d rows, %.0f rows/s, peak %d MiB\n", src, e-s, n, n/(e-s), rss/1024}'
 done
+# The second reference: SQLite itself storing the rows zhizhi stored for ps_population — the same
+# rows, the same table and indexes, one INSERT … SELECT in one transaction — the floor of the store.
+sqlite3 "$work/data/zhizhi.db" ".schema source_records" | sed 's/REFERENCES basedata_imports(id)//' |
+  sqlite3 "$work/copy.db"
+start=$(now)
+sqlite3 "$work/copy.db" "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-16000;
+  ATTACH '$work/data/zhizhi.db' AS src; BEGIN; INSERT INTO main.source_records SELECT * FROM
+  src.source_records WHERE source = 'ps_population'; COMMIT;" >/dev/null
+end=$(now)
+n=$(sqlite3 "$work/copy.db" "SELECT COUNT(*) FROM source_records")
+awk -v s="$start" -v e="$end" -v n="$n" \
+  'BEGIN{printf "reference sqlite3 INSERT … SELECT of the stored ps_population rows (same table and indexes): %.2f s, %d rows, %.0f rows/s\n", e-s, n, n/(e-s)}'
+
 # Linking: one more import per kind (an empty feed) links what the --no-link imports left waiting.
 for kind in unit house person; do
   printf 'k,n\n' >"$work/empty.csv"

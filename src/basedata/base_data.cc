@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -345,66 +349,98 @@ Result<json> BaseData::Import(const Mapping& mapping, std::string bytes,
     rows.push_back(std::move(row));
   ZZ_RETURN_IF_ERROR(reader.status());
   const double read_seconds = seconds();
-  // Converting is mostly standardising addresses: in slices, one thread and converter each.
-  const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1,
-                                            std::max<size_t>(1, rows.size() / 5000));
+  // Converting is mostly standardising addresses; it runs in chunks on threads of its own while
+  // the writer stores the chunks already converted, in order, in the one transaction.
+  constexpr size_t kChunk = 4096;
+  const size_t chunks = (rows.size() + kChunk - 1) / kChunk;
+  const size_t threads =
+      std::clamp<size_t>(std::thread::hardware_concurrency(), 1, std::max<size_t>(1, chunks));
   std::vector<IncomingRecord> records(rows.size());
   std::vector<std::vector<RowIssue>> found(threads);
+  std::mutex converted_mu;
+  std::condition_variable converted_cv;
+  std::vector<char> converted(chunks, 0);
+  std::atomic<size_t> next_chunk{0};
   auto convert = [&](size_t t) {
     RowConverter converter(mapping.kind, standardizer, home, addresses_);
-    for (size_t i = t * rows.size() / threads; i < (t + 1) * rows.size() / threads; ++i) {
-      records[i] = converter.Convert(rows[i], &found[t]);
-      Prepare(&records[i], *cipher_, mapping.priority);
+    for (size_t c = next_chunk++; c < chunks; c = next_chunk++) {
+      for (size_t i = c * kChunk; i < std::min(rows.size(), (c + 1) * kChunk); ++i) {
+        records[i] = converter.Convert(rows[i], &found[t]);
+        Prepare(&records[i], *cipher_, mapping.priority);
+      }
+      {
+        std::lock_guard lock(converted_mu);
+        converted[c] = 1;
+      }
+      converted_cv.notify_all();
     }
   };
   std::vector<std::thread> workers;
-  for (size_t t = 1; t < threads; ++t)
+  for (size_t t = 0; t < threads; ++t)
     workers.emplace_back(convert, t);
-  convert(0);
-  for (std::thread& w : workers)
-    w.join();
-  rows.clear();
-  for (auto& more : found)
-    issues.insert(issues.end(), more.begin(), more.end());
-  std::stable_sort(issues.begin(), issues.end(),
-                   [](const RowIssue& a, const RowIssue& b) { return a.line < b.line; });
-  const double convert_seconds = seconds() - read_seconds;
-  auto stored = Store(mapping, records, issues, actor, /*keep_if_unchanged=*/true);
+  struct Joiner {
+    std::vector<std::thread>& threads;
+    ~Joiner() {
+      for (std::thread& w : threads)
+        if (w.joinable()) w.join();
+    }
+  } joiner{workers};
+  // The writer's view: how many records from the start are converted, waiting for record i.
+  auto await = [&](size_t i) {
+    std::unique_lock lock(converted_mu);
+    size_t c = i / kChunk;
+    converted_cv.wait(lock, [&] { return converted[c] != 0; });
+    while (c < chunks && converted[c] != 0)
+      ++c;
+    return std::min(rows.size(), c * kChunk);
+  };
+  // Asked once every record was stored, so every chunk is converted and `found` complete.
+  auto all_issues = [&]() -> const std::vector<RowIssue>& {
+    for (auto& more : found) {
+      issues.insert(issues.end(), std::make_move_iterator(more.begin()),
+                    std::make_move_iterator(more.end()));
+      more.clear();
+    }
+    std::stable_sort(issues.begin(), issues.end(),
+                     [](const RowIssue& a, const RowIssue& b) { return a.line < b.line; });
+    return issues;
+  };
+  auto stored = Store(mapping, records, all_issues, actor, /*keep_if_unchanged=*/true, await);
   spdlog::info(
-      "event=basedata_import source={} rows={} read_s={:.2f} convert_s={:.2f} store_s={:.2f} "
+      "event=basedata_import source={} rows={} read_s={:.2f} convert_and_store_s={:.2f} "
       "rows_per_s={:.0f}",
-      mapping.source, records.size(), read_seconds, convert_seconds,
-      seconds() - read_seconds - convert_seconds, records.size() / std::max(seconds(), 1e-9));
+      mapping.source, records.size(), read_seconds, seconds() - read_seconds,
+      records.size() / std::max(seconds(), 1e-9));
   return stored;
 }
 
 Result<json> BaseData::Store(const Mapping& mapping, const std::vector<IncomingRecord>& records,
-                             const std::vector<RowIssue>& issues, const security::Actor& actor,
-                             bool keep_if_unchanged) {
-  std::int64_t rejected = 0;
-  for (const RowIssue& issue : issues)
-    rejected += issue.rejected;
-  json kept = json::array();
-  for (size_t i = 0; i < issues.size() && i < kMaxKeptIssues; ++i)
-    kept.push_back(IssueJson(issues[i]));
+                             const std::function<const std::vector<RowIssue>&()>& all_issues,
+                             const security::Actor& actor, bool keep_if_unchanged,
+                             const AwaitRecords& await) {
   json answer;
   ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
     const std::int64_t now = NowUnixMs();
     ZZ_RETURN_IF_ERROR(
         conn.Prepare("INSERT INTO basedata_imports(source, kind, status, actor, mapping, counts, "
-                     "issues, issue_count, created_at) VALUES (?, ?, 'running', ?, ?, '{}', ?, ?, "
-                     "?)")
+                     "issues, issue_count, created_at) VALUES (?, ?, 'running', ?, ?, '{}', '[]', "
+                     "0, ?)")
             .Bind(1, mapping.source)
             .Bind(2, KindName(mapping.kind))
             .Bind(3, actor.name)
             .Bind(4, mapping.ToJson().dump())
-            .Bind(5, kept.dump())
-            .Bind(6, static_cast<std::int64_t>(issues.size()))
-            .Bind(7, now)
+            .Bind(5, now)
             .Run());
     const std::int64_t id = conn.LastInsertRowId();
     ZZ_ASSIGN_OR_RETURN(ImportCounts counts,
-                        StoreRecords(conn, *cipher_, mapping, id, records, now));
+                        StoreRecords(conn, *cipher_, mapping, id, records, now, await));
+    const std::vector<RowIssue>& issues = all_issues();
+    std::int64_t rejected = 0;
+    for (const RowIssue& issue : issues)
+      rejected += issue.rejected;
+    json kept = json::array();
+    for (size_t i = 0; i < issues.size() && i < kMaxKeptIssues; ++i)
+      kept.push_back(IssueJson(issues[i]));
     counts.rejected = rejected;
     counts.warnings = static_cast<std::int64_t>(issues.size()) - rejected;
     // Nothing new: nothing to link again.
@@ -421,11 +457,13 @@ Result<json> BaseData::Store(const Mapping& mapping, const std::vector<IncomingR
       return conn.Prepare("DELETE FROM basedata_imports WHERE id = ?").Bind(1, id).Run();
     }
     ZZ_RETURN_IF_ERROR(conn.Prepare("UPDATE basedata_imports SET counts = ?, status = ?, "
-                                    "finished_at = ? WHERE id = ?")
+                                    "finished_at = ?, issues = ?, issue_count = ? WHERE id = ?")
                            .Bind(1, counts.ToJson().dump())
                            .Bind(2, unchanged ? "linked" : "running")
                            .Bind(3, unchanged ? std::optional<std::int64_t>(now) : std::nullopt)
-                           .Bind(4, id)
+                           .Bind(4, kept.dump())
+                           .Bind(5, static_cast<std::int64_t>(issues.size()))
+                           .Bind(6, id)
                            .Run());
     return audit_->Append(conn, actor,
                           security::AuditRecord{"basedata.import",

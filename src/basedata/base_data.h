@@ -113,9 +113,12 @@ class BaseData {
   Status Link(Kind kind);
   void Queue(Kind kind);
   // Stores one import's converted rows in one writer job with its audit row; queues linking.
+  // With `await` the rows are still being converted (StoreRecords reads each once it is ready),
+  // and `issues` is asked for only after the last row was stored.
   Result<nlohmann::json> Store(const Mapping& mapping, const std::vector<IncomingRecord>& records,
-                               const std::vector<RowIssue>& issues, const security::Actor& actor,
-                               bool keep_if_unchanged);
+                               const std::function<const std::vector<RowIssue>&()>& issues,
+                               const security::Actor& actor, bool keep_if_unchanged,
+                               const AwaitRecords& await = nullptr);
 
   store::Database* db_;
   const security::FieldCipher* cipher_;

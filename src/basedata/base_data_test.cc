@@ -106,6 +106,48 @@ TEST_F(BaseDataTest, EntitiesKeepTheirIdsAndUnchangedOnesAreNotRewritten) {
   EXPECT_EQ((*person)["fields"]["id_number"]["value"], "330114********1236");
 }
 
+// An import of many chunks (rows are converted on threads while the writer stores the converted
+// ones): every row stored once, in file order; the warnings of every chunk kept, by line; then a
+// re-import finds each row unchanged, and one changed row in the last chunk.
+TEST_F(BaseDataTest, ALargeImportIsConvertedWhileItIsStored) {
+  constexpr int kRows = 20'000;  // five chunks of 4,096
+  std::string csv = kHeader;
+  for (int i = 0; i < kRows; ++i) {
+    const bool bad_phone = i % 5'000 == 7;  // one warning in each of four chunks
+    static const char* const kNames[] = {"王丽", "李强", "赵敏", "张伟", "刘洋", "陈静", "杨帆"};
+    csv += std::to_string(i) + "," + kNames[i % 7] + ",,1990-01-01," + (bad_phone ? "137" : "") +
+           ",钱塘区下沙街道上沙社区21号大街" + std::to_string(i % 300 + 1) + "号\n";
+  }
+  json first = Import(PersonMapping("big"), csv);
+  EXPECT_EQ(first["counts"]["rows"], kRows) << first.dump();
+  EXPECT_EQ(first["counts"]["added"], kRows);
+  EXPECT_EQ(first["counts"]["warnings"], 4);
+  EXPECT_EQ(first["issue_count"], 4);
+  auto status = base_->ImportStatus(first["id"].get<std::int64_t>());
+  ASSERT_TRUE(status.ok());
+  const json& issues = (*status)["issues"];
+  ASSERT_EQ(issues.size(), 4u) << status->dump();
+  for (size_t i = 0; i < issues.size(); ++i)
+    EXPECT_EQ(issues[i]["line"], 2 + 7 + 5'000 * static_cast<int>(i)) << issues.dump();
+  auto stored = db().Read([](store::Connection& conn) -> Result<std::int64_t> {
+    // Line n holds the row of source id n − 2: each row once, its own line.
+    return store::QueryInt(conn,
+                           "SELECT COUNT(*) FROM source_records WHERE source = 'big' AND "
+                           "CAST(source_id AS INTEGER) = line - 2");
+  });
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(*stored, kRows);
+
+  const size_t last = csv.rfind("19999,");
+  ASSERT_NE(last, std::string::npos);
+  std::string changed = csv;
+  changed.replace(last, 6, "19999,改");
+  json again = Import(PersonMapping("big"), changed);
+  EXPECT_EQ(again["counts"]["unchanged"], kRows - 1) << again.dump();
+  EXPECT_EQ(again["counts"]["changed"], 1);
+  EXPECT_EQ(again["counts"]["added"], 0);
+}
+
 TEST_F(BaseDataTest, ReimportsWriteOnlyWhatChangedAndSnapshotsWithdraw) {
   const std::string rows = std::string(kHeader) +
                            "1,王丽,330114199003071236,1990-03-07,,\n"

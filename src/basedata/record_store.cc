@@ -23,8 +23,9 @@ enum UnitIndex { kUnitUscc, kUnitName, kUnitAddress, kUnitPhone, kUnitLegalPerso
 // stray digit).
 constexpr double kMaxArea = 100'000;
 
-std::string Digest(const IncomingRecord& r, int priority) {
-  std::string text = r.fields.dump();
+// Over the values as stored (`fields_text`, the JSON of r.fields), the ID number and the keys.
+std::string Digest(const IncomingRecord& r, const std::string& fields_text, int priority) {
+  std::string text = fields_text;
   text += '\0';
   text += r.id_number;
   text += '\0';
@@ -78,8 +79,8 @@ std::optional<std::string> OptionalText(const std::string& s) {
 }  // namespace
 
 void Prepare(IncomingRecord* r, const security::FieldCipher& cipher, int priority) {
-  r->digest = Digest(*r, priority);
   r->fields_text = r->fields.dump();
+  r->digest = Digest(*r, r->fields_text, priority);
   if (!r->id_number.empty()) {
     r->id_sealed = cipher.Seal(r->id_number);
     r->id_hash = IdLookupHash(cipher, r->id_number);
@@ -186,14 +187,27 @@ nlohmann::json ImportCounts::ToJson() const {
 
 Result<ImportCounts> StoreRecords(store::Connection& conn, const security::FieldCipher& cipher,
                                   const Mapping& mapping, std::int64_t import_id,
-                                  const std::vector<IncomingRecord>& records, std::int64_t now_ms) {
+                                  const std::vector<IncomingRecord>& records, std::int64_t now_ms,
+                                  const AwaitRecords& await) {
   const char* kind = KindName(mapping.kind);
   ImportCounts counts;
   counts.rows = static_cast<std::int64_t>(records.size());
   std::unordered_set<std::string_view> seen;
   if (mapping.snapshot) seen.reserve(records.size());
+  // A source's first import of this kind: no record can be known, so none is looked up (the
+  // feed reader refused duplicate ids; one that got here anyway fails the job on the UNIQUE key).
+  bool first = false;
+  {
+    auto s = conn.Prepare("SELECT 1 FROM source_records WHERE kind = ? AND source = ? LIMIT 1");
+    s.Bind(1, kind).Bind(2, mapping.source);
+    first = !s.Step();
+    ZZ_RETURN_IF_ERROR(s.status());
+  }
   IncomingRecord unprepared;
-  for (const IncomingRecord& prepared : records) {
+  size_t ready = await ? 0 : records.size();
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (i >= ready) ready = await(i);
+    const IncomingRecord& prepared = records[i];
     const IncomingRecord* record = &prepared;
     if (prepared.digest.empty()) {
       unprepared = prepared;
@@ -205,7 +219,7 @@ Result<ImportCounts> StoreRecords(store::Connection& conn, const security::Field
     const std::string& digest = r.digest;
     std::optional<std::int64_t> existing;
     bool was_withdrawn = false;
-    {
+    if (!first) {
       auto s = conn.Prepare(
           "SELECT id, digest, withdrawn FROM source_records "
           "WHERE kind = ? AND source = ? AND source_id = ?");

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -81,11 +82,17 @@ struct ImportCounts {
   nlohmann::json ToJson() const;
 };
 
+// Blocks until records[i] is converted and answers how many records from the start are (> i):
+// an import converts on other threads while the writer stores what is ready.
+using AwaitRecords = std::function<size_t(size_t i)>;
+
 // Writes `records` of `mapping`'s source as import `import_id`, inside the caller's write job.
-// A snapshot mapping withdraws the source's live records that `records` lacks.
+// A snapshot mapping withdraws the source's live records that `records` lacks. With `await`,
+// records are read only once it said they are ready.
 Result<ImportCounts> StoreRecords(store::Connection& conn, const security::FieldCipher& cipher,
                                   const Mapping& mapping, std::int64_t import_id,
-                                  const std::vector<IncomingRecord>& records, std::int64_t now_ms);
+                                  const std::vector<IncomingRecord>& records, std::int64_t now_ms,
+                                  const AwaitRecords& await = nullptr);
 
 // A live (not withdrawn) record as linking needs it.
 struct LoadedRecord {

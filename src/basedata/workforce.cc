@@ -115,8 +115,11 @@ Result<json> BaseData::SyncWorkforce(const security::Actor& actor) {
       }
       records.push_back(std::move(record));
     }
-    ZZ_ASSIGN_OR_RETURN(json answer, Store(WorkforceMapping(kind), records, issues, actor,
-                                           /*keep_if_unchanged=*/false));
+    ZZ_ASSIGN_OR_RETURN(json answer,
+                        Store(
+                            WorkforceMapping(kind), records,
+                            [&]() -> const std::vector<RowIssue>& { return issues; }, actor,
+                            /*keep_if_unchanged=*/false));
     out[KindName(kind)] = std::move(answer);
     return Status::Ok();
   };

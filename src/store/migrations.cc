@@ -1024,6 +1024,13 @@ CREATE TABLE standard_roads (
 CREATE INDEX standard_roads_by_county ON standard_roads(county, name);
 )sql";
 
+// No query looks source records up by their ID number's hash (look-ups go through the entities'
+// id_hash; the rows are read whole for linking): the index cost a quarter of an import's store
+// (docs/benchmarks.md, issue 26).
+constexpr const char* kSourceRecordsIndexSchema = R"sql(
+DROP INDEX IF EXISTS source_records_by_id_hash;
+)sql";
+
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, "registry", kRegistrySchema},
@@ -1048,6 +1055,7 @@ const std::vector<Migration>& Migrations() {
       {20, "dispatch", kDispatchSchema, /*rebuilds_tables=*/true},
       {21, "iot", IotSchema(), /*rebuilds_tables=*/true},
       {22, "standard_roads", kStandardRoadsSchema},
+      {23, "source_records_unused_index", kSourceRecordsIndexSchema},
   };
   return migrations;
 }
