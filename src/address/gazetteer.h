@@ -83,13 +83,17 @@ class Gazetteer {
   // 330114001, 330114, 3301, 33) — no walk up the tree.
   static bool CodeIsAncestor(std::uint64_t ancestor, Level ancestor_level, std::uint64_t code,
                              Level level) {
+    if (ancestor_level >= level) return false;
+    return AncestorCode(code, level, ancestor_level) == ancestor;
+  }
+  // The code of the ancestor at `ancestor_level` (above `level`) of a division's code.
+  static std::uint64_t AncestorCode(std::uint64_t code, Level level, Level ancestor_level) {
     static constexpr std::uint64_t kScale[5][5] = {{1, 100, 10'000, 10'000'000, 10'000'000'000},
                                                    {0, 1, 100, 100'000, 100'000'000},
                                                    {0, 0, 1, 1'000, 1'000'000},
                                                    {0, 0, 0, 1, 1'000},
                                                    {0, 0, 0, 0, 1}};
-    if (ancestor_level >= level) return false;
-    return code / kScale[static_cast<int>(ancestor_level)][static_cast<int>(level)] == ancestor;
+    return code / kScale[static_cast<int>(ancestor_level)][static_cast<int>(level)];
   }
   // A name fit to be matched: not a placeholder such as 市辖区 or 省直辖县级行政区划.
   bool Nameable(std::uint32_t i) const;

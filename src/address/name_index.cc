@@ -154,6 +154,22 @@ std::unique_ptr<const NameIndex> NameIndex::Build(const Gazetteer& g, const Norm
           {f.offset, f.bare, level, {g.at(i).code, i, level, Form::kBare, false, false}});
     }
   }
+  // The villages with a bare form under each town, by first character.
+  x.village_offsets_.assign(g.size() + 1, 0);
+  x.village_masks_.assign(g.size(), 0);
+  for (std::uint32_t i = 0; i < g.size(); ++i) {
+    x.village_offsets_[i] = static_cast<std::uint32_t>(x.village_starts_.size());
+    if (g.LevelOf(i) != Level::kTown) continue;
+    const size_t begin = x.village_starts_.size();
+    for (std::uint32_t v : g.Children(i))
+      if (x.forms_[v].bare > 0) {
+        x.village_starts_.push_back({x.forms_[v].first, v});
+        x.village_masks_[i] |= FirstCharBit(x.forms_[v].first);
+      }
+    std::sort(x.village_starts_.begin() + static_cast<std::ptrdiff_t>(begin),
+              x.village_starts_.end());
+  }
+  x.village_offsets_[g.size()] = static_cast<std::uint32_t>(x.village_starts_.size());
   for (const HistoricalName& h : g.history()) {
     const std::uint32_t offset = add_name(h.name);
     const std::u32string_view name = std::u32string_view(x.names_).substr(offset, folded.size());

@@ -75,6 +75,33 @@ class NameIndex {
   char32_t FirstChar(std::uint32_t division) const { return forms_[division].first; }
   std::uint16_t BareLength(std::uint32_t division) const { return forms_[division].bare; }
 
+  // The villages of a town that have a bare form, as (first character, village), sorted by the
+  // character: a text is compared only with the villages whose bare name starts with its
+  // character (a town has up to a few hundred villages; an address names one).
+  struct VillageStart {
+    char32_t first;
+    std::uint32_t village;
+    bool operator<(const VillageStart& o) const {
+      return first != o.first ? first < o.first : village < o.village;
+    }
+  };
+  std::span<const VillageStart> VillagesStartingWith(std::uint32_t town, char32_t c) const {
+    if (town + 1 >= village_offsets_.size()) return {};
+    // Most characters start no village of the town: one bit of its mask says so.
+    if ((village_masks_[town] & FirstCharBit(c)) == 0) return {};
+    const VillageStart* begin = village_starts_.data() + village_offsets_[town];
+    const VillageStart* end = village_starts_.data() + village_offsets_[town + 1];
+    const VillageStart* lo = std::lower_bound(begin, end, VillageStart{c, 0});
+    const VillageStart* hi = lo;
+    while (hi != end && hi->first == c)
+      ++hi;
+    return {lo, hi};
+  }
+
+  static std::uint64_t FirstCharBit(char32_t c) {
+    return std::uint64_t{1} << ((static_cast<std::uint64_t>(c) * 0x9E3779B97F4A7C15ull) >> 58);
+  }
+
   size_t nodes() const { return nodes_.size(); }
   size_t hits() const { return hits_.size(); }
 
@@ -118,6 +145,10 @@ class NameIndex {
   std::vector<NameHit> hits_;
   std::u32string names_;
   std::vector<Forms> forms_;  // per division
+  // Per division (only towns have any): village_starts_[village_offsets_[i], …[i + 1]).
+  std::vector<std::uint32_t> village_offsets_;
+  std::vector<std::uint64_t> village_masks_;  // per division: FirstCharBit of its villages
+  std::vector<VillageStart> village_starts_;
 };
 
 }  // namespace zhizhi::address

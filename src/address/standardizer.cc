@@ -1,6 +1,7 @@
 #include "address/standardizer.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -117,6 +118,29 @@ Result<Standardized> Standardizer::Standardize(std::string_view input, std::uint
   // Names that many divisions share, read where none of them was under a level found before:
   // an address, but not settled; nothing shorter inside them counts (和平村 is not 平村乡).
   std::vector<std::pair<size_t, size_t>> unsettled;
+  // The codes per level of the matches that end at or before `anchors_at`, sorted: whether a hit
+  // of a crowded name is under a level found before it, without reading every match per hit.
+  std::array<std::vector<std::uint64_t>, kLevels> anchors;
+  size_t anchors_at = std::numeric_limits<size_t>::max();
+  auto under_found = [&](size_t pos, const NameHit& hit) {
+    if (anchors_at != pos) {
+      anchors_at = pos;
+      for (auto& codes : anchors)
+        codes.clear();
+      for (const Match& a : matches)
+        if (a.end <= pos) anchors[static_cast<int>(a.level)].push_back(a.code);
+      for (auto& codes : anchors)
+        std::sort(codes.begin(), codes.end());
+    }
+    for (int l = 0; l < static_cast<int>(hit.level); ++l) {
+      const auto& codes = anchors[l];
+      if (!codes.empty() &&
+          std::binary_search(codes.begin(), codes.end(),
+                             Gazetteer::AncestorCode(hit.code, hit.level, static_cast<Level>(l))))
+        return true;
+    }
+    return false;
+  };
   for (size_t pos = 0; pos < n; ++pos) {
     index.Walk(text, pos, [&](size_t len, std::span<const NameHit> hits) {
       const bool road_follows = RoadFollows(text, pos + len);
@@ -132,15 +156,7 @@ Result<Standardized> Standardizer::Standardize(std::string_view input, std::uint
       for (const NameHit& hit : hits) {
         if ((road_follows || is_road) && hit.form != Form::kFull) continue;
         const Level level = hit.level;
-        bool under = false;
-        if (crowded) {
-          for (const Match& a : matches) {
-            if (a.end <= pos && Gazetteer::CodeIsAncestor(a.code, a.level, hit.code, level)) {
-              under = true;
-              break;
-            }
-          }
-        }
+        const bool under = crowded && under_found(pos, hit);
         const bool home_hit = level >= Level::kTown && at_home(hit.code, level);
         if ((too_many || matches.size() >= kMaxMatches) && !under && !home_hit) continue;
         any_under = any_under || under;
@@ -189,31 +205,33 @@ Result<Standardized> Standardizer::Standardize(std::string_view input, std::uint
       if (town_found) continue;
     }
     const size_t window_end = std::min(n, static_cast<size_t>(a.end) + 4);
-    auto try_village = [&](std::uint32_t v) {
+    // Village v's bare name at text[pos], after the town or county it belongs to.
+    auto try_village = [&](std::uint32_t v, size_t pos) {
       const std::uint16_t bare = index.BareLength(v);
-      if (bare == 0) return;
-      const char32_t first = index.FirstChar(v);
-      for (size_t pos = a.end; pos < window_end && pos + bare <= n; ++pos) {
-        if (text[pos] != first) continue;
-        if (std::u32string_view(text).substr(pos, bare) != index.FullName(v).substr(0, bare))
-          continue;
-        // 下沙街道下沙街道: the town written twice, not its community 下沙社区 written short.
-        if (std::u32string_view(text).substr(pos).starts_with(index.FullName(a.division))) continue;
-        // 车站路社区 written 车站路 is the road's name first.
-        if (EndsInRoad(index.FullName(v).substr(0, bare))) continue;
-        if (RoadFollows(text, pos + bare)) continue;
-        matches.push_back(Match{g.at(v).code, v, static_cast<std::uint16_t>(pos),
-                                static_cast<std::uint16_t>(pos + bare), Level::kVillage,
-                                Form::kBare, false, false, Weight(bare, Form::kBare, false)});
+      if (pos + bare > n) return;
+      if (std::u32string_view(text).substr(pos, bare) != index.FullName(v).substr(0, bare)) return;
+      // 下沙街道下沙街道: the town written twice, not its community 下沙社区 written short.
+      if (std::u32string_view(text).substr(pos).starts_with(index.FullName(a.division))) return;
+      // 车站路社区 written 车站路 is the road's name first.
+      if (EndsInRoad(index.FullName(v).substr(0, bare))) return;
+      if (RoadFollows(text, pos + bare)) return;
+      matches.push_back(Match{g.at(v).code, v, static_cast<std::uint16_t>(pos),
+                              static_cast<std::uint16_t>(pos + bare), Level::kVillage, Form::kBare,
+                              false, false, Weight(bare, Form::kBare, false)});
+    };
+    // The villages of `town` whose bare name starts with the character at a position of the
+    // window (the index holds them by first character: no village of the town is read in vain).
+    auto try_town = [&](std::uint32_t town) {
+      for (size_t pos = a.end; pos < window_end; ++pos) {
+        for (const NameIndex::VillageStart& start : index.VillagesStartingWith(town, text[pos]))
+          try_village(start.village, pos);
       }
     };
-    for (std::uint32_t child : g.Children(a.division)) {
-      if (a.level == Level::kTown) {
-        try_village(child);
-      } else {
-        for (std::uint32_t village : g.Children(child))
-          try_village(village);
-      }
+    if (a.level == Level::kTown) {
+      try_town(a.division);
+    } else {
+      for (std::uint32_t town : g.Children(a.division))
+        try_town(town);
     }
   }
 
