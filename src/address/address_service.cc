@@ -141,12 +141,13 @@ Result<Standardized> AddressService::Standardize(std::string_view input) const {
   if (!current || (current->by_key.empty() && current->roads.empty()) || !a.parts.road) return a;
   const double confidence = a.confidence;
   const std::string county = s->CodeAt(a, Level::kCounty);
-  CorrectRoad(*current, county, a);
+  const bool by_ear = CorrectRoad(*current, county, a);
   auto it = a.parts.number ? current->by_key.find(MatchKey(*s, a)) : current->by_key.end();
   if (a.road_as_typed && it == current->by_key.end() &&
-      !current->registered.contains(county + '|' + *a.parts.road)) {
-    // A correction stands only when it names an address of the base or a road of the county's
-    // register: 2号大街 is not 3号大街.
+      !(by_ear && current->registered.contains(county + '|' + *a.parts.road))) {
+    // A correction stands only when it names an address of the base, or a road of the county's
+    // register whose character sounds like the one typed: 2号大街 is not 3号大街, and a register
+    // that lacks a road must not turn it into any road one character away.
     a.parts.road = std::move(a.road_as_typed);
     a.road_as_typed.reset();
     a.confidence = confidence;
@@ -168,10 +169,13 @@ Result<Standardized> AddressService::Standardize(std::string_view input) const {
   return a;
 }
 
-void AddressService::CorrectRoad(const Book& book, const std::string& county, Standardized& a) {
-  if (county.empty() || book.known.contains(county + '|' + *a.parts.road)) return;
+bool AddressService::CorrectRoad(const Book& book, const std::string& county, Standardized& a) {
+  if (county.empty() || book.known.contains(county + '|' + *a.parts.road)) return false;
   const auto roads = book.roads.find(county);
-  if (roads == book.roads.end()) return;
+  if (roads == book.roads.end()) return false;
+  auto direction = [](char32_t c) {
+    return c == U'东' || c == U'西' || c == U'南' || c == U'北' || c == U'中';
+  };
   const std::u32string typed = FromUtf8(*a.parts.road);
   // The roads one character off; of two or more, the one whose character sounds like the typed
   // one (文海楠路: 文海南路, not 文海北路), else the one whose character sounds near it to a
@@ -182,7 +186,7 @@ void AddressService::CorrectRoad(const Book& book, const std::string& county, St
   const std::u32string* only_near = nullptr;
   int close = 0, alike = 0, near = 0;
   for (const std::u32string& road : roads->second) {
-    if (road == typed) return;  // a road of the base: nothing to correct
+    if (road == typed) return false;  // a road of the base: nothing to correct
     if (road.size() != typed.size() || road.size() < 3 || road.back() != typed.back()) continue;
     size_t differ = 0, at = 0;
     bool digit = false;  // a number in a road's name is not a typo (2号大街, 3号大街)
@@ -194,6 +198,8 @@ void AddressService::CorrectRoad(const Book& book, const std::string& county, St
           digit || (road[i] >= U'0' && road[i] <= U'9') || (typed[i] >= U'0' && typed[i] <= U'9');
     }
     if (differ != 1 || digit) continue;
+    // 人民东路 is not a typo of 人民西路: another direction is another road.
+    if (direction(road[at]) && direction(typed[at])) continue;
     ++close;
     only = &road;
     if (pinyin::SoundAlike(road[at], typed[at])) {
@@ -208,10 +214,11 @@ void AddressService::CorrectRoad(const Book& book, const std::string& county, St
   if (close > 1) {  // else: too close to call
     only = alike == 1 ? only_alike : alike == 0 && near == 1 ? only_near : nullptr;
   }
-  if (only == nullptr) return;
+  if (only == nullptr) return false;
   a.road_as_typed = a.parts.road;
   a.parts.road = ToUtf8(*only);
   a.confidence = std::round(a.confidence * 0.95 * 100.0) / 100.0;
+  return only == only_near || only == only_alike;
 }
 
 json AddressService::Answer(const Result<Standardized>& result) const {
@@ -384,6 +391,27 @@ Result<ImportSummary> AddressService::Import(
     rows.push_back(std::move(row));
   }
   if (!reader.status().ok()) return reader.status();
+  // A code names one thing: a road's code that is an address's (or the other way round) is the
+  // row's error. The write job checks again, in case another import took the code meanwhile.
+  ZZ_RETURN_IF_ERROR(db_->Read([&](store::Connection& conn) -> Status {
+    for (Row& row : rows) {
+      ZZ_ASSIGN_OR_RETURN(
+          const bool taken,
+          row.kind == "road"
+              ? store::RowExists(conn, "SELECT 1 FROM standard_addresses WHERE code = ?", row.code)
+              : store::RowExists(conn, "SELECT 1 FROM standard_roads WHERE code = ?", row.code));
+      if (!taken) continue;
+      summary.errors.push_back({row.line, "code_taken",
+                                "code " + row.code +
+                                    (row.kind == "road" ? " is a standard address, not a road"
+                                                        : " is a road (街路巷), not an address")});
+      row.code.clear();
+    }
+    return Status::Ok();
+  }));
+  std::erase_if(rows, [](const Row& row) { return row.code.empty(); });
+  std::stable_sort(summary.errors.begin(), summary.errors.end(),
+                   [](const ImportError& a, const ImportError& b) { return a.line < b.line; });
   if (!summary.errors.empty() && !partial) return summary;  // nothing written
 
   const std::int64_t now = NowUnixMs();

@@ -73,8 +73,9 @@ class AddressService {
   // Standardises `input` and looks it up in the base: the matched id, and the town and
   // community of the matched address when the text named neither. A road the county does not
   // have, one character away from exactly one road it has (or, of several, from the one whose
-  // character sounds the same), is read as that road when the road is registered (街路巷) or the
-  // address then names one of the base (`road_as_typed` keeps what was typed).
+  // character sounds the same), is read as that road when the address then names one of the
+  // base, or when the road is registered (街路巷) and the characters sound alike or near
+  // (`road_as_typed` keeps what was typed).
   Result<Standardized> Standardize(std::string_view input) const;
   // The JSON of one answer (Standardizer::ToJson) or of its error {"error":{"code","message"}}.
   nlohmann::json Answer(const Result<Standardized>& result) const;
@@ -119,7 +120,9 @@ class AddressService {
     std::unordered_set<std::string> registered;
     std::unordered_set<std::string> known;
   };
-  static void CorrectRoad(const Book& book, const std::string& county, Standardized& a);
+  // Reads a.parts.road as the county's road one character off (keeping road_as_typed); true
+  // when the two characters sound alike or near.
+  static bool CorrectRoad(const Book& book, const std::string& county, Standardized& a);
   struct Loaded {
     Status status;
     std::unique_ptr<const Standardizer> standardizer;

@@ -236,9 +236,15 @@ Result<Standardized> Standardizer::Standardize(std::string_view input, std::uint
   }
 
   // 3. The chain that explains most: each match after a match of one of its ancestors.
+  // In reading order, then level; the rest only makes the order total, so that equal scores
+  // are settled the same way whatever order the matches were found in.
   std::sort(matches.begin(), matches.end(), [](const Match& a, const Match& b) {
     if (a.start != b.start) return a.start < b.start;
-    return a.level < b.level;
+    if (a.level != b.level) return a.level < b.level;
+    if (a.end != b.end) return a.end < b.end;
+    if (a.code != b.code) return a.code < b.code;
+    if (a.form != b.form) return a.form < b.form;
+    return a.historical < b.historical;
   });
   float top = -std::numeric_limits<float>::infinity();
   for (size_t b = 0; b < matches.size(); ++b) {

@@ -361,9 +361,10 @@ Result<json> BaseData::Import(const Mapping& mapping, std::string bytes,
   std::condition_variable converted_cv;
   std::vector<char> converted(chunks, 0);
   std::atomic<size_t> next_chunk{0};
+  std::atomic<bool> abandoned{false};  // the write job failed: convert no more
   auto convert = [&](size_t t) {
     RowConverter converter(mapping.kind, standardizer, home, addresses_);
-    for (size_t c = next_chunk++; c < chunks; c = next_chunk++) {
+    for (size_t c = next_chunk++; c < chunks && !abandoned; c = next_chunk++) {
       for (size_t i = c * kChunk; i < std::min(rows.size(), (c + 1) * kChunk); ++i) {
         records[i] = converter.Convert(rows[i], &found[t]);
         Prepare(&records[i], *cipher_, mapping.priority);
@@ -406,6 +407,7 @@ Result<json> BaseData::Import(const Mapping& mapping, std::string bytes,
     return issues;
   };
   auto stored = Store(mapping, records, all_issues, actor, /*keep_if_unchanged=*/true, await);
+  if (!stored.ok()) abandoned = true;  // the workers stop at their next chunk; joined on return
   spdlog::info(
       "event=basedata_import source={} rows={} read_s={:.2f} convert_and_store_s={:.2f} "
       "rows_per_s={:.0f}",

@@ -84,9 +84,13 @@ std::string Fuzzy(std::string_view syllable) {
   std::string s(syllable);
   if (s.size() >= 2 && (s[0] == 'z' || s[0] == 'c' || s[0] == 's') && s[1] == 'h') s.erase(1, 1);
   if (!s.empty() && s[0] == 'n') s[0] = 'l';
-  if (s.size() >= 3 && s.ends_with("ng") &&
-      (s[s.size() - 3] == 'i' || s[s.size() - 3] == 'e' || s[s.size() - 3] == 'a')) {
-    s.pop_back();
+  // ing → in, eng → en, ang → an; not iang or uang (jiang and jian, guang and guan are told
+  // apart by everyone).
+  if (s.size() >= 3 && s.ends_with("ng")) {
+    const char vowel = s[s.size() - 3];
+    const char before = s.size() >= 4 ? s[s.size() - 4] : ' ';
+    if (vowel == 'i' || vowel == 'e' || (vowel == 'a' && before != 'i' && before != 'u'))
+      s.pop_back();
   }
   return s;
 }

@@ -46,6 +46,8 @@ TEST(PinyinTest, FuzzyPinyinSoundsNear) {
   EXPECT_FALSE(SoundsNear(U'明', U'光'));  // ming / guang
   EXPECT_FALSE(SoundsNear(U'南', U'北'));  // nan / bei
   EXPECT_FALSE(SoundsNear(U'林', U'源'));  // lin / yuan
+  EXPECT_FALSE(SoundsNear(U'江', U'坚'));  // jiang / jian: iang is not folded
+  EXPECT_FALSE(SoundsNear(U'光', U'关'));  // guang / guan: nor uang
   EXPECT_FALSE(SoundAlike(U'明', U'民'));  // near is not alike
 }
 
