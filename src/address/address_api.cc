@@ -1,5 +1,7 @@
 #include "address/address_api.h"
 
+#include <functional>
+
 #include "http/handler_support.h"
 
 namespace zhizhi::address {
@@ -14,6 +16,29 @@ using http::Route;
 using http::Verb;
 using nlohmann::json;
 using security::Right;
+
+// GET of a list keyset-paged by id, filtered by text `q` (at most 200 bytes) and by the code in
+// query parameter `code_param` (`digits` digits when given): fetch(q, code, after_id, limit).
+Response PagedById(const Request& request, std::string_view list, const char* code_param,
+                   size_t digits, const char* code_what,
+                   const std::function<Result<json>(const std::string&, const std::string&,
+                                                    std::int64_t, int)>& fetch) {
+  auto page = http::PageOf(request, list, store::CursorKey::kId);
+  if (!page.ok()) return Response::Error(page.status());
+  const std::string q = request.Query("q").value_or("");
+  const std::string code = request.Query(code_param).value_or("");
+  if (q.size() > 200) return Response::Error(Status::InvalidArgument("q", "at most 200 bytes"));
+  if (!code.empty() &&
+      (code.size() != digits || code.find_first_not_of("0123456789") != std::string::npos)) {
+    return Response::Error(Status::InvalidArgument(code_param, code_what));
+  }
+  auto items = fetch(q, code, page->after_id, page->limit);
+  if (!items.ok()) return Response::Error(items.status());
+  json next = nullptr;
+  if (static_cast<int>(items->size()) == page->limit && !items->empty())
+    next = page->NextCursor(std::to_string(items->back()["id"].get<std::int64_t>()));
+  return Response::Json(200, {{"items", std::move(*items)}, {"next_cursor", next}});
+}
 
 }  // namespace
 
@@ -75,23 +100,10 @@ void AddAddressRoutes(http::Router& router, AddressService& service_ref, store::
                  {"limit", "integer", false, "page size, 1–1000 (default 100)"},
                  {"cursor", "string", false, "next_cursor of the previous page"}}),
       [=](Request& request) {
-        auto page = http::PageOf(request, "addresses", store::CursorKey::kId);
-        if (!page.ok()) return Response::Error(page.status());
-        const std::string q = request.Query("q").value_or("");
-        const std::string village = request.Query("village").value_or("");
-        if (q.size() > 200)
-          return Response::Error(Status::InvalidArgument("q", "at most 200 bytes"));
-        if (!village.empty() && (village.size() != 12 ||
-                                 village.find_first_not_of("0123456789") != std::string::npos)) {
-          return Response::Error(Status::InvalidArgument("village", "a 12-digit community code"));
-        }
-        auto items = service->List(q, village, page->after_id, page->limit);
-        if (!items.ok()) return Response::Error(items.status());
-        json next = nullptr;
-        if (static_cast<int>(items->size()) == page->limit && !items->empty()) {
-          next = page->NextCursor(std::to_string(items->back()["id"].get<std::int64_t>()));
-        }
-        return Response::Json(200, {{"items", std::move(*items)}, {"next_cursor", next}});
+        return PagedById(
+            request, "addresses", "village", 12, "a 12-digit community code",
+            [&](const std::string& q, const std::string& village, std::int64_t after_id,
+                int limit) { return service->List(q, village, after_id, limit); });
       }});
 
   router.Add(Route{
@@ -104,23 +116,9 @@ void AddAddressRoutes(http::Router& router, AddressService& service_ref, store::
                  {"limit", "integer", false, "page size, 1–1000 (default 100)"},
                  {"cursor", "string", false, "next_cursor of the previous page"}}),
       [=](Request& request) {
-        auto page = http::PageOf(request, "roads", store::CursorKey::kId);
-        if (!page.ok()) return Response::Error(page.status());
-        const std::string q = request.Query("q").value_or("");
-        const std::string county = request.Query("county").value_or("");
-        if (q.size() > 200)
-          return Response::Error(Status::InvalidArgument("q", "at most 200 bytes"));
-        if (!county.empty() &&
-            (county.size() != 6 || county.find_first_not_of("0123456789") != std::string::npos)) {
-          return Response::Error(Status::InvalidArgument("county", "a 6-digit county code"));
-        }
-        auto items = service->ListRoads(q, county, page->after_id, page->limit);
-        if (!items.ok()) return Response::Error(items.status());
-        json next = nullptr;
-        if (static_cast<int>(items->size()) == page->limit && !items->empty()) {
-          next = page->NextCursor(std::to_string(items->back()["id"].get<std::int64_t>()));
-        }
-        return Response::Json(200, {{"items", std::move(*items)}, {"next_cursor", next}});
+        return PagedById(request, "roads", "county", 6, "a 6-digit county code",
+                         [&](const std::string& q, const std::string& county, std::int64_t after_id,
+                             int limit) { return service->ListRoads(q, county, after_id, limit); });
       }});
 
   router.Add(Route{
