@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <unordered_set>
 
 #include "base/civil_time.h"
@@ -21,6 +22,20 @@ namespace {
 
 json OptText(const store::Statement& s, int column) {
   return s.IsNull(column) ? json(nullptr) : json(s.Text(column));
+}
+
+// A code names one thing: why `code` cannot be a road (`road`) or an address (not `road`)
+// because the other table has it, or nullopt.
+Result<std::optional<std::string>> CodeTaken(store::Connection& conn, bool road,
+                                             const std::string& code) {
+  ZZ_ASSIGN_OR_RETURN(
+      const bool taken,
+      road ? store::RowExists(conn, "SELECT 1 FROM standard_addresses WHERE code = ?", code)
+           : store::RowExists(conn, "SELECT 1 FROM standard_roads WHERE code = ?", code));
+  if (!taken) return std::optional<std::string>();
+  return std::optional<std::string>(
+      "code " + code +
+      (road ? " is a standard address, not a road" : " is a road (街路巷), not an address"));
 }
 
 }  // namespace
@@ -395,16 +410,9 @@ Result<ImportSummary> AddressService::Import(
   // row's error. The write job checks again, in case another import took the code meanwhile.
   ZZ_RETURN_IF_ERROR(db_->Read([&](store::Connection& conn) -> Status {
     for (Row& row : rows) {
-      ZZ_ASSIGN_OR_RETURN(
-          const bool taken,
-          row.kind == "road"
-              ? store::RowExists(conn, "SELECT 1 FROM standard_addresses WHERE code = ?", row.code)
-              : store::RowExists(conn, "SELECT 1 FROM standard_roads WHERE code = ?", row.code));
+      ZZ_ASSIGN_OR_RETURN(auto taken, CodeTaken(conn, row.kind == "road", row.code));
       if (!taken) continue;
-      summary.errors.push_back({row.line, "code_taken",
-                                "code " + row.code +
-                                    (row.kind == "road" ? " is a standard address, not a road"
-                                                        : " is a road (街路巷), not an address")});
+      summary.errors.push_back({row.line, "code_taken", std::move(*taken)});
       row.code.clear();
     }
     return Status::Ok();
@@ -418,17 +426,11 @@ Result<ImportSummary> AddressService::Import(
   ZZ_RETURN_IF_ERROR(db_->Write([&](store::Connection& conn) -> Status {
     int imported = 0, updated = 0;
     for (const Row& row : rows) {
-      // A code names one thing: a road's code is not an address's, nor the other way round.
-      ZZ_ASSIGN_OR_RETURN(
-          const bool elsewhere,
-          row.kind == "road"
-              ? store::RowExists(conn, "SELECT 1 FROM standard_addresses WHERE code = ?", row.code)
-              : store::RowExists(conn, "SELECT 1 FROM standard_roads WHERE code = ?", row.code));
-      if (elsewhere) {
+      // Checked above; again here in case another import took the code meanwhile.
+      ZZ_ASSIGN_OR_RETURN(auto taken, CodeTaken(conn, row.kind == "road", row.code));
+      if (taken) {
         return Status::Rule("code_taken", "content",
-                            "line " + std::to_string(row.line) + ": code " + row.code +
-                                (row.kind == "road" ? " is a standard address, not a road"
-                                                    : " is a road (街路巷), not an address"));
+                            "line " + std::to_string(row.line) + ": " + *taken);
       }
       if (row.kind == "road") {
         ZZ_ASSIGN_OR_RETURN(

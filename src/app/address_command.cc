@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -19,6 +20,7 @@
 #include "address/address_service.h"
 #include "address/standardizer.h"
 #include "app/platform.h"
+#include "base/file.h"
 #include "base/text.h"
 #include "security/audit_log.h"
 #include "store/database.h"
@@ -207,17 +209,22 @@ struct ImportFlags {
 // roads); audited as the command.
 int RunImport(const ImportFlags& flags) {
   SetUpLogging("warn");
+  // The whole file is standardised before anything is written (all or nothing): a cap on what
+  // is held in memory, checked before reading a file and while reading stdin.
+  constexpr std::uint64_t kMaxBytes = 1ull << 30;  // 710 K door plates are about 100 MB
   std::string text;
   if (flags.file.empty() || flags.file == "-") {
-    std::ostringstream in;
-    in << std::cin.rdbuf();
-    text = std::move(in).str();
+    char buffer[1 << 16];
+    while (std::cin.read(buffer, sizeof buffer) || std::cin.gcount() > 0) {
+      text.append(buffer, static_cast<size_t>(std::cin.gcount()));
+      if (text.size() > kMaxBytes)
+        return Fail(Status::TooLarge("stdin has more than " + std::to_string(kMaxBytes) +
+                                     " bytes; split the file"));
+    }
   } else {
-    std::ifstream in(flags.file, std::ios::binary);
-    if (!in) return Fail(Status::NotFound("cannot open " + flags.file, "file"));
-    std::ostringstream content;
-    content << in.rdbuf();
-    text = std::move(content).str();
+    auto bytes = ReadWholeFile(flags.file, kMaxBytes);
+    if (!bytes.ok()) return Fail(bytes.status());
+    text = std::move(bytes).value();
   }
   PlatformOptions options;
   options.region = flags.region;
