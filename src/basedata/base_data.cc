@@ -368,6 +368,7 @@ Result<json> BaseData::Import(const Mapping& mapping, std::string bytes,
       for (size_t i = c * kChunk; i < std::min(rows.size(), (c + 1) * kChunk); ++i) {
         records[i] = converter.Convert(rows[i], &found[t]);
         Prepare(&records[i], *cipher_, mapping.priority);
+        rows[i] = SourceRow();  // read once: its memory goes while the rest is converted
       }
       {
         std::lock_guard lock(converted_mu);
